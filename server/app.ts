@@ -1,0 +1,92 @@
+import compression from "compression";
+import express, { type Express } from "express";
+import { TokenService } from "./auth/token-service.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { authenticate } from "./http/middleware/authenticate.ts";
+import { errorHandler, notFound } from "./http/middleware/errors.ts";
+import { rateLimit } from "./http/middleware/rate-limit.ts";
+import { requestContext } from "./http/middleware/request-context.ts";
+import { requestLog } from "./http/middleware/request-log.ts";
+import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
+import "./http/locals.ts";
+import { mountRoutes } from "./http/mount-routes.ts";
+import type { Route } from "./http/route.ts";
+import type { RateLimits } from "./limits/rate-limits.ts";
+import type { Logger } from "./logger.ts";
+import { openApiDocument } from "./openapi/document.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+import type { Store } from "./store/store.ts";
+import { version } from "./version.ts";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  limits: RateLimits;
+  logger: Logger;
+  clock: Clock;
+  /** Extra readiness checks beyond the store, e.g. Redis. */
+  readinessChecks?: ReadinessChecks;
+}
+
+export type OfficeLlmApp = Express & {
+  /** The route table, for documentation and for tests that must cover every route. */
+  readonly routeTable: readonly Route[];
+};
+
+/** Builds the HTTP app from its parts; holds no state outside what it is given. */
+export function createApp(deps: AppDeps): OfficeLlmApp {
+  const { config, store, limits, logger, clock } = deps;
+  const tokens = new TokenService(store, clock);
+
+  let openApiCache: unknown;
+  const docs = docsRoutes(
+    () => (openApiCache ??= openApiDocument(routes, { version, serverUrl: config.publicUrl })),
+  );
+  const routes: Route[] = [
+    ...healthRoutes({
+      version,
+      startedAt: clock.now().getTime(),
+      checks: { store: () => store.ping(), ...deps.readinessChecks },
+    }),
+    ...docs.routes,
+    ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
+    ...adminRoutes({ tokens, store }),
+  ];
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  app.set("query parser", "simple");
+  app.use(requestContext(config.requestTimeoutMs));
+  app.use(requestLog(logger));
+  app.use(securityHeaders(config.publicUrl));
+  app.use(corsPolicy(config));
+  app.use(
+    compression({
+      // Server-sent events must reach the client as they are written.
+      filter: (req, res) =>
+        !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") &&
+        compression.filter(req, res),
+    }),
+  );
+  app.use(
+    express.json({
+      limit: config.bodyLimitBytes,
+      type: ["application/json", "application/*+json"],
+    }),
+  );
+  app.use(docs.assets);
+
+  mountRoutes(app, routes, {
+    authenticate: (scope) => authenticate(tokens, limits, scope),
+    rateLimit: rateLimit(limits, config.rateLimit.defaultRpm),
+  });
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  return Object.assign(app, { routeTable: routes as readonly Route[] });
+}

@@ -1,0 +1,220 @@
+import { z } from "zod";
+
+/**
+ * Every setting OfficeLLM reads, validated once at start-up. `loadConfig` is the only
+ * place that touches the environment; the rest of the code receives a typed `Config`.
+ */
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const optionalString = z.string().min(1).optional();
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+  .transform((url) => url.replace(/\/+$/, ""));
+
+const port = z.coerce
+  .number({ error: "must be a whole number between 1 and 65535" })
+  .int("must be a whole number between 1 and 65535")
+  .min(1, "must be a whole number between 1 and 65535")
+  .max(65535, "must be a whole number between 1 and 65535");
+
+const positiveInt = (what: string) =>
+  z.coerce
+    .number({ error: `must be a positive whole number (${what})` })
+    .int(`must be a positive whole number (${what})`)
+    .positive(`must be a positive whole number (${what})`);
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(b|kb|mb)?$/i, "must be a size such as 1mb, 512kb or 1048576")
+  .transform((value) => {
+    const match = /^(\d+)(b|kb|mb)?$/i.exec(value)!;
+    const unit = (match[2] ?? "b").toLowerCase();
+    return Number(match[1]) * (unit === "mb" ? 1024 * 1024 : unit === "kb" ? 1024 : 1);
+  });
+
+const databaseUrl = z
+  .string()
+  .refine(
+    (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
+    "must be sqlite:PATH or postgres://user@host:port/database",
+  );
+
+const redisUrl = z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL");
+
+const origins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.every((origin) => /^https?:\/\/[^/\s]+$/.test(origin)),
+    "must be a comma-separated list of origins such as https://example.com",
+  );
+
+/** A 32-byte key for AES-256-GCM, given as 64 hex digits or base64 of 32 bytes. */
+const encryptionKey = z
+  .string()
+  .transform((value) =>
+    /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64"),
+  )
+  .refine(
+    (key) => key.length === 32,
+    "must be 32 random bytes, as 64 hex digits or base64 (try: openssl rand -hex 32)",
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
+  REDIS_URL: redisUrl.optional(),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  CORS_ORIGINS: origins.default([]),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+)$/, "must be true, false or the number of proxies in front")
+    .transform((value) => (value === "true" ? true : value === "false" ? false : Number(value)))
+    .default(false),
+  BODY_LIMIT: byteSize.default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
+  RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
+  AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  ENCRYPTION_KEY: encryptionKey.optional(),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: httpUrl.optional(),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: httpUrl.optional(),
+  OPENAI_COMPATIBLE_BASE_URL: httpUrl.optional(),
+  OPENAI_COMPATIBLE_API_KEY: optionalString,
+  OPENAI_COMPATIBLE_MODELS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((model) => model.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  DEFAULT_MODEL: optionalString,
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_REDIRECT_URI: httpUrl.optional(),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  port: number;
+  host: string;
+  /** The origin clients reach this backend at; defaults to http://HOST:PORT. */
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
+  corsOrigins: string[];
+  trustProxy: boolean | number;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  encryptionKey: Buffer | undefined;
+  providers: {
+    openai: { apiKey: string; baseUrl: string | undefined } | undefined;
+    anthropic: { apiKey: string; baseUrl: string | undefined } | undefined;
+    openaiCompatible:
+      { baseUrl: string; apiKey: string | undefined; models: string[] | undefined } | undefined;
+    defaultModel: string | undefined;
+  };
+  google: { clientId: string; clientSecret: string; redirectUri: string | undefined } | undefined;
+}
+
+/** Raised when the environment holds a bad value; `problems` name each variable. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  // An empty value (as in a copied .env.example) means "not set".
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.GOOGLE_CLIENT_ID && !env.GOOGLE_CLIENT_SECRET) {
+    problems.push("GOOGLE_CLIENT_SECRET must be set when GOOGLE_CLIENT_ID is set");
+  }
+  if (env.GOOGLE_CLIENT_ID && !env.ENCRYPTION_KEY) {
+    problems.push(
+      "ENCRYPTION_KEY must be set when Google Calendar is configured (it encrypts the stored Google tokens)",
+    );
+  }
+  if (env.OPENAI_COMPATIBLE_API_KEY && !env.OPENAI_COMPATIBLE_BASE_URL) {
+    problems.push("OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const publicHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    corsOrigins: env.CORS_ORIGINS,
+    trustProxy: env.TRUST_PROXY,
+    bodyLimitBytes: env.BODY_LIMIT,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    rateLimit: {
+      defaultRpm: env.RATE_LIMIT_RPM,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    },
+    encryptionKey: env.ENCRYPTION_KEY,
+    providers: {
+      openai: env.OPENAI_API_KEY
+        ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL }
+        : undefined,
+      anthropic: env.ANTHROPIC_API_KEY
+        ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL }
+        : undefined,
+      openaiCompatible: env.OPENAI_COMPATIBLE_BASE_URL
+        ? {
+            baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
+            apiKey: env.OPENAI_COMPATIBLE_API_KEY,
+            models: env.OPENAI_COMPATIBLE_MODELS,
+          }
+        : undefined,
+      defaultModel: env.DEFAULT_MODEL,
+    },
+    google:
+      env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+        ? {
+            clientId: env.GOOGLE_CLIENT_ID,
+            clientSecret: env.GOOGLE_CLIENT_SECRET,
+            redirectUri: env.GOOGLE_REDIRECT_URI,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The error envelope every failure answers with: `{"error":{"code","message","requestId"}}`.
+ * Code paths throw `ApiError`; the error-handling middleware turns it into the envelope.
+ */
+
+export const errorStatuses = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  budget_exceeded: 429,
+  internal: 500,
+  upstream_error: 502,
+  unavailable: 503,
+  upstream_timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatuses;
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; requestId: string; details?: ErrorDetail[] };
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string>; details?: ErrorDetail[] } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = errorStatuses[code];
+    this.headers = options.headers ?? {};
+    this.details = options.details;
+  }
+}
+
+export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}

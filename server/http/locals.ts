@@ -1,0 +1,16 @@
+import type { Caller } from "../auth/token-service.ts";
+
+declare global {
+  // Express merges this interface into `res.locals`.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      requestId: string;
+      /** Aborted when the client goes away or the request times out. */
+      signal: AbortSignal;
+      caller?: Caller;
+    }
+  }
+}
+
+export {};

@@ -1,0 +1,50 @@
+import type { RequestHandler } from "express";
+import type { Scope } from "../../auth/scopes.ts";
+import type { AuthFailure, TokenService } from "../../auth/token-service.ts";
+import { ApiError } from "../../errors.ts";
+import type { RateLimits } from "../../limits/rate-limits.ts";
+
+const failureMessages: Record<AuthFailure | "missing", string> = {
+  missing: "Send your OfficeLLM token as 'Authorization: Bearer ollm_…'",
+  malformed: "The bearer token is not an OfficeLLM token",
+  unknown: "The token is not valid",
+  expired: "The token has expired",
+  revoked: "The token has been revoked",
+};
+
+/**
+ * Requires a valid bearer token (holding `scope`, when given). Failed attempts count against the client's
+ * address; an address with too many failures is refused before its token is even looked at.
+ */
+export function authenticate(
+  tokens: TokenService,
+  limits: RateLimits,
+  scope: Scope | undefined,
+): RequestHandler {
+  return async (req, res, next) => {
+    const address = req.ip ?? "unknown";
+    const blockedMs = await limits.authBlockedFor(address);
+    if (blockedMs > 0) {
+      const seconds = Math.ceil(blockedMs / 1000);
+      throw new ApiError("rate_limited", `Too many failed sign-ins; try again in ${seconds} s`, {
+        headers: { "retry-after": String(seconds) },
+      });
+    }
+
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "");
+    const result = match
+      ? await tokens.authenticate(match[1]!)
+      : ({ ok: false, reason: "missing" } as const);
+    if (!result.ok) {
+      await limits.recordAuthFailure(address);
+      throw new ApiError("unauthorized", failureMessages[result.reason], {
+        headers: { "www-authenticate": 'Bearer realm="officellm"' },
+      });
+    }
+    if (scope && !result.caller.scopes.includes(scope)) {
+      throw new ApiError("forbidden", `This token lacks the '${scope}' scope`);
+    }
+    res.locals.caller = result.caller;
+    next();
+  };
+}

@@ -1,0 +1,30 @@
+import type { RequestHandler } from "express";
+import { ApiError } from "../../errors.ts";
+import type { RateLimits } from "../../limits/rate-limits.ts";
+
+/**
+ * Per-token requests per minute (the token's own `rpm`, else the default), announced in the
+ * IETF RateLimit headers; the request past the budget gets 429 with `Retry-After`.
+ */
+export function rateLimit(limits: RateLimits, defaultRpm: number): RequestHandler {
+  return async (_req, res, next) => {
+    const caller = res.locals.caller!;
+    const rpm = caller.rpm ?? defaultRpm;
+    const decision = await limits.consumeRequest(caller.tokenId, rpm);
+    const resetSeconds = Math.ceil(decision.resetMs / 1000);
+    res.setHeader("ratelimit-policy", `${rpm};w=60`);
+    res.setHeader("ratelimit-limit", String(decision.limit));
+    res.setHeader("ratelimit-remaining", String(decision.remaining));
+    res.setHeader("ratelimit-reset", String(resetSeconds));
+    if (!decision.allowed) {
+      throw new ApiError(
+        "rate_limited",
+        `Rate limit of ${rpm} requests per minute reached; retry in ${resetSeconds} s`,
+        {
+          headers: { "retry-after": String(Math.max(resetSeconds, 1)) },
+        },
+      );
+    }
+    next();
+  };
+}

@@ -1,0 +1,88 @@
+import type { Redis } from "ioredis";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
+
+export interface LimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window frees up again. */
+  resetMs: number;
+}
+
+/** Request budgets per token and failed-sign-in budgets per client address. */
+export interface RateLimits {
+  consumeRequest(tokenId: string, requestsPerMinute: number): Promise<LimitDecision>;
+  /** Milliseconds this address must wait before trying to sign in again, or 0. */
+  authBlockedFor(address: string): Promise<number>;
+  recordAuthFailure(address: string): Promise<void>;
+}
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * Counters live in memory, or in Redis when a client is given, so several instances share
+ * one budget. With Redis unreachable, each instance falls back to its own memory counters
+ * instead of failing requests.
+ */
+export function createRateLimits(options: {
+  authFailuresPerMinute: number;
+  redis?: Redis | undefined;
+  keyPrefix?: string;
+}): RateLimits {
+  const prefix = options.keyPrefix ?? "officellm:rl";
+  const build = (name: string, points: number): RateLimiterAbstract => {
+    const settings = { keyPrefix: `${prefix}:${name}`, points, duration: WINDOW_SECONDS };
+    if (!options.redis) return new RateLimiterMemory(settings);
+    return new RateLimiterRedis({
+      ...settings,
+      storeClient: options.redis,
+      insuranceLimiter: new RateLimiterMemory(settings),
+    });
+  };
+
+  // Tokens may carry their own requests-per-minute, so there is one limiter per distinct rate.
+  const requestLimiters = new Map<number, RateLimiterAbstract>();
+  const requestLimiter = (rpm: number) => {
+    let limiter = requestLimiters.get(rpm);
+    if (!limiter) {
+      limiter = build(`rpm${rpm}`, rpm);
+      requestLimiters.set(rpm, limiter);
+    }
+    return limiter;
+  };
+  const authFailures = build("authfail", options.authFailuresPerMinute);
+
+  return {
+    async consumeRequest(tokenId, rpm) {
+      try {
+        const res = await requestLimiter(rpm).consume(tokenId, 1);
+        return {
+          allowed: true,
+          limit: rpm,
+          remaining: res.remainingPoints,
+          resetMs: res.msBeforeNext,
+        };
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        return { allowed: false, limit: rpm, remaining: 0, resetMs: rejection.msBeforeNext };
+      }
+    },
+    async authBlockedFor(address) {
+      const res = await authFailures.get(address);
+      if (!res || res.consumedPoints < options.authFailuresPerMinute) return 0;
+      return Math.max(res.msBeforeNext, 1);
+    },
+    async recordAuthFailure(address) {
+      try {
+        await authFailures.penalty(address, 1);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { pino, type Logger, type DestinationStream } from "pino";
+import type { Config } from "./config.ts";
+
+export type { Logger };
+
+/** Field paths that never reach a log line, wherever a caller puts them. */
+const redactedPaths = [
+  "authorization",
+  "cookie",
+  "token",
+  "secret",
+  "apiKey",
+  "password",
+  "refreshToken",
+  "accessToken",
+  "clientSecret",
+  "headers.authorization",
+  "headers.cookie",
+  "headers['x-api-key']",
+  "*.authorization",
+  "*.cookie",
+  "*.token",
+  "*.secret",
+  "*.apiKey",
+  "*.password",
+  "*.refreshToken",
+  "*.accessToken",
+  "*.clientSecret",
+  "*.headers.authorization",
+  "*.headers.cookie",
+];
+
+/**
+ * Secret-shaped strings (OfficeLLM tokens, provider keys, bearer credentials) scrubbed from
+ * the final line as a second line of defence, e.g. inside an upstream error message.
+ */
+const secretPatterns: [RegExp, string][] = [
+  [/ollm_[A-Za-z0-9_-]{20,}/g, "ollm_[redacted]"],
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, "sk-[redacted]"],
+  [/(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi, "$1[redacted]"],
+];
+
+export function scrubSecrets(text: string): string {
+  return secretPatterns.reduce(
+    (line, [pattern, replacement]) => line.replace(pattern, replacement),
+    text,
+  );
+}
+
+export function createLogger(
+  config: Pick<Config, "log">,
+  destination: DestinationStream = process.stdout,
+): Logger {
+  const options = {
+    level: config.log.level,
+    base: { service: "officellm" },
+    redact: { paths: redactedPaths, censor: "[redacted]" },
+    hooks: { streamWrite: scrubSecrets },
+  };
+  if (config.log.format === "pretty") {
+    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
+  }
+  return pino(options, destination);
+}

@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app.ts";
+import { systemClock } from "./clock.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { createRateLimits } from "./limits/rate-limits.ts";
+import { createLogger } from "./logger.ts";
+import { connectRedis } from "./redis.ts";
+import { openStore } from "./store/store.ts";
+import { TokenService } from "./auth/token-service.ts";
+
+/** Wires the real parts together, serves, and shuts down gracefully on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`officellm: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const logger = createLogger(config);
+  const store = await openStore(config.databaseUrl);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
+  const limits = createRateLimits({
+    authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
+    redis,
+  });
+  const app = createApp({
+    config,
+    store,
+    limits,
+    logger,
+    clock: systemClock,
+    readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
+  });
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    {
+      url: `http://${config.host}:${port}`,
+      publicUrl: config.publicUrl,
+      store: store.dialect,
+      redis: Boolean(redis),
+    },
+    "OfficeLLM is listening",
+  );
+  if (!(await new TokenService(store, systemClock).hasAny())) {
+    logger.info(
+      "No tokens yet. Create one with: npm run cli -- token create --name <who> --scopes llm,calendar",
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping: no new connections, draining requests in flight");
+    const deadline = setTimeout(() => {
+      logger.warn(
+        { timeoutMs: config.shutdownTimeoutMs },
+        "drain timed out; closing remaining connections",
+      );
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    server.close(async () => {
+      clearTimeout(deadline);
+      await store.close();
+      redis?.disconnect();
+      logger.info("stopped");
+      logger.flush?.();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `officellm: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

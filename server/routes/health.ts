@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { ApiError } from "../errors.ts";
+import { defineRoute, type Route } from "../http/route.ts";
+
+export type ReadinessChecks = Record<string, () => Promise<void>>;
+
+export function healthRoutes(options: {
+  version: string;
+  checks: ReadinessChecks;
+  startedAt: number;
+}): Route[] {
+  return [
+    defineRoute({
+      method: "get",
+      path: "/health",
+      access: "public",
+      tag: "Service",
+      summary: "Liveness: the process is up",
+      response: z.object({
+        status: z.literal("ok"),
+        version: z.string(),
+        uptimeSeconds: z.number(),
+      }),
+      handle: () => ({
+        status: "ok",
+        version: options.version,
+        uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+      }),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/ready",
+      access: "public",
+      tag: "Service",
+      summary: "Readiness: the store (and Redis, when configured) answer; 503 otherwise",
+      response: z.object({
+        status: z.literal("ready"),
+        checks: z.record(z.string(), z.literal("ok")),
+      }),
+      handle: async () => {
+        const results = await Promise.all(
+          Object.entries(options.checks).map(async ([name, check]) => {
+            try {
+              await withTimeout(check(), 2000);
+              return [name, "ok"] as const;
+            } catch (error) {
+              return [name, error instanceof Error ? error.message : String(error)] as const;
+            }
+          }),
+        );
+        const failing = results.filter(([, outcome]) => outcome !== "ok");
+        if (failing.length > 0) {
+          throw new ApiError(
+            "unavailable",
+            `Not ready: ${failing.map(([name, why]) => `${name}: ${why}`).join("; ")}`,
+          );
+        }
+        return { status: "ready", checks: Object.fromEntries(results) };
+      },
+    }),
+  ];
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Migrator } from "kysely/migration";
+import pg from "pg";
+import { migrationProvider } from "./migrations.ts";
+import type { Database } from "./schema.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Connection {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The SQLite file, for backups; undefined on PostgreSQL. */
+  sqliteFile: BetterSqlite3.Database | undefined;
+}
+
+/** Opens `sqlite:PATH` (creating its directory) or `postgres://…`. */
+export function connect(databaseUrl: string): Connection {
+  if (databaseUrl.startsWith("sqlite:")) {
+    const path = databaseUrl.slice("sqlite:".length);
+    if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    const file = new BetterSqlite3(path);
+    file.pragma("journal_mode = WAL");
+    file.pragma("synchronous = NORMAL");
+    file.pragma("busy_timeout = 5000");
+    return {
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }),
+      dialect: "sqlite",
+      sqliteFile: file,
+    };
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: "postgres",
+    sqliteFile: undefined,
+  };
+}
+
+/** Brings the schema up to date; safe to run on every start and from several instances. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+export async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

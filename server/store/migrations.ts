@@ -1,0 +1,71 @@
+import type { Kysely } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+
+/**
+ * The one set of migrations for SQLite and PostgreSQL. Only portable column types are used;
+ * a new migration is a new entry, never an edit of a shipped one.
+ */
+const migrations: Record<string, Migration> = {
+  "0001_tokens_usage_audit": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("tokens")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("name", "text", (col) => col.notNull())
+        .addColumn("prefix", "text", (col) => col.notNull())
+        .addColumn("secret_hash", "text", (col) => col.notNull().unique())
+        .addColumn("previous_secret_hash", "text")
+        .addColumn("previous_expires_at", "text")
+        .addColumn("scopes", "text", (col) => col.notNull())
+        .addColumn("rpm", "integer")
+        .addColumn("budget_usd", "double precision")
+        .addColumn("expires_at", "text")
+        .addColumn("revoked_at", "text")
+        .addColumn("last_used_at", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("tokens_previous_secret_hash")
+        .on("tokens")
+        .column("previous_secret_hash")
+        .execute();
+
+      await db.schema
+        .createTable("usage")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("request_id", "text", (col) => col.notNull())
+        .addColumn("provider", "text", (col) => col.notNull())
+        .addColumn("model", "text", (col) => col.notNull())
+        .addColumn("input_tokens", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("output_tokens", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("cost_usd", "double precision", (col) => col.notNull().defaultTo(0))
+        .addColumn("cached", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("latency_ms", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("status", "text", (col) => col.notNull())
+        .addColumn("error_code", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("usage_token_time")
+        .on("usage")
+        .columns(["token_id", "created_at"])
+        .execute();
+
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("actor_token_id", "text")
+        .addColumn("action", "text", (col) => col.notNull())
+        .addColumn("subject", "text")
+        .addColumn("detail", "text", (col) => col.notNull())
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex("audit_log_time").on("audit_log").column("created_at").execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

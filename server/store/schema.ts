@@ -1,0 +1,58 @@
+/**
+ * Table shapes as both SQL dialects hold them. Times are ISO 8601 UTC strings (sortable as
+ * text on SQLite and PostgreSQL alike); booleans are 0/1 integers.
+ */
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  /** The first characters of the secret, safe to show ("ollm_AbC1234"). */
+  prefix: string;
+  /** SHA-256 (hex) of the current secret; the secret itself is never stored. */
+  secret_hash: string;
+  /** The secret replaced by the last rotation, accepted until `previous_expires_at`. */
+  previous_secret_hash: string | null;
+  previous_expires_at: string | null;
+  /** Comma-separated scopes: llm, calendar, admin. */
+  scopes: string;
+  rpm: number | null;
+  budget_usd: number | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+export interface UsageTable {
+  id: string;
+  token_id: string;
+  request_id: string;
+  provider: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  cached: number;
+  latency_ms: number;
+  status: string;
+  error_code: string | null;
+  created_at: string;
+}
+
+export interface AuditTable {
+  id: string;
+  /** The token that acted, or null for the command line. */
+  actor_token_id: string | null;
+  action: string;
+  /** What the action was about (a token id, a calendar…). */
+  subject: string | null;
+  /** JSON with the details worth keeping; never a secret. */
+  detail: string;
+  created_at: string;
+}
+
+export interface Database {
+  tokens: TokensTable;
+  usage: UsageTable;
+  audit_log: AuditTable;
+}

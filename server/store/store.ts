@@ -1,0 +1,45 @@
+import type { Kysely } from "kysely";
+import { AuditRepository } from "./audit-repository.ts";
+import { connect, migrateToLatest, ping, type Dialect } from "./database.ts";
+import type { Database } from "./schema.ts";
+import { TokenRepository } from "./token-repository.ts";
+import { UsageRepository } from "./usage-repository.ts";
+
+/** Everything OfficeLLM keeps, behind one object the app receives as a dependency. */
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Kysely<Database>;
+  readonly tokens: TokenRepository;
+  readonly usage: UsageRepository;
+  readonly audit: AuditRepository;
+  ping(): Promise<void>;
+  /** Writes a consistent copy of the embedded database while it is in use (SQLite only). */
+  backup(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the database named by `databaseUrl` and runs pending migrations. */
+export async function openStore(databaseUrl: string): Promise<Store> {
+  const { db, dialect, sqliteFile } = connect(databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    dialect,
+    db,
+    tokens: new TokenRepository(db),
+    usage: new UsageRepository(db),
+    audit: new AuditRepository(db),
+    ping: () => ping(db),
+    async backup(path) {
+      if (!sqliteFile) {
+        throw new Error("backup copies the embedded SQLite database; use pg_dump for PostgreSQL");
+      }
+      await sqliteFile.backup(path);
+    },
+    close: () => db.destroy(),
+  };
+}
