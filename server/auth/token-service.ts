@@ -60,6 +60,7 @@ export class TokenService {
   /** Creates a token; the returned secret is shown once and never again. */
   async create(
     input: CreateTokenInput,
+    actorTokenId: string | null = null,
   ): Promise<{ id: string; token: string; summary: TokenSummary }> {
     const now = this.#clock.now();
     const secret = generateSecret();
@@ -81,7 +82,10 @@ export class TokenService {
       created_at: now.toISOString(),
     };
     await this.#store.tokens.insert(row);
-    await this.#audit("token.created", row.id, { name: row.name, scopes: row.scopes });
+    await this.#audit(actorTokenId, "token.created", row.id, {
+      name: row.name,
+      scopes: row.scopes,
+    });
     return { id: row.id, token: secret, summary: summarize(row) };
   }
 
@@ -89,11 +93,11 @@ export class TokenService {
     return (await this.#store.tokens.list()).map(summarize);
   }
 
-  async revoke(id: string): Promise<TokenSummary> {
+  async revoke(id: string, actorTokenId: string | null = null): Promise<TokenSummary> {
     const row = await this.#require(id);
     const revokedAt = row.revoked_at ?? this.#clock.now().toISOString();
     await this.#store.tokens.update(id, { revoked_at: revokedAt });
-    if (!row.revoked_at) await this.#audit("token.revoked", id, {});
+    if (!row.revoked_at) await this.#audit(actorTokenId, "token.revoked", id, {});
     return summarize({ ...row, revoked_at: revokedAt });
   }
 
@@ -104,6 +108,7 @@ export class TokenService {
   async rotate(
     id: string,
     graceMs: number,
+    actorTokenId: string | null = null,
   ): Promise<{ id: string; token: string; summary: TokenSummary }> {
     const row = await this.#require(id);
     if (row.revoked_at) throw new Error(`token ${id} is revoked; create a new one instead`);
@@ -116,7 +121,7 @@ export class TokenService {
       previous_expires_at: graceMs > 0 ? new Date(now.getTime() + graceMs).toISOString() : null,
     };
     await this.#store.tokens.update(id, patch);
-    await this.#audit("token.rotated", id, { graceMs });
+    await this.#audit(actorTokenId, "token.rotated", id, { graceMs });
     return { id, token: secret, summary: summarize({ ...row, ...patch }) };
   }
 
@@ -154,12 +159,13 @@ export class TokenService {
   }
 
   async #audit(
+    actorTokenId: string | null,
     action: "token.created" | "token.rotated" | "token.revoked",
     id: string,
     detail: Record<string, unknown>,
   ) {
     await this.#store.audit.record({
-      actorTokenId: null,
+      actorTokenId,
       action,
       subject: id,
       detail,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { scopeSchema } from "../auth/scopes.ts";
-import type { TokenService } from "../auth/token-service.ts";
+import { TokenNotFoundError, type TokenService } from "../auth/token-service.ts";
+import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Store } from "../store/store.ts";
 
@@ -27,9 +28,93 @@ const auditEntry = z.object({
   createdAt: z.string(),
 });
 
-/** Read-only views for operators (admin scope); tokens are issued with the command line. */
+const createTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(scopeSchema).min(1).default(["llm"]),
+  expiresInDays: z.number().positive().max(3650).optional(),
+  rpm: z.number().int().positive().max(1_000_000).optional(),
+  budgetUsd: z.number().positive().optional(),
+});
+
+const rotateTokenBody = z.strictObject({
+  /** How long the replaced secret keeps working. */
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(0),
+});
+
+const issuedToken = z.object({ id: z.string(), token: z.string() });
+
+async function orNotFound<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof TokenNotFoundError) throw new ApiError("not_found", error.message);
+    throw error;
+  }
+}
+
+/**
+ * Token management and the audit log for operators (admin scope); the command line offers the
+ * same token operations on the server's machine.
+ */
 export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route[] {
   return [
+    defineRoute({
+      method: "post",
+      path: "/api/v1/admin/tokens",
+      access: "admin",
+      tag: "Admin",
+      summary: "Issue a token; its secret is in this response only",
+      body: createTokenBody,
+      response: issuedToken,
+      successStatus: 201,
+      handle: async ({ body }, _req, res) => {
+        const { id, token } = await deps.tokens.create(
+          {
+            name: body.name,
+            scopes: body.scopes,
+            expiresInMs: body.expiresInDays ? body.expiresInDays * 86_400_000 : undefined,
+            rpm: body.rpm,
+            budgetUsd: body.budgetUsd,
+          },
+          res.locals.caller!.tokenId,
+        );
+        return { id, token };
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/v1/admin/tokens/:id/rotate",
+      access: "admin",
+      tag: "Admin",
+      summary: "Replace a token's secret; the old one works for graceSeconds more",
+      body: rotateTokenBody,
+      response: issuedToken.extend({ previousSecretValidUntil: z.string().nullable() }),
+      handle: async ({ body, params }, _req, res) => {
+        const rotated = await orNotFound(
+          deps.tokens.rotate(params.id!, body.graceSeconds * 1000, res.locals.caller!.tokenId),
+        );
+        return {
+          id: rotated.id,
+          token: rotated.token,
+          previousSecretValidUntil: rotated.summary.previousSecretValidUntil,
+        };
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/api/v1/admin/tokens/:id",
+      access: "admin",
+      tag: "Admin",
+      summary: "Revoke a token at once",
+      response: tokenSummary,
+      handle: ({ params }, _req, res) =>
+        orNotFound(deps.tokens.revoke(params.id!, res.locals.caller!.tokenId)),
+    }),
     defineRoute({
       method: "get",
       path: "/api/v1/admin/tokens",
