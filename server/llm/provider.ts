@@ -1,0 +1,61 @@
+import type { ProviderRequest, ProviderResult, StreamChunk } from "./types.ts";
+
+/** A model server OfficeLLM forwards completions to. One module per provider implements it. */
+export interface Provider {
+  /** "openai", "anthropic", "openai-compatible" or "demo". */
+  readonly name: string;
+  complete(request: ProviderRequest): Promise<ProviderResult>;
+  /** Yields text deltas, then one `done` chunk with the usage. */
+  stream(request: ProviderRequest): AsyncIterable<StreamChunk>;
+  /** Models the server itself reports, for providers whose models are not in the catalog. */
+  listModels?(): Promise<string[]>;
+}
+
+/**
+ * Why a provider call failed, in the terms retries and callers care about:
+ * - rate_limited: 429 (retryable after `retryAfterMs`)
+ * - server: 5xx (retryable)
+ * - timeout: no answer in time (retryable)
+ * - connection: refused, reset, DNS (retryable)
+ * - rejected: any other 4xx; the request itself is wrong (never retried)
+ * - invalid_output: the answer broke the requested JSON schema
+ */
+export type ProviderFailure =
+  "rate_limited" | "server" | "timeout" | "connection" | "rejected" | "invalid_output";
+
+export class ProviderError extends Error {
+  readonly kind: ProviderFailure;
+  readonly provider: string;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    kind: ProviderFailure,
+    provider: string,
+    message: string,
+    options: { status?: number | undefined; retryAfterMs?: number | undefined } = {},
+  ) {
+    super(message);
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.provider = provider;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get retryable(): boolean {
+    return this.kind !== "rejected" && this.kind !== "invalid_output";
+  }
+}
+
+/** Reads a Retry-After header (seconds or an HTTP date, or retry-after-ms) into ms. */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get("retry-after-ms");
+  if (ms && Number.isFinite(Number(ms))) return Math.max(Number(ms), 0);
+  const value = headers.get("retry-after");
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(date - now, 0);
+}
