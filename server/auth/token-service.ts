@@ -47,6 +47,13 @@ export class TokenNotFoundError extends Error {
   }
 }
 
+export class TokenRevokedError extends Error {
+  constructor(id: string) {
+    super(`token ${id} is revoked; create a new one instead`);
+    this.name = "TokenRevokedError";
+  }
+}
+
 /** Issues, checks, rotates and revokes OfficeLLM tokens; stores only their hashes. */
 export class TokenService {
   readonly #store: Store;
@@ -111,7 +118,7 @@ export class TokenService {
     actorTokenId: string | null = null,
   ): Promise<{ id: string; token: string; summary: TokenSummary }> {
     const row = await this.#require(id);
-    if (row.revoked_at) throw new Error(`token ${id} is revoked; create a new one instead`);
+    if (row.revoked_at) throw new TokenRevokedError(id);
     const now = this.#clock.now();
     const secret = generateSecret();
     const patch = {

@@ -9,10 +9,15 @@ export function parseInput<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({
-    path: [part, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
+  const details = result.error.issues.flatMap((issue) =>
+    // Name each unknown field, rather than the object that holds it.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({
+          path: [part, ...issue.path.map(String), key].join("."),
+          message: "is not a known field",
+        }))
+      : [{ path: [part, ...issue.path.map(String)].join("."), message: issue.message }],
+  );
   const [first] = details;
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
   throw new ApiError("invalid_request", `${first!.path}: ${first!.message}${more}`, { details });

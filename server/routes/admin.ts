@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { scopeSchema } from "../auth/scopes.ts";
-import { TokenNotFoundError, type TokenService } from "../auth/token-service.ts";
+import { TokenNotFoundError, TokenRevokedError, type TokenService } from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Store } from "../store/store.ts";
@@ -48,11 +48,13 @@ const rotateTokenBody = z.strictObject({
 
 const issuedToken = z.object({ id: z.string(), token: z.string() });
 
-async function orNotFound<T>(work: Promise<T>): Promise<T> {
+/** Token-service refusals as the caller should see them. */
+async function asApiErrors<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (error instanceof TokenNotFoundError) throw new ApiError("not_found", error.message);
+    if (error instanceof TokenRevokedError) throw new ApiError("invalid_request", error.message);
     throw error;
   }
 }
@@ -95,7 +97,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       body: rotateTokenBody,
       response: issuedToken.extend({ previousSecretValidUntil: z.string().nullable() }),
       handle: async ({ body, params }, _req, res) => {
-        const rotated = await orNotFound(
+        const rotated = await asApiErrors(
           deps.tokens.rotate(params.id!, body.graceSeconds * 1000, res.locals.caller!.tokenId),
         );
         return {
@@ -113,7 +115,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       summary: "Revoke a token at once",
       response: tokenSummary,
       handle: ({ params }, _req, res) =>
-        orNotFound(deps.tokens.revoke(params.id!, res.locals.caller!.tokenId)),
+        asApiErrors(deps.tokens.revoke(params.id!, res.locals.caller!.tokenId)),
     }),
     defineRoute({
       method: "get",

@@ -1,0 +1,315 @@
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../store/store.ts";
+import { UsageRepository } from "../store/usage-repository.ts";
+import { startTestServer, tempSqliteUrl, type TestServer } from "../test/harness.ts";
+
+interface Envelope {
+  error: {
+    code: string;
+    message: string;
+    requestId: string;
+    details?: { path: string; message: string }[];
+  };
+}
+
+/**
+ * Checks a response is the error envelope with this status and code, and nothing more:
+ * `{"error":{"code","message","requestId"(,"details")}}`, its request id that of the header.
+ */
+async function expectError(response: Response, status: number, code: string): Promise<Envelope> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as Envelope;
+  expect(Object.keys(body)).toEqual(["error"]);
+  const keys = Object.keys(body.error).sort();
+  expect(
+    keys.filter((key) => key !== "details"),
+    text,
+  ).toEqual(["code", "message", "requestId"]);
+  expect(keys.length).toBeLessThanOrEqual(4);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(body.error.requestId).toBeTruthy();
+  expect(body.error.requestId).toBe(response.headers.get("x-request-id"));
+  if ("details" in body.error) {
+    expect(Array.isArray(body.error.details)).toBe(true);
+    for (const detail of body.error.details!) {
+      expect(Object.keys(detail).sort()).toEqual(["message", "path"]);
+    }
+  }
+  return body;
+}
+
+let server: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    env: { AUTH_FAILURES_PER_MINUTE: "100000", RATE_LIMIT_RPM: "100000" },
+  });
+  admin = (await server.token({ name: "admin", scopes: ["admin"] })).token;
+});
+afterAll(() => server.close());
+
+const json = { "content-type": "application/json" };
+
+function createToken(body: string, headers: Record<string, string> = json) {
+  return server.fetch("/api/v1/admin/tokens", { method: "POST", token: admin, headers, body });
+}
+
+describe("bodies that cannot be read", () => {
+  it("answers malformed JSON with 400 invalid_request", async () => {
+    const body = await expectError(await createToken('{"name": "oops",'), 400, "invalid_request");
+    expect(body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it("answers a text/plain body with 415 unsupported_media_type", async () => {
+    const response = await createToken('{"name":"plain"}', { "content-type": "text/plain" });
+    const body = await expectError(response, 415, "unsupported_media_type");
+    expect(body.error.message).toMatch(/application\/json/);
+  });
+
+  it("answers JSON in a charset other than UTF-8 with 415", async () => {
+    const response = await createToken('{"name":"latin"}', {
+      "content-type": "application/json; charset=latin1",
+    });
+    await expectError(response, 415, "unsupported_media_type");
+  });
+
+  it("creates nothing from a refused body", async () => {
+    const before = (await server.tokens.list()).length;
+    await createToken("{", json);
+    await createToken('{"name":"plain"}', { "content-type": "text/plain" });
+    expect((await server.tokens.list()).length).toBe(before);
+  });
+});
+
+describe("bodies that break the route's schema", () => {
+  const cases: [string, unknown, string, RegExp?][] = [
+    ["a missing name", {}, "body.name"],
+    ["a name of the wrong type", { name: 42 }, "body.name"],
+    ["an empty name", { name: "   " }, "body.name"],
+    ["an unknown scope", { name: "x", scopes: ["llm", "root"] }, "body.scopes.1"],
+    ["rpm of the wrong type", { name: "x", rpm: "sixty" }, "body.rpm"],
+  ];
+  for (const [label, payload, path] of cases) {
+    it(`answers ${label} with 400 naming ${path}`, async () => {
+      const body = await expectError(
+        await createToken(JSON.stringify(payload)),
+        400,
+        "invalid_request",
+      );
+      expect(body.error.message.startsWith(`${path}:`), body.error.message).toBe(true);
+      expect(body.error.details?.map((detail) => detail.path)).toContain(path);
+    });
+  }
+
+  it("answers an unknown extra field with 400 naming the field", async () => {
+    const body = await expectError(
+      await createToken(JSON.stringify({ name: "x", sneaky: true })),
+      400,
+      "invalid_request",
+    );
+    expect(body.error.message).toContain("sneaky");
+    expect(body.error.details?.length).toBeGreaterThan(0);
+    expect(body.error.details).toEqual([{ path: "body.sneaky", message: "is not a known field" }]);
+  });
+
+  it("reports every bad field, and counts the others in the message", async () => {
+    const body = await expectError(
+      await createToken(JSON.stringify({ name: 1, scopes: ["nope"], rpm: -1 })),
+      400,
+      "invalid_request",
+    );
+    const paths = body.error.details!.map((detail) => detail.path);
+    expect(paths).toEqual(expect.arrayContaining(["body.name", "body.scopes.0", "body.rpm"]));
+    expect(body.error.message).toMatch(/\(and 2 more\)$/);
+  });
+
+  it("answers a query that breaks the schema with 400 naming the parameter", async () => {
+    const response = await server.fetch("/api/v1/admin/audit?limit=0", { token: admin });
+    const body = await expectError(response, 400, "invalid_request");
+    expect(body.error.details?.map((detail) => detail.path)).toEqual(["query.limit"]);
+  });
+});
+
+describe("oversized bodies", () => {
+  it("answers a body over BODY_LIMIT with 413 payload_too_large", async () => {
+    const small = await startTestServer({ env: { BODY_LIMIT: "1kb" } });
+    try {
+      const { token } = await small.token({ scopes: ["admin"] });
+      const post = (body: string) =>
+        small.fetch("/api/v1/admin/tokens", { method: "POST", token, headers: json, body });
+
+      const big = JSON.stringify({ name: "big", padding: "x".repeat(2048) });
+      const body = await expectError(await post(big), 413, "payload_too_large");
+      expect(body.error.message).toContain("1024");
+
+      // Just under the limit is read (and then judged by the schema).
+      const fits = JSON.stringify({ name: "fits", padding: "x".repeat(900) });
+      expect(Buffer.byteLength(fits)).toBeLessThan(1024);
+      await expectError(await post(fits), 400, "invalid_request");
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe("unknown routes and methods", () => {
+  it("answers an unknown path with 404 not_found", async () => {
+    const body = await expectError(await server.fetch("/api/v1/nothing-here"), 404, "not_found");
+    expect(body.error.message).toContain("/api/v1/nothing-here");
+    await expectError(await server.fetch("/docs/assets/no-such-file.js"), 404, "not_found");
+  });
+
+  const cases: [string, string, string[]][] = [
+    ["POST", "/health", ["GET", "HEAD"]],
+    ["PUT", "/api/v1/me", ["GET", "HEAD"]],
+    ["DELETE", "/api/v1/admin/tokens", ["GET", "HEAD", "POST"]],
+    ["GET", "/api/v1/admin/tokens/some-id/rotate", ["POST"]],
+  ];
+  for (const [method, path, allowed] of cases) {
+    it(`answers ${method} ${path} with 405 and Allow: ${allowed.join(", ")}`, async () => {
+      const response = await server.fetch(path, { method });
+      const allow = response.headers.get("allow");
+      const body = await expectError(response, 405, "method_not_allowed");
+      expect(
+        allow
+          ?.split(",")
+          .map((m) => m.trim())
+          .sort(),
+      ).toEqual([...allowed].sort());
+      expect(body.error.message).toContain(method);
+    });
+  }
+});
+
+describe("request ids", () => {
+  it("gives each request a fresh id when none is sent", async () => {
+    const first = await server.fetch("/nowhere");
+    const second = await server.fetch("/nowhere");
+    const a = (await expectError(first, 404, "not_found")).error.requestId;
+    const b = (await expectError(second, 404, "not_found")).error.requestId;
+    expect(a).not.toBe(b);
+  });
+
+  it("echoes a sane incoming x-request-id, on success and on error", async () => {
+    const ok = await server.fetch("/health", { headers: { "x-request-id": "flow-42.step:3_a" } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-request-id")).toBe("flow-42.step:3_a");
+
+    const failed = await server.fetch("/nowhere", { headers: { "x-request-id": "abc-123" } });
+    expect((await expectError(failed, 404, "not_found")).error.requestId).toBe("abc-123");
+  });
+
+  const insane: [string, string][] = [
+    ["300 characters long", "a".repeat(300)],
+    ["with spaces", "two words"],
+    ["with markup", "<script>alert(1)</script>"],
+  ];
+  for (const [label, incoming] of insane) {
+    it(`replaces an incoming id ${label}`, async () => {
+      const response = await server.fetch("/nowhere", { headers: { "x-request-id": incoming } });
+      const body = await expectError(response, 404, "not_found");
+      expect(body.error.requestId).not.toBe(incoming);
+      expect(body.error.requestId).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    });
+  }
+});
+
+/** The real SQLite store, with a usage ledger whose `spendSince` misbehaves. */
+async function storeWithSpend(
+  spendSince: () => Promise<number>,
+): Promise<{ store: Store; close(): Promise<void> }> {
+  const sqlite = tempSqliteUrl();
+  const real = await openStore(sqlite.url);
+  class MisbehavingUsage extends UsageRepository {
+    override spendSince(): Promise<number> {
+      return spendSince();
+    }
+  }
+  return {
+    store: { ...real, usage: new MisbehavingUsage(real.db) },
+    async close() {
+      await real.close();
+      rmSync(sqlite.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("unexpected exceptions", () => {
+  const leak = "boom sk-live-SECRET1234567890abcdef at /secret/path";
+
+  it("answer 500 internal with neither stack nor secret, and are logged scrubbed", async () => {
+    const broken = await storeWithSpend(async () => {
+      throw new Error(leak);
+    });
+    const failing = await startTestServer({ store: broken.store });
+    try {
+      const { token } = await failing.token();
+      const response = await failing.fetch("/api/v1/me", { token });
+      const text = await response.clone().text();
+      const body = await expectError(response, 500, "internal");
+      for (const forbidden of ["boom", "sk-live", "SECRET", "stack", "/secret/path", "at "]) {
+        expect(text).not.toContain(forbidden);
+      }
+      expect(body.error.message).toMatch(/request id/);
+
+      const record = failing.logs
+        .records()
+        .find((line) => line.msg === "unexpected error" && line.requestId === body.error.requestId);
+      expect(record, failing.logs.text).toBeDefined();
+      const err = record!.err as { message: string; stack: string };
+      expect(err.message).toContain("boom");
+      expect(err.message).toContain("sk-[redacted]");
+      expect(err.stack).toMatch(/\n\s+at /);
+      expect(failing.logs.text).not.toContain("sk-live");
+      expect(failing.logs.text).not.toContain("SECRET1234567890abcdef");
+      expect(failing.logs.text).not.toContain(token);
+
+      // The server goes on answering.
+      expect((await failing.fetch("/health")).status).toBe(200);
+    } finally {
+      await failing.close();
+      await broken.close();
+    }
+  });
+});
+
+describe("request timeout", () => {
+  it("answers a request that outlives REQUEST_TIMEOUT_MS with 503 unavailable", async () => {
+    let release: (value: number) => void = () => {};
+    const slow = await storeWithSpend(
+      () =>
+        new Promise<number>((resolve) => {
+          release = resolve;
+          setTimeout(() => resolve(0), 2000).unref();
+        }),
+    );
+    const timed = await startTestServer({
+      store: slow.store,
+      env: { REQUEST_TIMEOUT_MS: "200" },
+    });
+    try {
+      const { token } = await timed.token();
+      const started = Date.now();
+      const response = await timed.fetch("/api/v1/me", { token });
+      const elapsed = Date.now() - started;
+      const body = await expectError(response, 503, "unavailable");
+      expect(body.error.message).toContain("200 ms");
+      expect(elapsed).toBeGreaterThanOrEqual(150);
+      expect(elapsed).toBeLessThan(1500);
+
+      // The late answer of the handler is dropped without breaking the server.
+      release(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await timed.fetch("/health")).status).toBe(200);
+    } finally {
+      await timed.close();
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,23 @@
+import type { Response } from "express";
+
+/** Headers that tell a caller how an LLM answer was produced. */
+export function setLlmHeaders(
+  res: Response,
+  info: { model: string; provider: string; cached: boolean; retries?: number; latencyMs?: number; upstreamMs?: number },
+): void {
+  res.setHeader("x-officellm-cache", info.cached ? "hit" : "miss");
+  res.setHeader("x-officellm-model", info.model);
+  res.setHeader("x-officellm-provider", info.provider);
+  if (info.retries !== undefined) res.setHeader("x-officellm-retries", String(info.retries));
+  if (info.latencyMs !== undefined && info.upstreamMs !== undefined) {
+    res.setHeader("x-officellm-overhead-ms", String(Math.max(info.latencyMs - info.upstreamMs, 0)));
+  }
+}
+
+export const llmHeaderNames = [
+  "x-officellm-cache",
+  "x-officellm-model",
+  "x-officellm-provider",
+  "x-officellm-retries",
+  "x-officellm-overhead-ms",
+];
