@@ -15,7 +15,11 @@ import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { openApiDocument } from "./openapi/document.ts";
+import { CompletionService } from "./llm/completion-service.ts";
+import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { completionRoutes } from "./routes/completions.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -28,6 +32,8 @@ export interface AppDeps {
   limits: RateLimits;
   logger: Logger;
   clock: Clock;
+  /** Providers, model registry and response cache. */
+  gateway: Gateway;
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
 }
@@ -39,8 +45,22 @@ export type OfficeLlmApp = Express & {
 
 /** Builds the HTTP app from its parts; holds no state outside what it is given. */
 export function createApp(deps: AppDeps): OfficeLlmApp {
-  const { config, store, limits, logger, clock } = deps;
+  const { config, store, limits, logger, clock, gateway } = deps;
   const tokens = new TokenService(store, clock);
+  const completions = new CompletionService({
+    ...gateway,
+    store,
+    clock,
+    logger,
+    timeoutMs: config.llm.timeoutMs,
+    providerConcurrency: config.llm.providerConcurrency,
+    retry: {
+      maxRetries: config.llm.maxRetries,
+      baseDelayMs: 250,
+      maxDelayMs: 8000,
+      maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
+    },
+  });
 
   let openApiCache: unknown;
   const docs = docsRoutes(
@@ -55,6 +75,8 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...docs.routes,
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
     ...adminRoutes({ tokens, store }),
+    ...modelRoutes(gateway.registry),
+    ...completionRoutes({ completions, batchMaxItems: config.llm.batchMaxItems }),
   ];
 
   const app = express();

@@ -87,6 +87,17 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
   AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  LLM_TIMEOUT_MS: positiveInt("milliseconds").default(60_000),
+  LLM_MAX_RETRIES: z.coerce
+    .number({ error: "must be a whole number from 0 to 10" })
+    .int("must be a whole number from 0 to 10")
+    .min(0, "must be a whole number from 0 to 10")
+    .max(10, "must be a whole number from 0 to 10")
+    .default(2),
+  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
+  CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
+  CACHE_MAX_ENTRIES: positiveInt("answers kept in memory").default(10_000),
+  BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
   ENCRYPTION_KEY: encryptionKey.optional(),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: httpUrl.optional(),
@@ -126,6 +137,14 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  llm: {
+    timeoutMs: number;
+    maxRetries: number;
+    providerConcurrency: number;
+    cacheTtlMs: number;
+    cacheMaxEntries: number;
+    batchMaxItems: number;
+  };
   encryptionKey: Buffer | undefined;
   providers: {
     openai: { apiKey: string; baseUrl: string | undefined } | undefined;
@@ -190,6 +209,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     rateLimit: {
       defaultRpm: env.RATE_LIMIT_RPM,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    },
+    llm: {
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      maxRetries: env.LLM_MAX_RETRIES,
+      providerConcurrency: env.PROVIDER_CONCURRENCY,
+      cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
+      cacheMaxEntries: env.CACHE_MAX_ENTRIES,
+      batchMaxItems: env.BATCH_MAX_ITEMS,
     },
     encryptionKey: env.ENCRYPTION_KEY,
     providers: {

@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
+import { createGateway } from "./llm/gateway.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
 import { openStore } from "./store/store.ts";
@@ -28,8 +29,15 @@ async function main(): Promise<void> {
     authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
     redis,
   });
+  const gateway = await createGateway(config, { logger, redis });
+  if (gateway.registry.demoOnly) {
+    logger.warn(
+      "No provider is configured: the offline demo model answers. Set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENAI_COMPATIBLE_BASE_URL for real answers.",
+    );
+  }
   const app = createApp({
     config,
+    gateway,
     store,
     limits,
     logger,

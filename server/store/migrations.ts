@@ -64,6 +64,64 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("audit_log_time").on("audit_log").column("created_at").execute();
     },
   },
+  "0002_settings_templates_conversations": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("user_settings")
+        .addColumn("token_id", "text", (col) => col.primaryKey())
+        .addColumn("model", "text")
+        .addColumn("system_prompt", "text")
+        .addColumn("temperature", "double precision")
+        .addColumn("updated_at", "text", (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("templates")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("name", "text", (col) => col.notNull())
+        .addColumn("description", "text")
+        .addColumn("body", "text", (col) => col.notNull())
+        .addColumn("system_prompt", "text")
+        .addColumn("model", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("updated_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex("templates_token").on("templates").column("token_id").execute();
+
+      await db.schema
+        .createTable("conversations")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("title", "text", (col) => col.notNull())
+        .addColumn("model", "text")
+        .addColumn("system_prompt", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("updated_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("conversations_token")
+        .on("conversations")
+        .columns(["token_id", "updated_at"])
+        .execute();
+
+      await db.schema
+        .createTable("conversation_messages")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("conversation_id", "text", (col) => col.notNull())
+        .addColumn("seq", "integer", (col) => col.notNull())
+        .addColumn("role", "text", (col) => col.notNull())
+        .addColumn("content", "text", (col) => col.notNull())
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("conversation_messages_order")
+        .on("conversation_messages")
+        .columns(["conversation_id", "seq"])
+        .unique()
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -51,8 +51,54 @@ export interface AuditTable {
   created_at: string;
 }
 
+/** Per-token defaults applied when a request leaves them out. */
+export interface UserSettingsTable {
+  token_id: string;
+  model: string | null;
+  system_prompt: string | null;
+  temperature: number | null;
+  updated_at: string;
+}
+
+export interface TemplatesTable {
+  id: string;
+  token_id: string;
+  name: string;
+  description: string | null;
+  /** Prompt text with {{variable}} placeholders. */
+  body: string;
+  system_prompt: string | null;
+  model: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  token_id: string;
+  title: string;
+  model: string | null;
+  system_prompt: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationMessagesTable {
+  id: string;
+  conversation_id: string;
+  /** Position in the conversation, from 0. */
+  seq: number;
+  role: string;
+  content: string;
+  created_at: string;
+}
+
 export interface Database {
   tokens: TokensTable;
   usage: UsageTable;
   audit_log: AuditTable;
+  user_settings: UserSettingsTable;
+  templates: TemplatesTable;
+  conversations: ConversationsTable;
+  conversation_messages: ConversationMessagesTable;
 }

@@ -1,7 +1,10 @@
 import type { Kysely } from "kysely";
 import { AuditRepository } from "./audit-repository.ts";
+import { ConversationRepository } from "./conversation-repository.ts";
 import { connect, migrateToLatest, ping, type Dialect } from "./database.ts";
 import type { Database } from "./schema.ts";
+import { SettingsRepository } from "./settings-repository.ts";
+import { TemplateRepository } from "./template-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
 
@@ -12,6 +15,9 @@ export interface Store {
   readonly tokens: TokenRepository;
   readonly usage: UsageRepository;
   readonly audit: AuditRepository;
+  readonly settings: SettingsRepository;
+  readonly templates: TemplateRepository;
+  readonly conversations: ConversationRepository;
   ping(): Promise<void>;
   /** Writes a consistent copy of the embedded database while it is in use (SQLite only). */
   backup(path: string): Promise<void>;
@@ -33,6 +39,9 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     tokens: new TokenRepository(db),
     usage: new UsageRepository(db),
     audit: new AuditRepository(db),
+    settings: new SettingsRepository(db),
+    templates: new TemplateRepository(db),
+    conversations: new ConversationRepository(db),
     ping: () => ping(db),
     async backup(path) {
       if (!sqliteFile) {

@@ -8,6 +8,7 @@ import type { Scope } from "../auth/scopes.ts";
 import { TokenService, type CreateTokenInput } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import { loadConfig, type Config } from "../config.ts";
+import { createGateway, type Gateway } from "../llm/gateway.ts";
 import { createRateLimits, type RateLimits } from "../limits/rate-limits.ts";
 import { createLogger } from "../logger.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -74,6 +75,7 @@ export async function startTestServer(
     store?: Store;
     limits?: RateLimits;
     readinessChecks?: AppDeps["readinessChecks"];
+    gateway?: Gateway;
     clock?: TestClock;
   } = {},
 ): Promise<TestServer> {
@@ -90,12 +92,14 @@ export async function startTestServer(
   const limits =
     options.limits ??
     createRateLimits({ authFailuresPerMinute: config.rateLimit.authFailuresPerMinute });
+  const gateway = options.gateway ?? (await createGateway(config));
   const app = createApp({
     config,
     store,
     limits,
     logger,
     clock,
+    gateway,
     readinessChecks: options.readinessChecks,
   });
   const server = app.listen(0, "127.0.0.1");
