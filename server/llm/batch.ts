@@ -1,0 +1,69 @@
+import { ApiError } from "../errors.ts";
+import type { BatchItem } from "./completion-request.ts";
+import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
+import type { PreparedCompletion } from "./prepare.ts";
+
+export type BatchResult =
+  | ({ id: string; ok: true } & Omit<CompletionOutcome, "id" | "retries" | "upstreamMs"> & {
+        completionId: string;
+      })
+  | { id: string; ok: false; error: { code: string; message: string } };
+
+function failure(id: string, error: unknown): BatchResult {
+  const apiError =
+    error instanceof ApiError ? error : new ApiError("internal", "This item failed on our side");
+  return { id, ok: false, error: { code: apiError.code, message: apiError.message } };
+}
+
+function success(id: string, outcome: CompletionOutcome): BatchResult {
+  const { id: completionId, retries: _retries, upstreamMs: _upstreamMs, ...rest } = outcome;
+  return { id, ok: true, completionId, ...rest };
+}
+
+/**
+ * Runs a batch: items in order, each succeeding or failing alone. Identical items are asked
+ * once; the copies get the same answer, recorded at no cost.
+ */
+export async function runBatch(
+  service: CompletionService,
+  items: BatchItem[],
+  context: CallContext,
+): Promise<BatchResult[]> {
+  const prepared = await Promise.all(
+    items.map(async ({ id: _id, ...request }) => {
+      try {
+        return await service.prepare(request, context.caller.tokenId);
+      } catch (error) {
+        return error instanceof ApiError
+          ? error
+          : new ApiError("internal", "This item failed on our side");
+      }
+    }),
+  );
+
+  const firstRun = new Map<string, Promise<CompletionOutcome>>();
+  return Promise.all(
+    items.map(async (item, index): Promise<BatchResult> => {
+      const id = item.id ?? String(index);
+      const call = prepared[index]!;
+      if (call instanceof ApiError) return failure(id, call);
+      const identity = identityOf(call);
+      const earlier = firstRun.get(identity);
+      try {
+        if (!earlier) {
+          const run = service.run(call, context);
+          firstRun.set(identity, run);
+          return success(id, await run);
+        }
+        return success(id, await service.replay(call, context, await earlier));
+      } catch (error) {
+        return failure(id, error);
+      }
+    }),
+  );
+}
+
+/** Items are the same when everything that shapes the answer is the same. */
+function identityOf(call: PreparedCompletion): string {
+  return `${call.key}:${call.fallbacks.map((m) => m.id).join(",")}`;
+}

@@ -1,0 +1,548 @@
+import { randomUUID } from "node:crypto";
+import type { Caller } from "../auth/token-service.ts";
+import type { Clock } from "../clock.ts";
+import { ApiError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Store } from "../store/store.ts";
+import { startOfMonthUtc } from "../util/month.ts";
+import type { CompletionRequest } from "./completion-request.ts";
+import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
+import {
+  applyLocalStop,
+  estimateTokens,
+  prepareCompletion,
+  type PreparedCompletion,
+} from "./prepare.ts";
+import { ProviderError, type Provider } from "./provider.ts";
+import { toApiError } from "./provider-errors.ts";
+import type { ResponseCache } from "./response-cache.ts";
+import { withRetries, type RetryPolicy } from "./retry.ts";
+import { Semaphore } from "./semaphore.ts";
+import { SingleFlight } from "./single-flight.ts";
+import { checkJson } from "./structured-output.ts";
+import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
+
+/** Who is asking, under which request id, and the signal that cancels the work. */
+export interface CallContext {
+  caller: Caller;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+export interface CompletionOutcome {
+  id: string;
+  model: string;
+  provider: string;
+  text: string;
+  json?: unknown;
+  usage: TokenUsage & { costUsd: number };
+  cached: boolean;
+  latencyMs: number;
+  /** Retries taken upstream (for the x-officellm-retries header). */
+  retries: number;
+  /** Time spent waiting on the provider, to report the gateway's own overhead. */
+  upstreamMs: number;
+}
+
+export type StreamEvent =
+  { type: "delta"; text: string } | { type: "done"; outcome: CompletionOutcome };
+
+export interface CompletionStream {
+  model: string;
+  provider: string;
+  cached: boolean;
+  events: AsyncGenerator<StreamEvent>;
+}
+
+/** An answer from upstream (or the cache), before it is billed and recorded. */
+interface Answer {
+  text: string;
+  json: unknown;
+  usage: TokenUsage;
+  model: ModelInfo;
+  retries: number;
+  upstreamMs: number;
+}
+
+export interface CompletionServiceDeps {
+  store: Store;
+  registry: ModelRegistry;
+  providers: Map<string, Provider>;
+  cache: ResponseCache;
+  clock: Clock;
+  logger: Logger;
+  timeoutMs: number;
+  providerConcurrency: number;
+  retry: RetryPolicy;
+}
+
+/**
+ * Runs completions: cache and single-flight first, then the provider with retries, fallbacks
+ * and a per-provider concurrency cap; enforces budgets and writes one ledger row per call
+ * before the answer leaves.
+ */
+export class CompletionService {
+  readonly #deps: CompletionServiceDeps;
+  readonly #flights = new SingleFlight<Answer>();
+  readonly #slots = new Map<string, Semaphore>();
+
+  constructor(deps: CompletionServiceDeps) {
+    this.#deps = deps;
+  }
+
+  get registry(): ModelRegistry {
+    return this.#deps.registry;
+  }
+
+  prepare(
+    request: Omit<CompletionRequest, "stream">,
+    tokenId: string,
+  ): Promise<PreparedCompletion> {
+    return prepareCompletion(request, tokenId, this.#deps);
+  }
+
+  async complete(
+    request: Omit<CompletionRequest, "stream">,
+    context: CallContext,
+  ): Promise<CompletionOutcome> {
+    return this.run(await this.prepare(request, context.caller.tokenId), context);
+  }
+
+  /** Answers a prepared request: from the cache, a shared in-flight call, or upstream. */
+  async run(prepared: PreparedCompletion, context: CallContext): Promise<CompletionOutcome> {
+    const started = performance.now();
+    try {
+      if (!prepared.cacheable) {
+        await this.#assertWithinBudget(context.caller);
+        return await this.#settle(
+          prepared,
+          context,
+          await this.#callUpstream(prepared, context.signal),
+          false,
+          started,
+        );
+      }
+      const hit = await this.#cached(prepared);
+      if (hit) return await this.#settle(prepared, context, hit, true, started);
+      await this.#assertWithinBudget(context.caller);
+      const flight = this.#flights.run(prepared.key, context.signal, (signal) =>
+        this.#callAndCache(prepared, signal),
+      );
+      // Followers of a shared call did not cause it, so they are not billed for it.
+      return await this.#settle(prepared, context, await flight.result, !flight.leader, started);
+    } catch (error) {
+      throw await this.#fail(prepared, context, error, started);
+    }
+  }
+
+  /** Records an answer given again within one batch: same text, no upstream call, no cost. */
+  async replay(
+    prepared: PreparedCompletion,
+    context: CallContext,
+    outcome: CompletionOutcome,
+  ): Promise<CompletionOutcome> {
+    const answer: Answer = {
+      text: outcome.text,
+      json: outcome.json,
+      usage: outcome.usage,
+      model: this.#deps.registry.resolve(outcome.model),
+      retries: 0,
+      upstreamMs: 0,
+    };
+    return this.#settle(prepared, context, answer, true, performance.now());
+  }
+
+  /**
+   * Opens a stream. Resolves once the first chunk is in hand, so failures before any output
+   * still get a proper HTTP status; later failures surface from `events` as ApiErrors.
+   */
+  async stream(prepared: PreparedCompletion, context: CallContext): Promise<CompletionStream> {
+    const started = performance.now();
+    try {
+      const hit = prepared.cacheable ? await this.#cached(prepared) : undefined;
+      if (hit) {
+        const outcome = await this.#settle(prepared, context, hit, true, started);
+        return {
+          model: outcome.model,
+          provider: outcome.provider,
+          cached: true,
+          events: (async function* () {
+            yield { type: "delta" as const, text: outcome.text };
+            yield { type: "done" as const, outcome };
+          })(),
+        };
+      }
+      await this.#assertWithinBudget(context.caller);
+      const model = prepared.model;
+      const release = await this.#slot(model.provider).acquire(context.signal);
+      try {
+        const upstreamStarted = performance.now();
+        let retries = 0;
+        const opened = await withRetries(
+          async () => {
+            const iterator = this.#provider(model)
+              .stream(this.#providerRequest(prepared, model, context.signal))
+              [Symbol.asyncIterator]();
+            return { iterator, first: await iterator.next() };
+          },
+          this.#deps.retry,
+          context.signal,
+          () => retries++,
+        );
+        return {
+          model: model.id,
+          provider: model.provider,
+          cached: false,
+          events: this.#relay(prepared, context, opened, {
+            started,
+            upstreamStarted,
+            retries,
+            release,
+          }),
+        };
+      } catch (error) {
+        release();
+        throw error;
+      }
+    } catch (error) {
+      throw await this.#fail(prepared, context, error, started);
+    }
+  }
+
+  async *#relay(
+    prepared: PreparedCompletion,
+    context: CallContext,
+    opened: { iterator: AsyncIterator<StreamChunk>; first: IteratorResult<StreamChunk> },
+    timing: { started: number; upstreamStarted: number; retries: number; release: () => void },
+  ): AsyncGenerator<StreamEvent> {
+    const { iterator } = opened;
+    let text = "";
+    let usage: TokenUsage | undefined;
+    let recorded = false;
+    try {
+      for (let step = opened.first; !step.done; step = await iterator.next()) {
+        const chunk = step.value;
+        if (chunk.type === "delta") {
+          text += chunk.text;
+          yield chunk;
+        } else {
+          usage = chunk.usage;
+        }
+      }
+      const answer: Answer = {
+        text,
+        json: undefined,
+        usage: usage ?? this.#estimateUsage(prepared, text),
+        model: prepared.model,
+        retries: timing.retries,
+        upstreamMs: performance.now() - timing.upstreamStarted,
+      };
+      if (prepared.json) {
+        const check = checkJson(text, prepared.json.schema);
+        if (!check.ok)
+          throw new ProviderError(
+            "invalid_output",
+            prepared.model.provider,
+            `The model's answer broke the requested format: ${check.problem}`,
+          );
+        answer.json = check.value;
+      }
+      if (prepared.cacheable)
+        await this.#deps.cache.set(prepared.key, {
+          text,
+          usage: answer.usage,
+          model: prepared.model.id,
+        });
+      const outcome = await this.#settle(prepared, context, answer, false, timing.started);
+      recorded = true;
+      yield { type: "done", outcome };
+    } catch (error) {
+      recorded = true;
+      throw await this.#fail(prepared, context, error, timing.started, usage);
+    } finally {
+      timing.release();
+      await iterator.return?.();
+      // The consumer stopped reading (the client went away): the call still gets its row.
+      if (!recorded)
+        await this.#fail(prepared, context, new Error("stream abandoned"), timing.started, usage);
+    }
+  }
+
+  async #cached(prepared: PreparedCompletion): Promise<Answer | undefined> {
+    const hit = await this.#deps.cache.get(prepared.key);
+    if (!hit) return undefined;
+    const check = prepared.json ? checkJson(hit.text, prepared.json.schema) : undefined;
+    if (check && !check.ok) return undefined;
+    return {
+      text: hit.text,
+      json: check?.ok ? check.value : undefined,
+      usage: hit.usage,
+      model: this.#deps.registry.resolve(hit.model),
+      retries: 0,
+      upstreamMs: 0,
+    };
+  }
+
+  async #callAndCache(prepared: PreparedCompletion, signal: AbortSignal): Promise<Answer> {
+    const answer = await this.#callUpstream(prepared, signal);
+    await this.#deps.cache.set(prepared.key, {
+      text: answer.text,
+      usage: answer.usage,
+      model: answer.model.id,
+    });
+    return answer;
+  }
+
+  /** The model, then each fallback in turn while failures are the provider's. */
+  async #callUpstream(prepared: PreparedCompletion, signal: AbortSignal): Promise<Answer> {
+    const candidates = [prepared.model, ...prepared.fallbacks];
+    for (let index = 0; ; index++) {
+      const model = candidates[index]!;
+      try {
+        return await this.#callModel(prepared, model, signal);
+      } catch (error) {
+        const last = index === candidates.length - 1;
+        if (
+          last ||
+          !(error instanceof ProviderError) ||
+          error.kind === "rejected" ||
+          signal.aborted
+        )
+          throw error;
+        this.#deps.logger.warn(
+          { model: model.id, fallback: candidates[index + 1]!.id, kind: error.kind },
+          "falling back",
+        );
+      }
+    }
+  }
+
+  async #callModel(
+    prepared: PreparedCompletion,
+    model: ModelInfo,
+    signal: AbortSignal,
+  ): Promise<Answer> {
+    const release = await this.#slot(model.provider).acquire(signal);
+    const started = performance.now();
+    let retries = 0;
+    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    const call = (extra: ChatMessage[]) =>
+      withRetries(
+        () => this.#provider(model).complete(this.#providerRequest(prepared, model, signal, extra)),
+        this.#deps.retry,
+        signal,
+        () => retries++,
+      ).then((result) => {
+        usage.inputTokens += result.usage.inputTokens;
+        usage.outputTokens += result.usage.outputTokens;
+        return result;
+      });
+    try {
+      const first = await call([]);
+      const text = applyLocalStop(first.text, prepared.localStop);
+      if (!prepared.json)
+        return {
+          text,
+          json: undefined,
+          usage,
+          model,
+          retries,
+          upstreamMs: performance.now() - started,
+        };
+      let check = checkJson(text, prepared.json.schema);
+      let answerText = text;
+      if (!check.ok) {
+        // One more try, telling the model what was wrong with its answer.
+        retries++;
+        const second = await call([
+          { role: "assistant", content: text },
+          {
+            role: "user",
+            content: `That answer is not usable: ${check.problem}. Answer again with only the JSON.`,
+          },
+        ]);
+        answerText = second.text;
+        check = checkJson(answerText, prepared.json.schema);
+      }
+      if (!check.ok) {
+        throw new ProviderError(
+          "invalid_output",
+          model.provider,
+          `The model's answer broke the requested format twice: ${check.problem}`,
+        );
+      }
+      return {
+        text: answerText,
+        json: check.value,
+        usage,
+        model,
+        retries,
+        upstreamMs: performance.now() - started,
+      };
+    } finally {
+      release();
+    }
+  }
+
+  #providerRequest(
+    prepared: PreparedCompletion,
+    model: ModelInfo,
+    signal: AbortSignal,
+    extra: ChatMessage[] = [],
+  ): ProviderRequest {
+    return {
+      model: model.id,
+      system: prepared.system,
+      messages: extra.length > 0 ? [...prepared.messages, ...extra] : prepared.messages,
+      temperature: model.rules.fixedTemperature ?? prepared.temperature,
+      maxTokens:
+        prepared.maxTokens === undefined
+          ? undefined
+          : Math.min(prepared.maxTokens, model.maxOutputTokens),
+      stop: model.rules.noStop ? undefined : prepared.stop,
+      json: prepared.json,
+      signal,
+      timeoutMs: this.#deps.timeoutMs,
+    };
+  }
+
+  #provider(model: ModelInfo): Provider {
+    const provider = this.#deps.providers.get(model.provider);
+    if (!provider)
+      throw new ApiError("invalid_request", `The provider of ${model.id} is not configured`);
+    return provider;
+  }
+
+  #slot(provider: string): Semaphore {
+    let slot = this.#slots.get(provider);
+    if (!slot) {
+      slot = new Semaphore(this.#deps.providerConcurrency);
+      this.#slots.set(provider, slot);
+    }
+    return slot;
+  }
+
+  #estimateUsage(prepared: PreparedCompletion, text: string): TokenUsage {
+    const input = (prepared.system ?? "") + prepared.messages.map((m) => m.content).join("");
+    return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) };
+  }
+
+  async #assertWithinBudget(caller: Caller): Promise<void> {
+    if (caller.budgetUsd === null) return;
+    const now = this.#deps.clock.now();
+    const spent = await this.#deps.store.usage.spendSince(
+      caller.tokenId,
+      startOfMonthUtc(now).toISOString(),
+    );
+    if (spent >= caller.budgetUsd) {
+      throw new ApiError(
+        "budget_exceeded",
+        `This token's budget of $${caller.budgetUsd.toFixed(2)} for the month is used up ($${spent.toFixed(2)} spent); it renews on the 1st (UTC)`,
+      );
+    }
+  }
+
+  /** Bills and records an answer, then shapes it for the caller. */
+  async #settle(
+    prepared: PreparedCompletion,
+    context: CallContext,
+    answer: Answer,
+    cached: boolean,
+    started: number,
+  ): Promise<CompletionOutcome> {
+    const costUsd = cached
+      ? 0
+      : this.#deps.registry.costUsd(
+          answer.model,
+          answer.usage.inputTokens,
+          answer.usage.outputTokens,
+        );
+    const latencyMs = Math.round(performance.now() - started);
+    await this.#record(context, {
+      provider: answer.model.provider,
+      model: answer.model.id,
+      usage: answer.usage,
+      costUsd,
+      cached,
+      latencyMs,
+      errorCode: null,
+    });
+    return {
+      id: `cmpl_${randomUUID()}`,
+      model: answer.model.id,
+      provider: answer.model.provider,
+      text: answer.text,
+      ...(prepared.json ? { json: answer.json } : {}),
+      usage: { ...answer.usage, costUsd },
+      cached,
+      latencyMs,
+      retries: answer.retries,
+      upstreamMs: Math.round(answer.upstreamMs),
+    };
+  }
+
+  /** Records a failed call and turns the failure into what the caller should see. */
+  async #fail(
+    prepared: PreparedCompletion,
+    context: CallContext,
+    error: unknown,
+    started: number,
+    usage?: TokenUsage,
+  ): Promise<unknown> {
+    if (
+      error instanceof ApiError &&
+      (error.code === "budget_exceeded" || error.code === "invalid_request")
+    )
+      return error;
+    const apiError =
+      error instanceof ProviderError
+        ? toApiError(error)
+        : context.signal.aborted
+          ? new ApiError("invalid_request", "The request was cancelled")
+          : error instanceof ApiError
+            ? error
+            : undefined;
+    const costUsd = usage
+      ? this.#deps.registry.costUsd(prepared.model, usage.inputTokens, usage.outputTokens)
+      : 0;
+    await this.#record(context, {
+      provider: prepared.model.provider,
+      model: prepared.model.id,
+      usage: usage ?? { inputTokens: 0, outputTokens: 0 },
+      costUsd,
+      cached: false,
+      latencyMs: Math.round(performance.now() - started),
+      errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),
+    });
+    return apiError ?? error;
+  }
+
+  async #record(
+    context: CallContext,
+    row: {
+      provider: string;
+      model: string;
+      usage: TokenUsage;
+      costUsd: number;
+      cached: boolean;
+      latencyMs: number;
+      errorCode: string | null;
+    },
+  ): Promise<void> {
+    await this.#deps.store.usage.record({
+      id: randomUUID(),
+      token_id: context.caller.tokenId,
+      request_id: context.requestId,
+      provider: row.provider,
+      model: row.model,
+      input_tokens: row.usage.inputTokens,
+      output_tokens: row.usage.outputTokens,
+      cost_usd: row.costUsd,
+      cached: row.cached ? 1 : 0,
+      latency_ms: row.latencyMs,
+      status: row.errorCode ? "error" : "ok",
+      error_code: row.errorCode,
+      created_at: this.#deps.clock.now().toISOString(),
+    });
+  }
+}

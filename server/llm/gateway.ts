@@ -1,0 +1,32 @@
+import type { Redis } from "ioredis";
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { ModelRegistry } from "./model-registry.ts";
+import type { Provider } from "./provider.ts";
+import { createProviders } from "./providers/index.ts";
+import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
+
+/** The LLM parts the app is built from. */
+export interface Gateway {
+  providers: Map<string, Provider>;
+  registry: ModelRegistry;
+  cache: ResponseCache;
+}
+
+/** Providers from the settings, their models, and the response cache (Redis when given). */
+export async function createGateway(
+  config: Pick<Config, "providers" | "llm">,
+  options: { logger?: Logger; redis?: Redis | undefined } = {},
+): Promise<Gateway> {
+  const providers = createProviders(config.providers);
+  const registry = await ModelRegistry.create({
+    providers,
+    localModels: config.providers.openaiCompatible?.models,
+    defaultModel: config.providers.defaultModel,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const cache = options.redis
+    ? createRedisCache(options.redis, { ttlMs: config.llm.cacheTtlMs })
+    : createMemoryCache({ ttlMs: config.llm.cacheTtlMs, maxEntries: config.llm.cacheMaxEntries });
+  return { providers, registry, cache };
+}

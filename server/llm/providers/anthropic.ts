@@ -1,0 +1,183 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
+import { ProviderError, type Provider } from "../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
+import { jsonObjectInstruction, withInstruction } from "./common.ts";
+import { toProviderError } from "./errors.ts";
+import { guardStream } from "./stream-guard.ts";
+
+export interface AnthropicProviderOptions {
+  apiKey: string;
+  baseUrl: string | undefined;
+  /** `max_tokens` when the request sets none (Anthropic requires one). 4096 by default. */
+  defaultMaxTokens?: number;
+}
+
+const name = "anthropic";
+
+type Params = Anthropic.MessageCreateParamsNonStreaming;
+
+/**
+ * Anthropic's finish reasons in the OpenAI words the rest of the gateway (and its
+ * OpenAI-compatible endpoint) uses; reasons without an equivalent pass through unchanged.
+ */
+const finishReasons: Record<string, string> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  model_context_window_exceeded: "length",
+  refusal: "content_filter",
+  tool_use: "tool_calls",
+};
+
+function finishReason(stopReason: string | null | undefined): string {
+  if (!stopReason) return "stop";
+  return finishReasons[stopReason] ?? stopReason;
+}
+
+/**
+ * Structured outputs accept a subset of JSON Schema (every object closed with
+ * `additionalProperties: false`, few string and array keywords). The SDK's own transform closes
+ * objects and moves unsupported keywords into descriptions; the gateway still validates the answer
+ * against the caller's schema. A schema the transform cannot handle is sent as given.
+ */
+function outputSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return transformJSONSchema(schema);
+  } catch {
+    return schema;
+  }
+}
+
+/** Every input token of a turn: fresh, written to the prompt cache and read from it. */
+function inputTokens(usage: {
+  input_tokens: number | null;
+  cache_creation_input_tokens: number | null;
+  cache_read_input_tokens: number | null;
+}): number {
+  return (
+    (usage.input_tokens ?? 0) +
+    (usage.cache_creation_input_tokens ?? 0) +
+    (usage.cache_read_input_tokens ?? 0)
+  );
+}
+
+/** A provider for Anthropic's Messages API. */
+export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    // `undefined` lets the SDK read ANTHROPIC_BASE_URL, which the config has already read.
+    baseURL: options.baseUrl,
+    // The gateway retries, with its own policy and metrics.
+    maxRetries: 0,
+  });
+  const defaultMaxTokens = options.defaultMaxTokens ?? 4096;
+  const secrets = [options.apiKey];
+  const fail = (error: unknown, signal?: AbortSignal) =>
+    toProviderError(error, { provider: name, signal, secrets });
+
+  function params(request: ProviderRequest): Params {
+    let system = request.system;
+    const body: Params = {
+      model: request.model,
+      max_tokens: request.maxTokens ?? defaultMaxTokens,
+      messages: request.messages.map((message) => ({
+        role: message.role,
+        content: message.content,
+      })),
+    };
+    if (request.json?.schema) {
+      body.output_config = {
+        format: { type: "json_schema", schema: outputSchema(request.json.schema) },
+      };
+    } else if (request.json) {
+      // Anthropic has no "any JSON object" mode: ask in words, the gateway checks the answer.
+      system = withInstruction(system, jsonObjectInstruction);
+    }
+    if (system) body.system = system;
+    // No temperature: API version 2026-10-21, which SDK v1 sends, removed the sampling parameters
+    // (temperature, top_p, top_k) and answers 400 to any of them, even at their defaults.
+    if (request.stop && request.stop.length > 0) body.stop_sequences = request.stop;
+    return body;
+  }
+
+  return {
+    name,
+
+    async complete(request: ProviderRequest): Promise<ProviderResult> {
+      let message: Anthropic.Message;
+      try {
+        message = await client.messages.create(params(request), {
+          timeout: request.timeoutMs,
+          signal: request.signal,
+        });
+      } catch (error) {
+        throw fail(error, request.signal);
+      }
+      const text = message.content
+        .map((block) => (block.type === "text" ? block.text : ""))
+        .join("");
+      return {
+        text,
+        usage: {
+          inputTokens: inputTokens(message.usage),
+          outputTokens: message.usage.output_tokens,
+        },
+        finishReason: finishReason(message.stop_reason),
+      };
+    },
+
+    async *stream(request: ProviderRequest): AsyncIterable<StreamChunk> {
+      const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+      let stopReason: string | null | undefined;
+      let stopped = false;
+      try {
+        const stream = await client.messages.create(
+          { ...params(request), stream: true },
+          { timeout: request.timeoutMs, signal: request.signal },
+        );
+        const events = guardStream(stream, {
+          provider: name,
+          signal: request.signal,
+          idleTimeoutMs: request.timeoutMs,
+          cancel: () => stream.controller.abort(),
+        });
+        for await (const event of events) {
+          switch (event.type) {
+            case "message_start":
+              usage.inputTokens = inputTokens(event.message.usage);
+              usage.outputTokens = event.message.usage.output_tokens;
+              break;
+            case "content_block_delta":
+              if (event.delta.type === "text_delta" && event.delta.text) {
+                yield { type: "delta", text: event.delta.text };
+              }
+              break;
+            case "message_delta":
+              stopReason = event.delta.stop_reason ?? stopReason;
+              // Both counts are cumulative; input is repeated only when it changed.
+              usage.outputTokens = event.usage.output_tokens;
+              if (event.usage.input_tokens !== null && event.usage.input_tokens !== undefined) {
+                usage.inputTokens = inputTokens(event.usage);
+              }
+              break;
+            case "message_stop":
+              stopped = true;
+              break;
+          }
+        }
+      } catch (error) {
+        throw fail(error, request.signal);
+      }
+      if (!stopped) {
+        // The stream ended without an error but before message_stop: the answer is incomplete.
+        throw new ProviderError(
+          "connection",
+          name,
+          "The provider closed the stream before the answer was complete.",
+        );
+      }
+      yield { type: "done", usage, finishReason: finishReason(stopReason) };
+    },
+  };
+}

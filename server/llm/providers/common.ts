@@ -1,0 +1,25 @@
+import type { ProviderRequest, TokenUsage } from "../types.ts";
+
+/** A rough token count (about four characters a token) for servers that report no usage. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Every character the model reads: the system prompt and each message. */
+export function promptText(request: Pick<ProviderRequest, "system" | "messages">): string {
+  const parts = request.messages.map((message) => message.content);
+  return (request.system ? [request.system, ...parts] : parts).join("\n");
+}
+
+export function estimateUsage(request: ProviderRequest, output: string): TokenUsage {
+  return { inputTokens: estimateTokens(promptText(request)), outputTokens: estimateTokens(output) };
+}
+
+/** Said to models that have no native "any JSON object" mode (or need the word JSON for it). */
+export const jsonObjectInstruction =
+  "Respond with one valid JSON object and nothing else: no prose, no code fences.";
+
+/** Appends an instruction to an optional system prompt. */
+export function withInstruction(system: string | undefined, instruction: string): string {
+  return system ? `${system}\n\n${instruction}` : instruction;
+}

@@ -1,0 +1,263 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Provider } from "../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk } from "../types.ts";
+import { estimateUsage } from "./common.ts";
+
+/**
+ * The offline provider a fresh install answers with until a provider key is configured: no
+ * network, same answer for the same question, every text answer plainly marked "[demo]".
+ */
+export function createDemoProvider(): Provider {
+  return {
+    name: "demo",
+
+    async complete(request: ProviderRequest): Promise<ProviderResult> {
+      request.signal.throwIfAborted();
+      return answer(request);
+    },
+
+    async *stream(request: ProviderRequest): AsyncIterable<StreamChunk> {
+      request.signal.throwIfAborted();
+      const result = answer(request);
+      // Word-sized pieces, each with its whitespace, so that joined they give the text back.
+      for (const piece of result.text.match(/\s*\S+\s*/g) ?? []) {
+        await nextTurn();
+        request.signal.throwIfAborted();
+        yield { type: "delta", text: piece };
+      }
+      yield { type: "done", usage: result.usage, finishReason: result.finishReason };
+    },
+
+    async listModels(): Promise<string[]> {
+      return ["demo"];
+    },
+  };
+}
+
+const maxQuoted = 120;
+
+function demoSentence(request: ProviderRequest): string {
+  const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
+  const asked = (lastUser?.content ?? "").replace(/\s+/g, " ").trim();
+  const quoted = asked.length > maxQuoted ? `${asked.slice(0, maxQuoted - 1)}…` : asked;
+  const question = quoted ? `You asked: "${quoted}".` : "You asked nothing.";
+  return `[demo] ${question} Configure OPENAI_API_KEY or ANTHROPIC_API_KEY for real answers.`;
+}
+
+function answer(request: ProviderRequest): ProviderResult {
+  const sentence = demoSentence(request);
+  let text: string;
+  if (request.json?.schema) {
+    text = JSON.stringify(sampleFor(request.json.schema));
+  } else if (request.json) {
+    text = JSON.stringify({ demo: true, answer: sentence });
+  } else {
+    text = sentence;
+  }
+  return { text, usage: estimateUsage(request, text), finishReason: "stop" };
+}
+
+type Schema = Record<string, unknown>;
+
+/** Values for string formats that validators check. */
+const formatSamples: Record<string, string> = {
+  "date-time": "2026-01-01T00:00:00Z",
+  date: "2026-01-01",
+  time: "00:00:00Z",
+  duration: "P1D",
+  email: "demo@example.com",
+  "idn-email": "demo@example.com",
+  hostname: "example.com",
+  "idn-hostname": "example.com",
+  ipv4: "192.0.2.1",
+  ipv6: "2001:db8::1",
+  uri: "https://example.com/demo",
+  "uri-reference": "https://example.com/demo",
+  iri: "https://example.com/demo",
+  "iri-reference": "https://example.com/demo",
+  url: "https://example.com/demo",
+  uuid: "00000000-0000-4000-8000-000000000000",
+  "json-pointer": "/demo",
+  regex: "demo",
+};
+
+const maxDepth = 24;
+
+/**
+ * A value that validates against `schema` (for the JSON Schema keywords a structured-output
+ * request uses): every declared property, the first of each enum / anyOf / oneOf, the smallest
+ * allowed number, the shortest allowed array of at least one item. `variant` makes the items of a
+ * `uniqueItems` array differ.
+ */
+function sampleFor(schema: unknown, root: unknown = schema, variant = 0, depth = 0): unknown {
+  if (schema === true || schema === undefined) return "demo";
+  if (!isSchema(schema) || depth > maxDepth) return null;
+
+  if (typeof schema.$ref === "string") {
+    const target = resolveRef(root, schema.$ref);
+    // A $ref with sibling keywords (2019-09 and later) also applies those keywords.
+    const { $ref: _ref, ...rest } = schema;
+    const merged = Object.keys(rest).length > 0 ? mergeSchemas([target ?? {}, rest]) : target;
+    return sampleFor(merged ?? {}, root, variant, depth + 1);
+  }
+  if (Array.isArray(schema.allOf)) {
+    const { allOf, ...rest } = schema;
+    return sampleFor(mergeSchemas([rest, ...(allOf as unknown[])]), root, variant, depth + 1);
+  }
+  if ("const" in schema) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+    return schema.enum[variant % schema.enum.length];
+  }
+  for (const key of ["anyOf", "oneOf"] as const) {
+    const branches = schema[key];
+    if (Array.isArray(branches) && branches.length > 0) {
+      const { [key]: _branches, ...rest } = schema;
+      return sampleFor(mergeSchemas([rest, branches[0]]), root, variant, depth + 1);
+    }
+  }
+
+  switch (typeOf(schema)) {
+    case "object":
+      return sampleObject(schema, root, depth);
+    case "array":
+      return sampleArray(schema, root, depth);
+    case "integer":
+      return sampleNumber(schema, variant, true);
+    case "number":
+      return sampleNumber(schema, variant, false);
+    case "boolean":
+      return variant % 2 === 1;
+    case "null":
+      return null;
+    default:
+      return sampleString(schema, variant);
+  }
+}
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The schema's type, or the one its keywords imply; for a list of types, the first but null. */
+function typeOf(schema: Schema): string {
+  const { type } = schema;
+  if (typeof type === "string") return type;
+  if (Array.isArray(type) && type.length > 0) {
+    const types = type.filter((t): t is string => typeof t === "string");
+    return types.find((t) => t !== "null") ?? types[0] ?? "string";
+  }
+  if ("properties" in schema || "required" in schema || "additionalProperties" in schema) {
+    return "object";
+  }
+  if ("items" in schema || "prefixItems" in schema || "minItems" in schema) return "array";
+  if ("minimum" in schema || "maximum" in schema || "multipleOf" in schema) return "number";
+  return "string";
+}
+
+/** Follows a local reference: "#", "#/$defs/x", "#/definitions/x", with ~0 ~1 escapes. */
+function resolveRef(root: unknown, ref: string): unknown {
+  if (!ref.startsWith("#")) return undefined;
+  const path = ref.slice(1).split("/").filter(Boolean);
+  let node: unknown = root;
+  for (const raw of path) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    if (!isSchema(node) && !Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** Combines schemas that must all hold (allOf) into one: properties and required lists unite. */
+function mergeSchemas(schemas: unknown[]): Schema {
+  const merged: Schema = {};
+  for (const schema of schemas) {
+    if (!isSchema(schema)) continue;
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === "properties" && isSchema(merged.properties) && isSchema(value)) {
+        merged.properties = { ...merged.properties, ...value };
+      } else if (key === "required" && Array.isArray(merged.required) && Array.isArray(value)) {
+        merged.required = [...new Set([...(merged.required as unknown[]), ...value])];
+      } else if (key === "minimum" || key === "minLength" || key === "minItems") {
+        merged[key] = Math.max(Number(merged[key] ?? -Infinity), Number(value));
+      } else if (key === "maximum" || key === "maxLength" || key === "maxItems") {
+        merged[key] = Math.min(Number(merged[key] ?? Infinity), Number(value));
+      } else {
+        merged[key] = value;
+      }
+    }
+  }
+  return merged;
+}
+
+function sampleObject(schema: Schema, root: unknown, depth: number): Record<string, unknown> {
+  const properties = isSchema(schema.properties) ? schema.properties : {};
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((key): key is string => typeof key === "string")
+    : [];
+  const result: Record<string, unknown> = {};
+  for (const [key, propertySchema] of Object.entries(properties)) {
+    result[key] = sampleFor(propertySchema, root, 0, depth + 1);
+  }
+  for (const key of required) {
+    if (key in result) continue;
+    const extra = isSchema(schema.additionalProperties) ? schema.additionalProperties : true;
+    result[key] = sampleFor(extra, root, 0, depth + 1);
+  }
+  return result;
+}
+
+function sampleArray(schema: Schema, root: unknown, depth: number): unknown[] {
+  const minItems = typeof schema.minItems === "number" ? schema.minItems : 0;
+  const maxItems = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
+  // 2020-12 tuples are `prefixItems`; draft-07 tuples are an array under `items`.
+  const tuple = Array.isArray(schema.prefixItems)
+    ? schema.prefixItems
+    : Array.isArray(schema.items)
+      ? schema.items
+      : [];
+  const rest = Array.isArray(schema.items)
+    ? (schema.additionalItems ?? true)
+    : (schema.items ?? true);
+  const count = Math.min(Math.max(minItems, 1, tuple.length > 0 ? tuple.length : 0), maxItems);
+  const items: unknown[] = [];
+  for (let index = 0; index < count; index++) {
+    const itemSchema = index < tuple.length ? tuple[index] : rest;
+    items.push(sampleFor(itemSchema, root, schema.uniqueItems === true ? index : 0, depth + 1));
+  }
+  return items;
+}
+
+function sampleNumber(schema: Schema, variant: number, integer: boolean): number {
+  const num = (key: string) =>
+    typeof schema[key] === "number" ? (schema[key] as number) : undefined;
+  const minimum = num("minimum");
+  const maximum = num("maximum");
+  const exclusiveMinimum = num("exclusiveMinimum");
+  const exclusiveMaximum = num("exclusiveMaximum");
+  const multipleOf = num("multipleOf");
+  const step = multipleOf ?? 1;
+
+  let value: number;
+  if (minimum !== undefined) value = minimum;
+  else if (exclusiveMinimum !== undefined) value = exclusiveMinimum + (integer ? 1 : step);
+  else if (maximum !== undefined && maximum < 0) value = maximum;
+  else if (exclusiveMaximum !== undefined && exclusiveMaximum <= 0) {
+    value = exclusiveMaximum - (integer ? 1 : step);
+  } else value = 0;
+  value += variant * step;
+  if (integer) value = Math.ceil(value);
+  if (multipleOf) value = Math.ceil(value / multipleOf) * multipleOf;
+  if (exclusiveMinimum !== undefined && value <= exclusiveMinimum) value += step;
+  return value;
+}
+
+function sampleString(schema: Schema, variant: number): string {
+  const format = typeof schema.format === "string" ? formatSamples[schema.format] : undefined;
+  let value = format ?? "demo";
+  if (variant > 0) value = format ? value : `${value}${variant + 1}`;
+  const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
+  const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
+  if (value.length < minLength) value = value.padEnd(minLength, "o");
+  if (value.length > maxLength) value = value.slice(0, maxLength);
+  return value;
+}

@@ -1,0 +1,207 @@
+import * as Anthropic from "@anthropic-ai/sdk";
+import * as OpenAI from "openai";
+import { scrubSecrets } from "../../logger.ts";
+import { ProviderError, retryAfterMs, type ProviderFailure } from "../provider.ts";
+
+/** Longest provider message kept (a proxy in front of a provider may answer with a whole page). */
+const maxMessageLength = 500;
+
+/** Error codes of Node's sockets, DNS and undici that mean "the connection failed". */
+const connectionCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT",
+]);
+
+/** Error codes that mean "no answer in time". */
+const timeoutCodes = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/**
+ * Error `type`s (and OpenAI `code`s) seen in error bodies, most often on errors sent in the middle
+ * of a stream, where no HTTP status says what happened.
+ */
+const failureByType: Record<string, ProviderFailure> = {
+  rate_limit_error: "rate_limited",
+  rate_limit_exceeded: "rate_limited",
+  tokens: "rate_limited",
+  requests: "rate_limited",
+  overloaded_error: "server",
+  api_error: "server",
+  server_error: "server",
+  service_unavailable: "server",
+  timeout_error: "timeout",
+  invalid_request_error: "rejected",
+  authentication_error: "rejected",
+  permission_error: "rejected",
+  not_found_error: "rejected",
+  request_too_large: "rejected",
+  billing_error: "rejected",
+  insufficient_quota: "rejected",
+  invalid_api_key: "rejected",
+  context_length_exceeded: "rejected",
+};
+
+type SdkApiError = OpenAI.APIError | Anthropic.APIError;
+
+function isApiError(error: unknown): error is SdkApiError {
+  return error instanceof OpenAI.APIError || error instanceof Anthropic.APIError;
+}
+
+/** Codes and names along an error's `cause` chain (undici hides the socket error two levels down). */
+function causeChain(error: unknown): { codes: string[]; messages: string[] } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current && typeof current === "object"; depth++) {
+    const { code, message, name } = current as {
+      code?: unknown;
+      message?: unknown;
+      name?: unknown;
+    };
+    if (typeof code === "string") codes.push(code);
+    if (typeof message === "string") messages.push(message);
+    if (typeof name === "string") messages.push(name);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return { codes, messages };
+}
+
+/** The provider's own words: the `message` of the error body, else what the SDK made of it. */
+function providerMessage(error: SdkApiError): string {
+  if (error instanceof Anthropic.APIError) {
+    if (error.apiMessage) return error.apiMessage;
+  } else {
+    const body = error.error as { message?: unknown } | undefined;
+    if (typeof body?.message === "string" && body.message) return body.message;
+  }
+  // The SDKs prefix the status ("429 …"): the status travels in ProviderError.status instead.
+  return error.message.replace(/^\d{3} /, "");
+}
+
+function bodyType(error: SdkApiError): string | undefined {
+  if (error instanceof Anthropic.APIError) return error.type ?? undefined;
+  return error.code ?? error.type ?? undefined;
+}
+
+/** A message fit for logs and callers: no secrets, no stack, bounded length. */
+function clean(message: string, secrets: readonly (string | undefined)[]): string {
+  // The usual patterns first ("sk-[redacted]" still says which kind of key it was), then the
+  // configured keys themselves, which a local server's key may not look like.
+  let text = scrubSecrets(message);
+  for (const secret of secrets) {
+    // Short placeholders ("not-needed", "x") are not secrets worth blanking out of a sentence.
+    if (secret && secret.length >= 12) text = text.split(secret).join("[redacted]");
+  }
+  text = text.replace(/\s+/g, " ").trim();
+  return text.length > maxMessageLength ? `${text.slice(0, maxMessageLength)}…` : text;
+}
+
+function fromApiError(
+  error: SdkApiError,
+  provider: string,
+  secrets: readonly (string | undefined)[],
+): ProviderError {
+  const status = error.status;
+  const message = clean(providerMessage(error), secrets) || "The provider gave no reason.";
+  const type = bodyType(error);
+  let kind: ProviderFailure;
+  if (status === 429) {
+    // OpenAI answers 429 when the account is out of credit: waiting does not help.
+    kind = type === "insufficient_quota" ? "rejected" : "rate_limited";
+  } else if (status === 408) {
+    kind = "timeout";
+  } else if (status !== undefined && status >= 500) {
+    kind = "server";
+  } else if (status !== undefined) {
+    kind = "rejected";
+  } else {
+    // An error event inside a stream: only the body's type says what it was.
+    kind = (type && failureByType[type]) || "server";
+  }
+  return new ProviderError(kind, provider, message, {
+    status,
+    retryAfterMs: kind === "rate_limited" ? retryAfterMs(error.headers) : undefined,
+  });
+}
+
+export interface MapErrorOptions {
+  /** The provider's name, as in `Provider.name`. */
+  provider: string;
+  /** The caller's signal: when it has fired, its reason is thrown as is. */
+  signal?: AbortSignal | undefined;
+  /** Values never to repeat in a message (the API key), beyond the usual secret patterns. */
+  secrets?: readonly (string | undefined)[];
+}
+
+/**
+ * Turns whatever an SDK call or a stream iteration threw into what the gateway expects: the
+ * caller's abort reason when the caller aborted, a `ProviderError` for everything the provider or
+ * the network did, and the error itself when it is none of those (a bug of ours).
+ */
+export function toProviderError(error: unknown, options: MapErrorOptions): unknown {
+  const { provider, signal, secrets = [] } = options;
+  if (signal?.aborted) return signal.reason ?? error;
+  if (error instanceof ProviderError) return error;
+
+  if (
+    error instanceof OpenAI.APIConnectionTimeoutError ||
+    error instanceof Anthropic.APIConnectionTimeoutError
+  ) {
+    return new ProviderError("timeout", provider, "The provider did not answer in time.");
+  }
+  if (error instanceof OpenAI.APIUserAbortError || error instanceof Anthropic.APIUserAbortError) {
+    // Aborted, but not by our caller (who was checked above): the SDK gave up on the connection.
+    return new ProviderError("connection", provider, "The request to the provider was cut off.");
+  }
+  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {
+    return connectionError(error, provider);
+  }
+  if (isApiError(error)) return fromApiError(error, provider, secrets);
+
+  const { codes, messages } = causeChain(error);
+  if (codes.some((code) => timeoutCodes.has(code))) {
+    return new ProviderError("timeout", provider, "The provider did not answer in time.");
+  }
+  if (
+    codes.some((code) => connectionCodes.has(code)) ||
+    messages.some((message) =>
+      /^(terminated|fetch failed|other side closed|socket hang up)$/i.test(message),
+    )
+  ) {
+    return connectionError(error, provider);
+  }
+  if (error instanceof SyntaxError) {
+    // A stream or body the SDK could not parse: the server misbehaved.
+    return new ProviderError(
+      "server",
+      provider,
+      "The provider sent a response that could not be read.",
+    );
+  }
+  if (error instanceof OpenAI.OpenAIError || error instanceof Anthropic.AnthropicError) {
+    // The SDK refused the request before sending it.
+    return new ProviderError("rejected", provider, clean(error.message, secrets));
+  }
+  return error;
+}
+
+/** "Connection error (ECONNREFUSED)": the code helps an operator; the address stays out. */
+function connectionError(error: unknown, provider: string): ProviderError {
+  const code = causeChain(error).codes.find((c) => connectionCodes.has(c) || timeoutCodes.has(c));
+  const detail = code ? ` (${code})` : "";
+  return new ProviderError("connection", provider, `Could not reach the provider${detail}.`);
+}

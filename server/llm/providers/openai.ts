@@ -1,0 +1,155 @@
+import OpenAI from "openai";
+import { ProviderError, type Provider } from "../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
+import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
+import { toProviderError } from "./errors.ts";
+import { guardStream } from "./stream-guard.ts";
+
+export interface OpenAiProviderOptions {
+  /** "openai" for the official API, "openai-compatible" for Ollama, vLLM, LM Studio, llama.cpp… */
+  name: string;
+  /** Optional for local servers, which usually ignore it. */
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  /** The official API wants `max_completion_tokens`; most compatible servers only know `max_tokens`. */
+  maxTokensField: "max_completion_tokens" | "max_tokens";
+}
+
+/** The SDK will not start without a key; local servers take any. */
+const placeholderKey = "not-needed";
+const listModelsTimeoutMs = 15_000;
+
+type Params = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+
+/** A provider for the OpenAI chat completions API and the many servers that speak it. */
+export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
+  const { name, maxTokensField } = options;
+  const official = name === "openai";
+  const client = new OpenAI({
+    apiKey: options.apiKey ?? placeholderKey,
+    // `undefined` would let the SDK read OPENAI_BASE_URL for a compatible server too.
+    baseURL: options.baseUrl ?? (official ? undefined : null),
+    // The gateway retries, with its own policy and metrics.
+    maxRetries: 0,
+    // OPENAI_ORG_ID / OPENAI_PROJECT_ID belong to OpenAI, not to a local model server.
+    ...(official ? {} : { organization: null, project: null }),
+  });
+  const secrets = [options.apiKey];
+  const fail = (error: unknown, signal?: AbortSignal) =>
+    toProviderError(error, { provider: name, signal, secrets });
+
+  function params(request: ProviderRequest): Params {
+    let system = request.system;
+    let responseFormat: Params["response_format"];
+    if (request.json?.schema) {
+      responseFormat = {
+        type: "json_schema",
+        json_schema: { name: "response", schema: request.json.schema, strict: false },
+      };
+    } else if (request.json) {
+      responseFormat = { type: "json_object" };
+      // OpenAI rejects json_object mode unless the word "JSON" appears in the messages.
+      if (!/json/i.test(promptText(request)))
+        system = withInstruction(system, jsonObjectInstruction);
+    }
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+    if (system) messages.push({ role: "system", content: system });
+    for (const message of request.messages)
+      messages.push({ role: message.role, content: message.content });
+
+    const body: Params = { model: request.model, messages };
+    if (request.maxTokens !== undefined) body[maxTokensField] = request.maxTokens;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.stop && request.stop.length > 0) body.stop = request.stop;
+    if (responseFormat) body.response_format = responseFormat;
+    return body;
+  }
+
+  function usageOf(
+    usage: OpenAI.CompletionUsage | null | undefined,
+    request: ProviderRequest,
+    text: string,
+  ): TokenUsage {
+    if (!usage) return estimateUsage(request, text);
+    return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+  }
+
+  return {
+    name,
+
+    async complete(request: ProviderRequest): Promise<ProviderResult> {
+      let completion: OpenAI.Chat.ChatCompletion;
+      try {
+        completion = await client.chat.completions.create(params(request), {
+          timeout: request.timeoutMs,
+          signal: request.signal,
+        });
+      } catch (error) {
+        throw fail(error, request.signal);
+      }
+      const choice = completion.choices?.[0];
+      const text = choice?.message?.content ?? choice?.message?.refusal ?? "";
+      return {
+        text,
+        usage: usageOf(completion.usage, request, text),
+        finishReason: choice?.finish_reason ?? "stop",
+      };
+    },
+
+    async *stream(request: ProviderRequest): AsyncIterable<StreamChunk> {
+      let text = "";
+      let usage: OpenAI.CompletionUsage | undefined;
+      let finishReason: string | undefined;
+      try {
+        const stream = await client.chat.completions.create(
+          { ...params(request), stream: true, stream_options: { include_usage: true } },
+          { timeout: request.timeoutMs, signal: request.signal },
+        );
+        const events = guardStream(stream, {
+          provider: name,
+          signal: request.signal,
+          idleTimeoutMs: request.timeoutMs,
+          cancel: () => stream.controller.abort(),
+        });
+        for await (const chunk of events) {
+          if (chunk.usage) usage = chunk.usage;
+          const choice = chunk.choices?.[0];
+          if (!choice) continue;
+          if (choice.finish_reason) finishReason = choice.finish_reason;
+          const delta = choice.delta?.content;
+          if (delta) {
+            text += delta;
+            yield { type: "delta", text: delta };
+          }
+        }
+      } catch (error) {
+        throw fail(error, request.signal);
+      }
+      if (!finishReason && !usage) {
+        // The stream ended without an error but before the model finished (a cleanly closed
+        // socket): the answer is incomplete and must not pass for a whole one.
+        throw new ProviderError(
+          "connection",
+          name,
+          "The provider closed the stream before the answer was complete.",
+        );
+      }
+      yield {
+        type: "done",
+        usage: usageOf(usage, request, text),
+        finishReason: finishReason ?? "stop",
+      };
+    },
+
+    async listModels(): Promise<string[]> {
+      const ids: string[] = [];
+      try {
+        for await (const model of client.models.list({ timeout: listModelsTimeoutMs }))
+          ids.push(model.id);
+      } catch (error) {
+        throw fail(error);
+      }
+      return ids;
+    },
+  };
+}

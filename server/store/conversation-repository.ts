@@ -1,0 +1,84 @@
+import type { Kysely, Selectable } from "kysely";
+import type { ConversationMessagesTable, ConversationsTable, Database } from "./schema.ts";
+
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<ConversationMessagesTable>;
+
+/** Conversation history, each conversation owned by one token. */
+export class ConversationRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(row: ConversationRow): Promise<void> {
+    await this.#db.insertInto("conversations").values(row).execute();
+  }
+
+  async get(tokenId: string, id: string): Promise<ConversationRow | undefined> {
+    return this.#db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async list(tokenId: string, limit: number): Promise<ConversationRow[]> {
+    return this.#db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .orderBy("updated_at", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  async messages(conversationId: string): Promise<MessageRow[]> {
+    return this.#db
+      .selectFrom("conversation_messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .orderBy("seq")
+      .execute();
+  }
+
+  /** Appends messages after the last one, in one transaction, and touches the conversation. */
+  async append(
+    conversationId: string,
+    messages: { id: string; role: string; content: string }[],
+    at: string,
+  ): Promise<MessageRow[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom("conversation_messages")
+        .select((eb) => eb.fn.max<number>("seq").as("seq"))
+        .where("conversation_id", "=", conversationId)
+        .executeTakeFirst();
+      const start = last?.seq === null || last?.seq === undefined ? 0 : Number(last.seq) + 1;
+      const rows: MessageRow[] = messages.map((message, index) => ({
+        ...message,
+        conversation_id: conversationId,
+        seq: start + index,
+        created_at: at,
+      }));
+      if (rows.length > 0) await trx.insertInto("conversation_messages").values(rows).execute();
+      await trx.updateTable("conversations").set({ updated_at: at }).where("id", "=", conversationId).execute();
+      return rows;
+    });
+  }
+
+  async delete(tokenId: string, id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom("conversations")
+        .where("token_id", "=", tokenId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await trx.deleteFrom("conversation_messages").where("conversation_id", "=", id).execute();
+      return true;
+    });
+  }
+}

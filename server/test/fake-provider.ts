@@ -1,0 +1,848 @@
+/**
+ * A fake model provider at the HTTP edge: a small real HTTP server that speaks the wire formats
+ * the official OpenAI and Anthropic SDKs use (chat completions, messages, model lists, plain and
+ * streamed), so tests and benchmarks can drive the real SDKs and the gateway's provider adapters
+ * against it. Tests script it in-process: queue faults and answers, set a responder, read what
+ * it received and how many requests the client abandoned.
+ *
+ * Routes (any leading prefix is accepted, e.g. `/openai/v1/chat/completions`):
+ * - `POST …/chat/completions`   OpenAI chat completions (`stream: true` → SSE)
+ * - `POST …/messages`           Anthropic messages (`stream: true` → SSE)
+ * - `POST …/messages/count_tokens` Anthropic token count
+ * - `GET  …/models`             OpenAI list, or Anthropic list when `anthropic-version` is sent
+ *
+ * The default answer is `echo: <last user message>`; with JSON output asked for, a value built
+ * from the JSON schema (or `{"echo": …}` without one). Token counts are `fakeTokenCount`:
+ * ceil(characters / 4), input over the system prompt and every message's text.
+ */
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type FakeProviderKind = "openai" | "anthropic";
+
+export interface FakeProviderOptions {
+  /** Delay before every answer (errors included), in ms. Default 0. */
+  latencyMs?: number;
+  /** Delay between streamed events, in ms. Default 0 (the whole stream in one write). */
+  chunkDelayMs?: number;
+  /** Keep every request in `requests`. Default true; benchmarks turn it off. */
+  record?: boolean;
+  /** Model ids `GET /v1/models` lists. */
+  models?: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body; the raw text when it is not JSON; undefined when empty. */
+  body: unknown;
+  provider: FakeProviderKind | undefined;
+}
+
+/** Answers `text` (streamed as word-sized deltas when the request streams). */
+export interface FakeTextAnswer {
+  text: string;
+  /** "length" reports a truncated answer (OpenAI `length`, Anthropic `max_tokens`). */
+  finish?: "stop" | "length";
+  delayMs?: number;
+}
+
+/** Answers `JSON.stringify(json)` as the text. */
+export interface FakeJsonAnswer {
+  json: unknown;
+  finish?: "stop" | "length";
+  delayMs?: number;
+}
+
+/** An HTTP error in the provider's own error format (with `retry-after` when given). */
+export interface FakeHttpError {
+  status: number;
+  message?: string;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+}
+
+/** Never answers; the request stays open until the client gives up or the fake closes. */
+export interface FakeHang {
+  hang: true;
+}
+
+/** Destroys the socket without a response (TCP reset). */
+export interface FakeReset {
+  reset: true;
+  delayMs?: number;
+}
+
+/**
+ * Sends the stream's opening events and `n` text deltas (of `text`, or the default answer),
+ * then destroys the socket. On a non-streaming request, sends half of the body, then destroys.
+ */
+export interface FakeCutStream {
+  cutStreamAfterChunks: number;
+  text?: string;
+  delayMs?: number;
+}
+
+export type FakeBehaviour =
+  FakeTextAnswer | FakeJsonAnswer | FakeHttpError | FakeHang | FakeReset | FakeCutStream;
+
+/** One completion request, as the responder sees it. */
+export interface FakeCall {
+  provider: FakeProviderKind;
+  model: string;
+  /** System prompt text ("" when none); OpenAI system/developer messages are moved here. */
+  system: string;
+  /** Non-system turns, their text parts joined. */
+  messages: { role: string; content: string }[];
+  lastUserText: string;
+  stream: boolean;
+  /** Set when the request asks for JSON output; `schema` when it gives a JSON schema. */
+  json: { schema: Record<string, unknown> | undefined } | undefined;
+  maxTokens: number | undefined;
+  request: RecordedRequest;
+}
+
+/** Decides the answer when nothing is queued; `undefined` falls back to the default answer. */
+export type FakeResponder = (call: FakeCall) => FakeBehaviour | undefined;
+
+export interface FakeProvider {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `url + "/v1"`, the OpenAI SDK's `baseURL`. */
+  readonly openaiBaseUrl: string;
+  /** `url`, the Anthropic SDK's `baseURL`. */
+  readonly anthropicBaseUrl: string;
+  /** Every request received, in order (cleared by `reset`; the same array throughout). */
+  readonly requests: RecordedRequest[];
+  /** Requests whose client closed the connection before the answer was complete. */
+  readonly aborted: number;
+  /** Requests received and not yet finished or closed. */
+  readonly inflight: number;
+  /** Queues one-shot behaviours, each consumed by the next request, in order. */
+  enqueue(...behaviours: FakeBehaviour[]): void;
+  /** Sets (or with undefined clears) the answer function used when nothing is queued. */
+  setResponder(responder: FakeResponder | undefined): void;
+  /** Clears the queue, the responder, the recorded requests and `aborted`. */
+  reset(): void;
+  /** Resolves once `aborted` reaches `count`; rejects after `timeoutMs`. */
+  waitForAborted(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The fake's token count for a text: ceil(characters / 4). */
+export function fakeTokenCount(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The fake's default answer for a call, as text. */
+export function defaultFakeText(call: FakeCall): string {
+  const echo = `echo: ${call.lastUserText}`;
+  if (!call.json) return echo;
+  return JSON.stringify(call.json.schema ? sampleFromSchema(call.json.schema, echo) : { echo });
+}
+
+/**
+ * A deterministic value that satisfies a (simple) JSON schema: enums and consts take their first
+ * value, strings the given text, numbers their minimum or 0, arrays one item (or minItems).
+ */
+export function sampleFromSchema(schema: Record<string, unknown>, text: string): unknown {
+  return sample(schema, schema, text, 0);
+}
+
+function sample(
+  node: unknown,
+  root: Record<string, unknown>,
+  text: string,
+  depth: number,
+): unknown {
+  if (!isRecord(node) || depth > 16) return null;
+  if (typeof node.$ref === "string")
+    return sample(resolveRef(root, node.$ref), root, text, depth + 1);
+  if ("const" in node) return node.const;
+  if (Array.isArray(node.enum) && node.enum.length > 0) return node.enum[0];
+  const alternatives = node.anyOf ?? node.oneOf ?? node.allOf;
+  if (Array.isArray(alternatives) && alternatives.length > 0) {
+    const choice = alternatives.find((item) => !isRecord(item) || item.type !== "null");
+    return sample(choice ?? alternatives[0], root, text, depth + 1);
+  }
+  let type = node.type;
+  if (Array.isArray(type)) type = type.find((item) => item !== "null") ?? "null";
+  if (type === undefined) {
+    type = isRecord(node.properties) ? "object" : node.items !== undefined ? "array" : "string";
+  }
+  switch (type) {
+    case "object": {
+      const result: Record<string, unknown> = {};
+      if (isRecord(node.properties)) {
+        for (const [key, child] of Object.entries(node.properties)) {
+          result[key] = sample(child, root, text, depth + 1);
+        }
+      }
+      return result;
+    }
+    case "array": {
+      const min = typeof node.minItems === "number" ? node.minItems : 0;
+      const max = typeof node.maxItems === "number" ? node.maxItems : Infinity;
+      const count = Math.min(Math.max(min, 1), max);
+      const items = Array.isArray(node.prefixItems) ? node.prefixItems : [];
+      return Array.from({ length: count }, (_, index) =>
+        sample(items[index] ?? node.items, root, text, depth + 1),
+      );
+    }
+    case "string": {
+      if (node.format === "date") return "2026-01-01";
+      if (node.format === "date-time") return "2026-01-01T00:00:00Z";
+      if (node.format === "time") return "00:00:00";
+      let value = text;
+      if (typeof node.minLength === "number" && value.length < node.minLength) {
+        value = value.padEnd(node.minLength, ".");
+      }
+      if (typeof node.maxLength === "number") value = value.slice(0, node.maxLength);
+      return value;
+    }
+    case "integer":
+    case "number": {
+      if (typeof node.minimum === "number") return node.minimum;
+      if (typeof node.exclusiveMinimum === "number") return node.exclusiveMinimum + 1;
+      if (typeof node.maximum === "number" && node.maximum < 0) return node.maximum;
+      return 0;
+    }
+    case "boolean":
+      return false;
+    default:
+      return null;
+  }
+}
+
+function resolveRef(root: Record<string, unknown>, ref: string): unknown {
+  if (!ref.startsWith("#")) return undefined;
+  let node: unknown = root;
+  for (const part of ref.slice(1).split("/").filter(Boolean)) {
+    if (!isRecord(node)) return undefined;
+    node = node[part.replaceAll("~1", "/").replaceAll("~0", "~")];
+  }
+  return node;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Text of an OpenAI or Anthropic message content: a string or an array of text parts. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) {
+    if (isRecord(part) && typeof part.text === "string") text += part.text;
+  }
+  return text;
+}
+
+function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall {
+  const body = isRecord(request.body) ? request.body : {};
+  const messages: { role: string; content: string }[] = [];
+  const systemParts: string[] = [];
+  if (provider === "anthropic" && body.system !== undefined)
+    systemParts.push(contentText(body.system));
+  if (Array.isArray(body.messages)) {
+    for (const message of body.messages) {
+      if (!isRecord(message)) continue;
+      const role = typeof message.role === "string" ? message.role : "user";
+      const content = contentText(message.content);
+      if (role === "system" || role === "developer") systemParts.push(content);
+      else messages.push({ role, content });
+    }
+  }
+  let lastUserText = "";
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (message?.role === "user") {
+      lastUserText = message.content;
+      break;
+    }
+  }
+  let json: FakeCall["json"];
+  if (provider === "openai" && isRecord(body.response_format)) {
+    const format = body.response_format;
+    if (format.type === "json_object") json = { schema: undefined };
+    if (format.type === "json_schema") {
+      const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;
+      json = { schema: isRecord(schema) ? schema : undefined };
+    }
+  }
+  if (provider === "anthropic") {
+    const outputConfig = isRecord(body.output_config) ? body.output_config : undefined;
+    const format = outputConfig?.format ?? body.output_format;
+    if (isRecord(format) && format.type === "json_schema") {
+      json = { schema: isRecord(format.schema) ? format.schema : undefined };
+    }
+  }
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+  return {
+    provider,
+    model: typeof body.model === "string" ? body.model : "fake-model",
+    system: systemParts.join("\n"),
+    messages,
+    lastUserText,
+    stream: body.stream === true,
+    json,
+    maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
+    request,
+  };
+}
+
+function inputTokens(call: FakeCall): number {
+  let chars = call.system.length;
+  for (const message of call.messages) chars += message.content.length;
+  return Math.ceil(chars / 4);
+}
+
+/** Splits a text into word-sized deltas whose concatenation is the text. */
+function splitDeltas(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+const OPENAI_ERROR_TYPES: Record<number, [type: string, code: string | null]> = {
+  400: ["invalid_request_error", null],
+  401: ["invalid_request_error", "invalid_api_key"],
+  403: ["invalid_request_error", "unsupported_country_region_territory"],
+  404: ["invalid_request_error", "model_not_found"],
+  429: ["requests", "rate_limit_exceeded"],
+};
+
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  503: "overloaded_error",
+  529: "overloaded_error",
+};
+
+function errorBody(provider: FakeProviderKind, status: number, message: string, id: string) {
+  if (provider === "anthropic") {
+    const type =
+      ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+    return { type: "error", error: { type, message }, request_id: id };
+  }
+  const [type, code] =
+    OPENAI_ERROR_TYPES[status] ??
+    (status >= 500 ? ["server_error", null] : ["invalid_request_error", null]);
+  return { error: { message, type, param: null, code } };
+}
+
+interface Exchange {
+  res: ServerResponse;
+  /** The fake itself ended the connection (reset, cut stream): not a client abort. */
+  deliberate: boolean;
+}
+
+export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
+  const record = options.record ?? true;
+  const models = options.models ?? [
+    "gpt-4o-mini",
+    "gpt-4o",
+    "claude-sonnet-4-6",
+    "claude-haiku-4-5",
+  ];
+  const requests: RecordedRequest[] = [];
+  let queue: FakeBehaviour[] = [];
+  let responder: FakeResponder | undefined;
+  let aborted = 0;
+  let inflight = 0;
+  let counter = 0;
+  let closing = false;
+  const abortWaiters = new Set<() => void>();
+
+  const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
+    inflight++;
+    const exchange: Exchange = { res, deliberate: false };
+    res.once("close", () => {
+      inflight--;
+      if (!res.writableFinished && !exchange.deliberate && !closing) {
+        aborted++;
+        for (const waiter of abortWaiters) waiter();
+      }
+    });
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.once("end", () => {
+      const raw = chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8");
+      route(req, raw, exchange);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+
+  function route(req: IncomingMessage, raw: string, exchange: Exchange): void {
+    const target = req.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    const method = req.method ?? "GET";
+    let provider: FakeProviderKind | undefined;
+    let kind: "chat" | "messages" | "count" | "models" | undefined;
+    if (method === "POST" && path.endsWith("/chat/completions")) {
+      provider = "openai";
+      kind = "chat";
+    } else if (method === "POST" && path.endsWith("/messages")) {
+      provider = "anthropic";
+      kind = "messages";
+    } else if (method === "POST" && path.endsWith("/messages/count_tokens")) {
+      provider = "anthropic";
+      kind = "count";
+    } else if (method === "GET" && path.endsWith("/models")) {
+      provider = req.headers["anthropic-version"] === undefined ? "openai" : "anthropic";
+      kind = "models";
+    }
+    let body: unknown;
+    let badJson = false;
+    if (raw !== "") {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = raw;
+        badJson = true;
+      }
+    }
+    const recorded: RecordedRequest = { method, path, headers: req.headers, body, provider };
+    if (record) requests.push(recorded);
+    const id = `req_fake${++counter}`;
+    if (!provider || !kind) {
+      const message = `Unknown request URL: ${method} ${path}.`;
+      sendJson(exchange.res, 404, errorBody("openai", 404, message, id), id, "openai");
+      return;
+    }
+    if (badJson) {
+      const message = "We could not parse the JSON body of your request.";
+      sendJson(exchange.res, 400, errorBody(provider, 400, message, id), id, provider);
+      return;
+    }
+    const call = kind === "models" ? undefined : toCall(provider, recorded);
+    const behaviour =
+      queue.shift() ?? (call && kind !== "count" && responder ? responder(call) : undefined);
+    if (behaviour && "hang" in behaviour) return;
+    const delay = behaviour?.delayMs ?? latencyMs;
+    if (delay > 0) {
+      setTimeout(() => {
+        if (!exchange.res.destroyed) act(exchange, provider, kind, call, behaviour, id);
+      }, delay);
+    } else {
+      act(exchange, provider, kind, call, behaviour, id);
+    }
+  }
+
+  function act(
+    exchange: Exchange,
+    provider: FakeProviderKind,
+    kind: "chat" | "messages" | "count" | "models",
+    call: FakeCall | undefined,
+    behaviour: FakeBehaviour | undefined,
+    id: string,
+  ): void {
+    const { res } = exchange;
+    if (behaviour && "reset" in behaviour) {
+      exchange.deliberate = true;
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    if (behaviour && "status" in behaviour) {
+      const message = behaviour.message ?? defaultErrorMessage(behaviour.status);
+      const headers: Record<string, string> = {};
+      if (behaviour.retryAfterSeconds !== undefined) {
+        headers["retry-after"] = String(behaviour.retryAfterSeconds);
+      }
+      sendJson(
+        res,
+        behaviour.status,
+        errorBody(provider, behaviour.status, message, id),
+        id,
+        provider,
+        headers,
+      );
+      return;
+    }
+    const cutAfter =
+      behaviour && "cutStreamAfterChunks" in behaviour ? behaviour.cutStreamAfterChunks : undefined;
+    if (kind === "models") {
+      const body = provider === "anthropic" ? anthropicModels(models) : openaiModels(models);
+      if (cutAfter === undefined) sendJson(res, 200, body, id, provider);
+      else sendCut(exchange, JSON.stringify(body), id, provider);
+      return;
+    }
+    if (!call) return;
+    if (kind === "count") {
+      sendJson(res, 200, { input_tokens: inputTokens(call) }, id, provider);
+      return;
+    }
+    let text: string;
+    let finish: "stop" | "length" = "stop";
+    if (behaviour && "text" in behaviour && typeof behaviour.text === "string")
+      text = behaviour.text;
+    else if (behaviour && "json" in behaviour) text = JSON.stringify(behaviour.json) ?? "null";
+    else text = defaultFakeText(call);
+    if (behaviour && "finish" in behaviour && behaviour.finish) finish = behaviour.finish;
+
+    const answer: Answer = {
+      id: provider === "openai" ? `chatcmpl-fake${counter}` : `msg_fake${counter}`,
+      model: call.model,
+      text,
+      finish,
+      inputTokens: inputTokens(call),
+      outputTokens: fakeTokenCount(text),
+      created: Math.floor(Date.now() / 1000),
+      includeUsage: includeUsage(call),
+    };
+    if (!call.stream) {
+      const body = provider === "openai" ? openaiCompletion(answer) : anthropicMessage(answer);
+      if (cutAfter === undefined) sendJson(res, 200, body, id, provider);
+      else sendCut(exchange, JSON.stringify(body), id, provider);
+      return;
+    }
+    const events = provider === "openai" ? openaiStream(answer) : anthropicStream(answer);
+    sendStream(exchange, events, id, provider, cutAfter);
+  }
+
+  const fake: FakeProvider = {
+    url: "",
+    openaiBaseUrl: "",
+    anthropicBaseUrl: "",
+    requests,
+    get aborted() {
+      return aborted;
+    },
+    get inflight() {
+      return inflight;
+    },
+    enqueue(...behaviours) {
+      queue.push(...behaviours);
+    },
+    setResponder(next) {
+      responder = next;
+    },
+    reset() {
+      queue = [];
+      responder = undefined;
+      requests.length = 0;
+      aborted = 0;
+    },
+    waitForAborted(count, timeoutMs = 5_000) {
+      if (aborted >= count) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (aborted < count) return;
+          clearTimeout(timer);
+          abortWaiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          abortWaiters.delete(check);
+          reject(new Error(`fake provider: ${aborted} aborted requests, expected ${count}`));
+        }, timeoutMs);
+        abortWaiters.add(check);
+      });
+    },
+    async close() {
+      closing = true;
+      queue = [];
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+
+  server.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(fake, { url, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url });
+
+  function sendStream(
+    exchange: Exchange,
+    events: StreamEvents,
+    id: string,
+    provider: FakeProviderKind,
+    cutAfter: number | undefined,
+  ): void {
+    const { res } = exchange;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      [provider === "openai" ? "x-request-id" : "request-id"]: id,
+    });
+    // With a cut, the opening events and `cutAfter` deltas go out, then the socket is destroyed.
+    const parts =
+      cutAfter === undefined
+        ? [...events.head, ...events.deltas, ...events.tail]
+        : [...events.head, ...events.deltas.slice(0, Math.max(cutAfter, 0))];
+    const finishWith = () => {
+      if (cutAfter === undefined) {
+        res.end();
+      } else {
+        exchange.deliberate = true;
+        res.socket?.destroy();
+      }
+    };
+    if (chunkDelayMs <= 0) {
+      if (cutAfter === undefined) res.end(parts.join(""));
+      else res.write(parts.join(""), finishWith);
+      return;
+    }
+    let index = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      const part = parts[index++];
+      if (part === undefined) {
+        finishWith();
+        return;
+      }
+      res.write(part);
+      setTimeout(next, chunkDelayMs);
+    };
+    next();
+  }
+}
+
+function defaultErrorMessage(status: number): string {
+  if (status === 429) return "Rate limit reached for requests (fake provider).";
+  if (status === 401) return "Incorrect API key provided (fake provider).";
+  if (status >= 500)
+    return "The server had an error while processing your request (fake provider).";
+  return `Request failed with status ${status} (fake provider).`;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  id: string,
+  provider: FakeProviderKind,
+  extraHeaders?: Record<string, string>,
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+    [provider === "openai" ? "x-request-id" : "request-id"]: id,
+    ...extraHeaders,
+  });
+  res.end(payload);
+}
+
+/** Headers and the first half of a JSON body, then the socket is destroyed. */
+function sendCut(
+  exchange: Exchange,
+  payload: string,
+  id: string,
+  provider: FakeProviderKind,
+): void {
+  const { res } = exchange;
+  res.writeHead(200, {
+    "content-type": "application/json",
+    [provider === "openai" ? "x-request-id" : "request-id"]: id,
+  });
+  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => {
+    exchange.deliberate = true;
+    res.socket?.destroy();
+  });
+}
+
+interface Answer {
+  id: string;
+  model: string;
+  text: string;
+  finish: "stop" | "length";
+  inputTokens: number;
+  outputTokens: number;
+  created: number;
+  includeUsage: boolean;
+}
+
+/** A stream's events, already framed: opening events, one per text delta, closing events. */
+interface StreamEvents {
+  head: string[];
+  deltas: string[];
+  tail: string[];
+}
+
+function includeUsage(call: FakeCall): boolean {
+  const body = call.request.body;
+  if (!isRecord(body) || !isRecord(body.stream_options)) return false;
+  return body.stream_options.include_usage === true;
+}
+
+function openaiUsage(answer: Answer) {
+  return {
+    prompt_tokens: answer.inputTokens,
+    completion_tokens: answer.outputTokens,
+    total_tokens: answer.inputTokens + answer.outputTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+function openaiCompletion(answer: Answer) {
+  return {
+    id: answer.id,
+    object: "chat.completion",
+    created: answer.created,
+    model: answer.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: answer.text, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: answer.finish,
+      },
+    ],
+    usage: openaiUsage(answer),
+    service_tier: "default",
+    system_fingerprint: "fp_fake",
+  };
+}
+
+function openaiStream(answer: Answer): StreamEvents {
+  // Like the real API: with include_usage every chunk carries `usage: null`, and one last chunk
+  // with no choices carries the usage.
+  const usage = answer.includeUsage ? ',"usage":null' : "";
+  const prefix =
+    `data: {"id":${JSON.stringify(answer.id)},"object":"chat.completion.chunk",` +
+    `"created":${answer.created},"model":${JSON.stringify(answer.model)},` +
+    `"service_tier":"default","system_fingerprint":"fp_fake","choices":[{"index":0,`;
+  const head = [
+    `${prefix}"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]${usage}}\n\n`,
+  ];
+  const deltas = splitDeltas(answer.text).map(
+    (text) =>
+      `${prefix}"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]${usage}}\n\n`,
+  );
+  const tail = [
+    `${prefix}"delta":{},"logprobs":null,"finish_reason":"${answer.finish}"}]${usage}}\n\n`,
+  ];
+  if (answer.includeUsage) {
+    const chunk = {
+      id: answer.id,
+      object: "chat.completion.chunk",
+      created: answer.created,
+      model: answer.model,
+      service_tier: "default",
+      system_fingerprint: "fp_fake",
+      choices: [],
+      usage: openaiUsage(answer),
+    };
+    tail.push(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+  tail.push("data: [DONE]\n\n");
+  return { head, deltas, tail };
+}
+
+function openaiModels(models: string[]) {
+  return {
+    object: "list",
+    data: models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "fake" })),
+  };
+}
+
+function anthropicModels(models: string[]) {
+  return {
+    data: models.map((id) => ({
+      type: "model",
+      id,
+      display_name: id,
+      created_at: "2025-01-01T00:00:00Z",
+    })),
+    has_more: false,
+    first_id: models[0] ?? null,
+    last_id: models.at(-1) ?? null,
+  };
+}
+
+function anthropicUsage(inputTokens: number, outputTokens: number) {
+  return {
+    input_tokens: inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: "standard",
+  };
+}
+
+function anthropicStopReason(answer: Answer): string {
+  return answer.finish === "length" ? "max_tokens" : "end_turn";
+}
+
+function anthropicMessage(answer: Answer) {
+  return {
+    id: answer.id,
+    type: "message",
+    role: "assistant",
+    model: answer.model,
+    content: [{ type: "text", text: answer.text }],
+    stop_reason: anthropicStopReason(answer),
+    stop_sequence: null,
+    usage: anthropicUsage(answer.inputTokens, answer.outputTokens),
+  };
+}
+
+function sse(event: string, data: string): string {
+  return `event: ${event}\ndata: ${data}\n\n`;
+}
+
+function anthropicStream(answer: Answer): StreamEvents {
+  const start = {
+    type: "message_start",
+    message: {
+      id: answer.id,
+      type: "message",
+      role: "assistant",
+      model: answer.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(answer.inputTokens, 1),
+    },
+  };
+  const head = [
+    sse("message_start", JSON.stringify(start)),
+    sse(
+      "content_block_start",
+      '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    ),
+    sse("ping", '{"type": "ping"}'),
+  ];
+  const deltas = splitDeltas(answer.text).map((text) =>
+    sse(
+      "content_block_delta",
+      `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`,
+    ),
+  );
+  const delta = {
+    type: "message_delta",
+    delta: { stop_reason: anthropicStopReason(answer), stop_sequence: null },
+    usage: { output_tokens: answer.outputTokens },
+  };
+  const tail = [
+    sse("content_block_stop", '{"type":"content_block_stop","index":0}'),
+    sse("message_delta", JSON.stringify(delta)),
+    sse("message_stop", '{"type":"message_stop"}'),
+  ];
+  return { head, deltas, tail };
+}
