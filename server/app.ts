@@ -20,9 +20,14 @@ import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { completionRoutes } from "./routes/completions.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { conversationRoutes } from "./routes/conversations.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+import { templateRoutes } from "./routes/templates.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import type { Store } from "./store/store.ts";
 import { version } from "./version.ts";
 
@@ -76,7 +81,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
     ...adminRoutes({ tokens, store }),
     ...modelRoutes(gateway.registry),
+    ...openAiCompatibleRoutes({ completions, clock }),
     ...completionRoutes({ completions, batchMaxItems: config.llm.batchMaxItems }),
+    ...settingsRoutes({ store, clock, registry: gateway.registry }),
+    ...templateRoutes({ store, clock, registry: gateway.registry }),
+    ...conversationRoutes({ store, clock, completions }),
+    ...usageRoutes({ store, clock }),
   ];
 
   const app = express();

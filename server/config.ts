@@ -13,11 +13,12 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
   .transform((url) => url.replace(/\/+$/, ""));
 
+/** 0 asks the system for a free port (tests, benchmarks). */
 const port = z.coerce
-  .number({ error: "must be a whole number between 1 and 65535" })
-  .int("must be a whole number between 1 and 65535")
-  .min(1, "must be a whole number between 1 and 65535")
-  .max(65535, "must be a whole number between 1 and 65535");
+  .number({ error: "must be a whole number between 0 and 65535" })
+  .int("must be a whole number between 0 and 65535")
+  .min(0, "must be a whole number between 0 and 65535")
+  .max(65535, "must be a whole number between 0 and 65535");
 
 const positiveInt = (what: string) =>
   z.coerce

@@ -7,6 +7,7 @@ import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
+import { stopGracefullyOnSignals } from "./shutdown.ts";
 import { openStore } from "./store/store.ts";
 import { TokenService } from "./auth/token-service.ts";
 
@@ -50,6 +51,11 @@ async function main(): Promise<void> {
     server.once("listening", resolve);
     server.once("error", reject);
   });
+  stopGracefullyOnSignals(server, config.shutdownTimeoutMs, logger, async () => {
+    await store.close();
+    redis?.disconnect();
+  });
+
   const { port } = server.address() as AddressInfo;
   logger.info(
     {
@@ -65,32 +71,6 @@ async function main(): Promise<void> {
       "No tokens yet. Create one with: npm run cli -- token create --name <who> --scopes llm,calendar",
     );
   }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "stopping: no new connections, draining requests in flight");
-    const deadline = setTimeout(() => {
-      logger.warn(
-        { timeoutMs: config.shutdownTimeoutMs },
-        "drain timed out; closing remaining connections",
-      );
-      server.closeAllConnections();
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    server.close(async () => {
-      clearTimeout(deadline);
-      await store.close();
-      redis?.disconnect();
-      logger.info("stopped");
-      logger.flush?.();
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,14 @@ import type { Response } from "express";
 /** Headers that tell a caller how an LLM answer was produced. */
 export function setLlmHeaders(
   res: Response,
-  info: { model: string; provider: string; cached: boolean; retries?: number; latencyMs?: number; upstreamMs?: number },
+  info: {
+    model: string;
+    provider: string;
+    cached: boolean;
+    retries?: number;
+    latencyMs?: number;
+    upstreamMs?: number;
+  },
 ): void {
   res.setHeader("x-officellm-cache", info.cached ? "hit" : "miss");
   res.setHeader("x-officellm-model", info.model);

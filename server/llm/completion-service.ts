@@ -10,6 +10,7 @@ import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import {
   applyLocalStop,
   estimateTokens,
+  heldBack,
   prepareCompletion,
   type PreparedCompletion,
 } from "./prepare.ts";
@@ -51,8 +52,16 @@ export interface CompletionStream {
   model: string;
   provider: string;
   cached: boolean;
+  /** Retries taken to open the stream (for the x-officellm-retries header). */
+  retries: number;
   events: AsyncGenerator<StreamEvent>;
 }
+
+/**
+ * What a call that failed after the provider answered (an answer that broke the requested format)
+ * had already cost, by the error it failed with, so that its ledger row carries the cost.
+ */
+const spentBefore = new WeakMap<object, { model: ModelInfo; usage: TokenUsage }>();
 
 /** An answer from upstream (or the cache), before it is billed and recorded. */
 interface Answer {
@@ -111,6 +120,7 @@ export class CompletionService {
   /** Answers a prepared request: from the cache, a shared in-flight call, or upstream. */
   async run(prepared: PreparedCompletion, context: CallContext): Promise<CompletionOutcome> {
     const started = performance.now();
+    let payer = true;
     try {
       if (!prepared.cacheable) {
         await this.#assertWithinBudget(context.caller);
@@ -125,13 +135,16 @@ export class CompletionService {
       const hit = await this.#cached(prepared);
       if (hit) return await this.#settle(prepared, context, hit, true, started);
       await this.#assertWithinBudget(context.caller);
-      const flight = this.#flights.run(prepared.key, context.signal, (signal) =>
+      const shared = await this.#flights.run(prepared.key, context.signal, (signal) =>
         this.#callAndCache(prepared, signal),
       );
-      // Followers of a shared call did not cause it, so they are not billed for it.
-      return await this.#settle(prepared, context, await flight.result, !flight.leader, started);
+      // One caller pays for a shared call (its starter, unless it went away); the others get
+      // its answer as a replay, at no cost.
+      payer = shared.payer;
+      if (!shared.ok) throw shared.error;
+      return await this.#settle(prepared, context, shared.value, !shared.payer, started);
     } catch (error) {
-      throw await this.#fail(prepared, context, error, started);
+      throw await this.#fail(prepared, context, error, started, undefined, payer);
     }
   }
 
@@ -166,6 +179,7 @@ export class CompletionService {
           model: outcome.model,
           provider: outcome.provider,
           cached: true,
+          retries: 0,
           events: (async function* () {
             yield { type: "delta" as const, text: outcome.text };
             yield { type: "done" as const, outcome };
@@ -180,9 +194,10 @@ export class CompletionService {
         let retries = 0;
         const opened = await withRetries(
           async () => {
-            const iterator = this.#provider(model)
-              .stream(this.#providerRequest(prepared, model, context.signal))
-              [Symbol.asyncIterator]();
+            const chunks = this.#provider(model).stream(
+              this.#providerRequest(prepared, model, context.signal),
+            );
+            const iterator = chunks[Symbol.asyncIterator]();
             return { iterator, first: await iterator.next() };
           },
           this.#deps.retry,
@@ -193,6 +208,7 @@ export class CompletionService {
           model: model.id,
           provider: model.provider,
           cached: false,
+          retries,
           events: this.#relay(prepared, context, opened, {
             started,
             upstreamStarted,
@@ -216,23 +232,43 @@ export class CompletionService {
     timing: { started: number; upstreamStarted: number; retries: number; release: () => void },
   ): AsyncGenerator<StreamEvent> {
     const { iterator } = opened;
+    const stops = prepared.localStop;
     let text = "";
+    /** With stops the gateway applies itself: everything received, of which `text` was sent. */
+    let received = "";
     let usage: TokenUsage | undefined;
     let recorded = false;
     try {
       for (let step = opened.first; !step.done; step = await iterator.next()) {
         const chunk = step.value;
-        if (chunk.type === "delta") {
+        if (chunk.type === "done") {
+          usage = chunk.usage;
+        } else if (!stops) {
           text += chunk.text;
           yield chunk;
         } else {
-          usage = chunk.usage;
+          // Send what can no longer turn out to be part of a stop sequence; the rest of the
+          // answer is still read (it is billed), not sent.
+          received += chunk.text;
+          const safe = Math.min(
+            applyLocalStop(received, stops).length,
+            received.length - heldBack(received, stops),
+          );
+          if (safe > text.length) {
+            yield { type: "delta", text: received.slice(text.length, safe) };
+            text = received.slice(0, safe);
+          }
         }
+      }
+      if (stops) {
+        const final = applyLocalStop(received, stops);
+        if (final.length > text.length) yield { type: "delta", text: final.slice(text.length) };
+        text = final;
       }
       const answer: Answer = {
         text,
         json: undefined,
-        usage: usage ?? this.#estimateUsage(prepared, text),
+        usage: usage ?? this.#estimateUsage(prepared, stops ? received : text),
         model: prepared.model,
         retries: timing.retries,
         upstreamMs: performance.now() - timing.upstreamStarted,
@@ -339,7 +375,10 @@ export class CompletionService {
       });
     try {
       const first = await call([]);
-      const text = applyLocalStop(first.text, prepared.localStop);
+      const text = applyLocalStop(
+        first.text,
+        model.rules.noStop ? prepared.requested.stop : undefined,
+      );
       if (!prepared.json)
         return {
           text,
@@ -379,6 +418,10 @@ export class CompletionService {
         retries,
         upstreamMs: performance.now() - started,
       };
+    } catch (error) {
+      if (typeof error === "object" && error !== null && usage.inputTokens + usage.outputTokens > 0)
+        spentBefore.set(error, { model, usage });
+      throw error;
     } finally {
       release();
     }
@@ -394,12 +437,13 @@ export class CompletionService {
       model: model.id,
       system: prepared.system,
       messages: extra.length > 0 ? [...prepared.messages, ...extra] : prepared.messages,
-      temperature: model.rules.fixedTemperature ?? prepared.temperature,
+      // The caller's parameters, fitted to this model (a fallback may follow other rules).
+      temperature: model.rules.fixedTemperature ?? prepared.requested.temperature,
       maxTokens:
         prepared.maxTokens === undefined
           ? undefined
           : Math.min(prepared.maxTokens, model.maxOutputTokens),
-      stop: model.rules.noStop ? undefined : prepared.stop,
+      stop: model.rules.noStop ? undefined : prepared.requested.stop,
       json: prepared.json,
       signal,
       timeoutMs: this.#deps.timeoutMs,
@@ -481,13 +525,17 @@ export class CompletionService {
     };
   }
 
-  /** Records a failed call and turns the failure into what the caller should see. */
+  /**
+   * Records a failed call and turns the failure into what the caller should see. The row carries
+   * what the call cost (`usage`, or what a failed upstream call had spent) when `payer`.
+   */
   async #fail(
     prepared: PreparedCompletion,
     context: CallContext,
     error: unknown,
     started: number,
     usage?: TokenUsage,
+    payer = true,
   ): Promise<unknown> {
     if (
       error instanceof ApiError &&
@@ -502,13 +550,19 @@ export class CompletionService {
           : error instanceof ApiError
             ? error
             : undefined;
-    const costUsd = usage
-      ? this.#deps.registry.costUsd(prepared.model, usage.inputTokens, usage.outputTokens)
+    const spent = usage
+      ? { model: prepared.model, usage }
+      : payer && typeof error === "object" && error !== null
+        ? spentBefore.get(error)
+        : undefined;
+    const model = spent?.model ?? prepared.model;
+    const costUsd = spent
+      ? this.#deps.registry.costUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
       : 0;
     await this.#record(context, {
-      provider: prepared.model.provider,
-      model: prepared.model.id,
-      usage: usage ?? { inputTokens: 0, outputTokens: 0 },
+      provider: model.provider,
+      model: model.id,
+      usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
       costUsd,
       cached: false,
       latencyMs: Math.round(performance.now() - started),

@@ -19,6 +19,8 @@ export interface PreparedCompletion {
   stop: string[] | undefined;
   /** Stop sequences the gateway applies itself, for models that reject them. */
   localStop: string[] | undefined;
+  /** The caller's temperature and stop sequences, for fallbacks to fit to their own rules. */
+  requested: { temperature: number | undefined; stop: string[] | undefined };
   json: { schema: Record<string, unknown> | undefined } | undefined;
   cacheable: boolean;
   /** Identifies the exact answer: same key, same answer. */
@@ -118,6 +120,7 @@ export async function prepareCompletion(
     maxTokens,
     stop: model.rules.noStop ? undefined : stop,
     localStop: model.rules.noStop ? stop : undefined,
+    requested: { temperature: requestedTemperature, stop },
     json,
     cacheable,
     key: cacheKey([model.provider, model.id, system, messages, temperature, maxTokens, stop, json]),
@@ -129,4 +132,21 @@ export function applyLocalStop(text: string, stop: string[] | undefined): string
   if (!stop) return text;
   const cut = Math.min(...stop.map((s) => text.indexOf(s)).filter((index) => index >= 0));
   return Number.isFinite(cut) ? text.slice(0, cut) : text;
+}
+
+/**
+ * How many characters at the end of a streamed text could be the start of a stop sequence, and
+ * must wait for the next piece before they are sent.
+ */
+export function heldBack(text: string, stop: string[]): number {
+  let held = 0;
+  for (const sequence of stop) {
+    for (let length = Math.min(sequence.length - 1, text.length); length > held; length--) {
+      if (text.endsWith(sequence.slice(0, length))) {
+        held = length;
+        break;
+      }
+    }
+  }
+  return held;
 }

@@ -2,7 +2,14 @@ interface Flight<T> {
   promise: Promise<T>;
   waiters: number;
   controller: AbortController;
+  /** Whether a waiter has already received the outcome (and with it, the bill). */
+  claimed: boolean;
 }
+
+/** What one waiter receives: the shared outcome, and whether it is the one to pay for it. */
+export type Shared<T> = { payer: boolean } & (
+  { ok: true; value: T } | { ok: false; error: unknown }
+);
 
 /**
  * Lets concurrent identical requests share one upstream call. The shared call is aborted only
@@ -11,42 +18,48 @@ interface Flight<T> {
 export class SingleFlight<T> {
   readonly #flights = new Map<string, Flight<T>>();
 
-  /** Runs `work` once per key at a time; `leader` is true for the caller that started it. */
+  /**
+   * Runs `work` once per key at a time. Resolves with the outcome, success or failure, for each
+   * waiter still there; exactly one of them (the first to receive it: the caller that started
+   * the work, unless it went away) is its `payer`. Rejects with the signal's reason for a waiter
+   * whose signal aborts first.
+   */
   run(
     key: string,
     signal: AbortSignal,
     work: (signal: AbortSignal) => Promise<T>,
-  ): { leader: boolean; result: Promise<T> } {
+  ): Promise<Shared<T>> {
     let flight = this.#flights.get(key);
-    const leader = !flight;
     if (!flight) {
       const controller = new AbortController();
       const promise = work(controller.signal).finally(() => this.#flights.delete(key));
-      flight = { promise, waiters: 0, controller };
+      flight = { promise, waiters: 0, controller, claimed: false };
       this.#flights.set(key, flight);
     }
     const current = flight;
     current.waiters++;
-    const result = new Promise<T>((resolve, reject) => {
+    return new Promise<Shared<T>>((resolve, reject) => {
+      let gone = false;
       const leave = () => {
+        gone = true;
         current.waiters--;
         if (current.waiters === 0) current.controller.abort(signal.reason);
         reject(signal.reason);
       };
       if (signal.aborted) return leave();
       signal.addEventListener("abort", leave, { once: true });
+      const settle = (outcome: { ok: true; value: T } | { ok: false; error: unknown }) => {
+        signal.removeEventListener("abort", leave);
+        if (gone) return;
+        const payer = !current.claimed;
+        current.claimed = true;
+        resolve({ payer, ...outcome });
+      };
       current.promise.then(
-        (value) => {
-          signal.removeEventListener("abort", leave);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", leave);
-          reject(error);
-        },
+        (value) => settle({ ok: true, value }),
+        (error: unknown) => settle({ ok: false, error }),
       );
     });
-    return { leader, result };
   }
 
   get size(): number {

@@ -1,30 +1,17 @@
-import type { Response } from "express";
 import { z } from "zod";
-import { ApiError, errorEnvelope } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { openEventStream } from "../http/sse.ts";
+import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
 import {
   batchItemSchema,
   completionRequestSchema,
   completionResponseSchema,
 } from "../llm/completion-request.ts";
-import type {
-  CallContext,
-  CompletionOutcome,
-  CompletionService,
-} from "../llm/completion-service.ts";
+import type { CompletionService } from "../llm/completion-service.ts";
 import { runBatch } from "../llm/batch.ts";
 
-/** The public shape of an outcome: what was answered, by whom, at what cost. */
-export function publicOutcome(outcome: CompletionOutcome) {
-  const { retries: _retries, upstreamMs: _upstreamMs, ...visible } = outcome;
-  return visible;
-}
-
-export function callContext(res: Response): CallContext {
-  return { caller: res.locals.caller!, requestId: res.locals.requestId, signal: res.locals.signal };
-}
+// Shared with the other routes that answer with completions; still importable from here.
+export { callContext, publicOutcome };
 
 export function completionRoutes(deps: {
   completions: CompletionService;
@@ -53,22 +40,7 @@ export function completionRoutes(deps: {
           setLlmHeaders(res, outcome);
           return publicOutcome(outcome);
         }
-        const opened = await completions.stream(prepared, context);
-        setLlmHeaders(res, opened);
-        const events = openEventStream(res);
-        try {
-          for await (const event of opened.events) {
-            if (event.type === "delta") events.send("delta", { text: event.text });
-            else events.send("done", publicOutcome(event.outcome));
-          }
-        } catch (error) {
-          if (!res.writableEnded && !context.signal.aborted) {
-            const apiError =
-              error instanceof ApiError ? error : new ApiError("internal", "The stream failed");
-            events.send("error", errorEnvelope(apiError, context.requestId));
-          }
-        }
-        events.end();
+        await sendCompletionStream(res, await completions.stream(prepared, context), context);
       },
     }),
     defineRoute({

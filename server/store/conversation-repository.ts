@@ -64,9 +64,24 @@ export class ConversationRepository {
         created_at: at,
       }));
       if (rows.length > 0) await trx.insertInto("conversation_messages").values(rows).execute();
-      await trx.updateTable("conversations").set({ updated_at: at }).where("id", "=", conversationId).execute();
+      await trx
+        .updateTable("conversations")
+        .set({ updated_at: at })
+        .where("id", "=", conversationId)
+        .execute();
       return rows;
     });
+  }
+
+  /** Returns whether a conversation of this token was renamed. */
+  async rename(tokenId: string, id: string, title: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("conversations")
+      .set({ title })
+      .where("token_id", "=", tokenId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async delete(tokenId: string, id: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
@@ -26,7 +26,9 @@ export function connect(databaseUrl: string): Connection {
     file.pragma("synchronous = NORMAL");
     file.pragma("busy_timeout = 5000");
     return {
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }),
+      db: new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(file) }),
+      }),
       dialect: "sqlite",
       sqliteFile: file,
     };
@@ -36,6 +38,26 @@ export function connect(databaseUrl: string): Connection {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     dialect: "postgres",
     sqliteFile: undefined,
+  };
+}
+
+/**
+ * Kysely prepares every query anew; the gateway runs the same few queries on every request,
+ * so their prepared statements are kept (keyed by SQL text, bounded).
+ */
+function withStatementCache(file: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        if (statements.size >= 500) statements.clear();
+        statement = file.prepare(sqlText);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -11,7 +11,11 @@ export class SettingsRepository {
   }
 
   async get(tokenId: string): Promise<SettingsRow | undefined> {
-    return this.#db.selectFrom("user_settings").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    return this.#db
+      .selectFrom("user_settings")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
   }
 
   async put(row: SettingsRow): Promise<void> {

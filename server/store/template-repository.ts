@@ -25,7 +25,12 @@ export class TemplateRepository {
   }
 
   async list(tokenId: string): Promise<TemplateRow[]> {
-    return this.#db.selectFrom("templates").selectAll().where("token_id", "=", tokenId).orderBy("name").execute();
+    return this.#db
+      .selectFrom("templates")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .orderBy("name")
+      .execute();
   }
 
   /** Returns whether a template of this token was updated. */

@@ -1,7 +1,59 @@
-import type { Kysely, Selectable } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from "kysely";
 import type { Database, UsageTable } from "./schema.ts";
 
 export type UsageRow = Selectable<UsageTable>;
+
+/** Rows with `created_at` in [since, until): ISO times, compared as text on both dialects. */
+export interface UsageRange {
+  since: string;
+  until: string;
+  /** Only this token's rows. */
+  tokenId?: string;
+}
+
+export interface UsageSums {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface UsageTotals extends UsageSums {
+  /** Calls answered from the cache (or shared with an identical call), billed nothing. */
+  cachedCalls: number;
+  failedCalls: number;
+}
+
+export type UsageByDay = UsageSums & { day: string };
+export type UsageByModel = UsageSums & { model: string; provider: string };
+export type UsageByToken = UsageSums & { tokenId: string; name: string | null };
+
+/** The UTC day (YYYY-MM-DD) of an ISO time, the same expression on SQLite and PostgreSQL. */
+const day = sql<string>`substr(usage.created_at, 1, 10)`;
+
+/** The sums every breakdown carries. PostgreSQL answers counts and integer sums as strings. */
+function sums(eb: ExpressionBuilder<Database, "usage">) {
+  return [
+    eb.fn.countAll<number | string>().as("calls"),
+    eb.fn.sum<number | string | null>("usage.input_tokens").as("input_tokens"),
+    eb.fn.sum<number | string | null>("usage.output_tokens").as("output_tokens"),
+    eb.fn.sum<number | string | null>("usage.cost_usd").as("cost_usd"),
+  ] as const;
+}
+
+function toSums(row: {
+  calls: number | string;
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
+  cost_usd: number | string | null;
+}): UsageSums {
+  return {
+    calls: Number(row.calls),
+    inputTokens: Number(row.input_tokens ?? 0),
+    outputTokens: Number(row.output_tokens ?? 0),
+    costUsd: Number(row.cost_usd ?? 0),
+  };
+}
 
 /** The ledger: one row per model call, written before the response it records is sent. */
 export class UsageRepository {
@@ -34,4 +86,69 @@ export class UsageRepository {
       .orderBy("created_at")
       .execute();
   }
+
+  /** Sums over a range: calls, tokens, cost, cached and failed calls. */
+  async totals(range: UsageRange): Promise<UsageTotals> {
+    const row = await this.#inRange(range)
+      .select((eb) => [
+        ...sums(eb),
+        eb.fn.sum<number | string | null>("usage.cached").as("cached_calls"),
+        sql<number | string | null>`sum(case when usage.status = 'error' then 1 else 0 end)`.as(
+          "failed_calls",
+        ),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      ...toSums(row),
+      cachedCalls: Number(row.cached_calls ?? 0),
+      failedCalls: Number(row.failed_calls ?? 0),
+    };
+  }
+
+  /** One entry per UTC day that has calls, oldest first. */
+  async byDay(range: UsageRange): Promise<UsageByDay[]> {
+    const rows = await this.#inRange(range)
+      .select((eb) => [day.as("day"), ...sums(eb)])
+      .groupBy(day)
+      .orderBy(day)
+      .execute();
+    return rows.map((row) => ({ day: row.day, ...toSums(row) }));
+  }
+
+  /** One entry per model (and its provider), the costliest first. */
+  async byModel(range: UsageRange): Promise<UsageByModel[]> {
+    const rows = await this.#inRange(range)
+      .select((eb) => ["usage.model", "usage.provider", ...sums(eb)])
+      .groupBy(["usage.model", "usage.provider"])
+      .execute();
+    return rows
+      .map((row) => ({ model: row.model, provider: row.provider, ...toSums(row) }))
+      .sort(byCostThenCalls((row) => `${row.model} ${row.provider}`));
+  }
+
+  /** One entry per token with its name, the costliest first. */
+  async byToken(range: UsageRange): Promise<UsageByToken[]> {
+    const rows = await this.#inRange(range)
+      .leftJoin("tokens", "tokens.id", "usage.token_id")
+      .select((eb) => ["usage.token_id", eb.fn.max("tokens.name").as("name"), ...sums(eb)])
+      .groupBy("usage.token_id")
+      .execute();
+    return rows
+      .map((row) => ({ tokenId: row.token_id, name: row.name ?? null, ...toSums(row) }))
+      .sort(byCostThenCalls((row) => row.tokenId));
+  }
+
+  #inRange(range: UsageRange) {
+    let query = this.#db
+      .selectFrom("usage")
+      .where("usage.created_at", ">=", range.since)
+      .where("usage.created_at", "<", range.until);
+    if (range.tokenId !== undefined) query = query.where("usage.token_id", "=", range.tokenId);
+    return query;
+  }
+}
+
+function byCostThenCalls<T extends UsageSums>(name: (row: T) => string) {
+  return (a: T, b: T) =>
+    b.costUsd - a.costUsd || b.calls - a.calls || name(a).localeCompare(name(b));
 }

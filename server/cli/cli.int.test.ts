@@ -1,0 +1,249 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../store/store.ts";
+import { startTestServer, TestClock, type TestServer } from "../test/harness.ts";
+import { runNode } from "../test/process.ts";
+
+const SECRET = /^ollm_[A-Za-z0-9_-]{43}$/;
+
+let dir: string;
+let databaseUrl: string;
+let store: Store;
+let server: TestServer;
+
+/** Runs the command line against the test database. */
+function cli(...args: string[]) {
+  return runNode("server/cli/main.ts", args, { DATABASE_URL: databaseUrl });
+}
+
+/** Runs a command that must succeed and print exactly one JSON line. */
+async function cliJson<T>(...args: string[]): Promise<T> {
+  const result = await cli(...args);
+  expect(result.code, result.stderr).toBe(0);
+  const lines = result.stdout.split("\n").filter(Boolean);
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!) as T;
+}
+
+async function meStatus(token: string): Promise<number> {
+  const response = await server.fetch("/api/v1/me", { token });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "officellm-cli-"));
+  databaseUrl = `sqlite:${join(dir, "officellm.db")}`;
+  store = await openStore(databaseUrl);
+  // The command line uses the real clock; so does this server's.
+  server = await startTestServer({
+    store,
+    clock: new TestClock(new Date().toISOString()),
+    env: { RATE_LIMIT_RPM: "1000" },
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("officellm token create", () => {
+  it("prints one JSON line with the id and a secret that works against the server", async () => {
+    const before = Date.now();
+    const created = await cliJson<Record<string, unknown>>(
+      "token",
+      "create",
+      "--name",
+      "alice",
+      "--scopes",
+      "llm,admin",
+      "--rpm",
+      "5",
+      "--budget",
+      "10",
+      "--expires",
+      "30d",
+    );
+    expect(Object.keys(created).sort()).toEqual(["id", "token"]);
+    expect(created.token).toMatch(SECRET);
+    const token = created.token as string;
+
+    const response = await server.fetch("/api/v1/me", { token });
+    expect(response.status).toBe(200);
+    const me = (await response.json()) as {
+      id: string;
+      name: string;
+      scopes: string[];
+      expiresAt: string;
+      limits: { requestsPerMinute: number; monthlyBudgetUsd: number };
+    };
+    expect(me).toMatchObject({
+      id: created.id,
+      name: "alice",
+      scopes: ["llm", "admin"],
+      limits: { requestsPerMinute: 5, monthlyBudgetUsd: 10 },
+    });
+    const expires = Date.parse(me.expiresAt) - before;
+    expect(expires).toBeGreaterThanOrEqual(30 * 86_400_000);
+    expect(expires).toBeLessThan(30 * 86_400_000 + 60_000);
+
+    // The admin scope it was given works too.
+    const list = await server.fetch("/api/v1/admin/tokens", { token });
+    expect(list.status).toBe(200);
+    await list.arrayBuffer();
+  });
+});
+
+describe("officellm token list, rotate and revoke", () => {
+  let id: string;
+  let secret: string;
+  beforeAll(async () => {
+    ({ id, token: secret } = await cliJson<{ id: string; token: string }>(
+      "token",
+      "create",
+      "--name",
+      "bob",
+    ));
+  });
+
+  it("lists tokens as JSON without any secret or hash", async () => {
+    const result = await cli("token", "list");
+    expect(result.code, result.stderr).toBe(0);
+    const list = JSON.parse(result.stdout) as Record<string, unknown>[];
+    expect(Array.isArray(list)).toBe(true);
+    const bob = list.find((t) => t.id === id);
+    expect(bob).toMatchObject({ name: "bob", scopes: ["llm"], prefix: secret.slice(0, 12) });
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stdout).not.toContain(secret.slice(12));
+    expect(result.stdout).not.toContain(createHash("sha256").update(secret).digest("hex"));
+    for (const token of list) {
+      expect(Object.keys(token).join(",")).not.toMatch(/hash|secret"|token/i);
+    }
+  });
+
+  it("rotates with a grace period: a new secret, and the old one still works", async () => {
+    const before = Date.now();
+    const rotated = await cliJson<{ id: string; token: string; previousSecretValidUntil: string }>(
+      "token",
+      "rotate",
+      id,
+      "--grace",
+      "1h",
+    );
+    expect(rotated.id).toBe(id);
+    expect(rotated.token).toMatch(SECRET);
+    expect(rotated.token).not.toBe(secret);
+    const grace = Date.parse(rotated.previousSecretValidUntil) - before;
+    expect(grace).toBeGreaterThanOrEqual(3_600_000);
+    expect(grace).toBeLessThan(3_600_000 + 60_000);
+    expect(await meStatus(secret)).toBe(200);
+    expect(await meStatus(rotated.token)).toBe(200);
+    secret = rotated.token;
+  });
+
+  it("revokes: the token stops working at once", async () => {
+    expect(await meStatus(secret)).toBe(200);
+    const revoked = await cliJson<{ id: string; revokedAt: string | null }>("token", "revoke", id);
+    expect(revoked.id).toBe(id);
+    expect(revoked.revokedAt).not.toBeNull();
+    expect(await meStatus(secret)).toBe(401);
+  });
+
+  it("fails on an unknown id", async () => {
+    const result = await cli("token", "revoke", "tok_doesnotexist");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("tok_doesnotexist");
+    expect(result.stderr).not.toContain("    at ");
+  });
+});
+
+describe("bad usage", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["create without --name", ["token", "create", "--scopes", "llm"], /--name/],
+    ["an unknown scope", ["token", "create", "--name", "x", "--scopes", "llm,root"], /root/],
+    ["a negative --rpm", ["token", "create", "--name", "x", "--rpm", "-1"], /rpm/],
+    ["a fractional --rpm", ["token", "create", "--name", "x", "--rpm", "1.5"], /rpm/],
+    ["a bad --expires", ["token", "create", "--name", "x", "--expires", "5y"], /5y/],
+    ["an unknown command", ["frobnicate"], /frobnicate/],
+    ["an unknown token command", ["token", "explode"], /explode/],
+  ];
+  for (const [label, args, message] of cases) {
+    it(`exits non-zero with a message on stderr for ${label}`, async () => {
+      const result = await cli(...args);
+      expect(result.timedOut).toBe(false);
+      expect(result.code).not.toBe(0);
+      expect(result.code).not.toBeNull();
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain("    at ");
+      expect(result.stdout).not.toMatch(/ollm_/);
+    });
+  }
+
+  it("creates nothing on bad usage", async () => {
+    const before = (await store.tokens.list()).map((t) => t.name);
+    expect(before).not.toContain("x");
+  });
+
+  it("prints usage when given no arguments", async () => {
+    const result = await cli();
+    expect(result.timedOut).toBe(false);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(/Usage/);
+    for (const command of [
+      "token create",
+      "token list",
+      "token revoke",
+      "token rotate",
+      "backup",
+    ]) {
+      expect(output).toContain(command);
+    }
+  });
+});
+
+describe("officellm backup", () => {
+  it("copies the database while a server is using it", async () => {
+    const tokens = await Promise.all(
+      ["one", "two", "three"].map((name) => server.tokens.create({ name, scopes: ["llm"] })),
+    );
+    for (const { token } of tokens) expect(await meStatus(token)).toBe(200);
+
+    const path = join(dir, "copy.db");
+    const result = await cli("backup", path);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ backup: path });
+
+    const copy = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    try {
+      expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+      const ids = (copy.prepare("select id from tokens").all() as { id: string }[]).map(
+        (row) => row.id,
+      );
+      for (const { id } of tokens) expect(ids).toContain(id);
+      expect(ids.length).toBe(await store.tokens.count());
+    } finally {
+      copy.close();
+    }
+
+    // And the copy opens as a store of its own.
+    const restored = await openStore(`sqlite:${path}`);
+    try {
+      expect((await restored.tokens.findById(tokens[0]!.id))?.name).toBe("one");
+    } finally {
+      await restored.close();
+    }
+    // The server carried on.
+    expect(await meStatus(tokens[1]!.token)).toBe(200);
+  });
+
+  it("needs a path", async () => {
+    const result = await cli("backup");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/PATH/);
+  });
+});

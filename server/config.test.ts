@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+/** Runs `loadConfig` and returns the ConfigError it must throw. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const validKey = "a".repeat(64);
+
+describe("loadConfig defaults", () => {
+  it("starts with an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.databaseUrl).toBe("sqlite:./data/officellm.db");
+    expect(config.publicUrl).toBe("http://127.0.0.1:3000");
+    expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.encryptionKey).toBeUndefined();
+    expect(config.google).toBeUndefined();
+  });
+
+  it("treats empty strings as unset", () => {
+    const config = loadConfig({
+      PORT: "",
+      HOST: "",
+      DATABASE_URL: "",
+      REDIS_URL: "",
+      LOG_LEVEL: "",
+      CORS_ORIGINS: "",
+      BODY_LIMIT: "",
+      PUBLIC_URL: "",
+      ENCRYPTION_KEY: "",
+      GOOGLE_CLIENT_ID: "",
+      GOOGLE_CLIENT_SECRET: "",
+      OPENAI_API_KEY: "",
+    });
+    expect(config).toEqual(loadConfig({}));
+    expect(config.providers.openai).toBeUndefined();
+  });
+
+  it("derives the public URL from HOST and PORT unless PUBLIC_URL is given", () => {
+    expect(loadConfig({ PORT: "8080" }).publicUrl).toBe("http://127.0.0.1:8080");
+    expect(loadConfig({ PUBLIC_URL: "https://llm.example.com/" }).publicUrl).toBe(
+      "https://llm.example.com",
+    );
+  });
+
+  it("accepts a valid Google setup with an encryption key", () => {
+    const config = loadConfig({
+      GOOGLE_CLIENT_ID: "id",
+      GOOGLE_CLIENT_SECRET: "google-secret",
+      ENCRYPTION_KEY: validKey,
+    });
+    expect(config.google).toMatchObject({ clientId: "id", clientSecret: "google-secret" });
+    expect(config.encryptionKey?.length).toBe(32);
+  });
+});
+
+describe("loadConfig rejects bad settings, naming each", () => {
+  const cases: [string, Record<string, string>, string, RegExp][] = [
+    ["a port that is not a number", { PORT: "abc" }, "PORT", /whole number/],
+    ["a port out of range", { PORT: "70000" }, "PORT", /65535/],
+    ["an unknown database", { DATABASE_URL: "mysql://x" }, "DATABASE_URL", /sqlite:|postgres/],
+    ["a Redis URL of another scheme", { REDIS_URL: "http://x" }, "REDIS_URL", /redis:\/\//],
+    ["an unknown log level", { LOG_LEVEL: "loud" }, "LOG_LEVEL", /info/],
+    ["an origin that is not one", { CORS_ORIGINS: "notanorigin" }, "CORS_ORIGINS", /origin/],
+    ["a body limit that is not a size", { BODY_LIMIT: "huge" }, "BODY_LIMIT", /size|mb|kb/],
+    ["a public URL that is not http(s)", { PUBLIC_URL: "ftp://x" }, "PUBLIC_URL", /https?:\/\//],
+    ["a short encryption key", { ENCRYPTION_KEY: "short" }, "ENCRYPTION_KEY", /32/],
+    [
+      "a Google client id without its secret",
+      { GOOGLE_CLIENT_ID: "id", ENCRYPTION_KEY: validKey },
+      "GOOGLE_CLIENT_SECRET",
+      /must be set/,
+    ],
+    [
+      "Google without an encryption key",
+      { GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "google-secret" },
+      "ENCRYPTION_KEY",
+      /must be set/,
+    ],
+  ];
+  for (const [label, env, variable, what] of cases) {
+    it(`rejects ${label}`, () => {
+      const error = configError(env);
+      expect(error.message).toContain(variable);
+      const problem = error.problems.find((p) => p.includes(variable));
+      expect(problem, error.message).toBeDefined();
+      expect(problem).toMatch(what);
+    });
+  }
+
+  it("reports every bad variable at once", () => {
+    const error = configError({ PORT: "abc", LOG_LEVEL: "loud", BODY_LIMIT: "huge" });
+    for (const variable of ["PORT", "LOG_LEVEL", "BODY_LIMIT"]) {
+      expect(error.message).toContain(variable);
+    }
+  });
+
+  it("never echoes a secret value in the message", () => {
+    const secrets: Record<string, string>[] = [
+      { ENCRYPTION_KEY: "hunter2-my-very-private-key" },
+      { DATABASE_URL: "mysql://admin:hunter2-db-password@db.internal/app" },
+      { REDIS_URL: "http://:hunter2-redis-password@cache.internal" },
+      { GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "hunter2-google-secret" },
+    ];
+    for (const env of secrets) {
+      const error = configError(env);
+      expect(error.message).not.toContain("hunter2");
+      expect(error.problems.join("\n")).not.toContain("hunter2");
+    }
+  });
+});

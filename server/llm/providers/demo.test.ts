@@ -1,0 +1,219 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+import { ProviderError } from "../provider.ts";
+import { createDemoProvider } from "./demo.ts";
+import { collect, providerRequest, rejection } from "./testing.ts";
+
+const demo = createDemoProvider();
+
+/** Ajv for 2020-12 schemas, with the formats the demo fills in (ajv-formats is not installed). */
+function validator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+  ajv.addFormat("date", /^\d{4}-\d{2}-\d{2}$/);
+  ajv.addFormat("email", /^[^@\s]+@[^@\s]+\.[^@\s]+$/);
+  ajv.addFormat("uri", /^[a-z][a-z0-9+.-]*:\S+$/i);
+  ajv.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  return ajv;
+}
+
+async function jsonFor(schema: Record<string, unknown>): Promise<unknown> {
+  const result = await demo.complete(providerRequest({ json: { schema } }));
+  return JSON.parse(result.text);
+}
+
+const schemas: [string, Record<string, unknown>][] = [
+  [
+    "an extraction with enums, numbers and a nested array",
+    {
+      type: "object",
+      properties: {
+        name: { type: "string", minLength: 10 },
+        sentiment: { type: "string", enum: ["positive", "negative", "neutral"] },
+        score: { type: "number", minimum: 1, maximum: 5 },
+        count: { type: "integer", exclusiveMinimum: 3, multipleOf: 2 },
+        active: { type: "boolean" },
+        tags: { type: "array", items: { type: "string" }, minItems: 2, uniqueItems: true },
+        address: {
+          type: "object",
+          properties: { city: { type: "string" }, zip: { type: ["string", "null"], maxLength: 3 } },
+          required: ["city", "zip"],
+          additionalProperties: false,
+        },
+      },
+      required: ["name", "sentiment", "score", "count", "active", "tags", "address"],
+      additionalProperties: false,
+    },
+  ],
+  [
+    "calendar events with formats, const and anyOf",
+    {
+      type: "object",
+      properties: {
+        events: {
+          type: "array",
+          minItems: 1,
+          items: {
+            type: "object",
+            properties: {
+              title: { type: "string" },
+              start: { type: "string", format: "date-time" },
+              day: { type: "string", format: "date" },
+              attendee: { type: "string", format: "email" },
+              link: { type: "string", format: "uri" },
+              id: { type: "string", format: "uuid" },
+              kind: { const: "event" },
+              duration: { anyOf: [{ type: "integer", minimum: 15 }, { type: "null" }] },
+            },
+            required: ["title", "start", "kind", "duration"],
+          },
+        },
+      },
+      required: ["events"],
+    },
+  ],
+  [
+    "a classification answer: oneOf branches and required without properties",
+    {
+      type: "object",
+      properties: {
+        label: { oneOf: [{ type: "string", enum: ["spam", "ham"] }, { type: "number" }] },
+      },
+      required: ["label", "confidence"],
+      additionalProperties: { type: "number", minimum: 0, maximum: 1 },
+    },
+  ],
+  [
+    "references to $defs, allOf and a 2020-12 tuple",
+    {
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      type: "object",
+      $defs: {
+        cell: {
+          type: "object",
+          properties: { row: { type: "integer", minimum: 1 } },
+          required: ["row"],
+        },
+      },
+      properties: {
+        first: { $ref: "#/$defs/cell" },
+        cells: { type: "array", items: { $ref: "#/$defs/cell" }, minItems: 3 },
+        merged: {
+          allOf: [
+            { type: "object", properties: { a: { type: "string" } }, required: ["a"] },
+            { properties: { b: { type: "number", minimum: 2 } }, required: ["b"] },
+          ],
+        },
+        pair: {
+          type: "array",
+          prefixItems: [{ type: "string" }, { type: "integer" }],
+          items: false,
+        },
+      },
+      required: ["first", "cells", "merged", "pair"],
+    },
+  ],
+  ["a bare list", { type: "array", items: { type: "number", maximum: -5 } }],
+];
+
+describe("demo provider", () => {
+  it("answers text plainly marked, saying what was asked, the same every time", async () => {
+    const request = providerRequest({
+      messages: [
+        { role: "user", content: "Earlier question" },
+        { role: "assistant", content: "Earlier answer" },
+        { role: "user", content: "Summarize   this\nrange" },
+      ],
+    });
+    const first = await demo.complete(request);
+    const second = await demo.complete(request);
+    expect(first).toEqual(second);
+    expect(first.text).toBe(
+      '[demo] You asked: "Summarize this range". Configure OPENAI_API_KEY or ANTHROPIC_API_KEY for real answers.',
+    );
+    expect(first.finishReason).toBe("stop");
+  });
+
+  it("counts usage as ceil(characters / 4)", async () => {
+    const request = providerRequest({
+      system: "Be brief.",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    const result = await demo.complete(request);
+    // "Be brief.\nHi" is 12 characters.
+    expect(result.usage).toEqual({
+      inputTokens: 3,
+      outputTokens: Math.ceil(result.text.length / 4),
+    });
+  });
+
+  it("shortens a long question", async () => {
+    const result = await demo.complete(
+      providerRequest({ messages: [{ role: "user", content: "x".repeat(1000) }] }),
+    );
+    expect(result.text.length).toBeLessThan(250);
+    expect(result.text).toContain("…");
+  });
+
+  it("answers JSON without a schema with a marked object", async () => {
+    const result = await demo.complete(providerRequest({ json: { schema: undefined } }));
+    const value = JSON.parse(result.text) as { demo: boolean; answer: string };
+    expect(value.demo).toBe(true);
+    expect(value.answer).toMatch(/^\[demo\] You asked: "What is 2\+2\?"/);
+  });
+
+  it.each(schemas)("answers JSON that validates: %s", async (_name, schema) => {
+    const value = await jsonFor(schema);
+    const validate = validator().compile(schema);
+    expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("fills every declared property, the first enum value and the minimum", async () => {
+    const value = (await jsonFor(schemas[0]![1])) as Record<string, unknown>;
+    expect(value).toMatchObject({
+      name: "demooooooo",
+      sentiment: "positive",
+      score: 1,
+      count: 4,
+      active: false,
+    });
+    expect(value.tags).toEqual(["demo", "demo2"]);
+  });
+
+  it("streams the same text in word-sized deltas, then done", async () => {
+    const request = providerRequest();
+    const complete = await demo.complete(request);
+    const chunks = await collect(demo.stream(request));
+    const deltas = chunks.filter((chunk) => chunk.type === "delta");
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.map((chunk) => chunk.text).join("")).toBe(complete.text);
+    expect(chunks.at(-1)).toEqual({ type: "done", usage: complete.usage, finishReason: "stop" });
+  });
+
+  it("lists its one model", async () => {
+    expect(await demo.listModels?.()).toEqual(["demo"]);
+  });
+
+  it("honours the caller's abort, before and during a stream", async () => {
+    const aborted = new AbortController();
+    const reason = new Error("client went away");
+    aborted.abort(reason);
+    expect(await rejection(demo.complete(providerRequest({ signal: aborted.signal })))).toBe(
+      reason,
+    );
+
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of demo.stream(providerRequest({ signal: controller.signal }))) {
+          if (chunk.type === "delta") seen.push(chunk.text);
+          controller.abort();
+        }
+      })(),
+    );
+    expect(seen).toHaveLength(1);
+    expect(error).not.toBeInstanceOf(ProviderError);
+    expect((error as Error).name).toBe("AbortError");
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../config.ts";
+import { createProviders } from "./index.ts";
+
+describe("createProviders", () => {
+  it("offers only demo when no provider is configured", () => {
+    const providers = createProviders(loadConfig({}).providers);
+    expect([...providers.keys()]).toEqual(["demo"]);
+    expect(providers.get("demo")?.name).toBe("demo");
+  });
+
+  it("adds each configured provider, demo always", () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz",
+      ANTHROPIC_API_KEY: "sk-ant-test-abcdefghijklmnopqrstuvwxyz",
+      OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
+    });
+    const providers = createProviders(config.providers);
+    expect([...providers.keys()].sort()).toEqual([
+      "anthropic",
+      "demo",
+      "openai",
+      "openai-compatible",
+    ]);
+    for (const [name, provider] of providers) expect(provider.name).toBe(name);
+  });
+
+  it("creates the compatible provider without a key", () => {
+    const config = loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect([...createProviders(config.providers).keys()].sort()).toEqual([
+      "demo",
+      "openai-compatible",
+    ]);
+  });
+});

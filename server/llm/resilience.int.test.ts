@@ -1,0 +1,636 @@
+/**
+ * What the gateway does when the provider misbehaves, end to end over real HTTP: retries (and
+ * which failures are not retried), timeouts, resets, streams cut short, callers who go away,
+ * budgets, fallbacks, and provider keys that must never reach a caller or a log.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  ANTHROPIC_KEY,
+  bodyOf,
+  expectNoKeys,
+  ledger,
+  ledgerWithin,
+  OPENAI_KEY,
+  parseSse,
+  providerCases,
+  requestsReach,
+  startRig,
+  uniquePrompt,
+  type CompletionBody,
+  type ErrorBody,
+  type Rig,
+} from "../test/llm-rig.ts";
+
+/** Default settings: 60 s upstream timeout, two retries. */
+let rig: Rig;
+/** LLM_TIMEOUT_MS 300, no retries. */
+let impatient: Rig;
+/** A fake that sends stream events 20 ms apart, so a stream can be cut or left midway. */
+let trickle: Rig;
+/** One call in flight per provider, a 400 ms timeout, no retries; stream events 10 ms apart. */
+let narrow: Rig;
+
+beforeAll(async () => {
+  [rig, impatient, trickle, narrow] = await Promise.all([
+    startRig(),
+    startRig({ env: { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "0" } }),
+    startRig({ fake: { chunkDelayMs: 20 } }),
+    startRig({
+      env: { PROVIDER_CONCURRENCY: "1", LLM_TIMEOUT_MS: "400", LLM_MAX_RETRIES: "0" },
+      fake: { chunkDelayMs: 10 },
+    }),
+  ]);
+});
+afterAll(async () => {
+  const rigs = [rig, impatient, trickle, narrow];
+  for (const each of rigs) expectNoKeys([...each.seen, each.server.logs.text]);
+  await Promise.all(rigs.map((each) => each.close()));
+});
+beforeEach(() => {
+  for (const each of [rig, impatient, trickle, narrow]) each.fake.reset();
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const longText = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+
+describe.each(providerCases)("resilience with $provider ($model)", (c) => {
+  const complete = <T = CompletionBody>(
+    on: Rig,
+    token: string,
+    body: Record<string, unknown>,
+    init?: { signal?: AbortSignal },
+  ) => on.post<T>("/api/v1/completions", token, { model: c.model, ...body }, init);
+
+  describe("retries", () => {
+    it("waits out a 429's Retry-After, then answers, saying it retried", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 429, retryAfterSeconds: 1 });
+      const reply = await complete(rig, token, { prompt: uniquePrompt("Busy?") });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.ms).toBeGreaterThanOrEqual(950);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      expect(rig.fake.requests).toHaveLength(2);
+      expect(await ledger(rig, id)).toMatchObject([{ status: "ok", cached: 0 }]);
+    });
+
+    it("stops retrying when the caller goes away during a Retry-After wait", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 429, retryAfterSeconds: 1 });
+      const controller = new AbortController();
+      const pending = complete(
+        rig,
+        token,
+        { prompt: uniquePrompt("Gone") },
+        {
+          signal: controller.signal,
+        },
+      );
+      await requestsReach(rig.fake, 1);
+      await pause(100);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await pause(1200);
+      expect(rig.fake.requests).toHaveLength(1);
+      expect(await ledgerWithin(rig, id, 1)).toMatchObject([
+        { status: "error", error_code: "cancelled" },
+      ]);
+    });
+
+    it("does not retry a 400, and answers 502 with the provider's message", async () => {
+      const { id, token } = await rig.token();
+      const said = "Invalid value for 'messages[0].role': 'robot' is not supported (fake).";
+      rig.fake.enqueue({ status: 400, message: said });
+      const reply = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Bad") });
+      expect(reply.status).toBe(502);
+      expect(reply.body.error.code).toBe("upstream_error");
+      expect(reply.body.error.message).toContain(said);
+      expect(reply.body.error.message).toContain(c.provider);
+      expect(rig.fake.requests).toHaveLength(1);
+      expect(await ledger(rig, id)).toMatchObject([
+        { status: "error", error_code: "upstream_error", cost_usd: 0, cached: 0 },
+      ]);
+    });
+
+    it("retries a 500, then answers", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 500 });
+      const reply = await complete(rig, token, { prompt: uniquePrompt("Flaky") });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      expect(rig.fake.requests).toHaveLength(2);
+      expect(await ledger(rig, id)).toMatchObject([{ status: "ok" }]);
+    });
+
+    it("gives up after LLM_MAX_RETRIES retries of a 5xx with 502", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 503 }, { status: 500 }, { status: 502 });
+      const reply = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Down") });
+      expect(reply.status).toBe(502);
+      expect(reply.body.error.code).toBe("upstream_error");
+      expect(rig.fake.requests).toHaveLength(3);
+      expect(await ledger(rig, id)).toMatchObject([
+        { status: "error", error_code: "upstream_error" },
+      ]);
+    });
+
+    it("does not wait out a Retry-After longer than it can, and answers 429 rate_limited", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 429, retryAfterSeconds: 120 });
+      const reply = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Later") });
+      expect(reply.status).toBe(429);
+      expect(reply.body.error.code).toBe("rate_limited");
+      expect(Number(reply.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(rig.fake.requests).toHaveLength(1);
+      expect(await ledger(rig, id)).toMatchObject([
+        { status: "error", error_code: "rate_limited" },
+      ]);
+    });
+
+    it("retries a connection reset, then answers", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ reset: true });
+      const reply = await complete(rig, token, { prompt: uniquePrompt("Reset") });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      expect(rig.fake.requests).toHaveLength(2);
+      expect(await ledger(rig, id)).toMatchObject([{ status: "ok" }]);
+    });
+
+    it("retries a response cut off halfway, then answers", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ cutStreamAfterChunks: 0 });
+      const prompt = uniquePrompt("Half");
+      const reply = await complete(rig, token, { prompt });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.text).toBe(`echo: ${prompt}`);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      expect(rig.fake.requests).toHaveLength(2);
+      expect(await ledger(rig, id)).toMatchObject([{ status: "ok" }]);
+    });
+
+    it("retries a stream cut before its first delta, then streams", async () => {
+      const { id, token } = await trickle.token();
+      trickle.fake.enqueue({ cutStreamAfterChunks: 0 });
+      const prompt = uniquePrompt("Early cut");
+      const reply = await complete(trickle, token, { prompt, stream: true });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      const events = parseSse(reply.text);
+      expect(events.map((e) => e.event)).not.toContain("error");
+      expect(events.at(-1)).toMatchObject({ event: "done", data: { text: `echo: ${prompt}` } });
+      expect(trickle.fake.requests).toHaveLength(2);
+      expect(await ledger(trickle, id)).toMatchObject([{ status: "ok" }]);
+    });
+
+    it("retries an overloaded provider (529 / 503), then answers", async () => {
+      rig.fake.enqueue({ status: c.provider === "anthropic" ? 529 : 503 });
+      const { token } = await rig.token();
+      const reply = await complete(rig, token, { prompt: uniquePrompt("Overloaded") });
+      expect(reply.status, reply.text).toBe(200);
+      expect(rig.fake.requests).toHaveLength(2);
+    });
+
+    it("retries a 500 before a stream starts, then streams", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 500 }, { text: "all good now" });
+      const reply = await complete(rig, token, { prompt: uniquePrompt("S"), stream: true });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      const events = parseSse(reply.text);
+      expect(events.at(-1)).toMatchObject({ event: "done", data: { text: "all good now" } });
+      expect(rig.fake.requests).toHaveLength(2);
+      expect(await ledger(rig, id)).toMatchObject([{ status: "ok" }]);
+    });
+
+    it("answers a stream refused before it starts with a JSON error, not an event stream", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 400, message: "Bad stream request (fake)." });
+      const reply = await complete<ErrorBody>(rig, token, {
+        prompt: uniquePrompt("S"),
+        stream: true,
+      });
+      expect(reply.status).toBe(502);
+      expect(reply.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(reply.body.error.message).toContain("Bad stream request (fake).");
+      expect(rig.fake.requests).toHaveLength(1);
+      expect(await ledger(rig, id)).toMatchObject([
+        { status: "error", error_code: "upstream_error" },
+      ]);
+    });
+  });
+
+  describe("timeouts", () => {
+    it("answers 504 upstream_timeout when the provider does not answer in time", async () => {
+      const { id, token } = await impatient.token();
+      impatient.fake.enqueue({ hang: true });
+      const reply = await complete<ErrorBody>(impatient, token, { prompt: uniquePrompt("Hang") });
+      expect(reply.status).toBe(504);
+      expect(reply.body.error.code).toBe("upstream_timeout");
+      expect(reply.ms).toBeGreaterThanOrEqual(280);
+      expect(reply.ms).toBeLessThan(3000);
+      expect(impatient.fake.requests).toHaveLength(1);
+      expect(await ledger(impatient, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
+      ]);
+    });
+
+    it("answers 504 when a stream does not start in time", async () => {
+      const { id, token } = await impatient.token();
+      impatient.fake.enqueue({ hang: true });
+      const reply = await complete<ErrorBody>(impatient, token, {
+        prompt: uniquePrompt("Hang stream"),
+        stream: true,
+      });
+      expect(reply.status).toBe(504);
+      expect(reply.body.error.code).toBe("upstream_timeout");
+      expect(await ledger(impatient, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
+      ]);
+    });
+  });
+
+  describe("streams cut short", () => {
+    it("ends a stream cut midway with `event: error` and an envelope, and records the failure", async () => {
+      const { id, token } = await trickle.token();
+      trickle.fake.enqueue({ cutStreamAfterChunks: 3, text: longText });
+      const reply = await complete(trickle, token, { prompt: uniquePrompt("Cut"), stream: true });
+      expect(reply.status).toBe(200);
+      const events = parseSse(reply.text);
+      const deltas = events.filter((e) => e.event === "delta");
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(events.some((e) => e.event === "done")).toBe(false);
+      const last = events.at(-1)!;
+      expect(last.event).toBe("error");
+      expect(last.data).toMatchObject({
+        error: {
+          code: "upstream_error",
+          message: expect.any(String),
+          requestId: reply.headers.get("x-request-id"),
+        },
+      });
+      const rows = await ledger(trickle, id);
+      expect(rows).toMatchObject([{ status: "error", error_code: "upstream_error", cached: 0 }]);
+    });
+
+    it("does not cache a cut stream", async () => {
+      const { token } = await trickle.token();
+      const prompt = uniquePrompt("Cut, cacheable");
+      trickle.fake.enqueue({ cutStreamAfterChunks: 2, text: longText });
+      await complete(trickle, token, { prompt, temperature: 0, stream: true });
+      const again = await complete(trickle, token, { prompt, temperature: 0 });
+      expect(again.status).toBe(200);
+      expect(again.body.cached).toBe(false);
+      expect(again.body.text).toBe(`echo: ${prompt}`);
+    });
+  });
+
+  describe("callers who go away", () => {
+    it("cancels the upstream call when the caller aborts", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ hang: true });
+      const controller = new AbortController();
+      const pending = complete(
+        rig,
+        token,
+        { prompt: uniquePrompt("Abort me") },
+        {
+          signal: controller.signal,
+        },
+      );
+      await requestsReach(rig.fake, 1);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await rig.fake.waitForAborted(1);
+      const rows = await ledgerWithin(rig, id, 1);
+      expect(rows).toMatchObject([{ status: "error", error_code: "cancelled" }]);
+    });
+
+    it("cancels a shared (cacheable) upstream call when its only caller aborts", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ hang: true });
+      const controller = new AbortController();
+      const prompt = uniquePrompt("Abort cacheable");
+      const pending = complete(
+        rig,
+        token,
+        { prompt, temperature: 0 },
+        {
+          signal: controller.signal,
+        },
+      );
+      await requestsReach(rig.fake, 1);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await rig.fake.waitForAborted(1);
+      expect(await ledgerWithin(rig, id, 1)).toMatchObject([{ error_code: "cancelled" }]);
+      // The same question asked again goes upstream afresh.
+      const again = await complete(rig, token, { prompt, temperature: 0 });
+      expect(again.status, again.text).toBe(200);
+      expect(again.body.cached).toBe(false);
+    });
+
+    it("cancels a stream that has not started when the caller aborts", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ hang: true });
+      const controller = new AbortController();
+      const pending = complete(
+        rig,
+        token,
+        { prompt: uniquePrompt("A"), stream: true },
+        {
+          signal: controller.signal,
+        },
+      );
+      await requestsReach(rig.fake, 1);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await rig.fake.waitForAborted(1);
+      expect(await ledgerWithin(rig, id, 1)).toMatchObject([{ error_code: "cancelled" }]);
+    });
+
+    it("cancels a stream midway when the caller stops reading", async () => {
+      const { id, token } = await trickle.token();
+      trickle.fake.enqueue({ text: longText });
+      const controller = new AbortController();
+      const response = await trickle.server.fetch("/api/v1/completions", {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: c.model, prompt: uniquePrompt("Midway"), stream: true }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      let seen = "";
+      while (!seen.includes("event: delta")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      expect(seen).toContain("event: delta");
+      controller.abort();
+      await trickle.fake.waitForAborted(1);
+      const rows = await ledgerWithin(trickle, id, 1);
+      expect(rows).toMatchObject([{ status: "error", error_code: "cancelled" }]);
+    });
+  });
+
+  it("queues calls beyond the provider's concurrency cap, and frees the slot after every failure", async () => {
+    const { token } = await narrow.token();
+    const abortAfterArrival = async (body: Record<string, unknown>, arrivals: number) => {
+      narrow.fake.enqueue({ hang: true });
+      const controller = new AbortController();
+      const pending = complete(narrow, token, body, { signal: controller.signal });
+      await requestsReach(narrow.fake, arrivals);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await narrow.fake.waitForAborted(arrivals);
+    };
+    await abortAfterArrival({ prompt: uniquePrompt("n1") }, 1);
+    await abortAfterArrival({ prompt: uniquePrompt("n2"), temperature: 0 }, 2);
+    await abortAfterArrival({ prompt: uniquePrompt("n3"), stream: true }, 3);
+
+    narrow.fake.enqueue({ hang: true });
+    expect((await complete(narrow, token, { prompt: uniquePrompt("n4") })).status).toBe(504);
+    narrow.fake.enqueue({ hang: true });
+    const slow = await complete(narrow, token, { prompt: uniquePrompt("n5"), stream: true });
+    expect(slow.status).toBe(504);
+    narrow.fake.enqueue({ cutStreamAfterChunks: 2, text: longText });
+    const cut = await complete(narrow, token, { prompt: uniquePrompt("n6"), stream: true });
+    expect(parseSse(cut.text).at(-1)!.event).toBe("error");
+    narrow.fake.enqueue({ status: 400 });
+    expect((await complete(narrow, token, { prompt: uniquePrompt("n7") })).status).toBe(502);
+    narrow.fake.enqueue({ status: 400 });
+    const refused = await complete(narrow, token, { prompt: uniquePrompt("n8"), stream: true });
+    expect(refused.status).toBe(502);
+
+    // A stream the caller leaves midway.
+    narrow.fake.enqueue({ text: longText });
+    const controller = new AbortController();
+    const response = await narrow.server.fetch("/api/v1/completions", {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: c.model, prompt: uniquePrompt("n9"), stream: true }),
+      signal: controller.signal,
+    });
+    await response.body!.getReader().read();
+    controller.abort();
+    await narrow.fake.waitForAborted(5);
+
+    // Still one slot, and it is free: three calls are answered one after the other.
+    const arrivals: number[] = [];
+    narrow.fake.setResponder(() => {
+      arrivals.push(performance.now());
+      return { text: "in turn", delayMs: 60 };
+    });
+    const replies = await Promise.all(
+      [1, 2, 3].map((i) => complete(narrow, token, { prompt: uniquePrompt(`q${i}`) })),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200]);
+    expect(arrivals).toHaveLength(3);
+    for (let i = 1; i < arrivals.length; i++) {
+      expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(55);
+    }
+  });
+
+  describe("budgets", () => {
+    const spend = async (on: Rig, tokenId: string, createdAt: string) =>
+      on.server.store.usage.record({
+        id: `usage-${tokenId}-${createdAt}`,
+        token_id: tokenId,
+        request_id: "earlier",
+        provider: c.provider,
+        model: c.model,
+        input_tokens: 2000,
+        output_tokens: 2000,
+        cost_usd: 0.01,
+        cached: 0,
+        latency_ms: 100,
+        status: "ok",
+        error_code: null,
+        created_at: createdAt,
+      });
+
+    it("answers 429 budget_exceeded, without calling upstream, once the month's budget is spent", async () => {
+      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
+      await spend(rig, id, rig.server.clock.now().toISOString());
+      const reply = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Broke") });
+      expect(reply.status).toBe(429);
+      expect(reply.body.error.code).toBe("budget_exceeded");
+      expect(reply.body.error.message).toMatch(/budget/i);
+      const streamed = await complete<ErrorBody>(rig, token, {
+        prompt: uniquePrompt("Broke stream"),
+        stream: true,
+      });
+      expect(streamed.status).toBe(429);
+      expect(streamed.body.error.code).toBe("budget_exceeded");
+      expect(rig.fake.requests).toHaveLength(0);
+    });
+
+    it("counts only this month's spending", async () => {
+      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
+      await spend(rig, id, "2026-10-31T23:59:59.000Z");
+      const reply = await complete(rig, token, { prompt: uniquePrompt("New month") });
+      expect(reply.status, reply.text).toBe(200);
+    });
+
+    it("stops a token once its own calls have used the budget up", async () => {
+      const { token } = await rig.token({ budgetUsd: 0.000001 });
+      const first = await complete(rig, token, { prompt: uniquePrompt("First") });
+      expect(first.status, first.text).toBe(200);
+      expect(first.body.usage.costUsd).toBeGreaterThan(0.000001);
+      const second = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Second") });
+      expect(second.status).toBe(429);
+      expect(second.body.error.code).toBe("budget_exceeded");
+      expect(rig.fake.requests).toHaveLength(1);
+    });
+  });
+
+  describe("fallbacks", () => {
+    it(`answers with the fallback model when ${c.provider} keeps failing with 5xx`, async () => {
+      const { id, token } = await rig.token();
+      rig.fake.setResponder((call) => (call.provider === c.provider ? { status: 500 } : undefined));
+      const prompt = uniquePrompt("Fall back");
+      const reply = await complete(rig, token, { prompt, fallbackModels: [c.other] });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body).toMatchObject({
+        model: c.other,
+        provider: c.otherProvider,
+        text: `echo: ${prompt}`,
+      });
+      expect(reply.headers.get("x-officellm-provider")).toBe(c.otherProvider);
+      expect(reply.headers.get("x-officellm-model")).toBe(c.other);
+      const providersAsked = rig.fake.requests.map((r) => r.provider);
+      expect(providersAsked).toEqual([c.provider, c.provider, c.provider, c.otherProvider]);
+      const rows = await ledger(rig, id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: "ok", provider: c.otherProvider, model: c.other });
+      expect(rows[0]!.cost_usd).toBeGreaterThan(0);
+    });
+
+    it("does not fall back after a 400 from the primary model", async () => {
+      const { id, token } = await rig.token();
+      rig.fake.enqueue({ status: 400, message: "This request is malformed (fake)." });
+      const reply = await complete<ErrorBody>(rig, token, {
+        prompt: uniquePrompt("No fallback"),
+        fallbackModels: [c.other],
+      });
+      expect(reply.status).toBe(502);
+      expect(reply.body.error.message).toContain("This request is malformed (fake).");
+      expect(rig.fake.requests.map((r) => r.provider)).toEqual([c.provider]);
+      expect(await ledger(rig, id)).toMatchObject([
+        { status: "error", error_code: "upstream_error", provider: c.provider },
+      ]);
+    });
+
+    it("answers the last failure when the fallback fails too", async () => {
+      const { id, token } = await impatient.token();
+      impatient.fake.setResponder((call) =>
+        call.provider === c.provider ? { status: 500 } : { status: 400, message: "Nope (fake)." },
+      );
+      const reply = await complete<ErrorBody>(impatient, token, {
+        prompt: uniquePrompt("Both fail"),
+        fallbackModels: [c.other],
+      });
+      expect(reply.status).toBe(502);
+      expect(reply.body.error.message).toContain("Nope (fake).");
+      expect(impatient.fake.requests.map((r) => r.provider)).toEqual([c.provider, c.otherProvider]);
+      expect(await ledger(impatient, id)).toMatchObject([{ status: "error" }]);
+    });
+  });
+
+  describe("provider keys", () => {
+    const leaky = (status: number, retryAfterSeconds?: number) => ({
+      status,
+      message: `Incorrect API key provided: ${c.provider === "openai" ? OPENAI_KEY : ANTHROPIC_KEY}. Also seen: ${OPENAI_KEY} ${ANTHROPIC_KEY}`,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+
+    it("never repeats a key that the provider's error message contains", async () => {
+      const { token } = await rig.token();
+      const replies = [];
+
+      rig.fake.enqueue(leaky(401));
+      replies.push(await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("401") }));
+      expect(replies.at(-1)!.status).toBe(502);
+      expect(replies.at(-1)!.body.error.message).toMatch(/credentials/);
+
+      rig.fake.enqueue(leaky(400));
+      replies.push(await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("400") }));
+      expect(replies.at(-1)!.status).toBe(502);
+      expect(replies.at(-1)!.body.error.message).toMatch(/Incorrect API key provided/);
+
+      rig.fake.enqueue(leaky(429, 600));
+      replies.push(await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("429") }));
+      expect(replies.at(-1)!.status).toBe(429);
+
+      rig.fake.enqueue(leaky(500), leaky(500), leaky(500));
+      replies.push(await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("500") }));
+      expect(replies.at(-1)!.status).toBe(502);
+
+      rig.fake.enqueue(leaky(401));
+      replies.push(
+        await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("401s"), stream: true }),
+      );
+      expect(replies.at(-1)!.status).toBe(502);
+
+      rig.fake.enqueue(leaky(403));
+      replies.push(
+        await complete<ErrorBody>(rig, token, {
+          prompt: uniquePrompt("fallback"),
+          fallbackModels: [c.other],
+        }),
+      );
+      expect(replies.at(-1)!.status).toBe(502);
+
+      for (const reply of replies) {
+        expect(reply.body.error.code).toMatch(/^(upstream_error|rate_limited)$/);
+        expectNoKeys([reply.text, JSON.stringify([...reply.headers])]);
+      }
+      expectNoKeys([rig.server.logs.text]);
+    });
+  });
+});
+
+describe("fallbacks fit the caller's parameters to the fallback model", () => {
+  it("gives a reasoning fallback temperature 1 and no stop, and still applies the stop", async () => {
+    const { token } = await rig.token();
+    rig.fake.setResponder((call) =>
+      call.model === "gpt-4.1-mini" ? { status: 500 } : { text: "alpha END beta" },
+    );
+    const reply = await rig.post<CompletionBody>("/api/v1/completions", token, {
+      model: "gpt-4.1-mini",
+      fallbackModels: ["gpt-5-mini"],
+      prompt: uniquePrompt("Stop me"),
+      temperature: 0.2,
+      stop: ["END"],
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.model).toBe("gpt-5-mini");
+    const fallbackBody = bodyOf(rig.fake.requests.at(-1));
+    expect(fallbackBody.model).toBe("gpt-5-mini");
+    expect(fallbackBody.temperature).toBe(1);
+    expect(fallbackBody).not.toHaveProperty("stop");
+    expect(reply.body.text).toBe("alpha ");
+  });
+
+  it("gives an ordinary fallback of a reasoning model the caller's temperature and stop", async () => {
+    const { token } = await rig.token();
+    rig.fake.setResponder((call) => (call.model === "gpt-5-mini" ? { status: 500 } : undefined));
+    const reply = await rig.post<CompletionBody>("/api/v1/completions", token, {
+      model: "gpt-5-mini",
+      fallbackModels: ["gpt-4.1-mini"],
+      prompt: uniquePrompt("Keep my temperature"),
+      temperature: 0.2,
+      stop: ["END"],
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.model).toBe("gpt-4.1-mini");
+    const primaryBody = bodyOf(rig.fake.requests[0]);
+    expect(primaryBody.temperature).toBe(1);
+    const fallbackBody = bodyOf(rig.fake.requests.at(-1));
+    expect(fallbackBody).toMatchObject({ model: "gpt-4.1-mini", temperature: 0.2, stop: ["END"] });
+  });
+});

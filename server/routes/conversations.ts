@@ -1,0 +1,272 @@
+import { randomBytes } from "node:crypto";
+import type { Response } from "express";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import { ApiError } from "../errors.ts";
+import { setLlmHeaders } from "../http/llm-headers.ts";
+import { defineRoute, type Route } from "../http/route.ts";
+import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { completionResponseSchema } from "../llm/completion-request.ts";
+import type { CompletionService } from "../llm/completion-service.ts";
+import { fitHistory, outputReserve } from "../llm/fit-history.ts";
+import type { ChatMessage } from "../llm/types.ts";
+import type { ConversationRow, MessageRow } from "../store/conversation-repository.ts";
+import type { Store } from "../store/store.ts";
+import { assertKnownModel } from "./settings.ts";
+
+/** The title of a conversation created without one, until its first message names it. */
+export const UNTITLED = "New conversation";
+const TITLE_LENGTH = 80;
+
+/** Says how many of the oldest messages were left out to fit the model's context window. */
+export const HISTORY_DROPPED_HEADER = "x-officellm-history-dropped";
+
+const createBody = z.strictObject({
+  title: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Default: named after the first message"),
+  model: z.string().trim().min(1).max(200).optional().describe("Default: your settings' model"),
+  systemPrompt: z.string().max(50_000).optional().describe("Default: your settings' one"),
+});
+
+const appendBody = z.strictObject({
+  content: z.string().min(1).describe("The user's message"),
+  model: z.string().trim().min(1).max(200).optional().describe("For this message only"),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional().describe("Longest answer, in tokens"),
+  stream: z.boolean().optional(),
+});
+
+const conversationSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  model: z.string().nullable(),
+  systemPrompt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const messageSchema = z.object({
+  id: z.string(),
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  createdAt: z.string(),
+});
+
+const historySchema = z.object({
+  sent: z.number().int().describe("Messages sent to the model, the new one included"),
+  dropped: z.number().int().describe("Oldest messages left out to fit the context window"),
+});
+
+function toConversation(row: ConversationRow): z.output<typeof conversationSchema> {
+  return {
+    id: row.id,
+    title: row.title,
+    model: row.model,
+    systemPrompt: row.system_prompt,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toMessage(row: MessageRow): z.output<typeof messageSchema> {
+  return {
+    id: row.id,
+    role: row.role as "user" | "assistant",
+    content: row.content,
+    createdAt: row.created_at,
+  };
+}
+
+/** A title from the first message: its first line, whitespace collapsed, cut to length. */
+export function titleFrom(content: string): string {
+  const line = content.trim().split("\n")[0]!.replace(/\s+/g, " ").trim();
+  if (!line) return UNTITLED;
+  return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+const notFound = (id: string) => new ApiError("not_found", `No conversation with id ${id}`);
+
+/**
+ * Conversations kept on the server, each the caller's own (another token's answers 404).
+ * Appending a message sends as much of the history as fits the model's context window.
+ */
+export function conversationRoutes(deps: {
+  store: Store;
+  clock: Clock;
+  completions: CompletionService;
+}): Route[] {
+  const { store, clock, completions } = deps;
+  const owner = (res: Response) => res.locals.caller!.tokenId;
+  const now = () => clock.now().toISOString();
+
+  return [
+    defineRoute({
+      method: "post",
+      path: "/api/v1/conversations",
+      access: "llm",
+      tag: "Conversations",
+      summary: "Start a conversation, optionally with its own model and system prompt",
+      body: createBody,
+      response: conversationSchema,
+      successStatus: 201,
+      handle: async ({ body }, _req, res) => {
+        if (body.model) assertKnownModel(completions.registry, body.model, "body.model");
+        const at = now();
+        const row: ConversationRow = {
+          id: newId("conv"),
+          token_id: owner(res),
+          title: body.title ?? UNTITLED,
+          model: body.model ?? null,
+          system_prompt: body.systemPrompt ?? null,
+          created_at: at,
+          updated_at: at,
+        };
+        await store.conversations.insert(row);
+        return toConversation(row);
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/conversations",
+      access: "llm",
+      tag: "Conversations",
+      summary: "The caller's conversations, the most recently active first",
+      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+      response: z.object({ conversations: z.array(conversationSchema) }),
+      handle: async ({ query }, _req, res) => ({
+        conversations: (await store.conversations.list(owner(res), query.limit)).map(
+          toConversation,
+        ),
+      }),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/conversations/:id",
+      access: "llm",
+      tag: "Conversations",
+      summary: "A conversation with all its messages, oldest first",
+      response: conversationSchema.extend({ messages: z.array(messageSchema) }),
+      handle: async ({ params }, _req, res) => {
+        const row = await store.conversations.get(owner(res), params.id!);
+        if (!row) throw notFound(params.id!);
+        const messages = await store.conversations.messages(row.id);
+        return { ...toConversation(row), messages: messages.map(toMessage) };
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/api/v1/conversations/:id",
+      access: "llm",
+      tag: "Conversations",
+      summary: "Delete a conversation and its messages; answers 204 with no body",
+      successStatus: 204,
+      handle: async ({ params }, _req, res) => {
+        if (!(await store.conversations.delete(owner(res), params.id!))) throw notFound(params.id!);
+        res.status(204).end();
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/v1/conversations/:id/messages",
+      access: "llm",
+      tag: "Conversations",
+      summary:
+        "Add a user message and get the model's reply; `stream: true` answers with server-sent events",
+      description:
+        "The model gets the conversation's system prompt (else your settings' one) and as much of " +
+        "the history as fits its context window with room kept for the answer: the newest " +
+        "message always, the oldest turns dropped first (the count is in the " +
+        `\`${HISTORY_DROPPED_HEADER}\` header). The model is the message's \`model\`, else the ` +
+        "conversation's, else your settings' one. The user message is stored before the model " +
+        "is called, so it stays when the call fails (sending again adds another one); the reply " +
+        "is stored once it is complete. A streamed reply arrives as on POST /api/v1/completions: " +
+        "`event: delta` events, then `event: done` whose data is the completion plus `message` " +
+        "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply.",
+      body: appendBody,
+      response: z.object({
+        message: messageSchema,
+        completion: completionResponseSchema,
+        history: historySchema,
+      }),
+      handle: async ({ params, body }, _req, res) => {
+        const context = callContext(res);
+        const tokenId = context.caller.tokenId;
+        const conversation = await store.conversations.get(tokenId, params.id!);
+        if (!conversation) throw notFound(params.id!);
+
+        // Resolve what prepare() would, so the history is fitted to the model that answers.
+        if (body.model) assertKnownModel(completions.registry, body.model, "body.model");
+        const settings = await store.settings.get(tokenId);
+        const model = completions.registry.resolve(
+          body.model ?? conversation.model ?? settings?.model ?? completions.registry.defaultModel,
+        );
+        const system = conversation.system_prompt ?? settings?.system_prompt ?? undefined;
+
+        const earlier = await store.conversations.messages(conversation.id);
+        const turn: ChatMessage = { role: "user", content: body.content };
+        const fitted = fitHistory(
+          [
+            ...earlier.map((m) => ({ role: m.role as ChatMessage["role"], content: m.content })),
+            turn,
+          ],
+          {
+            contextWindow: model.contextWindow,
+            reserveForOutput: outputReserve(model, body.maxTokens),
+            system,
+          },
+        );
+        const prepared = await completions.prepare(
+          {
+            messages: fitted.messages,
+            system,
+            model: model.id,
+            temperature: body.temperature,
+            maxTokens: body.maxTokens,
+          },
+          tokenId,
+        );
+
+        // Accepted input: stored before the call, kept whatever the call does.
+        await store.conversations.append(
+          conversation.id,
+          [{ id: newId("msg"), role: "user", content: body.content }],
+          now(),
+        );
+        if (earlier.length === 0 && conversation.title === UNTITLED)
+          await store.conversations.rename(tokenId, conversation.id, titleFrom(body.content));
+
+        const history = { sent: fitted.messages.length, dropped: fitted.dropped };
+        const storeReply = async (text: string) => {
+          const [reply] = await store.conversations.append(
+            conversation.id,
+            [{ id: newId("msg"), role: "assistant", content: text }],
+            now(),
+          );
+          return toMessage(reply!);
+        };
+
+        if (!body.stream) {
+          const outcome = await completions.run(prepared, context);
+          const message = await storeReply(outcome.text);
+          setLlmHeaders(res, outcome);
+          res.setHeader(HISTORY_DROPPED_HEADER, String(history.dropped));
+          return { message, completion: publicOutcome(outcome), history };
+        }
+        await sendCompletionStream(res, await completions.stream(prepared, context), context, {
+          headers: { [HISTORY_DROPPED_HEADER]: String(history.dropped) },
+          done: async (outcome) => ({
+            ...publicOutcome(outcome),
+            message: await storeReply(outcome.text),
+            history,
+          }),
+        });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,287 @@
+/**
+ * GET/PUT /api/v1/me/settings over HTTP, and the defaults they set for completions: through the
+ * offline demo model (whose usage counts the system prompt) and through the fake provider (which
+ * shows exactly what reached the model).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, type ErrorBody } from "../test/api.ts";
+import { startFakeProvider, type FakeCall, type FakeProvider } from "../test/fake-provider.ts";
+import { startTestServer, type TestServer } from "../test/harness.ts";
+
+interface Settings {
+  model: string | null;
+  systemPrompt: string | null;
+  temperature: number | null;
+  updatedAt: string | null;
+}
+
+interface Completion {
+  text: string;
+  model: string;
+  cached: boolean;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+}
+
+interface AuditEntry {
+  actorTokenId: string | null;
+  action: string;
+  subject: string | null;
+  detail: Record<string, unknown>;
+  createdAt: string;
+}
+
+const env = { AUTH_FAILURES_PER_MINUTE: "100000", RATE_LIMIT_RPM: "100000" };
+/** The demo model's input count: the system prompt and messages joined by newlines, / 4. */
+const demoInput = (...parts: string[]) => Math.ceil(parts.join("\n").length / 4);
+
+describe("settings through the demo model", () => {
+  let server: TestServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env });
+    admin = (await server.token({ name: "operator", scopes: ["admin"] })).token;
+  });
+  afterAll(() => server.close());
+
+  it("are all null before anything is saved", async () => {
+    const { token } = await server.token();
+    const reply = await api<Settings>(server, token, "GET", "/api/v1/me/settings");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      model: null,
+      systemPrompt: null,
+      temperature: null,
+      updatedAt: null,
+    });
+  });
+
+  it("saves, reads back, keeps fields left out and clears fields sent as null", async () => {
+    const { token } = await server.token();
+    const saved = await api<Settings>(server, token, "PUT", "/api/v1/me/settings", {
+      model: "demo",
+      systemPrompt: "Answer in French.",
+      temperature: 0.4,
+    });
+    expect(saved.status, saved.text).toBe(200);
+    const first = {
+      model: "demo",
+      systemPrompt: "Answer in French.",
+      temperature: 0.4,
+      updatedAt: server.clock.now().toISOString(),
+    };
+    expect(saved.body).toEqual(first);
+    expect((await api<Settings>(server, token, "GET", "/api/v1/me/settings")).body).toEqual(first);
+
+    server.clock.advance(5000);
+    const partial = await api<Settings>(server, token, "PUT", "/api/v1/me/settings", {
+      temperature: 1.5,
+    });
+    expect(partial.body).toEqual({
+      ...first,
+      temperature: 1.5,
+      updatedAt: server.clock.now().toISOString(),
+    });
+
+    server.clock.advance(5000);
+    const cleared = await api<Settings>(server, token, "PUT", "/api/v1/me/settings", {
+      systemPrompt: null,
+      model: null,
+    });
+    expect(cleared.body).toEqual({
+      model: null,
+      systemPrompt: null,
+      temperature: 1.5,
+      updatedAt: server.clock.now().toISOString(),
+    });
+    expect((await api<Settings>(server, token, "GET", "/api/v1/me/settings")).body).toEqual(
+      cleared.body,
+    );
+  });
+
+  it("are each token's own", async () => {
+    const a = await server.token();
+    const b = await server.token();
+    await api(server, a.token, "PUT", "/api/v1/me/settings", { temperature: 0.1 });
+    expect(
+      (await api<Settings>(server, b.token, "GET", "/api/v1/me/settings")).body.temperature,
+    ).toBeNull();
+  });
+
+  const invalid: [string, unknown, string][] = [
+    ["an unknown model", { model: "gpt-nonexistent" }, "body.model"],
+    ["an empty model", { model: "" }, "body.model"],
+    ["a temperature above 2", { temperature: 2.5 }, "body.temperature"],
+    ["a negative temperature", { temperature: -0.1 }, "body.temperature"],
+    ["a temperature as text", { temperature: "0.5" }, "body.temperature"],
+    ["a system prompt that is not text", { systemPrompt: 42 }, "body.systemPrompt"],
+    ["an unknown field", { maxTokens: 100 }, "body.maxTokens"],
+  ];
+  for (const [label, body, path] of invalid) {
+    it(`refuses ${label} with 400 naming ${path}, and saves nothing`, async () => {
+      const { token } = await server.token();
+      const reply = await api<ErrorBody>(server, token, "PUT", "/api/v1/me/settings", {
+        temperature: 1,
+        ...(body as object),
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe("invalid_request");
+      expect(reply.body.error.details?.map((d) => d.path)).toContain(path);
+      const after = await api<Settings>(server, token, "GET", "/api/v1/me/settings");
+      expect(after.body.updatedAt).toBeNull();
+    });
+  }
+
+  it("names the unknown model and the ones on offer", async () => {
+    const { token } = await server.token();
+    const reply = await api<ErrorBody>(server, token, "PUT", "/api/v1/me/settings", {
+      model: "gpt-nonexistent",
+    });
+    expect(reply.body.error.message).toMatch(/body\.model: Unknown model 'gpt-nonexistent'.*demo/);
+  });
+
+  it("records each change in the audit log: actor, fields and values, never the system prompt", async () => {
+    const { id, token } = await server.token({ name: "audited" });
+    const secretPrompt = "Internal pricing rule: margin is 37% on SKU-9";
+    server.clock.advance(1000);
+    await api(server, token, "PUT", "/api/v1/me/settings", {
+      model: "demo",
+      systemPrompt: secretPrompt,
+    });
+    server.clock.advance(1000);
+    await api(server, token, "PUT", "/api/v1/me/settings", { temperature: 0.7 });
+    server.clock.advance(1000);
+    // Nothing changes: nothing is written.
+    await api(server, token, "PUT", "/api/v1/me/settings", { temperature: 0.7, model: "demo" });
+
+    const audit = await api<{ entries: AuditEntry[] }>(
+      server,
+      admin,
+      "GET",
+      "/api/v1/admin/audit?limit=1000",
+    );
+    expect(audit.text).not.toContain(secretPrompt);
+    const mine = audit.body.entries.filter(
+      (entry) => entry.action === "settings.changed" && entry.subject === id,
+    );
+    expect(mine.map((entry) => entry.detail)).toEqual([
+      { changed: ["temperature"], temperature: 0.7 },
+      { changed: ["model", "systemPrompt"], model: "demo" },
+    ]);
+    for (const entry of mine) expect(entry.actorTokenId).toBe(id);
+  });
+
+  it("apply to completions that leave out system prompt and temperature", async () => {
+    const configured = await server.token();
+    const plain = await server.token();
+    const system = "You are terse. ".repeat(20);
+    await api(server, configured.token, "PUT", "/api/v1/me/settings", {
+      model: "demo",
+      systemPrompt: system,
+      temperature: 0,
+    });
+    const prompt = "What is the capital of Peru?";
+    const ask = (token: string, extra: object = {}) =>
+      api<Completion>(server, token, "POST", "/api/v1/completions", { prompt, ...extra });
+
+    const first = await ask(configured.token);
+    expect(first.status, first.text).toBe(200);
+    expect(first.headers.get("x-officellm-model")).toBe("demo");
+    expect(first.body.text).toContain(prompt);
+    // The saved system prompt reached the model: the demo counts it as input.
+    expect(first.body.usage.inputTokens).toBe(demoInput(system, prompt));
+    expect(first.body.cached).toBe(false);
+    // temperature 0 from the settings makes the answer cacheable.
+    const again = await ask(configured.token);
+    expect(again.body.cached).toBe(true);
+    expect(again.headers.get("x-officellm-cache")).toBe("hit");
+
+    // What the request says wins over the settings.
+    const own = await ask(configured.token, { system: "Be brief.", temperature: 0.9 });
+    expect(own.body.usage.inputTokens).toBe(demoInput("Be brief.", prompt));
+    expect(
+      (await ask(configured.token, { system: "Be brief.", temperature: 0.9 })).body.cached,
+    ).toBe(false);
+
+    // Another token without settings: no system prompt, no caching.
+    const bare = await ask(plain.token);
+    expect(bare.body.usage.inputTokens).toBe(demoInput(prompt));
+    expect((await ask(plain.token)).body.cached).toBe(false);
+
+    // The ledger has the same counts.
+    const rows = await server.store.usage.listForToken(configured.id);
+    expect(rows.map((row) => row.input_tokens)).toEqual([
+      demoInput(system, prompt),
+      demoInput(system, prompt),
+      demoInput("Be brief.", prompt),
+      demoInput("Be brief.", prompt),
+    ]);
+    expect(rows.map((row) => row.cached)).toEqual([0, 1, 0, 0]);
+  });
+});
+
+describe("settings through a provider", () => {
+  let fake: FakeProvider;
+  let server: TestServer;
+  const calls: FakeCall[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakeProvider();
+    fake.setResponder((call) => {
+      calls.push(call);
+      return undefined;
+    });
+    server = await startTestServer({
+      env: {
+        ...env,
+        OPENAI_COMPATIBLE_BASE_URL: fake.openaiBaseUrl,
+        OPENAI_COMPATIBLE_MODELS: "local-a,local-b",
+      },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await fake.close();
+  });
+
+  it("sends the saved model, system prompt and temperature when the request leaves them out", async () => {
+    const { token } = await server.token();
+    const saved = await api(server, token, "PUT", "/api/v1/me/settings", {
+      model: "local-b",
+      systemPrompt: "Reply in one word.",
+      temperature: 0.3,
+    });
+    expect(saved.status, saved.text).toBe(200);
+
+    calls.length = 0;
+    const reply = await api<Completion>(server, token, "POST", "/api/v1/completions", {
+      prompt: "Colour of the sky?",
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.model).toBe("local-b");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ model: "local-b", system: "Reply in one word." });
+    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBe(0.3);
+
+    calls.length = 0;
+    await api(server, token, "POST", "/api/v1/completions", {
+      prompt: "Colour of grass?",
+      model: "local-a",
+      system: "Reply in two words.",
+      temperature: 1,
+    });
+    expect(calls[0]).toMatchObject({ model: "local-a", system: "Reply in two words." });
+    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBe(1);
+  });
+
+  it("leaves the deployment's defaults when nothing is saved", async () => {
+    const { token } = await server.token();
+    calls.length = 0;
+    const reply = await api<Completion>(server, token, "POST", "/api/v1/completions", {
+      prompt: "Hello?",
+    });
+    expect(reply.body.model).toBe("local-a");
+    expect(calls[0]!.system).toBe("");
+    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBeUndefined();
+  });
+});

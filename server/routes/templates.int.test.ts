@@ -1,0 +1,307 @@
+/**
+ * /api/v1/templates over HTTP: create, list, read, change and delete, each token's own; and
+ * templates used by id in POST /api/v1/completions and in batch items (demo model).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, type ErrorBody } from "../test/api.ts";
+import { startTestServer, type TestServer } from "../test/harness.ts";
+
+interface Template {
+  id: string;
+  name: string;
+  body: string;
+  description: string | null;
+  systemPrompt: string | null;
+  model: string | null;
+  variables: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Completion {
+  text: string;
+  model: string;
+  usage: { inputTokens: number };
+}
+
+type BatchResult =
+  | ({ id: string; ok: true } & Completion)
+  | { id: string; ok: false; error: { code: string; message: string } };
+
+let server: TestServer;
+let owner: string;
+let other: string;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    env: { AUTH_FAILURES_PER_MINUTE: "100000", RATE_LIMIT_RPM: "100000" },
+  });
+  owner = (await server.token({ name: "owner" })).token;
+  other = (await server.token({ name: "other" })).token;
+});
+afterAll(() => server.close());
+
+async function create(body: Record<string, unknown>, token = owner): Promise<Template> {
+  const reply = await api<Template>(server, token, "POST", "/api/v1/templates", body);
+  expect(reply.status, reply.text).toBe(201);
+  return reply.body;
+}
+
+const demoInput = (...parts: string[]) => Math.ceil(parts.join("\n").length / 4);
+
+describe("creating templates", () => {
+  it("answers 201 with the template, its variables and times", async () => {
+    const template = await create({
+      name: "  Summary  ",
+      body: "Summarise {{ topic }} in {{count}} words; {{topic}} again, {{tone.style}}.",
+      description: "Short summaries",
+      systemPrompt: "Be concise.",
+      model: "demo",
+    });
+    const now = server.clock.now().toISOString();
+    expect(template).toEqual({
+      id: expect.stringMatching(/^tpl_[A-Za-z0-9_-]{16}$/),
+      name: "Summary",
+      body: "Summarise {{ topic }} in {{count}} words; {{topic}} again, {{tone.style}}.",
+      description: "Short summaries",
+      systemPrompt: "Be concise.",
+      model: "demo",
+      variables: ["topic", "count", "tone.style"],
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+
+  it("fills the optional fields with null", async () => {
+    const template = await create({ name: "Bare", body: "No variables here" });
+    expect(template).toMatchObject({
+      description: null,
+      systemPrompt: null,
+      model: null,
+      variables: [],
+    });
+  });
+
+  it("gives each template its own id", async () => {
+    const a = await create({ name: "Twin", body: "x" });
+    const b = await create({ name: "Twin", body: "x" });
+    expect(a.id).not.toBe(b.id);
+  });
+
+  const invalid: [string, Record<string, unknown>, string][] = [
+    ["no name", { body: "x" }, "body.name"],
+    ["a blank name", { name: "   ", body: "x" }, "body.name"],
+    ["no body", { name: "n" }, "body.body"],
+    ["an empty body", { name: "n", body: "" }, "body.body"],
+    ["an unknown model", { name: "n", body: "x", model: "nope-1" }, "body.model"],
+    ["an unknown field", { name: "n", body: "x", variables: ["a"] }, "body.variables"],
+  ];
+  for (const [label, body, path] of invalid) {
+    it(`refuses ${label} with 400 naming ${path}`, async () => {
+      const reply = await api<ErrorBody>(server, owner, "POST", "/api/v1/templates", body);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe("invalid_request");
+      expect(reply.body.error.details?.map((d) => d.path)).toContain(path);
+    });
+  }
+});
+
+describe("reading, changing and deleting", () => {
+  it("lists the caller's templates by name, and reads one", async () => {
+    const token = (await server.token()).token;
+    const b = await create({ name: "beta", body: "b" }, token);
+    const a = await create({ name: "alpha", body: "a {{x}}" }, token);
+    const list = await api<{ templates: Template[] }>(server, token, "GET", "/api/v1/templates");
+    expect(list.status).toBe(200);
+    expect(list.body.templates).toEqual([a, b]);
+    const one = await api<Template>(server, token, "GET", `/api/v1/templates/${a.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(a);
+  });
+
+  it("changes only the fields sent, clears with null and moves updatedAt", async () => {
+    const template = await create({
+      name: "Patch me",
+      body: "Hello {{name}}",
+      description: "greeting",
+      systemPrompt: "Be warm.",
+    });
+    server.clock.advance(60_000);
+    const reply = await api<Template>(server, owner, "PATCH", `/api/v1/templates/${template.id}`, {
+      body: "Goodbye {{name}} from {{place}}",
+      description: null,
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body).toEqual({
+      ...template,
+      body: "Goodbye {{name}} from {{place}}",
+      description: null,
+      variables: ["name", "place"],
+      updatedAt: server.clock.now().toISOString(),
+    });
+    const read = await api<Template>(server, owner, "GET", `/api/v1/templates/${template.id}`);
+    expect(read.body).toEqual(reply.body);
+  });
+
+  it("refuses an empty change, an unknown model or null for a required field", async () => {
+    const template = await create({ name: "Strict", body: "x" });
+    for (const [body, path] of [
+      [{}, "body"],
+      [{ model: "nope-2" }, "body.model"],
+      [{ name: null }, "body.name"],
+      [{ body: null }, "body.body"],
+    ] as const) {
+      const reply = await api<ErrorBody>(
+        server,
+        owner,
+        "PATCH",
+        `/api/v1/templates/${template.id}`,
+        body,
+      );
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(reply.body.error.details?.map((d) => d.path)).toContain(path);
+    }
+  });
+
+  it("deletes with 204 and no body; then the template is gone", async () => {
+    const template = await create({ name: "Doomed", body: "x" });
+    const reply = await api(server, owner, "DELETE", `/api/v1/templates/${template.id}`);
+    expect(reply.status).toBe(204);
+    expect(reply.text).toBe("");
+    expect((await api(server, owner, "GET", `/api/v1/templates/${template.id}`)).status).toBe(404);
+    expect((await api(server, owner, "DELETE", `/api/v1/templates/${template.id}`)).status).toBe(
+      404,
+    );
+  });
+
+  it("answers 404 naming the id for a template that does not exist", async () => {
+    const reply = await api<ErrorBody>(server, owner, "GET", "/api/v1/templates/tpl_missing");
+    expect(reply.status).toBe(404);
+    expect(reply.body.error).toMatchObject({ code: "not_found" });
+    expect(reply.body.error.message).toContain("tpl_missing");
+  });
+});
+
+describe("ownership", () => {
+  it("hides a template from every other token: 404 to read, change, delete or use", async () => {
+    const template = await create({ name: "Mine", body: "Private {{x}}" });
+    const path = `/api/v1/templates/${template.id}`;
+    expect((await api(server, other, "GET", path)).status).toBe(404);
+    expect((await api(server, other, "PATCH", path, { name: "Stolen" })).status).toBe(404);
+    expect((await api(server, other, "DELETE", path)).status).toBe(404);
+    const list = await api<{ templates: Template[] }>(server, other, "GET", "/api/v1/templates");
+    expect(list.body.templates.map((t) => t.id)).not.toContain(template.id);
+    const use = await api<ErrorBody>(server, other, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { x: 1 },
+    });
+    expect(use.status).toBe(404);
+    expect(use.body.error.code).toBe("not_found");
+
+    // Still there, unchanged, for its owner.
+    const mine = await api<Template>(server, owner, "GET", path);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toEqual(template);
+  });
+});
+
+describe("using templates in completions", () => {
+  it("renders the variables into the prompt and applies the template's system prompt", async () => {
+    const system = "You are a financial analyst. ".repeat(4);
+    const template = await create({
+      name: "Explain",
+      body: "Explain {{metric}} for {{ year }} in {{words}} words.",
+      systemPrompt: system,
+      model: "demo",
+    });
+    const reply = await api<Completion>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { metric: "EBITDA", year: 2026, words: 50 },
+    });
+    expect(reply.status, reply.text).toBe(200);
+    const rendered = "Explain EBITDA for 2026 in 50 words.";
+    expect(reply.body.text).toContain(`You asked: "${rendered}"`);
+    expect(reply.body.model).toBe("demo");
+    expect(reply.body.usage.inputTokens).toBe(demoInput(system, rendered));
+
+    // The request's own system prompt wins over the template's.
+    const own = await api<Completion>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { metric: "EBITDA", year: 2026, words: 50 },
+      system: "Short.",
+    });
+    expect(own.body.usage.inputTokens).toBe(demoInput("Short.", rendered));
+  });
+
+  it("streams a templated completion too", async () => {
+    const template = await create({ name: "Stream", body: "Stream about {{thing}}" });
+    const response = await server.fetch("/api/v1/completions", {
+      method: "POST",
+      token: owner,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        templateId: template.id,
+        variables: { thing: "rivers" },
+        stream: true,
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Stream about rivers");
+  });
+
+  it("refuses missing variables with 400 naming each of them", async () => {
+    const template = await create({ name: "Needs", body: "{{a}} and {{b}} and {{c}}" });
+    const reply = await api<ErrorBody>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { b: "x" },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.code).toBe("invalid_request");
+    expect(reply.body.error.message).toBe("Missing template variables: a, c");
+    expect(reply.body.error.details?.map((d) => d.path)).toEqual([
+      "body.variables.a",
+      "body.variables.c",
+    ]);
+    const none = await api<ErrorBody>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+    });
+    expect(none.body.error.message).toBe("Missing template variables: a, b, c");
+  });
+
+  it("refuses a template together with a prompt", async () => {
+    const template = await create({ name: "Either", body: "x" });
+    const reply = await api<ErrorBody>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      prompt: "y",
+    });
+    expect(reply.status).toBe(400);
+  });
+
+  it("renders each batch item alone: a missing variable fails only its item", async () => {
+    const template = await create({ name: "Batch", body: "Classify {{item}} as {{labels}}" });
+    const reply = await api<{ results: BatchResult[] }>(server, owner, "POST", "/api/v1/batch", {
+      items: [
+        { id: "apple", templateId: template.id, variables: { item: "apple", labels: "fruit/veg" } },
+        { id: "broken", templateId: template.id, variables: { item: "carrot" } },
+        { id: "empty", templateId: template.id },
+        { id: "plain", prompt: "No template here" },
+        { id: "foreign", templateId: "tpl_unknown", variables: {} },
+      ],
+    });
+    expect(reply.status, reply.text).toBe(200);
+    const [apple, broken, empty, plain, foreign] = reply.body.results;
+    expect(apple).toMatchObject({ id: "apple", ok: true });
+    expect((apple as { text: string }).text).toContain('"Classify apple as fruit/veg"');
+    expect(broken).toEqual({
+      id: "broken",
+      ok: false,
+      error: { code: "invalid_request", message: "Missing template variables: labels" },
+    });
+    expect(empty).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request", message: "Missing template variables: item, labels" },
+    });
+    expect(plain).toMatchObject({ id: "plain", ok: true });
+    expect(foreign).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+});

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import { ApiError } from "../errors.ts";
+import { defineRoute, type Route } from "../http/route.ts";
+import type { UsageRange } from "../store/usage-repository.ts";
+import type { Store } from "../store/store.ts";
+
+/** A calendar day, YYYY-MM-DD, that exists (no 2026-02-30). */
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
+  .refine((value) => {
+    const parsed = new Date(`${value}T00:00:00.000Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+  }, "is not a calendar date");
+
+const rangeQuery = z.object({
+  from: isoDay.optional().describe("First day (UTC), included; default: the 1st of `to`'s month"),
+  to: isoDay.optional().describe("Last day (UTC), included; default: today"),
+});
+
+const sums = {
+  calls: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  costUsd: z.number(),
+};
+
+const totalsSchema = z.object({
+  ...sums,
+  cachedCalls: z.number().int().describe("Answered from the cache, at no cost"),
+  failedCalls: z.number().int(),
+});
+const byDaySchema = z.array(z.object({ day: z.string(), ...sums }));
+const byModelSchema = z.array(z.object({ model: z.string(), provider: z.string(), ...sums }));
+const byTokenSchema = z.array(
+  z.object({ tokenId: z.string(), name: z.string().nullable(), ...sums }),
+);
+
+const usageResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  totals: totalsSchema,
+  byDay: byDaySchema.describe("Days with calls only, oldest first"),
+  byModel: byModelSchema.describe("The costliest first"),
+});
+
+const nextDay = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+
+/** The range asked for, with defaults from the clock; from after to is a 400. */
+function dayRange(
+  query: { from?: string | undefined; to?: string | undefined },
+  clock: Clock,
+): { from: string; to: string; since: string; until: string } {
+  const to = query.to ?? clock.now().toISOString().slice(0, 10);
+  const from = query.from ?? `${to.slice(0, 8)}01`;
+  if (from > to) {
+    throw new ApiError("invalid_request", `query.from: ${from} is after to (${to})`, {
+      details: [{ path: "query.from", message: `is after to (${to})` }],
+    });
+  }
+  return { from, to, since: `${from}T00:00:00.000Z`, until: nextDay(to) };
+}
+
+async function report(store: Store, range: UsageRange) {
+  const [totals, byDay, byModel] = await Promise.all([
+    store.usage.totals(range),
+    store.usage.byDay(range),
+    store.usage.byModel(range),
+  ]);
+  return { totals, byDay, byModel };
+}
+
+const rangeDescription =
+  "From the ledger, one row per model call (cached and failed ones included). Days are UTC " +
+  "days, both ends included; by default from the 1st of this month to today.";
+
+/** Usage and cost from the ledger: the caller's own, and everyone's for operators. */
+export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
+  const { store, clock } = deps;
+  return [
+    defineRoute({
+      method: "get",
+      path: "/api/v1/usage",
+      access: "llm",
+      tag: "Usage",
+      summary: "The caller's calls, tokens and cost, by day and by model",
+      description: rangeDescription,
+      query: rangeQuery,
+      response: usageResponse,
+      handle: async ({ query }, _req, res) => {
+        const { from, to, since, until } = dayRange(query, clock);
+        const tokenId = res.locals.caller!.tokenId;
+        return { from, to, ...(await report(store, { since, until, tokenId })) };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/admin/usage",
+      access: "admin",
+      tag: "Admin",
+      summary: "Everyone's calls, tokens and cost, by token, day and model",
+      description: rangeDescription,
+      query: rangeQuery,
+      response: usageResponse.extend({ byToken: byTokenSchema.describe("The costliest first") }),
+      handle: async ({ query }) => {
+        const { from, to, since, until } = dayRange(query, clock);
+        const range = { since, until };
+        const [summary, byToken] = await Promise.all([
+          report(store, range),
+          store.usage.byToken(range),
+        ]);
+        return { from, to, ...summary, byToken };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,224 @@
+/**
+ * The gateway's integration rig: the real app, the real provider adapters and SDKs, and the fake
+ * provider over real HTTP. Used by the `server/llm/*.int.test.ts` suites.
+ */
+import { expect } from "vitest";
+import { loadConfig } from "../config.ts";
+import { catalog } from "../llm/catalog.ts";
+import { createGateway } from "../llm/gateway.ts";
+import type { UsageRow } from "../store/usage-repository.ts";
+import {
+  fakeTokenCount,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeProviderOptions,
+  type RecordedRequest,
+} from "./fake-provider.ts";
+import { startTestServer, type TestServer } from "./harness.ts";
+
+/** Upstream keys: shaped like real ones, and never to be seen by a caller or in a log. */
+export const OPENAI_KEY = "sk-upstream-3f9c2a7b1d8e4f60a5b9c7d2";
+export const ANTHROPIC_KEY = "sk-ant-upstream-8e1d4c7b2a9f3e6d0c5b";
+export const UPSTREAM_KEYS = [OPENAI_KEY, ANTHROPIC_KEY];
+
+export interface ProviderCase {
+  provider: "openai" | "anthropic";
+  model: string;
+  /** A model of the other provider, for fallbacks. */
+  other: string;
+  otherProvider: "openai" | "anthropic";
+}
+
+export const providerCases: ProviderCase[] = [
+  {
+    provider: "openai",
+    model: "gpt-4.1-mini",
+    other: "claude-haiku-4-5",
+    otherProvider: "anthropic",
+  },
+  {
+    provider: "anthropic",
+    model: "claude-haiku-4-5",
+    other: "gpt-4.1-mini",
+    otherProvider: "openai",
+  },
+];
+
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body (undefined for event streams). */
+  body: T;
+  ms: number;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}
+
+export interface CompletionBody {
+  id: string;
+  model: string;
+  provider: string;
+  text: string;
+  json?: unknown;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  cached: boolean;
+  latencyMs: number;
+}
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+export interface Rig {
+  fake: FakeProvider;
+  server: TestServer;
+  /** Every response body and header block the tests received, for the secret checks. */
+  seen: string[];
+  /** A fresh token (secret and id); pass `budgetUsd` to limit it. */
+  token(input?: { budgetUsd?: number }): Promise<{ id: string; token: string }>;
+  post<T = Record<string, unknown>>(
+    path: string,
+    token: string,
+    body: unknown,
+    init?: { signal?: AbortSignal },
+  ): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fake provider, then the real server with a gateway configured for it (both
+ * providers keyed), with the given settings on top.
+ */
+export async function startRig(
+  options: { env?: Record<string, string>; fake?: FakeProviderOptions } = {},
+): Promise<Rig> {
+  const fake = await startFakeProvider(options.fake);
+  const env: Record<string, string> = {
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    RATE_LIMIT_RPM: "100000",
+    LOG_LEVEL: "trace",
+    ...options.env,
+  };
+  const gateway = await createGateway(loadConfig(env));
+  const server = await startTestServer({ env, gateway });
+  const seen: string[] = [];
+  return {
+    fake,
+    server,
+    seen,
+    async token(input = {}) {
+      return server.token({ name: "gateway test", scopes: ["llm"], ...input });
+    },
+    async post<T>(path: string, token: string, body: unknown, init: { signal?: AbortSignal } = {}) {
+      const started = performance.now();
+      const response = await server.fetch(path, {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      const text = await response.text();
+      const ms = performance.now() - started;
+      seen.push(JSON.stringify([...response.headers]), text);
+      const isJson = (response.headers.get("content-type") ?? "").includes("json");
+      return {
+        status: response.status,
+        headers: response.headers,
+        text,
+        body: (isJson ? JSON.parse(text) : undefined) as T,
+        ms,
+      };
+    },
+    async close() {
+      await server.close();
+      await fake.close();
+    },
+  };
+}
+
+/** Parses a server-sent event stream, checking every block is `event:` then one `data:` line. */
+export function parseSse(text: string): SseEvent[] {
+  expect(text.endsWith("\n\n"), "an event stream ends with a blank line").toBe(true);
+  return text
+    .split("\n\n")
+    .filter((block) => block !== "")
+    .map((block) => {
+      const lines = block.split("\n");
+      expect(lines, `event block ${JSON.stringify(block)}`).toHaveLength(2);
+      expect(lines[0]).toMatch(/^event: [a-z]+$/);
+      expect(lines[1]).toMatch(/^data: /);
+      return { event: lines[0]!.slice("event: ".length), data: JSON.parse(lines[1]!.slice(6)) };
+    });
+}
+
+/** The cost of a call at the catalog's price. */
+export function catalogCost(model: string, inputTokens: number, outputTokens: number): number {
+  const entry = catalog.find((m) => m.id === model);
+  if (!entry) throw new Error(`no catalog entry for ${model}`);
+  return (inputTokens * entry.inputPerMillion + outputTokens * entry.outputPerMillion) / 1e6;
+}
+
+/** The fake's usage for a plain prompt (no system prompt) answered with `text`. */
+export function fakeUsage(prompt: string, text: string) {
+  return { inputTokens: fakeTokenCount(prompt), outputTokens: fakeTokenCount(text) };
+}
+
+/** A token's ledger rows, oldest first. */
+export function ledger(rig: Rig, tokenId: string): Promise<UsageRow[]> {
+  return rig.server.store.usage.listForToken(tokenId);
+}
+
+/** Waits until the token's ledger holds `count` rows (rows of abandoned calls land late). */
+export async function ledgerWithin(
+  rig: Rig,
+  tokenId: string,
+  count: number,
+  timeoutMs = 3000,
+): Promise<UsageRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await ledger(rig, tokenId);
+    if (rows.length >= count || Date.now() > deadline) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Resolves once the fake has received `count` requests. */
+export async function requestsReach(fake: FakeProvider, count: number, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (fake.requests.length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`fake provider got ${fake.requests.length} requests, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The request body the fake received, as an object. */
+export function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
+  expect(request, "a request reached the fake provider").toBeDefined();
+  return request!.body as Record<string, unknown>;
+}
+
+let counter = 0;
+/** A prompt no other test sends, so the shared response cache never answers it by accident. */
+export function uniquePrompt(label: string): string {
+  counter++;
+  return `${label} #${counter} ${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Asserts that no upstream key shows in any text. */
+export function expectNoKeys(texts: string[]): void {
+  for (const text of texts) {
+    for (const key of UPSTREAM_KEYS) expect(text).not.toContain(key);
+    // Nor a recognisable piece of one.
+    expect(text).not.toMatch(/upstream-(3f9c2a7b|8e1d4c7b)/);
+  }
+}
