@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: `unit` (fast, in-process, run before every commit) and `integration`
- * (real HTTP servers, databases, Redis and child processes).
+ * Projects: `unit` (fast, in-process, run before every commit), `integration` (real HTTP
+ * servers, databases, Redis and child processes) and `e2e` (the built add-in served by the
+ * real backend, driven in Chromium).
  */
 export default defineConfig({
   test: {
@@ -11,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["server/**/*.test.ts"],
+          include: ["server/**/*.test.ts", "addin/src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },
       },
@@ -19,17 +20,29 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["server/**/*.int.test.ts"],
+          include: ["server/**/*.int.test.ts", "addin/test/**/*.int.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["addin/e2e/**/*.e2e.test.ts"],
+          globalSetup: ["addin/e2e/build-addin.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One browser at a time keeps a 2-core machine responsive.
+          fileParallelism: false,
         },
       },
     ],
     coverage: {
       provider: "v8",
-      include: ["server/**/*.ts"],
-      exclude: ["server/**/*.test.ts", "server/test/**"],
-      reporter: ["text-summary", "text"],
+      include: ["server/**/*.ts", "addin/src/**/*.{ts,tsx}"],
+      exclude: ["**/*.test.ts", "**/*.test.tsx", "server/test/**"],
+      reporter: ["text-summary"],
     },
   },
 });

@@ -18,6 +18,7 @@ import { openApiDocument } from "./openapi/document.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     }),
   );
   app.use(docs.assets);
+  app.use(addinStatic());
 
   mountRoutes(app, routes, {
     authenticate: (scope) => authenticate(tokens, limits, scope),

@@ -1,0 +1,86 @@
+import type { Connection } from "./connection.ts";
+
+/** An error the backend answered with (its envelope), or a network failure (`status` 0). */
+export class ApiClientError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Seconds to wait, from Retry-After, when rate limited. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: string, message: string, status: number, retryAfterSeconds?: number) {
+    super(message);
+    this.name = "ApiClientError";
+    this.code = code;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Calls the OfficeLLM backend with the user's token; every failure is an ApiClientError. */
+export class ApiClient {
+  readonly connection: Connection;
+  readonly #fetch: typeof fetch;
+
+  constructor(connection: Connection, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+    this.connection = connection;
+    this.#fetch = fetchImpl;
+  }
+
+  /** The raw response of a successful call (for streams); errors are thrown. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${this.connection.token}`);
+    if (init.body !== undefined && !headers.has("content-type"))
+      headers.set("content-type", "application/json");
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.connection.baseUrl}${path}`, { ...init, headers });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new ApiClientError("network", "Cannot reach the OfficeLLM backend", 0);
+    }
+    if (!response.ok) throw await toError(response);
+    return response;
+  }
+
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.request(path, init);
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.json<T>(path, { signal: signal ?? null });
+  }
+
+  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.json<T>(path, {
+      method: "POST",
+      body: JSON.stringify(body),
+      signal: signal ?? null,
+    });
+  }
+}
+
+async function toError(response: Response): Promise<ApiClientError> {
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    if (body.error?.code) {
+      return new ApiClientError(
+        body.error.code,
+        body.error.message ?? body.error.code,
+        response.status,
+        retryAfterSeconds,
+      );
+    }
+  } catch {
+    // Not our envelope: fall through.
+  }
+  return new ApiClientError(
+    "http_error",
+    `The backend answered ${response.status}`,
+    response.status,
+    retryAfterSeconds,
+  );
+}

@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import express, { type Router } from "express";
+
+/** Where `vite build` puts the add-in (see addin/vite.config.ts). */
+export const addinDistDirectory = fileURLToPath(new URL("../../addin/dist", import.meta.url));
+
+/**
+ * Office hosts frame the task pane (Excel on the web runs it in an iframe), and the page loads
+ * office.js from Microsoft's CDN: the add-in gets its own, wider, content security policy.
+ */
+const addinContentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self' https://appsforoffice.microsoft.com",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'self' https://*.officeapps.live.com https://*.office.com https://*.office365.com https://*.microsoft365.com https://*.cloud.microsoft https://*.sharepoint.com https://*.live.com",
+].join("; ");
+
+/** Serves the built add-in under /addin/ (nothing when it has not been built). */
+export function addinStatic(directory = addinDistDirectory): Router {
+  const router = express.Router();
+  if (!existsSync(directory)) return router;
+  router.use("/addin", (_req, res, next) => {
+    res.removeHeader("x-frame-options");
+    res.setHeader("content-security-policy", addinContentSecurityPolicy);
+    next();
+  });
+  router.use("/addin", express.static(directory, { index: "taskpane.html", maxAge: "1h" }));
+  return router;
+}
