@@ -68,6 +68,8 @@ describe("loadConfig rejects bad settings, naming each", () => {
   const cases: [string, Record<string, string>, string, RegExp][] = [
     ["a port that is not a number", { PORT: "abc" }, "PORT", /whole number/],
     ["a port out of range", { PORT: "70000" }, "PORT", /65535/],
+    ["a port written in hex", { PORT: "0x10" }, "PORT", /whole number/],
+    ["a negative port", { PORT: "-1" }, "PORT", /whole number/],
     ["an unknown database", { DATABASE_URL: "mysql://x" }, "DATABASE_URL", /sqlite:|postgres/],
     ["a Redis URL of another scheme", { REDIS_URL: "http://x" }, "REDIS_URL", /redis:\/\//],
     ["an unknown log level", { LOG_LEVEL: "loud" }, "LOG_LEVEL", /info/],

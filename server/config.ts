@@ -14,11 +14,12 @@ const httpUrl = z
   .transform((url) => url.replace(/\/+$/, ""));
 
 /** 0 asks the system for a free port (tests, benchmarks). */
-const port = z.coerce
-  .number({ error: "must be a whole number between 0 and 65535" })
-  .int("must be a whole number between 0 and 65535")
-  .min(0, "must be a whole number between 0 and 65535")
-  .max(65535, "must be a whole number between 0 and 65535");
+const portMessage = "must be a whole number between 0 and 65535";
+const port = z
+  .string()
+  .regex(/^\d+$/, portMessage)
+  .transform(Number)
+  .pipe(z.number().int(portMessage).min(0, portMessage).max(65535, portMessage));
 
 const positiveInt = (what: string) =>
   z.coerce

@@ -27,4 +27,5 @@ export const llmHeaderNames = [
   "x-officellm-provider",
   "x-officellm-retries",
   "x-officellm-overhead-ms",
+  "x-officellm-history-dropped",
 ];

@@ -481,7 +481,7 @@ export class CompletionService {
     if (spent >= caller.budgetUsd) {
       throw new ApiError(
         "budget_exceeded",
-        `This token's budget of $${caller.budgetUsd.toFixed(2)} for the month is used up ($${spent.toFixed(2)} spent); it renews on the 1st (UTC)`,
+        `This token's budget of ${usd(caller.budgetUsd)} for the month is used up (${usd(spent)} spent); it renews on the 1st (UTC)`,
       );
     }
   }
@@ -599,4 +599,9 @@ export class CompletionService {
       created_at: this.#deps.clock.now().toISOString(),
     });
   }
+}
+
+/** Dollars to the cent, or to four significant digits below a cent. */
+function usd(amount: number): string {
+  return amount >= 0.01 || amount === 0 ? `$${amount.toFixed(2)}` : `$${amount.toPrecision(4)}`;
 }

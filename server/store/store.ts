@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Kysely } from "kysely";
 import { AuditRepository } from "./audit-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
@@ -47,6 +49,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       if (!sqliteFile) {
         throw new Error("backup copies the embedded SQLite database; use pg_dump for PostgreSQL");
       }
+      mkdirSync(dirname(resolve(path)), { recursive: true });
       await sqliteFile.backup(path);
     },
     close: () => db.destroy(),

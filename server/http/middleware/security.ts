@@ -1,6 +1,7 @@
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
+import { llmHeaderNames } from "../llm-headers.ts";
 
 /**
  * Origins Office Scripts run their `fetch` calls from (Excel on the web and desktop), per
@@ -48,6 +49,7 @@ export function corsPolicy(options: { publicUrl: string; corsOrigins: string[] }
       "ratelimit-remaining",
       "ratelimit-reset",
       "ratelimit-policy",
+      ...llmHeaderNames,
     ],
     maxAge: 600,
   });
