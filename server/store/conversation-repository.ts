@@ -51,6 +51,13 @@ export class ConversationRepository {
     at: string,
   ): Promise<MessageRow[]> {
     return this.#db.transaction().execute(async (trx) => {
+      // Touching the conversation first locks its row (PostgreSQL), so concurrent appends to
+      // one conversation take turns and never pick the same position.
+      await trx
+        .updateTable("conversations")
+        .set({ updated_at: at })
+        .where("id", "=", conversationId)
+        .execute();
       const last = await trx
         .selectFrom("conversation_messages")
         .select((eb) => eb.fn.max<number>("seq").as("seq"))
@@ -64,11 +71,6 @@ export class ConversationRepository {
         created_at: at,
       }));
       if (rows.length > 0) await trx.insertInto("conversation_messages").values(rows).execute();
-      await trx
-        .updateTable("conversations")
-        .set({ updated_at: at })
-        .where("id", "=", conversationId)
-        .execute();
       return rows;
     });
   }

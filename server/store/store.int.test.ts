@@ -1,62 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestSchema } from "../test/postgres.ts";
-import { migrateToLatest, type Dialect } from "./database.ts";
+import { backends, type Backend, type FreshDatabase } from "../test/backends.ts";
+import { migrateToLatest } from "./database.ts";
 import { migrationProvider } from "./migrations.ts";
 import { openStore, type Store } from "./store.ts";
 import type { TokenRow } from "./token-repository.ts";
 import type { UsageRow } from "./usage-repository.ts";
-
-const DATABASE_URL = process.env.DATABASE_URL;
-const postgresUrl = DATABASE_URL?.startsWith("postgres") ? DATABASE_URL : undefined;
-
-/** A fresh, empty database of one kind, and how to get rid of it. */
-interface FreshDatabase {
-  url: string;
-  /** The SQLite file (SQLite only). */
-  file?: string;
-  /** A temporary directory to put extra files in (SQLite only). */
-  dir?: string;
-  /** The schema the database lives in (PostgreSQL only). */
-  schema?: string;
-  cleanup(): Promise<void>;
-}
-
-interface Backend {
-  dialect: Dialect;
-  enabled: boolean;
-  fresh(): Promise<FreshDatabase>;
-}
-
-const backends: Backend[] = [
-  {
-    dialect: "sqlite",
-    enabled: true,
-    async fresh() {
-      const dir = mkdtempSync(join(tmpdir(), "officellm-store-"));
-      const file = join(dir, "officellm.db");
-      return {
-        url: `sqlite:${file}`,
-        file,
-        dir,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    dialect: "postgres",
-    enabled: postgresUrl !== undefined,
-    async fresh() {
-      const schema = await createTestSchema(postgresUrl!);
-      return { url: schema.url, schema: schema.schema, cleanup: schema.drop };
-    },
-  },
-];
 
 // Stores are closed (and databases removed) after each test, whatever the test did.
 let openStores: Store[] = [];

@@ -4,45 +4,11 @@
  * numbers, as numbers, from both.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestSchema } from "../test/postgres.ts";
+import { backends } from "../test/backends.ts";
 import { openStore, type Store } from "./store.ts";
 import type { TokenRow } from "./token-repository.ts";
 import type { UsageRange, UsageRow } from "./usage-repository.ts";
-
-const DATABASE_URL = process.env.DATABASE_URL;
-const postgresUrl = DATABASE_URL?.startsWith("postgres") ? DATABASE_URL : undefined;
-
-interface Backend {
-  dialect: string;
-  enabled: boolean;
-  fresh(): Promise<{ url: string; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    dialect: "sqlite",
-    enabled: true,
-    async fresh() {
-      const dir = mkdtempSync(join(tmpdir(), "officellm-usage-"));
-      return {
-        url: `sqlite:${join(dir, "officellm.db")}`,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    dialect: "postgres",
-    enabled: postgresUrl !== undefined,
-    async fresh() {
-      const schema = await createTestSchema(postgresUrl!);
-      return { url: schema.url, cleanup: schema.drop };
-    },
-  },
-];
 
 function tokenRow(id: string, name: string): TokenRow {
   return {
