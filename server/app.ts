@@ -23,6 +23,7 @@ import { completionRoutes } from "./routes/completions.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       checks: { store: () => store.ping(), ...deps.readinessChecks },
     }),
     ...docs.routes,
+    ...manifestRoutes(config.publicUrl),
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
     ...adminRoutes({ tokens, store }),
     ...modelRoutes(gateway.registry),
@@ -98,14 +100,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(requestLog(logger));
   app.use(securityHeaders(config.publicUrl));
   app.use(corsPolicy(config));
-  app.use(
-    compression({
-      // Server-sent events must reach the client as they are written.
-      filter: (req, res) =>
-        !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") &&
-        compression.filter(req, res),
-    }),
-  );
+  // LLM answers are small and latency-bound, so only GETs (the API document, usage, history,
+  // the add-in's files) are compressed; server-sent events never are.
+  const compress = compression({
+    filter: (req, res) =>
+      !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") &&
+      compression.filter(req, res),
+  });
+  app.use((req, res, next) => (req.method === "GET" ? compress(req, res, next) : next()));
   app.use(
     express.json({
       limit: config.bodyLimitBytes,

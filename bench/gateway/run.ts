@@ -7,7 +7,8 @@
  *   npm run bench:gateway [-- --seconds 5]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -45,6 +46,43 @@ function start(
   });
 }
 
+/**
+ * Starts the gateway as an operator would: its log goes to a file, not to a pipe this busy
+ * process would have to drain. Ready when /health answers.
+ */
+async function startGateway(env: Record<string, string>, logFile: string) {
+  const port = await freePort();
+  const log = openSync(logFile, "a");
+  const child = spawn(process.execPath, ["server/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", log, "inherit"],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
+    const healthy = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) return { child, url };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the gateway did not become healthy");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -77,17 +115,15 @@ async function main() {
       },
     );
     const { token } = JSON.parse(created.stdout) as { token: string };
-    const gateway = await start(
-      ["server/main.ts"],
+    const gateway = await startGateway(
       {
-        PORT: "0",
         DATABASE_URL: databaseUrl,
         OPENAI_API_KEY: "sk-bench-key",
         OPENAI_BASE_URL: `${fake.url}/v1`,
         LOG_LEVEL: "info",
         REDIS_URL: "",
       },
-      (line) => (line.includes("OfficeLLM is listening") ? JSON.parse(line).url : undefined),
+      join(dir, "gateway.log"),
     );
 
     const openAiBody = (stream: boolean) =>

@@ -11,6 +11,8 @@ export interface AnthropicProviderOptions {
   baseUrl: string | undefined;
   /** `max_tokens` when the request sets none (Anthropic requires one). 4096 by default. */
   defaultMaxTokens?: number;
+  /** The HTTP client; the platform's fetch when not given. */
+  fetch?: typeof fetch;
 }
 
 const name = "anthropic";
@@ -70,6 +72,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     baseURL: options.baseUrl,
     // The gateway retries, with its own policy and metrics.
     maxRetries: 0,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const defaultMaxTokens = options.defaultMaxTokens ?? 4096;
   const secrets = [options.apiKey];

@@ -2,6 +2,7 @@ import type { Config } from "../../config.ts";
 import type { Provider } from "../provider.ts";
 import { createAnthropicProvider } from "./anthropic.ts";
 import { createDemoProvider } from "./demo.ts";
+import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
 import { createOpenAiProvider } from "./openai.ts";
 
 export { createAnthropicProvider } from "./anthropic.ts";
@@ -14,6 +15,8 @@ export { createOpenAiProvider } from "./openai.ts";
  */
 export function createProviders(config: Config["providers"]): Map<string, Provider> {
   const providers = new Map<string, Provider>();
+  // One keep-alive HTTP client for every provider: cheaper per call than the SDKs' default.
+  const fetch = createKeepAliveFetch();
   if (config.openai) {
     providers.set(
       "openai",
@@ -22,6 +25,7 @@ export function createProviders(config: Config["providers"]): Map<string, Provid
         apiKey: config.openai.apiKey,
         baseUrl: config.openai.baseUrl,
         maxTokensField: "max_completion_tokens",
+        fetch,
       }),
     );
   }
@@ -31,6 +35,7 @@ export function createProviders(config: Config["providers"]): Map<string, Provid
       createAnthropicProvider({
         apiKey: config.anthropic.apiKey,
         baseUrl: config.anthropic.baseUrl,
+        fetch,
       }),
     );
   }
@@ -42,6 +47,7 @@ export function createProviders(config: Config["providers"]): Map<string, Provid
         apiKey: config.openaiCompatible.apiKey,
         baseUrl: config.openaiCompatible.baseUrl,
         maxTokensField: "max_tokens",
+        fetch,
       }),
     );
   }

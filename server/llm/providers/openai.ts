@@ -13,6 +13,8 @@ export interface OpenAiProviderOptions {
   baseUrl: string | undefined;
   /** The official API wants `max_completion_tokens`; most compatible servers only know `max_tokens`. */
   maxTokensField: "max_completion_tokens" | "max_tokens";
+  /** The HTTP client; the platform's fetch when not given. */
+  fetch?: typeof fetch;
 }
 
 /** The SDK will not start without a key; local servers take any. */
@@ -31,6 +33,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     baseURL: options.baseUrl ?? (official ? undefined : null),
     // The gateway retries, with its own policy and metrics.
     maxRetries: 0,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     // OPENAI_ORG_ID / OPENAI_PROJECT_ID belong to OpenAI, not to a local model server.
     ...(official ? {} : { organization: null, project: null }),
   });
