@@ -4,7 +4,6 @@ import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
-import { startOfMonthUtc } from "../util/month.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import {
@@ -17,6 +16,7 @@ import {
 import { ProviderError, type Provider } from "./provider.ts";
 import { toApiError } from "./provider-errors.ts";
 import type { ResponseCache } from "./response-cache.ts";
+import { UsageLedger } from "./usage-ledger.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
 import { Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
@@ -92,11 +92,13 @@ export interface CompletionServiceDeps {
  */
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
+  readonly #ledger: UsageLedger;
   readonly #flights = new SingleFlight<Answer>();
   readonly #slots = new Map<string, Semaphore>();
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
+    this.#ledger = new UsageLedger(deps.store, deps.clock);
   }
 
   get registry(): ModelRegistry {
@@ -123,7 +125,7 @@ export class CompletionService {
     let payer = true;
     try {
       if (!prepared.cacheable) {
-        await this.#assertWithinBudget(context.caller);
+        await this.#ledger.assertWithinBudget(context.caller);
         return await this.#settle(
           prepared,
           context,
@@ -134,7 +136,7 @@ export class CompletionService {
       }
       const hit = await this.#cached(prepared);
       if (hit) return await this.#settle(prepared, context, hit, true, started);
-      await this.#assertWithinBudget(context.caller);
+      await this.#ledger.assertWithinBudget(context.caller);
       const shared = await this.#flights.run(prepared.key, context.signal, (signal) =>
         this.#callAndCache(prepared, signal),
       );
@@ -186,7 +188,7 @@ export class CompletionService {
           })(),
         };
       }
-      await this.#assertWithinBudget(context.caller);
+      await this.#ledger.assertWithinBudget(context.caller);
       const model = prepared.model;
       const release = await this.#slot(model.provider).acquire(context.signal);
       try {
@@ -471,21 +473,6 @@ export class CompletionService {
     return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) };
   }
 
-  async #assertWithinBudget(caller: Caller): Promise<void> {
-    if (caller.budgetUsd === null) return;
-    const now = this.#deps.clock.now();
-    const spent = await this.#deps.store.usage.spendSince(
-      caller.tokenId,
-      startOfMonthUtc(now).toISOString(),
-    );
-    if (spent >= caller.budgetUsd) {
-      throw new ApiError(
-        "budget_exceeded",
-        `This token's budget of ${usd(caller.budgetUsd)} for the month is used up (${usd(spent)} spent); it renews on the 1st (UTC)`,
-      );
-    }
-  }
-
   /** Bills and records an answer, then shapes it for the caller. */
   async #settle(
     prepared: PreparedCompletion,
@@ -502,7 +489,7 @@ export class CompletionService {
           answer.usage.outputTokens,
         );
     const latencyMs = Math.round(performance.now() - started);
-    await this.#record(context, {
+    await this.#ledger.record(context.caller, context.requestId, {
       provider: answer.model.provider,
       model: answer.model.id,
       usage: answer.usage,
@@ -559,7 +546,7 @@ export class CompletionService {
     const costUsd = spent
       ? this.#deps.registry.costUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
       : 0;
-    await this.#record(context, {
+    await this.#ledger.record(context.caller, context.requestId, {
       provider: model.provider,
       model: model.id,
       usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
@@ -570,38 +557,4 @@ export class CompletionService {
     });
     return apiError ?? error;
   }
-
-  async #record(
-    context: CallContext,
-    row: {
-      provider: string;
-      model: string;
-      usage: TokenUsage;
-      costUsd: number;
-      cached: boolean;
-      latencyMs: number;
-      errorCode: string | null;
-    },
-  ): Promise<void> {
-    await this.#deps.store.usage.record({
-      id: randomUUID(),
-      token_id: context.caller.tokenId,
-      request_id: context.requestId,
-      provider: row.provider,
-      model: row.model,
-      input_tokens: row.usage.inputTokens,
-      output_tokens: row.usage.outputTokens,
-      cost_usd: row.costUsd,
-      cached: row.cached ? 1 : 0,
-      latency_ms: row.latencyMs,
-      status: row.errorCode ? "error" : "ok",
-      error_code: row.errorCode,
-      created_at: this.#deps.clock.now().toISOString(),
-    });
-  }
-}
-
-/** Dollars to the cent, or to four significant digits below a cent. */
-function usd(amount: number): string {
-  return amount >= 0.01 || amount === 0 ? `$${amount.toFixed(2)}` : `$${amount.toPrecision(4)}`;
 }
