@@ -41,6 +41,19 @@ describe("security headers", () => {
     expect(response.headers.get("content-security-policy")).toContain("upgrade-insecure-requests");
   });
 
+  it("sends no HSTS for an https loopback origin used in development", async () => {
+    const local = await startTestServer({ env: { PUBLIC_URL: "https://localhost:3000" } });
+    try {
+      const response = await local.fetch("/health");
+      expect(response.headers.has("strict-transport-security")).toBe(false);
+      expect(response.headers.get("content-security-policy")).toContain(
+        "upgrade-insecure-requests",
+      );
+    } finally {
+      await local.close();
+    }
+  });
+
   it("sends neither when PUBLIC_URL is http", async () => {
     const plain = await startTestServer({ env: { PUBLIC_URL: "http://officellm.internal:3000" } });
     try {

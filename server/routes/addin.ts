@@ -27,6 +27,17 @@ export function addinStatic(directory = addinDistDirectory): Router {
     res.setHeader("content-security-policy", addinContentSecurityPolicy);
     next();
   });
-  router.use("/addin", express.static(directory, { index: "taskpane.html", maxAge: "1h" }));
+  router.use(
+    "/addin",
+    express.static(directory, {
+      index: "taskpane.html",
+      // Hashed bundles may be kept; the page and the function metadata must be fetched fresh
+      // after every deployment, or they would point at bundles that are gone.
+      setHeaders: (res, path) => {
+        const entry = path.endsWith(".html") || path.endsWith(".json");
+        res.setHeader("cache-control", entry ? "no-cache" : "public, max-age=31536000, immutable");
+      },
+    }),
+  );
   return router;
 }

@@ -11,11 +11,17 @@ export const officeScriptsOrigins = [
   /^https:\/\/[a-z0-9-]+\.officescripts\.microsoftusercontent\.com$/,
 ];
 
-/** Helmet's headers; HTTPS-only ones (HSTS, upgrade-insecure-requests) only when served over HTTPS. */
+/**
+ * Helmet's headers; HTTPS-only ones (HSTS, upgrade-insecure-requests) only when served over
+ * HTTPS, and no HSTS on a loopback development origin, where it would push a developer's other
+ * local projects to HTTPS for a year.
+ */
 export function securityHeaders(publicUrl: string): RequestHandler {
-  const https = publicUrl.startsWith("https:");
+  const url = new URL(publicUrl);
+  const https = url.protocol === "https:";
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
   return helmet({
-    strictTransportSecurity: https,
+    strictTransportSecurity: https && !loopback,
     contentSecurityPolicy: {
       directives: {
         upgradeInsecureRequests: https ? [] : null,
