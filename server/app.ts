@@ -18,6 +18,9 @@ import { openApiDocument } from "./openapi/document.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { CalendarService } from "./calendar/calendar-service.ts";
+import { calendarRoutes } from "./routes/calendar.ts";
+import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -69,6 +72,9 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     },
   });
 
+  // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
+  const calendar = new CalendarService({ store, clock, logger, config });
+
   let openApiCache: unknown;
   const docs = docsRoutes(
     () => (openApiCache ??= openApiDocument(routes, { version, serverUrl: config.publicUrl })),
@@ -83,6 +89,8 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...manifestRoutes(config.publicUrl),
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
     ...adminRoutes({ tokens, store }),
+    ...calendarRoutes({ calendar, completions, clock }),
+    ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
     ...completionRoutes({ completions, batchMaxItems: config.llm.batchMaxItems }),

@@ -12,7 +12,7 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
 }
 
-const validKey = "a".repeat(64);
+const validKey = "3f9c2a7b1d8e4f60a5b9c7d2e1f08a6b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f";
 
 describe("loadConfig defaults", () => {
   it("starts with an empty environment", () => {
@@ -59,7 +59,12 @@ describe("loadConfig defaults", () => {
       GOOGLE_CLIENT_SECRET: "google-secret",
       ENCRYPTION_KEY: validKey,
     });
-    expect(config.google).toMatchObject({ clientId: "id", clientSecret: "google-secret" });
+    expect(config.google).toMatchObject({
+      clientId: "id",
+      clientSecret: "google-secret",
+      redirectUri: "http://127.0.0.1:3000/api/v1/calendar/oauth/callback",
+      baseUrl: undefined,
+    });
     expect(config.encryptionKey?.length).toBe(32);
   });
 });
@@ -82,6 +87,16 @@ describe("loadConfig rejects bad settings, naming each", () => {
       { GOOGLE_CLIENT_ID: "id", ENCRYPTION_KEY: validKey },
       "GOOGLE_CLIENT_SECRET",
       /must be set/,
+    ],
+    [
+      "Google with a weak encryption key",
+      {
+        GOOGLE_CLIENT_ID: "id",
+        GOOGLE_CLIENT_SECRET: "google-secret",
+        ENCRYPTION_KEY: "a".repeat(64),
+      },
+      "ENCRYPTION_KEY",
+      /too regular/,
     ],
     [
       "Google without an encryption key",

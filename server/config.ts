@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWeakKey } from "./crypto/secret-box.ts";
 
 /**
  * Every setting OfficeLLM reads, validated once at start-up. `loadConfig` is the only
@@ -74,6 +75,8 @@ const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: httpUrl.optional(),
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
@@ -120,6 +123,8 @@ const envSchema = z.object({
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_REDIRECT_URI: httpUrl.optional(),
+  /** Tests and proxies only: one origin serving Google's OAuth endpoints and the Calendar API. */
+  GOOGLE_BASE_URL: httpUrl.optional(),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -128,8 +133,10 @@ export interface Config {
   env: Env["NODE_ENV"];
   port: number;
   host: string;
-  /** The origin clients reach this backend at; defaults to http://HOST:PORT. */
+  /** The origin clients reach this backend at; defaults to http(s)://HOST:PORT. */
   publicUrl: string;
+  /** PEM files to serve HTTPS with (development; production usually terminates TLS in front). */
+  tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
   log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
@@ -155,7 +162,16 @@ export interface Config {
       { baseUrl: string; apiKey: string | undefined; models: string[] | undefined } | undefined;
     defaultModel: string | undefined;
   };
-  google: { clientId: string; clientSecret: string; redirectUri: string | undefined } | undefined;
+  google:
+    | {
+        clientId: string;
+        clientSecret: string;
+        /** Defaults to PUBLIC_URL + /api/v1/calendar/oauth/callback. */
+        redirectUri: string;
+        /** Set only to point the Google client at a fake or a proxy (GOOGLE_BASE_URL). */
+        baseUrl: string | undefined;
+      }
+    | undefined;
 }
 
 /** Raised when the environment holds a bad value; `problems` name each variable. */
@@ -189,17 +205,31 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       "ENCRYPTION_KEY must be set when Google Calendar is configured (it encrypts the stored Google tokens)",
     );
   }
+  if (env.GOOGLE_CLIENT_ID && env.ENCRYPTION_KEY && isWeakKey(env.ENCRYPTION_KEY)) {
+    problems.push(
+      "ENCRYPTION_KEY is too regular to be random; use 32 random bytes (try: openssl rand -hex 32)",
+    );
+  }
   if (env.OPENAI_COMPATIBLE_API_KEY && !env.OPENAI_COMPATIBLE_BASE_URL) {
     problems.push("OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set");
+  }
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+    problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
+  const publicUrl =
+    env.PUBLIC_URL ?? `${env.TLS_CERT_FILE ? "https" : "http"}://${publicHost}:${env.PORT}`;
   return {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
-    publicUrl: env.PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`,
+    publicUrl,
+    tls:
+      env.TLS_CERT_FILE && env.TLS_KEY_FILE
+        ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }
+        : undefined,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
@@ -242,7 +272,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         ? {
             clientId: env.GOOGLE_CLIENT_ID,
             clientSecret: env.GOOGLE_CLIENT_SECRET,
-            redirectUri: env.GOOGLE_REDIRECT_URI,
+            redirectUri: env.GOOGLE_REDIRECT_URI ?? `${publicUrl}/api/v1/calendar/oauth/callback`,
+            baseUrl: env.GOOGLE_BASE_URL,
           }
         : undefined,
   };

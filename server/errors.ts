@@ -9,6 +9,10 @@ export const errorStatuses = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** The request clashes with what exists (e.g. Google Calendar already holds that event). */
+  conflict: 409,
+  /** Google Calendar is not connected for this token, or must be reconnected. */
+  not_connected: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -5,6 +5,7 @@ import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
+import { createServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
 import { stopGracefullyOnSignals } from "./shutdown.ts";
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
 
-  const server = app.listen(config.port, config.host);
+  const server = createServer(app, config.tls).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   logger.info(
     {
-      url: `http://${config.host}:${port}`,
+      url: `${config.tls ? "https" : "http"}://${config.host}:${port}`,
       publicUrl: config.publicUrl,
       store: store.dialect,
       redis: Boolean(redis),

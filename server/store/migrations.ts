@@ -122,6 +122,36 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_calendar": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("calendar_connections")
+        .addColumn("token_id", "text", (col) => col.primaryKey())
+        .addColumn("tokens_sealed", "text", (col) => col.notNull())
+        .addColumn("email", "text")
+        .addColumn("time_zone", "text")
+        .addColumn("scope", "text", (col) => col.notNull())
+        .addColumn("needs_reconnect", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("connected_at", "text", (col) => col.notNull())
+        .addColumn("updated_at", "text", (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("oauth_states")
+        .addColumn("state_hash", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("code_verifier_sealed", "text", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .addColumn("used_at", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("oauth_states_expiry")
+        .on("oauth_states")
+        .column("expires_at")
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -93,6 +93,35 @@ export interface ConversationMessagesTable {
   created_at: string;
 }
 
+/** A token's Google Calendar grant; the Google tokens are sealed (AES-256-GCM, ENCRYPTION_KEY). */
+export interface CalendarConnectionsTable {
+  token_id: string;
+  /** Sealed JSON of Google's credentials (access and refresh tokens, expiry); never plaintext. */
+  tokens_sealed: string;
+  /** The Google account (its primary calendar's id), when Google told us. */
+  email: string | null;
+  /** The primary calendar's timezone, when Google told us. */
+  time_zone: string | null;
+  /** Space-separated scopes Google granted. */
+  scope: string;
+  /** 1 once Google refused the grant (revoked or expired): the user must connect again. */
+  needs_reconnect: number;
+  connected_at: string;
+  updated_at: string;
+}
+
+/** A pending OAuth consent: single-use, bound to the token that asked, short-lived. */
+export interface OAuthStatesTable {
+  /** SHA-256 (hex) of the `state` sent to Google; the state itself is never stored. */
+  state_hash: string;
+  token_id: string;
+  /** The PKCE code verifier, sealed. */
+  code_verifier_sealed: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   tokens: TokensTable;
   usage: UsageTable;
@@ -101,4 +130,6 @@ export interface Database {
   templates: TemplatesTable;
   conversations: ConversationsTable;
   conversation_messages: ConversationMessagesTable;
+  calendar_connections: CalendarConnectionsTable;
+  oauth_states: OAuthStatesTable;
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Kysely } from "kysely";
 import { AuditRepository } from "./audit-repository.ts";
+import { CalendarRepository } from "./calendar-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { connect, migrateToLatest, ping, type Dialect } from "./database.ts";
 import type { Database } from "./schema.ts";
@@ -20,6 +21,7 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly templates: TemplateRepository;
   readonly conversations: ConversationRepository;
+  readonly calendar: CalendarRepository;
   ping(): Promise<void>;
   /** Writes a consistent copy of the embedded database while it is in use (SQLite only). */
   backup(path: string): Promise<void>;
@@ -44,6 +46,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     settings: new SettingsRepository(db),
     templates: new TemplateRepository(db),
     conversations: new ConversationRepository(db),
+    calendar: new CalendarRepository(db),
     ping: () => ping(db),
     async backup(path) {
       if (!sqliteFile) {

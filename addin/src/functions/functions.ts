@@ -1,9 +1,128 @@
 /**
- * Echoes a value (placeholder until the LLM functions land).
- * @customfunction
- * @param value The value to echo.
- * @returns The same value.
+ * The =LLM.* custom functions as Excel sees them. functions.json is generated from this file's
+ * JSDoc at build time (custom-functions-metadata): each function's id, parameters (types,
+ * ranges as matrices, the repeating context), and options (all cancelable). The work is done in
+ * llm-functions.ts; register.ts associates these with their ids. See docs/excel.md.
  */
-export function echo(value: string): string {
-  return value;
+import { currentEngine } from "./current.ts";
+import * as llm from "./llm-functions.ts";
+
+/**
+ * Asks a language model; text, cells and ranges may follow in any order, and a last "model=…; temperature=…" sets options.
+ * @customfunction PROMPT
+ * @param prompt The question or instruction.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The model's answer.
+ */
+export async function prompt(
+  prompt: string,
+  context: unknown[][][],
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<string> {
+  return llm.prompt(currentEngine(), prompt, context, invocation);
+}
+
+/**
+ * Asks for a list and spills it down, one item per cell.
+ * @customfunction LIST
+ * @param prompt What to list.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The items, one per row.
+ */
+export async function list(
+  prompt: string,
+  context: unknown[][][],
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.list(currentEngine(), prompt, context, invocation);
+}
+
+/**
+ * Asks for a table and spills it: a header row, then the rows.
+ * @customfunction TABLE
+ * @param prompt What the table should hold.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The header row and the rows.
+ */
+export async function table(
+  prompt: string,
+  context: unknown[][][],
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.table(currentEngine(), prompt, context, invocation);
+}
+
+/**
+ * Extracts fields from text, one cell per field, spilling right.
+ * @customfunction EXTRACT
+ * @param text The text to read.
+ * @param fields The field names: a range, an array such as {"name","email"}, or "name, email".
+ * @param [options] Options such as "model=…; temperature=0".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns One row: each field's value, empty when the text does not give it.
+ */
+export async function extract(
+  text: unknown,
+  fields: unknown[][],
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.extract(currentEngine(), text, fields, options, invocation);
+}
+
+/**
+ * Classifies text into exactly one of the labels.
+ * @customfunction CLASSIFY
+ * @param text The text to classify.
+ * @param labels The labels: a range, an array such as {"positive","negative"}, or "yes, no".
+ * @param [options] Options such as "model=…; temperature=0".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns One of the labels.
+ */
+export async function classify(
+  text: unknown,
+  labels: unknown[][],
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<string> {
+  return llm.classify(currentEngine(), text, labels, options, invocation);
+}
+
+/**
+ * Translates text into a language.
+ * @customfunction TRANSLATE
+ * @param text The text to translate.
+ * @param language The language to translate into, such as "French" or "pt-BR".
+ * @param [options] Options such as "model=…; temperature=0".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The translation.
+ */
+export async function translate(
+  text: unknown,
+  language: string,
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<string> {
+  return llm.translate(currentEngine(), text, language, options, invocation);
+}
+
+/**
+ * Summarises text, a cell or a range.
+ * @customfunction SUMMARIZE
+ * @param text The text, cell or range to summarise.
+ * @param [words] The most words the summary may have (default: one or two sentences).
+ * @param [options] Options such as "model=…; temperature=0".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The summary.
+ */
+export async function summarize(
+  text: unknown[][],
+  words: number,
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<string> {
+  return llm.summarize(currentEngine(), text, words, options, invocation);
 }

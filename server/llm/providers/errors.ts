@@ -204,7 +204,10 @@ function connectionError(error: unknown, provider: string): ProviderError {
   const code = causeChain(error).codes.find((c) => connectionCodes.has(c) || timeoutCodes.has(c));
   const detail = code ? ` (${code})` : "";
   // Refused, unresolvable or unreachable: never connected. Anything else: the connection broke.
-  const neverConnected = code !== undefined && /REFUSED|NOTFOUND|AGAIN|UNREACH|NETDOWN|CONNECT/.test(code);
-  const what = neverConnected ? "Could not reach the provider" : "The connection to the provider broke";
+  const neverConnected =
+    code !== undefined && /REFUSED|NOTFOUND|AGAIN|UNREACH|NETDOWN|CONNECT/.test(code);
+  const what = neverConnected
+    ? "Could not reach the provider"
+    : "The connection to the provider broke";
   return new ProviderError("connection", provider, `${what}${detail}.`);
 }

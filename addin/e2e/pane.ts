@@ -1,0 +1,139 @@
+/**
+ * Opens the real built task pane, served by the real backend, in Debian's Chromium: with the
+ * in-memory Excel host injected (office.js from the CDN answered with an empty script, so the
+ * stand-in stays), or with office.js failing to load (a plain browser, offline).
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from "playwright-core";
+import type { TestServer } from "../../server/test/harness.ts";
+import { installFakeExcel, type FakeExcelSeed, type FakeCellValue } from "./fake-excel.ts";
+
+const screenshots = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export interface Pane {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught errors and console errors in the page. */
+  errors: string[];
+}
+
+export async function openPane(
+  browser: Browser,
+  server: TestServer,
+  options: { excel?: FakeExcelSeed; colorScheme?: "light" | "dark" } = {},
+): Promise<Pane> {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 760 },
+    colorScheme: options.colorScheme ?? "light",
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    // The blocked CDN script is expected; anything else is worth a look.
+    // Failed loads (the blocked CDN script, a 401 for a wrong token) are expected.
+    if (message.type() === "error" && !/net::ERR_|Failed to load resource/.test(message.text()))
+      errors.push(message.text());
+  });
+  await page.route("https://appsforoffice.microsoft.com/**", (route) =>
+    options.excel
+      ? route.fulfill({
+          status: 200,
+          contentType: "text/javascript",
+          body: "/* office.js is not loaded in tests: the page has a stand-in */",
+        })
+      : route.abort("internetdisconnected"),
+  );
+  if (options.excel) await page.addInitScript(installFakeExcel, options.excel);
+  await page.goto(`${server.url}/addin/taskpane.html`);
+  return { page, context, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true });
+}
+
+export async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole("tab", { name, exact: true }).click();
+}
+
+/** The tab panel on show (the others stay mounted, hidden). */
+export function panel(page: Page): Locator {
+  return page.locator('[role="tabpanel"]:not([hidden])');
+}
+
+/** Signs in on the Connect tab with a token of the test server. */
+export async function connect(page: Page, token: string): Promise<void> {
+  await openTab(page, "Connect");
+  await panel(page).getByLabel("Token").fill(token);
+  await panel(page).getByRole("button", { name: "Connect", exact: true }).click();
+  await panel(page)
+    .getByText(/Connected as/)
+    .waitFor();
+}
+
+export function cell(page: Page, address: string): Promise<FakeCellValue> {
+  return page.evaluate(
+    (a) =>
+      (window as unknown as { __fakeExcel: { get(a: string): FakeCellValue } }).__fakeExcel.get(a),
+    address,
+  );
+}
+
+export function cells(page: Page, address: string): Promise<FakeCellValue[][]> {
+  return page.evaluate(
+    (a) =>
+      (
+        window as unknown as { __fakeExcel: { values(a: string): FakeCellValue[][] } }
+      ).__fakeExcel.values(a),
+    address,
+  );
+}
+
+export function formula(page: Page, address: string): Promise<string> {
+  return page.evaluate(
+    (a) =>
+      (window as unknown as { __fakeExcel: { formula(a: string): string } }).__fakeExcel.formula(a),
+    address,
+  );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` is truthy (or throws with `what` after `timeoutMs`). */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}

@@ -1,0 +1,422 @@
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { memoryStorage } from "../shared/storage.ts";
+import { requestKey } from "./engine.ts";
+import { PREVIEW_PLACEHOLDER } from "./llm-functions.ts";
+import {
+  BASE_URL,
+  connectedStorage,
+  echoAnswer,
+  FakeExcel,
+  fakeBackend,
+  register,
+  hold,
+  sleep,
+  TOKEN,
+} from "./test-support.ts";
+
+const server = setupServer();
+const excel = new FakeExcel();
+
+beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
+beforeEach(() => excel.install());
+afterEach(() => {
+  server.resetHandlers();
+  excel.uninstall();
+});
+afterAll(() => server.close());
+
+describe("batching", () => {
+  it("sends 200 calls made in one recalculation as two batch requests", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const values = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => excel.value("PROMPT", `Question ${i}`, null)),
+    );
+    expect(values[0]).toBe("answer to: Question 0");
+    expect(values[199]).toBe("answer to: Question 199");
+    expect(backend.batches.map((items) => items.length)).toEqual([100, 100]);
+  });
+
+  it("sends the token, and each item with its own id, system prompt and temperature 0", async () => {
+    let authorization: string | null = null;
+    const backend = fakeBackend(server, {
+      respond: (_items, request) => {
+        authorization = request.headers.get("authorization");
+        return undefined;
+      },
+    });
+    register(excel, await connectedStorage());
+    await excel.value("PROMPT", "Hi", null);
+    expect(authorization).toBe(`Bearer ${TOKEN}`);
+    const [item] = backend.batches[0]!;
+    expect(item).toMatchObject({ id: "0", prompt: "Hi", temperature: 0 });
+    expect(item!.system).toMatch(/Excel/);
+    expect(item!.model).toBeUndefined();
+  });
+
+  it("asks identical calls once and gives every caller the answer", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const values = await Promise.all([
+      ...Array.from({ length: 50 }, () => excel.value("PROMPT", "Same", null)),
+      ...Array.from({ length: 50 }, () => excel.value("PROMPT", "Other", null)),
+      // The same prompt with the same options is the same request; other options are not.
+      excel.value("PROMPT", "Same", [[["temperature=0"]]]),
+      excel.value("PROMPT", "Same", [[["temperature=0.7"]]]),
+    ]);
+    expect(new Set(values)).toEqual(new Set(["answer to: Same", "answer to: Other"]));
+    expect(backend.batches).toHaveLength(1);
+    expect(backend.batches[0]!.map((item) => [item.prompt, item.temperature])).toEqual([
+      ["Same", 0],
+      ["Other", 0],
+      ["Same", 0.7],
+    ]);
+  });
+
+  it("joins a call to an identical request already in flight", async () => {
+    const backend = fakeBackend(server, { delayMs: 300 });
+    register(excel, await connectedStorage());
+    const first = excel.value("PROMPT", "Slow", null);
+    await sleep(200); // sent, not answered
+    const second = excel.value("PROMPT", "Slow", null);
+    expect(await Promise.all([first, second])).toEqual(["answer to: Slow", "answer to: Slow"]);
+    expect(backend.batches).toHaveLength(1);
+  });
+
+  it("keeps at most the configured number of requests in flight", async () => {
+    const backend = fakeBackend(server, { delayMs: 100 });
+    register(excel, await connectedStorage(), {
+      settings: { maxItemsPerRequest: 10, maxConcurrentRequests: 2 },
+    });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => excel.value("PROMPT", `Q${i}`, null)));
+    expect(backend.batches).toHaveLength(10);
+    expect(backend.maxInFlight).toBe(2);
+  });
+
+  it("adapts to a server that takes fewer items per batch (400 for the whole batch)", async () => {
+    const backend = fakeBackend(server, {
+      respond: (items) =>
+        items.length > 30
+          ? HttpResponse.json(
+              {
+                error: { code: "invalid_request", message: "body.items: too big", requestId: "r" },
+              },
+              { status: 400 },
+            )
+          : undefined,
+    });
+    register(excel, await connectedStorage());
+    const first = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => excel.value("PROMPT", `First ${i}`, null)),
+    );
+    expect(first[99]).toBe("answer to: First 99");
+    const refused = backend.batches.filter((items) => items.length > 30).length;
+    const before = backend.batches.length;
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => excel.value("PROMPT", `Then ${i}`, null)),
+    );
+    // Learned: later batches fit at once.
+    expect(backend.batches.slice(before).every((items) => items.length <= 30)).toBe(true);
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it("splits a batch whose body would be too large for the server", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage(), { settings: { maxRequestChars: 50_000 } });
+    const big = "x".repeat(20_000);
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => excel.value("PROMPT", `${i}${big}`, null)),
+    );
+    expect(backend.batches.map((items) => items.length)).toEqual([2, 2, 1]);
+  });
+});
+
+describe("caching", () => {
+  it("answers a recalculation from memory without a request", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    expect(await excel.value("PROMPT", "Once", null)).toBe("answer to: Once");
+    expect(await excel.value("PROMPT", "Once", null)).toBe("answer to: Once");
+    expect(backend.batches).toHaveLength(1);
+  });
+
+  it("answers a reopened workbook from storage: a new engine, the same storage, no requests", async () => {
+    const backend = fakeBackend(server);
+    const storage = await connectedStorage();
+    const first = register(excel, storage);
+    const formulas = Array.from({ length: 30 }, (_, i) => `Row ${i}`);
+    const before = await Promise.all(formulas.map((f) => excel.value("PROMPT", f, null)));
+    const listBefore = await excel.value("LIST", "Fruit", null);
+    await first.idle();
+    expect(backend.batches).toHaveLength(2);
+
+    // Excel closed and opened again: a fresh runtime, nothing in memory.
+    excel.uninstall();
+    excel.install();
+    const second = register(excel, storage);
+    expect(second).not.toBe(first);
+    const after = await Promise.all(formulas.map((f) => excel.value("PROMPT", f, null)));
+    expect(after).toEqual(before);
+    expect(await excel.value("LIST", "Fruit", null)).toEqual(listBefore);
+    expect(backend.batches).toHaveLength(2);
+  });
+
+  it("does not cache errors, or answers with cache=false", async () => {
+    let fail = true;
+    const backend = fakeBackend(server, {
+      answer: (item) =>
+        fail
+          ? { id: item.id, ok: false, error: { code: "upstream_error", message: "boom" } }
+          : echoAnswer(item),
+    });
+    register(excel, await connectedStorage());
+    expect((await excel.error("PROMPT", "Flaky", null)).code).toBe("#N/A");
+    fail = false;
+    expect(await excel.value("PROMPT", "Flaky", null)).toBe("answer to: Flaky");
+    expect(await excel.value("PROMPT", "Fresh", [[["cache=false"]]])).toBe("answer to: Fresh");
+    expect(await excel.value("PROMPT", "Fresh", [[["cache=false"]]])).toBe("answer to: Fresh");
+    expect(backend.batches).toHaveLength(4);
+    expect(backend.batches[2]![0]!.cache).toBe(false);
+  });
+
+  it("keeps the persistent cache within its bounds, dropping the oldest answers", async () => {
+    const backend = fakeBackend(server, {
+      answer: (item) => ({ id: item.id, ok: true, text: "y".repeat(300) }),
+    });
+    const storage = await connectedStorage();
+    const engine = register(excel, storage, {
+      settings: { batchWindowMs: 1, cache: { shards: 1, shardMaxChars: 5_000, memoryEntries: 5 } },
+    });
+    for (let i = 0; i < 40; i++) await excel.value("PROMPT", `Bounded ${i}`, null);
+    await engine.idle();
+    const stored = (await storage.get("officellm.fn-cache.v1.0"))!;
+    expect(stored.length).toBeLessThanOrEqual(5_000);
+    const kept = (JSON.parse(stored) as { e: [string, unknown][] }).e.map(([key]) => key);
+    // One call at a time: batch i holds call i, whose request (without its id) is the key.
+    const keyOf = (i: number) => {
+      const { id: _id, ...request } = backend.batches[i]![0]!;
+      return requestKey(request);
+    };
+    expect(kept).toContain(keyOf(39));
+    expect(kept).not.toContain(keyOf(0));
+  });
+
+  it("survives storage that fails", async () => {
+    const backend = fakeBackend(server);
+    const storage = await connectedStorage();
+    const broken = {
+      get: (key: string) =>
+        key.startsWith("officellm.fn-cache") ? Promise.reject(new Error("nope")) : storage.get(key),
+      set: () => Promise.reject(new Error("quota")),
+      remove: () => Promise.resolve(),
+    };
+    const engine = register(excel, broken);
+    expect(await excel.value("PROMPT", "Still works", null)).toBe("answer to: Still works");
+    await engine.idle();
+    expect(await excel.value("PROMPT", "Still works", null)).toBe("answer to: Still works");
+    expect(backend.batches).toHaveLength(1);
+  });
+});
+
+describe("formula value preview", () => {
+  it("never calls the model while a formula is edited, and shows a placeholder", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    for (const [id, args] of [
+      ["PROMPT", ["Preview me", null]],
+      ["LIST", ["Preview me", null]],
+      ["TABLE", ["Preview me", null]],
+      ["EXTRACT", ["Ann, 31", [["name", "age"]], null]],
+      ["CLASSIFY", ["great", [["good", "bad"]], null]],
+      ["TRANSLATE", ["Hello", "French", null]],
+      ["SUMMARIZE", [[["Long text"]], null, null]],
+    ] as const) {
+      const settled = await excel.call(id, [...args], { preview: true }).result;
+      expect(settled.ok, id).toBe(true);
+      expect(JSON.stringify(settled.ok && settled.value), id).toContain(PREVIEW_PLACEHOLDER);
+    }
+    await sleep(150);
+    expect(backend.batches).toHaveLength(0);
+  });
+
+  it("shows a cached answer in the preview, still without a request", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    await excel.value("PROMPT", "Known", null);
+    const settled = await excel.call("PROMPT", ["Known", null], { preview: true }).result;
+    expect(settled).toEqual({ ok: true, value: "answer to: Known" });
+    expect(backend.batches).toHaveLength(1);
+  });
+});
+
+describe("cancellation", () => {
+  it("aborts the request when Excel cancels its only call", async () => {
+    const seen: AbortSignal[] = [];
+    const backend = fakeBackend(server, { delayMs: 5_000 });
+    register(excel, await connectedStorage(), {
+      fetch: (input, init) => {
+        if (init?.signal) seen.push(init.signal);
+        return fetch(input, init);
+      },
+    });
+    const call = excel.call("PROMPT", ["Long job", null]);
+    while (backend.batches.length === 0) await sleep(10);
+    call.invocation.cancel();
+    const settled = await call.result;
+    expect(settled.ok).toBe(false);
+    expect(seen[0]!.aborted).toBe(true);
+    // The server side sees the request go away too.
+    await sleep(20);
+    expect(backend.signals[0]!.aborted).toBe(true);
+  });
+
+  it("keeps a request when other calls still want an item of it", async () => {
+    const backend = fakeBackend(server, { delayMs: 200 });
+    const seen: AbortSignal[] = [];
+    register(excel, await connectedStorage(), {
+      fetch: (input, init) => {
+        if (init?.signal) seen.push(init.signal);
+        return fetch(input, init);
+      },
+    });
+    const cancelled = excel.call("PROMPT", ["A", null]);
+    const sameItem = excel.call("PROMPT", ["A", null]);
+    const other = excel.call("PROMPT", ["B", null]);
+    while (backend.batches.length === 0) await sleep(10);
+    cancelled.invocation.cancel();
+    other.invocation.cancel();
+    expect(await sameItem.result).toEqual({ ok: true, value: "answer to: A" });
+    expect(seen[0]!.aborted).toBe(false);
+  });
+
+  it("drops a cancelled call before it is sent", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const dropped = excel.call("PROMPT", ["Dropped", null]);
+    const kept = excel.call("PROMPT", ["Kept", null]);
+    await sleep(0);
+    dropped.invocation.cancel();
+    expect(await kept.result).toEqual({ ok: true, value: "answer to: Kept" });
+    expect((await dropped.result).ok).toBe(false);
+    expect(backend.batches.map((items) => items.map((i) => i.prompt))).toEqual([["Kept"]]);
+  });
+
+  it("asks again when a cancelled call is made again", async () => {
+    const backend = fakeBackend(server, { delayMs: 300 });
+    register(excel, await connectedStorage());
+    const first = excel.call("PROMPT", ["Again", null]);
+    while (backend.batches.length === 0) await sleep(10);
+    first.invocation.cancel();
+    expect(await excel.value("PROMPT", "Again", null)).toBe("answer to: Again");
+    expect(backend.batches).toHaveLength(2);
+  });
+});
+
+describe("long work and the ~60 s fetch limit", () => {
+  it("splits a batch that times out and retries the halves (the server's cache keeps what it finished)", async () => {
+    const backend = fakeBackend(server, {
+      respond: async (items, request) => {
+        // Answers in time only for requests of at most 2 items.
+        if (items.length > 2) await hold(10_000, request.signal);
+        return undefined;
+      },
+    });
+    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 150 } });
+    const values = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => excel.value("PROMPT", `Part ${i}`, null)),
+    );
+    expect(values).toEqual(Array.from({ length: 8 }, (_, i) => `answer to: Part ${i}`));
+    expect(backend.batches.map((items) => items.length)).toEqual([8, 4, 4, 2, 2, 2, 2]);
+  });
+
+  it("streams a single call that is too long for one quiet request", async () => {
+    const backend = fakeBackend(server, {
+      respond: async (_items, request) => {
+        await hold(10_000, request.signal);
+        return undefined;
+      },
+    });
+    let streamed: Record<string, unknown> | undefined;
+    server.use(
+      http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
+        streamed = (await request.json()) as Record<string, unknown>;
+        const encoder = new TextEncoder();
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            // Each piece arrives within the timeout; the whole takes longer than it.
+            for (const word of ["A ", "long ", "essay"]) {
+              controller.enqueue(
+                encoder.encode(`event: delta\ndata: ${JSON.stringify({ text: word })}\n\n`),
+              );
+              await sleep(80);
+            }
+            controller.enqueue(
+              encoder.encode(`event: done\ndata: ${JSON.stringify({ text: "A long essay" })}\n\n`),
+            );
+            controller.close();
+          },
+        });
+        return new HttpResponse(body, { headers: { "content-type": "text/event-stream" } });
+      }),
+    );
+    const engine = register(excel, await connectedStorage(), {
+      settings: { requestTimeoutMs: 150 },
+    });
+    expect(await excel.value("PROMPT", "Write an essay", null)).toBe("A long essay");
+    expect(backend.batches).toHaveLength(1);
+    expect(streamed).toMatchObject({ prompt: "Write an essay", stream: true, temperature: 0 });
+    expect(engine.stats.streamRequests).toBe(1);
+  });
+
+  it("gives up with a timeout error when the stream goes quiet too", async () => {
+    fakeBackend(server, {
+      respond: async (_items, request) => {
+        await hold(10_000, request.signal);
+        return undefined;
+      },
+    });
+    server.use(
+      http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
+        await hold(10_000, request.signal);
+        return HttpResponse.json({});
+      }),
+    );
+    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 100 } });
+    const error = await excel.error("PROMPT", "Never", null);
+    expect(error.code).toBe("#N/A");
+    expect(error.message).toMatch(/did not answer in time/);
+  });
+});
+
+describe("rate limits", () => {
+  it("waits out a short Retry-After and then answers", async () => {
+    let limited = 0;
+    const backend = fakeBackend(server, {
+      respond: () => {
+        if (limited++ > 0) return undefined;
+        return HttpResponse.json(
+          { error: { code: "rate_limited", message: "Too many requests", requestId: "r1" } },
+          { status: 429, headers: { "retry-after": "1" } },
+        );
+      },
+    });
+    register(excel, await connectedStorage());
+    const started = Date.now();
+    expect(await excel.value("PROMPT", "Patient", null)).toBe("answer to: Patient");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(backend.batches).toHaveLength(2);
+  });
+});
+
+describe("connection", () => {
+  it("uses the connection saved after the functions started", async () => {
+    fakeBackend(server);
+    const storage = memoryStorage();
+    register(excel, storage);
+    expect((await excel.error("PROMPT", "Early", null)).message).toMatch(/Not connected/);
+    await storage.set("officellm.connection", JSON.stringify({ baseUrl: BASE_URL, token: TOKEN }));
+    expect(await excel.value("PROMPT", "Early", null)).toBe("answer to: Early");
+  });
+});

@@ -1,0 +1,431 @@
+import { ApiClient, ApiClientError } from "../shared/api-client.ts";
+import { loadConnection } from "../shared/connection.ts";
+import type { KeyValueStorage } from "../shared/storage.ts";
+import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
+import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
+import { canonicalJson, sha256Hex } from "./hash.ts";
+import { readEvents } from "./sse.ts";
+
+export type { Answer };
+
+/** One completion, as a batch item of POST /api/v1/batch (without its id). */
+export interface LlmRequest {
+  prompt: string;
+  system?: string;
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  responseFormat?: { type: "json"; schema?: Record<string, unknown> };
+  /** false: the server neither reads nor keeps a cached answer; nor does the add-in. */
+  cache?: boolean;
+}
+
+export interface EngineSettings {
+  /** How long calls are gathered before they are sent (one recalculation). */
+  batchWindowMs: number;
+  /** Items per POST /api/v1/batch (the server takes up to 500). */
+  maxItemsPerRequest: number;
+  /** JSON characters per request, under the server's 1 MB body limit. */
+  maxRequestChars: number;
+  /** Requests in flight at once. */
+  maxConcurrentRequests: number;
+  /**
+   * A request taking longer is aborted, below the ~60 s at which desktop Excel kills fetches
+   * from custom functions: a batch is then split in halves and retried (answers the server
+   * finished meanwhile come from its cache), and a single item is retried as a stream.
+   */
+  requestTimeoutMs: number;
+  /** A 429 whose Retry-After is at most this long is waited out (up to 3 times) rather than shown. */
+  maxRateLimitWaitMs: number;
+  cache: Partial<CacheLimits>;
+}
+
+export const defaultEngineSettings: EngineSettings = {
+  batchWindowMs: 100,
+  maxItemsPerRequest: 100,
+  maxRequestChars: 800_000,
+  maxConcurrentRequests: 4,
+  requestTimeoutMs: 45_000,
+  maxRateLimitWaitMs: 30_000,
+  cache: {},
+};
+
+/** The cache key of a request: SHA-256 of its canonical JSON (model and temperature included). */
+export function requestKey(request: LlmRequest): string {
+  return sha256Hex(`officellm-fn-v1\n${canonicalJson(request)}`);
+}
+
+interface Caller {
+  resolve(answer: Answer): void;
+  reject(error: unknown): void;
+}
+
+/** One distinct request and everyone waiting for its answer. */
+class Item {
+  readonly key: string;
+  readonly request: LlmRequest;
+  readonly chars: number;
+  readonly callers = new Set<Caller>();
+  settled = false;
+  constructor(key: string, request: LlmRequest) {
+    this.key = key;
+    this.request = request;
+    this.chars = JSON.stringify(request).length + 16;
+  }
+  get wanted(): boolean {
+    return this.callers.size > 0;
+  }
+}
+
+/** Items sent in one request. */
+interface Chunk {
+  items: Item[];
+  rateLimitRetries: number;
+  /** Sent as a streamed single completion rather than a batch. */
+  stream: boolean;
+  controller?: AbortController;
+}
+
+const TIMEOUT = Symbol("timeout");
+const CANCELLED = Symbol("cancelled");
+
+/** What a call can be cancelled through: Excel's invocation, or anything with the same slot. */
+export interface Cancelable {
+  onCanceled?: () => void;
+}
+
+interface BatchResponse {
+  results: (
+    | { id: string; ok: true; text: string; json?: unknown }
+    | { id: string; ok: false; error: { code: string; message: string } }
+  )[];
+}
+
+/**
+ * Answers the custom functions' requests: from the cache when it can; otherwise gathered for
+ * one batch window, identical requests merged, sent to POST /api/v1/batch in chunks with a
+ * few requests in flight, and cached when answered.
+ */
+export class LlmEngine {
+  readonly cache: AnswerCache;
+  readonly settings: EngineSettings;
+  /** Requests sent, for the curious (and the tests). */
+  readonly stats = { batchRequests: 0, streamRequests: 0, itemsSent: 0 };
+  readonly #storage: KeyValueStorage;
+  readonly #fetch: typeof fetch;
+  readonly #waiting = new Map<string, Item>();
+  readonly #active = new Map<string, Item>();
+  readonly #queue: Chunk[] = [];
+  readonly #sending = new Set<Chunk>();
+  #running = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  #pausedUntil = 0;
+  #targetItems: number;
+  /** Lowered when the server refuses a batch as a whole (its BATCH_MAX_ITEMS or body limit). */
+  #itemsCap: number;
+
+  constructor(options: {
+    storage: KeyValueStorage;
+    fetch?: typeof fetch;
+    settings?: Partial<EngineSettings>;
+  }) {
+    this.#storage = options.storage;
+    this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.settings = { ...defaultEngineSettings, ...options.settings };
+    this.cache = new AnswerCache(options.storage, this.settings.cache);
+    this.#targetItems = this.settings.maxItemsPerRequest;
+    this.#itemsCap = this.settings.maxItemsPerRequest;
+  }
+
+  /** The cached answer to a request, if any; never calls the model. */
+  async cached(request: LlmRequest): Promise<Answer | undefined> {
+    if (request.cache === false) return undefined;
+    return this.cache.get(requestKey(request));
+  }
+
+  /** Drops a cached answer (one that turned out unusable), so the next call asks again. */
+  forget(request: LlmRequest): void {
+    this.cache.delete(requestKey(request));
+  }
+
+  /** The answer to a request; `invocation.onCanceled` is taken over to cancel it. */
+  async ask(request: LlmRequest, invocation?: Cancelable): Promise<Answer> {
+    let cancelled = false;
+    let onCancel = () => {
+      cancelled = true;
+    };
+    if (invocation) invocation.onCanceled = () => onCancel();
+
+    const key = requestKey(request);
+    if (request.cache !== false) {
+      const hit = this.cache.peek(key) ?? (await this.cache.get(key));
+      if (hit) return hit;
+    }
+    if (cancelled) throw notAvailable(messages.cancelled);
+
+    let item = this.#waiting.get(key) ?? this.#active.get(key);
+    if (!item) {
+      item = new Item(key, request);
+      this.#waiting.set(key, item);
+      if (this.#flushTimer === undefined) {
+        this.#flushTimer = setTimeout(() => this.#flush(), this.settings.batchWindowMs);
+      }
+    }
+    const target = item;
+    return new Promise<Answer>((resolve, reject) => {
+      const caller: Caller = { resolve, reject };
+      target.callers.add(caller);
+      onCancel = () => {
+        if (!target.callers.delete(caller)) return;
+        reject(notAvailable(messages.cancelled));
+        if (!target.wanted) this.#abandon(target);
+      };
+    });
+  }
+
+  /** Resolves when nothing is waiting, queued or in flight, and the cache is written. */
+  async idle(): Promise<void> {
+    while (this.#waiting.size > 0 || this.#queue.length > 0 || this.#running > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await this.cache.flush();
+  }
+
+  /** No one wants the item any more: unsend it, or abort its request if all of it is unwanted. */
+  #abandon(item: Item): void {
+    if (this.#waiting.get(item.key) === item) {
+      this.#waiting.delete(item.key);
+      return;
+    }
+    const chunk = this.#queue.find((queued) => queued.items.includes(item));
+    if (chunk) {
+      // Filtered out when the chunk is sent.
+      if (this.#active.get(item.key) === item) this.#active.delete(item.key);
+      return;
+    }
+    const sending = [...this.#sending].find((inFlight) => inFlight.items.includes(item));
+    if (sending && sending.items.every((other) => !other.wanted)) {
+      // Later callers of the same request start afresh rather than join an aborted one.
+      for (const other of sending.items) {
+        if (this.#active.get(other.key) === other) this.#active.delete(other.key);
+      }
+      sending.controller?.abort(CANCELLED);
+    }
+    // Otherwise its answer still comes, and is cached: it is being paid for.
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    const items = [...this.#waiting.values()].filter((item) => item.wanted);
+    this.#waiting.clear();
+    for (const item of items) this.#active.set(item.key, item);
+    let chunk: Chunk | undefined;
+    let chars = 0;
+    for (const item of items) {
+      if (
+        !chunk ||
+        chunk.items.length >= this.#targetItems ||
+        chars + item.chars > this.settings.maxRequestChars
+      ) {
+        chunk = { items: [], rateLimitRetries: 0, stream: false };
+        chars = 0;
+        this.#queue.push(chunk);
+      }
+      chunk.items.push(item);
+      chars += item.chars;
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < this.settings.maxConcurrentRequests && this.#queue.length > 0) {
+      const wait = this.#pausedUntil - Date.now();
+      if (wait > 0) {
+        if (this.#pauseTimer === undefined) {
+          this.#pauseTimer = setTimeout(() => {
+            this.#pauseTimer = undefined;
+            this.#pump();
+          }, wait);
+        }
+        return;
+      }
+      const chunk = this.#queue.shift()!;
+      chunk.items = chunk.items.filter((item) => {
+        if (item.wanted) return true;
+        if (this.#active.get(item.key) === item) this.#active.delete(item.key);
+        return false;
+      });
+      if (chunk.items.length === 0) continue;
+      this.#running += 1;
+      this.#sending.add(chunk);
+      void this.#send(chunk).finally(() => {
+        this.#sending.delete(chunk);
+        this.#running -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  async #send(chunk: Chunk): Promise<void> {
+    // Abortable from the start, so a cancel while the connection is read stops it too.
+    const controller = new AbortController();
+    chunk.controller = controller;
+    let connection;
+    try {
+      connection = await loadConnection(this.#storage);
+    } catch {
+      connection = null;
+    }
+    if (controller.signal.aborted) {
+      this.#onFailure(chunk, controller.signal.reason, controller.signal);
+      return;
+    }
+    if (!connection) {
+      this.#fail(chunk.items, notAvailable(messages.notConnected));
+      return;
+    }
+    const client = new ApiClient(connection, this.#fetch);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(TIMEOUT), this.settings.requestTimeoutMs);
+    };
+    arm();
+    try {
+      if (chunk.stream) {
+        this.stats.streamRequests += 1;
+        this.stats.itemsSent += 1;
+        const answer = await this.#streamOne(client, chunk.items[0]!, controller.signal, arm);
+        this.#succeed(chunk.items[0]!, answer);
+        return;
+      }
+      this.stats.batchRequests += 1;
+      this.stats.itemsSent += chunk.items.length;
+      const response = await client.post<BatchResponse>(
+        "/api/v1/batch",
+        { items: chunk.items.map((item, index) => ({ id: String(index), ...item.request })) },
+        controller.signal,
+      );
+      for (const result of response.results ?? []) {
+        const item = chunk.items[Number(result.id)];
+        if (!item || item.settled) continue;
+        if (result.ok) this.#succeed(item, { text: result.text, json: result.json });
+        else this.#fail([item], errorForCode(result.error.code, result.error.message));
+      }
+      this.#fail(
+        chunk.items.filter((item) => !item.settled),
+        errorForCode("bad_answer", "the backend's batch answer left this item out"),
+      );
+      if (chunk.items.length >= this.#targetItems) {
+        this.#targetItems = Math.min(this.#itemsCap, this.#targetItems * 2);
+      }
+    } catch (error) {
+      this.#onFailure(chunk, error, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      chunk.controller = undefined;
+    }
+  }
+
+  #onFailure(chunk: Chunk, error: unknown, signal: AbortSignal): void {
+    if (signal.aborted && signal.reason === CANCELLED) {
+      // Everyone had gone; anyone who came back since is asked for again.
+      const revived = chunk.items.filter((item) => item.wanted);
+      if (revived.length > 0) this.#queue.unshift({ ...chunk, items: revived });
+      return;
+    }
+    if (signal.aborted && signal.reason === TIMEOUT) {
+      if (chunk.items.length > 1) {
+        // Smaller requests from now on; the halves go first, in order.
+        const half = Math.ceil(chunk.items.length / 2);
+        this.#targetItems = Math.max(1, Math.min(this.#targetItems, half));
+        this.#queue.unshift(
+          { items: chunk.items.slice(0, half), rateLimitRetries: 0, stream: false },
+          { items: chunk.items.slice(half), rateLimitRetries: 0, stream: false },
+        );
+      } else if (!chunk.stream) {
+        this.#queue.unshift({ items: chunk.items, rateLimitRetries: 0, stream: true });
+      } else {
+        this.#fail(chunk.items, errorForCode("timeout", "timeout"));
+      }
+      return;
+    }
+    if (error instanceof ApiClientError) {
+      if (error.code === "rate_limited") {
+        const waitMs = (error.retryAfterSeconds ?? 5) * 1000;
+        if (waitMs <= this.settings.maxRateLimitWaitMs && chunk.rateLimitRetries < 3) {
+          chunk.rateLimitRetries += 1;
+          this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
+          this.#queue.unshift(chunk);
+          return;
+        }
+      }
+      // Refused as a whole (too many items, too large a body): the halves may pass, and a
+      // single item refused is that cell's own error.
+      if ((error.status === 413 || error.status === 400) && chunk.items.length > 1) {
+        const half = Math.ceil(chunk.items.length / 2);
+        this.#itemsCap = Math.max(1, Math.min(this.#itemsCap, half));
+        this.#targetItems = Math.min(this.#targetItems, this.#itemsCap);
+        this.#queue.unshift(
+          { ...chunk, items: chunk.items.slice(0, half) },
+          { ...chunk, items: chunk.items.slice(half) },
+        );
+        return;
+      }
+    }
+    this.#fail(chunk.items, errorFromFailure(error, Date.now()));
+  }
+
+  /** One completion over server-sent events, for work too long for one quiet request. */
+  async #streamOne(
+    client: ApiClient,
+    item: Item,
+    signal: AbortSignal,
+    onActivity: () => void,
+  ): Promise<Answer> {
+    const response = await client.request("/api/v1/completions", {
+      method: "POST",
+      body: JSON.stringify({ ...item.request, stream: true }),
+      headers: { accept: "text/event-stream" },
+      signal,
+    });
+    if (!response.body) throw new ApiClientError("bad_answer", "the stream had no body", 200);
+    for await (const event of readEvents(response.body, onActivity)) {
+      if (event.event === "done") {
+        const done = JSON.parse(event.data) as { text?: unknown; json?: unknown };
+        if (typeof done.text !== "string")
+          throw new ApiClientError("bad_answer", "the stream's answer had no text", 200);
+        return { text: done.text, json: done.json };
+      }
+      if (event.event === "error") {
+        const failure = JSON.parse(event.data) as { error?: { code?: string; message?: string } };
+        throw new ApiClientError(
+          failure.error?.code ?? "internal",
+          failure.error?.message ?? "the stream failed",
+          200,
+        );
+      }
+    }
+    throw new ApiClientError("bad_answer", "the stream ended without an answer", 200);
+  }
+
+  #succeed(item: Item, answer: Answer): void {
+    item.settled = true;
+    if (this.#active.get(item.key) === item) this.#active.delete(item.key);
+    const clean: Answer =
+      answer.json === undefined ? { text: answer.text } : { text: answer.text, json: answer.json };
+    if (item.request.cache !== false) this.cache.set(item.key, clean);
+    for (const caller of item.callers) caller.resolve(clean);
+    item.callers.clear();
+  }
+
+  #fail(items: Item[], error: unknown): void {
+    for (const item of items) {
+      item.settled = true;
+      if (this.#active.get(item.key) === item) this.#active.delete(item.key);
+      for (const caller of item.callers) caller.reject(error);
+      item.callers.clear();
+    }
+  }
+}

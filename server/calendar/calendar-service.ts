@@ -1,0 +1,630 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { calendar_v3 } from "@googleapis/calendar";
+import { CodeChallengeMethod, type Credentials, type OAuth2Client } from "google-auth-library";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { open, seal } from "../crypto/secret-box.ts";
+import { ApiError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { CalendarConnectionRow } from "../store/calendar-repository.ts";
+import type { Store } from "../store/store.ts";
+import {
+  EventInputError,
+  eventId,
+  eventInputSchema,
+  fromGoogleEvent,
+  normalizeEvent,
+  plannedEvent,
+  toGoogleEvent,
+  type PublicEvent,
+} from "./events.ts";
+import {
+  CALENDAR_SCOPE,
+  calendarClient,
+  fromGoogleError,
+  googleStatus,
+  isInvalidGrant,
+  oauthClient,
+  type GoogleSettings,
+} from "./google.ts";
+import type { CalendarEvent } from "./parse.ts";
+
+/** How long a consent link stays usable. */
+export const STATE_TTL_MS = 10 * 60 * 1000;
+
+/** At most this many creations run at once for one request (Google's per-user rate limit). */
+const CREATE_CONCURRENCY = 4;
+
+export interface CalendarStatus {
+  configured: boolean;
+  connected: boolean;
+  needsReconnect: boolean;
+  email?: string;
+  timeZone?: string;
+  connectedAt?: string;
+}
+
+export type ConsentOutcome =
+  { ok: true; email: string | null } | { ok: false; status: number; message: string };
+
+export type CreateResult =
+  | {
+      index: number;
+      ok: true;
+      status: "created" | "exists" | "planned";
+      id: string;
+      htmlLink: string | null;
+      event: PublicEvent;
+    }
+  | { index: number; ok: false; error: { code: string; message: string; path?: string } };
+
+const hashState = (state: string) => createHash("sha256").update(state).digest("hex");
+const tokensContext = (tokenId: string) => `calendar-connection:${tokenId}`;
+const verifierContext = (stateHash: string) => `oauth-state:${stateHash}`;
+
+function notConfigured(): ApiError {
+  return new ApiError(
+    "unavailable",
+    "Google Calendar is not configured on this server: set GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and ENCRYPTION_KEY (see docs/google-calendar.md)",
+  );
+}
+
+const notConnected = () =>
+  new ApiError(
+    "not_connected",
+    "Google Calendar is not connected for this token: connect it first (GET /api/v1/calendar/connect)",
+  );
+
+const reconnect = () =>
+  new ApiError(
+    "not_connected",
+    "Reconnect Google Calendar: Google no longer accepts the stored grant (it was revoked or has expired); connect again with GET /api/v1/calendar/connect",
+  );
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Google Calendar for OfficeLLM tokens: the OAuth consent (PKCE, single-use state), the sealed
+ * grant per token, automatic refresh (refreshed tokens are sealed and saved again), and events.
+ */
+export class CalendarService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #google: GoogleSettings | undefined;
+  readonly #key: Buffer | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; logger: Logger; config: Config }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#google = deps.config.google;
+    this.#key = deps.config.encryptionKey;
+  }
+
+  get configured(): boolean {
+    return Boolean(this.#google && this.#key);
+  }
+
+  /** Throws the 503 "not configured" error unless Google settings are present. */
+  #settings(): { google: GoogleSettings; key: Buffer } {
+    if (!this.#google || !this.#key) throw notConfigured();
+    return { google: this.#google, key: this.#key };
+  }
+
+  assertConfigured(): void {
+    this.#settings();
+  }
+
+  // --- Consent ----------------------------------------------------------------------------
+
+  /** Google's consent URL for this token, with a fresh single-use state and PKCE challenge. */
+  async connectUrl(tokenId: string): Promise<{ url: string; expiresAt: string }> {
+    const { google, key } = this.#settings();
+    const client = oauthClient(google);
+    const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
+    const state = randomBytes(32).toString("base64url");
+    const stateHash = hashState(state);
+    const now = this.#clock.now();
+    const expiresAt = new Date(now.getTime() + STATE_TTL_MS).toISOString();
+    const sweepBefore = new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString();
+    await this.#store.calendar.insertState(
+      {
+        state_hash: stateHash,
+        token_id: tokenId,
+        code_verifier_sealed: seal(key, codeVerifier, verifierContext(stateHash)),
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: now.toISOString(),
+      },
+      sweepBefore,
+    );
+    const url = client.generateAuthUrl({
+      access_type: "offline",
+      prompt: "consent",
+      scope: [CALENDAR_SCOPE],
+      state,
+      code_challenge: codeChallenge!,
+      code_challenge_method: CodeChallengeMethod.S256,
+    });
+    return { url, expiresAt };
+  }
+
+  /** Google's redirect back: checks the state, exchanges the code, seals and saves the grant. */
+  async completeConsent(query: Record<string, unknown>): Promise<ConsentOutcome> {
+    const { google, key } = this.#settings();
+    const text = (name: string) => (typeof query[name] === "string" ? query[name] : undefined);
+    const state = text("state");
+    const refuse = (message: string, status = 400): ConsentOutcome => ({
+      ok: false,
+      status,
+      message,
+    });
+    if (!state) return refuse("The link has no state. Start again from OfficeLLM.");
+    const stateHash = hashState(state);
+    const pending = await this.#store.calendar.getState(stateHash);
+    const now = this.#clock.now().toISOString();
+    if (!pending)
+      return refuse(
+        "This link was not issued by OfficeLLM, or expired long ago. Start again from OfficeLLM.",
+      );
+    if (pending.used_at) return refuse("This link was used already. Start again from OfficeLLM.");
+    if (pending.expires_at <= now)
+      return refuse("This link has expired (links last 10 minutes). Start again from OfficeLLM.");
+    if (!(await this.#store.calendar.consumeState(stateHash, now)))
+      return refuse("This link was used already. Start again from OfficeLLM.");
+
+    const denied = text("error");
+    if (denied)
+      return refuse(
+        denied === "access_denied"
+          ? "Access was not granted, so Google Calendar is not connected."
+          : `Google reported an error (${denied.slice(0, 100)}), so Google Calendar is not connected.`,
+      );
+    const code = text("code");
+    if (!code) return refuse("Google sent no authorization code. Start again from OfficeLLM.");
+
+    const token = await this.#store.tokens.findById(pending.token_id);
+    if (!token || token.revoked_at || (token.expires_at && token.expires_at <= now))
+      return refuse("The OfficeLLM token that asked for this connection is no longer valid.");
+
+    const client = oauthClient(google);
+    let tokens: Credentials;
+    try {
+      const codeVerifier = open(key, pending.code_verifier_sealed, verifierContext(stateHash));
+      ({ tokens } = await client.getToken({ code, codeVerifier }));
+    } catch (error) {
+      this.#logger.warn(
+        { status: googleStatus(error), tokenId: pending.token_id },
+        "google code exchange failed",
+      );
+      return googleStatus(error) === undefined || (googleStatus(error) ?? 0) >= 500
+        ? refuse("Google could not be reached to finish connecting; try again.", 502)
+        : refuse("Google refused the authorization code; start again from OfficeLLM.");
+    }
+
+    const granted = (tokens.scope ?? CALENDAR_SCOPE).split(/\s+/);
+    if (!granted.includes(CALENDAR_SCOPE))
+      return refuse(
+        "Access to your calendar events was not granted. Connect again and allow OfficeLLM to see and edit events.",
+      );
+    const previous = await this.#store.calendar.getConnection(pending.token_id);
+    const previousTokens = previous ? this.#openTokens(key, previous) : undefined;
+    const credentials: Credentials = {
+      ...tokens,
+      refresh_token: tokens.refresh_token ?? previousTokens?.refresh_token ?? null,
+    };
+    if (!credentials.refresh_token)
+      return refuse(
+        "Google gave no refresh token. Remove OfficeLLM's access in your Google account settings, then connect again.",
+      );
+
+    // The primary calendar's id is the account's address, and it carries the user's timezone.
+    const about = await this.#aboutAccount(google, credentials);
+    await this.#store.calendar.putConnection({
+      token_id: pending.token_id,
+      tokens_sealed: seal(key, JSON.stringify(credentials), tokensContext(pending.token_id)),
+      email: about.email,
+      time_zone: about.timeZone,
+      scope: granted.join(" "),
+      needs_reconnect: 0,
+      connected_at: now,
+      updated_at: now,
+    });
+    await this.#store.audit.record({
+      actorTokenId: pending.token_id,
+      action: "calendar.connected",
+      subject: about.email,
+      detail: { scope: granted.join(" "), reconnect: Boolean(previous) },
+      createdAt: now,
+    });
+    return { ok: true, email: about.email };
+  }
+
+  async #aboutAccount(
+    google: GoogleSettings,
+    credentials: Credentials,
+  ): Promise<{ email: string | null; timeZone: string | null }> {
+    const auth = oauthClient(google);
+    auth.setCredentials(credentials);
+    try {
+      const { data } = await calendarClient(google, auth).events.list({
+        calendarId: "primary",
+        maxResults: 1,
+        timeMin: this.#clock.now().toISOString(),
+      });
+      const email = data.summary && data.summary.includes("@") ? data.summary : null;
+      return { email, timeZone: data.timeZone ?? null };
+    } catch (error) {
+      this.#logger.warn({ status: googleStatus(error) }, "could not read the primary calendar");
+      return { email: null, timeZone: null };
+    }
+  }
+
+  #openTokens(key: Buffer, row: CalendarConnectionRow): Credentials | undefined {
+    try {
+      return JSON.parse(open(key, row.tokens_sealed, tokensContext(row.token_id))) as Credentials;
+    } catch {
+      // Another ENCRYPTION_KEY, or an altered row: the grant cannot be used.
+      return undefined;
+    }
+  }
+
+  // --- Connection -------------------------------------------------------------------------
+
+  async status(tokenId: string): Promise<CalendarStatus> {
+    if (!this.configured) return { configured: false, connected: false, needsReconnect: false };
+    const row = await this.#store.calendar.getConnection(tokenId);
+    if (!row) return { configured: true, connected: false, needsReconnect: false };
+    return {
+      configured: true,
+      connected: row.needs_reconnect === 0,
+      needsReconnect: row.needs_reconnect === 1,
+      ...(row.email ? { email: row.email } : {}),
+      ...(row.time_zone ? { timeZone: row.time_zone } : {}),
+      connectedAt: row.connected_at,
+    };
+  }
+
+  /** The timezone of the token's primary calendar, when known. */
+  async calendarTimeZone(tokenId: string): Promise<string | undefined> {
+    if (!this.configured) return undefined;
+    return (await this.#store.calendar.getConnection(tokenId))?.time_zone ?? undefined;
+  }
+
+  /** Revokes the grant at Google (best effort) and forgets it here. */
+  async disconnect(tokenId: string): Promise<{ revokedAtGoogle: boolean }> {
+    const { google, key } = this.#settings();
+    const row = await this.#store.calendar.getConnection(tokenId);
+    if (!row) throw new ApiError("not_found", "Google Calendar is not connected for this token");
+    const tokens = this.#openTokens(key, row);
+    let revokedAtGoogle = false;
+    const revocable = tokens?.refresh_token ?? tokens?.access_token;
+    if (revocable) {
+      try {
+        await oauthClient(google).revokeToken(revocable);
+        revokedAtGoogle = true;
+      } catch (error) {
+        // Already revoked or expired at Google: nothing left to revoke.
+        this.#logger.warn({ status: googleStatus(error), tokenId }, "google revocation failed");
+      }
+    }
+    await this.#store.calendar.deleteConnection(tokenId);
+    await this.#store.audit.record({
+      actorTokenId: tokenId,
+      action: "calendar.disconnected",
+      subject: row.email,
+      detail: { revokedAtGoogle },
+      createdAt: this.#clock.now().toISOString(),
+    });
+    return { revokedAtGoogle };
+  }
+
+  /**
+   * Runs `work` with the token's Calendar client. Expired access tokens are refreshed (the new
+   * ones sealed and saved); a 401 refreshes once and retries; a refused grant marks the
+   * connection as needing reconnection, and says so.
+   */
+  async #withCalendar<T>(
+    tokenId: string,
+    work: (api: calendar_v3.Calendar) => Promise<T>,
+  ): Promise<T> {
+    const { google, key } = this.#settings();
+    const row = await this.#store.calendar.getConnection(tokenId);
+    if (!row) throw notConnected();
+    if (row.needs_reconnect) throw reconnect();
+    const stored = this.#openTokens(key, row);
+    if (!stored) {
+      await this.#markNeedsReconnect(tokenId, "the stored grant does not open with ENCRYPTION_KEY");
+      throw reconnect();
+    }
+
+    const auth: OAuth2Client = oauthClient(google);
+    auth.setCredentials(stored);
+    let current = stored;
+    let saving = Promise.resolve();
+    auth.on("tokens", (fresh: Credentials) => {
+      current = {
+        ...current,
+        ...fresh,
+        refresh_token: fresh.refresh_token ?? current.refresh_token,
+      };
+      const sealed = seal(key, JSON.stringify(current), tokensContext(tokenId));
+      saving = saving.then(async () => {
+        await this.#store.calendar.updateConnection(tokenId, {
+          tokens_sealed: sealed,
+          updated_at: this.#clock.now().toISOString(),
+        });
+      });
+    });
+    const api = calendarClient(google, auth);
+    try {
+      try {
+        return await work(api);
+      } catch (error) {
+        if (googleStatus(error) !== 401 || isInvalidGrant(error)) throw error;
+        // The access token was refused before its time (revoked at Google): refresh once.
+        await auth.refreshAccessToken();
+        return await work(api);
+      }
+    } catch (error) {
+      if (isInvalidGrant(error) || googleStatus(error) === 401) {
+        await this.#markNeedsReconnect(tokenId, isInvalidGrant(error) ? "invalid_grant" : "401");
+        throw reconnect();
+      }
+      // Never let a raw Google error out: its request may hold the refresh token or client secret.
+      throw fromGoogleError(error, "talking to Google Calendar");
+    } finally {
+      await saving;
+    }
+  }
+
+  async #markNeedsReconnect(tokenId: string, reason: string): Promise<void> {
+    this.#logger.warn({ tokenId, reason }, "google calendar needs reconnecting");
+    await this.#store.calendar.updateConnection(tokenId, {
+      needs_reconnect: 1,
+      updated_at: this.#clock.now().toISOString(),
+    });
+  }
+
+  // --- Events -----------------------------------------------------------------------------
+
+  /**
+   * Creates each event once: its id is derived from the caller and its content, so a second run
+   * is answered "exists". Each row succeeds or fails on its own; a dry run touches nothing.
+   */
+  async createEvents(
+    tokenId: string,
+    rows: unknown[],
+    options: { timezone: string; calendarId: string; dryRun: boolean; signal?: AbortSignal },
+  ): Promise<CreateResult[]> {
+    if (!options.dryRun) {
+      this.#settings();
+      // Fail the whole request early when the account is not usable, rather than every row.
+      const row = await this.#store.calendar.getConnection(tokenId);
+      if (!row) throw notConnected();
+      if (row.needs_reconnect) throw reconnect();
+    }
+    const prepared = rows.map((row, index) =>
+      this.#prepareRow(tokenId, row, index, options.timezone),
+    );
+    if (options.dryRun)
+      return prepared.map((item) =>
+        "error" in item
+          ? item.error
+          : {
+              index: item.index,
+              ok: true as const,
+              status: "planned" as const,
+              id: item.id,
+              htmlLink: null,
+              event: plannedEvent(item.id, item.event),
+            },
+      );
+
+    // The same event twice in one request is created once.
+    const byId = new Map<string, Promise<CreateResult>>();
+    return this.#withCalendar(tokenId, (api) =>
+      mapLimited(prepared, CREATE_CONCURRENCY, async (item) => {
+        if ("error" in item) return item.error;
+        const earlier = byId.get(item.id);
+        if (earlier) {
+          const first = await earlier;
+          return first.ok
+            ? { ...first, index: item.index, status: "exists" as const }
+            : { ...first, index: item.index };
+        }
+        const attempt = this.#insert(api, item, options);
+        byId.set(item.id, attempt);
+        return attempt;
+      }),
+    );
+  }
+
+  #prepareRow(
+    tokenId: string,
+    row: unknown,
+    index: number,
+    timezone: string,
+  ):
+    | { index: number; id: string; event: CalendarEvent }
+    | { error: Extract<CreateResult, { ok: false }> } {
+    const fail = (path: string, message: string) => ({
+      error: {
+        index,
+        ok: false as const,
+        error: { code: "invalid_request", message: `${path}: ${message}`, path },
+      },
+    });
+    const parsed = eventInputSchema.safeParse(row);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field =
+        issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+      return fail(
+        ["events", index, ...field.map(String)].join("."),
+        issue.code === "unrecognized_keys" ? "is not a known field" : issue.message,
+      );
+    }
+    try {
+      const event = normalizeEvent(parsed.data, timezone);
+      return { index, id: eventId(tokenId, event), event };
+    } catch (error) {
+      if (error instanceof EventInputError)
+        return fail(`events.${index}.${error.path}`, error.message.slice(error.path.length + 2));
+      throw error;
+    }
+  }
+
+  async #insert(
+    api: calendar_v3.Calendar,
+    item: { index: number; id: string; event: CalendarEvent },
+    options: { calendarId: string; signal?: AbortSignal },
+  ): Promise<CreateResult> {
+    const requestBody = toGoogleEvent(item.id, item.event);
+    const ok = (status: "created" | "exists", event: calendar_v3.Schema$Event): CreateResult => ({
+      index: item.index,
+      ok: true,
+      status,
+      id: item.id,
+      htmlLink: event.htmlLink ?? null,
+      event: fromGoogleEvent(event),
+    });
+    try {
+      const { data } = await api.events.insert(
+        { calendarId: options.calendarId, requestBody },
+        { signal: options.signal },
+      );
+      return ok("created", data);
+    } catch (error) {
+      if (googleStatus(error) === 409) {
+        // Created by an earlier run: report the event that is there.
+        try {
+          const { data } = await api.events.get(
+            { calendarId: options.calendarId, eventId: item.id },
+            { signal: options.signal },
+          );
+          return ok("exists", data);
+        } catch {
+          return ok("exists", requestBody);
+        }
+      }
+      if (isInvalidGrant(error) || googleStatus(error) === 401) throw error;
+      const apiError = fromGoogleError(error, "creating the event");
+      return {
+        index: item.index,
+        ok: false,
+        error: { code: apiError.code, message: apiError.message },
+      };
+    }
+  }
+
+  async listEvents(
+    tokenId: string,
+    query: {
+      from: string;
+      to: string;
+      calendarId: string;
+      pageToken?: string;
+      maxResults: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<{ events: PublicEvent[]; nextPageToken: string | null; timeZone: string | null }> {
+    return this.#withCalendar(tokenId, async (api) => {
+      try {
+        const { data } = await api.events.list(
+          {
+            calendarId: query.calendarId,
+            timeMin: query.from,
+            timeMax: query.to,
+            singleEvents: true,
+            orderBy: "startTime",
+            maxResults: query.maxResults,
+            ...(query.pageToken ? { pageToken: query.pageToken } : {}),
+          },
+          { signal: query.signal },
+        );
+        return {
+          events: (data.items ?? []).map(fromGoogleEvent),
+          nextPageToken: data.nextPageToken ?? null,
+          timeZone: data.timeZone ?? null,
+        };
+      } catch (error) {
+        throw this.#passAuth(error, "listing events");
+      }
+    });
+  }
+
+  async getEvent(
+    tokenId: string,
+    calendarId: string,
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<calendar_v3.Schema$Event> {
+    return this.#withCalendar(tokenId, async (api) => {
+      try {
+        return (await api.events.get({ calendarId, eventId: id }, { signal })).data;
+      } catch (error) {
+        throw this.#passAuth(error, "reading the event");
+      }
+    });
+  }
+
+  async patchEvent(
+    tokenId: string,
+    calendarId: string,
+    id: string,
+    patch: calendar_v3.Schema$Event,
+    signal?: AbortSignal,
+  ): Promise<PublicEvent> {
+    return this.#withCalendar(tokenId, async (api) => {
+      try {
+        const { data } = await api.events.patch(
+          { calendarId, eventId: id, requestBody: patch },
+          { signal },
+        );
+        return fromGoogleEvent(data);
+      } catch (error) {
+        throw this.#passAuth(error, "changing the event");
+      }
+    });
+  }
+
+  async deleteEvent(
+    tokenId: string,
+    calendarId: string,
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#withCalendar(tokenId, async (api) => {
+      try {
+        await api.events.delete({ calendarId, eventId: id }, { signal });
+      } catch (error) {
+        throw this.#passAuth(error, "deleting the event");
+      }
+    });
+  }
+
+  /** Auth failures go on to #withCalendar (refresh, reconnect); the rest become envelope errors. */
+  #passAuth(error: unknown, what: string): unknown {
+    return isInvalidGrant(error) || googleStatus(error) === 401
+      ? error
+      : fromGoogleError(error, what);
+  }
+}
