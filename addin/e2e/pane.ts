@@ -42,7 +42,12 @@ export interface Pane {
 export async function openPane(
   browser: Browser,
   server: TestServer,
-  options: { excel?: FakeExcelSeed; colorScheme?: "light" | "dark" } = {},
+  options: {
+    excel?: FakeExcelSeed;
+    colorScheme?: "light" | "dark";
+    /** Runs before the page loads (after the fake Excel is installed): more init scripts, routes. */
+    beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>;
+  } = {},
 ): Promise<Pane> {
   const context = await browser.newContext({
     viewport: { width: 360, height: 760 },
@@ -67,6 +72,7 @@ export async function openPane(
       : route.abort("internetdisconnected"),
   );
   if (options.excel) await page.addInitScript(installFakeExcel, options.excel);
+  await options.beforeLoad?.(page, context);
   await page.goto(`${server.url}/addin/taskpane.html`);
   return { page, context, errors };
 }

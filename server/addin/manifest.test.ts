@@ -173,9 +173,20 @@ describe("the committed manifest", () => {
     const urls = manifestUrls(root);
     expect(urls.length).toBeGreaterThan(8);
     for (const value of urls) expect(value.startsWith(`${developmentBaseUrl}/`), value).toBe(true);
-    // Nothing that looks like a URL hides anywhere else (comments and namespace names aside).
-    const markup = xml.replaceAll(/<!--[\s\S]*?-->/g, "").replaceAll(/\sxmlns(:\w+)?="[^"]*"/g, "");
+    // Nothing that looks like a URL hides anywhere else (comments, namespace names and the
+    // AppDomains aside).
+    const markup = xml
+      .replaceAll(/<!--[\s\S]*?-->/g, "")
+      .replaceAll(/\sxmlns(:\w+)?="[^"]*"/g, "")
+      .replaceAll(/<AppDomain>[^<]*<\/AppDomain>/g, "");
     expect(markup.match(/[a-z]+:\/\//gi)).toHaveLength(urls.length);
+  });
+
+  it("lets Google's consent page open in an Office dialog", () => {
+    const domains = allElements(root)
+      .filter((element) => element.name === "AppDomain")
+      .map((element) => element.text);
+    expect(domains).toEqual(["https://accounts.google.com"]);
   });
 
   it("has every icon in addin/public/assets as a PNG of the size Office asks for", () => {

@@ -39,6 +39,7 @@ describe("the add-in's static files", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-cache");
     expect(response.headers.has("x-frame-options")).toBe(false);
+    expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin-allow-popups");
     const csp = response.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("script-src 'self' https://appsforoffice.microsoft.com");
     expect(csp).toContain("https://*.officeapps.live.com");

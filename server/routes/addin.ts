@@ -25,6 +25,8 @@ export function addinStatic(directory = addinDistDirectory): Router {
   router.use("/addin", (_req, res, next) => {
     res.removeHeader("x-frame-options");
     res.setHeader("content-security-policy", addinContentSecurityPolicy);
+    // The pane opens Google's consent page and closes it when the connection is made.
+    res.setHeader("cross-origin-opener-policy", "same-origin-allow-popups");
     next();
   });
   router.use(

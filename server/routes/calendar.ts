@@ -222,7 +222,12 @@ export function calendarRoutes(deps: {
         const outcome = await calendar.completeConsent(req.query as Record<string, unknown>);
         res
           .status(outcome.ok ? 200 : outcome.status)
-          .set({ "cache-control": "no-store", "referrer-policy": "no-referrer" })
+          .set({
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+            // Keep the task pane's handle on this window, so it can close it once connected.
+            "cross-origin-opener-policy": "unsafe-none",
+          })
           .type("html")
           .send(outcome.ok ? connectedPage(outcome.email) : failedPage(outcome.message));
       },

@@ -69,11 +69,13 @@ export function path(element: ManifestElement, names: string[]): ManifestElement
 }
 
 /**
- * Every URL in the manifest: attribute values and texts that start with a scheme, except the
- * XML namespace names (`xmlns`), which are names and never fetched.
+ * Every URL of the add-in in the manifest: attribute values and texts that start with a scheme,
+ * except the XML namespace names (`xmlns`), which are names and never fetched, and the
+ * AppDomains, which are other sites the add-in may open.
  */
 export function manifestUrls(root: ManifestElement): string[] {
-  return allElements(root).flatMap((element) =>
+  const elements = allElements(root).filter((element) => element.name !== "AppDomain");
+  return elements.flatMap((element) =>
     [
       ...Object.entries(element.attributes)
         .filter(([name]) => name !== "xmlns" && !name.startsWith("xmlns:"))

@@ -14,6 +14,7 @@ import type { KeyValueStorage } from "../shared/storage.ts";
 import { Notice } from "./components.tsx";
 import { SessionProvider, useSession, type ExcelState, type TabId } from "./session.tsx";
 import { AskTab } from "./tabs/AskTab.tsx";
+import { CalendarTab } from "./tabs/CalendarTab.tsx";
 import { ChatTab } from "./tabs/ChatTab.tsx";
 import { ConnectTab } from "./tabs/ConnectTab.tsx";
 import { FillTab } from "./tabs/FillTab.tsx";
@@ -51,6 +52,7 @@ const TABS: { id: TabId; label: string; render: () => React.ReactNode }[] = [
   { id: "freeze", label: "Freeze", render: () => <FreezeTab /> },
   { id: "chat", label: "Chat", render: () => <ChatTab /> },
   { id: "templates", label: "Templates", render: () => <TemplatesTab /> },
+  { id: "calendar", label: "Calendar", render: () => <CalendarTab /> },
   { id: "usage", label: "Usage", render: () => <UsageTab /> },
 ];
 

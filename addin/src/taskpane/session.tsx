@@ -13,8 +13,10 @@ import {
 } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
 import { getMe, getModels, type Me, type ModelsResponse } from "./api.ts";
+import { clearCustomFunctionCache } from "../functions/register.ts";
 
-export type TabId = "connect" | "ask" | "fill" | "freeze" | "chat" | "templates" | "usage";
+export type TabId =
+  "connect" | "ask" | "fill" | "freeze" | "chat" | "templates" | "usage" | "calendar";
 
 /** Where Excel stands: still asking office.js, there, or not. */
 export type ExcelState =
@@ -138,6 +140,8 @@ export function SessionProvider(props: {
 
   const signOut = useCallback(async () => {
     await clearConnection(storage);
+    // Answers cached by the =LLM.* functions belong to the user signing out.
+    await clearCustomFunctionCache(storage);
     setConnection(null);
     setMe(null);
     setStartupError(null);
