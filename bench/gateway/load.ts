@@ -81,8 +81,9 @@ export async function openLoop(target: Target, rate: number, seconds: number) {
   for (let i = 0; i < total; i++) {
     const due = started + i * interval;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(send(target, due));
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Timed from when it was due, or from when it left if a timer fired early.
+    pending.push(send(target, Math.min(due, performance.now())));
   }
   const timings = await Promise.all(pending);
   return summarize(
