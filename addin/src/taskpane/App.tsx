@@ -95,7 +95,7 @@ function Shell() {
         >
           {excel.kind === "excel" ? "Excel" : excel.kind === "detecting" ? "Starting…" : "Browser"}
         </Badge>
-        <Badge appearance="outline" color={me ? "brand" : "subtle"}>
+        <Badge appearance="outline" color={me ? "brand" : "informative"}>
           {me ? me.name : "Not connected"}
         </Badge>
       </header>
