@@ -4,7 +4,7 @@ import type { KeyValueStorage } from "../shared/storage.ts";
 import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
 import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
-import { readEvents } from "./sse.ts";
+import { readEvents } from "../shared/sse.ts";
 
 export type { Answer };
 

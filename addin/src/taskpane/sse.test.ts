@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiClient, ApiClientError } from "../shared/api-client.ts";
-import { readServerEvents, streamEvents } from "./sse.ts";
+import { readEvents } from "../shared/sse.ts";
+import { streamEvents } from "./sse.ts";
 
 function body(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -22,7 +23,7 @@ const sse = (text: string) =>
 describe("server-sent events", () => {
   it("parses events split anywhere across chunks", async () => {
     const events = [];
-    for await (const event of readServerEvents(
+    for await (const event of readEvents(
       body(
         "event: del",
         'ta\ndata: {"text":"a"}\n',

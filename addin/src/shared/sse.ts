@@ -18,9 +18,11 @@ export async function* readEvents(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      onActivity();
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      if (!done) onActivity();
+      buffer += (done ? decoder.decode() : decoder.decode(value, { stream: true })).replace(
+        /\r\n?/g,
+        "\n",
+      );
       let end: number;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, end);
@@ -28,6 +30,7 @@ export async function* readEvents(
         const event = parseBlock(block);
         if (event) yield event;
       }
+      if (done) break;
     }
     const last = parseBlock(buffer);
     if (last) yield last;
