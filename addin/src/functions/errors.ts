@@ -124,24 +124,11 @@ export function errorForCode(
   }
 }
 
-/** For answers without OfficeLLM's error envelope (a proxy's error page, say). */
-const codeForStatus: Record<number, string> = {
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  413: "payload_too_large",
-  429: "rate_limited",
-  503: "unavailable",
-  504: "upstream_timeout",
-};
-
 /** The cell error for anything thrown while talking to the backend. */
 export function errorFromFailure(error: unknown, now: number): ExcelError {
   if (isExcelError(error)) return error;
   if (error instanceof ApiClientError) {
-    const code =
-      error.code === "http_error" ? (codeForStatus[error.status] ?? error.code) : error.code;
-    return errorForCode(code, error.message, {
+    return errorForCode(error.code, error.message, {
       status: error.status,
       retryAfterSeconds: error.retryAfterSeconds,
       now,

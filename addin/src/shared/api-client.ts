@@ -61,6 +61,17 @@ export class ApiClient {
   }
 }
 
+/** For answers without OfficeLLM's error envelope (a proxy's error page, say). */
+const codeForStatus: Record<number, string> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  429: "rate_limited",
+  503: "unavailable",
+  504: "upstream_timeout",
+};
+
 async function toError(response: Response): Promise<ApiClientError> {
   const retryAfter = Number(response.headers.get("retry-after"));
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
@@ -78,7 +89,7 @@ async function toError(response: Response): Promise<ApiClientError> {
     // Not our envelope: fall through.
   }
   return new ApiClientError(
-    "http_error",
+    codeForStatus[response.status] ?? "http_error",
     `The backend answered ${response.status}`,
     response.status,
     retryAfterSeconds,

@@ -5,6 +5,7 @@
 import { columnIndex, columnLetter } from "../office/address.ts";
 import type { CellValue } from "../office/types.ts";
 import type { ModelInfo } from "./api.ts";
+import { cellText as readCell } from "../functions/values.ts";
 
 const REFERENCE = /\{\{\s*([^{}]+?)\s*\}\}/g;
 
@@ -36,11 +37,9 @@ export function parseColumnReferences(
   return { columns, unknown };
 }
 
-/** How a cell reads inside a prompt. */
+/** How a cell reads inside a prompt: as the =LLM functions read it, trimmed. */
 export function cellText(value: CellValue | undefined): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  return String(value).trim();
+  return readCell(value ?? null).trim();
 }
 
 export function isEmptyCell(value: CellValue | undefined): boolean {
