@@ -54,6 +54,19 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether an error is one the caller should see as it is. Anything else is a bug of ours: it
+ * reaches the caller as `internal`, and the error handler logs it with its stack.
+ */
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}
+
+/** The error event a stream ends with, for a failure after the answer began. */
+export function streamFailure(error: unknown): ApiError {
+  return isApiError(error) ? error : new ApiError("internal", "The stream failed");
+}
+
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {
   return {
     error: {

@@ -21,11 +21,14 @@ export function setLlmHeaders(
   }
 }
 
+/** How many of a conversation's oldest messages did not fit the model's context window. */
+export const HISTORY_DROPPED_HEADER = "x-officellm-history-dropped";
+
 export const llmHeaderNames = [
   "x-officellm-cache",
   "x-officellm-model",
   "x-officellm-provider",
   "x-officellm-retries",
   "x-officellm-overhead-ms",
-  "x-officellm-history-dropped",
+  HISTORY_DROPPED_HEADER,
 ];

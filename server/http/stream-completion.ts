@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import { ApiError, errorEnvelope } from "../errors.ts";
+import { errorEnvelope, isApiError, streamFailure } from "../errors.ts";
 import type {
   CallContext,
   CompletionOutcome,
@@ -51,10 +51,10 @@ export async function sendCompletionStream(
     }
   } catch (error) {
     if (!res.writableEnded && !context.signal.aborted) {
-      const apiError =
-        error instanceof ApiError ? error : new ApiError("internal", "The stream failed");
-      events.send("error", errorEnvelope(apiError, context.requestId));
+      events.send("error", errorEnvelope(streamFailure(error), context.requestId));
     }
+    // A bug of ours goes on to the error handler, which logs it and ends the response.
+    if (!isApiError(error) && !context.signal.aborted) throw error;
   }
   events.end();
 }

@@ -6,13 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
-import {
-  applyLocalStop,
-  estimateTokens,
-  heldBack,
-  prepareCompletion,
-  type PreparedCompletion,
-} from "./prepare.ts";
+import { applyLocalStop, heldBack, prepareCompletion, type PreparedCompletion } from "./prepare.ts";
 import { ProviderError, type Provider } from "./provider.ts";
 import { toApiError } from "./provider-errors.ts";
 import type { ResponseCache } from "./response-cache.ts";
@@ -22,6 +16,7 @@ import { Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
 import { checkJson } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
+import { estimateTokens } from "./token-estimate.ts";
 
 /** Who is asking, under which request id, and the signal that cancels the work. */
 export interface CallContext {

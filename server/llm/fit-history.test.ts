@@ -6,7 +6,7 @@ import {
   messageTokens,
   outputReserve,
 } from "./fit-history.ts";
-import { estimateTokens } from "./prepare.ts";
+import { estimateTokens } from "./token-estimate.ts";
 import type { ChatMessage } from "./types.ts";
 
 /** A message of exactly `tokens` estimated tokens of text (4 characters a token). */

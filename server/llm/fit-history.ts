@@ -1,6 +1,6 @@
 import { ApiError } from "../errors.ts";
 import type { ModelInfo } from "./model-registry.ts";
-import { estimateTokens } from "./prepare.ts";
+import { estimateTokens } from "./token-estimate.ts";
 import type { ChatMessage } from "./types.ts";
 
 /**

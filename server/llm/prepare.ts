@@ -6,6 +6,7 @@ import { cacheKey } from "./response-cache.ts";
 import { jsonInstruction, schemaValidator } from "./structured-output.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage } from "./types.ts";
+import { estimateTokens } from "./token-estimate.ts";
 
 /** A request with every default applied and every parameter fitted to its model. */
 export interface PreparedCompletion {
@@ -25,11 +26,6 @@ export interface PreparedCompletion {
   cacheable: boolean;
   /** Identifies the exact answer: same key, same answer. */
   key: string;
-}
-
-/** Rough token count (about four characters a token) for budgets and context fitting. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
 }
 
 type Source = Pick<

@@ -10,9 +10,6 @@ import {
 import type { CompletionService } from "../llm/completion-service.ts";
 import { runBatch } from "../llm/batch.ts";
 
-// Shared with the other routes that answer with completions; still importable from here.
-export { callContext, publicOutcome };
-
 export function completionRoutes(deps: {
   completions: CompletionService;
   batchMaxItems: number;

@@ -13,13 +13,13 @@ import type { ChatMessage } from "../llm/types.ts";
 import type { ConversationRow, MessageRow } from "../store/conversation-repository.ts";
 import type { Store } from "../store/store.ts";
 import { assertKnownModel } from "./settings.ts";
+import { HISTORY_DROPPED_HEADER } from "../http/llm-headers.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";
 const TITLE_LENGTH = 80;
 
 /** Says how many of the oldest messages were left out to fit the model's context window. */
-export const HISTORY_DROPPED_HEADER = "x-officellm-history-dropped";
 
 const createBody = z.strictObject({
   title: z

@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ApiError, errorEnvelope } from "../errors.ts";
+import { ApiError, errorEnvelope, isApiError, streamFailure } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { openEventStream, type EventStream } from "../http/sse.ts";
@@ -279,10 +279,10 @@ export function openAiCompatibleRoutes(deps: {
     } catch (error) {
       // What OpenAI does: an error after the stream began is one `data: {"error":…}` line.
       if (!res.writableEnded && !context.signal.aborted) {
-        const apiError =
-          error instanceof ApiError ? error : new ApiError("internal", "The stream failed");
-        events.sendData(JSON.stringify(errorEnvelope(apiError, context.requestId)));
+        events.sendData(JSON.stringify(errorEnvelope(streamFailure(error), context.requestId)));
       }
+      // A bug of ours goes on to the error handler, which logs it and ends the response.
+      if (!isApiError(error) && !context.signal.aborted) throw error;
     }
     events.end();
   }

@@ -1,9 +1,5 @@
+import { estimateTokens } from "../token-estimate.ts";
 import type { ProviderRequest, TokenUsage } from "../types.ts";
-
-/** A rough token count (about four characters a token) for servers that report no usage. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
 
 /** Every character the model reads: the system prompt and each message. */
 export function promptText(request: Pick<ProviderRequest, "system" | "messages">): string {
