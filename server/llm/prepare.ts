@@ -24,8 +24,8 @@ export interface PreparedCompletion {
   requested: { temperature: number | undefined; stop: string[] | undefined };
   json: { schema: Record<string, unknown> | undefined } | undefined;
   cacheable: boolean;
-  /** Identifies the exact answer: same key, same answer. */
-  key: string;
+  /** Identifies the exact answer: same key, same answer (computed when first read). */
+  readonly key: string;
 }
 
 type Source = Pick<
@@ -53,12 +53,14 @@ export async function prepareCompletion(
   tokenId: string,
   deps: { store: Store; registry: ModelRegistry },
 ): Promise<PreparedCompletion> {
-  const settings = await deps.store.settings.get(tokenId);
+  const [settings, template] = await Promise.all([
+    deps.store.settings.get(tokenId),
+    request.templateId ? deps.store.templates.get(tokenId, request.templateId) : undefined,
+  ]);
   let prompt = request.prompt;
   let templateSystem: string | null = null;
   let templateModel: string | null = null;
   if (request.templateId) {
-    const template = await deps.store.templates.get(tokenId, request.templateId);
     if (!template) throw new ApiError("not_found", `No template with id ${request.templateId}`);
     prompt = renderTemplate(template.body, request.variables ?? {});
     templateSystem = template.system_prompt;
@@ -107,6 +109,8 @@ export async function prepareCompletion(
 
   const cacheable = request.cache ?? requestedTemperature === 0;
   const json = wantsJson ? { schema } : undefined;
+  // Hashing the whole conversation costs; only cached, shared or batched calls need the key.
+  let key: string | undefined;
   return {
     model,
     fallbacks,
@@ -119,7 +123,18 @@ export async function prepareCompletion(
     requested: { temperature: requestedTemperature, stop },
     json,
     cacheable,
-    key: cacheKey([model.provider, model.id, system, messages, temperature, maxTokens, stop, json]),
+    get key() {
+      return (key ??= cacheKey([
+        model.provider,
+        model.id,
+        system,
+        messages,
+        temperature,
+        maxTokens,
+        stop,
+        json,
+      ]));
+    },
   };
 }
 
