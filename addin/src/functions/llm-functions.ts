@@ -60,6 +60,25 @@ function request(options: CallOptions, fields: LlmRequest): LlmRequest {
   return result;
 }
 
+/**
+ * The request of PROMPT, LIST and TABLE: the prompt interleaved with its context arguments,
+ * the trailing options split off, refused when empty (saying `emptyHint`) or too large.
+ */
+function composedRequest(
+  promptText: CellInput,
+  context: unknown,
+  fields: { system: string; emptyHint: string; responseFormat?: LlmRequest["responseFormat"] },
+): LlmRequest {
+  const split = splitTrailingOptions(repeating(context));
+  const text = composePrompt(promptText, split.context);
+  if (text === "") throw invalidValue(`The prompt is empty: ${fields.emptyHint}`);
+  return request(split.options, {
+    system: fields.system,
+    prompt: checkSize(text),
+    ...(fields.responseFormat ? { responseFormat: fields.responseFormat } : {}),
+  });
+}
+
 function checkSize(prompt: string): string {
   if (prompt.length > MAX_PROMPT_CHARS) {
     throw invalidValue(
@@ -131,12 +150,11 @@ export function prompt(
   invocation?: Invocation,
 ): Promise<string> {
   return run<string>(engine, invocation, () => {
-    const split = splitTrailingOptions(repeating(context));
-    const text = composePrompt(promptText, split.context);
-    if (text === "")
-      throw invalidValue("The prompt is empty: give a question or an instruction first");
     return {
-      request: request(split.options, { system: SYSTEM.prompt, prompt: checkSize(text) }),
+      request: composedRequest(promptText, context, {
+        system: SYSTEM.prompt,
+        emptyHint: "give a question or an instruction first",
+      }),
       shape: (answer) => fitCell(answer.text.trim()),
       preview: PREVIEW_PLACEHOLDER,
     };
@@ -150,13 +168,10 @@ export function list(
   invocation?: Invocation,
 ): Promise<Cell[][]> {
   return run<Cell[][]>(engine, invocation, () => {
-    const split = splitTrailingOptions(repeating(context));
-    const text = composePrompt(promptText, split.context);
-    if (text === "") throw invalidValue("The prompt is empty: say what to list");
     return {
-      request: request(split.options, {
+      request: composedRequest(promptText, context, {
         system: SYSTEM.list,
-        prompt: checkSize(text),
+        emptyHint: "say what to list",
         responseFormat: { type: "json", schema: LIST_SCHEMA },
       }),
       shape: (answer) => {
@@ -176,13 +191,10 @@ export function table(
   invocation?: Invocation,
 ): Promise<Cell[][]> {
   return run<Cell[][]>(engine, invocation, () => {
-    const split = splitTrailingOptions(repeating(context));
-    const text = composePrompt(promptText, split.context);
-    if (text === "") throw invalidValue("The prompt is empty: say what the table should hold");
     return {
-      request: request(split.options, {
+      request: composedRequest(promptText, context, {
         system: SYSTEM.table,
-        prompt: checkSize(text),
+        emptyHint: "say what the table should hold",
         responseFormat: { type: "json", schema: TABLE_SCHEMA },
       }),
       shape: (answer) => {
