@@ -4,9 +4,12 @@ import { Readable } from "node:stream";
 
 /**
  * A `fetch` for the provider SDKs built on node:http with keep-alive agents. The SDKs' default
- * (Node's built-in fetch) spends about as much CPU per call as the rest of the gateway put
- * together (see docs/performance.md); this keeps the part the SDKs use — method, headers, a
- * string or byte body, an abort signal, and a streamed response — and nothing else.
+ * (Node's built-in fetch) and the web `Response` it builds cost several times the CPU of the
+ * HTTP exchange itself (see docs/performance.md); this keeps the part the SDKs use — method,
+ * headers, a string or byte body, an abort signal, and the response — and nothing else.
+ *
+ * A streamed answer (server-sent events) becomes a web `Response` over the socket. Any other
+ * answer is read whole and handed over as a {@link BufferedResponse}.
  */
 export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typeof fetch {
   const maxSockets = options.maxSockets ?? 256;
@@ -20,23 +23,29 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typ
     const agent = agents[url.protocol as keyof typeof agents];
     if (!agent) throw new TypeError(`unsupported protocol ${url.protocol}`);
     const body = await requestBody(init.body);
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
+    const headers = plainHeaders(init.headers);
     if (body !== undefined) headers["content-length"] = String(body.byteLength);
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
 
-    return new Promise<Response>((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(
         url,
         { method: init.method ?? "GET", headers, agent, signal: init.signal ?? undefined },
-        (res) => resolve(toResponse(res, init.method)),
+        resolve,
       );
       req.on("error", reject);
       req.end(body);
     });
+    return toResponse(res, url.href, init.method);
   };
+}
+
+function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init).forEach((value, key) => {
+    headers[key] = value;
+  });
+  return headers;
 }
 
 async function requestBody(body: BodyInit | null | undefined): Promise<Buffer | undefined> {
@@ -47,13 +56,85 @@ async function requestBody(body: BodyInit | null | undefined): Promise<Buffer | 
   return Buffer.from(await new Response(body).arrayBuffer());
 }
 
-function toResponse(res: IncomingMessage, method: string | undefined): Response {
+async function toResponse(
+  res: IncomingMessage,
+  url: string,
+  method: string | undefined,
+): Promise<Response> {
   const headers = new Headers();
   for (let i = 0; i < res.rawHeaders.length; i += 2)
     headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const status = res.statusCode ?? 502;
+  const statusText = res.statusMessage ?? "";
+  if (headers.get("content-type")?.startsWith("text/event-stream")) {
+    return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, {
+      status,
+      statusText,
+      headers,
+    });
+  }
   const empty = method === "HEAD" || status === 204 || status === 304;
-  if (empty) res.resume();
-  const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-  return new Response(body, { status, statusText: res.statusMessage ?? "", headers });
+  const text = empty ? (res.resume(), "") : await readText(res);
+  // The SDKs read a response only through the members BufferedResponse has.
+  return new BufferedResponse(status, statusText, url, headers, text) as unknown as Response;
+}
+
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+    // A connection cut before the end (without an error event of its own).
+    res.on("close", () => {
+      if (!res.complete) reject(Object.assign(new Error("terminated"), { code: "ECONNRESET" }));
+    });
+  });
+}
+
+/**
+ * A whole, already received answer, as the provider SDKs read it: status, headers, and the
+ * body as text or JSON. `body` is null: there is nothing left to stream or cancel.
+ */
+export class BufferedResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly ok: boolean;
+  readonly redirected = false;
+  readonly type = "basic";
+  readonly body = null;
+  #text: string;
+  #used = false;
+
+  constructor(status: number, statusText: string, url: string, headers: Headers, text: string) {
+    this.status = status;
+    this.statusText = statusText;
+    this.url = url;
+    this.headers = headers;
+    this.ok = status >= 200 && status < 300;
+    this.#text = text;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used;
+  }
+
+  async text(): Promise<string> {
+    if (this.#used) throw new TypeError("Body is unusable: Body has already been read");
+    this.#used = true;
+    const text = this.#text;
+    this.#text = "";
+    return text;
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = Buffer.from(await this.text());
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
 }
