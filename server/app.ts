@@ -3,14 +3,14 @@ import express, { type Express } from "express";
 import { TokenService } from "./auth/token-service.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { authenticate } from "./http/middleware/authenticate.ts";
+import { authenticator } from "./http/middleware/authenticate.ts";
 import { errorHandler, notFound } from "./http/middleware/errors.ts";
-import { rateLimit } from "./http/middleware/rate-limit.ts";
+import { requestBudget } from "./http/middleware/rate-limit.ts";
 import { requestContext } from "./http/middleware/request-context.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
 import "./http/locals.ts";
-import { mountRoutes } from "./http/mount-routes.ts";
+import { dispatchRoutes } from "./http/dispatch-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
@@ -122,13 +122,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       type: ["application/json", "application/*+json"],
     }),
   );
+  app.use(
+    dispatchRoutes(routes, {
+      authenticate: authenticator(tokens, limits),
+      rateLimit: requestBudget(limits, config.rateLimit.defaultRpm),
+    }),
+  );
   app.use(docs.assets);
   app.use(addinStatic());
-
-  mountRoutes(app, routes, {
-    authenticate: (scope) => authenticate(tokens, limits, scope),
-    rateLimit: rateLimit(limits, config.rateLimit.defaultRpm),
-  });
   app.use(notFound);
   app.use(errorHandler(logger));
 

@@ -187,6 +187,32 @@ describe("unknown routes and methods", () => {
   }
 });
 
+describe("how paths match routes", () => {
+  it("matches a path with a trailing slash or in other letter case, as Express would", async () => {
+    for (const path of ["/api/v1/me/", "/API/V1/ME"]) {
+      const response = await server.fetch(path, { token: admin });
+      expect(response.status, path).toBe(200);
+      expect(((await response.json()) as { name: string }).name).toBe("admin");
+    }
+  });
+
+  it("fills path parameters, decoded", async () => {
+    const response = await server.fetch("/api/v1/admin/tokens/no%20such", {
+      method: "DELETE",
+      token: admin,
+    });
+    const body = await expectError(response, 404, "not_found");
+    expect(body.error.message).toContain("no such");
+  });
+
+  it("answers HEAD on a GET route with the headers and no body", async () => {
+    const response = await server.fetch("/health", { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.text()).toBe("");
+  });
+});
+
 describe("request ids", () => {
   it("gives each request a fresh id when none is sent", async () => {
     const first = await server.fetch("/nowhere");

@@ -9,6 +9,8 @@ declare global {
       /** Aborted when the client goes away or the request times out. */
       signal: AbortSignal;
       caller?: Caller;
+      /** The route table's path the request matched, for the log. */
+      route?: string;
     }
   }
 }

@@ -1,6 +1,6 @@
-import type { RequestHandler } from "express";
+import type { Request } from "express";
 import type { Scope } from "../../auth/scopes.ts";
-import type { AuthFailure, TokenService } from "../../auth/token-service.ts";
+import type { AuthFailure, Caller, TokenService } from "../../auth/token-service.ts";
 import { ApiError } from "../../errors.ts";
 import type { RateLimits } from "../../limits/rate-limits.ts";
 
@@ -12,16 +12,15 @@ const failureMessages: Record<AuthFailure | "missing", string> = {
   revoked: "The token has been revoked",
 };
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /**
- * Requires a valid bearer token (holding `scope`, when given). Failed attempts count against the client's
- * address; an address with too many failures is refused before its token is even looked at.
+ * Requires a valid bearer token (holding `scope`, when given). Failed attempts count against the
+ * client's address; an address with too many failures is refused before its token is even
+ * looked at.
  */
-export function authenticate(
-  tokens: TokenService,
-  limits: RateLimits,
-  scope: Scope | undefined,
-): RequestHandler {
-  return async (req, res, next) => {
+export function authenticator(tokens: TokenService, limits: RateLimits) {
+  return async (req: Request, scope: Scope | undefined): Promise<Caller> => {
     const address = req.ip ?? "unknown";
     const blockedMs = await limits.authBlockedFor(address);
     if (blockedMs > 0) {
@@ -31,7 +30,7 @@ export function authenticate(
       });
     }
 
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "");
+    const match = BEARER.exec(req.headers.authorization ?? "");
     const result = match
       ? await tokens.authenticate(match[1]!)
       : ({ ok: false, reason: "missing" } as const);
@@ -44,7 +43,6 @@ export function authenticate(
     if (scope && !result.caller.scopes.includes(scope)) {
       throw new ApiError("forbidden", `This token lacks the '${scope}' scope`);
     }
-    res.locals.caller = result.caller;
-    next();
+    return result.caller;
   };
 }

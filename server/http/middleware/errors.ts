@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError, errorEnvelope } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import { sendJson } from "../send-json.ts";
 
 export const notFound: RequestHandler = (req) => {
   throw new ApiError("not_found", `No route for ${req.method} ${req.path}`);
@@ -53,6 +54,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     res.set(apiError.headers);
-    res.status(apiError.status).json(errorEnvelope(apiError, res.locals.requestId));
+    sendJson(res, apiError.status, errorEnvelope(apiError, res.locals.requestId));
   };
 }

@@ -1,4 +1,5 @@
-import type { RequestHandler } from "express";
+import type { Response } from "express";
+import type { Caller } from "../../auth/token-service.ts";
 import { ApiError } from "../../errors.ts";
 import type { RateLimits } from "../../limits/rate-limits.ts";
 
@@ -6,9 +7,8 @@ import type { RateLimits } from "../../limits/rate-limits.ts";
  * Per-token requests per minute (the token's own `rpm`, else the default), announced in the
  * IETF RateLimit headers; the request past the budget gets 429 with `Retry-After`.
  */
-export function rateLimit(limits: RateLimits, defaultRpm: number): RequestHandler {
-  return async (_req, res, next) => {
-    const caller = res.locals.caller!;
+export function requestBudget(limits: RateLimits, defaultRpm: number) {
+  return async (caller: Caller, res: Response): Promise<void> => {
     const rpm = caller.rpm ?? defaultRpm;
     const decision = await limits.consumeRequest(caller.tokenId, rpm);
     const resetSeconds = Math.ceil(decision.resetMs / 1000);
@@ -25,6 +25,5 @@ export function rateLimit(limits: RateLimits, defaultRpm: number): RequestHandle
         },
       );
     }
-    next();
   };
 }

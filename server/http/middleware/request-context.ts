@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import { ApiError, errorEnvelope } from "../../errors.ts";
+import { sendJson } from "../send-json.ts";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -22,7 +23,7 @@ export function requestContext(timeoutMs: number): RequestHandler {
       controller.abort(new Error("request timed out"));
       if (!res.headersSent) {
         const error = new ApiError("unavailable", `The request took longer than ${timeoutMs} ms`);
-        res.status(error.status).json(errorEnvelope(error, requestId));
+        sendJson(res, error.status, errorEnvelope(error, requestId));
       }
     }, timeoutMs);
     timer.unref();

@@ -10,7 +10,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const line = {
         requestId: res.locals.requestId,
         method: req.method,
-        route: req.route ? `${req.baseUrl}${String(req.route.path)}` : undefined,
+        route: res.locals.route,
         path: req.originalUrl.split("?")[0],
         status: res.statusCode,
         durationMs: Math.round(durationMs * 100) / 100,
