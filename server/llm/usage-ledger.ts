@@ -18,7 +18,10 @@ export interface LedgerEntry {
   errorCode: string | null;
 }
 
-/** Writes the usage ledger and enforces monthly budgets (calendar months, UTC) from it. */
+/**
+ * Writes the usage ledger and enforces monthly budgets (calendar months, UTC) from it, counting
+ * the rows not yet committed too, so that a burst of calls cannot overspend.
+ */
 export class UsageLedger {
   readonly #store: Store;
   readonly #clock: Clock;
@@ -31,7 +34,9 @@ export class UsageLedger {
   async assertWithinBudget(caller: Caller): Promise<void> {
     if (caller.budgetUsd === null) return;
     const monthStart = startOfMonthUtc(this.#clock.now()).toISOString();
-    const spent = await this.#store.usage.spendSince(caller.tokenId, monthStart);
+    // Read before the committed sum: a row committed in between is counted twice, never missed.
+    const uncommitted = this.#store.usageWriter.uncommittedCostUsd(caller.tokenId);
+    const spent = uncommitted + (await this.#store.usage.spendSince(caller.tokenId, monthStart));
     if (spent >= caller.budgetUsd) {
       throw new ApiError(
         "budget_exceeded",
@@ -40,8 +45,9 @@ export class UsageLedger {
     }
   }
 
+  /** Resolves once the row is committed, written in one INSERT with the others of this turn. */
   async record(caller: Caller, requestId: string, entry: LedgerEntry): Promise<void> {
-    await this.#store.usage.record({
+    await this.#store.usageWriter.write({
       id: randomUUID(),
       token_id: caller.tokenId,
       request_id: requestId,

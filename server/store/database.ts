@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from "kysely";
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type KyselyConfig,
+  type SqliteDatabase,
+} from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
@@ -16,8 +23,11 @@ export interface Connection {
   sqliteFile: BetterSqlite3.Database | undefined;
 }
 
+/** What may be set on the Kysely instance: `log` sees every statement it runs. */
+export type ConnectOptions = Pick<KyselyConfig, "log">;
+
 /** Opens `sqlite:PATH` (creating its directory) or `postgres://…`. */
-export function connect(databaseUrl: string): Connection {
+export function connect(databaseUrl: string, options: ConnectOptions = {}): Connection {
   if (databaseUrl.startsWith("sqlite:")) {
     const path = databaseUrl.slice("sqlite:".length);
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -28,6 +38,7 @@ export function connect(databaseUrl: string): Connection {
     return {
       db: new Kysely<Database>({
         dialect: new SqliteDialect({ database: withStatementCache(file) }),
+        ...options,
       }),
       dialect: "sqlite",
       sqliteFile: file,
@@ -35,7 +46,7 @@ export function connect(databaseUrl: string): Connection {
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...options }),
     dialect: "postgres",
     sqliteFile: undefined,
   };

@@ -4,12 +4,13 @@ import type { Kysely } from "kysely";
 import { AuditRepository } from "./audit-repository.ts";
 import { CalendarRepository } from "./calendar-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
-import { connect, migrateToLatest, ping, type Dialect } from "./database.ts";
+import { connect, migrateToLatest, ping, type ConnectOptions, type Dialect } from "./database.ts";
 import type { Database } from "./schema.ts";
 import { SettingsRepository } from "./settings-repository.ts";
 import { TemplateRepository } from "./template-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
+import { UsageWriter } from "./usage-writer.ts";
 
 /** Everything OfficeLLM keeps, behind one object the app receives as a dependency. */
 export interface Store {
@@ -17,6 +18,8 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly tokens: TokenRepository;
   readonly usage: UsageRepository;
+  /** The ledger's group-committed writes. */
+  readonly usageWriter: UsageWriter;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
   readonly templates: TemplateRepository;
@@ -25,23 +28,27 @@ export interface Store {
   ping(): Promise<void>;
   /** Writes a consistent copy of the embedded database while it is in use (SQLite only). */
   backup(path: string): Promise<void>;
+  /** Writes the ledger rows still queued, then disconnects. */
   close(): Promise<void>;
 }
 
 /** Opens the database named by `databaseUrl` and runs pending migrations. */
-export async function openStore(databaseUrl: string): Promise<Store> {
-  const { db, dialect, sqliteFile } = connect(databaseUrl);
+export async function openStore(databaseUrl: string, options: ConnectOptions = {}): Promise<Store> {
+  const { db, dialect, sqliteFile } = connect(databaseUrl, options);
   try {
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  const usage = new UsageRepository(db);
+  const usageWriter = new UsageWriter(usage);
   return {
     dialect,
     db,
     tokens: new TokenRepository(db),
-    usage: new UsageRepository(db),
+    usage,
+    usageWriter,
     audit: new AuditRepository(db),
     settings: new SettingsRepository(db),
     templates: new TemplateRepository(db),
@@ -55,6 +62,9 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       mkdirSync(dirname(resolve(path)), { recursive: true });
       await sqliteFile.backup(path);
     },
-    close: () => db.destroy(),
+    async close() {
+      await usageWriter.flush();
+      await db.destroy();
+    },
   };
 }

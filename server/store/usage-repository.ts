@@ -67,6 +67,11 @@ export class UsageRepository {
     await this.#db.insertInto("usage").values(row).execute();
   }
 
+  /** Writes rows with one multi-row INSERT: all of them are stored, or none. */
+  async insertMany(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length > 0) await this.#db.insertInto("usage").values(rows).execute();
+  }
+
   /** Total cost in USD of a token's calls at or after `since` (ISO time). */
   async spendSince(tokenId: string, since: string): Promise<number> {
     const { total } = await this.#db
