@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
+import { withReadCache } from "./cache/cached-store.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
@@ -25,8 +26,12 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config);
-  const store = await openStore(config.databaseUrl);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
+  const store = await withReadCache(await openStore(config.databaseUrl), {
+    clock: systemClock,
+    logger,
+    redis,
+  });
   const limits = createRateLimits({
     authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
     redis,

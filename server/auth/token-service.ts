@@ -150,6 +150,9 @@ export class TokenService {
     }
     const lastUsed = row.last_used_at ? Date.parse(row.last_used_at) : 0;
     if (now.getTime() - lastUsed >= LAST_USED_RESOLUTION_MS) {
+      // The row may be a read cache's copy (cache/cached-store.ts): mark it before writing, so
+      // that this instance's next requests, concurrent ones too, do not write again.
+      row.last_used_at = nowIso;
       await this.#store.tokens.update(row.id, { last_used_at: nowIso });
     }
     return { ok: true, caller: toCaller(row) };

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { READ_CACHE_TTL_MS } from "../cache/cached-store.ts";
 import { openStore, type Store } from "../store/store.ts";
-import { startTestServer, TestClock, type TestServer } from "../test/harness.ts";
+import { openCachedStore, startTestServer, TestClock, type TestServer } from "../test/harness.ts";
 import { runNode } from "../test/process.ts";
 
 const SECRET = /^ollm_[A-Za-z0-9_-]{43}$/;
@@ -159,6 +161,77 @@ describe("officellm token list, rotate and revoke", () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("tok_doesnotexist");
     expect(result.stderr).not.toContain("    at ");
+  });
+});
+
+describe("a server's read cache and the command line", () => {
+  const REDIS_URL = process.env.REDIS_URL;
+  let cached: TestServer | undefined;
+  let redis: Redis | undefined;
+  afterEach(async () => {
+    await cached?.close();
+    await cached?.store.close();
+    await redis?.quit();
+    cached = redis = undefined;
+  });
+
+  /** A server that caches token rows, as main.ts builds it, over the command line's database. */
+  async function cachingServer(withRedis: boolean): Promise<TestServer> {
+    const clock = new TestClock(new Date().toISOString());
+    redis = withRedis ? new Redis(REDIS_URL!) : undefined;
+    const cachedStore = await openCachedStore(databaseUrl, { clock, redis });
+    cached = await startTestServer({ store: cachedStore, clock });
+    return cached;
+  }
+
+  async function status(server: TestServer, token: string): Promise<number> {
+    const response = await server.fetch("/api/v1/me", { token });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  it.runIf(REDIS_URL)("with REDIS_URL, has revokes and rotations refused at once", async () => {
+    const server = await cachingServer(true);
+    const revoked = await server.token();
+    const rotated = await server.token();
+    for (const { token } of [revoked, rotated]) expect(await status(server, token)).toBe(200);
+
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: REDIS_URL! };
+    const revoke = await runNode("server/cli/main.ts", ["token", "revoke", revoked.id], env);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stderr).toBe("");
+    expect(await status(server, revoked.token)).toBe(401);
+
+    const rotate = await runNode("server/cli/main.ts", ["token", "rotate", rotated.id], env);
+    expect(rotate.code, rotate.stderr).toBe(0);
+    expect(await status(server, rotated.token)).toBe(401);
+    const renewed = (JSON.parse(rotate.stdout) as { token: string }).token;
+    expect(await status(server, renewed)).toBe(200);
+  });
+
+  it("without Redis, has a revoke refused once the cached row expires", async () => {
+    const server = await cachingServer(false);
+    const { id, token } = await server.token();
+    expect(await status(server, token)).toBe(200);
+    await cliJson("token", "revoke", id);
+    // The documented bound (docs/operations.md): the copy this server read lives out its TTL.
+    expect(await status(server, token)).toBe(200);
+    server.clock.advance(READ_CACHE_TTL_MS + 1);
+    expect(await status(server, token)).toBe(401);
+  });
+
+  it("revokes even when Redis is unreachable, and warns that servers may lag", async () => {
+    const { id } = await cliJson<{ id: string }>("token", "create", "--name", "lagging");
+    const result = await runNode("server/cli/main.ts", ["token", "revoke", id], {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: "redis://127.0.0.1:1",
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ id, revokedAt: expect.any(String) });
+    expect(result.stderr).toMatch(
+      new RegExp(`could not tell running servers.*up to ${READ_CACHE_TTL_MS / 1000} s`),
+    );
+    expect((await store.tokens.findById(id))?.revoked_at).not.toBeNull();
   });
 });
 

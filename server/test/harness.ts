@@ -3,14 +3,17 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import type { Redis } from "ioredis";
 import { createApp, type AppDeps, type OfficeLlmApp } from "../app.ts";
 import type { Scope } from "../auth/scopes.ts";
 import { TokenService, type CreateTokenInput } from "../auth/token-service.ts";
+import { withReadCache } from "../cache/cached-store.ts";
 import type { Clock } from "../clock.ts";
 import { loadConfig, type Config } from "../config.ts";
 import { createGateway, type Gateway } from "../llm/gateway.ts";
 import { createRateLimits, type RateLimits } from "../limits/rate-limits.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import type { ConnectOptions } from "../store/database.ts";
 import { openStore, type Store } from "../store/store.ts";
 
 /** A clock tests can move. */
@@ -66,8 +69,30 @@ export function tempSqliteUrl(): { url: string; dir: string; file: string } {
 }
 
 /**
- * Starts the real app on an ephemeral port over a real SQLite file (or the given store),
- * with captured logs and a movable clock.
+ * Opens a store as main.ts does: with the read cache, sharing invalidations through `redis` when
+ * given. `log` sees every statement the database runs.
+ */
+export async function openCachedStore(
+  url: string,
+  options: {
+    clock: Clock;
+    logger?: Logger;
+    redis?: Redis | undefined;
+    log?: ConnectOptions["log"];
+  },
+): Promise<Store> {
+  return withReadCache(await openStore(url, { log: options.log }), {
+    clock: options.clock,
+    logger:
+      options.logger ?? createLogger({ log: { level: "warn", format: "json" } }, new LogCapture()),
+    redis: options.redis,
+  });
+}
+
+/**
+ * Starts the real app on an ephemeral port over a real SQLite file (or the given store, used as
+ * it is), with captured logs and a movable clock. A store it opens itself has the read cache
+ * that production has (cache/cached-store.ts), sharing invalidations through `redis` when given.
  */
 export async function startTestServer(
   options: {
@@ -77,6 +102,7 @@ export async function startTestServer(
     readinessChecks?: AppDeps["readinessChecks"];
     gateway?: Gateway;
     clock?: TestClock;
+    redis?: Redis;
   } = {},
 ): Promise<TestServer> {
   const sqlite = options.store ? undefined : tempSqliteUrl();
@@ -85,10 +111,12 @@ export async function startTestServer(
     LOG_LEVEL: "info",
     ...options.env,
   });
-  const store = options.store ?? (await openStore(config.databaseUrl));
   const clock = options.clock ?? new TestClock();
   const logs = new LogCapture();
   const logger = createLogger(config, logs);
+  const store =
+    options.store ??
+    (await openCachedStore(config.databaseUrl, { clock, logger, redis: options.redis }));
   const limits =
     options.limits ??
     createRateLimits({ authFailuresPerMinute: config.rateLimit.authFailuresPerMinute });
