@@ -24,7 +24,7 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typ
     if (!agent) throw new TypeError(`unsupported protocol ${url.protocol}`);
     const body = await requestBody(init.body);
     const headers = plainHeaders(init.headers);
-    if (body !== undefined) headers["content-length"] = String(body.byteLength);
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
 
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -48,9 +48,12 @@ function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
   return headers;
 }
 
-async function requestBody(body: BodyInit | null | undefined): Promise<Buffer | undefined> {
+/** A string body is passed on as it is: Node sends it in one write with the headers. */
+async function requestBody(
+  body: BodyInit | null | undefined,
+): Promise<string | Buffer | undefined> {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === "string") return Buffer.from(body);
+  if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   // Anything else (forms, blobs, streams): let the platform serialise it.
   return Buffer.from(await new Response(body).arrayBuffer());
