@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { calendar_v3 } from "@googleapis/calendar";
-import { CodeChallengeMethod, type Credentials, type OAuth2Client } from "google-auth-library";
+import type { Credentials, OAuth2Client } from "google-auth-library";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { open, seal } from "../crypto/secret-box.ts";
@@ -137,7 +137,9 @@ export class CalendarService {
   /** Google's consent URL for this token, with a fresh single-use state and PKCE challenge. */
   async connectUrl(tokenId: string): Promise<{ url: string; expiresAt: string }> {
     const { google, key } = this.#settings();
-    const client = oauthClient(google);
+    const client = await oauthClient(google);
+    // Loaded by oauthClient already (google.ts says why it is not imported at start).
+    const { CodeChallengeMethod } = await import("google-auth-library");
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
     const state = randomBytes(32).toString("base64url");
     const stateHash = hashState(state);
@@ -204,7 +206,7 @@ export class CalendarService {
     if (!token || token.revoked_at || (token.expires_at && token.expires_at <= now))
       return refuse("The OfficeLLM token that asked for this connection is no longer valid.");
 
-    const client = oauthClient(google);
+    const client = await oauthClient(google);
     let tokens: Credentials;
     try {
       const codeVerifier = open(key, pending.code_verifier_sealed, verifierContext(stateHash));
@@ -261,10 +263,11 @@ export class CalendarService {
     google: GoogleSettings,
     credentials: Credentials,
   ): Promise<{ email: string | null; timeZone: string | null }> {
-    const auth = oauthClient(google);
+    const auth = await oauthClient(google);
     auth.setCredentials(credentials);
     try {
-      const { data } = await calendarClient(google, auth).events.list({
+      const api = await calendarClient(google, auth);
+      const { data } = await api.events.list({
         calendarId: "primary",
         maxResults: 1,
         timeMin: this.#clock.now().toISOString(),
@@ -318,7 +321,8 @@ export class CalendarService {
     const revocable = tokens?.refresh_token ?? tokens?.access_token;
     if (revocable) {
       try {
-        await oauthClient(google).revokeToken(revocable);
+        const client = await oauthClient(google);
+        await client.revokeToken(revocable);
         revokedAtGoogle = true;
       } catch (error) {
         // Already revoked or expired at Google: nothing left to revoke.
@@ -355,7 +359,7 @@ export class CalendarService {
       throw reconnect();
     }
 
-    const auth: OAuth2Client = oauthClient(google);
+    const auth: OAuth2Client = await oauthClient(google);
     auth.setCredentials(stored);
     let current = stored;
     let saving = Promise.resolve();
@@ -373,7 +377,7 @@ export class CalendarService {
         });
       });
     });
-    const api = calendarClient(google, auth);
+    const api = await calendarClient(google, auth);
     try {
       try {
         return await work(api);

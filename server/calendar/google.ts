@@ -1,10 +1,14 @@
-import { calendar, type calendar_v3 } from "@googleapis/calendar";
-import { OAuth2Client } from "google-auth-library";
+import type { calendar_v3 } from "@googleapis/calendar";
+import type { OAuth2Client } from "google-auth-library";
 import { ApiError } from "../errors.ts";
 
 /**
  * Google's official clients, set up for OfficeLLM: the OAuth client (consent URL with PKCE, code
  * exchange, refresh, revocation) and the Calendar API client; and Google's errors as envelope errors.
+ *
+ * The two libraries are imported when Calendar is first used, not at start: together they hold
+ * several megabytes of every server's memory, and many servers never use Calendar
+ * (docs/performance.md). `import()` loads each once; later calls find it loaded.
  */
 
 /** View and edit events on the user's calendars: the narrowest scope that can create events. */
@@ -21,7 +25,8 @@ export interface GoogleSettings {
 /** Google's calls give up after this long (the request's own deadline is usually longer). */
 const GOOGLE_TIMEOUT_MS = 20_000;
 
-export function oauthClient(settings: GoogleSettings): OAuth2Client {
+export async function oauthClient(settings: GoogleSettings): Promise<OAuth2Client> {
+  const { OAuth2Client } = await import("google-auth-library");
   const base = settings.baseUrl;
   return new OAuth2Client({
     clientId: settings.clientId,
@@ -40,7 +45,11 @@ export function oauthClient(settings: GoogleSettings): OAuth2Client {
   });
 }
 
-export function calendarClient(settings: GoogleSettings, auth: OAuth2Client): calendar_v3.Calendar {
+export async function calendarClient(
+  settings: GoogleSettings,
+  auth: OAuth2Client,
+): Promise<calendar_v3.Calendar> {
+  const { calendar } = await import("@googleapis/calendar");
   return calendar({
     version: "v3",
     auth,

@@ -1,4 +1,6 @@
-import * as chrono from "chrono-node";
+import { createRequire } from "node:module";
+import type { ParsedComponents, ParsedResult } from "chrono-node";
+import type * as ChronoEnglish from "chrono-node/en";
 import { DateTime, IANAZone } from "luxon";
 
 /**
@@ -18,6 +20,18 @@ import { DateTime, IANAZone } from "luxon";
  *   "every other week", "every 3 days", "monthly", "yearly", "Mondays"; "5 times" or
  *   "for 6 weeks" with a weekly rule becomes a COUNT.
  */
+
+let english: typeof ChronoEnglish | undefined;
+
+/**
+ * chrono-node's English parser, the one its default `parse` uses, without the package's other
+ * locales; loaded on the first parse, not at start, since many servers never parse dates
+ * (docs/performance.md).
+ */
+function chrono(): typeof ChronoEnglish {
+  english ??= createRequire(import.meta.url)("chrono-node/en") as typeof ChronoEnglish;
+  return english;
+}
 
 export interface CalendarEvent {
   summary: string;
@@ -320,7 +334,7 @@ function readSummary(segment: Segment): string {
 }
 
 /** A date's parts, as chrono found them. */
-type Parts = chrono.ParsedComponents;
+type Parts = ParsedComponents;
 
 /** A wall-clock date and time, before it is placed in a timezone. */
 interface Wall {
@@ -341,7 +355,7 @@ interface Context {
 }
 
 /** What the text said where chrono found a result (chrono sees a rewritten copy). */
-function said(result: chrono.ParsedResult, ctx: Context): string {
+function said(result: ParsedResult, ctx: Context): string {
   return ctx.source.slice(result.index, result.index + result.text.length).trim();
 }
 
@@ -356,7 +370,7 @@ function wallOf(parts: Parts): Wall {
 }
 
 /** Whether chrono's own instant is right: relative times ("in 2 hours") and explicit zones ("3pm EST"). */
-function isInstant(result: chrono.ParsedResult, parts: Parts): boolean {
+function isInstant(result: ParsedResult, parts: Parts): boolean {
   if (result.tags().has("result/relativeDateAndTime")) return true;
   const explicitZone = /\b(?:[A-Z]{2,4}T|UTC|GMT|Z)\b|[+-]\d{2}:?\d{2}\b/.test(result.text);
   return explicitZone && parts.isCertain("timezoneOffset");
@@ -417,7 +431,7 @@ interface Timing {
 }
 
 function allDayTiming(
-  result: chrono.ParsedResult,
+  result: ParsedResult,
   duration: Duration | undefined,
   recurrence: Recurrence | undefined,
   ctx: Context,
@@ -445,8 +459,8 @@ function allDayTiming(
 
 /** Start and end of one chrono result; `timeFrom` lends its time to a result without one. */
 function timing(
-  result: chrono.ParsedResult,
-  timeFrom: chrono.ParsedResult | undefined,
+  result: ParsedResult,
+  timeFrom: ParsedResult | undefined,
   duration: Duration | undefined,
   recurrence: Recurrence | undefined,
   ctx: Context,
@@ -528,7 +542,7 @@ function timing(
 }
 
 /** A result that is only a month name ("May"), next to other dates, is more likely a word. */
-function isLoneMonth(result: chrono.ParsedResult): boolean {
+function isLoneMonth(result: ParsedResult): boolean {
   return (
     result.start.isCertain("month") &&
     !result.start.isCertain("day") &&
@@ -552,7 +566,7 @@ function parseSegment(text: string, ctx: Context): CalendarEvent[] {
       /\bbetween(\s+\S+\s+)and(\s)/gi,
       (_m, middle: string, after: string) => `from   ${middle}to ${after}`,
     );
-  let results = chrono.parse(
+  let results = chrono().parse(
     forDates,
     { instant: ctx.now.toJSDate(), timezone: ctx.now.offset },
     { forwardDate: true },
@@ -562,7 +576,7 @@ function parseSegment(text: string, ctx: Context): CalendarEvent[] {
 
   if (results.length === 0 && recurrence) {
     // "Gym every Monday": the rule alone says when.
-    results = chrono.parse("today", { instant: ctx.now.toJSDate(), timezone: ctx.now.offset });
+    results = chrono().parse("today", { instant: ctx.now.toJSDate(), timezone: ctx.now.offset });
   }
   if (results.length === 0) return [];
 
