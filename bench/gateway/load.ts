@@ -92,14 +92,21 @@ export async function openLoop(target: Target, rate: number, seconds: number) {
   );
 }
 
-/** Sequential streamed calls: time to first byte. */
-export async function firstByte(target: Target, count: number) {
+/** Calls one after another, none overlapping: time to the first byte and to the last. */
+export async function oneAtATime(target: Target, count: number) {
   const timings: Timing[] = [];
   for (let i = 0; i < count; i++) timings.push(await send(target));
-  return summarize(
-    timings.map((t) => t.firstByteMs),
-    timings.filter((t) => !t.ok).length,
-  );
+  const failed = timings.filter((t) => !t.ok).length;
+  return {
+    firstByte: summarize(
+      timings.map((t) => t.firstByteMs),
+      failed,
+    ),
+    total: summarize(
+      timings.map((t) => t.totalMs),
+      failed,
+    ),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {

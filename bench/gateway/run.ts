@@ -2,20 +2,25 @@
  * Gateway benchmark: on loopback, in one run, the fake provider directly, a bare node:http
  * passthrough to it, and the OfficeLLM gateway (auth, rate limiting and ledger on, cache off).
  * Prints throughput (closed loop, 50 connections), added latency at a paced 200 and 500 req/s,
- * streaming time to first byte, the ratios against the targets, and the gateway's memory.
+ * streaming time to first byte, the ratios against the targets, and the gateway's memory; and,
+ * for scale, the official SDK calling the fake provider with no server around it at all.
+ * `--profile` runs the gateway under `--cpu-prof` and prints where its time went.
  *
- *   npm run bench:gateway [-- --seconds 5]
+ *   npm run bench:gateway [-- --seconds 5] [-- --profile]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { closedLoop, firstByte, openLoop, type Target } from "./load.ts";
+import { closedLoop, oneAtATime, openLoop, type Target } from "./load.ts";
+import { summarizeProfile } from "./profile-summary.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "5" }, profile: { type: "boolean" } },
+});
 const seconds = Number(values.seconds);
 const root = new URL("../../", import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -47,15 +52,22 @@ function start(
 }
 
 /**
- * Starts the gateway as an operator would: its log goes to a file, not to a pipe this busy
- * process would have to drain. Ready when /health answers.
+ * Starts the gateway as an operator would: as `npm start` does, through scripts/serve.sh (which
+ * holds the V8 settings and execs Node, so the child's pid is the gateway's), under this Node;
+ * its log goes to a file, not to a pipe this busy process would have to drain. Ready when
+ * /health answers.
  */
 async function startGateway(env: Record<string, string>, logFile: string) {
   const port = await freePort();
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, ["server/main.ts"], {
+  const child = spawn("sh", ["scripts/serve.sh"], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+    },
     stdio: ["ignore", log, "inherit"],
   });
   children.push(child);
@@ -88,6 +100,15 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** Stops a child and waits for it to exit (a profile is written on the way out). */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 async function main() {
@@ -115,8 +136,12 @@ async function main() {
       },
     );
     const { token } = JSON.parse(created.stdout) as { token: string };
+    const profileDir = join(dir, "profile");
     const gateway = await startGateway(
       {
+        ...(values.profile
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-interval=250` }
+          : {}),
         DATABASE_URL: databaseUrl,
         OPENAI_API_KEY: "sk-bench-key",
         OPENAI_BASE_URL: `${fake.url}/v1`,
@@ -188,12 +213,30 @@ async function main() {
     }
 
     const ttfb = {
-      direct: await firstByte(direct(true), 300),
-      gateway: await firstByte(viaGateway(true), 300),
+      direct: (await oneAtATime(direct(true), 300)).firstByte,
+      gateway: (await oneAtATime(viaGateway(true), 300)).firstByte,
     };
-    console.log("\nStreaming time to first byte (ms, 300 sequential calls)");
+    console.log("\nStreaming time to first byte (ms, 300 calls one at a time)");
     console.log(
       `  direct p50 ${fmt(ttfb.direct.p50)} p99 ${fmt(ttfb.direct.p99)} | gateway p50 ${fmt(ttfb.gateway.p50)} p99 ${fmt(ttfb.gateway.p99)}`,
+    );
+
+    // For scale: what the official SDK costs by itself, before any gateway work.
+    const alone = {
+      direct: (await oneAtATime(direct(), 300)).total,
+      gateway: (await oneAtATime(viaGateway(), 300)).total,
+    };
+    const sdk = await start(
+      ["bench/gateway/sdk-client.ts", String(seconds), "50"],
+      { UPSTREAM_URL: fake.url },
+      (line) => line,
+    ).then(({ url: line }) => JSON.parse(line) as { callsPerSecond: number; p50Ms: number });
+    console.log("\nThe official openai SDK alone, no server (as the gateway's provider uses it)");
+    console.log(
+      `  closed loop, 50 connections ${fmt(sdk.callsPerSecond, 0)} calls/s (${fmt((100 * sdk.callsPerSecond) / throughput.passthrough.requestsPerSecond, 0)}% of the passthrough)`,
+    );
+    console.log(
+      `  one call at a time p50 ${fmt(sdk.p50Ms)} ms | direct p50 ${fmt(alone.direct.p50)} ms | gateway p50 ${fmt(alone.gateway.p50)} ms`,
     );
 
     const ratio = throughput.gateway.requestsPerSecond / throughput.passthrough.requestsPerSecond;
@@ -224,8 +267,14 @@ async function main() {
       console.log(
         `  ${name.padEnd(32)} ${value.padStart(10)}   target ${target.padEnd(10)} ${met ? "met" : "MISSED"}`,
       );
+    if (values.profile) {
+      await stop(gateway.child);
+      const [file] = readdirSync(profileDir);
+      console.log(`\nWhere the gateway's time went (--cpu-prof, start-up included)`);
+      console.log(summarizeProfile(join(profileDir, file!), root));
+    }
   } finally {
-    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map(stop));
     rmSync(dir, { recursive: true, force: true });
   }
 }
