@@ -15,6 +15,13 @@ beforeAll(async () => {
       if (req.url === "/json") {
         res.writeHead(429, { "content-type": "application/json", "retry-after": "2" });
         res.end(JSON.stringify({ method: req.method, body, auth: req.headers.authorization }));
+      } else if (req.url === "/ndjson") {
+        res.writeHead(200, { "content-type": "application/x-ndjson" });
+        res.write('{"n":1}\n');
+        setTimeout(() => res.end('{"n":2}\n'), 20);
+      } else if (req.url === "/empty") {
+        res.writeHead(204);
+        res.end();
       } else if (req.url === "/events") {
         res.writeHead(200, { "content-type": "text/event-stream" });
         res.write("data: one\n\n");
@@ -57,6 +64,16 @@ describe("the keep-alive fetch the provider SDKs use", () => {
     for (let step = await reader.read(); !step.done; step = await reader.read())
       rest += new TextDecoder().decode(step.value);
     expect(rest).toBe("data: two\n\n");
+  });
+
+  it("hands over a stream of another type as it arrives too, and an empty answer as empty", async () => {
+    const stream = await fetch(`${base}/ndjson`);
+    const reader = stream.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('{"n":1}\n');
+    await reader.cancel();
+    const empty = await fetch(`${base}/empty`, { method: "DELETE" });
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe("");
   });
 
   it("fails with a connection error when the body is cut short", async () => {

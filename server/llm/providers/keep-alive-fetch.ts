@@ -8,8 +8,9 @@ import { Readable } from "node:stream";
  * HTTP exchange itself (see docs/performance.md); this keeps the part the SDKs use — method,
  * headers, a string or byte body, an abort signal, and the response — and nothing else.
  *
- * A streamed answer (server-sent events) becomes a web `Response` over the socket. Any other
- * answer is read whole and handed over as a {@link BufferedResponse}.
+ * A JSON answer (completions, model lists, errors) is read whole and handed over as a
+ * {@link BufferedResponse}; anything else, such as server-sent events, becomes a web `Response`
+ * over the socket.
  */
 export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typeof fetch {
   const maxSockets = options.maxSockets ?? 256;
@@ -59,6 +60,9 @@ async function requestBody(
   return Buffer.from(await new Response(body).arrayBuffer());
 }
 
+/** `application/json` and `application/…+json`, with or without parameters. */
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
 async function toResponse(
   res: IncomingMessage,
   url: string,
@@ -69,17 +73,23 @@ async function toResponse(
     headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const status = res.statusCode ?? 502;
   const statusText = res.statusMessage ?? "";
-  if (headers.get("content-type")?.startsWith("text/event-stream")) {
+  const whole = (text: string) =>
+    // The SDKs read a response only through the members BufferedResponse has.
+    new BufferedResponse(status, statusText, url, headers, text) as unknown as Response;
+  if (method === "HEAD" || status === 204 || status === 304) {
+    res.resume();
+    return whole("");
+  }
+  // Only JSON is read whole: anything else (server-sent events, or a local server's stream under
+  // another type) is handed over as it arrives.
+  if (!JSON_TYPE.test(headers.get("content-type") ?? "")) {
     return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, {
       status,
       statusText,
       headers,
     });
   }
-  const empty = method === "HEAD" || status === 204 || status === 304;
-  const text = empty ? (res.resume(), "") : await readText(res);
-  // The SDKs read a response only through the members BufferedResponse has.
-  return new BufferedResponse(status, statusText, url, headers, text) as unknown as Response;
+  return whole(await readText(res));
 }
 
 function readText(res: IncomingMessage): Promise<string> {
