@@ -18,7 +18,6 @@ export interface Guards {
 interface PathEntry {
   path: string;
   byMethod: Map<string, Route>;
-  allowed: string;
 }
 
 function hasBody(req: Request): boolean {
@@ -64,14 +63,9 @@ async function handle(
 export function dispatchRoutes(routes: readonly Route[], guards: Guards): RequestHandler {
   const entries = new Map<string, PathEntry>();
   for (const route of routes) {
-    const entry = entries.get(route.path) ?? {
-      path: route.path,
-      byMethod: new Map<string, Route>(),
-      allowed: "",
-    };
+    const entry = entries.get(route.path) ?? { path: route.path, byMethod: new Map() };
     entry.byMethod.set(route.method.toUpperCase(), route);
     if (route.method === "get") entry.byMethod.set("HEAD", route);
-    entry.allowed = [...entry.byMethod.keys()].join(", ");
     entries.set(route.path, entry);
   }
   const fixed = new Map<string, PathEntry>();
@@ -99,10 +93,11 @@ export function dispatchRoutes(routes: readonly Route[], guards: Guards): Reques
     const { entry, params } = found;
     const route = entry.byMethod.get(req.method);
     if (!route) {
+      const allowed = [...entry.byMethod.keys()].join(", ");
       throw new ApiError(
         "method_not_allowed",
-        `${req.method} is not allowed on ${entry.path}; use ${entry.allowed}`,
-        { headers: { allow: entry.allowed } },
+        `${req.method} is not allowed on ${entry.path}; use ${allowed}`,
+        { headers: { allow: allowed } },
       );
     }
     req.params = params;
