@@ -127,11 +127,16 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
     expect(second).toMatchObject({ id: "2", ok: false, error: { code: "upstream_error" } });
     expect(third).toMatchObject({ id: "3", ok: false, error: { code: "upstream_error" } });
     expect(JSON.stringify(second)).toContain("Invalid request (fake).");
-    // The failing question was asked once (a 400 is not retried), its copy shares the failure.
+    // The failing question was asked once (a 400 is not retried), its copy shares the failure;
+    // each item has its row.
     expect(rig.fake.requests).toHaveLength(2);
     const rows = await ledger(rig, id);
-    expect(rows.map((row) => row.status).sort()).toEqual(["error", "ok"]);
-    expect(rows.find((row) => row.status === "error")!.error_code).toBe("upstream_error");
+    expect(rows.map((row) => row.status).sort()).toEqual(["error", "error", "ok"]);
+    const failed = rows.filter((row) => row.status === "error");
+    expect(failed.map((row) => [row.error_code, row.cost_usd, row.cached])).toEqual([
+      ["upstream_error", 0, 0],
+      ["upstream_error", 0, 0],
+    ]);
   });
 
   it("answers structured items, mixed with another provider's model", async () => {
@@ -184,6 +189,11 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
       expect(result).toMatchObject({ ok: false, error: { code: "budget_exceeded" } });
     }
     expect(rig.fake.requests).toHaveLength(0);
+    const refused = (await ledger(rig, id)).filter((row) => row.request_id !== "earlier");
+    expect(refused.map((row) => [row.status, row.error_code, row.cost_usd])).toEqual([
+      ["error", "budget_exceeded", 0],
+      ["error", "budget_exceeded", 0],
+    ]);
   });
 });
 

@@ -22,7 +22,7 @@ function success(id: string, outcome: CompletionOutcome): BatchResult {
 
 /**
  * Runs a batch: items in order, each succeeding or failing alone. Identical items are asked
- * once; the copies get the same answer, recorded at no cost.
+ * once; the copies get the same answer or failure, each recorded in the ledger at no cost.
  */
 export async function runBatch(
   service: CompletionService,
@@ -55,7 +55,7 @@ export async function runBatch(
           firstRun.set(identity, run);
           return success(id, await run);
         }
-        return success(id, await service.replay(call, context, await earlier));
+        return success(id, await service.replay(call, context, earlier));
       } catch (error) {
         return failure(id, error);
       }

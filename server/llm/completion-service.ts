@@ -145,12 +145,22 @@ export class CompletionService {
     }
   }
 
-  /** Records an answer given again within one batch: same text, no upstream call, no cost. */
+  /**
+   * Answers an item asked again within one batch with what its first asking got, answer or
+   * failure: no upstream call, no cost, and a ledger row of its own.
+   */
   async replay(
     prepared: PreparedCompletion,
     context: CallContext,
-    outcome: CompletionOutcome,
+    first: Promise<CompletionOutcome>,
   ): Promise<CompletionOutcome> {
+    const started = performance.now();
+    let outcome: CompletionOutcome;
+    try {
+      outcome = await first;
+    } catch (error) {
+      throw await this.#fail(prepared, context, error, started, undefined, false);
+    }
     const answer: Answer = {
       text: outcome.text,
       json: outcome.json,
@@ -159,7 +169,7 @@ export class CompletionService {
       retries: 0,
       upstreamMs: 0,
     };
-    return this.#settle(prepared, context, answer, true, performance.now());
+    return this.#settle(prepared, context, answer, true, started);
   }
 
   /**
@@ -519,11 +529,9 @@ export class CompletionService {
     usage?: TokenUsage,
     payer = true,
   ): Promise<unknown> {
-    if (
-      error instanceof ApiError &&
-      (error.code === "budget_exceeded" || error.code === "invalid_request")
-    )
-      return error;
+    // A request we could not serve as asked (a provider not configured here) was never a call;
+    // a budget refusal is, and its row shows the operator who was turned away.
+    if (error instanceof ApiError && error.code === "invalid_request") return error;
     const apiError =
       error instanceof ProviderError
         ? toApiError(error)

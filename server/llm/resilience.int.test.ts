@@ -25,15 +25,18 @@ import {
 let rig: Rig;
 /** LLM_TIMEOUT_MS 300, no retries. */
 let impatient: Rig;
+/** LLM_TIMEOUT_MS 300, one retry. */
+let retryOnce: Rig;
 /** A fake that sends stream events 20 ms apart, so a stream can be cut or left midway. */
 let trickle: Rig;
 /** One call in flight per provider, a 400 ms timeout, no retries; stream events 10 ms apart. */
 let narrow: Rig;
 
 beforeAll(async () => {
-  [rig, impatient, trickle, narrow] = await Promise.all([
+  [rig, impatient, retryOnce, trickle, narrow] = await Promise.all([
     startRig(),
     startRig({ env: { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "0" } }),
+    startRig({ env: { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "1" } }),
     startRig({ fake: { chunkDelayMs: 20 } }),
     startRig({
       env: { PROVIDER_CONCURRENCY: "1", LLM_TIMEOUT_MS: "400", LLM_MAX_RETRIES: "0" },
@@ -42,12 +45,12 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  const rigs = [rig, impatient, trickle, narrow];
+  const rigs = [rig, impatient, retryOnce, trickle, narrow];
   for (const each of rigs) expectNoKeys([...each.seen, each.server.logs.text]);
   await Promise.all(rigs.map((each) => each.close()));
 });
 beforeEach(() => {
-  for (const each of [rig, impatient, trickle, narrow]) each.fake.reset();
+  for (const each of [rig, impatient, retryOnce, trickle, narrow]) each.fake.reset();
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -233,6 +236,19 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(await ledger(impatient, id)).toMatchObject([
         { status: "error", error_code: "upstream_timeout" },
       ]);
+    });
+
+    it("retries a call that timed out, then answers", async () => {
+      const { id, token } = await retryOnce.token();
+      retryOnce.fake.enqueue({ hang: true });
+      const prompt = uniquePrompt("Slow once");
+      const reply = await complete(retryOnce, token, { prompt });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.text).toBe(`echo: ${prompt}`);
+      expect(reply.headers.get("x-officellm-retries")).toBe("1");
+      expect(reply.ms).toBeGreaterThanOrEqual(280);
+      expect(retryOnce.fake.requests).toHaveLength(2);
+      expect(await ledger(retryOnce, id)).toMatchObject([{ status: "ok" }]);
     });
 
     it("answers 504 when a stream does not start in time", async () => {
@@ -467,6 +483,12 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(streamed.status).toBe(429);
       expect(streamed.body.error.code).toBe("budget_exceeded");
       expect(rig.fake.requests).toHaveLength(0);
+      // Each refusal has its row, at no cost, beside the earlier spending.
+      const refused = (await ledger(rig, id)).filter((row) => row.request_id !== "earlier");
+      expect(refused.map((row) => [row.status, row.error_code, row.cost_usd, row.model])).toEqual([
+        ["error", "budget_exceeded", 0, c.model],
+        ["error", "budget_exceeded", 0, c.model],
+      ]);
     });
 
     it("counts only this month's spending", async () => {
@@ -477,7 +499,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
     });
 
     it("stops a token once its own calls have used the budget up", async () => {
-      const { token } = await rig.token({ budgetUsd: 0.000001 });
+      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
       const first = await complete(rig, token, { prompt: uniquePrompt("First") });
       expect(first.status, first.text).toBe(200);
       expect(first.body.usage.costUsd).toBeGreaterThan(0.000001);
@@ -485,6 +507,8 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(second.status).toBe(429);
       expect(second.body.error.code).toBe("budget_exceeded");
       expect(rig.fake.requests).toHaveLength(1);
+      const rows = await ledger(rig, id);
+      expect(rows.map((row) => row.error_code)).toEqual([null, "budget_exceeded"]);
     });
   });
 
