@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -6,6 +6,8 @@ import type { Logger } from "./logger.ts";
  * answer `unavailable`) instead of queueing behind a reconnect.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  // Loaded here, not at start-up: a server without REDIS_URL never holds the client in memory.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import {
@@ -10,7 +11,6 @@ import {
   type SqliteDatabase,
 } from "kysely";
 import { Migrator } from "kysely/migration";
-import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -44,7 +44,9 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
       sqliteFile: file,
     };
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // Required here, not imported at start-up: a server on SQLite never holds the driver in memory.
+  const { Pool } = createRequire(import.meta.url)("pg") as typeof import("pg");
+  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...options }),
     dialect: "postgres",

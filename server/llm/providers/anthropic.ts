@@ -3,7 +3,7 @@ import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
 import { jsonObjectInstruction, withInstruction } from "./common.ts";
-import { toProviderError } from "./errors.ts";
+import { toProviderError, type SdkErrors } from "./errors.ts";
 import { guardStream } from "./stream-guard.ts";
 
 export interface AnthropicProviderOptions {
@@ -64,6 +64,18 @@ function inputTokens(usage: {
   );
 }
 
+const anthropicErrors: SdkErrors<InstanceType<typeof Anthropic.APIError>> = {
+  base: Anthropic.AnthropicError,
+  api: Anthropic.APIError,
+  connection: Anthropic.APIConnectionError,
+  connectionTimeout: Anthropic.APIConnectionTimeoutError,
+  userAbort: Anthropic.APIUserAbortError,
+  describe: (error) => ({
+    message: error.apiMessage ?? undefined,
+    type: error.type ?? undefined,
+  }),
+};
+
 /** A provider for Anthropic's Messages API. */
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   const client = new Anthropic({
@@ -77,7 +89,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   const defaultMaxTokens = options.defaultMaxTokens ?? 4096;
   const secrets = [options.apiKey];
   const fail = (error: unknown, signal?: AbortSignal) =>
-    toProviderError(error, { provider: name, signal, secrets });
+    toProviderError(error, { provider: name, sdk: anthropicErrors, signal, secrets });
 
   function params(request: ProviderRequest): Params {
     let system = request.system;

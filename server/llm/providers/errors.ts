@@ -1,5 +1,3 @@
-import * as Anthropic from "@anthropic-ai/sdk";
-import * as OpenAI from "openai";
 import { scrubSecrets } from "../../logger.ts";
 import { ProviderError, retryAfterMs, type ProviderFailure } from "../provider.ts";
 
@@ -55,10 +53,29 @@ const failureByType: Record<string, ProviderFailure> = {
   context_length_exceeded: "rejected",
 };
 
-type SdkApiError = OpenAI.APIError | Anthropic.APIError;
+/** What the official SDKs' `APIError` carries that the mapping reads. */
+export interface SdkApiError extends Error {
+  readonly status: number | undefined;
+  readonly headers: Headers | undefined;
+}
 
-function isApiError(error: unknown): error is SdkApiError {
-  return error instanceof OpenAI.APIError || error instanceof Anthropic.APIError;
+type ErrorClass<T extends Error> = abstract new (...args: never[]) => T;
+
+/**
+ * One SDK's error classes, and how its API errors carry the provider's own words. Each provider
+ * module passes its SDK's, so this module loads no SDK (a server loads only those it uses).
+ */
+export interface SdkErrors<E extends SdkApiError = SdkApiError> {
+  /** Every error the SDK throws, including a request it refuses before sending. */
+  base: ErrorClass<Error>;
+  /** The provider answered with an error status, or sent an error event in a stream. */
+  api: ErrorClass<E>;
+  /** The following three are kinds of `api`, so they are told apart first. */
+  connection: ErrorClass<E>;
+  connectionTimeout: ErrorClass<E>;
+  userAbort: ErrorClass<E>;
+  /** The `message` and `type` (or code) of the provider's error body, where there are. */
+  describe(error: E): { message: string | undefined; type: string | undefined };
 }
 
 /** Codes and names along an error's `cause` chain (undici hides the socket error two levels down). */
@@ -80,23 +97,6 @@ function causeChain(error: unknown): { codes: string[]; messages: string[] } {
   return { codes, messages };
 }
 
-/** The provider's own words: the `message` of the error body, else what the SDK made of it. */
-function providerMessage(error: SdkApiError): string {
-  if (error instanceof Anthropic.APIError) {
-    if (error.apiMessage) return error.apiMessage;
-  } else {
-    const body = error.error as { message?: unknown } | undefined;
-    if (typeof body?.message === "string" && body.message) return body.message;
-  }
-  // The SDKs prefix the status ("429 …"): the status travels in ProviderError.status instead.
-  return error.message.replace(/^\d{3} /, "");
-}
-
-function bodyType(error: SdkApiError): string | undefined {
-  if (error instanceof Anthropic.APIError) return error.type ?? undefined;
-  return error.code ?? error.type ?? undefined;
-}
-
 /** A message fit for logs and callers: no secrets, no stack, bounded length. */
 function clean(message: string, secrets: readonly (string | undefined)[]): string {
   // The usual patterns first ("sk-[redacted]" still says which kind of key it was), then the
@@ -110,14 +110,19 @@ function clean(message: string, secrets: readonly (string | undefined)[]): strin
   return text.length > maxMessageLength ? `${text.slice(0, maxMessageLength)}…` : text;
 }
 
-function fromApiError(
-  error: SdkApiError,
+function fromApiError<E extends SdkApiError>(
+  error: E,
+  sdk: SdkErrors<E>,
   provider: string,
   secrets: readonly (string | undefined)[],
 ): ProviderError {
   const status = error.status;
-  const message = clean(providerMessage(error), secrets) || "The provider gave no reason.";
-  const type = bodyType(error);
+  const described = sdk.describe(error);
+  // The provider's own words, else what the SDK made of them, without the status it prefixes
+  // ("429 …"): the status travels in ProviderError.status.
+  const words = described.message || error.message.replace(/^\d{3} /, "");
+  const message = clean(words, secrets) || "The provider gave no reason.";
+  const type = described.type;
   let kind: ProviderFailure;
   if (status === 429) {
     // OpenAI answers 429 when the account is out of credit: waiting does not help.
@@ -138,9 +143,11 @@ function fromApiError(
   });
 }
 
-export interface MapErrorOptions {
+export interface MapErrorOptions<E extends SdkApiError> {
   /** The provider's name, as in `Provider.name`. */
   provider: string;
+  /** The error classes of the SDK the call went through. */
+  sdk: SdkErrors<E>;
   /** The caller's signal: when it has fired, its reason is thrown as is. */
   signal?: AbortSignal | undefined;
   /** Values never to repeat in a message (the API key), beyond the usual secret patterns. */
@@ -152,25 +159,23 @@ export interface MapErrorOptions {
  * caller's abort reason when the caller aborted, a `ProviderError` for everything the provider or
  * the network did, and the error itself when it is none of those (a bug of ours).
  */
-export function toProviderError(error: unknown, options: MapErrorOptions): unknown {
-  const { provider, signal, secrets = [] } = options;
+export function toProviderError<E extends SdkApiError>(
+  error: unknown,
+  options: MapErrorOptions<E>,
+): unknown {
+  const { provider, sdk, signal, secrets = [] } = options;
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof ProviderError) return error;
 
-  if (
-    error instanceof OpenAI.APIConnectionTimeoutError ||
-    error instanceof Anthropic.APIConnectionTimeoutError
-  ) {
+  if (error instanceof sdk.connectionTimeout) {
     return new ProviderError("timeout", provider, "The provider did not answer in time.");
   }
-  if (error instanceof OpenAI.APIUserAbortError || error instanceof Anthropic.APIUserAbortError) {
+  if (error instanceof sdk.userAbort) {
     // Aborted, but not by our caller (who was checked above): the SDK gave up on the connection.
     return new ProviderError("connection", provider, "The request to the provider was cut off.");
   }
-  if (error instanceof OpenAI.APIConnectionError || error instanceof Anthropic.APIConnectionError) {
-    return connectionError(error, provider);
-  }
-  if (isApiError(error)) return fromApiError(error, provider, secrets);
+  if (error instanceof sdk.connection) return connectionError(error, provider);
+  if (error instanceof sdk.api) return fromApiError(error, sdk, provider, secrets);
 
   const { codes, messages } = causeChain(error);
   if (codes.some((code) => timeoutCodes.has(code))) {
@@ -192,7 +197,7 @@ export function toProviderError(error: unknown, options: MapErrorOptions): unkno
       "The provider sent a response that could not be read.",
     );
   }
-  if (error instanceof OpenAI.OpenAIError || error instanceof Anthropic.AnthropicError) {
+  if (error instanceof sdk.base) {
     // The SDK refused the request before sending it.
     return new ProviderError("rejected", provider, clean(error.message, secrets));
   }

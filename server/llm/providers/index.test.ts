@@ -3,19 +3,19 @@ import { loadConfig } from "../../config.ts";
 import { createProviders } from "./index.ts";
 
 describe("createProviders", () => {
-  it("offers only demo when no provider is configured", () => {
-    const providers = createProviders(loadConfig({}).providers);
+  it("offers only demo when no provider is configured", async () => {
+    const providers = await createProviders(loadConfig({}).providers);
     expect([...providers.keys()]).toEqual(["demo"]);
     expect(providers.get("demo")?.name).toBe("demo");
   });
 
-  it("adds each configured provider, demo always", () => {
+  it("adds each configured provider, demo always", async () => {
     const config = loadConfig({
       OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz",
       ANTHROPIC_API_KEY: "sk-ant-test-abcdefghijklmnopqrstuvwxyz",
       OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
     });
-    const providers = createProviders(config.providers);
+    const providers = await createProviders(config.providers);
     expect([...providers.keys()].sort()).toEqual([
       "anthropic",
       "demo",
@@ -25,9 +25,9 @@ describe("createProviders", () => {
     for (const [name, provider] of providers) expect(provider.name).toBe(name);
   });
 
-  it("creates the compatible provider without a key", () => {
+  it("creates the compatible provider without a key", async () => {
     const config = loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1" });
-    expect([...createProviders(config.providers).keys()].sort()).toEqual([
+    expect([...(await createProviders(config.providers)).keys()].sort()).toEqual([
       "demo",
       "openai-compatible",
     ]);

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
 import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
-import { toProviderError } from "./errors.ts";
+import { toProviderError, type SdkErrors } from "./errors.ts";
 import { guardStream } from "./stream-guard.ts";
 
 export interface OpenAiProviderOptions {
@@ -16,6 +16,21 @@ export interface OpenAiProviderOptions {
   /** The HTTP client; the platform's fetch when not given. */
   fetch?: typeof fetch;
 }
+
+const openAiErrors: SdkErrors<InstanceType<typeof OpenAI.APIError>> = {
+  base: OpenAI.OpenAIError,
+  api: OpenAI.APIError,
+  connection: OpenAI.APIConnectionError,
+  connectionTimeout: OpenAI.APIConnectionTimeoutError,
+  userAbort: OpenAI.APIUserAbortError,
+  describe(error) {
+    const body = error.error as { message?: unknown } | undefined;
+    return {
+      message: typeof body?.message === "string" ? body.message : undefined,
+      type: error.code ?? error.type ?? undefined,
+    };
+  },
+};
 
 /** The SDK will not start without a key; local servers take any. */
 const placeholderKey = "not-needed";
@@ -39,7 +54,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
   });
   const secrets = [options.apiKey];
   const fail = (error: unknown, signal?: AbortSignal) =>
-    toProviderError(error, { provider: name, signal, secrets });
+    toProviderError(error, { provider: name, sdk: openAiErrors, signal, secrets });
 
   function params(request: ProviderRequest): Params {
     let system = request.system;
