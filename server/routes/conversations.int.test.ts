@@ -3,12 +3,21 @@
  * messages, plain and streamed, with the history fitted to the model's context window. The demo
  * model (32,768-token window, 4,096 output) answers by quoting the last user message and counts
  * its input as the system prompt and messages joined by newlines, / 4; the fake provider shows
- * exactly which messages reached the model.
+ * exactly which messages reached the model, behind the openai-compatible adapter and behind the
+ * openai and anthropic providers with their official SDKs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { catalog } from "../llm/catalog.ts";
+import { MESSAGE_OVERHEAD_TOKENS, messageTokens } from "../llm/fit-history.ts";
 import { api, parseEvents, type ErrorBody } from "../test/api.ts";
-import { startFakeProvider, type FakeCall, type FakeProvider } from "../test/fake-provider.ts";
+import {
+  fakeTokenCount,
+  startFakeProvider,
+  type FakeCall,
+  type FakeProvider,
+} from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
+import { providerCases, startRig, type Rig } from "../test/llm-rig.ts";
 
 interface Conversation {
   id: string;
@@ -129,7 +138,7 @@ describe("conversations with the demo model", () => {
       server.clock.advance(1000);
       const third = await start(server, token, { title: "third" });
       server.clock.advance(1000);
-      const list = async (query = "") =>
+      const listing = async (query = "") =>
         (
           await api<{ conversations: Conversation[] }>(
             server,
@@ -137,14 +146,19 @@ describe("conversations with the demo model", () => {
             "GET",
             `/api/v1/conversations${query}`,
           )
-        ).body.conversations.map((c) => c.title);
+        ).body.conversations;
+      const list = async (query = "") => (await listing(query)).map((c) => c.title);
       expect(await list()).toEqual(["third", "second", "first"]);
       // A new message makes a conversation the most recent.
       expect((await send(server, token, first.id, { content: "bump" })).status).toBe(200);
       expect(await list()).toEqual(["first", "third", "second"]);
       expect(await list("?limit=2")).toEqual(["first", "third"]);
-      expect(second.id).toBeTruthy();
-      expect(third.id).toBeTruthy();
+      // Each has an id of its own, in the documented form, which the list answers with.
+      const ids = [first.id, second.id, third.id];
+      for (const id of ids) expect(id).toMatch(/^conv_[A-Za-z0-9_-]{16}$/);
+      expect(new Set(ids).size).toBe(3);
+      expect((await listing()).map((c) => c.id)).toEqual([first.id, third.id, second.id]);
+      expect((await read(server, token, second.id)).title).toBe("second");
       for (const bad of ["?limit=0", "?limit=201", "?limit=two"]) {
         expect((await api(server, token, "GET", `/api/v1/conversations${bad}`)).status, bad).toBe(
           400,
@@ -499,13 +513,122 @@ describe("conversations through a provider", () => {
   it("keeps the user message when the provider refuses the call", async () => {
     const conversation = await start(server, token);
     fake.enqueue({ status: 400, message: "bad request upstream" });
-    const reply = await send(server, token, conversation.id, { content: "Refused" });
-    expect(reply.status).toBeGreaterThanOrEqual(400);
+    const reply = await api<ErrorBody>(
+      server,
+      token,
+      "POST",
+      `/api/v1/conversations/${conversation.id}/messages`,
+      { content: "Refused" },
+    );
+    expect(reply.status, reply.text).toBe(502);
+    expect(reply.body.error.code).toBe("upstream_error");
+    expect(reply.body.error.message).toContain("bad request upstream");
     const stored = await read(server, token, conversation.id);
     expect(stored.messages.map((m) => m.content)).toEqual(["Refused"]);
     // The next turn carries on after it.
     const next = await send(server, token, conversation.id, { content: "Try again" });
     expect(next.status, next.text).toBe(200);
     expect(next.body.history).toEqual({ sent: 2, dropped: 0 });
+  });
+});
+
+describe("conversations through openai and anthropic (official SDKs)", () => {
+  let rig: Rig;
+  let token: string;
+  const calls: FakeCall[] = [];
+  const answer = "Noted.";
+
+  beforeAll(async () => {
+    rig = await startRig();
+    token = (await rig.token()).token;
+  });
+  afterAll(() => rig.close());
+  beforeEach(() => {
+    rig.fake.reset();
+    calls.length = 0;
+    rig.fake.setResponder((call) => {
+      calls.push(call);
+      return { text: answer };
+    });
+  });
+
+  /** Messages as role, length and first letter: the texts are too long to compare in a diff. */
+  const digest = (messages: { role: string; content: string }[]) =>
+    messages.map((m) => `${m.role} ${m.content.length}×${m.content.slice(0, 1)}`);
+
+  describe.each(providerCases)("with $provider", (c) => {
+    // The provider's catalog model with the smallest context window.
+    const model = catalog
+      .filter((m) => m.provider === c.provider)
+      .reduce((smallest, m) => (m.contextWindow < smallest.contextWindow ? m : smallest));
+
+    it(`sends upstream the newest turns that fill ${model.id}'s context window, the oldest dropped`, async () => {
+      const system = "You are a careful accountant.";
+      const conversation = await start(rig.server, token, {
+        model: model.id,
+        systemPrompt: system,
+      });
+      const maxTokens = 1000;
+      // Room for the history: the window, less the answer's room and the system prompt.
+      const room = model.contextWindow - maxTokens - messageTokens({ content: system });
+      const sized = (letter: string, tokens: number) =>
+        letter.repeat((tokens - MESSAGE_OVERHEAD_TOKENS) * 4);
+      const oldest = sized("A", Math.floor(room * 0.45));
+      const older = sized("B", Math.floor(room * 0.45));
+      // With the turn before it and that turn's answer, the newest fills the room exactly.
+      const newest = sized(
+        "C",
+        room - messageTokens({ content: older }) - messageTokens({ content: answer }),
+      );
+
+      for (const content of [oldest, older]) {
+        const reply = await send(rig.server, token, conversation.id, { content, maxTokens });
+        expect(reply.status, reply.text.slice(0, 500)).toBe(200);
+        expect(reply.body.history.dropped).toBe(0);
+      }
+      const last = await send(rig.server, token, conversation.id, { content: newest, maxTokens });
+      expect(last.status, last.text.slice(0, 500)).toBe(200);
+      expect(last.body.history).toEqual({ sent: 3, dropped: 2 });
+      expect(last.headers.get("x-officellm-history-dropped")).toBe("2");
+      expect(last.body.completion).toMatchObject({
+        provider: c.provider,
+        model: model.id,
+        text: answer,
+      });
+
+      // What the provider received: the system prompt and the newest turns only, in order.
+      expect(calls).toHaveLength(3);
+      expect(calls.map((call) => call.provider)).toEqual([c.provider, c.provider, c.provider]);
+      expect(digest(calls[1]!.messages)).toEqual(
+        digest([
+          { role: "user", content: oldest },
+          { role: "assistant", content: answer },
+          { role: "user", content: older },
+        ]),
+      );
+      const sent = calls[2]!;
+      expect(sent).toMatchObject({ model: model.id, system, maxTokens });
+      expect(digest(sent.messages)).toEqual(
+        digest([
+          { role: "user", content: older },
+          { role: "assistant", content: answer },
+          { role: "user", content: newest },
+        ]),
+      );
+      expect(last.body.completion.usage.inputTokens).toBe(
+        fakeTokenCount(system + older + answer + newest),
+      );
+
+      // Nothing was deleted from the conversation.
+      const stored = await read(rig.server, token, conversation.id);
+      expect(digest(stored.messages)).toEqual(
+        digest(
+          [oldest, answer, older, answer, newest, answer].map((content, index) => ({
+            role: index % 2 === 0 ? "user" : "assistant",
+            content,
+          })),
+        ),
+      );
+    });
   });
 });

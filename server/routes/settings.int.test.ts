@@ -1,12 +1,22 @@
 /**
  * GET/PUT /api/v1/me/settings over HTTP, and the defaults they set for completions: through the
  * offline demo model (whose usage counts the system prompt) and through the fake provider (which
- * shows exactly what reached the model).
+ * shows exactly what reached the model), behind the openai-compatible adapter and behind the
+ * openai and anthropic providers with their official SDKs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { api, type ErrorBody } from "../test/api.ts";
 import { startFakeProvider, type FakeCall, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
+import {
+  bodyOf,
+  providerCases,
+  startRig,
+  uniquePrompt,
+  type CompletionBody,
+  type ProviderCase,
+  type Rig,
+} from "../test/llm-rig.ts";
 
 interface Settings {
   model: string | null;
@@ -283,5 +293,107 @@ describe("settings through a provider", () => {
     expect(reply.body.model).toBe("local-a");
     expect(calls[0]!.system).toBe("");
     expect((calls[0]!.request.body as { temperature?: number }).temperature).toBeUndefined();
+  });
+});
+
+/** A model of the same provider other than DEFAULT_MODEL, for the settings to name. */
+const savedModel: Record<ProviderCase["provider"], string> = {
+  openai: "gpt-4o-mini",
+  anthropic: "claude-3-5-haiku-latest",
+};
+
+describe.each(providerCases)("settings through $provider, with DEFAULT_MODEL=$model", (c) => {
+  let rig: Rig;
+  const calls: FakeCall[] = [];
+
+  beforeAll(async () => {
+    rig = await startRig({ env: { DEFAULT_MODEL: c.model } });
+  });
+  afterAll(() => rig.close());
+  beforeEach(() => {
+    rig.fake.reset();
+    calls.length = 0;
+    rig.fake.setResponder((call) => {
+      calls.push(call);
+      return undefined;
+    });
+  });
+
+  /** The temperature the provider received; Anthropic's API takes none (docs/api.md). */
+  const expectTemperature = (index: number, temperature: number | undefined) => {
+    const body = bodyOf(rig.fake.requests[index]);
+    if (c.provider === "openai" && temperature !== undefined)
+      expect(body.temperature).toBe(temperature);
+    else expect(body).not.toHaveProperty("temperature");
+  };
+
+  it("sends the saved model, system prompt and temperature when the request leaves them out", async () => {
+    const { token } = await rig.token();
+    const saved = await api(rig.server, token, "PUT", "/api/v1/me/settings", {
+      model: savedModel[c.provider],
+      systemPrompt: "Reply in one word.",
+      temperature: 0,
+    });
+    expect(saved.status, saved.text).toBe(200);
+
+    const prompt = uniquePrompt("Colour of the sky?");
+    const reply = await rig.post<CompletionBody>("/api/v1/completions", token, { prompt });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body).toMatchObject({
+      provider: c.provider,
+      model: savedModel[c.provider],
+      text: `echo: ${prompt}`,
+      cached: false,
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      provider: c.provider,
+      model: savedModel[c.provider],
+      system: "Reply in one word.",
+      messages: [{ role: "user", content: prompt }],
+    });
+    expectTemperature(0, 0);
+
+    // The saved temperature of 0 makes the answer cacheable: asked again, no upstream call.
+    const again = await rig.post<CompletionBody>("/api/v1/completions", token, { prompt });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body).toMatchObject({ text: `echo: ${prompt}`, cached: true });
+    expect(rig.fake.requests).toHaveLength(1);
+
+    // What the request says wins over the settings.
+    const own = await rig.post<CompletionBody>("/api/v1/completions", token, {
+      prompt,
+      model: c.model,
+      system: "Reply in two words.",
+      temperature: 0.5,
+    });
+    expect(own.status, own.text).toBe(200);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toMatchObject({ model: c.model, system: "Reply in two words." });
+    expectTemperature(1, 0.5);
+  });
+
+  it("answers with DEFAULT_MODEL when the settings name no model", async () => {
+    const bare = await rig.token();
+    const promptOnly = await rig.token();
+    const saved = await api(rig.server, promptOnly.token, "PUT", "/api/v1/me/settings", {
+      systemPrompt: "Be formal.",
+    });
+    expect(saved.status, saved.text).toBe(200);
+
+    for (const { token } of [bare, promptOnly]) {
+      const reply = await rig.post<CompletionBody>("/api/v1/completions", token, {
+        prompt: uniquePrompt("Hello?"),
+      });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body).toMatchObject({ provider: c.provider, model: c.model });
+      expect(reply.headers.get("x-officellm-model")).toBe(c.model);
+    }
+    expect(calls.map((call) => [call.provider, call.model, call.system])).toEqual([
+      [c.provider, c.model, ""],
+      [c.provider, c.model, "Be formal."],
+    ]);
+    expectTemperature(0, undefined);
+    expectTemperature(1, undefined);
   });
 });

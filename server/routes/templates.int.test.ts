@@ -1,10 +1,13 @@
 /**
  * /api/v1/templates over HTTP: create, list, read, change and delete, each token's own; and
- * templates used by id in POST /api/v1/completions and in batch items (demo model).
+ * templates used by id in POST /api/v1/completions and in batch items (demo model), and through
+ * the openai and anthropic providers against the fake provider (what reached the model).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, type ErrorBody } from "../test/api.ts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { api, parseEvents, type ErrorBody } from "../test/api.ts";
+import type { FakeCall } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
+import { providerCases, startRig, type CompletionBody, type Rig } from "../test/llm-rig.ts";
 
 interface Template {
   id: string;
@@ -41,8 +44,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function create(body: Record<string, unknown>, token = owner): Promise<Template> {
-  const reply = await api<Template>(server, token, "POST", "/api/v1/templates", body);
+async function create(
+  body: Record<string, unknown>,
+  token = owner,
+  on: TestServer = server,
+): Promise<Template> {
+  const reply = await api<Template>(on, token, "POST", "/api/v1/templates", body);
   expect(reply.status, reply.text).toBe(201);
   return reply.body;
 }
@@ -303,5 +310,103 @@ describe("using templates in completions", () => {
     });
     expect(plain).toMatchObject({ id: "plain", ok: true });
     expect(foreign).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+});
+
+describe("templates through openai and anthropic (official SDKs)", () => {
+  let rig: Rig;
+  let token: string;
+  const calls: FakeCall[] = [];
+
+  beforeAll(async () => {
+    rig = await startRig();
+    token = (await rig.token()).token;
+  });
+  afterAll(() => rig.close());
+  beforeEach(() => {
+    rig.fake.reset();
+    calls.length = 0;
+    rig.fake.setResponder((call) => {
+      calls.push(call);
+      return undefined;
+    });
+  });
+
+  describe.each(providerCases)("with $provider ($model)", (c) => {
+    it("sends the rendered prompt and the template's system prompt to the template's model", async () => {
+      const system = "You are a financial analyst.";
+      const template = await create(
+        {
+          name: "Explain",
+          body: "Explain {{metric}} for {{ year }} in {{words}} words.",
+          systemPrompt: system,
+          model: c.model,
+        },
+        token,
+        rig.server,
+      );
+      const variables = { metric: "EBITDA", year: 2026, words: 50 };
+      const rendered = "Explain EBITDA for 2026 in 50 words.";
+      const reply = await rig.post<CompletionBody>("/api/v1/completions", token, {
+        templateId: template.id,
+        variables,
+      });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body).toMatchObject({
+        provider: c.provider,
+        model: c.model,
+        text: `echo: ${rendered}`,
+      });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({
+        provider: c.provider,
+        model: c.model,
+        system,
+        messages: [{ role: "user", content: rendered }],
+        stream: false,
+      });
+
+      // Streamed, the same rendered prompt goes up.
+      const streamed = await rig.post("/api/v1/completions", token, {
+        templateId: template.id,
+        variables,
+        stream: true,
+      });
+      expect(streamed.status, streamed.text).toBe(200);
+      expect(parseEvents(streamed.text).at(-1)).toMatchObject({
+        event: "done",
+        data: { text: `echo: ${rendered}` },
+      });
+      expect(calls).toHaveLength(2);
+      expect(calls[1]).toMatchObject({
+        model: c.model,
+        system,
+        messages: [{ role: "user", content: rendered }],
+        stream: true,
+      });
+    });
+
+    it("refuses missing variables with 400 naming each of them, and calls no provider", async () => {
+      const template = await create(
+        { name: "Needs", body: "{{a}} and {{b}} and {{c}}", model: c.model },
+        token,
+        rig.server,
+      );
+      for (const stream of [false, true]) {
+        const reply = await rig.post<ErrorBody>("/api/v1/completions", token, {
+          templateId: template.id,
+          variables: { b: "x" },
+          stream,
+        });
+        expect(reply.status, reply.text).toBe(400);
+        expect(reply.body.error.code).toBe("invalid_request");
+        expect(reply.body.error.message).toBe("Missing template variables: a, c");
+        expect(reply.body.error.details?.map((d) => d.path)).toEqual([
+          "body.variables.a",
+          "body.variables.c",
+        ]);
+      }
+      expect(rig.fake.requests).toEqual([]);
+    });
   });
 });
