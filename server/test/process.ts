@@ -27,7 +27,10 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A child process running one of our scripts under the Node that runs the tests. */
+/**
+ * A child process running one of our scripts under the Node that runs the tests; or, with
+ * `command` (e.g. "sh" for scripts/serve.sh), running the script with that command instead.
+ */
 export class NodeChild {
   readonly child: ChildProcess;
   stdout = "";
@@ -35,8 +38,14 @@ export class NodeChild {
   readonly exited: Promise<Exit>;
   #listeners = new Set<() => void>();
 
-  constructor(script: string, args: string[], env: Record<string, string>, cwd = repoRoot) {
-    this.child = spawn(process.execPath, [script, ...args], {
+  constructor(
+    script: string,
+    args: string[],
+    env: Record<string, string>,
+    cwd = repoRoot,
+    command = process.execPath,
+  ) {
+    this.child = spawn(command, [script, ...args], {
       cwd,
       env: childEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
