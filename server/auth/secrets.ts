@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** OfficeLLM bearer secrets: `ollm_` followed by 32 random bytes in base64url. */
 const SECRET_PATTERN = /^ollm_[A-Za-z0-9_-]{43}$/;
@@ -12,9 +12,9 @@ export function isWellFormedSecret(value: string): boolean {
   return SECRET_PATTERN.test(value);
 }
 
-/** What the database stores instead of the secret. */
+/** What the database stores instead of the secret (the one-shot hash: every request makes one). */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  return hash("sha256", secret, "hex");
 }
 
 /** The short, non-secret start of a secret, shown in listings to tell tokens apart. */
