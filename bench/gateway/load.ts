@@ -69,7 +69,11 @@ export async function closedLoop(target: Target, connections: number, seconds: n
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
-  return { requestsPerSecond: done / ((performance.now() - started) / 1000), failed };
+  return {
+    requestsPerSecond: done / ((performance.now() - started) / 1000),
+    requests: done,
+    failed,
+  };
 }
 
 /** Requests paced at `rate` per second for `seconds`, whatever the answers do. */

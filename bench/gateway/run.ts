@@ -109,6 +109,42 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+const ticksPerSecond =
+  Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** CPU time (user and system) a process has used so far, in ms, from /proc. */
+function cpuMs(pid: number): number {
+  // After "pid (command) ", utime and stime are the 12th and 13th fields, in clock ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** This process's CPU time so far, in ms. */
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * The closed loop, with the CPU time each process spent per answered request (µs): this load
+ * generator, the fake provider, and the proxy in between when there is one. On two shared cores
+ * throughput is CPU-bound, so these say where the requests' cost lies, whatever else the machine
+ * is doing.
+ */
+async function closedLoopWithCpu(target: Target, fakePid: number, proxyPid?: number) {
+  const before = { load: ownCpuMs(), fake: cpuMs(fakePid), proxy: proxyPid ? cpuMs(proxyPid) : 0 };
+  const result = await closedLoop(target, 50, seconds);
+  const perRequest = (ms: number) => (ms * 1000) / Math.max(result.requests, 1);
+  return {
+    ...result,
+    cpuUs: {
+      load: perRequest(ownCpuMs() - before.load),
+      fake: perRequest(cpuMs(fakePid) - before.fake),
+      proxy: proxyPid ? perRequest(cpuMs(proxyPid) - before.proxy) : undefined,
+    },
+  };
+}
+
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 async function main() {
@@ -185,15 +221,20 @@ async function main() {
       `\nOfficeLLM gateway benchmark (${seconds}s per phase, loopback, node ${process.version})\n`,
     );
     const throughput = {
-      direct: await closedLoop(direct(), 50, seconds),
-      passthrough: await closedLoop(proxied(), 50, seconds),
-      gateway: await closedLoop(viaGateway(), 50, seconds),
+      direct: await closedLoopWithCpu(direct(), fake.child.pid!),
+      passthrough: await closedLoopWithCpu(proxied(), fake.child.pid!, passthrough.child.pid!),
+      gateway: await closedLoopWithCpu(viaGateway(), fake.child.pid!, gateway.child.pid!),
     };
     let peakRss = rssMb(gateway.child.pid!);
     console.log("Throughput, closed loop, 50 connections (requests/s)");
     for (const [name, result] of Object.entries(throughput))
       console.log(
         `  ${name.padEnd(12)} ${fmt(result.requestsPerSecond, 0).padStart(8)}   failed ${result.failed}`,
+      );
+    console.log("\nCPU time per request in that loop (µs): load generator | fake provider | proxy");
+    for (const [name, { cpuUs }] of Object.entries(throughput))
+      console.log(
+        `  ${name.padEnd(12)} ${fmt(cpuUs.load, 0).padStart(8)} | ${fmt(cpuUs.fake, 0).padStart(8)} | ${cpuUs.proxy === undefined ? "" : fmt(cpuUs.proxy, 0).padStart(8)}`,
       );
 
     const latency: Record<string, Record<string, ReturnType<typeof Object>>> = {};
@@ -230,13 +271,26 @@ async function main() {
       ["bench/gateway/sdk-client.ts", String(seconds), "50"],
       { UPSTREAM_URL: fake.url },
       (line) => line,
-    ).then(({ url: line }) => JSON.parse(line) as { callsPerSecond: number; p50Ms: number });
+    ).then(
+      ({ url: line }) =>
+        JSON.parse(line) as { callsPerSecond: number; cpuUsPerCall: number; p50Ms: number },
+    );
     console.log("\nThe official openai SDK alone, no server (as the gateway's provider uses it)");
     console.log(
       `  closed loop, 50 connections ${fmt(sdk.callsPerSecond, 0)} calls/s (${fmt((100 * sdk.callsPerSecond) / throughput.passthrough.requestsPerSecond, 0)}% of the passthrough)`,
     );
     console.log(
       `  one call at a time p50 ${fmt(sdk.p50Ms)} ms | direct p50 ${fmt(alone.direct.p50)} ms | gateway p50 ${fmt(alone.gateway.p50)} ms`,
+    );
+    // A gateway answers a request with at least one SDK call, so its CPU per request is at least
+    // the SDK's per call: the passthrough's share it could keep even if all else were free.
+    const { load, fake: upstream, proxy } = throughput.passthrough.cpuUs;
+    const ceiling = (load + upstream + proxy!) / (load + upstream + sdk.cpuUsPerCall);
+    console.log(
+      `  CPU time per call ${fmt(sdk.cpuUsPerCall, 0)} µs (the passthrough: ${fmt(proxy!, 0)} µs, the gateway: ${fmt(throughput.gateway.cpuUs.proxy!, 0)} µs)`,
+    );
+    console.log(
+      `  so a gateway calling through the SDK keeps at most ${fmt(ceiling * 100, 0)}% of the passthrough, with all its other work free`,
     );
 
     const ratio = throughput.gateway.requestsPerSecond / throughput.passthrough.requestsPerSecond;

@@ -2,8 +2,9 @@
  * Child process: the official `openai` SDK alone, as the gateway's OpenAI provider configures it
  * (its keep-alive fetch, no SDK retries), calling the fake provider in a closed loop. No server
  * side at all: its calls per second are the ceiling for any gateway that calls providers through
- * the SDK on this machine. Prints one JSON line: { callsPerSecond, p50Ms } (p50 of sequential
- * calls, for the latency the SDK adds by itself).
+ * the SDK on this machine. Prints one JSON line: { callsPerSecond, cpuUsPerCall, p50Ms }: the
+ * closed loop's calls per second and this process's CPU time per call in it, and the p50 of
+ * sequential calls, for the latency the SDK adds by itself.
  *
  *   UPSTREAM_URL=http://127.0.0.1:PORT node bench/gateway/sdk-client.ts SECONDS CONNECTIONS
  */
@@ -45,6 +46,7 @@ for (let i = 0; i < 300; i++) {
 const end = performance.now() + seconds * 1000;
 let done = 0;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await Promise.all(
   Array.from({ length: connections }, async () => {
     while (performance.now() < end) {
@@ -54,6 +56,8 @@ await Promise.all(
   }),
 );
 const callsPerSecond = done / ((performance.now() - started) / 1000);
+const cpu = process.cpuUsage(cpuBefore);
+const cpuUsPerCall = (cpu.user + cpu.system) / done;
 process.stdout.write(
-  `${JSON.stringify({ callsPerSecond, p50Ms: summarize(sequential, 0).p50 })}\n`,
+  `${JSON.stringify({ callsPerSecond, cpuUsPerCall, p50Ms: summarize(sequential, 0).p50 })}\n`,
 );
