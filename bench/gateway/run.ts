@@ -214,8 +214,8 @@ async function main() {
       }),
     });
 
-    // Warm every path (JIT, connection pools, SQLite pages).
-    for (const target of [direct(), proxied(), viaGateway()]) await closedLoop(target, 10, 1);
+    // Warm every path (JIT, connection pools, SQLite pages): V8 keeps optimising for seconds.
+    for (const target of [direct(), proxied(), viaGateway()]) await closedLoop(target, 10, 3);
 
     console.log(
       `\nOfficeLLM gateway benchmark (${seconds}s per phase, loopback, node ${process.version})\n`,
