@@ -8,6 +8,10 @@ export interface EventStream {
   end(): void;
 }
 
+/**
+ * Opens the stream when its first event is at hand: the headers are not flushed alone, so that
+ * they leave with that event in one write (one packet, not two, before the caller sees output).
+ */
 export function openEventStream(res: Response, headers: Record<string, string> = {}): EventStream {
   res.status(200);
   res.set({
@@ -17,7 +21,6 @@ export function openEventStream(res: Response, headers: Record<string, string> =
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
-  res.flushHeaders();
   return {
     send(event, data) {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
