@@ -2,9 +2,12 @@
  * Child process: the official `openai` SDK alone, as the gateway's OpenAI provider configures it
  * (its keep-alive fetch, no SDK retries), calling the fake provider in a closed loop. No server
  * side at all: its calls per second are the ceiling for any gateway that calls providers through
- * the SDK on this machine. Prints one JSON line: { callsPerSecond, cpuUsPerCall, p50Ms }: the
- * closed loop's calls per second and this process's CPU time per call in it, and the p50 of
- * sequential calls, for the latency the SDK adds by itself.
+ * the SDK on this machine. For scale, the same request is also made through the same keep-alive
+ * fetch without the SDK (the body written and the answer parsed by hand).
+ *
+ * Prints one JSON line: { callsPerSecond, cpuUsPerCall, fetchCpuUsPerCall, p50Ms }: the SDK's
+ * calls per second in the closed loop and this process's CPU time per call in it, the CPU time
+ * per call of the fetch alone, and the p50 of sequential SDK calls (the latency it adds).
  *
  *   UPSTREAM_URL=http://127.0.0.1:PORT node bench/gateway/sdk-client.ts SECONDS CONNECTIONS
  */
@@ -13,52 +16,62 @@ import { createKeepAliveFetch } from "../../server/llm/providers/keep-alive-fetc
 import { summarize } from "./load.ts";
 
 const [seconds = 5, connections = 50] = process.argv.slice(2).map(Number);
-const client = new OpenAI({
-  apiKey: "sk-bench-key",
-  baseURL: `${process.env.UPSTREAM_URL}/v1`,
-  maxRetries: 0,
-  fetch: createKeepAliveFetch(),
-});
-const call = () =>
-  client.chat.completions.create(
-    {
-      model: "gpt-4.1-mini",
-      messages: [{ role: "user", content: "Summarise the quarter in one line." }],
-      temperature: 0.7,
-    },
-    { timeout: 60_000, signal: new AbortController().signal },
+const baseUrl = `${process.env.UPSTREAM_URL}/v1`;
+const fetch = createKeepAliveFetch();
+const client = new OpenAI({ apiKey: "sk-bench-key", baseURL: baseUrl, maxRetries: 0, fetch });
+const body = {
+  model: "gpt-4.1-mini",
+  messages: [{ role: "user" as const, content: "Summarise the quarter in one line." }],
+  temperature: 0.7,
+};
+
+const viaSdk = () =>
+  client.chat.completions.create(body, { timeout: 60_000, signal: new AbortController().signal });
+
+const viaFetch = async () => {
+  const response = await fetch(`${baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer sk-bench-key", "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: new AbortController().signal,
+  });
+  return response.json();
+};
+
+/** `connections` callers back to back for `ms`: calls per second and CPU time per call (µs). */
+async function closedLoop(call: () => Promise<unknown>, ms: number) {
+  const end = performance.now() + ms;
+  let done = 0;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        await call();
+        done++;
+      }
+    }),
   );
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    callsPerSecond: done / ((performance.now() - started) / 1000),
+    cpuUsPerCall: (cpu.user + cpu.system) / done,
+  };
+}
 
 // Warm up the JIT and the connection pool, as long as the gateway is warmed (bench/gateway/run.ts).
-const warm = performance.now() + 3000;
-await Promise.all(
-  Array.from({ length: 10 }, async () => {
-    while (performance.now() < warm) await call();
-  }),
-);
+await closedLoop(viaSdk, 3000);
+await closedLoop(viaFetch, 1000);
 
 const sequential: number[] = [];
 for (let i = 0; i < 300; i++) {
   const started = performance.now();
-  await call();
+  await viaSdk();
   sequential.push(performance.now() - started);
 }
 
-const end = performance.now() + seconds * 1000;
-let done = 0;
-const started = performance.now();
-const cpuBefore = process.cpuUsage();
-await Promise.all(
-  Array.from({ length: connections }, async () => {
-    while (performance.now() < end) {
-      await call();
-      done++;
-    }
-  }),
-);
-const callsPerSecond = done / ((performance.now() - started) / 1000);
-const cpu = process.cpuUsage(cpuBefore);
-const cpuUsPerCall = (cpu.user + cpu.system) / done;
+const sdk = await closedLoop(viaSdk, seconds * 1000);
+const alone = await closedLoop(viaFetch, seconds * 1000);
 process.stdout.write(
-  `${JSON.stringify({ callsPerSecond, cpuUsPerCall, p50Ms: summarize(sequential, 0).p50 })}\n`,
+  `${JSON.stringify({ ...sdk, fetchCpuUsPerCall: alone.cpuUsPerCall, p50Ms: summarize(sequential, 0).p50 })}\n`,
 );
