@@ -4,6 +4,7 @@ import { loadConfig } from "../config.ts";
 import { createGateway } from "../llm/gateway.ts";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
+import { catalogCost } from "../test/llm-rig.ts";
 
 /** An OpenAI client pointed at the gateway, with an OfficeLLM token as its API key. */
 function clientFor(server: TestServer, token: string): OpenAI {
@@ -370,6 +371,7 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
   let fake: FakeProvider;
   let server: TestServer;
   let token: string;
+  let tokenId: string;
   let client: OpenAI;
   /** Every response's headers and body text, to search for the upstream key. */
   const seen: string[] = [];
@@ -386,7 +388,7 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
     };
     const gateway = await createGateway(loadConfig(env));
     server = await startTestServer({ env, gateway });
-    token = (await server.token()).token;
+    ({ id: tokenId, token } = await server.token());
     client = new OpenAI({
       apiKey: token,
       baseURL: `${server.url}/v1`,
@@ -408,6 +410,23 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
 
   /** The completion requests the fake received. */
   const upstreamCalls = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
+
+  /** The token's latest ledger row: the call just made, billed at the catalog's price. */
+  async function expectBilled(usage: OpenAI.CompletionUsage) {
+    const row = (await server.store.usage.listForToken(tokenId)).at(-1);
+    expect(row).toMatchObject({
+      provider: "openai",
+      model: "gpt-4.1-mini",
+      input_tokens: usage.prompt_tokens,
+      output_tokens: usage.completion_tokens,
+      cached: 0,
+      status: "ok",
+    });
+    expect(row!.cost_usd).toBeCloseTo(
+      catalogCost("gpt-4.1-mini", usage.prompt_tokens, usage.completion_tokens),
+      12,
+    );
+  }
 
   it("completes through the gateway with the upstream key, never the OfficeLLM token", async () => {
     const { data, response } = await client.chat.completions
@@ -442,6 +461,7 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
       stop: ["END"],
     });
     expect(JSON.stringify(call)).not.toContain(token);
+    await expectBilled(data.usage!);
   });
 
   it("streams through the gateway", async () => {
@@ -469,6 +489,7 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
     const [call] = upstreamCalls();
     expect(call!.body).toMatchObject({ model: "gpt-4.1-mini", stream: true });
     expect(call!.headers.authorization).toBe(`Bearer ${upstreamKey}`);
+    await expectBilled(usage!);
   });
 
   it("passes response_format json_schema upstream as json_schema, and the answer parses", async () => {

@@ -74,7 +74,7 @@ export interface SdkErrors<E extends SdkApiError = SdkApiError> {
   connection: ErrorClass<E>;
   connectionTimeout: ErrorClass<E>;
   userAbort: ErrorClass<E>;
-  /** The `message` and `type` (or code) of the provider's error body, where there are. */
+  /** The `message` and `type` (or code) of the provider's error body, where it has them. */
   describe(error: E): { message: string | undefined; type: string | undefined };
 }
 
