@@ -117,6 +117,14 @@ describe("CORS", () => {
     });
   }
 
+  it("gives a request without an Origin header no CORS headers, only Vary: Origin", async () => {
+    const response = await server.fetch("/health");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("vary")).toMatch(/\borigin\b/i);
+    const cors = [...response.headers.keys()].filter((name) => name.startsWith("access-control-"));
+    expect(cors).toEqual([]);
+  });
+
   const refused: [string, string][] = [
     ["a foreign origin", "https://evil.example"],
     [

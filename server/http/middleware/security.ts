@@ -66,15 +66,18 @@ function headersSetBy(
   return [...headers];
 }
 
-/** CORS for CORS_ORIGINS, the backend's own origin and the Office Scripts origins. */
+/**
+ * CORS for CORS_ORIGINS, the backend's own origin and the Office Scripts origins. A request
+ * without an `Origin` header is not a cross-origin one and gets no CORS headers, only the
+ * `Vary: Origin` that tells caches its answer depends on that header.
+ */
 export function corsPolicy(options: { publicUrl: string; corsOrigins: string[] }): RequestHandler {
   const allowed = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins]);
-  return cors({
+  const policy = cors({
     origin: (origin, callback) => {
       const ok =
-        origin === undefined ||
-        allowed.has(origin) ||
-        officeScriptsOrigins.some((pattern) => pattern.test(origin));
+        origin !== undefined &&
+        (allowed.has(origin) || officeScriptsOrigins.some((pattern) => pattern.test(origin)));
       callback(null, ok);
     },
     allowedHeaders: ["authorization", "content-type", "x-request-id"],
@@ -89,4 +92,9 @@ export function corsPolicy(options: { publicUrl: string; corsOrigins: string[] }
     ],
     maxAge: 600,
   });
+  return (req, res, next) => {
+    if (req.headers.origin !== undefined) return policy(req, res, next);
+    res.vary("Origin");
+    next();
+  };
 }
