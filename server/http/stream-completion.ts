@@ -1,12 +1,12 @@
 import type { Response } from "express";
-import { errorEnvelope, isApiError, streamFailure } from "../errors.ts";
+import { errorEnvelope, isApiError, streamFailure, type ErrorEnvelope } from "../errors.ts";
 import type {
   CallContext,
   CompletionOutcome,
   CompletionStream,
 } from "../llm/completion-service.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
-import { openEventStream } from "./sse.ts";
+import { openEventStream, type EventStream } from "./sse.ts";
 
 /** The public shape of an outcome: what was answered, by whom, at what cost. */
 export function publicOutcome(outcome: CompletionOutcome) {
@@ -21,15 +21,55 @@ export function callContext(res: Response): CallContext {
   return { caller: res.locals.caller!, requestId: res.locals.requestId, signal: res.locals.signal };
 }
 
+/** How one wire format writes a relayed completion stream. */
+export interface StreamWriter {
+  /** Before the first piece of text, if the format has an opening event. */
+  start?(): void;
+  delta(text: string): void;
+  /** May do work first (store the answer…); a failure there is sent as the error. */
+  done(outcome: CompletionOutcome): void | Promise<void>;
+  /** A failure after the stream began. */
+  error(envelope: ErrorEnvelope): void;
+}
+
 /**
- * Relays an opened completion stream as server-sent events: `event: delta` (`{text}`) for each
- * piece, then one `event: done`; a failure after the stream began arrives as `event: error`
- * with the error envelope (nothing is sent once the client has gone).
- *
- * `done` shapes the done event's data from the outcome (default: the public outcome); it may
- * do work first, such as storing the answer, and a failure there becomes the error event.
+ * Relays an opened completion stream as server-sent events written by `writerFor`'s writer. A
+ * failure after the stream began goes out as the writer's error, unless the client has gone (then
+ * nothing is sent, and reading stops, so the call is closed and recorded at once); a bug of ours
+ * goes on to the error handler, which logs it and ends the response.
  */
-export async function sendCompletionStream(
+export async function relayCompletionStream(
+  res: Response,
+  opened: CompletionStream,
+  context: CallContext,
+  writerFor: (events: EventStream) => StreamWriter,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  setLlmHeaders(res, opened);
+  const events = openEventStream(res, headers);
+  const writer = writerFor(events);
+  try {
+    writer.start?.();
+    for await (const event of opened.events) {
+      if (context.signal.aborted) break;
+      if (event.type === "delta") writer.delta(event.text);
+      else await writer.done(event.outcome);
+    }
+  } catch (error) {
+    if (!res.writableEnded && !context.signal.aborted) {
+      writer.error(errorEnvelope(streamFailure(error), context.requestId));
+    }
+    if (!isApiError(error) && !context.signal.aborted) throw error;
+  }
+  events.end();
+}
+
+/**
+ * OfficeLLM's event stream: `event: delta` (`{text}`) for each piece, then one `event: done`, or
+ * `event: error` with the error envelope. `done` shapes the done event's data from the outcome
+ * (default: the public outcome); it may do work first, such as storing the answer.
+ */
+export function sendCompletionStream(
   res: Response,
   opened: CompletionStream,
   context: CallContext,
@@ -38,23 +78,16 @@ export async function sendCompletionStream(
     done?: (outcome: CompletionOutcome) => unknown;
   } = {},
 ): Promise<void> {
-  setLlmHeaders(res, opened);
-  const events = openEventStream(res, options.headers);
-  try {
-    for await (const event of opened.events) {
-      if (event.type === "delta") events.send("delta", { text: event.text });
-      else
-        events.send(
-          "done",
-          options.done ? await options.done(event.outcome) : publicOutcome(event.outcome),
-        );
-    }
-  } catch (error) {
-    if (!res.writableEnded && !context.signal.aborted) {
-      events.send("error", errorEnvelope(streamFailure(error), context.requestId));
-    }
-    // A bug of ours goes on to the error handler, which logs it and ends the response.
-    if (!isApiError(error) && !context.signal.aborted) throw error;
-  }
-  events.end();
+  return relayCompletionStream(
+    res,
+    opened,
+    context,
+    (events) => ({
+      delta: (text) => events.send("delta", { text }),
+      done: async (outcome) =>
+        events.send("done", options.done ? await options.done(outcome) : publicOutcome(outcome)),
+      error: (envelope) => events.send("error", envelope),
+    }),
+    options.headers,
+  );
 }

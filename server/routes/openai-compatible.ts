@@ -14,11 +14,15 @@ import { randomUUID } from "node:crypto";
 import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ApiError, errorEnvelope, isApiError, streamFailure } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { openEventStream, type EventStream } from "../http/sse.ts";
-import { callContext } from "../http/stream-completion.ts";
+import type { EventStream } from "../http/sse.ts";
+import {
+  callContext,
+  relayCompletionStream,
+  type StreamWriter,
+} from "../http/stream-completion.ts";
 import type { CompletionRequest } from "../llm/completion-request.ts";
 import type { CompletionOutcome, CompletionService } from "../llm/completion-service.ts";
 import type { ChatMessage } from "../llm/types.ts";
@@ -207,12 +211,15 @@ function openAiUsage(outcome: CompletionOutcome) {
   };
 }
 
-/** Writes one streamed answer as OpenAI `chat.completion.chunk` events. */
+/**
+ * Writes one streamed answer as OpenAI `chat.completion.chunk` events, then `data: [DONE]`; a
+ * failure after the stream began is one `data: {"error":…}` line, as OpenAI sends it.
+ */
 function chunkWriter(
   events: EventStream,
   base: { id: string; created: number; model: string },
   includeUsage: boolean,
-) {
+): StreamWriter {
   const chunk = (delta: Record<string, unknown>, finishReason: "stop" | null) => ({
     ...base,
     object: "chat.completion.chunk",
@@ -224,8 +231,10 @@ function chunkWriter(
   const send = (data: unknown) => events.sendData(JSON.stringify(data));
   return {
     start: () => send(chunk({ role: "assistant", content: "" }, null)),
-    delta: (text: string) => send(chunk({ content: text }, null)),
-    finish(outcome: CompletionOutcome) {
+    delta(text) {
+      if (text) send(chunk({ content: text }, null));
+    },
+    done(outcome) {
       send(chunk({}, "stop"));
       if (includeUsage)
         send({
@@ -237,6 +246,7 @@ function chunkWriter(
         });
       events.sendData("[DONE]");
     },
+    error: send,
   };
 }
 
@@ -258,33 +268,13 @@ export function openAiCompatibleRoutes(deps: {
     const context = callContext(res);
     const prepared = await completions.prepare(request, context.caller.tokenId);
     const opened = await completions.stream(prepared, context);
-    setLlmHeaders(res, opened);
-    const events = openEventStream(res);
-    const writer = chunkWriter(
-      events,
-      { id: completionId(), created: unixSeconds(clock), model: opened.model },
-      body.stream_options?.include_usage === true,
+    await relayCompletionStream(res, opened, context, (events) =>
+      chunkWriter(
+        events,
+        { id: completionId(), created: unixSeconds(clock), model: opened.model },
+        body.stream_options?.include_usage === true,
+      ),
     );
-    try {
-      writer.start();
-      for await (const event of opened.events) {
-        // The client went away: stop reading, so the call is closed and recorded now.
-        if (context.signal.aborted) break;
-        if (event.type === "delta") {
-          if (event.text) writer.delta(event.text);
-        } else {
-          writer.finish(event.outcome);
-        }
-      }
-    } catch (error) {
-      // What OpenAI does: an error after the stream began is one `data: {"error":…}` line.
-      if (!res.writableEnded && !context.signal.aborted) {
-        events.sendData(JSON.stringify(errorEnvelope(streamFailure(error), context.requestId)));
-      }
-      // A bug of ours goes on to the error handler, which logs it and ends the response.
-      if (!isApiError(error) && !context.signal.aborted) throw error;
-    }
-    events.end();
   }
 
   return [
