@@ -33,10 +33,12 @@ export interface StreamWriter {
 }
 
 /**
- * Relays an opened completion stream as server-sent events written by `writerFor`'s writer. A
- * failure after the stream began goes out as the writer's error, unless the client has gone (then
- * nothing is sent, and reading stops, so the call is closed and recorded at once); a bug of ours
- * goes on to the error handler, which logs it and ends the response.
+ * Relays an opened completion stream as server-sent events written by `writerFor`'s writer. Once
+ * the client has gone, reading stops at the next piece of text, so the call is closed and
+ * recorded as cancelled at once; an answer already complete still gets its `done` (whose work,
+ * such as storing the reply, is not lost; what it writes goes nowhere). A failure after the stream
+ * began goes out as the writer's error unless the client has gone; a bug of ours goes on to the
+ * error handler, which logs it and ends the response.
  */
 export async function relayCompletionStream(
   res: Response,
@@ -51,9 +53,9 @@ export async function relayCompletionStream(
   try {
     writer.start?.();
     for await (const event of opened.events) {
-      if (context.signal.aborted) break;
-      if (event.type === "delta") writer.delta(event.text);
-      else await writer.done(event.outcome);
+      if (event.type === "done") await writer.done(event.outcome);
+      else if (context.signal.aborted) break;
+      else writer.delta(event.text);
     }
   } catch (error) {
     if (!res.writableEnded && !context.signal.aborted) {
