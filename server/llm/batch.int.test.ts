@@ -6,9 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   expectNoKeys,
   ledger,
+  ledgerWithin,
   OPENAI_KEY,
   ANTHROPIC_KEY,
   providerCases,
+  requestsReach,
   startRig,
   uniquePrompt,
   type Rig,
@@ -137,6 +139,35 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
       ["upstream_error", 0, 0],
       ["upstream_error", 0, 0],
     ]);
+  });
+
+  it("records every item as cancelled, copies too, when the caller goes away", async () => {
+    const { id, token } = await rig.token();
+    rig.fake.enqueue({ hang: true });
+    const prompt = uniquePrompt("Leave");
+    const controller = new AbortController();
+    const pending = rig.post(
+      "/api/v1/batch",
+      token,
+      {
+        items: [
+          { model: c.model, prompt },
+          { model: c.model, prompt },
+        ],
+      },
+      { signal: controller.signal },
+    );
+    await requestsReach(rig.fake, 1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await rig.fake.waitForAborted(1);
+    const rows = await ledgerWithin(rig, id, 2);
+    expect(rows.map((row) => [row.status, row.error_code, row.cost_usd])).toEqual([
+      ["error", "cancelled", 0],
+      ["error", "cancelled", 0],
+    ]);
+    // Asked once: the copy waited for the first asking and shares its end.
+    expect(rig.fake.requests).toHaveLength(1);
   });
 
   it("answers structured items, mixed with another provider's model", async () => {

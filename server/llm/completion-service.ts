@@ -530,8 +530,10 @@ export class CompletionService {
     payer = true,
   ): Promise<unknown> {
     // A request we could not serve as asked (a provider not configured here) was never a call;
-    // a budget refusal is, and its row shows the operator who was turned away.
-    if (error instanceof ApiError && error.code === "invalid_request") return error;
+    // a budget refusal is, and its row shows the operator who was turned away; so is a cancelled
+    // one, a batch's copy of it too (whose first asking's failure is the "cancelled" refusal).
+    if (error instanceof ApiError && error.code === "invalid_request" && !context.signal.aborted)
+      return error;
     const apiError =
       error instanceof ProviderError
         ? toApiError(error)
