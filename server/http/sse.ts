@@ -9,8 +9,11 @@ export interface EventStream {
 }
 
 /**
- * Opens the stream when its first event is at hand: the headers are not flushed alone, so that
- * they leave with that event in one write (one packet, not two, before the caller sees output).
+ * Opens the stream when its first event is at hand: the headers leave with that event in one
+ * write (one packet, not two, before the caller sees output). Should the event not be written in
+ * this turn of the event loop (text held back while it may still turn out to be a stop
+ * sequence), the headers leave alone, so the caller, and the request timeout, know the stream is
+ * open.
  */
 export function openEventStream(res: Response, headers: Record<string, string> = {}): EventStream {
   res.status(200);
@@ -20,6 +23,9 @@ export function openEventStream(res: Response, headers: Record<string, string> =
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",
     "x-accel-buffering": "no",
+  });
+  setImmediate(() => {
+    if (!res.headersSent && !res.destroyed) res.flushHeaders();
   });
   return {
     send(event, data) {

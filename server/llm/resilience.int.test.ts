@@ -508,7 +508,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(second.body.error.code).toBe("budget_exceeded");
       expect(rig.fake.requests).toHaveLength(1);
       const rows = await ledger(rig, id);
-      expect(rows.map((row) => row.error_code)).toEqual([null, "budget_exceeded"]);
+      expect(rows.map((row) => row.error_code).sort()).toEqual(["budget_exceeded", null]);
     });
   });
 
@@ -656,5 +656,35 @@ describe("fallbacks fit the caller's parameters to the fallback model", () => {
     expect(primaryBody.temperature).toBe(1);
     const fallbackBody = bodyOf(rig.fake.requests.at(-1));
     expect(fallbackBody).toMatchObject({ model: "gpt-4.1-mini", temperature: 0.2, stop: ["END"] });
+  });
+});
+
+describe("stop sequences the gateway applies itself", () => {
+  it("opens the stream at once while text held back may still turn out to be a stop", async () => {
+    const { token } = await trickle.token();
+    // gpt-5-mini takes no stop: the gateway applies it, and the answer starts with it, so no
+    // text is ever sent; the fake sends ~45 pieces 20 ms apart.
+    const started = performance.now();
+    const response = await trickle.server.fetch("/api/v1/completions", {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gpt-5-mini",
+        prompt: `${uniquePrompt("Held back")} ${longText}`,
+        stop: ["echo"],
+        stream: true,
+      }),
+    });
+    const headersMs = performance.now() - started;
+    const text = await response.text();
+    const endMs = performance.now() - started;
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const events = parseSse(text);
+    expect(events.map((e) => e.event)).toEqual(["done"]);
+    expect(events[0]!.data).toMatchObject({ text: "" });
+    // The headers left long before the answer ended, not with its end.
+    expect(endMs - headersMs).toBeGreaterThan(400);
   });
 });
