@@ -411,9 +411,13 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
   /** The completion requests the fake received. */
   const upstreamCalls = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
 
-  /** The token's latest ledger row: the call just made, billed at the catalog's price. */
+  /** The call with this usage has its ledger row, billed at the catalog's price. */
   async function expectBilled(usage: OpenAI.CompletionUsage) {
-    const row = (await server.store.usage.listForToken(tokenId)).at(-1);
+    const rows = await server.store.usage.listForToken(tokenId);
+    const row = rows.find(
+      (each) =>
+        each.input_tokens === usage.prompt_tokens && each.output_tokens === usage.completion_tokens,
+    );
     expect(row).toMatchObject({
       provider: "openai",
       model: "gpt-4.1-mini",
