@@ -5,14 +5,16 @@
  * the SDK on this machine. For scale, the same request is also made through the same keep-alive
  * fetch without the SDK (the body written and the answer parsed by hand).
  *
- * Prints one JSON line: { callsPerSecond, cpuUsPerCall, fetchCpuUsPerCall, p50Ms }: the SDK's
- * calls per second in the closed loop and this process's CPU time per call in it, the CPU time
- * per call of the fetch alone, and the p50 of sequential SDK calls (the latency it adds).
+ * Prints one JSON line: the SDK's calls per second in the closed loop (`callsPerSecond`); this
+ * process's CPU time per call in it (`cpuUsPerCall`, all threads, and `mainCpuUsPerCall`), the
+ * same for the fetch alone (`fetchCpuUsPerCall`, `fetchMainCpuUsPerCall`), and the p50 of
+ * sequential SDK calls (`p50Ms`, the latency it adds).
  *
  *   UPSTREAM_URL=http://127.0.0.1:PORT node bench/gateway/sdk-client.ts SECONDS CONNECTIONS
  */
 import OpenAI from "openai";
 import { createKeepAliveFetch } from "../../server/llm/providers/keep-alive-fetch.ts";
+import { cpuMs } from "./cpu.ts";
 import { summarize } from "./load.ts";
 
 const [seconds = 5, connections = 50] = process.argv.slice(2).map(Number);
@@ -43,7 +45,7 @@ async function closedLoop(call: () => Promise<unknown>, ms: number) {
   const end = performance.now() + ms;
   let done = 0;
   const started = performance.now();
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = cpuMs(process.pid);
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
@@ -52,10 +54,11 @@ async function closedLoop(call: () => Promise<unknown>, ms: number) {
       }
     }),
   );
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = cpuMs(process.pid);
   return {
     callsPerSecond: done / ((performance.now() - started) / 1000),
-    cpuUsPerCall: (cpu.user + cpu.system) / done,
+    cpuUsPerCall: ((cpu.all - cpuBefore.all) * 1000) / done,
+    mainCpuUsPerCall: ((cpu.main - cpuBefore.main) * 1000) / done,
   };
 }
 
@@ -73,5 +76,10 @@ for (let i = 0; i < 300; i++) {
 const sdk = await closedLoop(viaSdk, seconds * 1000);
 const alone = await closedLoop(viaFetch, seconds * 1000);
 process.stdout.write(
-  `${JSON.stringify({ ...sdk, fetchCpuUsPerCall: alone.cpuUsPerCall, p50Ms: summarize(sequential, 0).p50 })}\n`,
+  `${JSON.stringify({
+    ...sdk,
+    fetchCpuUsPerCall: alone.cpuUsPerCall,
+    fetchMainCpuUsPerCall: alone.mainCpuUsPerCall,
+    p50Ms: summarize(sequential, 0).p50,
+  })}\n`,
 );
