@@ -10,12 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { catalog } from "../llm/catalog.ts";
 import { MESSAGE_OVERHEAD_TOKENS, messageTokens } from "../llm/fit-history.ts";
 import { api, parseEvents, type ErrorBody } from "../test/api.ts";
-import {
-  fakeTokenCount,
-  startFakeProvider,
-  type FakeCall,
-  type FakeProvider,
-} from "../test/fake-provider.ts";
+import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 import { providerCases, startRig, type Rig } from "../test/llm-rig.ts";
 
@@ -428,14 +423,9 @@ describe("conversations through a provider", () => {
   let fake: FakeProvider;
   let server: TestServer;
   let token: string;
-  const calls: FakeCall[] = [];
 
   beforeAll(async () => {
     fake = await startFakeProvider();
-    fake.setResponder((call) => {
-      calls.push(call);
-      return undefined;
-    });
     server = await startTestServer({
       env: {
         ...env,
@@ -456,12 +446,12 @@ describe("conversations through a provider", () => {
       model: "local-b",
       systemPrompt: "Answer as a pirate.",
     });
-    calls.length = 0;
+    fake.reset();
     const first = await send(server, token, conversation.id, { content: "Where is the gold?" });
     expect(first.body.message.content).toBe("echo: Where is the gold?");
     await send(server, token, conversation.id, { content: "And the map?", temperature: 0.2 });
-    expect(calls).toHaveLength(2);
-    expect(calls[1]).toMatchObject({
+    expect(fake.calls).toHaveLength(2);
+    expect(fake.calls[1]).toMatchObject({
       model: "local-b",
       system: "Answer as a pirate.",
       messages: [
@@ -470,14 +460,14 @@ describe("conversations through a provider", () => {
         { role: "user", content: "And the map?" },
       ],
     });
-    expect((calls[1]!.request.body as { temperature?: number }).temperature).toBe(0.2);
+    expect((fake.calls[1]!.request.body as { temperature?: number }).temperature).toBe(0.2);
 
     // A message may name another model for itself only.
     await send(server, token, conversation.id, { content: "Once more", model: "local-a" });
-    expect(calls[2]!.model).toBe("local-a");
-    expect(calls[2]!.messages).toHaveLength(5);
+    expect(fake.calls[2]!.model).toBe("local-a");
+    expect(fake.calls[2]!.messages).toHaveLength(5);
     await send(server, token, conversation.id, { content: "Last" });
-    expect(calls[3]!.model).toBe("local-b");
+    expect(fake.calls[3]!.model).toBe("local-b");
   });
 
   it("falls back to the caller's settings for model and system prompt", async () => {
@@ -487,10 +477,10 @@ describe("conversations through a provider", () => {
       systemPrompt: "From settings.",
     });
     const conversation = await start(server, own);
-    calls.length = 0;
+    fake.reset();
     const reply = await send(server, own, conversation.id, { content: "Hi" });
     expect(reply.body.completion.model).toBe("local-b");
-    expect(calls[0]).toMatchObject({ model: "local-b", system: "From settings." });
+    expect(fake.calls[0]).toMatchObject({ model: "local-b", system: "From settings." });
   });
 
   it("stores no reply when the stream breaks, but keeps the user message", async () => {
@@ -535,7 +525,6 @@ describe("conversations through a provider", () => {
 describe("conversations through openai and anthropic (official SDKs)", () => {
   let rig: Rig;
   let token: string;
-  const calls: FakeCall[] = [];
   const answer = "Noted.";
 
   beforeAll(async () => {
@@ -545,11 +534,7 @@ describe("conversations through openai and anthropic (official SDKs)", () => {
   afterAll(() => rig.close());
   beforeEach(() => {
     rig.fake.reset();
-    calls.length = 0;
-    rig.fake.setResponder((call) => {
-      calls.push(call);
-      return { text: answer };
-    });
+    rig.fake.setResponder(() => ({ text: answer }));
   });
 
   /** Messages as role, length and first letter: the texts are too long to compare in a diff. */
@@ -597,16 +582,20 @@ describe("conversations through openai and anthropic (official SDKs)", () => {
       });
 
       // What the provider received: the system prompt and the newest turns only, in order.
-      expect(calls).toHaveLength(3);
-      expect(calls.map((call) => call.provider)).toEqual([c.provider, c.provider, c.provider]);
-      expect(digest(calls[1]!.messages)).toEqual(
+      expect(rig.fake.calls).toHaveLength(3);
+      expect(rig.fake.calls.map((call) => call.provider)).toEqual([
+        c.provider,
+        c.provider,
+        c.provider,
+      ]);
+      expect(digest(rig.fake.calls[1]!.messages)).toEqual(
         digest([
           { role: "user", content: oldest },
           { role: "assistant", content: answer },
           { role: "user", content: older },
         ]),
       );
-      const sent = calls[2]!;
+      const sent = rig.fake.calls[2]!;
       expect(sent).toMatchObject({ model: model.id, system, maxTokens });
       expect(digest(sent.messages)).toEqual(
         digest([

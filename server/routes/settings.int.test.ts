@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { api, type ErrorBody } from "../test/api.ts";
-import { startFakeProvider, type FakeCall, type FakeProvider } from "../test/fake-provider.ts";
+import { startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 import {
   bodyOf,
@@ -233,14 +233,9 @@ describe("settings through the demo model", () => {
 describe("settings through a provider", () => {
   let fake: FakeProvider;
   let server: TestServer;
-  const calls: FakeCall[] = [];
 
   beforeAll(async () => {
     fake = await startFakeProvider();
-    fake.setResponder((call) => {
-      calls.push(call);
-      return undefined;
-    });
     server = await startTestServer({
       env: {
         ...env,
@@ -263,36 +258,36 @@ describe("settings through a provider", () => {
     });
     expect(saved.status, saved.text).toBe(200);
 
-    calls.length = 0;
+    fake.reset();
     const reply = await api<Completion>(server, token, "POST", "/api/v1/completions", {
       prompt: "Colour of the sky?",
     });
     expect(reply.status, reply.text).toBe(200);
     expect(reply.body.model).toBe("local-b");
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ model: "local-b", system: "Reply in one word." });
-    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBe(0.3);
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0]).toMatchObject({ model: "local-b", system: "Reply in one word." });
+    expect((fake.calls[0]!.request.body as { temperature?: number }).temperature).toBe(0.3);
 
-    calls.length = 0;
+    fake.reset();
     await api(server, token, "POST", "/api/v1/completions", {
       prompt: "Colour of grass?",
       model: "local-a",
       system: "Reply in two words.",
       temperature: 1,
     });
-    expect(calls[0]).toMatchObject({ model: "local-a", system: "Reply in two words." });
-    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBe(1);
+    expect(fake.calls[0]).toMatchObject({ model: "local-a", system: "Reply in two words." });
+    expect((fake.calls[0]!.request.body as { temperature?: number }).temperature).toBe(1);
   });
 
   it("leaves the deployment's defaults when nothing is saved", async () => {
     const { token } = await server.token();
-    calls.length = 0;
+    fake.reset();
     const reply = await api<Completion>(server, token, "POST", "/api/v1/completions", {
       prompt: "Hello?",
     });
     expect(reply.body.model).toBe("local-a");
-    expect(calls[0]!.system).toBe("");
-    expect((calls[0]!.request.body as { temperature?: number }).temperature).toBeUndefined();
+    expect(fake.calls[0]!.system).toBe("");
+    expect((fake.calls[0]!.request.body as { temperature?: number }).temperature).toBeUndefined();
   });
 });
 
@@ -304,20 +299,12 @@ const savedModel: Record<ProviderCase["provider"], string> = {
 
 describe.each(providerCases)("settings through $provider, with DEFAULT_MODEL=$model", (c) => {
   let rig: Rig;
-  const calls: FakeCall[] = [];
 
   beforeAll(async () => {
     rig = await startRig({ env: { DEFAULT_MODEL: c.model } });
   });
   afterAll(() => rig.close());
-  beforeEach(() => {
-    rig.fake.reset();
-    calls.length = 0;
-    rig.fake.setResponder((call) => {
-      calls.push(call);
-      return undefined;
-    });
-  });
+  beforeEach(() => rig.fake.reset());
 
   /** The temperature the provider received; Anthropic's API takes none (docs/api.md). */
   const expectTemperature = (index: number, temperature: number | undefined) => {
@@ -345,8 +332,8 @@ describe.each(providerCases)("settings through $provider, with DEFAULT_MODEL=$mo
       text: `echo: ${prompt}`,
       cached: false,
     });
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({
+    expect(rig.fake.calls).toHaveLength(1);
+    expect(rig.fake.calls[0]).toMatchObject({
       provider: c.provider,
       model: savedModel[c.provider],
       system: "Reply in one word.",
@@ -368,8 +355,8 @@ describe.each(providerCases)("settings through $provider, with DEFAULT_MODEL=$mo
       temperature: 0.5,
     });
     expect(own.status, own.text).toBe(200);
-    expect(calls).toHaveLength(2);
-    expect(calls[1]).toMatchObject({ model: c.model, system: "Reply in two words." });
+    expect(rig.fake.calls).toHaveLength(2);
+    expect(rig.fake.calls[1]).toMatchObject({ model: c.model, system: "Reply in two words." });
     expectTemperature(1, 0.5);
   });
 
@@ -389,7 +376,7 @@ describe.each(providerCases)("settings through $provider, with DEFAULT_MODEL=$mo
       expect(reply.body).toMatchObject({ provider: c.provider, model: c.model });
       expect(reply.headers.get("x-officellm-model")).toBe(c.model);
     }
-    expect(calls.map((call) => [call.provider, call.model, call.system])).toEqual([
+    expect(rig.fake.calls.map((call) => [call.provider, call.model, call.system])).toEqual([
       [c.provider, c.model, ""],
       [c.provider, c.model, "Be formal."],
     ]);

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { api, parseEvents, type ErrorBody } from "../test/api.ts";
-import type { FakeCall } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 import { providerCases, startRig, type CompletionBody, type Rig } from "../test/llm-rig.ts";
 
@@ -316,21 +315,13 @@ describe("using templates in completions", () => {
 describe("templates through openai and anthropic (official SDKs)", () => {
   let rig: Rig;
   let token: string;
-  const calls: FakeCall[] = [];
 
   beforeAll(async () => {
     rig = await startRig();
     token = (await rig.token()).token;
   });
   afterAll(() => rig.close());
-  beforeEach(() => {
-    rig.fake.reset();
-    calls.length = 0;
-    rig.fake.setResponder((call) => {
-      calls.push(call);
-      return undefined;
-    });
-  });
+  beforeEach(() => rig.fake.reset());
 
   describe.each(providerCases)("with $provider ($model)", (c) => {
     it("sends the rendered prompt and the template's system prompt to the template's model", async () => {
@@ -357,8 +348,8 @@ describe("templates through openai and anthropic (official SDKs)", () => {
         model: c.model,
         text: `echo: ${rendered}`,
       });
-      expect(calls).toHaveLength(1);
-      expect(calls[0]).toMatchObject({
+      expect(rig.fake.calls).toHaveLength(1);
+      expect(rig.fake.calls[0]).toMatchObject({
         provider: c.provider,
         model: c.model,
         system,
@@ -377,8 +368,8 @@ describe("templates through openai and anthropic (official SDKs)", () => {
         event: "done",
         data: { text: `echo: ${rendered}` },
       });
-      expect(calls).toHaveLength(2);
-      expect(calls[1]).toMatchObject({
+      expect(rig.fake.calls).toHaveLength(2);
+      expect(rig.fake.calls[1]).toMatchObject({
         model: c.model,
         system,
         messages: [{ role: "user", content: rendered }],

@@ -69,6 +69,16 @@ describe("fake provider, OpenAI wire format", () => {
     expect(recorded?.provider).toBe("openai");
     expect(recorded?.headers.authorization).toBe("Bearer sk-test");
     expect(recorded?.body).toMatchObject({ model: "gpt-4o-mini" });
+    expect(fake.calls).toEqual([
+      expect.objectContaining({
+        provider: "openai",
+        model: "gpt-4o-mini",
+        system: "Be brief.",
+        messages: [{ role: "user", content: "Hello there" }],
+        stream: false,
+        request: recorded,
+      }),
+    ]);
   });
 
   it("streams deltas, a stop chunk, then usage when include_usage is set", async () => {
@@ -161,6 +171,9 @@ describe("fake provider, OpenAI wire format", () => {
       ids.push(model.id);
     }
     expect(ids).toContain("gpt-4o-mini");
+    // A model list is a request, not a completion call.
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.calls).toEqual([]);
   });
 
   it("accepts a leading prefix before /v1", async () => {

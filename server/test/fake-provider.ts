@@ -121,6 +121,8 @@ export interface FakeProvider {
   readonly anthropicBaseUrl: string;
   /** Every request received, in order (cleared by `reset`; the same array throughout). */
   readonly requests: RecordedRequest[];
+  /** Every completion request (not token counts or model lists), as the responder sees it. */
+  readonly calls: FakeCall[];
   /** Requests whose client closed the connection before the answer was complete. */
   readonly aborted: number;
   /** Requests received and not yet finished or closed. */
@@ -129,7 +131,7 @@ export interface FakeProvider {
   enqueue(...behaviours: FakeBehaviour[]): void;
   /** Sets (or with undefined clears) the answer function used when nothing is queued. */
   setResponder(responder: FakeResponder | undefined): void;
-  /** Clears the queue, the responder, the recorded requests and `aborted`. */
+  /** Clears the queue, the responder, the recorded requests and calls, and `aborted`. */
   reset(): void;
   /** Resolves once `aborted` reaches `count`; rejects after `timeoutMs`. */
   waitForAborted(count: number, timeoutMs?: number): Promise<void>;
@@ -360,6 +362,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     "claude-haiku-4-5",
   ];
   const requests: RecordedRequest[] = [];
+  const calls: FakeCall[] = [];
   let queue: FakeBehaviour[] = [];
   let responder: FakeResponder | undefined;
   let aborted = 0;
@@ -431,6 +434,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       return;
     }
     const call = kind === "models" ? undefined : toCall(provider, recorded);
+    if (call && kind !== "count" && record) calls.push(call);
     const behaviour =
       queue.shift() ?? (call && kind !== "count" && responder ? responder(call) : undefined);
     if (behaviour && "hang" in behaviour) return;
@@ -520,6 +524,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     openaiBaseUrl: "",
     anthropicBaseUrl: "",
     requests,
+    calls,
     get aborted() {
       return aborted;
     },
@@ -536,6 +541,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       queue = [];
       responder = undefined;
       requests.length = 0;
+      calls.length = 0;
       aborted = 0;
     },
     waitForAborted(count, timeoutMs = 5_000) {
