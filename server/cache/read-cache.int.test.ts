@@ -9,6 +9,7 @@ import type { LogEvent } from "kysely";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../test/api.ts";
 import { backends, type FreshDatabase } from "../test/backends.ts";
+import { unreachableRedis } from "../test/redis.ts";
 import { createLogger } from "../logger.ts";
 import {
   LogCapture,
@@ -244,13 +245,7 @@ for (const backend of backends.filter((b) => b.enabled)) {
 
 describe("the read cache with Redis unreachable", () => {
   it("still drops its own copies at once, and logs that the others were not told", async () => {
-    const redis = new Redis("redis://127.0.0.1:1", {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 500,
-    });
-    redis.on("error", () => undefined);
+    const redis = unreachableRedis();
     const logs = new LogCapture();
     const clock = new TestClock();
     database = await backends[0]!.fresh();

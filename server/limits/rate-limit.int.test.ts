@@ -3,22 +3,11 @@ import { rmSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, tempSqliteUrl, type TestServer } from "../test/harness.ts";
+import { unreachableRedis } from "../test/redis.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { createRateLimits } from "./rate-limits.ts";
 
 const REDIS_URL = process.env.REDIS_URL;
-
-/** An address nothing listens on: every command fails at once, nothing is queued. */
-function unreachableRedis(): Redis {
-  const redis = new Redis("redis://127.0.0.1:1", {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 500,
-  });
-  redis.on("error", () => undefined);
-  return redis;
-}
 
 interface ErrorBody {
   error: { code: string; message: string; requestId: string };
