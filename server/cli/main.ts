@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import { parseScopes } from "../auth/scopes.ts";
 import { TokenService } from "../auth/token-service.ts";
 import { READ_CACHE_TTL_MS } from "../cache/cached-store.ts";
@@ -37,6 +36,8 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
  */
 async function tellServers(config: Config): Promise<void> {
   if (!config.redisUrl) return;
+  // Loaded here, as the server loads it: the other commands never need the client.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
     enableOfflineQueue: false,
