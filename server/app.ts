@@ -14,6 +14,7 @@ import { dispatchRoutes } from "./http/dispatch-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
+import { connectorDocument } from "./openapi/connector.ts";
 import { openApiDocument } from "./openapi/document.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
@@ -76,9 +77,13 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   const calendar = new CalendarService({ store, clock, logger, config });
 
   let openApiCache: unknown;
-  const docs = docsRoutes(
-    () => (openApiCache ??= openApiDocument(routes, { version, serverUrl: config.publicUrl })),
-  );
+  let connectorCache: unknown;
+  const docs = docsRoutes({
+    openApi: () =>
+      (openApiCache ??= openApiDocument(routes, { version, serverUrl: config.publicUrl })),
+    connector: () =>
+      (connectorCache ??= connectorDocument(routes, { version, publicUrl: config.publicUrl })),
+  });
   const routes: Route[] = [
     ...healthRoutes({
       version,

@@ -13,7 +13,7 @@ export function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchem
   return rest;
 }
 
-const errorSchema: JsonSchema = {
+export const errorSchema: JsonSchema = {
   type: "object",
   required: ["error"],
   properties: {

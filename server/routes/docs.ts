@@ -35,7 +35,10 @@ const initScript = `window.ui = SwaggerUIBundle({
 `;
 
 /** The API reference page and its assets (public, no CDN). */
-export function docsRoutes(openApi: () => unknown): { routes: Route[]; assets: Router } {
+export function docsRoutes(documents: { openApi: () => unknown; connector: () => unknown }): {
+  routes: Route[];
+  assets: Router;
+} {
   const assets = express.Router();
   assets.use("/docs/assets", express.static(swaggerUiDirectory, { index: false, maxAge: "1d" }));
   assets.get("/docs/init.js", (_req, res) => {
@@ -48,7 +51,18 @@ export function docsRoutes(openApi: () => unknown): { routes: Route[]; assets: R
       access: "public",
       tag: "Service",
       summary: "This API's OpenAPI 3.1 document",
-      handle: () => openApi(),
+      handle: () => documents.openApi(),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/connector/swagger.json",
+      access: "public",
+      tag: "Service",
+      summary: "The Power Automate custom connector's Swagger 2.0 document, for this deployment",
+      description:
+        "Import it as a custom connector (with power-automate/apiProperties.json) to call this " +
+        "backend from flows: ask a model, answer many prompts in one step, route free text.",
+      handle: () => documents.connector(),
     }),
     defineRoute({
       method: "get",

@@ -1,0 +1,276 @@
+import { readFileSync } from "node:fs";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import AjvDraft04 from "ajv-draft-04";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../test/harness.ts";
+import { connectorOperations } from "./connector.ts";
+
+type Schema = Record<string, unknown>;
+
+interface Parameter {
+  name: string;
+  in: string;
+  required: boolean;
+  schema?: Schema;
+  "x-ms-summary"?: string;
+}
+
+interface Operation {
+  operationId: string;
+  summary: string;
+  description: string;
+  parameters: Parameter[];
+  responses: Record<string, { description: string; schema?: Schema }>;
+}
+
+interface ConnectorDocument {
+  swagger: string;
+  host: string;
+  basePath: string;
+  schemes: string[];
+  securityDefinitions: Record<string, { type: string; in: string; name: string }>;
+  security: Record<string, unknown[]>[];
+  definitions: Record<string, Schema>;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const apiProperties = JSON.parse(
+  readFileSync(new URL("../../power-automate/apiProperties.json", import.meta.url), "utf8"),
+) as {
+  properties: {
+    connectionParameters: Record<string, { type: string }>;
+    policyTemplateInstances: { templateId: string; parameters: Record<string, string> }[];
+  };
+};
+
+let server: TestServer;
+let document: ConnectorDocument;
+let token: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { PUBLIC_URL: "https://officellm.example.com" } });
+  const response = await server.fetch("/api/v1/connector/swagger.json");
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  document = (await response.json()) as ConnectorDocument;
+  token = (await server.token({ scopes: ["llm", "calendar"] })).token;
+});
+afterAll(() => server.close());
+
+function operations(): [string, string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]): [string, string, Operation] => [
+      method,
+      path,
+      operation,
+    ]),
+  );
+}
+
+function operation(operationId: string): { method: string; path: string; spec: Operation } {
+  const found = operations().find(([, , spec]) => spec.operationId === operationId);
+  if (!found) throw new Error(`no operation ${operationId}`);
+  return { method: found[0], path: found[1], spec: found[2] };
+}
+
+/** Reads `x-nullable` as JSON Schema does, so a validator holds responses to what it declares. */
+function withNulls(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withNulls);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [key, withNulls(value)]),
+  );
+  if (out["x-nullable"] === true && typeof out.type === "string") out.type = [out.type, "null"];
+  return out;
+}
+
+// Swagger 2.0 schemas are JSON Schema draft 4 (a boolean exclusiveMinimum, for one).
+const ajv = new AjvDraft04.default({ allErrors: true });
+ajv.addVocabulary(["x-ms-summary", "x-ms-visibility", "x-ms-dynamic-values", "x-nullable"]);
+
+function expectValid(schema: Schema, value: unknown, label: string) {
+  const validate = ajv.compile(withNulls(schema) as Schema);
+  expect(validate(value), `${label}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+}
+
+/** Calls an operation as Power Automate does: the header from apiProperties.json's policy. */
+async function callAsConnector(
+  operationId: string,
+  input: { query?: Record<string, string>; body?: unknown } = {},
+) {
+  const { method, path, spec } = operation(operationId);
+  const policy = apiProperties.properties.policyTemplateInstances.find(
+    (instance) => instance.templateId === "setheader",
+  )!.parameters;
+  const headers: Record<string, string> = {
+    [policy["x-ms-apimTemplateParameter.name"]!]: policy[
+      "x-ms-apimTemplateParameter.value"
+    ]!.replace("@connectionParameters('api_key')", token),
+  };
+  const body = spec.parameters.find((parameter) => parameter.in === "body");
+  if (input.body !== undefined) {
+    expectValid(body!.schema!, input.body, `${operationId} request`);
+    headers["content-type"] = "application/json";
+  }
+  const query = new URLSearchParams(input.query).toString();
+  const response = await fetch(`${server.url}${path}${query ? `?${query}` : ""}`, {
+    method: method.toUpperCase(),
+    headers,
+    ...(input.body !== undefined ? { body: JSON.stringify(input.body) } : {}),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  const declared = spec.responses[String(response.status)];
+  expectValid(
+    declared?.schema ?? document.definitions.Error!,
+    json,
+    `${operationId} ${response.status}`,
+  );
+  return { status: response.status, json };
+}
+
+describe("GET /api/v1/connector/swagger.json", () => {
+  it("is a valid Swagger 2.0 document for this deployment, without auth", async () => {
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    expect(document.swagger).toBe("2.0");
+    expect(document.host).toBe("officellm.example.com");
+    expect(document.basePath).toBe("/");
+    expect(document.schemes).toEqual(["https"]);
+  });
+
+  it("keeps a path prefix of PUBLIC_URL as its base path", async () => {
+    const prefixed = await startTestServer({
+      env: { PUBLIC_URL: "https://tools.example.com/officellm/" },
+    });
+    try {
+      const served = (await (
+        await prefixed.fetch("/api/v1/connector/swagger.json")
+      ).json()) as ConnectorDocument;
+      expect(served.host).toBe("tools.example.com");
+      expect(served.basePath).toBe("/officellm");
+    } finally {
+      await prefixed.close();
+    }
+  });
+
+  it("offers each connector action once, named and described for the designer", () => {
+    const all = operations();
+    expect(all.map(([, , spec]) => spec.operationId).sort()).toEqual(
+      connectorOperations.map((entry) => entry.operationId).sort(),
+    );
+    for (const [method, path, spec] of all) {
+      expect(`${method} ${path}`).toBe(
+        connectorOperations.find((entry) => entry.operationId === spec.operationId)!.route,
+      );
+      expect(spec.summary.length, spec.operationId).toBeGreaterThan(0);
+      expect(spec.description.length, spec.operationId).toBeGreaterThan(0);
+      expect(spec.responses.default).toMatchObject({ schema: { $ref: "#/definitions/Error" } });
+    }
+  });
+
+  it("labels every field, and shows a request's important fields first", () => {
+    const complete = operation("Complete").spec.parameters.find((p) => p.in === "body")!.schema!;
+    const fields = complete.properties as Record<string, Schema>;
+    expect(fields.prompt).toMatchObject({
+      "x-ms-summary": "Prompt",
+      "x-ms-visibility": "important",
+    });
+    expect(fields.maxTokens).toMatchObject({
+      "x-ms-summary": "Max tokens",
+      "x-ms-visibility": "advanced",
+    });
+    expect(fields.stream, "a connector cannot read an event stream").toBeUndefined();
+    const usage = operation("GetUsage").spec.parameters;
+    expect(usage.map((p) => [p.name, p.in, p.required, p["x-ms-summary"]])).toEqual([
+      ["from", "query", false, "From"],
+      ["to", "query", false, "To"],
+    ]);
+  });
+
+  it("is the document committed in power-automate/ for the example deployment", async () => {
+    await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot(
+      "../../power-automate/apiDefinition.swagger.json",
+    );
+  });
+});
+
+describe("the connector's actions, called as Power Automate calls them", () => {
+  it("sends the token the connection holds as a bearer token", () => {
+    const [scheme] = Object.entries(document.securityDefinitions);
+    expect(scheme![1]).toMatchObject({ type: "apiKey", in: "header", name: "Authorization" });
+    expect(apiProperties.properties.connectionParameters[scheme![0]]?.type).toBe("securestring");
+    expect(document.security).toEqual([{ [scheme![0]]: [] }]);
+  });
+
+  it("Complete answers a prompt", async () => {
+    const { status, json } = await callAsConnector("Complete", {
+      body: { prompt: "Name a colour", temperature: 0 },
+    });
+    expect(status).toBe(200);
+    expect(json.text).toMatch(/^\[demo\]/);
+    expect(json.provider).toBe("demo");
+  });
+
+  it("CompleteBatch answers every item, each on its own", async () => {
+    const { status, json } = await callAsConnector("CompleteBatch", {
+      body: {
+        items: [
+          { id: "7", prompt: "First row" },
+          { id: "8", templateId: "no-such-template" },
+        ],
+      },
+    });
+    expect(status).toBe(200);
+    const results = json.results as { id: string; ok: boolean; text?: string; error?: unknown }[];
+    expect(results.map((result) => [result.id, result.ok])).toEqual([
+      ["7", true],
+      ["8", false],
+    ]);
+    expect(results[0]!.text).toMatch(/^\[demo\]/);
+    expect(results[1]!.error).toMatchObject({ code: "not_found" });
+  });
+
+  it("RouteText answers a question as a completion", async () => {
+    const { status, json } = await callAsConnector("RouteText", {
+      body: { text: "What is the capital of France?" },
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ route: "completion", decidedBy: "rules" });
+  });
+
+  it("ListModels gives the values the model drop-downs are filled from", async () => {
+    const { status, json } = await callAsConnector("ListModels");
+    expect(status).toBe(200);
+    const model = (
+      operation("Complete").spec.parameters.find((p) => p.in === "body")!.schema!
+        .properties as Record<string, Schema>
+    ).model!;
+    const choices = model["x-ms-dynamic-values"] as Record<string, string>;
+    expect(choices.operationId).toBe("ListModels");
+    const values = (json[choices["value-collection"]!] as Record<string, unknown>[]).map(
+      (entry) => entry[choices["value-path"]!],
+    );
+    expect(values).toContain("demo");
+  });
+
+  it("ListTemplates and GetUsage read the caller's own data", async () => {
+    await server.fetch("/api/v1/templates", {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Tone", body: "Rewrite politely: {{text}}" }),
+    });
+    const templates = await callAsConnector("ListTemplates");
+    expect(templates.status).toBe(200);
+    expect(JSON.stringify(templates.json)).toContain("Rewrite politely: {{text}}");
+
+    const usage = await callAsConnector("GetUsage", { query: { from: "2026-11-01" } });
+    expect(usage.status).toBe(200);
+    expect(usage.json.from).toBe("2026-11-01");
+  });
+
+  it("answers bad input with the error envelope the document declares", async () => {
+    const { status, json } = await callAsConnector("GetUsage", { query: { from: "yesterday" } });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ error: { code: "invalid_request" } });
+  });
+});

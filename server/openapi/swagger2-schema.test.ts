@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { convert, swagger2Schema } from "./swagger2-schema.ts";
+
+describe("swagger2Schema", () => {
+  it("marks a nullable value x-nullable, keeping its type", () => {
+    expect(swagger2Schema(z.object({ name: z.string().nullable() }), "output")).toMatchObject({
+      properties: { name: { type: "string", "x-nullable": true } },
+    });
+  });
+
+  it("merges a union of objects, requiring only what every variant requires", () => {
+    const schema = swagger2Schema(
+      z.union([
+        z.object({ id: z.string(), ok: z.literal(true), text: z.string() }),
+        z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string() }) }),
+      ]),
+      "output",
+    );
+    expect(schema).toMatchObject({
+      type: "object",
+      properties: {
+        id: { type: "string" },
+        ok: { type: "boolean", enum: [true, false] },
+        text: { type: "string" },
+        error: { type: "object", properties: { code: { type: "string" } } },
+      },
+      required: ["id", "ok"],
+    });
+    expect(JSON.stringify(schema)).not.toMatch(/anyOf|oneOf/);
+  });
+
+  it("leaves a union of different kinds untyped, with its description", () => {
+    const schema = swagger2Schema(
+      z.object({ stop: z.union([z.string(), z.array(z.string())]).describe("Where to stop") }),
+      "input",
+    );
+    expect((schema.properties as Record<string, unknown>).stop).toEqual({
+      description: "Where to stop",
+    });
+  });
+
+  it("refuses a keyword Swagger 2.0 has no form for", () => {
+    expect(() => convert({ type: "object", not: { required: ["a"] } })).toThrow(/'not'/);
+  });
+});

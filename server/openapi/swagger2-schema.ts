@@ -1,0 +1,103 @@
+import { z } from "zod";
+
+export type Schema = Record<string, unknown>;
+
+/** The keywords a Swagger 2.0 Schema Object has in common with zod's OpenAPI 3.0 output. */
+const kept = new Set([
+  "type",
+  "format",
+  "title",
+  "description",
+  "default",
+  "enum",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "required",
+]);
+
+/**
+ * Converts a zod schema to a Swagger 2.0 Schema Object, the dialect Power Automate's custom
+ * connectors read. Swagger 2.0 has no `anyOf`, `oneOf` or `nullable`, so:
+ * - a nullable value keeps its type and is marked `x-nullable`;
+ * - a union of objects becomes one object with every variant's properties (required: those all
+ *   variants require), so a flow can pick any field from the designer's list;
+ * - any other union (a string or a list of strings, say) is left untyped: the designer takes any
+ *   value for it.
+ * A keyword it does not know throws, so a new kind of schema is noticed by the tests, not lost.
+ */
+export function swagger2Schema(schema: z.ZodType, io: "input" | "output"): Schema {
+  return convert(
+    z.toJSONSchema(schema, { io, target: "openapi-3.0", unrepresentable: "any" }) as Schema,
+  );
+}
+
+/** Converts a JSON Schema in zod's OpenAPI 3.0 dialect (see swagger2Schema). */
+export function convert(schema: Schema): Schema {
+  const variants = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
+  if (variants) return convertUnion(schema, variants);
+
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (kept.has(key)) out[key] = value;
+    else if (key === "nullable") out["x-nullable"] = value;
+    else if (key === "properties")
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([name, property]) => [
+          name,
+          convert(property),
+        ]),
+      );
+    else if (key === "items") out.items = convert(value as Schema);
+    else if (key === "additionalProperties")
+      out.additionalProperties = typeof value === "boolean" ? value : convert(value as Schema);
+    else if (key !== "$schema") throw new Error(`no Swagger 2.0 form for the keyword '${key}'`);
+  }
+  return out;
+}
+
+function convertUnion(schema: Schema, variants: Schema[]): Schema {
+  const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = schema;
+  const nullable = variants.some((variant) => variant.type === "null");
+  const present = variants.filter((variant) => variant.type !== "null").map(convert);
+  let merged: Schema;
+  if (present.length === 1) merged = present[0]!;
+  else if (present.every((variant) => variant.type === "object"))
+    merged = present.reduce(mergeObjects);
+  else merged = {};
+  return {
+    ...merged,
+    ...convert(rest),
+    ...(nullable || schema.nullable ? { "x-nullable": true } : {}),
+  };
+}
+
+/** One object schema holding both objects' properties; a property both have merges likewise. */
+function mergeObjects(a: Schema, b: Schema): Schema {
+  const properties = { ...(a.properties as Record<string, Schema>) };
+  for (const [name, property] of Object.entries((b.properties ?? {}) as Record<string, Schema>)) {
+    const existing = properties[name];
+    properties[name] = existing ? mergeProperty(existing, property) : property;
+  }
+  const required = ((a.required ?? []) as string[]).filter((name) =>
+    ((b.required ?? []) as string[]).includes(name),
+  );
+  const { required: _a, additionalProperties: _b, ...base } = a;
+  return { ...base, properties, ...(required.length > 0 ? { required } : {}) };
+}
+
+function mergeProperty(a: Schema, b: Schema): Schema {
+  if (a.type === "object" && b.type === "object") return mergeObjects(a, b);
+  if (a.type === b.type && Array.isArray(a.enum) && Array.isArray(b.enum))
+    return { ...a, enum: [...new Set([...a.enum, ...b.enum])] };
+  if (a.type === b.type) return a;
+  return {};
+}
