@@ -1,132 +1,28 @@
-import { readFileSync } from "node:fs";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import AjvDraft04 from "ajv-draft-04";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  apiProperties,
+  ConnectorClient,
+  type ConnectorDocument,
+  type Schema,
+} from "../test/connector-client.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 import { connectorOperations } from "./connector.ts";
 
-type Schema = Record<string, unknown>;
-
-interface Parameter {
-  name: string;
-  in: string;
-  required: boolean;
-  schema?: Schema;
-  "x-ms-summary"?: string;
-}
-
-interface Operation {
-  operationId: string;
-  summary: string;
-  description: string;
-  parameters: Parameter[];
-  responses: Record<string, { description: string; schema?: Schema }>;
-}
-
-interface ConnectorDocument {
-  swagger: string;
-  host: string;
-  basePath: string;
-  schemes: string[];
-  securityDefinitions: Record<string, { type: string; in: string; name: string }>;
-  security: Record<string, unknown[]>[];
-  definitions: Record<string, Schema>;
-  paths: Record<string, Record<string, Operation>>;
-}
-
-const apiProperties = JSON.parse(
-  readFileSync(new URL("../../power-automate/apiProperties.json", import.meta.url), "utf8"),
-) as {
-  properties: {
-    connectionParameters: Record<string, { type: string }>;
-    policyTemplateInstances: { templateId: string; parameters: Record<string, string> }[];
-  };
-};
-
 let server: TestServer;
+let connector: ConnectorClient;
 let document: ConnectorDocument;
 let token: string;
 
 beforeAll(async () => {
   server = await startTestServer({ env: { PUBLIC_URL: "https://officellm.example.com" } });
-  const response = await server.fetch("/api/v1/connector/swagger.json");
-  expect(response.status).toBe(200);
-  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-  document = (await response.json()) as ConnectorDocument;
   token = (await server.token({ scopes: ["llm", "calendar"] })).token;
+  connector = await ConnectorClient.open(server, token);
+  document = connector.document;
 });
 afterAll(() => server.close());
 
-function operations(): [string, string, Operation][] {
-  return Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]): [string, string, Operation] => [
-      method,
-      path,
-      operation,
-    ]),
-  );
-}
-
-function operation(operationId: string): { method: string; path: string; spec: Operation } {
-  const found = operations().find(([, , spec]) => spec.operationId === operationId);
-  if (!found) throw new Error(`no operation ${operationId}`);
-  return { method: found[0], path: found[1], spec: found[2] };
-}
-
-/** Reads `x-nullable` as JSON Schema does, so a validator holds responses to what it declares. */
-function withNulls(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withNulls);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const out = Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, withNulls(value)]),
-  );
-  if (out["x-nullable"] === true && typeof out.type === "string") out.type = [out.type, "null"];
-  return out;
-}
-
-// Swagger 2.0 schemas are JSON Schema draft 4 (a boolean exclusiveMinimum, for one).
-const ajv = new AjvDraft04.default({ allErrors: true });
-ajv.addVocabulary(["x-ms-summary", "x-ms-visibility", "x-ms-dynamic-values", "x-nullable"]);
-
-function expectValid(schema: Schema, value: unknown, label: string) {
-  const validate = ajv.compile(withNulls(schema) as Schema);
-  expect(validate(value), `${label}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-}
-
-/** Calls an operation as Power Automate does: the header from apiProperties.json's policy. */
-async function callAsConnector(
-  operationId: string,
-  input: { query?: Record<string, string>; body?: unknown } = {},
-) {
-  const { method, path, spec } = operation(operationId);
-  const policy = apiProperties.properties.policyTemplateInstances.find(
-    (instance) => instance.templateId === "setheader",
-  )!.parameters;
-  const headers: Record<string, string> = {
-    [policy["x-ms-apimTemplateParameter.name"]!]: policy[
-      "x-ms-apimTemplateParameter.value"
-    ]!.replace("@connectionParameters('api_key')", token),
-  };
-  const body = spec.parameters.find((parameter) => parameter.in === "body");
-  if (input.body !== undefined) {
-    expectValid(body!.schema!, input.body, `${operationId} request`);
-    headers["content-type"] = "application/json";
-  }
-  const query = new URLSearchParams(input.query).toString();
-  const response = await fetch(`${server.url}${path}${query ? `?${query}` : ""}`, {
-    method: method.toUpperCase(),
-    headers,
-    ...(input.body !== undefined ? { body: JSON.stringify(input.body) } : {}),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  const declared = spec.responses[String(response.status)];
-  expectValid(
-    declared?.schema ?? document.definitions.Error!,
-    json,
-    `${operationId} ${response.status}`,
-  );
-  return { status: response.status, json };
-}
+const callAsConnector = (...args: Parameters<ConnectorClient["call"]>) => connector.call(...args);
 
 describe("GET /api/v1/connector/swagger.json", () => {
   it("is a valid Swagger 2.0 document for this deployment, without auth", async () => {
@@ -153,11 +49,11 @@ describe("GET /api/v1/connector/swagger.json", () => {
   });
 
   it("offers each connector action once, named and described for the designer", () => {
-    const all = operations();
-    expect(all.map(([, , spec]) => spec.operationId).sort()).toEqual(
+    const all = connector.operations();
+    expect(all.map(({ spec }) => spec.operationId).sort()).toEqual(
       connectorOperations.map((entry) => entry.operationId).sort(),
     );
-    for (const [method, path, spec] of all) {
+    for (const { method, path, spec } of all) {
       expect(`${method} ${path}`).toBe(
         connectorOperations.find((entry) => entry.operationId === spec.operationId)!.route,
       );
@@ -168,8 +64,7 @@ describe("GET /api/v1/connector/swagger.json", () => {
   });
 
   it("labels every field, and shows a request's important fields first", () => {
-    const complete = operation("Complete").spec.parameters.find((p) => p.in === "body")!.schema!;
-    const fields = complete.properties as Record<string, Schema>;
+    const fields = connector.bodySchema("Complete").properties as Record<string, Schema>;
     expect(fields.prompt).toMatchObject({
       "x-ms-summary": "Prompt",
       "x-ms-visibility": "important",
@@ -179,7 +74,7 @@ describe("GET /api/v1/connector/swagger.json", () => {
       "x-ms-visibility": "advanced",
     });
     expect(fields.stream, "a connector cannot read an event stream").toBeUndefined();
-    const usage = operation("GetUsage").spec.parameters;
+    const usage = connector.operation("GetUsage").spec.parameters;
     expect(usage.map((p) => [p.name, p.in, p.required, p["x-ms-summary"]])).toEqual([
       ["from", "query", false, "From"],
       ["to", "query", false, "To"],
@@ -240,10 +135,7 @@ describe("the connector's actions, called as Power Automate calls them", () => {
   it("ListModels gives the values the model drop-downs are filled from", async () => {
     const { status, json } = await callAsConnector("ListModels");
     expect(status).toBe(200);
-    const model = (
-      operation("Complete").spec.parameters.find((p) => p.in === "body")!.schema!
-        .properties as Record<string, Schema>
-    ).model!;
+    const model = (connector.bodySchema("Complete").properties as Record<string, Schema>).model!;
     const choices = model["x-ms-dynamic-values"] as Record<string, string>;
     expect(choices.operationId).toBe("ListModels");
     const values = (json[choices["value-collection"]!] as Record<string, unknown>[]).map(

@@ -1,0 +1,140 @@
+/**
+ * Calls a test server as the Power Automate custom connector does: an action by its operationId,
+ * at the path and method the served Swagger 2.0 document gives it, with the Authorization header
+ * that power-automate/apiProperties.json's policy builds from the connection's token. Requests and
+ * answers are held to the schemas the document declares.
+ */
+import { readFileSync } from "node:fs";
+import AjvDraft04 from "ajv-draft-04";
+import { expect } from "vitest";
+import type { TestServer } from "./harness.ts";
+
+export type Schema = Record<string, unknown>;
+
+export interface ConnectorParameter {
+  name: string;
+  in: string;
+  required: boolean;
+  schema?: Schema;
+  "x-ms-summary"?: string;
+}
+
+export interface ConnectorOperation {
+  operationId: string;
+  summary: string;
+  description: string;
+  parameters: ConnectorParameter[];
+  responses: Record<string, { description: string; schema?: Schema }>;
+}
+
+export interface ConnectorDocument {
+  swagger: string;
+  host: string;
+  basePath: string;
+  schemes: string[];
+  securityDefinitions: Record<string, { type: string; in: string; name: string }>;
+  security: Record<string, unknown[]>[];
+  definitions: Record<string, Schema>;
+  paths: Record<string, Record<string, ConnectorOperation>>;
+}
+
+export const apiProperties = JSON.parse(
+  readFileSync(new URL("../../power-automate/apiProperties.json", import.meta.url), "utf8"),
+) as {
+  properties: {
+    connectionParameters: Record<string, { type: string }>;
+    policyTemplateInstances: { templateId: string; parameters: Record<string, string> }[];
+  };
+};
+
+/** Reads `x-nullable` as JSON Schema does, so a validator holds answers to what they declare. */
+function withNulls(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withNulls);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [key, withNulls(value)]),
+  );
+  if (out["x-nullable"] === true && typeof out.type === "string") out.type = [out.type, "null"];
+  return out;
+}
+
+// Swagger 2.0 schemas are JSON Schema draft 4 (a boolean exclusiveMinimum, for one).
+const ajv = new AjvDraft04.default({ allErrors: true });
+ajv.addVocabulary(["x-ms-summary", "x-ms-visibility", "x-ms-dynamic-values", "x-nullable"]);
+
+function expectValid(schema: Schema, value: unknown, label: string) {
+  const validate = ajv.compile(withNulls(schema) as Schema);
+  expect(validate(value), `${label}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+}
+
+export class ConnectorClient {
+  readonly document: ConnectorDocument;
+  readonly #server: TestServer;
+  readonly #token: string;
+
+  private constructor(server: TestServer, token: string, document: ConnectorDocument) {
+    this.#server = server;
+    this.#token = token;
+    this.document = document;
+  }
+
+  /** Fetches the server's connector document, as importing the connector does. */
+  static async open(server: TestServer, token: string): Promise<ConnectorClient> {
+    const response = await server.fetch("/api/v1/connector/swagger.json");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    return new ConnectorClient(server, token, (await response.json()) as ConnectorDocument);
+  }
+
+  operations(): { method: string; path: string; spec: ConnectorOperation }[] {
+    return Object.entries(this.document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, spec]) => ({ method, path, spec })),
+    );
+  }
+
+  operation(operationId: string): { method: string; path: string; spec: ConnectorOperation } {
+    const found = this.operations().find(({ spec }) => spec.operationId === operationId);
+    if (!found) throw new Error(`the connector has no action ${operationId}`);
+    return found;
+  }
+
+  /** The schema of an action's request body. */
+  bodySchema(operationId: string): Schema {
+    const body = this.operation(operationId).spec.parameters.find((p) => p.in === "body");
+    if (!body?.schema) throw new Error(`${operationId} takes no body`);
+    return body.schema;
+  }
+
+  async call(
+    operationId: string,
+    input: { query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const { method, path, spec } = this.operation(operationId);
+    const policy = apiProperties.properties.policyTemplateInstances.find(
+      (instance) => instance.templateId === "setheader",
+    )!.parameters;
+    const headers: Record<string, string> = {
+      [policy["x-ms-apimTemplateParameter.name"]!]: policy[
+        "x-ms-apimTemplateParameter.value"
+      ]!.replace("@connectionParameters('api_key')", this.#token),
+    };
+    if (input.body !== undefined) {
+      expectValid(this.bodySchema(operationId), input.body, `${operationId} request`);
+      headers["content-type"] = "application/json";
+    }
+    const query = new URLSearchParams(input.query).toString();
+    const response = await fetch(`${this.#server.url}${path}${query ? `?${query}` : ""}`, {
+      method: method.toUpperCase(),
+      headers,
+      ...(input.body !== undefined ? { body: JSON.stringify(input.body) } : {}),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    const declared = spec.responses[String(response.status)];
+    expectValid(
+      declared?.schema ?? this.document.definitions.Error!,
+      json,
+      `${operationId} ${response.status}`,
+    );
+    return { status: response.status, json };
+  }
+}
