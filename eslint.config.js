@@ -31,4 +31,22 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // Office Scripts: Excel calls each script's `main`, which nothing in the file uses.
+    files: ["office-scripts/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { varsIgnorePattern: "^main$|^_" }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration, ImportExpression",
+          message: "Office Scripts have no imports.",
+        },
+        {
+          selector: "ExportNamedDeclaration, ExportDefaultDeclaration, ExportAllDeclaration",
+          message: "Office Scripts have no exports.",
+        },
+      ],
+    },
+  },
 );

@@ -12,7 +12,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["server/**/*.test.ts", "addin/src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
+          include: [
+            "server/**/*.test.ts",
+            "addin/src/**/*.test.{ts,tsx}",
+            "scripts/**/*.test.ts",
+            "office-scripts/**/*.test.ts",
+          ],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },
       },
@@ -20,7 +25,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["server/**/*.int.test.ts", "addin/test/**/*.int.test.ts"],
+          include: [
+            "server/**/*.int.test.ts",
+            "addin/test/**/*.int.test.ts",
+            "office-scripts/**/*.int.test.ts",
+          ],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
