@@ -29,6 +29,7 @@ export default defineConfig({
             "server/**/*.int.test.ts",
             "addin/test/**/*.int.test.ts",
             "office-scripts/**/*.int.test.ts",
+            "power-automate/**/*.int.test.ts",
           ],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -1,0 +1,288 @@
+/**
+ * Runs a Power Automate flow definition (the Logic Apps workflow definition language) in a test:
+ * the subset OfficeLLM's sample flows use. Power Automate is outside this machine, so this is its
+ * fake; connector calls go to a `FlowHost` that the test wires to real parts. Anything outside the
+ * subset throws, so a sample flow cannot quietly rely on something this runner skips.
+ */
+
+type Json = unknown;
+
+interface Action {
+  type: string;
+  inputs?: Record<string, unknown>;
+  runAfter?: Record<string, string[]>;
+  expression?: unknown;
+  actions?: Record<string, Action>;
+  else?: { actions?: Record<string, Action> };
+  limit?: { count?: number };
+}
+
+export interface FlowDefinition {
+  triggers: Record<string, { type: string; kind?: string }>;
+  actions: Record<string, Action>;
+}
+
+export interface ConnectorStep {
+  connectionName: string;
+  operationId: string;
+  /** The action's parameters, evaluated. */
+  parameters: Record<string, Json>;
+}
+
+/** Carries out a connector action; a status of 400 or more fails the action, and the flow. */
+export interface FlowHost {
+  call(step: ConnectorStep): Promise<{ statusCode: number; body: Json }>;
+}
+
+interface Outcome {
+  status: "Succeeded" | "Failed" | "Skipped";
+  outputs?: { statusCode: number; body: Json };
+}
+
+export interface FlowRun {
+  /** Each action's last outcome, by name. */
+  actions: Map<string, Outcome>;
+  /** How many times each action ran. */
+  runs: Map<string, number>;
+  variables: Map<string, Json>;
+}
+
+/** Runs the flow's manual trigger with `triggerBody`, then its actions. */
+export async function runFlow(
+  flow: FlowDefinition,
+  triggerBody: Record<string, Json>,
+  host: FlowHost,
+): Promise<FlowRun> {
+  const [trigger] = Object.values(flow.triggers);
+  if (trigger?.type !== "Request") throw new Error("only a manual (Request) trigger is supported");
+  const run: FlowRun = { actions: new Map(), runs: new Map(), variables: new Map() };
+  await runScope(flow.actions, { run, triggerBody, host });
+  return run;
+}
+
+interface Context {
+  run: FlowRun;
+  triggerBody: Record<string, Json>;
+  host: FlowHost;
+}
+
+/** Runs a scope's actions in runAfter order; an action whose predecessors ended otherwise is skipped. */
+async function runScope(actions: Record<string, Action>, context: Context): Promise<void> {
+  const pending = new Map(Object.entries(actions));
+  const done = new Set<string>();
+  while (pending.size > 0) {
+    const ready = [...pending].find(([, action]) =>
+      Object.keys(action.runAfter ?? {}).every((name) => done.has(name)),
+    );
+    if (!ready) throw new Error(`runAfter names an action that is not in the scope`);
+    const [name, action] = ready;
+    pending.delete(name);
+    const allowed = Object.entries(action.runAfter ?? {}).every(([before, statuses]) =>
+      statuses.includes(context.run.actions.get(before)!.status),
+    );
+    context.run.actions.set(
+      name,
+      allowed ? await runAction(name, action, context) : { status: "Skipped" },
+    );
+    done.add(name);
+    if (context.run.actions.get(name)!.status === "Failed") {
+      throw new Error(
+        `action ${name} failed: ${JSON.stringify(context.run.actions.get(name)!.outputs)}`,
+      );
+    }
+  }
+}
+
+async function runAction(name: string, action: Action, context: Context): Promise<Outcome> {
+  context.run.runs.set(name, (context.run.runs.get(name) ?? 0) + 1);
+  const inputs = action.inputs ?? {};
+  switch (action.type) {
+    case "InitializeVariable":
+      for (const variable of inputs.variables as { name: string; value: Json }[])
+        context.run.variables.set(variable.name, evaluate(variable.value, context));
+      return { status: "Succeeded" };
+    case "SetVariable": {
+      const variable = inputs.name as string;
+      if (!context.run.variables.has(variable)) throw new Error(`no variable ${variable}`);
+      context.run.variables.set(variable, evaluate(inputs.value, context));
+      return { status: "Succeeded" };
+    }
+    case "OpenApiConnection": {
+      const host = inputs.host as { connectionName: string; operationId: string };
+      const parameters = evaluate(inputs.parameters, context) as Record<string, Json>;
+      const outputs = await context.host.call({ ...host, parameters });
+      return { status: outputs.statusCode < 400 ? "Succeeded" : "Failed", outputs };
+    }
+    case "If": {
+      const branch = condition(action.expression, context) ? action.actions : action.else?.actions;
+      await runScope(branch ?? {}, context);
+      return { status: "Succeeded" };
+    }
+    case "Until": {
+      const limit = action.limit?.count ?? 60;
+      for (let round = 0; round < limit; round++) {
+        await runScope(action.actions ?? {}, context);
+        if (condition(action.expression, context)) return { status: "Succeeded" };
+      }
+      throw new Error(`${name} reached its limit of ${limit} rounds`);
+    }
+    default:
+      throw new Error(`action type ${action.type} (${name}) is not supported`);
+  }
+}
+
+/** A condition: an expression string, or the designer's object form ({"and": [{"greater": [a, b]}]}). */
+function condition(expression: unknown, context: Context): boolean {
+  if (typeof expression === "string") return evaluate(expression, context) === true;
+  const [[operator, operands]] = Object.entries(expression as Record<string, unknown>) as [
+    [string, unknown[]],
+  ];
+  if (!Array.isArray(operands)) throw new Error(`condition ${operator} is not supported`);
+  if (operator === "and") return operands.every((operand) => condition(operand, context));
+  if (operator === "or") return operands.some((operand) => condition(operand, context));
+  return (
+    call(
+      operator,
+      operands.map((operand) => evaluate(operand, context)),
+    ) === true
+  );
+}
+
+/** Evaluates every "@expression" string inside a value. */
+function evaluate(value: Json, context: Context): Json {
+  if (Array.isArray(value)) return value.map((item) => evaluate(item, context));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, evaluate(item, context)]),
+    );
+  if (typeof value !== "string" || !value.startsWith("@")) return value;
+  if (value.startsWith("@@")) return value.slice(1);
+  if (value.startsWith("@{")) throw new Error(`string interpolation is not supported: ${value}`);
+  const parser = new Parser(value.slice(1), context);
+  const result = parser.expression();
+  parser.end();
+  return result;
+}
+
+function call(name: string, args: Json[]): Json {
+  const [a, b] = args;
+  switch (name) {
+    case "equals":
+      return JSON.stringify(a) === JSON.stringify(b);
+    case "greater":
+      return (a as number) > (b as number);
+    case "less":
+      return (a as number) < (b as number);
+    case "or":
+      return args.some((arg) => arg === true);
+    case "and":
+      return args.every((arg) => arg === true);
+    case "not":
+      return a !== true;
+    case "length":
+      if (typeof a === "string" || Array.isArray(a)) return a.length;
+      throw new Error(`length() of ${JSON.stringify(a)}`);
+    default:
+      throw new Error(`function ${name}() is not supported`);
+  }
+}
+
+/** expression := literal | name "(" [expression {"," expression}] ")" {["?"] "[" string "]"} */
+class Parser {
+  #text: string;
+  #at = 0;
+  #context: Context;
+
+  constructor(text: string, context: Context) {
+    this.#text = text;
+    this.#context = context;
+  }
+
+  end(): void {
+    this.#space();
+    if (this.#at !== this.#text.length) this.#fail("end of expression");
+  }
+
+  expression(): Json {
+    this.#space();
+    const rest = this.#text.slice(this.#at);
+    const literal = /^(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|(true|false|null)\b)/.exec(rest);
+    let value: Json;
+    if (literal) {
+      this.#at += literal[0].length;
+      if (literal[1] !== undefined) value = literal[1].replaceAll("''", "'");
+      else if (literal[2] !== undefined) value = Number(literal[2]);
+      else value = JSON.parse(literal[3]!) as Json;
+    } else {
+      const name = /^[A-Za-z]\w*/.exec(rest)?.[0];
+      if (!name) this.#fail("a value or a function");
+      this.#at += name.length;
+      this.#expect("(");
+      const args: Json[] = [];
+      this.#space();
+      if (this.#text[this.#at] !== ")") {
+        args.push(this.expression());
+        while (this.#accept(",")) args.push(this.expression());
+      }
+      this.#expect(")");
+      value = this.#function(name, args);
+    }
+    for (;;) {
+      const at = this.#at;
+      const optional = this.#accept("?");
+      if (!this.#accept("[")) {
+        this.#at = at;
+        return value;
+      }
+      const key = this.expression();
+      this.#expect("]");
+      if (value === null || value === undefined) {
+        if (!optional) throw new Error(`[${JSON.stringify(key)}] of null in ${this.#text}`);
+      } else value = (value as Record<string, Json>)[key as string];
+    }
+  }
+
+  #function(name: string, args: Json[]): Json {
+    const { run, triggerBody } = this.#context;
+    const outcome = () => {
+      const found = run.actions.get(args[0] as string);
+      if (!found) throw new Error(`${name}('${String(args[0])}'): that action has not run`);
+      return found.outputs;
+    };
+    switch (name) {
+      case "triggerBody":
+        return triggerBody;
+      case "variables":
+        if (!run.variables.has(args[0] as string))
+          throw new Error(`no variable ${String(args[0])}`);
+        return run.variables.get(args[0] as string);
+      case "outputs":
+        return outcome();
+      case "body":
+        return outcome()?.body;
+      default:
+        return call(name, args);
+    }
+  }
+
+  #space(): void {
+    while (this.#text[this.#at] === " ") this.#at++;
+  }
+
+  #accept(token: string): boolean {
+    this.#space();
+    if (this.#text.startsWith(token, this.#at)) {
+      this.#at += token.length;
+      return true;
+    }
+    return false;
+  }
+
+  #expect(token: string): void {
+    if (!this.#accept(token)) this.#fail(`'${token}'`);
+  }
+
+  #fail(wanted: string): never {
+    throw new Error(`expected ${wanted} at ${this.#at} in ${this.#text}`);
+  }
+}
