@@ -129,7 +129,16 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       grid.set(key(sheet, r, c), { ...input });
       return;
     }
-    // A leading apostrophe keeps text as text, as in Excel.
+    // A leading apostrophe keeps text as text, as in Excel. Without one, Excel reads text that
+    // starts with "=", or with "+" or "-" and is no plain number, as a formula: this fake
+    // evaluates none, and shows the error Excel shows for text that is no formula.
+    if (typeof input === "string" && /^[=+-]/.test(input)) {
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(input)) {
+        const formula = input.startsWith("=") ? input : `=${input}`;
+        grid.set(key(sheet, r, c), { value: "#NAME?", formula });
+        return;
+      }
+    }
     const value = typeof input === "string" && input.startsWith("'") ? input.slice(1) : input;
     if (value === "") grid.delete(key(sheet, r, c));
     else grid.set(key(sheet, r, c), { value, formula: String(value) });

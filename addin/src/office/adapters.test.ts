@@ -50,9 +50,17 @@ describe("Excel adapters", () => {
       { sheet: "Sheet1", column: 2, row: 5, value: "five" },
       { sheet: "Sheet1", column: 2, row: 3, value: "=not a formula" },
       { sheet: "Sheet1", column: 2, row: 4, value: 4 },
+      { sheet: "Sheet1", column: 2, row: 6, value: "- a list line" },
+      { sheet: "Sheet1", column: 2, row: 7, value: "+1 555 0100" },
       { sheet: "Data", column: 0, row: 1, value: "elsewhere" },
     ]);
-    expect(excel.values("C3:C5")).toEqual([["=not a formula"], [4], ["five"]]);
+    expect(excel.values("C3:C7")).toEqual([
+      ["=not a formula"],
+      [4],
+      ["five"],
+      ["- a list line"],
+      ["+1 555 0100"],
+    ]);
     expect(excel.get("Data!A1")).toBe("elsewhere");
     expect(excel.writes).toBe(2);
   });
