@@ -4,10 +4,10 @@ import {
   apiProperties,
   ConnectorClient,
   type ConnectorDocument,
-  type Schema,
 } from "../test/connector-client.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
-import { connectorOperations } from "./connector.ts";
+import { connectorDocument, connectorOperations } from "./connector.ts";
+import type { Schema } from "./swagger2-schema.ts";
 
 let server: TestServer;
 let connector: ConnectorClient;
@@ -63,7 +63,41 @@ describe("GET /api/v1/connector/swagger.json", () => {
     }
   });
 
-  it("labels every field, and shows a request's important fields first", () => {
+  it("labels every field of every request and answer for the designer", () => {
+    const unlabelled: string[] = [];
+    const walk = (schema: Schema, at: string) => {
+      for (const [name, property] of Object.entries(
+        (schema.properties ?? {}) as Record<string, Schema>,
+      )) {
+        if (typeof property["x-ms-summary"] !== "string") unlabelled.push(`${at}.${name}`);
+        walk(property, `${at}.${name}`);
+      }
+      if (schema.items) walk(schema.items as Schema, `${at}[]`);
+    };
+    for (const { spec } of connector.operations()) {
+      for (const parameter of spec.parameters) {
+        if (parameter.schema) walk(parameter.schema, `${spec.operationId} ${parameter.name}`);
+        else if (!parameter["x-ms-summary"])
+          unlabelled.push(`${spec.operationId} ${parameter.name}`);
+      }
+      for (const [status, response] of Object.entries(spec.responses))
+        if (response.schema) walk(response.schema, `${spec.operationId} ${status}`);
+    }
+    expect(unlabelled).toEqual([]);
+  });
+
+  it("refuses an action that names a field its route does not have", () => {
+    const action = { ...connectorOperations[0]!, important: ["promt"] };
+    expect(() =>
+      connectorDocument(
+        server.app.routeTable,
+        { version: "1.0.0", publicUrl: "https://officellm.example.com" },
+        [action],
+      ),
+    ).toThrow(/names no field promt/);
+  });
+
+  it("shows a request's important fields first", () => {
     const fields = connector.bodySchema("Complete").properties as Record<string, Schema>;
     expect(fields.prompt).toMatchObject({
       "x-ms-summary": "Prompt",

@@ -3,7 +3,7 @@ import { errorSchema } from "./document.ts";
 import { convert, swagger2Schema, type Schema } from "./swagger2-schema.ts";
 
 /** One action of the Power Automate connector: a route of the table, named for the designer. */
-interface ConnectorOperation {
+export interface ConnectorOperation {
   /** The route, as "method path". */
   route: string;
   operationId: string;
@@ -12,8 +12,8 @@ interface ConnectorOperation {
   important?: string[];
   /** Body fields a flow cannot use (a connector cannot read a server-sent event stream). */
   omit?: string[];
-  /** "internal" hides an action that serves only to fill another's drop-down list. */
-  visibility?: "important" | "advanced" | "internal";
+  /** "important" lists the action first in the designer; "advanced" hides it under "more". */
+  visibility?: "important" | "advanced";
 }
 
 export const connectorOperations: readonly ConnectorOperation[] = [
@@ -60,7 +60,7 @@ const modelChoices = {
   "value-title": "id",
 };
 
-const acronyms: Record<string, string> = { id: "ID", json: "JSON", usd: "USD" };
+const acronyms: Record<string, string> = { html: "HTML", id: "ID", json: "JSON", usd: "USD" };
 
 /** "maxTokens" → "Max tokens", "costUsd" → "Cost USD": the label the designer shows for a field. */
 function label(name: string): string {
@@ -101,8 +101,12 @@ function decorate(schema: Schema, request: boolean): Schema {
 
 /** The request body as the designer shows it: without omitted fields, important ones first. */
 function requestBody(schema: Schema, operation: ConnectorOperation): Schema {
-  const properties = Object.entries(schema.properties as Record<string, Schema>)
-    .filter(([name]) => !operation.omit?.includes(name))
+  const fields = schema.properties as Record<string, Schema>;
+  for (const name of [...(operation.important ?? []), ...(operation.omit ?? [])])
+    if (!(name in fields)) throw new Error(`${operation.operationId} names no field ${name}`);
+  const kept = (name: string) => !operation.omit?.includes(name);
+  const properties = Object.entries(fields)
+    .filter(([name]) => kept(name))
     .map(([name, property]) => [
       name,
       {
@@ -110,29 +114,34 @@ function requestBody(schema: Schema, operation: ConnectorOperation): Schema {
         "x-ms-visibility": operation.important?.includes(name) ? "important" : "advanced",
       },
     ]);
-  return { ...schema, properties: Object.fromEntries(properties) };
-}
-
-/** A query or path parameter: Swagger 2.0 gives its type inline, not as a schema. */
-function simpleParameter(name: string, where: "query" | "path", schema: Schema, required: boolean) {
+  const required = ((schema.required ?? []) as string[]).filter(kept);
+  const { required: _required, ...rest } = schema;
   return {
-    name,
-    in: where,
-    required,
-    "x-ms-summary": label(name),
-    ...convert(schema),
+    ...rest,
+    properties: Object.fromEntries(properties),
+    ...(required.length > 0 ? { required } : {}),
   };
 }
 
+/** The route's query parameters: Swagger 2.0 gives their types inline, not as a schema. */
+function queryParameters(route: Route) {
+  if (!route.query) return [];
+  const query = swagger2Schema(route.query, "input");
+  const required = (query.required ?? []) as string[];
+  return Object.entries((query.properties ?? {}) as Record<string, Schema>).map(
+    ([name, schema]) => ({
+      name,
+      in: "query",
+      required: required.includes(name),
+      "x-ms-summary": label(name),
+      ...schema,
+    }),
+  );
+}
+
 function parameters(route: Route, operation: ConnectorOperation) {
-  const path = [...route.path.matchAll(/:(\w+)/g)].map((match) =>
-    simpleParameter(match[1]!, "path", { type: "string" }, true),
-  );
-  const query = route.query ? swagger2Schema(route.query, "input") : undefined;
-  const required = (query?.required ?? []) as string[];
-  const fromQuery = Object.entries((query?.properties ?? {}) as Record<string, Schema>).map(
-    ([name, schema]) => simpleParameter(name, "query", schema, required.includes(name)),
-  );
+  if (route.path.includes(":"))
+    throw new Error(`${operation.operationId}: path parameters are not supported yet`);
   const body = route.body
     ? [
         {
@@ -143,7 +152,7 @@ function parameters(route: Route, operation: ConnectorOperation) {
         },
       ]
     : [];
-  return [...path, ...fromQuery, ...body];
+  return [...queryParameters(route), ...body];
 }
 
 function findRoute(routes: readonly Route[], key: string): Route {
@@ -161,14 +170,14 @@ function findRoute(routes: readonly Route[], key: string): Route {
 export function connectorDocument(
   routes: readonly Route[],
   info: { version: string; publicUrl: string },
+  operations: readonly ConnectorOperation[] = connectorOperations,
 ) {
   const url = new URL(info.publicUrl);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const operation of connectorOperations) {
+  for (const operation of operations) {
     const route = findRoute(routes, operation.route);
-    const path = route.path.replace(/:(\w+)/g, "{$1}");
-    paths[path] = {
-      ...paths[path],
+    paths[route.path] = {
+      ...paths[route.path],
       [route.method]: {
         operationId: operation.operationId,
         summary: operation.summary,

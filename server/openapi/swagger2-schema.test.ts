@@ -30,6 +30,20 @@ describe("swagger2Schema", () => {
     expect(JSON.stringify(schema)).not.toMatch(/anyOf|oneOf/);
   });
 
+  it("keeps a merged property as loose as the loosest variant's", () => {
+    const schema = swagger2Schema(
+      z.union([
+        z.object({ kind: z.enum(["a"]), note: z.string().min(5).describe("A note") }),
+        z.object({ kind: z.string(), note: z.string() }),
+      ]),
+      "output",
+    );
+    expect(schema.properties).toEqual({
+      kind: { type: "string" },
+      note: { type: "string", description: "A note" },
+    });
+  });
+
   it("leaves a union of different kinds untyped, with its description", () => {
     const schema = swagger2Schema(
       z.object({ stop: z.union([z.string(), z.array(z.string())]).describe("Where to stop") }),

@@ -94,10 +94,20 @@ function mergeObjects(a: Schema, b: Schema): Schema {
   return { ...base, properties, ...(required.length > 0 ? { required } : {}) };
 }
 
+/**
+ * A property both variants have: objects merge; otherwise the result must accept what either
+ * accepts, so it keeps only their common type (and enum values, when both list them).
+ */
 function mergeProperty(a: Schema, b: Schema): Schema {
+  if (JSON.stringify(a) === JSON.stringify(b)) return a;
   if (a.type === "object" && b.type === "object") return mergeObjects(a, b);
-  if (a.type === b.type && Array.isArray(a.enum) && Array.isArray(b.enum))
-    return { ...a, enum: [...new Set([...a.enum, ...b.enum])] };
-  if (a.type === b.type) return a;
-  return {};
+  if (a.type !== b.type) return {};
+  const description = a.description ?? b.description;
+  return {
+    type: a.type,
+    ...(description !== undefined ? { description } : {}),
+    ...(Array.isArray(a.enum) && Array.isArray(b.enum)
+      ? { enum: [...new Set([...a.enum, ...b.enum])] }
+      : {}),
+  };
 }

@@ -7,9 +7,8 @@
 import { readFileSync } from "node:fs";
 import AjvDraft04 from "ajv-draft-04";
 import { expect } from "vitest";
+import type { Schema } from "../openapi/swagger2-schema.ts";
 import type { TestServer } from "./harness.ts";
-
-export type Schema = Record<string, unknown>;
 
 export interface ConnectorParameter {
   name: string;
