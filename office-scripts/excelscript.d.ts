@@ -59,6 +59,11 @@ declare namespace ExcelScript {
     /** The text values, as the cells display them (independent of the cell width). */
     getTexts(): string[][];
 
+    /**
+     * Specifies the type of data in each cell.
+     */
+    getValueTypes(): RangeValueType[][];
+
     /** The cell at a row and column relative to the range's top-left cell. Zero-indexed. */
     getCell(row: number, column: number): Range;
 
@@ -72,5 +77,28 @@ declare namespace ExcelScript {
     // Microsoft's own signature; the scripts only ever pass strings.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     setValue(value: any): void;
+  }
+
+  /**
+   * The type of a cell's value, as `Range.getValueTypes` gives it. Declared as in Microsoft's
+   * excel.d.ts (no values); at run time each member is a string: `RangeValueType.empty` is
+   * "Empty", `RangeValueType.string` is "String", and so on (test/fake-workbook.ts).
+   */
+  enum RangeValueType {
+    unknown,
+
+    empty,
+
+    string,
+
+    integer,
+
+    double,
+
+    boolean,
+
+    error,
+
+    richValue,
   }
 }

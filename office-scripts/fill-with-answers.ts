@@ -1,11 +1,12 @@
 /**
  * OfficeLLM, run by hand in Excel: answers the prompts in the selected cells. The first column
  * of the selection holds the prompts; each answer goes `answerOffset` columns to its right.
- * Rows with no prompt are passed over, and rows whose answer cell is already filled are
- * skipped, so running it again only asks what is still unanswered. Prompts go to your OfficeLLM
- * server's `POST /api/v1/batch`, at most 100 to a request, one request after the other. A
- * prompt that fails leaves its answer cell empty. This script calls the server with `fetch`,
- * which Office Scripts allow only when run in Excel, not from Power Automate.
+ * Rows with no prompt are passed over, and rows whose answer cell is already filled (anything
+ * but Excel's "Empty", even spaces) are skipped, so running it again only asks what is still
+ * unanswered. Prompts go to your OfficeLLM server's `POST /api/v1/batch`, at most `maxItems` to
+ * a request, one request after the other, and each request's answers are written as it comes
+ * back. A prompt that fails leaves its answer cell empty. This script calls the server with
+ * `fetch`, which Office Scripts allow only when run in Excel, not from Power Automate.
  *
  * @param serverUrl Your OfficeLLM server, such as https://officellm.example.com.
  * @param token Your OfficeLLM token (ollm_…) with the llm scope; it is sent to serverUrl only.
@@ -13,6 +14,8 @@
  * @param answerOffset How many columns right of the prompts the answers go (negative: left).
  * @param maxRequestBytes At most this many bytes in one request: keep it under the server's
  *   BODY_LIMIT (1 MiB unless its operator changed it).
+ * @param maxItems At most this many prompts in one request: keep it at most the server's
+ *   BATCH_MAX_ITEMS (500 unless its operator changed it).
  */
 async function main(
   workbook: ExcelScript.Workbook,
@@ -21,77 +24,55 @@ async function main(
   instruction: string = "",
   answerOffset: number = 1,
   maxRequestBytes: number = 1000000,
+  maxItems: number = 100,
 ): Promise<FillSummary> {
-  const endpoint = `${serverUrl.trim().replace(/\/+$/, "")}/api/v1/batch`;
+  // Left empty, an optional parameter may come as null: its default applies.
+  const offset = answerOffset ?? 1;
+  const budget = maxRequestBytes ?? 1000000;
+  const most = maxItems ?? 100;
+  const endpoint = `${String(serverUrl).trim().replace(/\/+$/, "")}/api/v1/batch`;
   if (!/^https?:\/\/[^/]/i.test(endpoint)) {
     throw new Error(
       `serverUrl must be your OfficeLLM server, such as https://officellm.example.com; got "${serverUrl}".`,
     );
   }
-  const secret = token.trim();
+  const secret = String(token ?? "").trim();
   if (secret === "") throw new Error("token is empty: paste your OfficeLLM token (ollm_…).");
-  if (!Number.isInteger(answerOffset) || answerOffset === 0) {
-    throw new Error(`answerOffset must be a whole number other than 0; got ${answerOffset}.`);
+  if (!Number.isInteger(offset) || offset === 0) {
+    throw new Error(`answerOffset must be a whole number other than 0; got ${offset}.`);
   }
-  if (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 1) {
-    throw new Error(
-      `maxRequestBytes must be a whole number of at least 1; got ${maxRequestBytes}.`,
-    );
-  }
+  wholeNumber(budget, "maxRequestBytes", 1, Infinity);
+  wholeNumber(most, "maxItems", 1, Infinity);
 
   const selection = workbook.getSelectedRange();
   const sheet = selection.getWorksheet();
-  const top = selection.getRowIndex();
   const promptColumn = selection.getColumnIndex();
-  const answerColumn = promptColumn + answerOffset;
+  const answerColumn = promptColumn + offset;
   if (answerColumn < 0 || answerColumn > 16383) {
-    throw new Error(`answerOffset ${answerOffset} puts the answers outside the sheet.`);
+    throw new Error(`answerOffset ${offset} puts the answers outside the sheet.`);
   }
-  // Down to the last used row only: a whole selected column reads no more than the sheet holds.
+  // Rows numbered from 1, down to the last used row only: a whole selected column reads no
+  // more than the sheet holds.
+  const top = selection.getRowIndex() + 1;
   const used = sheet.getUsedRange(true);
-  const end = Math.min(
-    top + selection.getRowCount(),
+  const bottom = Math.min(
+    top + selection.getRowCount() - 1,
     used ? used.getRowIndex() + used.getRowCount() : 0,
   );
+  const lead = (instruction ?? "").trim() === "" ? "" : `${(instruction ?? "").trim()}\n\n`;
 
   const summary: FillSummary = { answered: 0, failed: 0, skipped: 0 };
-  const requests: PromptItem[][] = [];
-  if (end > top) {
-    const prompts = sheet.getRangeByIndexes(top, promptColumn, end - top, 1).getTexts();
-    const answers = sheet.getRangeByIndexes(top, answerColumn, end - top, 1).getValues();
-    const lead = instruction.trim() === "" ? "" : `${instruction.trim()}\n\n`;
-    let items: PromptItem[] = [];
-    // `{"items":[` and `]}` make 12 bytes; each item counts a comma, one more than n items have.
-    let bytes = 11;
-    for (let index = 0; index < prompts.length; index++) {
-      const text = (prompts[index]?.[0] ?? "").trim();
-      if (text === "") continue;
-      if (String(answers[index]?.[0] ?? "").trim() !== "") {
-        summary.skipped++;
-        continue;
-      }
-      const item: PromptItem = { id: String(top + index + 1), prompt: lead + text };
-      const size = utf8Length(JSON.stringify(item)) + 1;
-      if (items.length === 100 || (items.length > 0 && bytes + size > maxRequestBytes)) {
-        requests.push(items);
-        items = [];
-        bytes = 11;
-      }
-      items.push(item);
-      bytes += size;
-    }
-    if (items.length > 0) requests.push(items);
-  }
-
   let firstFailure = "";
-  for (const items of requests) {
+  let items: PromptItem[] = [];
+  // `{"items":[` and `]}` make 12 bytes; each item counts a comma, one more than n items have.
+  let bytes = 11;
+  const send = async (): Promise<void> => {
     const results = await askOfficeLlm(endpoint, secret, items, summary);
     // Read again just before writing: a cell filled meanwhile is kept.
-    const first = Number(items[0]?.id) - 1;
-    const span = Number(items[items.length - 1]?.id) - first;
-    const answers = sheet.getRangeByIndexes(first, answerColumn, span, 1).getValues();
+    const rows = items.map((item) => Number(item.id));
+    const empty = new Set(emptyRows(sheet, answerColumn, rows, 100));
     for (const item of items) {
-      const row = Number(item.id) - 1;
+      const row = Number(item.id);
       const result = results.find((candidate) => candidate.id === item.id);
       if (!result || !result.ok || typeof result.text !== "string") {
         summary.failed++;
@@ -101,14 +82,39 @@ async function main(
         if (firstFailure === "") {
           firstFailure = ` First failure, row ${item.id}: ${reason.replace(/\.$/, "")}.`;
         }
-      } else if (String(answers[row - first]?.[0] ?? "").trim() !== "") {
+      } else if (!empty.has(row)) {
         summary.skipped++;
       } else {
-        sheet.getCell(row, answerColumn).setValue(cellText(result.text));
+        sheet.getCell(row - 1, answerColumn).setValue(cellText(result.text));
         summary.answered++;
       }
     }
+    items = [];
+    bytes = 11;
+  };
+
+  // Excel takes at most 5 MB in one exchange: the cells' types are read 1,000 rows at a time,
+  // and the prompts' texts only where a prompt awaits its answer, 50 rows at a time.
+  for (let first = top; first <= bottom; first += 1000) {
+    const rows: number[] = [];
+    for (let row = first; row <= Math.min(bottom, first + 999); row++) rows.push(row);
+    const noPrompt = new Set(emptyRows(sheet, promptColumn, rows, 1000));
+    const noAnswer = new Set(emptyRows(sheet, answerColumn, rows, 1000));
+    const open = rows.filter((row) => !noPrompt.has(row) && noAnswer.has(row));
+    summary.skipped += rows.filter((row) => !noPrompt.has(row) && !noAnswer.has(row)).length;
+    for (const group of rowGroups(open, 50)) {
+      const texts = trimmedTexts(sheet, promptColumn, group);
+      for (let index = 0; index < group.length; index++) {
+        if (texts[index] === "") continue;
+        const item: PromptItem = { id: String(group[index]), prompt: lead + texts[index] };
+        const size = utf8Length(JSON.stringify(item)) + 1;
+        if (items.length === most || (items.length > 0 && bytes + size > budget)) await send();
+        items.push(item);
+        bytes += size;
+      }
+    }
   }
+  if (items.length > 0) await send();
   console.log(
     `OfficeLLM: ${summary.answered} answered, ${summary.failed} failed, ` +
       `${summary.skipped} skipped (already answered).${firstFailure}`,
@@ -184,15 +190,74 @@ interface BatchReply {
   error?: { code?: string; message?: string; requestId?: string };
 }
 
+function wholeNumber(value: number, name: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new Error(`${name} must be a whole number ${range}; got ${value}.`);
+  }
+}
+
+/** Rows in ascending order, in groups that each lie within `span` rows of their first row. */
+function rowGroups(rows: number[], span: number): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  for (const row of rows) {
+    if (group.length > 0 && row - (group[0] as number) >= span) {
+      groups.push(group);
+      group = [];
+    }
+    group.push(row);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /**
- * An answer as a cell constant: cut to the 32,767 characters a cell holds, and kept as text
- * (a leading apostrophe) where Excel would read it as a formula ("=…", "+…" or "-…" but for a
- * plain number).
+ * The rows among `rows` (numbers from 1, ascending) whose cell in the zero-based `column` Excel
+ * calls Empty. Only the cells' value types are read, one block of at most `span` rows for rows
+ * close together: never their values, which can be long.
+ */
+function emptyRows(
+  sheet: ExcelScript.Worksheet,
+  column: number,
+  rows: number[],
+  span: number,
+): number[] {
+  const empty: number[] = [];
+  for (const group of rowGroups(rows, span)) {
+    const first = group[0] as number;
+    const count = (group[group.length - 1] as number) - first + 1;
+    const types = sheet.getRangeByIndexes(first - 1, column, count, 1).getValueTypes();
+    for (const row of group) {
+      if (types[row - first]?.[0] === ExcelScript.RangeValueType.empty) empty.push(row);
+    }
+  }
+  return empty;
+}
+
+/** The displayed text, trimmed, of each row's cell in the zero-based `column`, in one read. */
+function trimmedTexts(sheet: ExcelScript.Worksheet, column: number, group: number[]): string[] {
+  const first = group[0] as number;
+  const count = (group[group.length - 1] as number) - first + 1;
+  const texts = sheet.getRangeByIndexes(first - 1, column, count, 1).getTexts();
+  return group.map((row) => (texts[row - first]?.[0] ?? "").trim());
+}
+
+/**
+ * An answer as a cell constant. Excel converts what is entered as if typed: "=…", "+…" and
+ * "-…" become formulas, "3/4" or "1-2" dates, "50%" a percentage, "TRUE" a boolean, "10:30" a
+ * time. So every answer but a plain number ("42", "-1.5") is entered as text, after an
+ * apostrophe that Excel keeps as a marker and does not show. An answer longer than the 32,767
+ * characters a cell holds is cut there, ending in "…" (never between the halves of a
+ * surrogate pair).
  */
 function cellText(text: string): string {
-  const fitted = text.length > 32767 ? `${text.slice(0, 32766)}…` : text;
-  const formula = /^[=+-]/.test(fitted) && !/^[+-]?\d+(\.\d+)?$/.test(fitted);
-  return formula ? `'${fitted}` : fitted;
+  let fitted = text;
+  if (text.length > 32767) {
+    const cut = /[\uD800-\uDBFF]/.test(text.charAt(32765)) ? 32765 : 32766;
+    fitted = `${text.slice(0, cut)}…`;
+  }
+  return /^[+-]?\d+(\.\d+)?$/.test(fitted) ? fitted : `'${fitted}`;
 }
 
 /** JSON's length in UTF-8 (each %XX of its URI encoding is a byte; JSON has no lone surrogate). */

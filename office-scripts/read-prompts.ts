@@ -2,9 +2,10 @@
  * OfficeLLM, flow step 1: reads the prompts still to answer from a worksheet and returns them
  * as `batch`, the body of OfficeLLM's `POST /api/v1/batch`, for the flow's next step (the
  * OfficeLLM connector) to send as it is. A row is asked when its prompt cell holds text and its
- * answer cell is empty; its id is its row number ("7"), which write-answers uses to put the
- * answer back. Rows that qualify beyond the limits are counted in `remaining`: run the flow
- * again (or loop while `remaining` > 0) to answer them.
+ * answer cell is empty (Excel's "Empty": a cell holding only spaces is filled); its id is its
+ * row number ("7"), which write-answers uses to put the answer back. `more` is true when at
+ * least one more row qualifies beyond the batch: run the flow again (or loop while `more`) to
+ * answer it. The sheet is read a piece at a time, and no further than that row.
  *
  * @param sheetName The worksheet holding the prompts.
  * @param promptColumn The column of the prompts, in letters ("B").
@@ -26,36 +27,45 @@ function main(
   maxItems: number = 100,
   maxRequestBytes: number = 1000000,
 ): PromptBatch {
+  // A flow passes null for an optional parameter it has no value for: its default applies.
+  const first = firstRow ?? 2;
+  const most = maxItems ?? 100;
+  const budget = maxRequestBytes ?? 1000000;
   const sheet = workbook.getWorksheet(sheetName);
   if (!sheet) throw new Error(`There is no worksheet named "${sheetName}" in this workbook.`);
-  const prompts = columnLetters(promptColumn, "promptColumn");
-  const answers = columnLetters(answerColumn, "answerColumn");
+  const prompts = columnIndex(promptColumn, "promptColumn");
+  const answers = columnIndex(answerColumn, "answerColumn");
   if (prompts === answers) throw new Error("promptColumn and answerColumn must differ.");
-  wholeNumber(firstRow, "firstRow", 1, 1048576);
-  wholeNumber(maxItems, "maxItems", 1, Infinity);
-  wholeNumber(maxRequestBytes, "maxRequestBytes", 1, Infinity);
+  wholeNumber(first, "firstRow", 1, 1048576);
+  wholeNumber(most, "maxItems", 1, Infinity);
+  wholeNumber(budget, "maxRequestBytes", 1, Infinity);
 
-  const result: PromptBatch = { batch: { items: [] }, remaining: 0 };
+  const result: PromptBatch = { batch: { items: [] }, more: false };
   const used = sheet.getUsedRange(true);
   const lastRow = used ? used.getRowIndex() + used.getRowCount() : 0;
-  if (lastRow < firstRow) return result;
-
-  const promptTexts = sheet.getRange(`${prompts}${firstRow}:${prompts}${lastRow}`).getTexts();
-  const answerValues = sheet.getRange(`${answers}${firstRow}:${answers}${lastRow}`).getValues();
-  const lead = instruction.trim() === "" ? "" : `${instruction.trim()}\n\n`;
+  const lead = (instruction ?? "").trim() === "" ? "" : `${(instruction ?? "").trim()}\n\n`;
   // `{"items":[` and `]}` make 12 bytes; each item counts a comma, one more than n items have.
   let bytes = 11;
-  for (let index = 0; index < promptTexts.length; index++) {
-    const text = (promptTexts[index]?.[0] ?? "").trim();
-    if (text === "" || String(answerValues[index]?.[0] ?? "").trim() !== "") continue;
-    const item: PromptItem = { id: String(firstRow + index), prompt: lead + text };
-    const size = utf8Length(JSON.stringify(item)) + 1;
-    const fits = result.batch.items.length === 0 || bytes + size <= maxRequestBytes;
-    if (result.remaining === 0 && result.batch.items.length < maxItems && fits) {
-      result.batch.items.push(item);
-      bytes += size;
-    } else {
-      result.remaining++;
+  // Excel takes at most 5 MB in one exchange: the answer cells' types are read 1,000 rows at a
+  // time, and the prompts' texts only where the answer cell is empty, 50 rows at a time.
+  for (let top = first; top <= lastRow; top += 1000) {
+    const rows: number[] = [];
+    for (let row = top; row <= Math.min(lastRow, top + 999); row++) rows.push(row);
+    for (const group of rowGroups(emptyRows(sheet, answers, rows, 1000), 50)) {
+      const texts = trimmedTexts(sheet, prompts, group);
+      for (let index = 0; index < group.length; index++) {
+        if (texts[index] === "") continue;
+        const item: PromptItem = { id: String(group[index]), prompt: lead + texts[index] };
+        const size = utf8Length(JSON.stringify(item)) + 1;
+        const fits = result.batch.items.length === 0 || bytes + size <= budget;
+        if (result.batch.items.length === most || !fits) {
+          // One more row to ask is all `more` needs: read no further.
+          result.more = true;
+          return result;
+        }
+        result.batch.items.push(item);
+        bytes += size;
+      }
     }
   }
   return result;
@@ -64,7 +74,8 @@ function main(
 /** What step 1 returns: `batch` goes to OfficeLLM unchanged. */
 interface PromptBatch {
   batch: { items: PromptItem[] };
-  remaining: number;
+  /** True when at least one more row is to be asked beyond this batch. */
+  more: boolean;
 }
 
 interface PromptItem {
@@ -72,11 +83,17 @@ interface PromptItem {
   prompt: string;
 }
 
-/** A column's letters, upper-cased ("aa" → "AA"), if it is a column of a sheet (A to XFD). */
-function columnLetters(column: string, name: string): string {
-  const letters = column.trim().toUpperCase();
-  if (/^[A-Z]{1,3}$/.test(letters) && (letters.length < 3 || letters <= "XFD")) return letters;
-  throw new Error(`${name} must be a column's letters, A to XFD ("B", "AA"); got "${column}".`);
+/** A column's zero-based index from its letters, in either case ("B" → 1, "aa" → 26), A to XFD. */
+function columnIndex(column: string, name: string): number {
+  const letters = String(column).trim().toUpperCase();
+  if (!/^[A-Z]{1,3}$/.test(letters) || (letters.length === 3 && letters > "XFD")) {
+    throw new Error(`${name} must be a column's letters, A to XFD ("B", "AA"); got "${column}".`);
+  }
+  let index = 0;
+  for (let place = 0; place < letters.length; place++) {
+    index = index * 26 + letters.charCodeAt(place) - 64;
+  }
+  return index - 1;
 }
 
 function wholeNumber(value: number, name: string, min: number, max: number): void {
@@ -84,6 +101,52 @@ function wholeNumber(value: number, name: string, min: number, max: number): voi
     const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new Error(`${name} must be a whole number ${range}; got ${value}.`);
   }
+}
+
+/** Rows in ascending order, in groups that each lie within `span` rows of their first row. */
+function rowGroups(rows: number[], span: number): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  for (const row of rows) {
+    if (group.length > 0 && row - (group[0] as number) >= span) {
+      groups.push(group);
+      group = [];
+    }
+    group.push(row);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/**
+ * The rows among `rows` (numbers from 1, ascending) whose cell in the zero-based `column` Excel
+ * calls Empty. Only the cells' value types are read, one block of at most `span` rows for rows
+ * close together: never their values, which can be long.
+ */
+function emptyRows(
+  sheet: ExcelScript.Worksheet,
+  column: number,
+  rows: number[],
+  span: number,
+): number[] {
+  const empty: number[] = [];
+  for (const group of rowGroups(rows, span)) {
+    const first = group[0] as number;
+    const count = (group[group.length - 1] as number) - first + 1;
+    const types = sheet.getRangeByIndexes(first - 1, column, count, 1).getValueTypes();
+    for (const row of group) {
+      if (types[row - first]?.[0] === ExcelScript.RangeValueType.empty) empty.push(row);
+    }
+  }
+  return empty;
+}
+
+/** The displayed text, trimmed, of each row's cell in the zero-based `column`, in one read. */
+function trimmedTexts(sheet: ExcelScript.Worksheet, column: number, group: number[]): string[] {
+  const first = group[0] as number;
+  const count = (group[group.length - 1] as number) - first + 1;
+  const texts = sheet.getRangeByIndexes(first - 1, column, count, 1).getTexts();
+  return group.map((row) => (texts[row - first]?.[0] ?? "").trim());
 }
 
 /** JSON's length in UTF-8 (each %XX of its URI encoding is a byte; JSON has no lone surrogate). */

@@ -1,9 +1,10 @@
 /**
  * OfficeLLM, flow step 3: writes the answers of OfficeLLM's `POST /api/v1/batch` (its `results`)
  * into the answer column, each into the row its id names (the row numbers read-prompts gave).
- * Only empty answer cells are written: a cell someone filled in the meantime is kept and
- * counted in `skipped`. A failed result writes nothing, so its row is asked again next run; it
- * is listed in `failed` with OfficeLLM's error code and message.
+ * Only empty answer cells are written (Excel's "Empty": a cell holding only spaces is filled): a
+ * cell someone filled in the meantime is kept and counted in `skipped`. A failed result writes
+ * nothing, so its row is asked again next run; it is listed in `failed` with OfficeLLM's error
+ * code and message. Answers are entered as text, but for plain numbers.
  *
  * @param sheetName The worksheet holding the prompts and answers.
  * @param answerColumn The column the answers go to, in letters ("C").
@@ -17,7 +18,7 @@ function main(
 ): WriteSummary {
   const sheet = workbook.getWorksheet(sheetName);
   if (!sheet) throw new Error(`There is no worksheet named "${sheetName}" in this workbook.`);
-  const column = columnLetters(answerColumn, "answerColumn");
+  const column = columnIndex(answerColumn, "answerColumn");
   const summary: WriteSummary = { written: 0, skipped: 0, failed: [] };
 
   const answers: { row: number; text: string }[] = [];
@@ -35,19 +36,19 @@ function main(
   }
   if (answers.length === 0) return summary;
 
-  // One read of the answer cells, from the first row answered to the last.
-  const top = Math.min(...answers.map((answer) => answer.row));
-  const bottom = Math.max(...answers.map((answer) => answer.row));
-  const block = sheet.getRange(`${column}${top}:${column}${bottom}`);
-  const current = block.getValues().map((cells) => String(cells[0] ?? "").trim());
+  // Which answer cells are empty: their value types only, at most 100 rows to a read (a lone
+  // row far from the others is read alone), so no read comes near Excel's 5 MB an exchange.
+  const rows = answers.map((answer) => answer.row).sort((a, b) => a - b);
+  const distinct = rows.filter((row, index) => index === 0 || row !== rows[index - 1]);
+  const empty = new Set(emptyRows(sheet, column, distinct, 100));
   for (const answer of answers) {
-    if (current[answer.row - top] !== "") {
+    if (!empty.has(answer.row)) {
       summary.skipped++;
       continue;
     }
-    block.getCell(answer.row - top, 0).setValue(cellText(answer.text));
+    sheet.getCell(answer.row - 1, column).setValue(cellText(answer.text));
     // A second result for the same row finds the cell filled.
-    current[answer.row - top] = "written";
+    empty.delete(answer.row);
     summary.written++;
   }
   return summary;
@@ -69,20 +70,70 @@ interface WriteSummary {
   failed: { id: string; row: number; code: string; message: string }[];
 }
 
-/** A column's letters, upper-cased ("aa" → "AA"), if it is a column of a sheet (A to XFD). */
-function columnLetters(column: string, name: string): string {
-  const letters = column.trim().toUpperCase();
-  if (/^[A-Z]{1,3}$/.test(letters) && (letters.length < 3 || letters <= "XFD")) return letters;
-  throw new Error(`${name} must be a column's letters, A to XFD ("B", "AA"); got "${column}".`);
+/** A column's zero-based index from its letters, in either case ("B" → 1, "aa" → 26), A to XFD. */
+function columnIndex(column: string, name: string): number {
+  const letters = String(column).trim().toUpperCase();
+  if (!/^[A-Z]{1,3}$/.test(letters) || (letters.length === 3 && letters > "XFD")) {
+    throw new Error(`${name} must be a column's letters, A to XFD ("B", "AA"); got "${column}".`);
+  }
+  let index = 0;
+  for (let place = 0; place < letters.length; place++) {
+    index = index * 26 + letters.charCodeAt(place) - 64;
+  }
+  return index - 1;
+}
+
+/** Rows in ascending order, in groups that each lie within `span` rows of their first row. */
+function rowGroups(rows: number[], span: number): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  for (const row of rows) {
+    if (group.length > 0 && row - (group[0] as number) >= span) {
+      groups.push(group);
+      group = [];
+    }
+    group.push(row);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 /**
- * An answer as a cell constant: cut to the 32,767 characters a cell holds, and kept as text
- * (a leading apostrophe) where Excel would read it as a formula ("=…", "+…" or "-…" but for a
- * plain number).
+ * The rows among `rows` (numbers from 1, ascending) whose cell in the zero-based `column` Excel
+ * calls Empty. Only the cells' value types are read, one block of at most `span` rows for rows
+ * close together: never their values, which can be long.
+ */
+function emptyRows(
+  sheet: ExcelScript.Worksheet,
+  column: number,
+  rows: number[],
+  span: number,
+): number[] {
+  const empty: number[] = [];
+  for (const group of rowGroups(rows, span)) {
+    const first = group[0] as number;
+    const count = (group[group.length - 1] as number) - first + 1;
+    const types = sheet.getRangeByIndexes(first - 1, column, count, 1).getValueTypes();
+    for (const row of group) {
+      if (types[row - first]?.[0] === ExcelScript.RangeValueType.empty) empty.push(row);
+    }
+  }
+  return empty;
+}
+
+/**
+ * An answer as a cell constant. Excel converts what is entered as if typed: "=…", "+…" and
+ * "-…" become formulas, "3/4" or "1-2" dates, "50%" a percentage, "TRUE" a boolean, "10:30" a
+ * time. So every answer but a plain number ("42", "-1.5") is entered as text, after an
+ * apostrophe that Excel keeps as a marker and does not show. An answer longer than the 32,767
+ * characters a cell holds is cut there, ending in "…" (never between the halves of a
+ * surrogate pair).
  */
 function cellText(text: string): string {
-  const fitted = text.length > 32767 ? `${text.slice(0, 32766)}…` : text;
-  const formula = /^[=+-]/.test(fitted) && !/^[+-]?\d+(\.\d+)?$/.test(fitted);
-  return formula ? `'${fitted}` : fitted;
+  let fitted = text;
+  if (text.length > 32767) {
+    const cut = /[\uD800-\uDBFF]/.test(text.charAt(32765)) ? 32765 : 32766;
+    fitted = `${text.slice(0, cut)}…`;
+  }
+  return /^[+-]?\d+(\.\d+)?$/.test(fitted) ? fitted : `'${fitted}`;
 }

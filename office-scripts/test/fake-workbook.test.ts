@@ -2,7 +2,13 @@
  * The in-memory workbook keeps the Excel rules the scripts' tests rely on.
  */
 import { describe, expect, it } from "vitest";
-import { columnIndex, columnName, FakeWorkbook } from "./fake-workbook.ts";
+import {
+  cellError,
+  columnIndex,
+  columnName,
+  FakeWorkbook,
+  MAX_EXCHANGE_BYTES,
+} from "./fake-workbook.ts";
 
 describe("FakeWorkbook", () => {
   it("indexes rows and columns from zero, and reads an empty cell as an empty string", () => {
@@ -19,6 +25,49 @@ describe("FakeWorkbook", () => {
     expect(sheet.getRange("D5:B3").getValues()).toEqual(range.getValues());
     expect(sheet.getRangeByIndexes(3, 2, 1, 1).getValues()).toEqual([[7]]);
     expect(range.getWorksheet()).toBe(sheet);
+  });
+
+  it("gives each cell's value type as Excel does: only a cell holding nothing is Empty", () => {
+    const sheet = new FakeWorkbook({
+      S: { A1: "text", A2: " ", A3: 0, A4: -1.5, A5: true, A6: cellError("#DIV/0!") },
+    }).sheet("S");
+    const range = sheet.getRange("A1:A7");
+    expect(range.getValueTypes()).toEqual([
+      ["String"],
+      ["String"],
+      ["Double"],
+      ["Double"],
+      ["Boolean"],
+      ["Error"],
+      ["Empty"],
+    ]);
+    expect(range.getValues()[5]).toEqual(["#DIV/0!"]);
+    expect(range.getTexts()[5]).toEqual(["#DIV/0!"]);
+    sheet.getRange("A1").setValue("");
+    sheet.getRange("A3").setValue("'");
+    expect(sheet.getRange("A1:A3").getValueTypes()).toEqual([["Empty"], ["String"], ["String"]]);
+  });
+
+  it("holds every read to Office Scripts' 5 MB, measured as UTF-8 JSON, and logs it", () => {
+    const sheet = new FakeWorkbook().sheet("Sheet1");
+    // Each cell's JSON is its text and 6 bytes of `["…"],`; the whole answer is one array more.
+    const text = "€".repeat(32_767);
+    const cells = Math.floor(MAX_EXCHANGE_BYTES / (Buffer.byteLength(text) + 6));
+    for (let row = 0; row <= cells; row++) sheet.getCell(row, 0).setValue(text);
+    const fits = sheet.getRangeByIndexes(0, 0, cells, 1);
+    expect(fits.getTexts()).toHaveLength(cells);
+    const over = Buffer.byteLength(JSON.stringify(Array.from({ length: cells + 1 }, () => [text])));
+    expect(over).toBeGreaterThan(MAX_EXCHANGE_BYTES);
+    expect(() => sheet.getRangeByIndexes(0, 0, cells + 1, 1).getValues()).toThrow(
+      `getValues of A1:A51 exchanges ${over} bytes with the workbook; Office Scripts allow 5 MB`,
+    );
+    expect(() => sheet.getRangeByIndexes(0, 0, cells + 1, 1).getTexts()).toThrow(/5 MB/);
+    expect(sheet.getRangeByIndexes(0, 0, cells + 1, 1).getValueTypes()).toHaveLength(cells + 1);
+    expect(sheet.readLog.map(({ kind, address, rows }) => [kind, address, rows])).toEqual([
+      ["getTexts", "A1:A50", 50],
+      ["getValueTypes", "A1:A51", 51],
+    ]);
+    expect(sheet.readLog[0]!.bytes).toBe(Buffer.byteLength(JSON.stringify(fits.getValues())));
   });
 
   it("spans the used range over the cells holding values, and has none when empty", () => {
@@ -46,6 +95,45 @@ describe("FakeWorkbook", () => {
     expect(() => enter("- a point")).toThrow(/as a formula/);
     expect(() => enter("x".repeat(32_768))).toThrow(/do not fit in a cell/);
     expect(enter("x".repeat(32_767))).toHaveLength(32_767);
+  });
+
+  it("converts, as Excel does, text entered without an apostrophe, or refuses it", () => {
+    const sheet = new FakeWorkbook().sheet("Sheet1");
+    const enter = (value: string) => {
+      sheet.getRange("A1").setValue(value);
+      return sheet.value("A1");
+    };
+    // Converted: booleans, and percentages (to their number; the fake has no number formats).
+    expect(enter("TRUE")).toBe(true);
+    expect(enter("false")).toBe(false);
+    expect(enter("50%")).toBe(0.5);
+    expect(enter("12.5 %")).toBe(0.125);
+    // Refused: what becomes a number whose meaning depends on the locale.
+    for (const [text, as] of [
+      ["3/4", "a date"],
+      ["1-2", "a date"],
+      ["2024-01-05", "a date"],
+      ["4-Jan", "a date"],
+      ["March 2024", "a date"],
+      ["10:30", "a time"],
+      ["9:05 pm", "a time"],
+      ["7 AM", "a time"],
+      ["$5", "a currency amount"],
+      ["€1,200.50", "a currency amount"],
+      ["1,000", "a number"],
+      ["1 1/2", "a fraction"],
+      ["(5)", "a negative number"],
+    ]) {
+      expect(() => enter(text!)).toThrow(`Excel would enter "${text}" as ${as}`);
+    }
+    // After an apostrophe, each is kept as the text it is.
+    for (const text of ["TRUE", "50%", "3/4", "1-2", "10:30", "$5", "1,000", "42", "=A1"]) {
+      expect(enter(`'${text}`)).toBe(text);
+    }
+    // Text that only looks a little like these stays text.
+    for (const text of ["3/4 of them", "10:30 tomorrow", "TRUE story", "Mayday 4", "50% off"]) {
+      expect(enter(text)).toBe(text);
+    }
   });
 
   it("keeps ranges inside the sheet and refuses what is not an address", () => {

@@ -1,12 +1,27 @@
 /**
  * An in-memory Excel for the Office Scripts' tests: the ExcelScript calls the scripts make
  * (office-scripts/excelscript.d.ts), over a grid of cells per worksheet. It keeps Excel's rules
- * that the scripts depend on: zero-based row and column indexes, "" for an empty cell, a used
- * range that spans the cells holding a value (none: `undefined`), ranges that must stay inside
- * the 1,048,576 × 16,384 grid, and text entered as if typed: a plain number becomes a number, a
- * leading apostrophe keeps the rest as text, and "=…", "+…" or "-…" would be a formula. It
- * evaluates no formula: entering one throws, as does text longer than the 32,767 characters a
- * cell holds, so a test sees the mistake instead of a value Excel would not have kept.
+ * that the scripts depend on:
+ * - zero-based row and column indexes, "" for an empty cell in getValues and getTexts, and
+ *   getValueTypes as Excel gives it: "Empty" for a cell holding nothing (a cell holding spaces
+ *   is a "String"), "Double" for any number, "String", "Boolean", and "Error" for an error
+ *   value (`cellError("#N/A")`, which getValues and getTexts show as its code);
+ * - a used range that spans the cells holding a value (none: `undefined`), and ranges that
+ *   must stay inside the 1,048,576 × 16,384 grid;
+ * - Office Scripts' limit of 5 MB on each request to the workbook and each response from it,
+ *   measured here as the length in UTF-8 of the exchange as JSON: a getValues, getTexts or
+ *   getValueTypes whose answer exceeds 5,000,000 bytes throws, as does a setValue whose value
+ *   does (5 MB read as 5 × 10⁶ bytes, the smaller reading, so that what passes here passes in
+ *   Excel either way). Each read is logged in `readLog`, for the tests to see what a script read;
+ * - text entered as if typed (the fake evaluates no formula): a leading apostrophe keeps the
+ *   rest as text, as it is. Without one, a plain number becomes a number, "TRUE" or "FALSE"
+ *   (any case) a boolean, and a percentage ("50%") a number (0.5; the fake keeps no number
+ *   formats). "=…", "+…" or "-…" would be a formula, and dates ("3/4", "1-2", "2024-01-05",
+ *   "4-Jan", "March 2024"), times ("10:30", "9:05 pm", "7 AM"), currency amounts ("$5"),
+ *   numbers with thousands separators ("1,000"), fractions ("1 1/2") and numbers in brackets
+ *   ("(5)") would become numbers whose reading depends on the locale: entering any of these
+ *   throws, as does text longer than the 32,767 characters a cell holds, so that a test sees
+ *   the mistake instead of a value Excel would not have kept as the text given.
  */
 
 type Value = string | number | boolean;
@@ -14,6 +29,46 @@ type Value = string | number | boolean;
 export const MAX_ROWS = 1_048_576;
 export const MAX_COLUMNS = 16_384;
 export const MAX_CELL_TEXT = 32_767;
+/** Office Scripts' 5 MB per request to the workbook and per response, in bytes of UTF-8 JSON. */
+export const MAX_EXCHANGE_BYTES = 5_000_000;
+
+/**
+ * ExcelScript.RangeValueType at run time: Office Scripts give each member as a string, its name
+ * capitalised. The script loader (load-script.ts) hands it to the scripts as `ExcelScript`.
+ */
+export const RangeValueType = {
+  unknown: "Unknown",
+  empty: "Empty",
+  string: "String",
+  integer: "Integer",
+  double: "Double",
+  boolean: "Boolean",
+  error: "Error",
+  richValue: "RichValue",
+} as unknown as typeof ExcelScript.RangeValueType;
+
+/** An error value in a cell ("#N/A", "#DIV/0!"…), as a formula can leave one. */
+export class CellError {
+  readonly code: string;
+  constructor(code: string) {
+    this.code = code;
+  }
+}
+
+export function cellError(code: string): CellError {
+  return new CellError(code);
+}
+
+type Stored = Value | CellError;
+
+/** One read of cell values by a script: what it called, on which block, and the answer's size. */
+export interface ReadRecord {
+  kind: "getValues" | "getTexts" | "getValueTypes";
+  address: string;
+  rows: number;
+  columns: number;
+  bytes: number;
+}
 
 /** "A" → 0, "AA" → 26. */
 export function columnIndex(letters: string): number {
@@ -47,6 +102,34 @@ function cellAddress(row: number, column: number): string {
 }
 
 const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const percentage = /^[+-]?(\d+\.?\d*|\.\d+)\s*%$/;
+const month = `(${[
+  "jan(uary)?",
+  "feb(ruary)?",
+  "mar(ch)?",
+  "apr(il)?",
+  "may",
+  "june?",
+  "july?",
+  "aug(ust)?",
+  "sept?(ember)?",
+  "oct(ober)?",
+  "nov(ember)?",
+  "dec(ember)?",
+].join("|")})\\.?`;
+
+/** Text that Excel turns into a number of its own reading when it is entered as it is. */
+const converted: [RegExp, string][] = [
+  [/^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$/, "a date"],
+  [new RegExp(`^\\d{1,2}[-/ ]${month}([-/ ]\\d{2,4})?$`, "i"), "a date"],
+  [new RegExp(`^${month}[-/ ]\\d{1,4}(,? \\d{2,4})?$`, "i"), "a date"],
+  [/^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s*[ap]\.?m?\.?)?$/i, "a time"],
+  [/^\d{1,2}\s*[ap]\.?m\.?$/i, "a time"],
+  [/^[$€£¥]\s*[+-]?(\d{1,3}(,\d{3})*|\d+)?(\.\d+)?$/, "a currency amount"],
+  [/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/, "a number"],
+  [/^[+-]?\d+ \d+\/\d+$/, "a fraction"],
+  [/^\(\d+(\.\d+)?\)$/, "a negative number"],
+];
 
 /** What Excel keeps when a value is entered: undefined for an empty cell. */
 function entered(value: unknown): Value | undefined {
@@ -54,10 +137,15 @@ function entered(value: unknown): Value | undefined {
   if (typeof value !== "string") throw new Error(`FakeWorkbook: cannot enter ${String(value)}`);
   if (value.startsWith("'")) return checkedText(value.slice(1));
   if (value === "") return undefined;
-  if (plainNumber.test(value.trim())) return Number(value);
+  const trimmed = value.trim();
+  if (plainNumber.test(trimmed)) return Number(trimmed);
+  if (/^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === "true";
+  if (percentage.test(trimmed)) return Number(trimmed.replace(/\s*%$/, "")) / 100;
   if (/^[=+-]/.test(value)) {
     throw new Error(`FakeWorkbook: Excel would enter ${JSON.stringify(value)} as a formula`);
   }
+  const as = converted.find(([pattern]) => pattern.test(trimmed))?.[1];
+  if (as) throw new Error(`FakeWorkbook: Excel would enter ${JSON.stringify(value)} as ${as}`);
   return checkedText(value);
 }
 
@@ -68,12 +156,23 @@ function checkedText(text: string): string {
   return text;
 }
 
+/** A request or response as Office Scripts measure it here: its JSON's length in UTF-8. */
+function exchanged(what: string, payload: unknown): number {
+  const bytes = Buffer.byteLength(JSON.stringify(payload), "utf8");
+  if (bytes > MAX_EXCHANGE_BYTES) {
+    throw new Error(
+      `FakeWorkbook: ${what} exchanges ${bytes} bytes with the workbook; Office Scripts allow 5 MB`,
+    );
+  }
+  return bytes;
+}
+
 export class FakeWorkbook implements ExcelScript.Workbook {
   readonly #sheets: FakeWorksheet[] = [];
   #selection: FakeRange | undefined;
 
   /** Sheets by name, each with its cells by address: `{ Sheet1: { A1: "Prompt", A2: 3 } }`. */
-  constructor(sheets: Record<string, Record<string, Value>> = { Sheet1: {} }) {
+  constructor(sheets: Record<string, Record<string, Value | CellError>> = { Sheet1: {} }) {
     for (const [name, cells] of Object.entries(sheets)) this.addWorksheet(name).put(cells);
   }
 
@@ -108,9 +207,14 @@ export class FakeWorkbook implements ExcelScript.Workbook {
 export class FakeWorksheet implements ExcelScript.Worksheet {
   readonly #name: string;
   /** Non-empty cells by "row,column" (zero-based). */
-  readonly #cells = new Map<string, Value>();
-  /** How many times a script read cell values (getValues / getTexts) from this sheet. */
-  reads = 0;
+  readonly #cells = new Map<string, Stored>();
+  /** Every read of cell values (getValues, getTexts, getValueTypes) from this sheet, in order. */
+  readonly readLog: ReadRecord[] = [];
+
+  /** How many times a script read cell values from this sheet. */
+  get reads(): number {
+    return this.readLog.length;
+  }
 
   constructor(name: string) {
     this.#name = name;
@@ -154,24 +258,19 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
   /** The fake keeps no formatting, so every used cell holds a value either way. */
   getUsedRange(_valuesOnly?: boolean): FakeRange | undefined {
     if (this.#cells.size === 0) return undefined;
-    const places = [...this.#cells.keys()].map((key) => key.split(",").map(Number));
-    const rows = places.map(([row]) => row!);
-    const columns = places.map(([, column]) => column!);
-    const top = Math.min(...rows);
-    const left = Math.min(...columns);
-    return new FakeRange(
-      this,
-      top,
-      left,
-      Math.max(...rows) - top + 1,
-      Math.max(...columns) - left + 1,
-    );
+    let [top, left, bottom, right] = [MAX_ROWS, MAX_COLUMNS, 0, 0];
+    for (const key of this.#cells.keys()) {
+      const [row, column] = key.split(",").map(Number) as [number, number];
+      [top, bottom] = [Math.min(top, row), Math.max(bottom, row)];
+      [left, right] = [Math.min(left, column), Math.max(right, column)];
+    }
+    return new FakeRange(this, top, left, bottom - top + 1, right - left + 1);
   }
 
   // ---- for the tests, not part of ExcelScript ----
 
-  /** Stores values as they are (no typing rules): `{ A2: "Prompt", B2: 3 }`. */
-  put(cells: Record<string, Value>): this {
+  /** Stores values as they are, with no typing rules: `{ A2: "Q", B2: 3, C2: cellError("#N/A") }`. */
+  put(cells: Record<string, Value | CellError>): this {
     for (const [address, value] of Object.entries(cells)) {
       const { row, column } = parseCell(address);
       this.store(row, column, value === "" ? undefined : value);
@@ -179,7 +278,7 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
     return this;
   }
 
-  /** The value at an address, "" when empty. */
+  /** The value at an address, "" when empty (an error value: its code). */
   value(address: string): Value {
     const { row, column } = parseCell(address);
     return this.read(row, column);
@@ -190,16 +289,27 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
     const cells: Record<string, Value> = {};
     for (const [key, value] of this.#cells) {
       const [row, column] = key.split(",").map(Number);
-      cells[cellAddress(row!, column!)] = value;
+      cells[cellAddress(row!, column!)] = value instanceof CellError ? value.code : value;
     }
     return cells;
   }
 
+  /** A cell's value as getValues gives it: "" when empty, an error value's code. */
   read(row: number, column: number): Value {
-    return this.#cells.get(`${row},${column}`) ?? "";
+    const value = this.#cells.get(`${row},${column}`) ?? "";
+    return value instanceof CellError ? value.code : value;
   }
 
-  store(row: number, column: number, value: Value | undefined): void {
+  /** A cell's type as getValueTypes gives it. */
+  valueType(row: number, column: number): ExcelScript.RangeValueType {
+    const value = this.#cells.get(`${row},${column}`);
+    if (value === undefined) return RangeValueType.empty;
+    if (value instanceof CellError) return RangeValueType.error;
+    if (typeof value === "number") return RangeValueType.double;
+    return typeof value === "boolean" ? RangeValueType.boolean : RangeValueType.string;
+  }
+
+  store(row: number, column: number, value: Stored | undefined): void {
     if (value === undefined) this.#cells.delete(`${row},${column}`);
     else this.#cells.set(`${row},${column}`, value);
   }
@@ -246,17 +356,19 @@ export class FakeRange implements ExcelScript.Range {
   }
 
   getValues(): Value[][] {
-    this.#sheet.reads++;
-    return this.#grid((row, column) => this.#sheet.read(row, column));
+    return this.#read("getValues", (row, column) => this.#sheet.read(row, column));
   }
 
   /** What the cells display; the fake has no number formats, so numbers show as JavaScript's. */
   getTexts(): string[][] {
-    this.#sheet.reads++;
-    return this.#grid((row, column) => {
+    return this.#read("getTexts", (row, column) => {
       const value = this.#sheet.read(row, column);
       return typeof value === "boolean" ? (value ? "TRUE" : "FALSE") : String(value);
     });
+  }
+
+  getValueTypes(): ExcelScript.RangeValueType[][] {
+    return this.#read("getValueTypes", (row, column) => this.#sheet.valueType(row, column));
   }
 
   getCell(row: number, column: number): FakeRange {
@@ -270,6 +382,7 @@ export class FakeRange implements ExcelScript.Range {
   /** Every cell of the range gets the value; `null` is ignored, as Excel does. */
   setValue(value: unknown): void {
     if (value === null) return;
+    exchanged("setValue", value);
     const kept = entered(value);
     for (let row = this.#row; row < this.#row + this.#rows; row++) {
       for (let column = this.#column; column < this.#column + this.#columns; column++) {
@@ -278,12 +391,22 @@ export class FakeRange implements ExcelScript.Range {
     }
   }
 
-  #grid<T>(cell: (row: number, column: number) => T): T[][] {
+  /** A read of every cell of the range, held to the 5 MB limit and logged on the sheet. */
+  #read<T>(kind: ReadRecord["kind"], cell: (row: number, column: number) => T): T[][] {
+    const address = `${cellAddress(this.#row, this.#column)}:${cellAddress(
+      this.#row + this.#rows - 1,
+      this.#column + this.#columns - 1,
+    )}`;
     if (this.#rows * this.#columns > 5_000_000) {
-      throw new Error("FakeWorkbook: a range is limited to five million cells");
+      throw new Error(
+        `FakeWorkbook: ${kind} of ${address}: a range is limited to five million cells`,
+      );
     }
-    return Array.from({ length: this.#rows }, (_, r) =>
+    const grid = Array.from({ length: this.#rows }, (_, r) =>
       Array.from({ length: this.#columns }, (_, c) => cell(this.#row + r, this.#column + c)),
     );
+    const bytes = exchanged(`${kind} of ${address}`, grid);
+    this.#sheet.readLog.push({ kind, address, rows: this.#rows, columns: this.#columns, bytes });
+    return grid;
   }
 }

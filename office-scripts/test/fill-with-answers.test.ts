@@ -1,15 +1,28 @@
 /**
- * fill-with-answers.ts without a server: its input errors, and the selections that need no
- * request. The script is loaded without `fetch`, so any request would fail the test; its calls
- * to a real OfficeLLM server are in with-server.int.test.ts.
+ * fill-with-answers.ts without a server: its input errors, the selections that need no request
+ * (loaded without `fetch`, so any request would fail the test), and, with a stand-in for the
+ * server's batch endpoint, how it splits the prompts into requests and how much of the sheet it
+ * reads. Its calls to a real OfficeLLM server are in with-server.int.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { FakeWorkbook } from "./fake-workbook.ts";
 import { consoleCapture, loadScript } from "./load-script.ts";
-import type { FillWithAnswers } from "./mains.ts";
+import type { FillWithAnswers, PromptItem } from "./mains.ts";
 
 const url = "https://officellm.example.com";
 const token = "ollm_not_a_real_token";
+
+/** A stand-in for POST /api/v1/batch that answers every item with `answer(prompt)`. */
+function batchEndpoint(answer: (prompt: string) => string = (prompt) => `Answer: ${prompt}`) {
+  const requests: PromptItem[][] = [];
+  const fetch = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const { items } = JSON.parse(String(init?.body)) as { items: PromptItem[] };
+    requests.push(items);
+    const results = items.map((item) => ({ id: item.id, ok: true, text: answer(item.prompt) }));
+    return Response.json({ results });
+  };
+  return { fetch: fetch as typeof globalThis.fetch, requests };
+}
 
 function selected(cells: Record<string, string>, address: string): FakeWorkbook {
   const book = new FakeWorkbook({ Sheet1: cells });
@@ -27,6 +40,8 @@ describe("fill-with-answers", () => {
     [[url, token, "", 1.5], /answerOffset must be a whole number other than 0; got 1.5/],
     [[url, token, "", -1], /answerOffset -1 puts the answers outside the sheet/],
     [[url, token, "", 1, 0], /maxRequestBytes must be a whole number of at least 1; got 0/],
+    [[url, token, "", 1, 1000, 0], /maxItems must be a whole number of at least 1; got 0/],
+    [[url, token, "", 1, 1000, 2.5], /maxItems must be a whole number of at least 1; got 2.5/],
   ] as const)("refuses %j before any request", async (args, message) => {
     const fill = loadScript<FillWithAnswers>("fill-with-answers.ts");
     const call = fill as (workbook: FakeWorkbook, ...rest: unknown[]) => Promise<unknown>;
@@ -51,5 +66,101 @@ describe("fill-with-answers", () => {
     const book = selected({}, "C1:C1048576");
     expect(await fill(book, url, token)).toEqual({ answered: 0, failed: 0, skipped: 0 });
     expect(book.sheet("Sheet1").reads).toBe(0);
+  });
+
+  it("sends at most maxItems prompts to a request", async () => {
+    const cells: Record<string, string> = {};
+    for (let row = 1; row <= 25; row++) cells[`A${row}`] = `Question ${row}`;
+    const book = selected(cells, "A1:A25");
+    const server = batchEndpoint();
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+    expect(await fill(book, url, token, "", 1, 1000000, 10)).toEqual({
+      answered: 25,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(server.requests.map((items) => items.length)).toEqual([10, 10, 5]);
+    expect(book.sheet("Sheet1").value("B25")).toBe("Answer: Question 25");
+    // 100 by default.
+    const again = batchEndpoint();
+    const cellsAgain: Record<string, string> = {};
+    for (let row = 1; row <= 150; row++) cellsAgain[`A${row}`] = `Question ${row}`;
+    const fillAgain = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: again.fetch });
+    await fillAgain(selected(cellsAgain, "A1:A150"), url, token);
+    expect(again.requests.map((items) => items.length)).toEqual([100, 50]);
+  });
+
+  it("takes null for an optional parameter as its default", async () => {
+    const server = batchEndpoint();
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+    const call = fill as (workbook: FakeWorkbook, ...rest: unknown[]) => Promise<unknown>;
+    const book = selected({ A1: "First", A2: "Second" }, "A1:A2");
+    expect(await call(book, url, token, null, null, null, null)).toEqual({
+      answered: 2,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(server.requests).toEqual([
+      [
+        { id: "1", prompt: "First" },
+        { id: "2", prompt: "Second" },
+      ],
+    ]);
+    expect(book.sheet("Sheet1").snapshot()).toEqual({
+      A1: "First",
+      A2: "Second",
+      B1: "Answer: First",
+      B2: "Answer: Second",
+    });
+  });
+
+  it("enters every answer as text but a plain number", async () => {
+    const answers: Record<string, string> = { a: "3/4", b: "=1+1", c: "TRUE", d: "50%", e: "42" };
+    const server = batchEndpoint((prompt) => answers[prompt]!);
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+    const book = selected({ A1: "a", A2: "b", A3: "c", A4: "d", A5: "e" }, "A1:A5");
+    await fill(book, url, token);
+    const sheet = book.sheet("Sheet1");
+    expect(["B1", "B2", "B3", "B4", "B5"].map((address) => sheet.value(address))).toEqual([
+      "3/4",
+      "=1+1",
+      "TRUE",
+      "50%",
+      42,
+    ]);
+  });
+
+  it("reads a whole column of thousands of long answers a little at a time", async () => {
+    const cells: Record<string, string> = {};
+    for (let row = 1; row <= 3000; row++) {
+      cells[`A${row}`] = `Question ${row}`;
+      cells[`B${row}`] = `Answer ${row} `.padEnd(2048, "x");
+    }
+    // 150 new prompts, every other row: a request of 100 spans 199 rows.
+    for (let row = 3001; row <= 3299; row += 2) cells[`A${row}`] = `New question ${row}`;
+    const book = selected(cells, "A1:A1048576");
+    const sheet = book.sheet("Sheet1");
+    // The answer column in one read is more than Excel hands over at once.
+    expect(() => sheet.getRange("B1:B3000").getValues()).toThrow(/Office Scripts allow 5 MB/);
+    sheet.readLog.length = 0;
+    const server = batchEndpoint();
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+
+    expect(await fill(book, url, token)).toEqual({ answered: 150, failed: 0, skipped: 3000 });
+
+    expect(server.requests.map((items) => items.length)).toEqual([100, 50]);
+    expect(sheet.value("B3299")).toBe("Answer: New question 3299");
+    const reads = sheet.readLog;
+    expect(reads.filter((read) => read.kind === "getValues")).toEqual([]);
+    const texts = reads.filter((read) => read.kind === "getTexts");
+    expect(texts.every((read) => read.address.startsWith("A") && read.rows <= 50)).toBe(true);
+    // The answer cells' types: 1,000 rows at a time to find the empty ones, then again before
+    // writing each request's answers, at most 100 rows at a time.
+    const answerTypes = reads.filter((read) => read.address.startsWith("B"));
+    expect(answerTypes.map((read) => [read.kind, read.address])).toEqual(
+      ["B1:B1000", "B1001:B2000", "B2001:B3000", "B3001:B3299"]
+        .concat(["B3001:B3099", "B3101:B3199", "B3201:B3299"])
+        .map((address) => ["getValueTypes", address]),
+    );
   });
 });

@@ -1,13 +1,23 @@
 /**
  * Loads an Office Script as Excel runs it: the file alone, its types stripped (Node's type
- * stripping), evaluated in strict mode with no module system, and its `main` handed back. The
- * script sees only the globals given here: `fetch` exists only where a test passes it, as
- * Office Scripts have it only when run by hand in Excel, not from Power Automate.
+ * stripping), run in strict mode with no module system in a context of its own (`node:vm`), and
+ * its `main` handed back. That context holds JavaScript's built-ins and only the globals given
+ * here: the `ExcelScript` namespace (its enums, as Office Scripts provide them), `console`, and
+ * `fetch` only where a test passes it, as Office Scripts have it only when run by hand in Excel,
+ * not from Power Automate. Node's own globals (`process`, `Buffer`, `fetch`…) are not there, and
+ * neither is `eval` or `new Function` on strings.
+ *
+ * What a script creates belongs to that context's realm: its arrays pass `Array.isArray` and its
+ * errors carry `message` and `name`, but `instanceof Array` or `instanceof Error` against this
+ * side's classes is false. Compare results with `toEqual` (which looks at structure), never
+ * `toStrictEqual` or `toBeInstanceOf`.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import { RangeValueType } from "./fake-workbook.ts";
 
 export const scriptsDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -33,9 +43,28 @@ export function consoleCapture(): { log(...data: unknown[]): void; lines: string
   return { lines, log: (...data) => lines.push(data.map(String).join(" ")) };
 }
 
+/** Runs a script's source (TypeScript) as Excel does, and returns its `main`. */
+export function runScript<Main>(source: string, name: string, globals: ScriptGlobals = {}): Main {
+  const code = stripTypeScriptTypes(source, { mode: "strip", sourceUrl: name });
+  const scope: Record<string, unknown> = {
+    ExcelScript: Object.freeze({ RangeValueType }),
+    console: consoleCapture(),
+  };
+  for (const [key, value] of Object.entries(globals)) {
+    if (value !== undefined) scope[key] = value;
+  }
+  const context = vm.createContext(scope, {
+    name: `Office Script ${name}`,
+    codeGeneration: { strings: false, wasm: false },
+  });
+  const main: unknown = vm.runInContext(`"use strict";\n${code}\n;main;`, context, {
+    filename: name,
+    lineOffset: -1,
+  });
+  if (typeof main !== "function") throw new Error(`${name} defines no function main`);
+  return main as Main;
+}
+
 export function loadScript<Main>(name: string, globals: ScriptGlobals = {}): Main {
-  const code = stripTypeScriptTypes(scriptSource(name), { mode: "strip", sourceUrl: name });
-  const scope = { fetch: undefined, console: consoleCapture(), ...globals };
-  const build = new Function(...Object.keys(scope), `"use strict"; ${code}\nreturn main;`);
-  return build(...Object.values(scope)) as Main;
+  return runScript<Main>(scriptSource(name), name, globals);
 }

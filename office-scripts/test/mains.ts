@@ -10,7 +10,7 @@ export interface PromptItem {
 
 export interface PromptBatch {
   batch: { items: PromptItem[] };
-  remaining: number;
+  more: boolean;
 }
 
 export type ReadPrompts = (
@@ -57,4 +57,5 @@ export type FillWithAnswers = (
   instruction?: string,
   answerOffset?: number,
   maxRequestBytes?: number,
+  maxItems?: number,
 ) => Promise<FillSummary>;

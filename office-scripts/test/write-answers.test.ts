@@ -1,10 +1,10 @@
 /**
  * write-answers.ts (flow step 3) on an in-memory workbook: answers land in the rows their ids
- * name, failed and invalid results write nothing and are reported, filled cells are kept, and
- * answers are entered as text.
+ * name, failed and invalid results write nothing and are reported, filled cells are kept,
+ * answers are entered as text, and the answer cells are read a little at a time.
  */
 import { describe, expect, it } from "vitest";
-import { FakeWorkbook } from "./fake-workbook.ts";
+import { cellError, FakeWorkbook } from "./fake-workbook.ts";
 import { loadScript } from "./load-script.ts";
 import type { BatchResult, WriteAnswers } from "./mains.ts";
 
@@ -45,10 +45,48 @@ describe("write-answers", () => {
     expect(book.sheet("Other").snapshot()).toEqual({});
   });
 
-  it("reads the answer cells once, whatever the number of results", () => {
+  it("reads the answer cells' types once for rows close together, whatever their number", () => {
     const book = workbook();
-    writeAnswers(book, "Questions", "B", [ok("2", "a"), ok("3", "b"), ok("5", "c"), ok("9", "d")]);
-    expect(book.sheet("Questions").reads).toBe(1);
+    writeAnswers(book, "Questions", "B", [ok("9", "a"), ok("3", "b"), ok("5", "c"), ok("2", "d")]);
+    expect(book.sheet("Questions").readLog).toEqual([
+      expect.objectContaining({ kind: "getValueTypes", address: "B2:B9" }),
+    ]);
+  });
+
+  it("reads at most 100 rows at a time, and a row far from the others alone", () => {
+    const book = workbook();
+    const rows = [2, 3, 101, 102, 250, 7000, 7099, 1048576];
+    const summary = writeAnswers(
+      book,
+      "Questions",
+      "B",
+      rows.map((row) => ok(String(row), `answer ${row}`)),
+    );
+    expect(summary).toEqual({ written: rows.length, skipped: 0, failed: [] });
+    expect(book.sheet("Questions").readLog.map((read) => [read.kind, read.address])).toEqual([
+      ["getValueTypes", "B2:B101"],
+      ["getValueTypes", "B102:B102"],
+      ["getValueTypes", "B250:B250"],
+      ["getValueTypes", "B7000:B7099"],
+      ["getValueTypes", "B1048576:B1048576"],
+    ]);
+  });
+
+  it("never reads the long answers already in the column", () => {
+    const cells: Record<string, string> = {};
+    for (let row = 2; row <= 3001; row++) cells[`B${row}`] = `Answer ${row} `.padEnd(2048, "x");
+    const book = new FakeWorkbook({ Sheet1: cells });
+    const results = [ok("2", "late"), ok("1500", "late")];
+    for (let row = 3002; row <= 3101; row++) results.push(ok(String(row), `answer ${row}`));
+    expect(writeAnswers(book, "Sheet1", "B", results)).toEqual({
+      written: 100,
+      skipped: 2,
+      failed: [],
+    });
+    const reads = book.sheet("Sheet1").readLog;
+    expect(reads.every((read) => read.kind === "getValueTypes" && read.rows <= 100)).toBe(true);
+    expect(book.sheet("Sheet1").value("B1500")).toMatch(/^Answer 1500 x/);
+    expect(book.sheet("Sheet1").value("B3101")).toBe("answer 3101");
   });
 
   it("leaves a failed row's answer cell empty and reports its error", () => {
@@ -103,9 +141,40 @@ describe("write-answers", () => {
     expect(book.sheet("Questions").value("B2")).toBe("first answer");
   });
 
-  it("enters answers as text, even those Excel would read as formulas", () => {
+  it("writes only where Excel calls the cell Empty: spaces, 0, FALSE or an error are kept", () => {
+    const book = new FakeWorkbook({
+      Sheet1: { B2: " ", B3: 0, B4: false, B5: cellError("#N/A") },
+    });
+    const before = book.sheet("Sheet1").snapshot();
+    const results = [2, 3, 4, 5, 6].map((row) => ok(String(row), "from the model"));
+    expect(writeAnswers(book, "Sheet1", "B", results)).toEqual({
+      written: 1,
+      skipped: 4,
+      failed: [],
+    });
+    expect(book.sheet("Sheet1").snapshot()).toEqual({ ...before, B6: "from the model" });
+  });
+
+  it("enters answers as text, even those Excel would read as formulas, dates, numbers…", () => {
     const book = workbook();
-    const answers = ['=HYPERLINK("http://x")', "- first point\n- second point", "+1 555 0100"];
+    const answers = [
+      '=HYPERLINK("http://x")',
+      "- first point\n- second point",
+      "+1 555 0100",
+      "3/4",
+      "1-2",
+      "2024-01-05",
+      "50%",
+      "TRUE",
+      "false",
+      "10:30",
+      "$5",
+      "1,000",
+      "1e5",
+      "007 ",
+      "'quoted'",
+      "plain words",
+    ];
     writeAnswers(
       book,
       "Questions",
@@ -116,9 +185,10 @@ describe("write-answers", () => {
       expect(book.sheet("Questions").value(`C${index + 2}`)).toBe(text);
     });
     // A plain number stays a number, as Excel enters it.
-    writeAnswers(book, "Questions", "D", [ok("2", "-12.5"), ok("3", "42")]);
+    writeAnswers(book, "Questions", "D", [ok("2", "-12.5"), ok("3", "42"), ok("4", "+7")]);
     expect(book.sheet("Questions").value("D2")).toBe(-12.5);
     expect(book.sheet("Questions").value("D3")).toBe(42);
+    expect(book.sheet("Questions").value("D4")).toBe(7);
   });
 
   it("cuts an answer longer than a cell holds to 32,767 characters", () => {
@@ -128,6 +198,18 @@ describe("write-answers", () => {
     const kept = String(book.sheet("Questions").value("B2"));
     expect(kept).toHaveLength(32_767);
     expect(kept).toBe(`${long.slice(0, 32_766)}…`);
+  });
+
+  it("never cuts a long answer between the two halves of a character", () => {
+    const book = workbook();
+    // "😀" is two UTF-16 units: the one at 32,765 and 32,766 would be split by a plain cut.
+    const long = `${"a".repeat(32_765)}😀 and more`;
+    writeAnswers(book, "Questions", "B", [ok("2", long), ok("3", `${"a".repeat(32_764)}😀 more`)]);
+    expect(book.sheet("Questions").value("B2")).toBe(`${"a".repeat(32_765)}…`);
+    expect(book.sheet("Questions").value("B3")).toBe(`${"a".repeat(32_764)}😀…`);
+    for (const address of ["B2", "B3"]) {
+      expect(String(book.sheet("Questions").value(address)).isWellFormed()).toBe(true);
+    }
   });
 
   it("does nothing for no results", () => {
