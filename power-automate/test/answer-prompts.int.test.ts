@@ -52,8 +52,14 @@ function host(
           .map((key) => key.slice("ScriptParameters/".length));
         for (const name of given)
           expect(parameters, `${String(step.parameters.scriptId)}`).toContain(name);
+        // Parameters the action does not set are left out, so their defaults apply.
         const args = parameters.map((name) => step.parameters[`ScriptParameters/${name}`]);
-        return { statusCode: 200, body: { result: await main(workbook, ...args), logs: [] } };
+        try {
+          return { statusCode: 200, body: { result: await main(workbook, ...args), logs: [] } };
+        } catch (error) {
+          // The action fails with the script's error, as Run script does.
+          return { statusCode: 400, body: { message: (error as Error).message } };
+        }
       }
       expect(step.connectionName).toBe("shared_officellm");
       const { status, json } = await connector.call(step.operationId, {
@@ -87,6 +93,7 @@ describe("the answer-prompts flow", () => {
     const steps = host(workbook, connector);
 
     const run = await runFlow(flow, { ...trigger, instruction: "Answer in one word" }, steps);
+    expect(run.status).toBe("Succeeded");
 
     const sheet = workbook.sheet("Sheet1");
     const after = sheet.snapshot();
@@ -112,6 +119,43 @@ describe("the answer-prompts flow", () => {
     expect(firstItem).toEqual({ id: "2", prompt: "Answer in one word\n\nQuestion 2" });
     expect(run.runs.get("Read_prompts")).toBe(3);
     expect(run.variables.get("answeredInRound")).toBe(28);
+  });
+
+  it("needs no instruction: the trigger's optional field may be left out", async () => {
+    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2" } });
+    const { instruction: _none, ...withoutInstruction } = trigger;
+    const run = await runFlow(flow, withoutInstruction, host(workbook, connector));
+    expect(run.status).toBe("Succeeded");
+    expect(workbook.sheet("Sheet1").value("C2")).toMatch(/^\[demo\].*Question 2/);
+  });
+
+  it("fails the run after one round when OfficeLLM refuses the token, writing nothing", async () => {
+    const revoked = await server.token({ scopes: ["llm"] });
+    await server.tokens.revoke(revoked.id);
+    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2", B3: "Question 3" } });
+    const steps = host(workbook, await ConnectorClient.open(server, revoked.token));
+
+    const run = await runFlow(flow, trigger, steps);
+
+    expect(run.status).toBe("Failed");
+    expect(run.error?.code).toBe("RoundFailed");
+    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(401);
+    expect(steps.calls.map((step) => step.operationId)).toEqual(["RunScriptProd", "CompleteBatch"]);
+    expect(workbook.sheet("Sheet1").value("C2")).toBe("");
+  });
+
+  it("fails the run after one round when the worksheet does not exist, calling no model", async () => {
+    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2" } });
+    const steps = host(workbook, connector);
+
+    const run = await runFlow(flow, { ...trigger, sheetName: "Sheet9" }, steps);
+
+    expect(run.status).toBe("Failed");
+    expect(run.runs.get("Read_prompts")).toBe(1);
+    expect(run.actions.get("Read_prompts")?.outputs?.body).toMatchObject({
+      message: expect.stringContaining("Sheet9"),
+    });
+    expect(steps.calls.map((step) => step.operationId)).toEqual(["RunScriptProd"]);
   });
 
   it("ends at once when there is nothing to answer", async () => {

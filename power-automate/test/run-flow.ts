@@ -1,21 +1,37 @@
 /**
  * Runs a Power Automate flow definition (the Logic Apps workflow definition language) in a test:
  * the subset OfficeLLM's sample flows use. Power Automate is outside this machine, so this is its
- * fake; connector calls go to a `FlowHost` that the test wires to real parts. Anything outside the
- * subset throws, so a sample flow cannot quietly rely on something this runner skips.
+ * fake; connector calls go to a `FlowHost` that the test wires to real parts. It keeps the
+ * engine's rules that the flows depend on: an action runs when its runAfter statuses are met and
+ * is Skipped otherwise; a failed action fails its scope unless an action in the scope runs after
+ * that failure; a Do until loop goes on after a round that failed and simply ends at its count
+ * limit; Terminate ends the run. An action type, action key, function or expression form outside
+ * the subset throws. Not modelled: time (Until's timeout, TimedOut), retries, concurrency.
  */
 
 type Json = unknown;
 
 interface Action {
   type: string;
+  description?: string;
   inputs?: Record<string, unknown>;
-  runAfter?: Record<string, string[]>;
+  runAfter?: Record<string, Status[]>;
   expression?: unknown;
   actions?: Record<string, Action>;
   else?: { actions?: Record<string, Action> };
-  limit?: { count?: number };
+  limit?: { count?: number; timeout?: string };
 }
+
+const actionKeys = new Set([
+  "type",
+  "description",
+  "inputs",
+  "runAfter",
+  "expression",
+  "actions",
+  "else",
+  "limit",
+]);
 
 export interface FlowDefinition {
   triggers: Record<string, { type: string; kind?: string }>;
@@ -29,22 +45,38 @@ export interface ConnectorStep {
   parameters: Record<string, Json>;
 }
 
-/** Carries out a connector action; a status of 400 or more fails the action, and the flow. */
+/** Carries out a connector action; a status of 400 or more fails the action. */
 export interface FlowHost {
   call(step: ConnectorStep): Promise<{ statusCode: number; body: Json }>;
 }
 
+type Status = "Succeeded" | "Failed" | "Skipped" | "TimedOut";
+
 interface Outcome {
-  status: "Succeeded" | "Failed" | "Skipped";
+  status: Status;
   outputs?: { statusCode: number; body: Json };
 }
 
 export interface FlowRun {
+  /** Succeeded, or Failed: by a Terminate action, or by a failure no action handled. */
+  status: "Succeeded" | "Failed" | "Cancelled";
+  /** A Terminate action's runError. */
+  error?: { code?: string; message?: string };
   /** Each action's last outcome, by name. */
   actions: Map<string, Outcome>;
   /** How many times each action ran. */
   runs: Map<string, number>;
   variables: Map<string, Json>;
+}
+
+/** Thrown by a Terminate action, to end the run from however deep it is. */
+class Terminated {
+  readonly status: FlowRun["status"];
+  readonly error: FlowRun["error"];
+  constructor(status: FlowRun["status"], error: FlowRun["error"]) {
+    this.status = status;
+    this.error = error;
+  }
 }
 
 /** Runs the flow's manual trigger with `triggerBody`, then its actions. */
@@ -55,8 +87,19 @@ export async function runFlow(
 ): Promise<FlowRun> {
   const [trigger] = Object.values(flow.triggers);
   if (trigger?.type !== "Request") throw new Error("only a manual (Request) trigger is supported");
-  const run: FlowRun = { actions: new Map(), runs: new Map(), variables: new Map() };
-  await runScope(flow.actions, { run, triggerBody, host });
+  const run: FlowRun = {
+    status: "Succeeded",
+    actions: new Map(),
+    runs: new Map(),
+    variables: new Map(),
+  };
+  try {
+    run.status = await runScope(flow.actions, { run, triggerBody, host });
+  } catch (error) {
+    if (!(error instanceof Terminated)) throw error;
+    run.status = error.status;
+    if (error.error) run.error = error.error;
+  }
   return run;
 }
 
@@ -66,41 +109,51 @@ interface Context {
   host: FlowHost;
 }
 
-/** Runs a scope's actions in runAfter order; an action whose predecessors ended otherwise is skipped. */
-async function runScope(actions: Record<string, Action>, context: Context): Promise<void> {
+/**
+ * Runs a scope's actions in runAfter order. The scope fails when one of its actions failed and
+ * no action of the scope was set to run after that failure.
+ */
+async function runScope(
+  actions: Record<string, Action>,
+  context: Context,
+): Promise<"Succeeded" | "Failed"> {
   const pending = new Map(Object.entries(actions));
-  const done = new Set<string>();
+  const statuses = new Map<string, Status>();
   while (pending.size > 0) {
     const ready = [...pending].find(([, action]) =>
-      Object.keys(action.runAfter ?? {}).every((name) => done.has(name)),
+      Object.keys(action.runAfter ?? {}).every((name) => statuses.has(name)),
     );
     if (!ready) throw new Error(`runAfter names an action that is not in the scope`);
     const [name, action] = ready;
     pending.delete(name);
-    const allowed = Object.entries(action.runAfter ?? {}).every(([before, statuses]) =>
-      statuses.includes(context.run.actions.get(before)!.status),
+    const unknown = Object.keys(action).filter((key) => !actionKeys.has(key));
+    if (unknown.length > 0) throw new Error(`${name}: unsupported keys ${unknown.join(", ")}`);
+    const allowed = Object.entries(action.runAfter ?? {}).every(([before, wanted]) =>
+      wanted.includes(statuses.get(before)!),
     );
-    context.run.actions.set(
-      name,
-      allowed ? await runAction(name, action, context) : { status: "Skipped" },
-    );
-    done.add(name);
-    if (context.run.actions.get(name)!.status === "Failed") {
-      throw new Error(
-        `action ${name} failed: ${JSON.stringify(context.run.actions.get(name)!.outputs)}`,
-      );
-    }
+    const outcome: Outcome = allowed
+      ? await runAction(name, action, context)
+      : { status: "Skipped" };
+    context.run.actions.set(name, outcome);
+    statuses.set(name, outcome.status);
   }
+  const handled = (name: string) =>
+    Object.values(actions).some((action) => action.runAfter?.[name]?.includes("Failed"));
+  return [...statuses].some(([name, status]) => status === "Failed" && !handled(name))
+    ? "Failed"
+    : "Succeeded";
 }
 
 async function runAction(name: string, action: Action, context: Context): Promise<Outcome> {
   context.run.runs.set(name, (context.run.runs.get(name) ?? 0) + 1);
   const inputs = action.inputs ?? {};
   switch (action.type) {
-    case "InitializeVariable":
-      for (const variable of inputs.variables as { name: string; value: Json }[])
-        context.run.variables.set(variable.name, evaluate(variable.value, context));
+    case "InitializeVariable": {
+      const [variable, ...more] = inputs.variables as { name: string; value: Json }[];
+      if (!variable || more.length > 0) throw new Error(`${name}: one variable per action`);
+      context.run.variables.set(variable.name, evaluate(variable.value, context));
       return { status: "Succeeded" };
+    }
     case "SetVariable": {
       const variable = inputs.name as string;
       if (!context.run.variables.has(variable)) throw new Error(`no variable ${variable}`);
@@ -115,16 +168,20 @@ async function runAction(name: string, action: Action, context: Context): Promis
     }
     case "If": {
       const branch = condition(action.expression, context) ? action.actions : action.else?.actions;
-      await runScope(branch ?? {}, context);
-      return { status: "Succeeded" };
+      return { status: await runScope(branch ?? {}, context) };
     }
     case "Until": {
-      const limit = action.limit?.count ?? 60;
-      for (let round = 0; round < limit; round++) {
-        await runScope(action.actions ?? {}, context);
-        if (condition(action.expression, context)) return { status: "Succeeded" };
+      // A round that failed does not end the loop; the last round's status is the loop's.
+      let status: Status = "Succeeded";
+      for (let round = 0; round < (action.limit?.count ?? 60); round++) {
+        status = await runScope(action.actions ?? {}, context);
+        if (condition(action.expression, context)) break;
       }
-      throw new Error(`${name} reached its limit of ${limit} rounds`);
+      return { status };
+    }
+    case "Terminate": {
+      const error = inputs.runError as FlowRun["error"];
+      throw new Terminated(inputs.runStatus as FlowRun["status"], error);
     }
     default:
       throw new Error(`action type ${action.type} (${name}) is not supported`);
@@ -179,6 +236,8 @@ function call(name: string, args: Json[]): Json {
       return args.every((arg) => arg === true);
     case "not":
       return a !== true;
+    case "coalesce":
+      return args.find((arg) => arg !== null && arg !== undefined) ?? null;
     case "length":
       if (typeof a === "string" || Array.isArray(a)) return a.length;
       throw new Error(`length() of ${JSON.stringify(a)}`);
@@ -236,9 +295,14 @@ class Parser {
       }
       const key = this.expression();
       this.#expect("]");
-      if (value === null || value === undefined) {
-        if (!optional) throw new Error(`[${JSON.stringify(key)}] of null in ${this.#text}`);
-      } else value = (value as Record<string, Json>)[key as string];
+      // `?[…]` gives null for a missing property or a null value; plain `[…]` fails on either.
+      const next =
+        value === null || value === undefined
+          ? undefined
+          : (value as Record<string, Json>)[key as string];
+      if (next === undefined && !optional)
+        throw new Error(`[${JSON.stringify(key)}] is missing in ${this.#text}`);
+      value = next ?? null;
     }
   }
 
@@ -246,7 +310,8 @@ class Parser {
     const { run, triggerBody } = this.#context;
     const outcome = () => {
       const found = run.actions.get(args[0] as string);
-      if (!found) throw new Error(`${name}('${String(args[0])}'): that action has not run`);
+      if (!found || found.status === "Skipped")
+        throw new Error(`${name}('${String(args[0])}'): that action did not run`);
       return found.outputs;
     };
     switch (name) {
