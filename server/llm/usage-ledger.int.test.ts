@@ -206,12 +206,15 @@ for (const backend of backends) {
             ledger.record(who, "a", entry(0.6)),
             ledger.record(who, "b", entry(0.6)),
           ];
+          // Wait for the ledger's INSERT to queue behind this lock: the only statement it
+          // blocks, as SELECTs pass. Not by the query's text: a statement waiting for its lock
+          // while it is parsed still shows its session's previous query there.
           await waitFor(async () => {
             const { rows } = await locker.query<{ waiting: string }>(
               `select count(*) as waiting from pg_stat_activity
-               where wait_event_type = 'Lock' and query like 'insert into "usage"%'`,
+               where pg_backend_pid() = any(pg_blocking_pids(pid))`,
             );
-            return rows[0]!.waiting === "1";
+            return Number(rows[0]!.waiting) > 0;
           });
 
           expect(await observer.usage.spendSince(who.tokenId, november)).toBe(0);
