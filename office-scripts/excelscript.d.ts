@@ -28,9 +28,6 @@ declare namespace ExcelScript {
     /** The cell at a zero-based row and column. */
     getCell(row: number, column: number): Range;
 
-    /** A block of cells by its A1-style address ("B2:B10"); the whole sheet without one. */
-    getRange(address?: string): Range;
-
     /** A block of cells from a zero-based start row and column, spanning rows and columns. */
     getRangeByIndexes(
       startRow: number,
@@ -53,9 +50,6 @@ declare namespace ExcelScript {
     /** The total number of rows in the range. */
     getRowCount(): number;
 
-    /** The raw values: string, number or boolean; an empty cell is "". */
-    getValues(): (string | number | boolean)[][];
-
     /** The text values, as the cells display them (independent of the cell width). */
     getTexts(): string[][];
 
@@ -63,9 +57,6 @@ declare namespace ExcelScript {
      * Specifies the type of data in each cell.
      */
     getValueTypes(): RangeValueType[][];
-
-    /** The cell at a row and column relative to the range's top-left cell. Zero-indexed. */
-    getCell(row: number, column: number): Range;
 
     /** The worksheet containing the range. */
     getWorksheet(): Worksheet;

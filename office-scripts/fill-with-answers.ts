@@ -5,8 +5,9 @@
  * but Excel's "Empty", even spaces) are skipped, so running it again only asks what is still
  * unanswered. Prompts go to your OfficeLLM server's `POST /api/v1/batch`, at most `maxItems` to
  * a request, one request after the other, and each request's answers are written as it comes
- * back. A prompt that fails leaves its answer cell empty. This script calls the server with
- * `fetch`, which Office Scripts allow only when run in Excel, not from Power Automate.
+ * back, sent to Excel about 1 MB at a time. A prompt that fails leaves its answer cell empty.
+ * This script calls the server with `fetch`, which Office Scripts allow only when run in Excel,
+ * not from Power Automate.
  *
  * @param serverUrl Your OfficeLLM server, such as https://officellm.example.com.
  * @param token Your OfficeLLM token (ollm_…) with the llm scope; it is sent to serverUrl only.
@@ -71,6 +72,9 @@ async function main(
     // Read again just before writing: a cell filled meanwhile is kept.
     const rows = items.map((item) => Number(item.id));
     const empty = new Set(emptyRows(sheet, answerColumn, rows, 100));
+    // The writes go to Excel about 1 MB at a time (enterAnswer).
+    let queued = 0;
+    let last = 0;
     for (const item of items) {
       const row = Number(item.id);
       const result = results.find((candidate) => candidate.id === item.id);
@@ -85,16 +89,20 @@ async function main(
       } else if (!empty.has(row)) {
         summary.skipped++;
       } else {
-        sheet.getCell(row - 1, answerColumn).setValue(cellText(result.text));
+        queued = enterAnswer(sheet.getCell(row - 1, answerColumn), result.text, queued);
+        last = row;
         summary.answered++;
       }
     }
+    // The rest go now, not with the next read, which may be of prompts near 5 MB themselves.
+    if (queued > 0) sheet.getCell(last - 1, answerColumn).getValueTypes();
     items = [];
     bytes = 11;
   };
 
   // Excel takes at most 5 MB in one exchange: the cells' types are read 1,000 rows at a time,
-  // and the prompts' texts only where a prompt awaits its answer, 50 rows at a time.
+  // and the prompts' texts only where a prompt awaits its answer, 25 rows at a time (25 cells
+  // of 32,767 characters, each at most 6 bytes of JSON, as "\u0001" is, make 4.9 MB).
   for (let first = top; first <= bottom; first += 1000) {
     const rows: number[] = [];
     for (let row = first; row <= Math.min(bottom, first + 999); row++) rows.push(row);
@@ -102,7 +110,7 @@ async function main(
     const noAnswer = new Set(emptyRows(sheet, answerColumn, rows, 1000));
     const open = rows.filter((row) => !noPrompt.has(row) && noAnswer.has(row));
     summary.skipped += rows.filter((row) => !noPrompt.has(row) && !noAnswer.has(row)).length;
-    for (const group of rowGroups(open, 50)) {
+    for (const group of rowGroups(open, 25)) {
       const texts = trimmedTexts(sheet, promptColumn, group);
       for (let index = 0; index < group.length; index++) {
         if (texts[index] === "") continue;
@@ -244,12 +252,30 @@ function trimmedTexts(sheet: ExcelScript.Worksheet, column: number, group: numbe
 }
 
 /**
+ * Enters an answer into a cell (as cellText makes it) and returns the bytes of writes now
+ * waiting, `queued` being those before it. Office Scripts hold writes back until the script next
+ * reads from the workbook, or ends, and send them with that read, in one exchange of at most
+ * 5 MB. So once the writes waiting reach 1,000,000 bytes (their values' JSON in UTF-8), a read of
+ * the cell's value type (a few bytes) sends them, and none are left waiting.
+ */
+function enterAnswer(cell: ExcelScript.Range, text: string, queued: number): number {
+  const value = cellText(text);
+  cell.setValue(value);
+  const waiting = queued + utf8Length(JSON.stringify(value));
+  if (waiting < 1000000) return waiting;
+  cell.getValueTypes();
+  return 0;
+}
+
+/**
  * An answer as a cell constant. Excel converts what is entered as if typed: "=…", "+…" and
  * "-…" become formulas, "3/4" or "1-2" dates, "50%" a percentage, "TRUE" a boolean, "10:30" a
- * time. So every answer but a plain number ("42", "-1.5") is entered as text, after an
- * apostrophe that Excel keeps as a marker and does not show. An answer longer than the 32,767
- * characters a cell holds is cut there, ending in "…" (never between the halves of a
- * surrogate pair).
+ * time, "02134" the number 2134, and a number keeps 15 significant digits only. So an answer is
+ * entered as a number only when it is one written as JavaScript prints it ("42", "-1.5"; not
+ * "+7", "1.50" or "02134") with at most 15 significant digits; every other answer is entered as
+ * text, after an apostrophe that Excel keeps as a marker and does not show. An answer longer
+ * than the 32,767 characters a cell holds is cut there, ending in "…" (never between the halves
+ * of a surrogate pair).
  */
 function cellText(text: string): string {
   let fitted = text;
@@ -257,7 +283,14 @@ function cellText(text: string): string {
     const cut = /[\uD800-\uDBFF]/.test(text.charAt(32765)) ? 32765 : 32766;
     fitted = `${text.slice(0, cut)}…`;
   }
-  return /^[+-]?\d+(\.\d+)?$/.test(fitted) ? fitted : `'${fitted}`;
+  const number = Number(fitted);
+  // The digits before any exponent, without the zeros that lead or trail them.
+  const digits = fitted
+    .replace(/e.*$/, "")
+    .replace(/\D/g, "")
+    .replace(/^0+|0+$/g, "");
+  const plain = Number.isFinite(number) && String(number) === fitted && digits.length <= 15;
+  return plain ? fitted : `'${fitted}`;
 }
 
 /** JSON's length in UTF-8 (each %XX of its URI encoding is a byte; JSON has no lone surrogate). */

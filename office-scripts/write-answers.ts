@@ -4,7 +4,8 @@
  * Only empty answer cells are written (Excel's "Empty": a cell holding only spaces is filled): a
  * cell someone filled in the meantime is kept and counted in `skipped`. A failed result writes
  * nothing, so its row is asked again next run; it is listed in `failed` with OfficeLLM's error
- * code and message. Answers are entered as text, but for plain numbers.
+ * code and message. Answers are entered as text, but for plain numbers, and sent to Excel about
+ * 1 MB at a time.
  *
  * @param sheetName The worksheet holding the prompts and answers.
  * @param answerColumn The column the answers go to, in letters ("C").
@@ -41,12 +42,14 @@ function main(
   const rows = answers.map((answer) => answer.row).sort((a, b) => a - b);
   const distinct = rows.filter((row, index) => index === 0 || row !== rows[index - 1]);
   const empty = new Set(emptyRows(sheet, column, distinct, 100));
+  // The writes go to Excel about 1 MB at a time (enterAnswer), the last ones when the script ends.
+  let queued = 0;
   for (const answer of answers) {
     if (!empty.has(answer.row)) {
       summary.skipped++;
       continue;
     }
-    sheet.getCell(answer.row - 1, column).setValue(cellText(answer.text));
+    queued = enterAnswer(sheet.getCell(answer.row - 1, column), answer.text, queued);
     // A second result for the same row finds the cell filled.
     empty.delete(answer.row);
     summary.written++;
@@ -122,12 +125,30 @@ function emptyRows(
 }
 
 /**
+ * Enters an answer into a cell (as cellText makes it) and returns the bytes of writes now
+ * waiting, `queued` being those before it. Office Scripts hold writes back until the script next
+ * reads from the workbook, or ends, and send them with that read, in one exchange of at most
+ * 5 MB. So once the writes waiting reach 1,000,000 bytes (their values' JSON in UTF-8), a read of
+ * the cell's value type (a few bytes) sends them, and none are left waiting.
+ */
+function enterAnswer(cell: ExcelScript.Range, text: string, queued: number): number {
+  const value = cellText(text);
+  cell.setValue(value);
+  const waiting = queued + utf8Length(JSON.stringify(value));
+  if (waiting < 1000000) return waiting;
+  cell.getValueTypes();
+  return 0;
+}
+
+/**
  * An answer as a cell constant. Excel converts what is entered as if typed: "=…", "+…" and
  * "-…" become formulas, "3/4" or "1-2" dates, "50%" a percentage, "TRUE" a boolean, "10:30" a
- * time. So every answer but a plain number ("42", "-1.5") is entered as text, after an
- * apostrophe that Excel keeps as a marker and does not show. An answer longer than the 32,767
- * characters a cell holds is cut there, ending in "…" (never between the halves of a
- * surrogate pair).
+ * time, "02134" the number 2134, and a number keeps 15 significant digits only. So an answer is
+ * entered as a number only when it is one written as JavaScript prints it ("42", "-1.5"; not
+ * "+7", "1.50" or "02134") with at most 15 significant digits; every other answer is entered as
+ * text, after an apostrophe that Excel keeps as a marker and does not show. An answer longer
+ * than the 32,767 characters a cell holds is cut there, ending in "…" (never between the halves
+ * of a surrogate pair).
  */
 function cellText(text: string): string {
   let fitted = text;
@@ -135,5 +156,17 @@ function cellText(text: string): string {
     const cut = /[\uD800-\uDBFF]/.test(text.charAt(32765)) ? 32765 : 32766;
     fitted = `${text.slice(0, cut)}…`;
   }
-  return /^[+-]?\d+(\.\d+)?$/.test(fitted) ? fitted : `'${fitted}`;
+  const number = Number(fitted);
+  // The digits before any exponent, without the zeros that lead or trail them.
+  const digits = fitted
+    .replace(/e.*$/, "")
+    .replace(/\D/g, "")
+    .replace(/^0+|0+$/g, "");
+  const plain = Number.isFinite(number) && String(number) === fitted && digits.length <= 15;
+  return plain ? fitted : `'${fitted}`;
+}
+
+/** JSON's length in UTF-8 (each %XX of its URI encoding is a byte; JSON has no lone surrogate). */
+function utf8Length(json: string): number {
+  return encodeURIComponent(json).replace(/%[0-9A-F]{2}/g, "x").length;
 }

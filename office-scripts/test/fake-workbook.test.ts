@@ -53,7 +53,7 @@ describe("FakeWorkbook", () => {
     // Each cell's JSON is its text and 6 bytes of `["…"],`; the whole answer is one array more.
     const text = "€".repeat(32_767);
     const cells = Math.floor(MAX_EXCHANGE_BYTES / (Buffer.byteLength(text) + 6));
-    for (let row = 0; row <= cells; row++) sheet.getCell(row, 0).setValue(text);
+    for (let row = 1; row <= cells + 1; row++) sheet.put({ [`A${row}`]: text });
     const fits = sheet.getRangeByIndexes(0, 0, cells, 1);
     expect(fits.getTexts()).toHaveLength(cells);
     const over = Buffer.byteLength(JSON.stringify(Array.from({ length: cells + 1 }, () => [text])));
@@ -68,6 +68,39 @@ describe("FakeWorkbook", () => {
       ["getValueTypes", "A1:A51", 51],
     ]);
     expect(sheet.readLog[0]!.bytes).toBe(Buffer.byteLength(JSON.stringify(fits.getValues())));
+  });
+
+  it("sends writes with the next read, or at the end, in an exchange of 5 MB at most", () => {
+    const book = new FakeWorkbook();
+    const sheet = book.sheet("Sheet1");
+    const value = `'${"€".repeat(32_767)}`;
+    const size = Buffer.byteLength(JSON.stringify(value));
+    const read = Buffer.byteLength(JSON.stringify([["String"]]));
+    // As many such writes as fit, with a one-cell read, in one exchange: 50, 4.9 MB.
+    const most = Math.floor((MAX_EXCHANGE_BYTES - read) / size);
+    for (let row = 0; row < most; row++) sheet.getCell(row, 0).setValue(value);
+    expect(book.exchanges).toEqual([]);
+    expect(sheet.getCell(0, 0).getValueTypes()).toEqual([["String"]]);
+    expect(book.exchanges).toEqual([
+      { what: "getValueTypes of A1:A1", written: most * size, read },
+    ]);
+    // The end of a script sends what is still waiting; with nothing waiting, there is no exchange.
+    book.flush();
+    sheet.getCell(0, 1).setValue("42");
+    book.flush();
+    book.flush();
+    expect(book.exchanges.slice(1)).toEqual([{ what: "end of the script", written: 4, read: 0 }]);
+
+    // One write more, and the read's exchange is over 5 MB, as is the end's without a read.
+    const over = new FakeWorkbook();
+    for (let row = 0; row <= most; row++) over.sheet("Sheet1").getCell(row, 0).setValue(value);
+    expect(() => over.sheet("Sheet1").getCell(0, 0).getValueTypes()).toThrow(
+      `getValueTypes of A1:A1 exchanges ${(most + 1) * size + read} bytes with the workbook ` +
+        `(${(most + 1) * size} of them writes made before it); Office Scripts allow 5 MB`,
+    );
+    expect(() => over.flush()).toThrow(
+      `end of the script exchanges ${(most + 1) * size} bytes with the workbook`,
+    );
   });
 
   it("spans the used range over the cells holding values, and has none when empty", () => {
@@ -87,6 +120,12 @@ describe("FakeWorkbook", () => {
     };
     expect(enter("42")).toBe(42);
     expect(enter("-1.5")).toBe(-1.5);
+    // A number keeps no leading zero, and 15 significant digits: those past them become zeros.
+    expect(enter("02134")).toBe(2134);
+    expect(enter("12345678901234567890")).toBe(12_345_678_901_234_500_000);
+    expect(enter("0.00123456789012345678")).toBe(0.00123456789012345);
+    expect(enter("1.2345678901234567e5")).toBe(123_456.789012345);
+    expect(enter("123456789012345")).toBe(123_456_789_012_345);
     expect(enter("'=SUM(B1)")).toBe("=SUM(B1)");
     expect(enter("'0042")).toBe("0042");
     expect(enter(null)).toBe("0042");

@@ -1,22 +1,29 @@
 /**
  * An in-memory Excel for the Office Scripts' tests: the ExcelScript calls the scripts make
- * (office-scripts/excelscript.d.ts), over a grid of cells per worksheet. It keeps Excel's rules
- * that the scripts depend on:
+ * (office-scripts/excelscript.d.ts), over a grid of cells per worksheet, and a few more for the
+ * tests (getRange by address, getValues). It keeps Excel's rules that the scripts depend on:
  * - zero-based row and column indexes, "" for an empty cell in getValues and getTexts, and
  *   getValueTypes as Excel gives it: "Empty" for a cell holding nothing (a cell holding spaces
  *   is a "String"), "Double" for any number, "String", "Boolean", and "Error" for an error
  *   value (`cellError("#N/A")`, which getValues and getTexts show as its code);
  * - a used range that spans the cells holding a value (none: `undefined`), and ranges that
  *   must stay inside the 1,048,576 × 16,384 grid;
- * - Office Scripts' limit of 5 MB on each request to the workbook and each response from it,
- *   measured here as the length in UTF-8 of the exchange as JSON: a getValues, getTexts or
- *   getValueTypes whose answer exceeds 5,000,000 bytes throws, as does a setValue whose value
- *   does (5 MB read as 5 × 10⁶ bytes, the smaller reading, so that what passes here passes in
- *   Excel either way). Each read is logged in `readLog`, for the tests to see what a script read;
+ * - Office Scripts' exchanges with the workbook and their limit of 5 MB. Writes (setValue) are
+ *   not sent at once: they wait until the script next reads cell values (getValues, getTexts,
+ *   getValueTypes), and go with that read, or with the last exchange when the script ends
+ *   (`flush`, which the script loader calls when main returns). Each exchange is measured as
+ *   the length in UTF-8 of its JSON: the values written since the last one and the read's
+ *   answer, together, and throws above 5,000,000 bytes (5 MB read as 5 × 10⁶ bytes, and request
+ *   and response counted as one: the smaller readings, so that what passes here passes in Excel
+ *   either way). The fake stores each write at once (it throws at once for what Excel would not
+ *   keep as given, below), and counts only reads of cell values as exchanges, although in Excel
+ *   any call that reads (getRowIndex…) sends the writes waiting too. Each exchange is logged in
+ *   the workbook's `exchanges`, and each read in its sheet's `readLog`, for the tests to see;
  * - text entered as if typed (the fake evaluates no formula): a leading apostrophe keeps the
- *   rest as text, as it is. Without one, a plain number becomes a number, "TRUE" or "FALSE"
- *   (any case) a boolean, and a percentage ("50%") a number (0.5; the fake keeps no number
- *   formats). "=…", "+…" or "-…" would be a formula, and dates ("3/4", "1-2", "2024-01-05",
+ *   rest as text, as it is. Without one, a plain number becomes a number (leading zeros
+ *   dropped, and only 15 significant digits kept: "02134" becomes 2134, and
+ *   "12345678901234567890" 12345678901234500000), "TRUE" or "FALSE" (any case) a boolean, and a
+ *   percentage ("50%") a number (0.5; the fake keeps no number formats). "=…", "+…" or "-…" would be a formula, and dates ("3/4", "1-2", "2024-01-05",
  *   "4-Jan", "March 2024"), times ("10:30", "9:05 pm", "7 AM"), currency amounts ("$5"),
  *   numbers with thousands separators ("1,000"), fractions ("1 1/2") and numbers in brackets
  *   ("(5)") would become numbers whose reading depends on the locale: entering any of these
@@ -29,7 +36,7 @@ type Value = string | number | boolean;
 export const MAX_ROWS = 1_048_576;
 export const MAX_COLUMNS = 16_384;
 export const MAX_CELL_TEXT = 32_767;
-/** Office Scripts' 5 MB per request to the workbook and per response, in bytes of UTF-8 JSON. */
+/** Office Scripts' 5 MB an exchange (here a request and its response together), in UTF-8 JSON. */
 export const MAX_EXCHANGE_BYTES = 5_000_000;
 
 /**
@@ -60,6 +67,16 @@ export function cellError(code: string): CellError {
 }
 
 type Stored = Value | CellError;
+
+/** One exchange with the workbook: a read of cell values, or the end of the script's run. */
+export interface ExchangeRecord {
+  /** The read ("getTexts of A1:A25"), or "end of the script" for the last exchange. */
+  what: string;
+  /** Bytes of the values written since the last exchange, which this one sent (UTF-8 JSON). */
+  written: number;
+  /** Bytes of the read's answer (UTF-8 JSON); 0 at the end of the script. */
+  read: number;
+}
 
 /** One read of cell values by a script: what it called, on which block, and the answer's size. */
 export interface ReadRecord {
@@ -138,7 +155,7 @@ function entered(value: unknown): Value | undefined {
   if (value.startsWith("'")) return checkedText(value.slice(1));
   if (value === "") return undefined;
   const trimmed = value.trim();
-  if (plainNumber.test(trimmed)) return Number(trimmed);
+  if (plainNumber.test(trimmed)) return fifteenDigits(trimmed);
   if (/^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === "true";
   if (percentage.test(trimmed)) return Number(trimmed.replace(/\s*%$/, "")) / 100;
   if (/^[=+-]/.test(value)) {
@@ -149,6 +166,17 @@ function entered(value: unknown): Value | undefined {
   return checkedText(value);
 }
 
+/** A plain number as Excel keeps it: 15 significant digits, those past the 15th made zeros. */
+function fifteenDigits(text: string): number {
+  const [mantissa = "", exponent = ""] = text.split(/(?=[eE])/);
+  let significant = 0;
+  const kept = mantissa.replace(/\d/g, (digit) => {
+    if (significant > 0 || digit !== "0") significant++;
+    return significant > 15 ? "0" : digit;
+  });
+  return Number(kept + exponent);
+}
+
 function checkedText(text: string): string {
   if (text.length > MAX_CELL_TEXT) {
     throw new Error(`FakeWorkbook: ${text.length} characters do not fit in a cell`);
@@ -156,20 +184,41 @@ function checkedText(text: string): string {
   return text;
 }
 
-/** A request or response as Office Scripts measure it here: its JSON's length in UTF-8. */
-function exchanged(what: string, payload: unknown): number {
-  const bytes = Buffer.byteLength(JSON.stringify(payload), "utf8");
-  if (bytes > MAX_EXCHANGE_BYTES) {
-    throw new Error(
-      `FakeWorkbook: ${what} exchanges ${bytes} bytes with the workbook; Office Scripts allow 5 MB`,
-    );
+/** What a payload weighs in an exchange: its JSON's length in UTF-8. */
+function jsonBytes(payload: unknown): number {
+  return Buffer.byteLength(JSON.stringify(payload), "utf8");
+}
+
+/** A workbook's side of its exchanges with a script: the writes waiting, and the log. */
+class Connection {
+  /** Bytes of the values written since the last exchange. */
+  waiting = 0;
+  readonly log: ExchangeRecord[] = [];
+
+  /** One exchange: the writes waiting, and a read's answer of `read` bytes. */
+  send(what: string, read: number): void {
+    const written = this.waiting;
+    const bytes = written + read;
+    if (bytes > MAX_EXCHANGE_BYTES) {
+      const writes = written > 0 ? ` (${written} of them writes made before it)` : "";
+      throw new Error(
+        `FakeWorkbook: ${what} exchanges ${bytes} bytes with the workbook${writes}; Office Scripts allow 5 MB`,
+      );
+    }
+    this.waiting = 0;
+    this.log.push({ what, written, read });
   }
-  return bytes;
 }
 
 export class FakeWorkbook implements ExcelScript.Workbook {
   readonly #sheets: FakeWorksheet[] = [];
+  readonly #connection = new Connection();
   #selection: FakeRange | undefined;
+
+  /** Every exchange with the workbook, in order: each read of cell values, and the end. */
+  get exchanges(): readonly ExchangeRecord[] {
+    return this.#connection.log;
+  }
 
   /** Sheets by name, each with its cells by address: `{ Sheet1: { A1: "Prompt", A2: 3 } }`. */
   constructor(sheets: Record<string, Record<string, Value | CellError>> = { Sheet1: {} }) {
@@ -177,7 +226,7 @@ export class FakeWorkbook implements ExcelScript.Workbook {
   }
 
   addWorksheet(name: string): FakeWorksheet {
-    const sheet = new FakeWorksheet(name);
+    const sheet = new FakeWorksheet(name, this.#connection);
     this.#sheets.push(sheet);
     return sheet;
   }
@@ -202,10 +251,21 @@ export class FakeWorkbook implements ExcelScript.Workbook {
     if (!this.#selection) throw new Error("FakeWorkbook: nothing is selected");
     return this.#selection;
   }
+
+  /**
+   * The end of a script's run (the script loader calls it when main returns): the writes still
+   * waiting go to the workbook, in one last exchange, logged as "end of the script" when there
+   * are any.
+   */
+  flush(): void {
+    if (this.#connection.waiting > 0) this.#connection.send("end of the script", 0);
+  }
 }
 
 export class FakeWorksheet implements ExcelScript.Worksheet {
   readonly #name: string;
+  /** The workbook's side of its exchanges with a script, which its sheets share. */
+  readonly connection: Connection;
   /** Non-empty cells by "row,column" (zero-based). */
   readonly #cells = new Map<string, Stored>();
   /** Every read of cell values (getValues, getTexts, getValueTypes) from this sheet, in order. */
@@ -216,8 +276,9 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
     return this.readLog.length;
   }
 
-  constructor(name: string) {
+  constructor(name: string, connection: Connection) {
     this.#name = name;
+    this.connection = connection;
   }
 
   getName(): string {
@@ -226,24 +287,6 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
 
   getCell(row: number, column: number): FakeRange {
     return new FakeRange(this, row, column, 1, 1);
-  }
-
-  /** "B2", "B2:C10", or the whole sheet without an address. */
-  getRange(address?: string): FakeRange {
-    if (address === undefined) return new FakeRange(this, 0, 0, MAX_ROWS, MAX_COLUMNS);
-    const corners = address.split(":");
-    if (corners.length > 2) throw new Error(`FakeWorkbook: "${address}" is not a range address`);
-    const from = parseCell(corners[0]!);
-    const to = parseCell(corners[1] ?? corners[0]!);
-    const top = Math.min(from.row, to.row);
-    const left = Math.min(from.column, to.column);
-    return new FakeRange(
-      this,
-      top,
-      left,
-      Math.max(from.row, to.row) - top + 1,
-      Math.max(from.column, to.column) - left + 1,
-    );
   }
 
   getRangeByIndexes(
@@ -267,7 +310,25 @@ export class FakeWorksheet implements ExcelScript.Worksheet {
     return new FakeRange(this, top, left, bottom - top + 1, right - left + 1);
   }
 
-  // ---- for the tests, not part of ExcelScript ----
+  // ---- for the tests, not part of what the scripts use ----
+
+  /** "B2", "B2:C10", or the whole sheet without an address. */
+  getRange(address?: string): FakeRange {
+    if (address === undefined) return new FakeRange(this, 0, 0, MAX_ROWS, MAX_COLUMNS);
+    const corners = address.split(":");
+    if (corners.length > 2) throw new Error(`FakeWorkbook: "${address}" is not a range address`);
+    const from = parseCell(corners[0]!);
+    const to = parseCell(corners[1] ?? corners[0]!);
+    const top = Math.min(from.row, to.row);
+    const left = Math.min(from.column, to.column);
+    return new FakeRange(
+      this,
+      top,
+      left,
+      Math.max(from.row, to.row) - top + 1,
+      Math.max(from.column, to.column) - left + 1,
+    );
+  }
 
   /** Stores values as they are, with no typing rules: `{ A2: "Q", B2: 3, C2: cellError("#N/A") }`. */
   put(cells: Record<string, Value | CellError>): this {
@@ -355,10 +416,6 @@ export class FakeRange implements ExcelScript.Range {
     return this.#rows;
   }
 
-  getValues(): Value[][] {
-    return this.#read("getValues", (row, column) => this.#sheet.read(row, column));
-  }
-
   /** What the cells display; the fake has no number formats, so numbers show as JavaScript's. */
   getTexts(): string[][] {
     return this.#read("getTexts", (row, column) => {
@@ -379,11 +436,19 @@ export class FakeRange implements ExcelScript.Range {
     return this.#sheet;
   }
 
-  /** Every cell of the range gets the value; `null` is ignored, as Excel does. */
+  /** The raw values (for the tests: the scripts never read them): "" for an empty cell. */
+  getValues(): Value[][] {
+    return this.#read("getValues", (row, column) => this.#sheet.read(row, column));
+  }
+
+  /**
+   * Every cell of the range gets the value; `null` is ignored, as Excel does. The write waits to
+   * go to the workbook with the next exchange (the fake stores it at once).
+   */
   setValue(value: unknown): void {
     if (value === null) return;
-    exchanged("setValue", value);
     const kept = entered(value);
+    this.#sheet.connection.waiting += jsonBytes(value);
     for (let row = this.#row; row < this.#row + this.#rows; row++) {
       for (let column = this.#column; column < this.#column + this.#columns; column++) {
         this.#sheet.store(row, column, kept);
@@ -391,7 +456,10 @@ export class FakeRange implements ExcelScript.Range {
     }
   }
 
-  /** A read of every cell of the range, held to the 5 MB limit and logged on the sheet. */
+  /**
+   * A read of every cell of the range: an exchange with the workbook, which sends the writes
+   * waiting, held to the 5 MB limit and logged on the sheet.
+   */
   #read<T>(kind: ReadRecord["kind"], cell: (row: number, column: number) => T): T[][] {
     const address = `${cellAddress(this.#row, this.#column)}:${cellAddress(
       this.#row + this.#rows - 1,
@@ -405,7 +473,8 @@ export class FakeRange implements ExcelScript.Range {
     const grid = Array.from({ length: this.#rows }, (_, r) =>
       Array.from({ length: this.#columns }, (_, c) => cell(this.#row + r, this.#column + c)),
     );
-    const bytes = exchanged(`${kind} of ${address}`, grid);
+    const bytes = jsonBytes(grid);
+    this.#sheet.connection.send(`${kind} of ${address}`, bytes);
     this.#sheet.readLog.push({ kind, address, rows: this.#rows, columns: this.#columns, bytes });
     return grid;
   }

@@ -114,20 +114,79 @@ describe("fill-with-answers", () => {
     });
   });
 
-  it("enters every answer as text but a plain number", async () => {
-    const answers: Record<string, string> = { a: "3/4", b: "=1+1", c: "TRUE", d: "50%", e: "42" };
-    const server = batchEndpoint((prompt) => answers[prompt]!);
+  it("enters every answer as text but a number written as it prints", async () => {
+    const answers = ["3/4", "=1+1", "TRUE", "50%", "42", "02134", "12345678901234567890", "-0.5"];
+    const server = batchEndpoint((prompt) => answers[Number(prompt.slice("Answer ".length))]!);
     const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
-    const book = selected({ A1: "a", A2: "b", A3: "c", A4: "d", A5: "e" }, "A1:A5");
+    const cells = Object.fromEntries(
+      answers.map((_, index) => [`A${index + 1}`, `Answer ${index}`]),
+    );
+    const book = selected(cells, `A1:A${answers.length}`);
     await fill(book, url, token);
     const sheet = book.sheet("Sheet1");
-    expect(["B1", "B2", "B3", "B4", "B5"].map((address) => sheet.value(address))).toEqual([
+    expect(answers.map((_, index) => sheet.value(`B${index + 1}`))).toEqual([
       "3/4",
       "=1+1",
       "TRUE",
       "50%",
       42,
+      "02134",
+      "12345678901234567890",
+      -0.5,
     ]);
+  });
+
+  it("sends a request's long answers to Excel about 1 MB at a time", async () => {
+    // 32,767 three-byte characters: 98 KB of JSON each, 9.8 MB for 100 answers.
+    const text = "€".repeat(32_767);
+    const size = Buffer.byteLength(JSON.stringify(`'${text}`));
+    const cells: Record<string, string> = {};
+    for (let row = 1; row <= 100; row++) cells[`A${row}`] = `Question ${row}`;
+    const book = selected(cells, "A1:A100");
+    const server = batchEndpoint(() => text);
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+    expect(await fill(book, url, token)).toEqual({ answered: 100, failed: 0, skipped: 0 });
+    expect(server.requests.map((items) => items.length)).toEqual([100]);
+    expect(book.sheet("Sheet1").value("B100")).toBe(text);
+    // Eleven answers (1.08 MB) to an exchange, each sent by a read of the last one's type; the
+    // last answer too, before the script goes on.
+    const sent = book.exchanges.filter((exchange) => exchange.written > 0);
+    expect(sent.map((exchange) => exchange.written)).toEqual([
+      ...Array.from({ length: 9 }, () => 11 * size),
+      size,
+    ]);
+    expect(sent.map((exchange) => exchange.what)).toEqual(
+      [11, 22, 33, 44, 55, 66, 77, 88, 99, 100].map((row) => `getValueTypes of B${row}:B${row}`),
+    );
+  });
+
+  it("sends a request's answers before it reads more prompts of the longest text", async () => {
+    // 32,767 control characters, six bytes each in JSON ("\u0001"): 25 such prompts are read
+    // at a time, 4.9 MB, with no room left for answers waiting to be written.
+    const prompt = "\u0001".repeat(32_767);
+    const answer = "€".repeat(32_767);
+    const cells: Record<string, string> = {};
+    for (let row = 1; row <= 150; row++) cells[`A${row}`] = prompt;
+    const book = selected(cells, "A1:A150");
+    const server = batchEndpoint(() => answer);
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch: server.fetch });
+    expect(await fill(book, url, token, "", 1, 100_000_000)).toEqual({
+      answered: 150,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(server.requests.map((items) => items.length)).toEqual([100, 50]);
+    expect(server.requests[0]![0]).toEqual({ id: "1", prompt });
+    const sheet = book.sheet("Sheet1");
+    expect(sheet.value("B150")).toBe(answer);
+    const texts = sheet.readLog.filter((read) => read.kind === "getTexts");
+    expect(texts.map((read) => read.rows)).toEqual([25, 25, 25, 25, 25, 25]);
+    // The texts' reads carry no answers: those of the first request went before.
+    const reads = book.exchanges.filter((exchange) => exchange.what.startsWith("getTexts"));
+    expect(reads.map((exchange) => exchange.written)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Math.max(...book.exchanges.map((exchange) => exchange.written + exchange.read))).toBe(
+      25 * (6 * 32_767 + 4) + 24 + 2,
+    );
   });
 
   it("reads a whole column of thousands of long answers a little at a time", async () => {
@@ -153,13 +212,14 @@ describe("fill-with-answers", () => {
     const reads = sheet.readLog;
     expect(reads.filter((read) => read.kind === "getValues")).toEqual([]);
     const texts = reads.filter((read) => read.kind === "getTexts");
-    expect(texts.every((read) => read.address.startsWith("A") && read.rows <= 50)).toBe(true);
+    expect(texts.every((read) => read.address.startsWith("A") && read.rows <= 25)).toBe(true);
     // The answer cells' types: 1,000 rows at a time to find the empty ones, then again before
-    // writing each request's answers, at most 100 rows at a time.
+    // writing each request's answers, at most 100 rows at a time, and the last answer's cell
+    // after writing them, which sends them to Excel.
     const answerTypes = reads.filter((read) => read.address.startsWith("B"));
     expect(answerTypes.map((read) => [read.kind, read.address])).toEqual(
       ["B1:B1000", "B1001:B2000", "B2001:B3000", "B3001:B3299"]
-        .concat(["B3001:B3099", "B3101:B3199", "B3201:B3299"])
+        .concat(["B3001:B3099", "B3101:B3199", "B3199:B3199", "B3201:B3299", "B3299:B3299"])
         .map((address) => ["getValueTypes", address]),
     );
   });

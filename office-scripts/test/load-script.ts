@@ -7,6 +7,11 @@
  * not from Power Automate. Node's own globals (`process`, `Buffer`, `fetch`…) are not there, and
  * neither is `eval` or `new Function` on strings.
  *
+ * The `main` handed back ends each run as Office Scripts do: when the script's main returns (or
+ * its promise resolves), the writes still waiting go to the workbook in one last exchange
+ * (`FakeWorkbook.flush`, which throws when they exceed 5 MB). Its `toString` is the script's own
+ * main, for its parameters to be read.
+ *
  * What a script creates belongs to that context's realm: its arrays pass `Array.isArray` and its
  * errors carry `message` and `name`, but `instanceof Array` or `instanceof Error` against this
  * side's classes is false. Compare results with `toEqual` (which looks at structure), never
@@ -17,7 +22,7 @@ import { stripTypeScriptTypes } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
-import { RangeValueType } from "./fake-workbook.ts";
+import { FakeWorkbook, RangeValueType } from "./fake-workbook.ts";
 
 export const scriptsDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -62,7 +67,28 @@ export function runScript<Main>(source: string, name: string, globals: ScriptGlo
     lineOffset: -1,
   });
   if (typeof main !== "function") throw new Error(`${name} defines no function main`);
-  return main as Main;
+  return endingWithFlush(main as (...args: unknown[]) => unknown) as Main;
+}
+
+/** `main`, whose run ends with the workbook's last exchange (its first argument's flush). */
+function endingWithFlush(main: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  const run = (...args: unknown[]): unknown => {
+    const workbook = args[0];
+    const end = (): void => {
+      if (workbook instanceof FakeWorkbook) workbook.flush();
+    };
+    const result = main(...args);
+    if (typeof (result as { then?: unknown } | null)?.then === "function") {
+      return (result as Promise<unknown>).then((value) => {
+        end();
+        return value;
+      });
+    }
+    end();
+    return result;
+  };
+  Object.defineProperty(run, "toString", { value: () => Function.prototype.toString.call(main) });
+  return run;
 }
 
 export function loadScript<Main>(name: string, globals: ScriptGlobals = {}): Main {

@@ -214,12 +214,14 @@ describe("read-prompts", () => {
           expect.objectContaining({ kind: "getValueTypes", address }),
         ),
       );
-      // The 101st row, which makes `more` true, is the first of the third piece of prompts.
+      // The 101st row, which makes `more` true, is the first of the fifth piece of prompts.
       const texts = sheet.readLog.filter((read) => read.kind === "getTexts");
       expect(texts.map((read) => read.address)).toEqual([
-        "A3002:A3051",
-        "A3052:A3101",
-        "A3102:A3151",
+        "A3002:A3026",
+        "A3027:A3051",
+        "A3052:A3076",
+        "A3077:A3101",
+        "A3102:A3126",
       ]);
       const largest = Math.max(...sheet.readLog.map((read) => read.bytes));
       expect(largest).toBeLessThan(20_000);
@@ -236,7 +238,7 @@ describe("read-prompts", () => {
       });
       expect(book.sheet("Sheet1").readLog.map((read) => [read.kind, read.address])).toEqual([
         ["getValueTypes", "B2:B1001"],
-        ["getTexts", "A2:A51"],
+        ["getTexts", "A2:A26"],
       ]);
 
       // Once the batch is full, the next row to ask is far below: it is found, and nothing after.
@@ -261,16 +263,22 @@ describe("read-prompts", () => {
       ]);
     });
 
-    it("reads prompts of the longest text a cell holds, 50 rows at a time", () => {
-      // 32,767 three-byte characters: 100 such cells would be 9.8 MB of JSON, 50 are 4.9 MB.
+    it("reads prompts of the longest text a cell holds, 25 rows at a time", () => {
+      // 32,767 control characters, six bytes each in JSON ("\u0001", the most a character
+      // takes): 50 such cells would be 9.8 MB of JSON, 25 are 4.9 MB.
+      const text = "\u0001".repeat(32_767);
       const cells: Record<string, string> = {};
-      for (let row = 1; row <= 120; row++) cells[`A${row}`] = "€".repeat(32_767);
+      for (let row = 1; row <= 120; row++) cells[`A${row}`] = text;
       const book = new FakeWorkbook({ Sheet1: cells });
       const out = readPrompts(book, "Sheet1", "A", "B", 1, "", 500, 100_000_000);
       expect(out.batch.items).toHaveLength(120);
+      expect(out.batch.items[119]).toEqual({ id: "120", prompt: text });
       const texts = book.sheet("Sheet1").readLog.filter((read) => read.kind === "getTexts");
-      expect(texts.map((read) => read.rows)).toEqual([50, 50, 20]);
-      expect(Math.max(...texts.map((read) => read.bytes))).toBeLessThanOrEqual(MAX_EXCHANGE_BYTES);
+      expect(texts.map((read) => read.rows)).toEqual([25, 25, 25, 25, 20]);
+      const largest = Math.max(...texts.map((read) => read.bytes));
+      // Each cell is `["…"]`, with a comma between cells, in one array more.
+      expect(largest).toBe(25 * (6 * 32_767 + 4) + 24 + 2);
+      expect(largest).toBeLessThanOrEqual(MAX_EXCHANGE_BYTES);
     });
   });
 });

@@ -159,6 +159,7 @@ describe("the Office Scripts", () => {
       "cellText",
       "columnIndex",
       "emptyRows",
+      "enterAnswer",
       "rowGroups",
       "trimmedTexts",
       "utf8Length",

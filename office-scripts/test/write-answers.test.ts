@@ -174,21 +174,52 @@ describe("write-answers", () => {
       "007 ",
       "'quoted'",
       "plain words",
+      // Numbers that Excel would not keep as written: a sign, a leading or trailing zero, digits
+      // past the 15 significant ones Excel keeps.
+      "+7",
+      "02134",
+      "1.50",
+      "-0",
+      "12345678901234567890",
+      "0.30000000000000004",
+      "1234567890123456",
     ];
-    writeAnswers(
-      book,
-      "Questions",
-      "C",
-      answers.map((text, index) => ok(String(index + 2), text)),
-    );
-    answers.forEach((text, index) => {
-      expect(book.sheet("Questions").value(`C${index + 2}`)).toBe(text);
+    /** Writes the texts from row 2 of `column` down, and gives back what the cells hold. */
+    const entered = (column: string, texts: string[]) => {
+      const results = texts.map((text, index) => ok(String(index + 2), text));
+      writeAnswers(book, "Questions", column, results);
+      return texts.map((_, index) => book.sheet("Questions").value(`${column}${index + 2}`));
+    };
+    expect(entered("C", answers)).toEqual(answers);
+    // A number written as it prints, with at most 15 significant digits, stays a number.
+    const numbers = ["-12.5", "42", "0", "0.001", "123456789012345", "1200000000000000000", "1e-7"];
+    expect(entered("D", numbers)).toEqual(numbers.map(Number));
+  });
+
+  it("sends 100 answers of the longest text a cell holds to Excel about 1 MB at a time", () => {
+    // 32,767 three-byte characters: 98 KB of JSON each, 9.8 MB for the 100, twice what Excel
+    // takes in one exchange.
+    const text = "€".repeat(32_767);
+    const size = Buffer.byteLength(JSON.stringify(`'${text}`));
+    const book = new FakeWorkbook({ Sheet1: { A1: "Question" } });
+    const results = Array.from({ length: 100 }, (_, index) => ok(String(index + 2), text));
+    expect(writeAnswers(book, "Sheet1", "B", results)).toEqual({
+      written: 100,
+      skipped: 0,
+      failed: [],
     });
-    // A plain number stays a number, as Excel enters it.
-    writeAnswers(book, "Questions", "D", [ok("2", "-12.5"), ok("3", "42"), ok("4", "+7")]);
-    expect(book.sheet("Questions").value("D2")).toBe(-12.5);
-    expect(book.sheet("Questions").value("D3")).toBe(42);
-    expect(book.sheet("Questions").value("D4")).toBe(7);
+    expect(book.sheet("Sheet1").value("B101")).toBe(text);
+    const sent = book.exchanges.filter((exchange) => exchange.written > 0);
+    // Eleven answers (1.08 MB) to an exchange, each sent by a read of the last one's type; the
+    // last answer when the script ends.
+    expect(sent.map((exchange) => exchange.written)).toEqual([
+      ...Array.from({ length: 9 }, () => 11 * size),
+      size,
+    ]);
+    expect(sent.map((exchange) => exchange.what)).toEqual([
+      ...[12, 23, 34, 45, 56, 67, 78, 89, 100].map((row) => `getValueTypes of B${row}:B${row}`),
+      "end of the script",
+    ]);
   });
 
   it("cuts an answer longer than a cell holds to 32,767 characters", () => {
