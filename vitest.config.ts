@@ -17,6 +17,7 @@ export default defineConfig({
             "addin/src/**/*.test.{ts,tsx}",
             "scripts/**/*.test.ts",
             "office-scripts/**/*.test.ts",
+            "power-automate/**/*.test.ts",
           ],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },

@@ -1,13 +1,15 @@
 /**
  * The sample flow power-automate/flows/answer-prompts.json, run end to end: its Office Script
  * steps run the real scripts of office-scripts/ on an in-memory workbook, and its OfficeLLM steps
- * call a real backend as the custom connector does.
+ * call a real backend as the custom connector does; the backend asks OpenAI through the official
+ * SDK, answered by the fake provider (it echoes the prompt, or fails where a test says so).
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeWorkbook } from "../../office-scripts/test/fake-workbook.ts";
 import { loadScript, scriptNames } from "../../office-scripts/test/load-script.ts";
 import { ConnectorClient } from "../../server/test/connector-client.ts";
+import { startFakeProvider, type FakeProvider } from "../../server/test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import { runFlow, type ConnectorStep, type FlowDefinition, type FlowHost } from "./run-flow.ts";
 
@@ -70,69 +72,109 @@ function host(
   };
 }
 
+let fake: FakeProvider;
 let server: TestServer;
 let connector: ConnectorClient;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  fake = await startFakeProvider();
+  server = await startTestServer({
+    env: {
+      OPENAI_API_KEY: "sk-upstream-flow-test",
+      OPENAI_BASE_URL: fake.openaiBaseUrl,
+      DEFAULT_MODEL: "gpt-4.1-mini",
+    },
+  });
   connector = await ConnectorClient.open(server, (await server.token({ scopes: ["llm"] })).token);
 });
-afterAll(() => server.close());
+afterEach(() => fake.reset());
+afterAll(async () => {
+  await server.close();
+  await fake.close();
+});
 
 const trigger = { sheetName: "Sheet1", promptColumn: "B", answerColumn: "C", instruction: "" };
 
+/** Row 1 holds headers; rows `from` to `to` a question each ("Question 7" in B7). */
+function questions(from: number, to: number): Record<string, string | number> {
+  const cells: Record<string, string | number> = { B1: "Question", C1: "Answer" };
+  for (let row = from; row <= to; row++) cells[`B${row}`] = `Question ${row}`;
+  return cells;
+}
+
+const batchSizes = (steps: { calls: ConnectorStep[] }) =>
+  steps.calls
+    .filter((step) => step.operationId === "CompleteBatch")
+    .map((step) => (step.parameters.body as { items: unknown[] }).items.length);
+
 describe("the answer-prompts flow", () => {
   it("answers every open prompt of the column, 100 rows a round, and touches nothing else", async () => {
-    const cells: Record<string, string | number> = { A1: "Name", B1: "Question", C1: "Answer" };
-    for (let row = 2; row <= 231; row++) cells[`B${row}`] = `Question ${row}`;
-    cells.C10 = "answered by hand";
-    cells.B20 = "";
-    cells.A5 = 42;
+    const cells = { ...questions(2, 231), A1: "Name", A5: 42, C10: "answered by hand", B20: "" };
     const workbook = new FakeWorkbook({ Sheet1: cells });
     const before = workbook.sheet("Sheet1").snapshot();
     const steps = host(workbook, connector);
 
     const run = await runFlow(flow, { ...trigger, instruction: "Answer in one word" }, steps);
-    expect(run.status).toBe("Succeeded");
 
-    const sheet = workbook.sheet("Sheet1");
-    const after = sheet.snapshot();
+    expect(run.status).toBe("Succeeded");
+    const after = workbook.sheet("Sheet1").snapshot();
     for (let row = 2; row <= 231; row++) {
       if (row === 10 || row === 20) continue;
-      expect(after[`C${row}`], `C${row}`).toMatch(/^\[demo\]/);
-      expect(after[`C${row}`], `C${row}`).toContain(`Question ${row}`);
+      expect(after[`C${row}`], `C${row}`).toBe(`echo: Answer in one word\n\nQuestion ${row}`);
     }
     expect(after.C10).toBe("answered by hand");
     expect(after.C20).toBeUndefined();
-    const untouched = Object.keys(after).filter((address) => !/^C\d+$/.test(address));
-    expect(Object.fromEntries(untouched.map((address) => [address, after[address]]))).toEqual(
-      Object.fromEntries(Object.entries(before).filter(([address]) => !/^C\d+$/.test(address))),
-    );
+    const others = (cells: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(cells).filter(([address]) => !/^C\d+$/.test(address)));
+    expect(others(after)).toEqual(others(before));
 
-    // 228 open rows: rounds of 100, 100 and 28, each one batch request.
-    const batches = steps.calls.filter((step) => step.operationId === "CompleteBatch");
-    expect(
-      batches.map((step) => (step.parameters.body as { items: unknown[] }).items.length),
-    ).toEqual([100, 100, 28]);
-    const firstItem = (batches[0]!.parameters.body as { items: { id: string; prompt: string }[] })
-      .items[0];
-    expect(firstItem).toEqual({ id: "2", prompt: "Answer in one word\n\nQuestion 2" });
+    // 228 open rows: rounds of 100, 100 and 28, each one batch request, each row asked once.
+    expect(batchSizes(steps)).toEqual([100, 100, 28]);
+    expect(fake.calls).toHaveLength(228);
     expect(run.runs.get("Read_prompts")).toBe(3);
-    expect(run.variables.get("answeredInRound")).toBe(28);
+    expect(run.variables.get("nextRow")).toBe(232);
   });
 
   it("needs no instruction: the trigger's optional field may be left out", async () => {
-    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2" } });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 2) });
     const { instruction: _none, ...withoutInstruction } = trigger;
     const run = await runFlow(flow, withoutInstruction, host(workbook, connector));
     expect(run.status).toBe("Succeeded");
-    expect(workbook.sheet("Sheet1").value("C2")).toMatch(/^\[demo\].*Question 2/);
+    expect(workbook.sheet("Sheet1").value("C2")).toBe("echo: Question 2");
+  });
+
+  it("asks each row once a run: failed rows stay empty, the rest are answered, the run fails", async () => {
+    fake.setResponder((call) =>
+      /Question (2|3|150)$/.test(call.lastUserText)
+        ? { status: 400, message: "This prompt is refused" }
+        : undefined,
+    );
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
+    const steps = host(workbook, connector);
+
+    const run = await runFlow(flow, trigger, steps);
+
+    expect(run.status).toBe("Failed");
+    expect(run.error?.code).toBe("RowsFailed");
+    expect(run.variables.get("failedRows")).toBe(3);
+    expect(batchSizes(steps)).toEqual([100, 100, 49]);
+    const sheet = workbook.sheet("Sheet1");
+    for (const row of [2, 3, 150]) expect(sheet.value(`C${row}`), `C${row}`).toBe("");
+    for (const row of [4, 149, 151, 250])
+      expect(sheet.value(`C${row}`), `C${row}`).toBe(`echo: Question ${row}`);
+
+    // The next run asks only the rows that failed.
+    fake.setResponder(undefined);
+    const again = host(workbook, connector);
+    expect((await runFlow(flow, trigger, again)).status).toBe("Succeeded");
+    expect(batchSizes(again)).toEqual([3]);
+    expect(sheet.value("C150")).toBe("echo: Question 150");
   });
 
   it("fails the run after one round when OfficeLLM refuses the token, writing nothing", async () => {
     const revoked = await server.token({ scopes: ["llm"] });
     await server.tokens.revoke(revoked.id);
-    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2", B3: "Question 3" } });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
     const steps = host(workbook, await ConnectorClient.open(server, revoked.token));
 
     const run = await runFlow(flow, trigger, steps);
@@ -144,13 +186,31 @@ describe("the answer-prompts flow", () => {
     expect(workbook.sheet("Sheet1").value("C2")).toBe("");
   });
 
+  it("keeps the answers of earlier rounds when a later round fails", async () => {
+    // One request a minute: the second round's batch is refused with 429.
+    const limited = await server.token({ scopes: ["llm"], rpm: 1 });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
+    const steps = host(workbook, await ConnectorClient.open(server, limited.token));
+
+    const run = await runFlow(flow, trigger, steps);
+
+    expect(run.status).toBe("Failed");
+    expect(run.error?.code).toBe("RoundFailed");
+    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(429);
+    expect(batchSizes(steps)).toEqual([100, 100]);
+    const sheet = workbook.sheet("Sheet1");
+    expect(sheet.value("C101")).toBe("echo: Question 101");
+    expect(sheet.value("C102")).toBe("");
+  });
+
   it("fails the run after one round when the worksheet does not exist, calling no model", async () => {
-    const workbook = new FakeWorkbook({ Sheet1: { B2: "Question 2" } });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 2) });
     const steps = host(workbook, connector);
 
     const run = await runFlow(flow, { ...trigger, sheetName: "Sheet9" }, steps);
 
     expect(run.status).toBe("Failed");
+    expect(run.error?.code).toBe("RoundFailed");
     expect(run.runs.get("Read_prompts")).toBe(1);
     expect(run.actions.get("Read_prompts")?.outputs?.body).toMatchObject({
       message: expect.stringContaining("Sheet9"),
@@ -162,28 +222,8 @@ describe("the answer-prompts flow", () => {
     const workbook = new FakeWorkbook({ Sheet1: { B1: "Question", B2: "Done", C2: "Yes" } });
     const steps = host(workbook, connector);
     const run = await runFlow(flow, trigger, steps);
+    expect(run.status).toBe("Succeeded");
     expect(steps.calls.map((step) => step.operationId)).toEqual(["RunScriptProd"]);
-    expect(run.actions.get("Nothing_to_answer")?.status).toBe("Succeeded");
     expect(workbook.sheet("Sheet1").value("C2")).toBe("Yes");
-  });
-
-  it("stops instead of looping when a round's every prompt fails, leaving the rows empty", async () => {
-    const cells: Record<string, string> = {};
-    for (let row = 2; row <= 151; row++) cells[`B${row}`] = `Question ${row}`;
-    const workbook = new FakeWorkbook({ Sheet1: cells });
-    const steps = host(workbook, connector);
-    // Longer than the demo model's context window: every item of the round fails on its own.
-    const run = await runFlow(
-      flow,
-      { ...trigger, instruction: "Background. ".repeat(12_000) },
-      steps,
-    );
-
-    expect(steps.calls.filter((step) => step.operationId === "CompleteBatch")).toHaveLength(1);
-    expect(run.variables.get("answeredInRound")).toBe(0);
-    const answers = Object.keys(workbook.sheet("Sheet1").snapshot()).filter((a) =>
-      a.startsWith("C"),
-    );
-    expect(answers).toEqual([]);
   });
 });

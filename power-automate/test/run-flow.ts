@@ -2,11 +2,15 @@
  * Runs a Power Automate flow definition (the Logic Apps workflow definition language) in a test:
  * the subset OfficeLLM's sample flows use. Power Automate is outside this machine, so this is its
  * fake; connector calls go to a `FlowHost` that the test wires to real parts. It keeps the
- * engine's rules that the flows depend on: an action runs when its runAfter statuses are met and
- * is Skipped otherwise; a failed action fails its scope unless an action in the scope runs after
- * that failure; a Do until loop goes on after a round that failed and simply ends at its count
- * limit; Terminate ends the run. An action type, action key, function or expression form outside
- * the subset throws. Not modelled: time (Until's timeout, TimedOut), retries, concurrency.
+ * engine's documented rules that the flows depend on:
+ * - an action runs when its runAfter statuses are met, and is Skipped otherwise;
+ * - a scope (a branch of an If, a round of a Do until, the flow) takes the status of the last
+ *   action of each of its branches, looking back through Skipped ones to the action before;
+ * - a Do until loop goes on after a failed round, ends at its count limit like at its condition,
+ *   and is Failed if an action failed in its last round;
+ * - Terminate ends the run; variables keep the type they were created with.
+ * An action type, action key, function or expression form outside the subset throws. Not
+ * modelled: time (Until's timeout, TimedOut), retry policies, concurrency.
  */
 
 type Json = unknown;
@@ -69,6 +73,17 @@ export interface FlowRun {
   variables: Map<string, Json>;
 }
 
+type VariableType = "boolean" | "integer" | "float" | "string" | "array" | "object";
+
+const isOfType: Record<VariableType, (value: Json) => boolean> = {
+  boolean: (value) => typeof value === "boolean",
+  integer: (value) => Number.isInteger(value),
+  float: (value) => typeof value === "number",
+  string: (value) => typeof value === "string",
+  array: (value) => Array.isArray(value),
+  object: (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+};
+
 /** Thrown by a Terminate action, to end the run from however deep it is. */
 class Terminated {
   readonly status: FlowRun["status"];
@@ -94,7 +109,12 @@ export async function runFlow(
     variables: new Map(),
   };
   try {
-    run.status = await runScope(flow.actions, { run, triggerBody, host });
+    ({ status: run.status } = await runScope(flow.actions, {
+      run,
+      triggerBody,
+      host,
+      types: new Map(),
+    }));
   } catch (error) {
     if (!(error instanceof Terminated)) throw error;
     run.status = error.status;
@@ -107,16 +127,17 @@ interface Context {
   run: FlowRun;
   triggerBody: Record<string, Json>;
   host: FlowHost;
+  types: Map<string, VariableType>;
 }
 
-/**
- * Runs a scope's actions in runAfter order. The scope fails when one of its actions failed and
- * no action of the scope was set to run after that failure.
- */
-async function runScope(
-  actions: Record<string, Action>,
-  context: Context,
-): Promise<"Succeeded" | "Failed"> {
+interface ScopeOutcome {
+  status: "Succeeded" | "Failed";
+  /** Whether any of its actions failed, handled or not. */
+  anyFailed: boolean;
+}
+
+/** Runs a scope's actions in runAfter order, and gives the scope's status (see the top). */
+async function runScope(actions: Record<string, Action>, context: Context): Promise<ScopeOutcome> {
   const pending = new Map(Object.entries(actions));
   const statuses = new Map<string, Status>();
   while (pending.size > 0) {
@@ -137,11 +158,23 @@ async function runScope(
     context.run.actions.set(name, outcome);
     statuses.set(name, outcome.status);
   }
-  const handled = (name: string) =>
-    Object.values(actions).some((action) => action.runAfter?.[name]?.includes("Failed"));
-  return [...statuses].some(([name, status]) => status === "Failed" && !handled(name))
-    ? "Failed"
-    : "Succeeded";
+
+  // A branch's status: its last action's, or through a Skipped one, the status it ran after.
+  const branchStatus = (name: string): Status => {
+    const status = statuses.get(name)!;
+    const before = Object.keys(actions[name]!.runAfter ?? {});
+    if (status !== "Skipped" || before.length === 0) return status;
+    const earlier = before.map(branchStatus);
+    return earlier.find((s) => s === "Failed" || s === "TimedOut") ?? earlier[0]!;
+  };
+  const last = Object.keys(actions).filter(
+    (name) => !Object.values(actions).some((action) => action.runAfter?.[name] !== undefined),
+  );
+  const failed = (status: Status) => status === "Failed" || status === "TimedOut";
+  return {
+    status: last.map(branchStatus).some(failed) ? "Failed" : "Succeeded",
+    anyFailed: [...statuses.values()].some(failed),
+  };
 }
 
 async function runAction(name: string, action: Action, context: Context): Promise<Outcome> {
@@ -149,15 +182,25 @@ async function runAction(name: string, action: Action, context: Context): Promis
   const inputs = action.inputs ?? {};
   switch (action.type) {
     case "InitializeVariable": {
-      const [variable, ...more] = inputs.variables as { name: string; value: Json }[];
+      const [variable, ...more] = inputs.variables as {
+        name: string;
+        type: VariableType;
+        value: Json;
+      }[];
       if (!variable || more.length > 0) throw new Error(`${name}: one variable per action`);
-      context.run.variables.set(variable.name, evaluate(variable.value, context));
+      if (!(variable.type in isOfType)) throw new Error(`${name}: type ${variable.type}`);
+      context.types.set(variable.name, variable.type);
+      setVariable(variable.name, evaluate(variable.value, context), context);
       return { status: "Succeeded" };
     }
-    case "SetVariable": {
+    case "SetVariable":
+      setVariable(inputs.name as string, evaluate(inputs.value, context), context);
+      return { status: "Succeeded" };
+    case "IncrementVariable": {
       const variable = inputs.name as string;
-      if (!context.run.variables.has(variable)) throw new Error(`no variable ${variable}`);
-      context.run.variables.set(variable, evaluate(inputs.value, context));
+      const by = inputs.value === undefined ? 1 : evaluate(inputs.value, context);
+      if (typeof by !== "number") throw new Error(`${name}: increment by ${JSON.stringify(by)}`);
+      setVariable(variable, (context.run.variables.get(variable) as number) + by, context);
       return { status: "Succeeded" };
     }
     case "OpenApiConnection": {
@@ -168,16 +211,15 @@ async function runAction(name: string, action: Action, context: Context): Promis
     }
     case "If": {
       const branch = condition(action.expression, context) ? action.actions : action.else?.actions;
-      return { status: await runScope(branch ?? {}, context) };
+      return { status: (await runScope(branch ?? {}, context)).status };
     }
     case "Until": {
-      // A round that failed does not end the loop; the last round's status is the loop's.
-      let status: Status = "Succeeded";
+      let lastRoundFailed = false;
       for (let round = 0; round < (action.limit?.count ?? 60); round++) {
-        status = await runScope(action.actions ?? {}, context);
+        lastRoundFailed = (await runScope(action.actions ?? {}, context)).anyFailed;
         if (condition(action.expression, context)) break;
       }
-      return { status };
+      return { status: lastRoundFailed ? "Failed" : "Succeeded" };
     }
     case "Terminate": {
       const error = inputs.runError as FlowRun["error"];
@@ -186,6 +228,15 @@ async function runAction(name: string, action: Action, context: Context): Promis
     default:
       throw new Error(`action type ${action.type} (${name}) is not supported`);
   }
+}
+
+/** Sets a variable that exists, to a value of the type it was created with. */
+function setVariable(name: string, value: Json, context: Context): void {
+  const type = context.types.get(name);
+  if (!type) throw new Error(`no variable ${name}`);
+  if (!isOfType[type](value))
+    throw new Error(`variable ${name} is ${type}; cannot set it to ${JSON.stringify(value)}`);
+  context.run.variables.set(name, value);
 }
 
 /** A condition: an expression string, or the designer's object form ({"and": [{"greater": [a, b]}]}). */
@@ -236,6 +287,19 @@ function call(name: string, args: Json[]): Json {
       return args.every((arg) => arg === true);
     case "not":
       return a !== true;
+    case "add":
+      if (typeof a !== "number" || typeof b !== "number")
+        throw new Error(`add(${JSON.stringify(a)}, ${JSON.stringify(b)})`);
+      return a + b;
+    case "int": {
+      const number = Number(a);
+      if (a === null || a === "" || !Number.isInteger(number))
+        throw new Error(`int(${JSON.stringify(a)})`);
+      return number;
+    }
+    case "last":
+      if (typeof a === "string" || Array.isArray(a)) return a.length > 0 ? a[a.length - 1] : null;
+      throw new Error(`last() of ${JSON.stringify(a)}`);
     case "coalesce":
       return args.find((arg) => arg !== null && arg !== undefined) ?? null;
     case "length":

@@ -3,7 +3,7 @@ import { errorSchema } from "./document.ts";
 import { convert, swagger2Schema, type Schema } from "./swagger2-schema.ts";
 
 /** One action of the Power Automate connector: a route of the table, named for the designer. */
-export interface ConnectorOperation {
+export interface ConnectorAction {
   /** The route, as "method path". */
   route: string;
   operationId: string;
@@ -16,7 +16,7 @@ export interface ConnectorOperation {
   visibility?: "important" | "advanced";
 }
 
-export const connectorOperations: readonly ConnectorOperation[] = [
+export const connectorOperations: readonly ConnectorAction[] = [
   {
     route: "post /api/v1/completions",
     operationId: "Complete",
@@ -100,7 +100,7 @@ function decorate(schema: Schema, request: boolean): Schema {
 }
 
 /** The request body as the designer shows it: without omitted fields, important ones first. */
-function requestBody(schema: Schema, operation: ConnectorOperation): Schema {
+function requestBody(schema: Schema, operation: ConnectorAction): Schema {
   const fields = schema.properties as Record<string, Schema>;
   for (const name of [...(operation.important ?? []), ...(operation.omit ?? [])])
     if (!(name in fields)) throw new Error(`${operation.operationId} names no field ${name}`);
@@ -139,7 +139,7 @@ function queryParameters(route: Route) {
   );
 }
 
-function parameters(route: Route, operation: ConnectorOperation) {
+function parameters(route: Route, operation: ConnectorAction) {
   if (route.path.includes(":"))
     throw new Error(`${operation.operationId}: path parameters are not supported yet`);
   const body = route.body
@@ -170,7 +170,7 @@ function findRoute(routes: readonly Route[], key: string): Route {
 export function connectorDocument(
   routes: readonly Route[],
   info: { version: string; publicUrl: string },
-  operations: readonly ConnectorOperation[] = connectorOperations,
+  operations: readonly ConnectorAction[] = connectorOperations,
 ) {
   const url = new URL(info.publicUrl);
   const paths: Record<string, Record<string, unknown>> = {};

@@ -44,6 +44,20 @@ describe("swagger2Schema", () => {
     });
   });
 
+  it("keeps null, and list items, when either variant has them", () => {
+    const schema = swagger2Schema(
+      z.union([
+        z.object({ link: z.string().nullable(), tags: z.array(z.enum(["a"])) }),
+        z.object({ link: z.string(), tags: z.array(z.enum(["b"])).describe("Tags") }),
+      ]),
+      "output",
+    );
+    expect(schema.properties).toEqual({
+      link: { type: "string", "x-nullable": true },
+      tags: { type: "array", description: "Tags", items: { type: "string", enum: ["a", "b"] } },
+    });
+  });
+
   it("leaves a union of different kinds untyped, with its description", () => {
     const schema = swagger2Schema(
       z.object({ stop: z.union([z.string(), z.array(z.string())]).describe("Where to stop") }),

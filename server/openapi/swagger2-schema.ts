@@ -96,18 +96,25 @@ function mergeObjects(a: Schema, b: Schema): Schema {
 
 /**
  * A property both variants have: objects merge; otherwise the result must accept what either
- * accepts, so it keeps only their common type (and enum values, when both list them).
+ * accepts, so it keeps only their common type, the items of both lists, both enums' values, and
+ * null when either allows it.
  */
 function mergeProperty(a: Schema, b: Schema): Schema {
   if (JSON.stringify(a) === JSON.stringify(b)) return a;
-  if (a.type === "object" && b.type === "object") return mergeObjects(a, b);
+  const nullable = a["x-nullable"] === true || b["x-nullable"] === true;
+  if (a.type === "object" && b.type === "object")
+    return { ...mergeObjects(a, b), ...(nullable ? { "x-nullable": true } : {}) };
   if (a.type !== b.type) return {};
   const description = a.description ?? b.description;
   return {
     type: a.type,
     ...(description !== undefined ? { description } : {}),
+    ...(a.type === "array"
+      ? { items: mergeProperty((a.items ?? {}) as Schema, (b.items ?? {}) as Schema) }
+      : {}),
     ...(Array.isArray(a.enum) && Array.isArray(b.enum)
       ? { enum: [...new Set([...a.enum, ...b.enum])] }
       : {}),
+    ...(nullable ? { "x-nullable": true } : {}),
   };
 }
