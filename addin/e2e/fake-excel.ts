@@ -124,24 +124,33 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     }
     return { value: "", formula: "" };
   };
-  const write = (sheet: string, r: number, c: number, input: FakeCellValue | FakeFormulaCell) => {
-    if (typeof input === "object") {
-      grid.set(key(sheet, r, c), { ...input });
-      return;
+  /** Puts a value or formula cell into the grid as it is (seeds, and the tests' `set`). */
+  const store = (sheet: string, r: number, c: number, input: FakeCellValue | FakeFormulaCell) => {
+    if (typeof input === "object") grid.set(key(sheet, r, c), { ...input });
+    else if (input === "") grid.delete(key(sheet, r, c));
+    else grid.set(key(sheet, r, c), { value: input, formula: String(input) });
+  };
+  /**
+   * Enters a value the add-in writes, as Excel does: a leading apostrophe keeps text as text;
+   * without one, text is converted as if it were typed. This fake converts formulas (showing
+   * the error Excel shows for text that is no formula; it evaluates none), numbers, percentages
+   * and booleans, and refuses dates and times, whose serial numbers it does not compute.
+   */
+  const enter = (sheet: string, r: number, c: number, input: FakeCellValue) => {
+    if (typeof input !== "string" || input === "") return store(sheet, r, c, input);
+    if (input.startsWith("'")) return store(sheet, r, c, input.slice(1));
+    const number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(input);
+    if (/^[=+-]/.test(input) && !number) {
+      const formula = input.startsWith("=") ? input : `=${input}`;
+      return store(sheet, r, c, { value: "#NAME?", formula });
     }
-    // A leading apostrophe keeps text as text, as in Excel. Without one, Excel reads text that
-    // starts with "=", or with "+" or "-" and is no plain number, as a formula: this fake
-    // evaluates none, and shows the error Excel shows for text that is no formula.
-    if (typeof input === "string" && /^[=+-]/.test(input)) {
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(input)) {
-        const formula = input.startsWith("=") ? input : `=${input}`;
-        grid.set(key(sheet, r, c), { value: "#NAME?", formula });
-        return;
-      }
-    }
-    const value = typeof input === "string" && input.startsWith("'") ? input.slice(1) : input;
-    if (value === "") grid.delete(key(sheet, r, c));
-    else grid.set(key(sheet, r, c), { value, formula: String(value) });
+    if (/^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$|^\d{1,2}:\d{2}/.test(input))
+      throw new Error(`fake Excel: "${input}" would be entered as a date or time`);
+    if (number) return store(sheet, r, c, Number(input));
+    if (/^[+-]?\d+(\.\d+)?%$/.test(input))
+      return store(sheet, r, c, Number(input.slice(0, -1)) / 100);
+    if (/^(true|false)$/i.test(input)) return store(sheet, r, c, input.toLowerCase() === "true");
+    store(sheet, r, c, input);
   };
   const valueType = (v: FakeCellValue) =>
     v === ""
@@ -186,7 +195,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
 
   for (const [address, input] of Object.entries(seed.cells ?? {})) {
     const g = parse(address);
-    write(g.sheet, g.r1, g.c1, input);
+    store(g.sheet, g.r1, g.c1, input);
   }
 
   const handle: FakeExcelHandle = {
@@ -210,7 +219,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     },
     set: (address, value) => {
       const g = parse(address);
-      write(g.sheet, g.r1, g.c1, value);
+      store(g.sheet, g.r1, g.c1, value);
     },
     select: (address, active) => {
       state.selection = address;
@@ -321,7 +330,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       const copy = rows.map((row) => [...row]);
       this.ctx.queue.push(() => {
         handle.writes++;
-        copy.forEach((row, dr) => row.forEach((v, dc) => write(g.sheet, g.r1 + dr, g.c1 + dc, v)));
+        copy.forEach((row, dr) => row.forEach((v, dc) => enter(g.sheet, g.r1 + dr, g.c1 + dc, v)));
       });
     }
     getCell(row: number, column: number) {

@@ -1,7 +1,8 @@
 import type { Answer, Cancelable, LlmEngine, LlmRequest } from "./engine.ts";
 import { errorForCode, errorFromFailure, invalidValue, notAvailable } from "./errors.ts";
 import { parseOptions, splitTrailingOptions, type CallOptions } from "./options.ts";
-import { cellText, composePrompt, fitCell, parseList, toCell, type CellInput } from "./values.ts";
+import { fitCell } from "../shared/cell.ts";
+import { cellText, composePrompt, parseList, toCell, type CellInput } from "./values.ts";
 
 /**
  * What each =LLM.* function asks the model and how its answer becomes cells. The functions in

@@ -44,7 +44,7 @@ describe("Excel adapters", () => {
     expect((await officeExcel.readSelection()).address).toBe("Sheet1!A3:A9");
   });
 
-  it("write cells in runs, keeping text that looks like a formula as text", async () => {
+  it("write cells in runs, keeping text as text and plain numbers as numbers", async () => {
     const excel = host({});
     await officeExcel.writeCells([
       { sheet: "Sheet1", column: 2, row: 5, value: "five" },
@@ -52,14 +52,22 @@ describe("Excel adapters", () => {
       { sheet: "Sheet1", column: 2, row: 4, value: 4 },
       { sheet: "Sheet1", column: 2, row: 6, value: "- a list line" },
       { sheet: "Sheet1", column: 2, row: 7, value: "+1 555 0100" },
+      { sheet: "Sheet1", column: 2, row: 8, value: "3/4" },
+      { sheet: "Sheet1", column: 2, row: 9, value: "TRUE" },
+      { sheet: "Sheet1", column: 2, row: 10, value: "007" },
+      { sheet: "Sheet1", column: 2, row: 11, value: "42" },
       { sheet: "Data", column: 0, row: 1, value: "elsewhere" },
     ]);
-    expect(excel.values("C3:C7")).toEqual([
+    expect(excel.values("C3:C11")).toEqual([
       ["=not a formula"],
       [4],
       ["five"],
       ["- a list line"],
       ["+1 555 0100"],
+      ["3/4"],
+      ["TRUE"],
+      ["007"],
+      [42],
     ]);
     expect(excel.get("Data!A1")).toBe("elsewhere");
     expect(excel.writes).toBe(2);

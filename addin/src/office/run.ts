@@ -1,3 +1,4 @@
+import { fitCell, isPlainNumber } from "../shared/cell.ts";
 import { EXCEL_API, requireExcelApi } from "./requirements.ts";
 
 /** Excel.run, after checking the host has the base Excel API. */
@@ -9,19 +10,15 @@ export async function runExcel<T>(
   return Excel.run(batch);
 }
 
-/** Excel's longest cell text. */
-export const MAX_CELL_TEXT = 32_767;
-
-/** Text Excel enters as a number, not a formula, though it starts with "+" or "-". */
-const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
- * A value as a cell constant: long text cut to what a cell holds, and text that Excel would
- * read as a formula (`=…`, and `+…` or `-…` but for a plain number: "- item" is a list line,
- * not a subtraction) kept as text with a leading apostrophe.
+ * A value as a cell constant. Excel converts text as if it were typed: "=…", "+…" and "-…"
+ * become formulas ("- item" included), "3/4" or "1-2" dates, "50%" a percentage, "TRUE" a
+ * boolean, "007" the number 7. So text is written as text, after a leading apostrophe (a marker
+ * Excel keeps and does not show), unless it is a plain number, which is written to become that
+ * number. Long text is cut to what a cell holds.
  */
 export function asConstant<T extends string | number | boolean>(value: T): T | string {
-  if (typeof value !== "string") return value;
-  const text = value.length > MAX_CELL_TEXT ? `${value.slice(0, MAX_CELL_TEXT - 1)}…` : value;
-  return /^[=+-]/.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+  if (typeof value !== "string" || value === "") return value;
+  const text = fitCell(value);
+  return isPlainNumber(text) ? text : `'${text}`;
 }
