@@ -10,7 +10,7 @@
  * getUsedRangeOrNullObject, getSpillingToRangeOrNullObject (ExcelApi 1.12), and the address,
  * values, formulas, valueTypes, rowCount, columnCount and isNullObject properties.
  *
- * The page gets `window.__fakeExcel` for tests: get / set cells, move the selection.
+ * The page gets `window.__fakeExcel` for tests: read cells, move the selection.
  *
  * This function is serialised into the page: it must not refer to anything outside itself.
  */
@@ -39,7 +39,6 @@ export interface FakeExcelHandle {
   get(address: string): FakeCellValue;
   formula(address: string): string;
   values(address: string): FakeCellValue[][];
-  set(address: string, value: FakeCellValue | FakeFormulaCell): void;
   select(address: string, active?: string): void;
   writes: number;
 }
@@ -124,7 +123,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     }
     return { value: "", formula: "" };
   };
-  /** Puts a value or formula cell into the grid as it is (seeds, and the tests' `set`). */
+  /** Puts a value or formula cell into the grid as it is (the seed's cells). */
   const store = (sheet: string, r: number, c: number, input: FakeCellValue | FakeFormulaCell) => {
     if (typeof input === "object") grid.set(key(sheet, r, c), { ...input });
     else if (input === "") grid.delete(key(sheet, r, c));
@@ -146,7 +145,8 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     }
     if (/^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$|^\d{1,2}:\d{2}/.test(input))
       throw new Error(`fake Excel: "${input}" would be entered as a date or time`);
-    if (number) return store(sheet, r, c, Number(input));
+    // Excel keeps 15 significant digits of a number.
+    if (number) return store(sheet, r, c, Number(Number(input).toPrecision(15)));
     if (/^[+-]?\d+(\.\d+)?%$/.test(input))
       return store(sheet, r, c, Number(input.slice(0, -1)) / 100);
     if (/^(true|false)$/i.test(input)) return store(sheet, r, c, input.toLowerCase() === "true");
@@ -216,10 +216,6 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
         rows.push(row);
       }
       return rows;
-    },
-    set: (address, value) => {
-      const g = parse(address);
-      store(g.sheet, g.r1, g.c1, value);
     },
     select: (address, active) => {
       state.selection = address;

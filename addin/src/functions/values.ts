@@ -3,7 +3,7 @@
  * and what the model answers into cell values.
  */
 
-import { fitCell, isPlainNumber } from "../shared/cell.ts";
+import { fitCell } from "../shared/cell.ts";
 
 /** What Excel may pass for one cell: text, a number, a boolean, empty, or a rich value. */
 export type CellInput = unknown;
@@ -159,6 +159,8 @@ export function parseList(value: unknown): string[] {
   });
 }
 
+const PLAIN_NUMBER = /^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$/;
+
 /**
  * One value of a structured answer as a cell: plain decimal numbers ("42", "-3.5") become
  * numbers so they add up; anything else (including "007", "1e5", "12%") stays text, cut to
@@ -168,6 +170,6 @@ export function toCell(value: unknown): string | number | boolean {
   if (value === null || value === undefined) return "";
   if (typeof value === "number" || typeof value === "boolean") return value;
   const text = typeof value === "string" ? value.trim() : JSON.stringify(value);
-  if (isPlainNumber(text)) return Number(text);
+  if (PLAIN_NUMBER.test(text)) return Number(text);
   return fitCell(text);
 }

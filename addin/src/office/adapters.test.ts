@@ -113,6 +113,17 @@ describe("Excel adapters", () => {
     expect(excel.formula("B3")).toBe("c");
   });
 
+  it("freeze values as they are: text stays text, numbers, booleans and errors stay", async () => {
+    const spill = [["42"], [3], [true], ["2024-01-05"], ["#N/A"], ["007"]];
+    const excel = host({
+      selection: "Sheet1!D1",
+      cells: { D1: { formula: '=LLM.LIST("mixed")', value: "42", spill } },
+    });
+    await officeExcel.freezeLlmFormulas("selection");
+    expect(excel.values("D1:D6")).toEqual(spill);
+    expect(excel.formula("D1")).toBe("42");
+  });
+
   it("freeze only the anchor of a spill on hosts before ExcelApi 1.12", async () => {
     const excel = host({ excelApi: "1.11", selection: "Sheet1!A1", cells: formulas });
     const result = await officeExcel.freezeLlmFormulas("sheet");

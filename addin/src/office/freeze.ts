@@ -1,5 +1,5 @@
 import { EXCEL_API, supportsExcelApi } from "./requirements.ts";
-import { asConstant, runExcel } from "./run.ts";
+import { asFrozen, runExcel } from "./run.ts";
 import type { CellValue, FreezeResult } from "./types.ts";
 
 /** A formula that calls one of our functions anywhere in it (`=LLM.PROMPT(…)`, `=UPPER(LLM.LIST(…))`). */
@@ -67,9 +67,9 @@ export function freezeLlmFormulas(scope: "selection" | "sheet"): Promise<FreezeR
 
     for (const { cell, spill, value } of targets) {
       // The anchor first (that ends the spill), then the cells it had spilled into.
-      cell.values = [[asConstant(value)]];
+      cell.values = [[asFrozen(value)]];
       if (spill && !spill.isNullObject)
-        spill.values = spill.values.map((row) => row.map((v) => asConstant(v as CellValue)));
+        spill.values = spill.values.map((row) => row.map((v) => asFrozen(v as CellValue)));
     }
     await context.sync();
     return { address: range.address, frozen: targets.length, skipped: plan.skipped };

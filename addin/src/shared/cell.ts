@@ -4,11 +4,17 @@
 export const MAX_CELL_CHARS = 32_767;
 
 /**
- * Text that reads as a decimal number Excel keeps exactly ("42", "-3.5"; not "007", "1e5",
- * "12%", nor more than 15 digits on either side of the point).
+ * Text that Excel enters as a number and shows the same: a number as JavaScript prints it ("42",
+ * "-1.5", "1e-7"; not "+7", "1.50" or "007") with at most the 15 significant digits Excel keeps.
  */
-export function isPlainNumber(text: string): boolean {
-  return /^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$/.test(text);
+export function isExactNumber(text: string): boolean {
+  const number = Number(text);
+  if (!Number.isFinite(number) || String(number) !== text) return false;
+  const digits = text
+    .replace(/e.*$/, "")
+    .replace(/\D/g, "")
+    .replace(/^0+|0+$/g, "");
+  return digits.length <= 15;
 }
 
 /** Text cut to fit one cell, ending with "…", never between the halves of a surrogate pair. */
