@@ -138,8 +138,11 @@ describe("the answer-prompts flow", () => {
   it("needs no instruction: the trigger's optional field may be left out", async () => {
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 2) });
     const { instruction: _none, ...withoutInstruction } = trigger;
-    const run = await runFlow(flow, withoutInstruction, host(workbook, connector));
+    const steps = host(workbook, connector);
+    const run = await runFlow(flow, withoutInstruction, steps);
     expect(run.status).toBe("Succeeded");
+    // The flow gives the script "" rather than the trigger's null.
+    expect(steps.calls[0]?.parameters["ScriptParameters/instruction"]).toBe("");
     expect(workbook.sheet("Sheet1").value("C2")).toBe("echo: Question 2");
   });
 
@@ -187,20 +190,42 @@ describe("the answer-prompts flow", () => {
   });
 
   it("keeps the answers of earlier rounds when a later round fails", async () => {
-    // One request a minute: the second round's batch is refused with 429.
-    const limited = await server.token({ scopes: ["llm"], rpm: 1 });
+    const token = await server.token({ scopes: ["llm"] });
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
-    const steps = host(workbook, await ConnectorClient.open(server, limited.token));
+    const steps = host(workbook, await ConnectorClient.open(server, token.token));
+    // The token is revoked once the first round's batch is answered: a refusal no retry helps.
+    const call = steps.call.bind(steps);
+    steps.call = async (step) => {
+      const outputs = await call(step);
+      if (step.operationId === "CompleteBatch") await server.tokens.revoke(token.id);
+      return outputs;
+    };
 
     const run = await runFlow(flow, trigger, steps);
 
     expect(run.status).toBe("Failed");
     expect(run.error?.code).toBe("RoundFailed");
-    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(429);
+    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(401);
     expect(batchSizes(steps)).toEqual([100, 100]);
     const sheet = workbook.sheet("Sheet1");
     expect(sheet.value("C101")).toBe("echo: Question 101");
     expect(sheet.value("C102")).toBe("");
+  });
+
+  it("ends as failed with RowsLeft when the loop reaches its limit with rows still waiting", async () => {
+    // 60 rounds of 100 rows, and 5 rows more; 60 batches a minute is the default rate limit.
+    const token = await server.token({ scopes: ["llm"], rpm: 1000 });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 6006) });
+    const steps = host(workbook, await ConnectorClient.open(server, token.token));
+
+    const run = await runFlow(flow, trigger, steps);
+
+    expect(run.status).toBe("Failed");
+    expect(run.error?.code).toBe("RowsLeft");
+    expect(run.runs.get("Read_prompts")).toBe(60);
+    const sheet = workbook.sheet("Sheet1");
+    expect(sheet.value("C6001")).toBe("echo: Question 6001");
+    expect(sheet.value("C6002")).toBe("");
   });
 
   it("fails the run after one round when the worksheet does not exist, calling no model", async () => {
