@@ -6,7 +6,7 @@ import {
   type ConnectorDocument,
 } from "../test/connector-client.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
-import { connectorDocument, connectorOperations } from "./connector.ts";
+import { connectorDocument, connectorActions } from "./connector.ts";
 import type { Schema } from "./swagger2-schema.ts";
 
 let server: TestServer;
@@ -51,11 +51,11 @@ describe("GET /api/v1/connector/swagger.json", () => {
   it("offers each connector action once, named and described for the designer", () => {
     const all = connector.operations();
     expect(all.map(({ spec }) => spec.operationId).sort()).toEqual(
-      connectorOperations.map((entry) => entry.operationId).sort(),
+      connectorActions.map((entry) => entry.operationId).sort(),
     );
     for (const { method, path, spec } of all) {
       expect(`${method} ${path}`).toBe(
-        connectorOperations.find((entry) => entry.operationId === spec.operationId)!.route,
+        connectorActions.find((entry) => entry.operationId === spec.operationId)!.route,
       );
       expect(spec.summary.length, spec.operationId).toBeGreaterThan(0);
       expect(spec.description.length, spec.operationId).toBeGreaterThan(0);
@@ -87,7 +87,7 @@ describe("GET /api/v1/connector/swagger.json", () => {
   });
 
   it("refuses an action that names a field its route does not have", () => {
-    const action = { ...connectorOperations[0]!, important: ["promt"] };
+    const action = { ...connectorActions[0]!, important: ["promt"] };
     expect(() =>
       connectorDocument(
         server.app.routeTable,

@@ -16,7 +16,7 @@ export interface ConnectorAction {
   visibility?: "important" | "advanced";
 }
 
-export const connectorOperations: readonly ConnectorAction[] = [
+export const connectorActions: readonly ConnectorAction[] = [
   {
     route: "post /api/v1/completions",
     operationId: "Complete",
@@ -170,7 +170,7 @@ function findRoute(routes: readonly Route[], key: string): Route {
 export function connectorDocument(
   routes: readonly Route[],
   info: { version: string; publicUrl: string },
-  operations: readonly ConnectorAction[] = connectorOperations,
+  operations: readonly ConnectorAction[] = connectorActions,
 ) {
   const url = new URL(info.publicUrl);
   const paths: Record<string, Record<string, unknown>> = {};
