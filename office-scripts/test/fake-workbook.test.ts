@@ -2,13 +2,7 @@
  * The in-memory workbook keeps the Excel rules the scripts' tests rely on.
  */
 import { describe, expect, it } from "vitest";
-import {
-  cellError,
-  columnIndex,
-  columnName,
-  FakeWorkbook,
-  MAX_EXCHANGE_BYTES,
-} from "./fake-workbook.ts";
+import { cellError, FakeWorkbook, MAX_EXCHANGE_BYTES } from "./fake-workbook.ts";
 
 describe("FakeWorkbook", () => {
   it("indexes rows and columns from zero, and reads an empty cell as an empty string", () => {
@@ -181,19 +175,6 @@ describe("FakeWorkbook", () => {
     expect(() => sheet.getRangeByIndexes(-1, 0, 1, 1)).toThrow(/outside the sheet/);
     for (const address of ["A0", "1A", "XFE1", "A1:B2:C3", "A1048577"]) {
       expect(() => sheet.getRange(address)).toThrow(/not a (cell|range) address/);
-    }
-  });
-
-  it("names columns as Excel does", () => {
-    for (const [name, index] of [
-      ["A", 0],
-      ["Z", 25],
-      ["AA", 26],
-      ["AZ", 51],
-      ["XFD", 16_383],
-    ] as const) {
-      expect(columnIndex(name)).toBe(index);
-      expect(columnName(index)).toBe(name);
     }
   });
 });

@@ -30,11 +30,12 @@
  *   throws, as does text longer than the 32,767 characters a cell holds, so that a test sees
  *   the mistake instead of a value Excel would not have kept as the text given.
  */
+import { columnIndex, columnLetter, MAX_COLUMN, MAX_ROW } from "../../addin/src/office/address.ts";
 
 type Value = string | number | boolean;
 
-export const MAX_ROWS = 1_048_576;
-export const MAX_COLUMNS = 16_384;
+export const MAX_ROWS = MAX_ROW;
+export const MAX_COLUMNS = MAX_COLUMN + 1;
 export const MAX_CELL_TEXT = 32_767;
 /** Office Scripts' 5 MB an exchange (here a request and its response together), in UTF-8 JSON. */
 export const MAX_EXCHANGE_BYTES = 5_000_000;
@@ -87,35 +88,19 @@ export interface ReadRecord {
   bytes: number;
 }
 
-/** "A" → 0, "AA" → 26. */
-export function columnIndex(letters: string): number {
-  let index = 0;
-  for (const letter of letters.toUpperCase()) index = index * 26 + letter.charCodeAt(0) - 64;
-  return index - 1;
-}
-
-/** 0 → "A", 26 → "AA". */
-export function columnName(index: number): string {
-  let name = "";
-  for (let rest = index + 1; rest > 0; rest = Math.floor((rest - 1) / 26)) {
-    name = String.fromCharCode(65 + ((rest - 1) % 26)) + name;
-  }
-  return name;
-}
-
 /** "B7" → row 6, column 1; "$B$7" too. */
 function parseCell(address: string): { row: number; column: number } {
   const match = /^\$?([A-Z]{1,3})\$?(\d{1,7})$/i.exec(address.trim());
   const row = Number(match?.[2]) - 1;
-  const column = match ? columnIndex(match[1]!) : -1;
-  if (!match || row < 0 || row >= MAX_ROWS || column >= MAX_COLUMNS) {
+  const column = match ? columnIndex(match[1]!) : null;
+  if (!match || column === null || row < 0 || row >= MAX_ROWS) {
     throw new Error(`FakeWorkbook: "${address}" is not a cell address`);
   }
   return { row, column };
 }
 
 function cellAddress(row: number, column: number): string {
-  return `${columnName(column)}${row + 1}`;
+  return `${columnLetter(column)}${row + 1}`;
 }
 
 const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
