@@ -9,8 +9,7 @@
  *
  * The `main` handed back ends each run as Office Scripts do: when the script's main returns (or
  * its promise resolves), the writes still waiting go to the workbook in one last exchange
- * (`FakeWorkbook.flush`, which throws when they exceed 5 MB). Its `toString` is the script's own
- * main, for its parameters to be read.
+ * (`FakeWorkbook.flush`, which throws when they exceed 5 MB).
  *
  * What a script creates belongs to that context's realm: its arrays pass `Array.isArray` and its
  * errors carry `message` and `name`, but `instanceof Array` or `instanceof Error` against this
@@ -22,6 +21,7 @@ import { stripTypeScriptTypes } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
+import ts from "typescript";
 import { FakeWorkbook, RangeValueType } from "./fake-workbook.ts";
 
 export const scriptsDir = fileURLToPath(new URL("..", import.meta.url));
@@ -87,10 +87,20 @@ function endingWithFlush(main: (...args: unknown[]) => unknown): (...args: unkno
     end();
     return result;
   };
-  Object.defineProperty(run, "toString", { value: () => Function.prototype.toString.call(main) });
   return run;
 }
 
 export function loadScript<Main>(name: string, globals: ScriptGlobals = {}): Main {
   return runScript<Main>(scriptSource(name), name, globals);
+}
+
+/** The names of a script's `main` parameters after the workbook, in order, as Run script asks. */
+export function mainParameters(name: string): string[] {
+  const file = ts.createSourceFile(name, scriptSource(name), ts.ScriptTarget.Latest, true);
+  const main = file.statements.find(
+    (statement): statement is ts.FunctionDeclaration =>
+      ts.isFunctionDeclaration(statement) && statement.name?.text === "main",
+  );
+  if (!main) throw new Error(`${name} defines no function main`);
+  return main.parameters.slice(1).map((parameter) => parameter.name.getText(file));
 }

@@ -8,7 +8,7 @@
  */
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { loadScript, runScript, scriptNames, scriptSource } from "./load-script.ts";
+import { loadScript, mainParameters, runScript, scriptNames, scriptSource } from "./load-script.ts";
 
 /** The scripts that Power Automate runs, where `fetch` is not defined. */
 const flowScripts = new Set(["read-prompts.ts", "write-answers.ts"]);
@@ -246,10 +246,12 @@ describe("the script loader", () => {
     expect(() => evil()).toThrow(expect.objectContaining({ name: "EvalError" }));
   });
 
-  it("hands back main as the script wrote it, for its parameters to be read", () => {
-    const main = loadScript<(...args: unknown[]) => unknown>("fill-with-answers.ts");
-    // Node's type stripping leaves white space where the types were.
-    expect(main.toString()).toMatch(/^async function main\(\s*workbook\s*,\s*serverUrl\s*,/);
-    expect(main.toString()).toMatch(/maxItems\s*= 100,?\s*\)/);
+  it("reads main's parameters after the workbook, in order, from the script's source", () => {
+    expect(mainParameters("write-answers.ts")).toEqual(["sheetName", "answerColumn", "results"]);
+    expect(mainParameters("fill-with-answers.ts").slice(0, 3)).toEqual([
+      "serverUrl",
+      "token",
+      "instruction",
+    ]);
   });
 });

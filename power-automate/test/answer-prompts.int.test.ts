@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeWorkbook } from "../../office-scripts/test/fake-workbook.ts";
-import { loadScript, scriptNames } from "../../office-scripts/test/load-script.ts";
+import { loadScript, mainParameters, scriptNames } from "../../office-scripts/test/load-script.ts";
 import { ConnectorClient } from "../../server/test/connector-client.ts";
 import { startFakeProvider, type FakeProvider } from "../../server/test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
@@ -23,17 +23,7 @@ type Main = (...args: unknown[]) => unknown;
 function scriptFor(scriptId: string): { main: Main; parameters: string[] } {
   const name = scriptNames().find((file) => scriptId.includes(file.replace(/\.ts$/, "")));
   if (!name) throw new Error(`no script in office-scripts/ matches ${scriptId}`);
-  const main = loadScript<Main>(name);
-  const list = /^function main\(([^)]*)\)/.exec(main.toString())?.[1] ?? "";
-  const parameters = list
-    .split(",")
-    .filter((parameter) => parameter.trim() !== "")
-    .map((parameter) => {
-      const match = /^\s*([A-Za-z_]\w*)\s*(=.*)?$/s.exec(parameter);
-      if (!match) throw new Error(`cannot read the parameter "${parameter}" of ${name}`);
-      return match[1]!;
-    });
-  return { main, parameters: parameters.slice(1) };
+  return { main: loadScript<Main>(name), parameters: mainParameters(name) };
 }
 
 /** Excel Online (Business)'s "Run script" on `workbook`, and OfficeLLM through its connector. */
