@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
-    ...completionRoutes({ completions, batchMaxItems: config.llm.batchMaxItems }),
+    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({ store, clock, registry: gateway.registry }),
     ...conversationRoutes({ store, clock, completions }),
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use((req, res, next) => (req.method === "GET" ? compress(req, res, next) : next()));
   app.use(
     express.json({
-      limit: config.bodyLimitBytes,
+      limit: config.limits.bodyBytes,
       type: ["application/json", "application/*+json"],
     }),
   );

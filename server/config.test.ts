@@ -21,7 +21,7 @@ describe("loadConfig defaults", () => {
     expect(config.host).toBe("127.0.0.1");
     expect(config.databaseUrl).toBe("sqlite:./data/officellm.db");
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
-    expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.limits.bodyBytes).toBe(1024 * 1024);
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();

@@ -88,6 +88,17 @@ const envSchema = z.object({
     .transform((value) => (value === "true" ? true : value === "false" ? false : Number(value)))
     .default(false),
   BODY_LIMIT: byteSize.default(1024 * 1024),
+  JSON_MAX_DEPTH: positiveInt("levels of nesting in a JSON body").default(64),
+  HEADERS_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
+  BODY_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
+  SCHEMA_MAX_BYTES: byteSize.default(64 * 1024),
+  SCHEMA_MAX_DEPTH: positiveInt("levels of nesting in a JSON Schema").default(32),
+  SCHEMA_MAX_NODES: positiveInt("objects and arrays in a JSON Schema").default(2_000),
+  SCHEMA_CACHE_MAX: positiveInt("compiled JSON Schemas kept").default(200),
+  GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
+  TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
+  CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
+  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(32),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
@@ -102,6 +113,7 @@ const envSchema = z.object({
   PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers kept in memory").default(10_000),
+  CACHE_MAX_BYTES: byteSize.default(64 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
   ENCRYPTION_KEY: encryptionKey.optional(),
   OPENAI_API_KEY: optionalString,
@@ -129,6 +141,39 @@ const envSchema = z.object({
 
 export type Env = z.output<typeof envSchema>;
 
+/**
+ * The limits that protect the shared service, in one place. Each is checked before the work it
+ * bounds; docs/security.md says what each protects and .env.example how to set it.
+ */
+export interface Limits {
+  /** Largest request body, in bytes (BODY_LIMIT). */
+  bodyBytes: number;
+  /** Deepest nesting of a JSON request body (JSON_MAX_DEPTH). */
+  jsonDepth: number;
+  /** Longest wait for a request's headers, and for its whole body, in ms. */
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** A caller's JSON Schema: its size in bytes, nesting depth and count of objects and arrays. */
+  schemaBytes: number;
+  schemaDepth: number;
+  schemaNodes: number;
+  /** Compiled schemas kept for reuse; an evicted one is freed. */
+  schemaCacheEntries: number;
+  /** Most output one generated answer may have (the demo provider's JSON, say), in bytes. */
+  generatedOutputBytes: number;
+  /** Items one batch may carry (BATCH_MAX_ITEMS). */
+  batchItems: number;
+  /** Largest prompt template text, in bytes. */
+  templateBytes: number;
+  /** Most messages one conversation may hold. */
+  conversationMessages: number;
+  /** Model calls one token may have in flight at once on this instance; more wait their turn. */
+  inFlightPerToken: number;
+  /** The response cache: answers and bytes it may hold. */
+  cacheEntries: number;
+  cacheBytes: number;
+}
+
 export interface Config {
   env: Env["NODE_ENV"];
   port: number;
@@ -142,7 +187,8 @@ export interface Config {
   log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
   corsOrigins: string[];
   trustProxy: boolean | number;
-  bodyLimitBytes: number;
+  /** Every bound that keeps one caller from stalling, starving or crashing the service. */
+  limits: Limits;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
@@ -151,8 +197,6 @@ export interface Config {
     maxRetries: number;
     providerConcurrency: number;
     cacheTtlMs: number;
-    cacheMaxEntries: number;
-    batchMaxItems: number;
   };
   encryptionKey: Buffer | undefined;
   providers: {
@@ -235,7 +279,23 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
-    bodyLimitBytes: env.BODY_LIMIT,
+    limits: {
+      bodyBytes: env.BODY_LIMIT,
+      jsonDepth: env.JSON_MAX_DEPTH,
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.BODY_TIMEOUT_MS,
+      schemaBytes: env.SCHEMA_MAX_BYTES,
+      schemaDepth: env.SCHEMA_MAX_DEPTH,
+      schemaNodes: env.SCHEMA_MAX_NODES,
+      schemaCacheEntries: env.SCHEMA_CACHE_MAX,
+      generatedOutputBytes: env.GENERATED_OUTPUT_MAX_BYTES,
+      batchItems: env.BATCH_MAX_ITEMS,
+      templateBytes: env.TEMPLATE_MAX_BYTES,
+      conversationMessages: env.CONVERSATION_MAX_MESSAGES,
+      inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
+      cacheEntries: env.CACHE_MAX_ENTRIES,
+      cacheBytes: env.CACHE_MAX_BYTES,
+    },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     rateLimit: {
@@ -247,8 +307,6 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       maxRetries: env.LLM_MAX_RETRIES,
       providerConcurrency: env.PROVIDER_CONCURRENCY,
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
-      cacheMaxEntries: env.CACHE_MAX_ENTRIES,
-      batchMaxItems: env.BATCH_MAX_ITEMS,
     },
     encryptionKey: env.ENCRYPTION_KEY,
     providers: {

@@ -15,7 +15,7 @@ export interface Gateway {
 
 /** Providers from the settings, their models, and the response cache (Redis when given). */
 export async function createGateway(
-  config: Pick<Config, "providers" | "llm">,
+  config: Pick<Config, "providers" | "llm" | "limits">,
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
   const providers = await createProviders(config.providers);
@@ -27,6 +27,6 @@ export async function createGateway(
   });
   const cache = options.redis
     ? createRedisCache(options.redis, { ttlMs: config.llm.cacheTtlMs })
-    : createMemoryCache({ ttlMs: config.llm.cacheTtlMs, maxEntries: config.llm.cacheMaxEntries });
+    : createMemoryCache({ ttlMs: config.llm.cacheTtlMs, maxEntries: config.limits.cacheEntries });
   return { providers, registry, cache };
 }
