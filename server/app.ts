@@ -101,7 +101,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({ store, clock, registry: gateway.registry }),
-    ...conversationRoutes({ store, clock, completions }),
+    ...conversationRoutes({
+      store,
+      clock,
+      completions,
+      maxMessages: config.limits.conversationMessages,
+    }),
     ...usageRoutes({ store, clock }),
   ];
 

@@ -419,6 +419,41 @@ describe("conversations with the demo model", () => {
   });
 });
 
+describe("a conversation's length", () => {
+  let server: TestServer;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { ...env, CONVERSATION_MAX_MESSAGES: "4" } });
+    token = (await server.token()).token;
+  });
+  afterAll(() => server.close());
+
+  it("refuses a message that, with its reply, would pass CONVERSATION_MAX_MESSAGES, storing nothing", async () => {
+    const { id } = await start(server, token);
+    for (const content of ["one", "two"]) {
+      const reply = await send(server, token, id, { content });
+      expect(reply.status, reply.text).toBe(200);
+    }
+    const refused = await api<ErrorBody>(
+      server,
+      token,
+      "POST",
+      `/api/v1/conversations/${id}/messages`,
+      { content: "three" },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("invalid_request");
+    expect(refused.body.error.message).toMatch(/holds 4 messages and may hold 4/);
+    expect((await read(server, token, id)).messages.map((m) => m.content)).toEqual([
+      "one",
+      expect.stringContaining("one"),
+      "two",
+      expect.stringContaining("two"),
+    ]);
+  });
+});
+
 describe("conversations through a provider", () => {
   let fake: FakeProvider;
   let server: TestServer;

@@ -100,8 +100,10 @@ export function conversationRoutes(deps: {
   store: Store;
   clock: Clock;
   completions: CompletionService;
+  /** Most messages one conversation may hold (CONVERSATION_MAX_MESSAGES). */
+  maxMessages: number;
 }): Route[] {
-  const { store, clock, completions } = deps;
+  const { store, clock, completions, maxMessages } = deps;
   const owner = (res: Response) => res.locals.caller!.tokenId;
   const now = () => clock.now().toISOString();
 
@@ -185,7 +187,9 @@ export function conversationRoutes(deps: {
         `\`${HISTORY_DROPPED_HEADER}\` header). The model is the message's \`model\`, else the ` +
         "conversation's, else your settings' one. The user message is stored before the model " +
         "is called, so it stays when the call fails (sending again adds another one); the reply " +
-        "is stored once it is complete. A streamed reply arrives as on POST /api/v1/completions: " +
+        "is stored once it is complete. A conversation holds at most CONVERSATION_MAX_MESSAGES " +
+        "messages (1,000 by default): a message that would pass it, with its reply, is refused " +
+        "with 400 and nothing is stored; start a new conversation. A streamed reply arrives as on POST /api/v1/completions: " +
         "`event: delta` events, then `event: done` whose data is the completion plus `message` " +
         "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply.",
       body: appendBody,
@@ -209,6 +213,14 @@ export function conversationRoutes(deps: {
         const system = conversation.system_prompt ?? settings?.system_prompt ?? undefined;
 
         const earlier = await store.conversations.messages(conversation.id);
+        // The message and its reply must both fit, checked before any model work.
+        if (earlier.length + 2 > maxMessages) {
+          throw new ApiError(
+            "invalid_request",
+            `This conversation is full: it holds ${earlier.length} messages and may hold ${maxMessages} ` +
+              "(CONVERSATION_MAX_MESSAGES). Start a new conversation.",
+          );
+        }
         const turn: ChatMessage = { role: "user", content: body.content };
         const fitted = fitHistory(
           [
