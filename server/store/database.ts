@@ -84,9 +84,19 @@ function withStatementCache(file: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/** Brings the schema up to date; safe to run on every start and from several instances. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * Brings the schema up to date; safe to run on every start and from several instances. On
+ * PostgreSQL the migrator's own tables live in the connection's current schema: Kysely looks for
+ * them across every schema of the database otherwise, and would take another application's (or
+ * another OfficeLLM's, in a shared database) for ours.
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const migrationTableSchema =
+    dialect === "postgres"
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
+          ?.schema
+      : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);

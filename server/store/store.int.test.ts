@@ -139,6 +139,18 @@ for (const backend of backends) {
         expect(await store.audit.list()).toEqual([]);
       });
 
+      it.runIf(backend.dialect === "postgres")(
+        "keep their own bookkeeping when another schema of the database has Kysely's tables",
+        async () => {
+          // Another application (or another OfficeLLM) in the same database, migrated first.
+          const neighbour = await freshDatabase(backend);
+          await open(neighbour.url);
+          const database = await freshDatabase(backend);
+          const store = await open(database.url);
+          expect(await appliedMigrations(store)).toEqual(await shippedMigrations());
+        },
+      );
+
       it("are idempotent: opening the same database again keeps its rows", async () => {
         const database = await freshDatabase(backend);
         const first = await open(database.url);
@@ -157,7 +169,7 @@ for (const backend of backends) {
         await closeStore(first);
 
         const second = await open(database.url);
-        expect(await migrateToLatest(second.db)).toEqual([]);
+        expect(await migrateToLatest(second.db, second.dialect)).toEqual([]);
         expect(await appliedMigrations(second)).toEqual(await shippedMigrations());
         expect(await tableNames(second)).toEqual(tablesBefore);
         expect(await second.tokens.findById(token.id)).toEqual(token);

@@ -36,7 +36,7 @@ export interface Store {
 export async function openStore(databaseUrl: string, options: ConnectOptions = {}): Promise<Store> {
   const { db, dialect, sqliteFile } = connect(databaseUrl, options);
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, dialect);
   } catch (error) {
     await db.destroy();
     throw error;
