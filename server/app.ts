@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       maxDelayMs: 8000,
       maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
     },
+    limits: config.limits,
   });
 
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
@@ -100,7 +101,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...openAiCompatibleRoutes({ completions, clock }),
     ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
-    ...templateRoutes({ store, clock, registry: gateway.registry }),
+    ...templateRoutes({
+      store,
+      clock,
+      registry: gateway.registry,
+      templateBytes: config.limits.templateBytes,
+    }),
     ...conversationRoutes({ store, clock, completions }),
     ...usageRoutes({ store, clock }),
   ];

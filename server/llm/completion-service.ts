@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
+import type { Limits } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
@@ -78,6 +79,7 @@ export interface CompletionServiceDeps {
   timeoutMs: number;
   providerConcurrency: number;
   retry: RetryPolicy;
+  limits: Pick<Limits, "bodyBytes">;
 }
 
 /**
