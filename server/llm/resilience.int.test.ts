@@ -266,6 +266,20 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
     });
   });
 
+  describe("providers that answer the headers, then go silent", () => {
+    it("answers 504 upstream_timeout when a body stops coming, not a broken connection", async () => {
+      const { id, token } = await impatient.token();
+      impatient.fake.enqueue({ stallAfterChunks: 0 });
+      const reply = await complete<ErrorBody>(impatient, token, { prompt: uniquePrompt("Stall") });
+      expect(reply.status, reply.text).toBe(504);
+      expect(reply.body.error.code).toBe("upstream_timeout");
+      await impatient.fake.waitForAborted(1);
+      expect(await ledger(impatient, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
+      ]);
+    });
+  });
+
   describe("streams cut short", () => {
     it("ends a stream cut midway with `event: error` and an envelope, and records the failure", async () => {
       const { id, token } = await trickle.token();
