@@ -16,6 +16,7 @@ import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { connectorDocument } from "./openapi/connector.ts";
 import { openApiDocument } from "./openapi/document.ts";
+import { answerMarginMs, shortestAttemptMs } from "./llm/call-time.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -64,13 +65,16 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     clock,
     logger,
     timeoutMs: config.llm.timeoutMs,
+    answerMarginMs: answerMarginMs(config.requestTimeoutMs),
     providerConcurrency: config.llm.providerConcurrency,
     retry: {
       maxRetries: config.llm.maxRetries,
       baseDelayMs: 250,
       maxDelayMs: 8000,
       maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
+      shortestAttemptMs: shortestAttemptMs(config.llm.timeoutMs),
     },
+    limits: config.limits,
   });
 
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
@@ -100,7 +104,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...openAiCompatibleRoutes({ completions, clock }),
     ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
-    ...templateRoutes({ store, clock, registry: gateway.registry }),
+    ...templateRoutes({
+      store,
+      clock,
+      registry: gateway.registry,
+      templateBytes: config.limits.templateBytes,
+    }),
     ...conversationRoutes({
       store,
       clock,

@@ -8,6 +8,8 @@ declare global {
       requestId: string;
       /** Aborted when the client goes away or the request times out. */
       signal: AbortSignal;
+      /** When the request times out, on the `performance.now()` clock. */
+      deadline: number;
       caller?: Caller;
       /** The route table's path the request matched, for the log. */
       route?: string;

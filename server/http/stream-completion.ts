@@ -16,9 +16,10 @@ export function publicOutcome(outcome: CompletionOutcome) {
 
 export type PublicOutcome = ReturnType<typeof publicOutcome>;
 
-/** The caller, request id and cancel signal of the request a response belongs to. */
+/** The caller, request id, cancel signal and deadline of the request a response belongs to. */
 export function callContext(res: Response): CallContext {
-  return { caller: res.locals.caller!, requestId: res.locals.requestId, signal: res.locals.signal };
+  const { caller, requestId, signal, deadline } = res.locals;
+  return { caller: caller!, requestId, signal, deadline };
 }
 
 /** How one wire format writes a relayed completion stream. */

@@ -1,7 +1,9 @@
 /**
  * The response cache and single-flight, end to end: identical calls are answered once upstream,
- * replays are marked and recorded at no cost, and `cache: false` always goes upstream.
+ * replays are marked and recorded at no cost, `cache: false` always goes upstream, and the cache
+ * (in memory, or in Redis with REDIS_URL) keeps within CACHE_MAX_BYTES.
  */
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   catalogCost,
@@ -293,5 +295,73 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
     expect(answered).toHaveLength(2);
     // The one upstream call is still paid for, by a caller who got its answer.
     expect(answered.filter((row) => row.cached === 0 && row.cost_usd > 0)).toHaveLength(1);
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL;
+
+/** A Redis database no other suite uses, emptied of the answers earlier runs cached in it. */
+async function privateRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL!, { db: 9 });
+  for (let cursor = "0"; ;) {
+    const [next, keys] = await redis.scan(cursor, "MATCH", "officellm:cache:*", "COUNT", 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+    if (cursor === "0") break;
+  }
+  return redis;
+}
+
+describe.each([
+  { backend: "memory", enabled: true },
+  { backend: "redis", enabled: REDIS_URL !== undefined },
+])("the response cache with CACHE_MAX_BYTES=1mb, in $backend", ({ backend, enabled }) => {
+  let bounded: Rig;
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    if (!enabled) return;
+    redis = backend === "redis" ? await privateRedis() : undefined;
+    bounded = await startRig({ env: { CACHE_MAX_BYTES: "1mb" }, redis });
+  });
+  afterAll(async () => {
+    await bounded?.close();
+    redis?.disconnect();
+  });
+  beforeEach(() => bounded?.fake.reset());
+
+  const ask = (token: string, prompt: string) =>
+    bounded.post<CompletionBody>("/api/v1/completions", token, {
+      model: "gpt-4.1-mini",
+      prompt,
+      temperature: 0,
+    });
+
+  it.runIf(enabled)("does not cache an answer larger than a tenth of it", async () => {
+    const { token } = await bounded.token();
+    bounded.fake.setResponder(() => ({ text: "x".repeat(110 * 1024) }));
+    const prompt = uniquePrompt("A long answer");
+    const first = await ask(token, prompt);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.text).toHaveLength(110 * 1024);
+    const second = await ask(token, prompt);
+    expect(second.status).toBe(200);
+    expect(second.body.cached).toBe(false);
+    expect(bounded.fake.calls).toHaveLength(2);
+  });
+
+  it.runIf(enabled)("keeps at most that many bytes of answers, the oldest giving way", async () => {
+    const { token } = await bounded.token();
+    bounded.fake.setResponder((call) => ({ text: call.lastUserText.padEnd(90 * 1024, ".") }));
+    const prompts = Array.from({ length: 14 }, (_, i) => uniquePrompt(`Answer ${i}`));
+    for (const prompt of prompts) expect((await ask(token, prompt)).status).toBe(200);
+    // 14 answers of 90 KB: about the last 11 fit in 1 MB.
+    const newest = await ask(token, prompts.at(-1)!);
+    expect(newest.body).toMatchObject({
+      cached: true,
+      text: prompts.at(-1)!.padEnd(90 * 1024, "."),
+    });
+    const oldest = await ask(token, prompts[0]!);
+    expect(oldest.body.cached).toBe(false);
+    expect(bounded.fake.calls).toHaveLength(15);
   });
 });

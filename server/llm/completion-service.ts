@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
+import type { Limits } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
+import { leavesTime, startCallTime, type CallTime, type RunningCallTime } from "./call-time.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import { applyLocalStop, heldBack, prepareCompletion, type PreparedCompletion } from "./prepare.ts";
@@ -18,11 +20,13 @@ import { checkJson } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
 
-/** Who is asking, under which request id, and the signal that cancels the work. */
+/** Who is asking, under which request id, the signal that cancels the work, and its deadline. */
 export interface CallContext {
   caller: Caller;
   requestId: string;
   signal: AbortSignal;
+  /** When the request's time is up (`performance.now()`); its model calls end before it. */
+  deadline: number;
 }
 
 export interface CompletionOutcome {
@@ -76,8 +80,11 @@ export interface CompletionServiceDeps {
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
+  /** Kept back from a request's time to record its call and answer (call-time.ts). */
+  answerMarginMs: number;
   providerConcurrency: number;
   retry: RetryPolicy;
+  limits: Pick<Limits, "bodyBytes">;
 }
 
 /**
@@ -118,13 +125,14 @@ export class CompletionService {
   async run(prepared: PreparedCompletion, context: CallContext): Promise<CompletionOutcome> {
     const started = performance.now();
     let payer = true;
+    const time = this.#callTime(context);
     try {
       if (!prepared.cacheable) {
         await this.#ledger.assertWithinBudget(context.caller);
         return await this.#settle(
           prepared,
           context,
-          await this.#callUpstream(prepared, context.signal),
+          await this.#callUpstream(prepared, time),
           false,
           started,
         );
@@ -132,8 +140,9 @@ export class CompletionService {
       const hit = await this.#cached(prepared);
       if (hit) return await this.#settle(prepared, context, hit, true, started);
       await this.#ledger.assertWithinBudget(context.caller);
-      const shared = await this.#flights.run(prepared.key, context.signal, (signal) =>
-        this.#callAndCache(prepared, signal),
+      // Each caller waits for a shared call until its own time is up.
+      const shared = await this.#flights.run(prepared.key, time.signal, (signal) =>
+        this.#callAndCache(prepared, { signal, deadline: time.deadline }),
       );
       // One caller pays for a shared call (its starter, unless it went away); the others get
       // its answer as a replay, at no cost.
@@ -142,6 +151,8 @@ export class CompletionService {
       return await this.#settle(prepared, context, shared.value, !shared.payer, started);
     } catch (error) {
       throw await this.#fail(prepared, context, error, started, undefined, payer);
+    } finally {
+      time.stop();
     }
   }
 
@@ -178,9 +189,11 @@ export class CompletionService {
    */
   async stream(prepared: PreparedCompletion, context: CallContext): Promise<CompletionStream> {
     const started = performance.now();
+    const time = this.#callTime(context);
     try {
       const hit = prepared.cacheable ? await this.#cached(prepared) : undefined;
       if (hit) {
+        time.stop();
         const outcome = await this.#settle(prepared, context, hit, true, started);
         return {
           model: outcome.model,
@@ -195,20 +208,20 @@ export class CompletionService {
       }
       await this.#ledger.assertWithinBudget(context.caller);
       const model = prepared.model;
-      const release = await this.#slot(model.provider).acquire(context.signal);
+      const release = await this.#slot(model.provider).acquire(time.signal);
       try {
         const upstreamStarted = performance.now();
         let retries = 0;
         const opened = await withRetries(
           async () => {
             const chunks = this.#provider(model).stream(
-              this.#providerRequest(prepared, model, context.signal),
+              this.#providerRequest(prepared, model, time.signal),
             );
             const iterator = chunks[Symbol.asyncIterator]();
             return { iterator, first: await iterator.next() };
           },
           this.#deps.retry,
-          context.signal,
+          time,
           () => retries++,
         );
         return {
@@ -216,11 +229,15 @@ export class CompletionService {
           provider: model.provider,
           cached: false,
           retries,
+          // The provider's slot and the call's clock last as long as the stream.
           events: this.#relay(prepared, context, opened, {
             started,
             upstreamStarted,
             retries,
-            release,
+            release: () => {
+              release();
+              time.stop();
+            },
           }),
         };
       } catch (error) {
@@ -228,6 +245,7 @@ export class CompletionService {
         throw error;
       }
     } catch (error) {
+      time.stop();
       throw await this.#fail(prepared, context, error, started);
     }
   }
@@ -326,8 +344,8 @@ export class CompletionService {
     };
   }
 
-  async #callAndCache(prepared: PreparedCompletion, signal: AbortSignal): Promise<Answer> {
-    const answer = await this.#callUpstream(prepared, signal);
+  async #callAndCache(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
+    const answer = await this.#callUpstream(prepared, time);
     await this.#deps.cache.set(prepared.key, {
       text: answer.text,
       usage: answer.usage,
@@ -336,20 +354,21 @@ export class CompletionService {
     return answer;
   }
 
-  /** The model, then each fallback in turn while failures are the provider's. */
-  async #callUpstream(prepared: PreparedCompletion, signal: AbortSignal): Promise<Answer> {
+  /** The model, then each fallback in turn while failures are the provider's and time is left. */
+  async #callUpstream(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
     const candidates = [prepared.model, ...prepared.fallbacks];
     for (let index = 0; ; index++) {
       const model = candidates[index]!;
       try {
-        return await this.#callModel(prepared, model, signal);
+        return await this.#callModel(prepared, model, time);
       } catch (error) {
         const last = index === candidates.length - 1;
         if (
           last ||
           !(error instanceof ProviderError) ||
           error.kind === "rejected" ||
-          signal.aborted
+          time.signal.aborted ||
+          !leavesTime(time, 0, this.#deps.retry.shortestAttemptMs)
         )
           throw error;
         this.#deps.logger.warn(
@@ -363,17 +382,20 @@ export class CompletionService {
   async #callModel(
     prepared: PreparedCompletion,
     model: ModelInfo,
-    signal: AbortSignal,
+    time: CallTime,
   ): Promise<Answer> {
-    const release = await this.#slot(model.provider).acquire(signal);
+    const release = await this.#slot(model.provider).acquire(time.signal);
     const started = performance.now();
     let retries = 0;
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     const call = (extra: ChatMessage[]) =>
       withRetries(
-        () => this.#provider(model).complete(this.#providerRequest(prepared, model, signal, extra)),
+        () =>
+          this.#provider(model).complete(
+            this.#providerRequest(prepared, model, time.signal, extra),
+          ),
         this.#deps.retry,
-        signal,
+        time,
         () => retries++,
       ).then((result) => {
         usage.inputTokens += result.usage.inputTokens;
@@ -455,6 +477,11 @@ export class CompletionService {
       signal,
       timeoutMs: this.#deps.timeoutMs,
     };
+  }
+
+  /** The time the request's model calls have: the request's, less the time to answer. */
+  #callTime(context: CallContext): RunningCallTime {
+    return startCallTime(context.signal, context.deadline - this.#deps.answerMarginMs);
   }
 
   #provider(model: ModelInfo): Provider {

@@ -25,8 +25,11 @@ export async function createGateway(
     defaultModel: config.providers.defaultModel,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const cache = options.redis
-    ? createRedisCache(options.redis, { ttlMs: config.llm.cacheTtlMs })
-    : createMemoryCache({ ttlMs: config.llm.cacheTtlMs, maxEntries: config.limits.cacheEntries });
+  const bounds = {
+    ttlMs: config.llm.cacheTtlMs,
+    maxEntries: config.limits.cacheEntries,
+    maxBytes: config.limits.cacheBytes,
+  };
+  const cache = options.redis ? createRedisCache(options.redis, bounds) : createMemoryCache(bounds);
   return { providers, registry, cache };
 }

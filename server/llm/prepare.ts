@@ -1,3 +1,4 @@
+import type { Limits } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
@@ -51,7 +52,7 @@ type Source = Pick<
 export async function prepareCompletion(
   request: Source,
   tokenId: string,
-  deps: { store: Store; registry: ModelRegistry },
+  deps: { store: Store; registry: ModelRegistry; limits: Pick<Limits, "bodyBytes"> },
 ): Promise<PreparedCompletion> {
   const [settings, template] = await Promise.all([
     deps.store.settings.get(tokenId),
@@ -62,7 +63,8 @@ export async function prepareCompletion(
   let templateModel: string | null = null;
   if (request.templateId) {
     if (!template) throw new ApiError("not_found", `No template with id ${request.templateId}`);
-    prompt = renderTemplate(template.body, request.variables ?? {});
+    // A filled template may be as large as a prompt sent in a request body, no larger.
+    prompt = renderTemplate(template.body, request.variables ?? {}, deps.limits.bodyBytes);
     templateSystem = template.system_prompt;
     templateModel = template.model;
   }

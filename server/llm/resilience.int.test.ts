@@ -18,6 +18,7 @@ import {
   uniquePrompt,
   type CompletionBody,
   type ErrorBody,
+  type Reply,
   type Rig,
 } from "../test/llm-rig.ts";
 
@@ -31,9 +32,16 @@ let retryOnce: Rig;
 let trickle: Rig;
 /** One call in flight per provider, a 400 ms timeout, no retries; stream events 10 ms apart. */
 let narrow: Rig;
+/**
+ * The defaults' proportions: one call's timeout fits the request's, three of them do not
+ * (REQUEST_TIMEOUT_MS 1500, LLM_TIMEOUT_MS 1000, two retries).
+ */
+let tight: Rig;
+/** One call's timeout outlasts the request's (REQUEST_TIMEOUT_MS 1500, LLM_TIMEOUT_MS 5000). */
+let outlasting: Rig;
 
 beforeAll(async () => {
-  [rig, impatient, retryOnce, trickle, narrow] = await Promise.all([
+  [rig, impatient, retryOnce, trickle, narrow, tight, outlasting] = await Promise.all([
     startRig(),
     startRig({ env: { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "0" } }),
     startRig({ env: { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "1" } }),
@@ -42,15 +50,22 @@ beforeAll(async () => {
       env: { PROVIDER_CONCURRENCY: "1", LLM_TIMEOUT_MS: "400", LLM_MAX_RETRIES: "0" },
       fake: { chunkDelayMs: 10 },
     }),
+    startRig({
+      env: { REQUEST_TIMEOUT_MS: "1500", LLM_TIMEOUT_MS: "1000", LLM_MAX_RETRIES: "2" },
+    }),
+    startRig({
+      env: { REQUEST_TIMEOUT_MS: "1500", LLM_TIMEOUT_MS: "5000", LLM_MAX_RETRIES: "2" },
+    }),
   ]);
 });
+const allRigs = () => [rig, impatient, retryOnce, trickle, narrow, tight, outlasting];
 afterAll(async () => {
-  const rigs = [rig, impatient, retryOnce, trickle, narrow];
+  const rigs = allRigs();
   for (const each of rigs) expectNoKeys([...each.seen, each.server.logs.text]);
   await Promise.all(rigs.map((each) => each.close()));
 });
 beforeEach(() => {
-  for (const each of [rig, impatient, retryOnce, trickle, narrow]) each.fake.reset();
+  for (const each of allRigs()) each.fake.reset();
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,6 +79,15 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
     body: Record<string, unknown>,
     init?: { signal?: AbortSignal },
   ) => on.post<T>("/api/v1/completions", token, { model: c.model, ...body }, init);
+
+  /** A 504 upstream_timeout answer, and the call's ledger row saying so. */
+  const expectUpstreamTimeout = async (on: Rig, tokenId: string, reply: Reply<ErrorBody>) => {
+    expect(reply.status, reply.text).toBe(504);
+    expect(reply.body.error.code).toBe("upstream_timeout");
+    expect(await ledger(on, tokenId)).toMatchObject([
+      { status: "error", error_code: "upstream_timeout" },
+    ]);
+  };
 
   describe("retries", () => {
     it("waits out a 429's Retry-After, then answers, saying it retried", async () => {
@@ -261,6 +285,84 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(reply.status).toBe(504);
       expect(reply.body.error.code).toBe("upstream_timeout");
       expect(await ledger(impatient, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
+      ]);
+    });
+  });
+
+  describe("providers that answer the headers, then go silent", () => {
+    it("answers 504 upstream_timeout when a body stops coming, not a broken connection", async () => {
+      const { id, token } = await impatient.token();
+      impatient.fake.enqueue({ stallAfterChunks: 0 });
+      const reply = await complete<ErrorBody>(impatient, token, { prompt: uniquePrompt("Stall") });
+      await expectUpstreamTimeout(impatient, id, reply);
+      await impatient.fake.waitForAborted(1);
+    });
+
+    it("ends a stream that goes quiet with upstream_timeout before the request's own limit", async () => {
+      const { id, token } = await outlasting.token();
+      outlasting.fake.enqueue({ stallAfterChunks: 2, text: longText });
+      const reply = await complete(outlasting, token, {
+        prompt: uniquePrompt("Quiet stream"),
+        stream: true,
+      });
+      expect(reply.status).toBe(200);
+      const events = parseSse(reply.text);
+      expect(events.filter((e) => e.event === "delta").length).toBeGreaterThan(0);
+      expect(events.at(-1)).toMatchObject({
+        event: "error",
+        data: { error: { code: "upstream_timeout" } },
+      });
+      expect(await ledger(outlasting, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
+      ]);
+    });
+
+    it("answers 504 when a body stops coming and LLM_TIMEOUT_MS outlasts the request", async () => {
+      const { id, token } = await outlasting.token();
+      outlasting.fake.enqueue({ stallAfterChunks: 0 });
+      const reply = await complete<ErrorBody>(outlasting, token, {
+        prompt: uniquePrompt("Outlasted"),
+      });
+      await expectUpstreamTimeout(outlasting, id, reply);
+      await outlasting.fake.waitForAborted(1);
+    });
+  });
+
+  describe("timeouts within the request's time", () => {
+    it("answers 504 upstream_timeout, not 503, when the attempts would outlast the request", async () => {
+      const { id, token } = await tight.token();
+      tight.fake.setResponder(() => ({ hang: true }));
+      const reply = await complete<ErrorBody>(tight, token, { prompt: uniquePrompt("Hangs") });
+      await expectUpstreamTimeout(tight, id, reply);
+      // After the first attempt's 1000 ms, less than a retry's shortest time (1 s) was left.
+      expect(tight.fake.calls).toHaveLength(1);
+    });
+
+    it("answers 504 when a stream does not start within the request's time", async () => {
+      const { id, token } = await outlasting.token();
+      outlasting.fake.setResponder(() => ({ hang: true }));
+      const reply = await complete<ErrorBody>(outlasting, token, {
+        prompt: uniquePrompt("Hanging stream"),
+        stream: true,
+      });
+      await expectUpstreamTimeout(outlasting, id, reply);
+    });
+
+    it("answers 504 when a shared (cacheable) call outlasts the request", async () => {
+      const { id, token } = await outlasting.token();
+      outlasting.fake.setResponder(() => ({ hang: true }));
+      const prompt = uniquePrompt("Shared hang");
+      const replies = await Promise.all(
+        [1, 2].map(() => complete<ErrorBody>(outlasting, token, { prompt, temperature: 0 })),
+      );
+      for (const reply of replies) {
+        expect(reply.status, reply.text).toBe(504);
+        expect(reply.body.error.code).toBe("upstream_timeout");
+      }
+      expect(outlasting.fake.calls).toHaveLength(1);
+      expect(await ledger(outlasting, id)).toMatchObject([
+        { status: "error", error_code: "upstream_timeout" },
         { status: "error", error_code: "upstream_timeout" },
       ]);
     });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { leavesTime, type CallTime } from "./call-time.ts";
 import { ProviderError } from "./provider.ts";
 
 export interface RetryPolicy {
@@ -7,19 +8,23 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A Retry-After longer than this is not waited for; the caller gets rate_limited instead. */
   maxRetryAfterMs: number;
+  /** A retry or a fallback starts only if this much of the call's time is left after its wait. */
+  shortestAttemptMs: number;
 }
 
 /**
  * Runs `attempt`, retrying on 429, 5xx, timeouts and connection errors with exponential
- * backoff and full jitter, waiting at least what a Retry-After asked for. Other errors, and
- * aborts, go straight to the caller.
+ * backoff and full jitter, waiting at least what a Retry-After asked for, while the call's time
+ * leaves room for another attempt. Other errors, aborts, and the time running out go straight to
+ * the caller.
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   policy: RetryPolicy,
-  signal: AbortSignal,
+  time: CallTime,
   onRetry: (error: ProviderError, delayMs: number) => void = () => {},
 ): Promise<T> {
+  const { signal } = time;
   for (let attemptNumber = 0; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
@@ -31,6 +36,7 @@ export async function withRetries<T>(
       const asked = error.retryAfterMs ?? 0;
       if (asked > policy.maxRetryAfterMs) throw error;
       const delayMs = Math.max(backoff, asked);
+      if (!leavesTime(time, delayMs, policy.shortestAttemptMs)) throw error;
       onRetry(error, delayMs);
       await sleep(delayMs, undefined, { signal });
     }

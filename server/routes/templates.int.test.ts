@@ -283,6 +283,31 @@ describe("using templates in completions", () => {
     expect(reply.status).toBe(400);
   });
 
+  it("counts only the caller's own variables: {{constructor}} and its kind are missing unless sent", async () => {
+    const template = await create({
+      name: "Object members",
+      body: "{{constructor}} {{toString}} {{__proto__}} {{hasOwnProperty}}",
+    });
+    const reply = await api<ErrorBody>(server, owner, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: {},
+    });
+    expect(reply.status, reply.text).toBe(400);
+    expect(reply.body.error.code).toBe("invalid_request");
+    expect(reply.body.error.message).toBe(
+      "Missing template variables: constructor, toString, __proto__, hasOwnProperty",
+    );
+
+    const sent = await create({ name: "Sent", body: "{{constructor}} {{toString}}" });
+    const filled = await api<Completion>(server, owner, "POST", "/api/v1/completions", {
+      templateId: sent.id,
+      variables: { constructor: "built", toString: "said" },
+    });
+    expect(filled.status, filled.text).toBe(200);
+    expect(filled.body.text).toContain('"built said"');
+    expect(filled.body.text).not.toMatch(/native code|function/);
+  });
+
   it("renders each batch item alone: a missing variable fails only its item", async () => {
     const template = await create({ name: "Batch", body: "Classify {{item}} as {{labels}}" });
     const reply = await api<{ results: BatchResult[] }>(server, owner, "POST", "/api/v1/batch", {
@@ -309,6 +334,58 @@ describe("using templates in completions", () => {
     });
     expect(plain).toMatchObject({ id: "plain", ok: true });
     expect(foreign).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+});
+
+describe("bounds: TEMPLATE_MAX_BYTES=1kb, BODY_LIMIT=64kb", () => {
+  let small: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    small = await startTestServer({
+      env: { TEMPLATE_MAX_BYTES: "1kb", BODY_LIMIT: "64kb", RATE_LIMIT_RPM: "100000" },
+    });
+    token = (await small.token()).token;
+  });
+  afterAll(() => small.close());
+
+  it("refuses a template text over TEMPLATE_MAX_BYTES, counted in bytes, on create and change", async () => {
+    // 600 characters, 1,200 bytes.
+    const accented = "é".repeat(600);
+    const refused = await api<ErrorBody>(small, token, "POST", "/api/v1/templates", {
+      name: "Too long",
+      body: accented,
+    });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      { path: "body.body", message: "must be at most 1024 bytes" },
+    ]);
+
+    const template = await create({ name: "Fits", body: "x".repeat(1024) }, token, small);
+    const change = await api<ErrorBody>(small, token, "PATCH", `/api/v1/templates/${template.id}`, {
+      body: accented,
+    });
+    expect(change.status, change.text).toBe(400);
+    expect(change.body.error.details?.map((d) => d.path)).toEqual(["body.body"]);
+  });
+
+  it("refuses with 400 a template whose filled text would be larger than BODY_LIMIT", async () => {
+    const template = await create({ name: "Repeats", body: "{{v}} ".repeat(150) }, token, small);
+    const value = "x".repeat(1000);
+    const reply = await api<ErrorBody>(small, token, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { v: value },
+    });
+    expect(reply.status, reply.text).toBe(400);
+    expect(reply.body.error.code).toBe("invalid_request");
+    expect(reply.body.error.message).toBe(
+      "The filled template would be 150150 bytes; at most 65536 are allowed",
+    );
+
+    const fits = await api<Completion>(small, token, "POST", "/api/v1/completions", {
+      templateId: template.id,
+      variables: { v: "x".repeat(400) },
+    });
+    expect(fits.status, fits.text).toBe(200);
   });
 });
 

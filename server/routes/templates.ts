@@ -12,33 +12,39 @@ import { assertKnownModel } from "./settings.ts";
 
 const fields = {
   name: z.string().trim().min(1).max(100),
-  body: z
-    .string()
-    .min(1)
-    .max(100_000)
-    .describe("The prompt, with {{variable}} placeholders filled from a completion's `variables`"),
   description: z.string().max(1000).nullable(),
   systemPrompt: z.string().max(50_000).nullable().describe("Used unless the request sends one"),
   model: z.string().trim().min(1).max(200).nullable().describe("Used unless the request names one"),
 };
 
-const createBody = z.strictObject({
-  name: fields.name,
-  body: fields.body,
-  description: fields.description.optional(),
-  systemPrompt: fields.systemPrompt.optional(),
-  model: fields.model.optional(),
-});
-
-const patchBody = z
-  .strictObject({
-    name: fields.name.optional(),
-    body: fields.body.optional(),
+/** The bodies that create and change a template, whose text is at most `templateBytes` (UTF-8). */
+function templateBodies(templateBytes: number) {
+  const body = z
+    .string()
+    .min(1)
+    .max(templateBytes)
+    .refine((text) => Buffer.byteLength(text) <= templateBytes, {
+      message: `must be at most ${templateBytes} bytes`,
+    })
+    .describe("The prompt, with {{variable}} placeholders filled from a completion's `variables`");
+  const create = z.strictObject({
+    name: fields.name,
+    body,
     description: fields.description.optional(),
     systemPrompt: fields.systemPrompt.optional(),
     model: fields.model.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: "send at least one field" });
+  });
+  const patch = z
+    .strictObject({
+      name: fields.name.optional(),
+      body: body.optional(),
+      description: fields.description.optional(),
+      systemPrompt: fields.systemPrompt.optional(),
+      model: fields.model.optional(),
+    })
+    .refine((change) => Object.keys(change).length > 0, { message: "send at least one field" });
+  return { create, patch };
+}
 
 export const templateResponse = z.object({
   id: z.string(),
@@ -76,8 +82,10 @@ export function templateRoutes(deps: {
   store: Store;
   clock: Clock;
   registry: ModelRegistry;
+  templateBytes: number;
 }): Route[] {
   const { store, clock } = deps;
+  const bodies = templateBodies(deps.templateBytes);
   const owner = (res: Response) => res.locals.caller!.tokenId;
   return [
     defineRoute({
@@ -86,7 +94,7 @@ export function templateRoutes(deps: {
       access: "llm",
       tag: "Templates",
       summary: "Save a prompt template with {{variables}}",
-      body: createBody,
+      body: bodies.create,
       response: templateResponse,
       successStatus: 201,
       handle: async ({ body }, _req, res) => {
@@ -137,7 +145,7 @@ export function templateRoutes(deps: {
       access: "llm",
       tag: "Templates",
       summary: "Change some of a template's fields; null clears an optional one",
-      body: patchBody,
+      body: bodies.patch,
       response: templateResponse,
       handle: async ({ params, body }, _req, res) => {
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");

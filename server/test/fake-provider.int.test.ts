@@ -270,6 +270,40 @@ describe("fake provider, OpenAI wire format", () => {
     await waitFor(() => fake.inflight === 0);
   });
 
+  it("goes silent after the headers and half a body, until the client gives up", async () => {
+    fake.enqueue({ stallAfterChunks: 0, text: "never finished" });
+    const controller = new AbortController();
+    const response = await fetch(`${fake.openaiBaseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const first = await response.body!.getReader().read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^\{"id":"chatcmpl-fake/);
+    expect(fake.inflight).toBe(1);
+    controller.abort();
+    await fake.waitForAborted(1);
+  });
+
+  it("goes silent in a stream after its first deltas, until the client gives up", async () => {
+    fake.enqueue({ stallAfterChunks: 1, text: "first second third" });
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true },
+      { signal: controller.signal },
+    );
+    const deltas: string[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content;
+      if (delta) deltas.push(delta);
+      if (deltas.length === 1) controller.abort();
+    }
+    expect(deltas).toEqual(["first "]);
+    await fake.waitForAborted(1);
+  });
+
   it("uses the responder when nothing is queued, the queue first", async () => {
     fake.setResponder((call) => ({ text: `${call.model}:${call.lastUserText.toUpperCase()}` }));
     fake.enqueue({ text: "queued" });

@@ -90,8 +90,25 @@ export interface FakeCutStream {
   delayMs?: number;
 }
 
+/**
+ * Sends what a cut after `n` chunks sends (headers, then the stream's opening events and `n`
+ * deltas, or half of a JSON body), then goes silent with the connection open until the client
+ * gives up.
+ */
+export interface FakeStall {
+  stallAfterChunks: number;
+  text?: string;
+  delayMs?: number;
+}
+
 export type FakeBehaviour =
-  FakeTextAnswer | FakeJsonAnswer | FakeHttpError | FakeHang | FakeReset | FakeCutStream;
+  | FakeTextAnswer
+  | FakeJsonAnswer
+  | FakeHttpError
+  | FakeHang
+  | FakeReset
+  | FakeCutStream
+  | FakeStall;
 
 /** One completion request, as the responder sees it. */
 export interface FakeCall {
@@ -478,12 +495,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       );
       return;
     }
-    const cutAfter =
-      behaviour && "cutStreamAfterChunks" in behaviour ? behaviour.cutStreamAfterChunks : undefined;
+    const cut = cutOf(behaviour);
     if (kind === "models") {
       const body = provider === "anthropic" ? anthropicModels(models) : openaiModels(models);
-      if (cutAfter === undefined) sendJson(res, 200, body, id, provider);
-      else sendCut(exchange, JSON.stringify(body), id, provider);
+      if (cut === undefined) sendJson(res, 200, body, id, provider);
+      else sendCut(exchange, JSON.stringify(body), id, provider, cut);
       return;
     }
     if (!call) return;
@@ -511,12 +527,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     };
     if (!call.stream) {
       const body = provider === "openai" ? openaiCompletion(answer) : anthropicMessage(answer);
-      if (cutAfter === undefined) sendJson(res, 200, body, id, provider);
-      else sendCut(exchange, JSON.stringify(body), id, provider);
+      if (cut === undefined) sendJson(res, 200, body, id, provider);
+      else sendCut(exchange, JSON.stringify(body), id, provider, cut);
       return;
     }
     const events = provider === "openai" ? openaiStream(answer) : anthropicStream(answer);
-    sendStream(exchange, events, id, provider, cutAfter);
+    sendStream(exchange, events, id, provider, cut);
   }
 
   const fake: FakeProvider = {
@@ -582,7 +598,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     events: StreamEvents,
     id: string,
     provider: FakeProviderKind,
-    cutAfter: number | undefined,
+    cut: Cut | undefined,
   ): void {
     const { res } = exchange;
     res.writeHead(200, {
@@ -590,21 +606,18 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       "cache-control": "no-cache",
       [provider === "openai" ? "x-request-id" : "request-id"]: id,
     });
-    // With a cut, the opening events and `cutAfter` deltas go out, then the socket is destroyed.
+    // With a cut, the opening events and `cut.after` deltas go out, then the socket is destroyed
+    // (or left silent).
     const parts =
-      cutAfter === undefined
+      cut === undefined
         ? [...events.head, ...events.deltas, ...events.tail]
-        : [...events.head, ...events.deltas.slice(0, Math.max(cutAfter, 0))];
+        : [...events.head, ...events.deltas.slice(0, Math.max(cut.after, 0))];
     const finishWith = () => {
-      if (cutAfter === undefined) {
-        res.end();
-      } else {
-        exchange.deliberate = true;
-        res.socket?.destroy();
-      }
+      if (cut === undefined) res.end();
+      else endCut(exchange, cut);
     };
     if (chunkDelayMs <= 0) {
-      if (cutAfter === undefined) res.end(parts.join(""));
+      if (cut === undefined) res.end(parts.join(""));
       else res.write(parts.join(""), finishWith);
       return;
     }
@@ -649,22 +662,41 @@ function sendJson(
   res.end(payload);
 }
 
-/** Headers and the first half of a JSON body, then the socket is destroyed. */
+/** Where a response stops: after `after` stream deltas, by a reset or by going silent. */
+interface Cut {
+  after: number;
+  then: "destroy" | "stall";
+}
+
+function cutOf(behaviour: FakeBehaviour | undefined): Cut | undefined {
+  if (behaviour && "cutStreamAfterChunks" in behaviour)
+    return { after: behaviour.cutStreamAfterChunks, then: "destroy" };
+  if (behaviour && "stallAfterChunks" in behaviour)
+    return { after: behaviour.stallAfterChunks, then: "stall" };
+  return undefined;
+}
+
+/** Ends a cut response: destroys the socket, or leaves it open and silent. */
+function endCut(exchange: Exchange, cut: Cut): void {
+  if (cut.then === "stall") return;
+  exchange.deliberate = true;
+  exchange.res.socket?.destroy();
+}
+
+/** Headers and the first half of a JSON body, then the cut's end. */
 function sendCut(
   exchange: Exchange,
   payload: string,
   id: string,
   provider: FakeProviderKind,
+  cut: Cut,
 ): void {
   const { res } = exchange;
   res.writeHead(200, {
     "content-type": "application/json",
     [provider === "openai" ? "x-request-id" : "request-id"]: id,
   });
-  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => {
-    exchange.deliberate = true;
-    res.socket?.destroy();
-  });
+  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => endCut(exchange, cut));
 }
 
 interface Answer {

@@ -2,6 +2,7 @@
  * The gateway's integration rig: the real app, the real provider adapters and SDKs, and the fake
  * provider over real HTTP. Used by the `server/llm/*.int.test.ts` suites.
  */
+import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
 import { catalog } from "../llm/catalog.ts";
@@ -91,10 +92,10 @@ export interface Rig {
 
 /**
  * Starts the fake provider, then the real server with a gateway configured for it (both
- * providers keyed), with the given settings on top.
+ * providers keyed), with the given settings on top; its response cache is in `redis` when given.
  */
 export async function startRig(
-  options: { env?: Record<string, string>; fake?: FakeProviderOptions } = {},
+  options: { env?: Record<string, string>; fake?: FakeProviderOptions; redis?: Redis } = {},
 ): Promise<Rig> {
   const fake = await startFakeProvider(options.fake);
   const env: Record<string, string> = {
@@ -106,7 +107,7 @@ export async function startRig(
     LOG_LEVEL: "trace",
     ...options.env,
   };
-  const gateway = await createGateway(loadConfig(env));
+  const gateway = await createGateway(loadConfig(env), { redis: options.redis });
   const server = await startTestServer({ env, gateway });
   const seen: string[] = [];
   return {

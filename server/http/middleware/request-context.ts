@@ -6,8 +6,9 @@ import { sendJson } from "../send-json.ts";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Gives each request its id (a sane incoming `x-request-id`, else a new one, echoed back) and
- * an abort signal that fires when the client goes away or the request outlives `timeoutMs`.
+ * Gives each request its id (a sane incoming `x-request-id`, else a new one, echoed back), its
+ * deadline, and an abort signal that fires when the client goes away or the request outlives
+ * `timeoutMs`.
  * A timed-out request that has not started answering gets 503 `unavailable`.
  */
 export function requestContext(timeoutMs: number): RequestHandler {
@@ -19,6 +20,7 @@ export function requestContext(timeoutMs: number): RequestHandler {
 
     const controller = new AbortController();
     res.locals.signal = controller.signal;
+    res.locals.deadline = performance.now() + timeoutMs;
     const timer = setTimeout(() => {
       controller.abort(new Error("request timed out"));
       if (!res.headersSent) {

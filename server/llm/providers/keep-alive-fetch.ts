@@ -37,7 +37,7 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typ
       req.on("error", reject);
       req.end(body);
     });
-    return toResponse(res, url.href, init.method);
+    return toResponse(res, url.href, init.method, init.signal ?? undefined);
   };
 }
 
@@ -67,6 +67,7 @@ async function toResponse(
   res: IncomingMessage,
   url: string,
   method: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Response> {
   const headers = new Headers();
   for (let i = 0; i < res.rawHeaders.length; i += 2)
@@ -89,18 +90,24 @@ async function toResponse(
       headers,
     });
   }
-  return whole(await readText(res));
+  return whole(await readText(res, signal));
 }
 
-function readText(res: IncomingMessage): Promise<string> {
+/**
+ * Reads a whole body. A body cut short because `signal` fired (the SDK's timeout, or its caller
+ * going away) rejects with the signal's reason, as fetch does, so that the SDK takes a body that
+ * stopped coming for a timeout, not for a broken connection.
+ */
+function readText(res: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
+    const fail = (error: unknown) => reject(signal?.aborted ? signal.reason : error);
     const chunks: Buffer[] = [];
     res.on("data", (chunk: Buffer) => chunks.push(chunk));
     res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    res.on("error", reject);
+    res.on("error", fail);
     // A connection cut before the end (without an error event of its own).
     res.on("close", () => {
-      if (!res.complete) reject(Object.assign(new Error("terminated"), { code: "ECONNRESET" }));
+      if (!res.complete) fail(Object.assign(new Error("terminated"), { code: "ECONNRESET" }));
     });
   });
 }
