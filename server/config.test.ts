@@ -21,7 +21,23 @@ describe("loadConfig defaults", () => {
     expect(config.host).toBe("127.0.0.1");
     expect(config.databaseUrl).toBe("sqlite:./data/officellm.db");
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
-    expect(config.limits.bodyBytes).toBe(1024 * 1024);
+    expect(config.limits).toEqual({
+      bodyBytes: 1024 * 1024,
+      jsonDepth: 64,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 10_000,
+      schemaBytes: 64 * 1024,
+      schemaDepth: 32,
+      schemaNodes: 2_000,
+      schemaCacheEntries: 200,
+      generatedOutputBytes: 256 * 1024,
+      batchItems: 500,
+      templateBytes: 100 * 1024,
+      conversationMessages: 1_000,
+      inFlightPerToken: 32,
+      cacheEntries: 10_000,
+      cacheBytes: 32 * 1024 * 1024,
+    });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();

@@ -113,7 +113,7 @@ const envSchema = z.object({
   PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
-  CACHE_MAX_BYTES: byteSize.default(64 * 1024 * 1024),
+  CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
   ENCRYPTION_KEY: encryptionKey.optional(),
   OPENAI_API_KEY: optionalString,
