@@ -26,6 +26,15 @@ function hasBody(req: Request): boolean {
   );
 }
 
+/** Decodes a path parameter; malformed percent-encoding (such as `%ff`) is the caller's error. */
+function decodeParameter(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError("invalid_request", "The path is not valid percent-encoding");
+  }
+}
+
 async function handle(
   route: Route,
   params: Record<string, string>,
@@ -72,8 +81,9 @@ export function dispatchRoutes(routes: readonly Route[], guards: Guards): Reques
   // The table's paths have named segments only, so every parameter is one string.
   const patterned: { match: MatchFunction<Record<string, string>>; entry: PathEntry }[] = [];
   for (const entry of entries.values()) {
-    if (entry.path.includes(":")) patterned.push({ match: match(entry.path), entry });
-    else fixed.set(entry.path.toLowerCase(), entry);
+    if (entry.path.includes(":")) {
+      patterned.push({ match: match(entry.path, { decode: decodeParameter }), entry });
+    } else fixed.set(entry.path.toLowerCase(), entry);
   }
 
   const find = (path: string) => {

@@ -205,6 +205,22 @@ describe("how paths match routes", () => {
     expect(body.error.message).toContain("no such");
   });
 
+  it("answers malformed percent-encoding in any path parameter with 400, token or not", async () => {
+    const parameterised = server.app.routeTable.filter((route) => route.path.includes(":"));
+    expect(parameterised.length).toBeGreaterThan(0);
+    for (const route of parameterised) {
+      const path = route.path.replace(/:\w+/g, "%ff");
+      for (const token of [undefined, admin]) {
+        const response = await server.fetch(path, {
+          method: route.method.toUpperCase(),
+          ...(token ? { token } : {}),
+        });
+        const body = await expectError(response, 400, "invalid_request");
+        expect(body.error.message, `${route.method} ${path}`).toMatch(/percent-encoding/);
+      }
+    }
+  });
+
   it("answers HEAD on a GET route with the headers and no body", async () => {
     const response = await server.fetch("/health", { method: "HEAD" });
     expect(response.status).toBe(200);
