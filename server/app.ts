@@ -11,6 +11,7 @@ import { requestLog } from "./http/middleware/request-log.ts";
 import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
 import "./http/locals.ts";
 import { dispatchRoutes } from "./http/dispatch-routes.ts";
+import { jsonBodyReader } from "./http/read-json-body.ts";
 import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
@@ -122,16 +123,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   });
   app.use((req, res, next) => (req.method === "GET" ? compress(req, res, next) : next()));
   app.use(
-    express.json({
-      limit: config.limits.bodyBytes,
-      type: ["application/json", "application/*+json"],
-    }),
-  );
-  app.use(
-    dispatchRoutes(routes, {
-      authenticate: authenticator(tokens, limits),
-      rateLimit: requestBudget(limits, config.rateLimit.defaultRpm),
-    }),
+    dispatchRoutes(
+      routes,
+      {
+        authenticate: authenticator(tokens, limits),
+        rateLimit: requestBudget(limits, config.rateLimit.defaultRpm),
+      },
+      jsonBodyReader(config.limits),
+    ),
   );
   app.use(docs.assets);
   app.use(addinStatic());

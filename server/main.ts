@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
 
-  const server = createServer(app, config.tls).listen(config.port, config.host);
+  const server = createServer(app, config).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

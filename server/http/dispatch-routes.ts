@@ -3,6 +3,8 @@ import { match, type MatchFunction } from "path-to-regexp";
 import type { Scope } from "../auth/scopes.ts";
 import type { Caller } from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
+import { jsonMediaTypes, type ReadJsonBody } from "./read-json-body.ts";
+import { closeIfBodyUnread, hasBody } from "./request-body.ts";
 import type { Route } from "./route.ts";
 import { sendJson } from "./send-json.ts";
 import { parseInput } from "./validate.ts";
@@ -20,12 +22,6 @@ interface PathEntry {
   byMethod: Map<string, Route>;
 }
 
-function hasBody(req: Request): boolean {
-  return (
-    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0
-  );
-}
-
 /** Decodes a path parameter; malformed percent-encoding (such as `%ff`) is the caller's error. */
 function decodeParameter(value: string): string {
   try {
@@ -39,6 +35,7 @@ async function handle(
   route: Route,
   params: Record<string, string>,
   guards: Guards,
+  readJsonBody: ReadJsonBody,
   req: Request,
   res: Response,
 ): Promise<void> {
@@ -50,26 +47,36 @@ async function handle(
     res.locals.caller = caller;
     await guards.rateLimit(caller, res);
   }
-  if (route.body && hasBody(req) && !req.is(["application/json", "application/*+json"])) {
-    throw new ApiError(
-      "unsupported_media_type",
-      "Send the body as JSON with 'Content-Type: application/json'",
-    );
+  let body: unknown;
+  if (route.body) {
+    if (hasBody(req) && !req.is(jsonMediaTypes)) {
+      throw new ApiError(
+        "unsupported_media_type",
+        "Send the body as JSON with 'Content-Type: application/json'",
+      );
+    }
+    body = parseInput(route.body, (await readJsonBody(req, res)) ?? {}, "body");
+  } else {
+    closeIfBodyUnread(req, res);
   }
-  const body = route.body ? parseInput(route.body, req.body ?? {}, "body") : undefined;
   const query = route.query ? parseInput(route.query, req.query, "query") : undefined;
   const result = await route.handle({ body, query, params }, req, res);
   if (result !== undefined && !res.headersSent) sendJson(res, route.successStatus ?? 200, result);
 }
 
 /**
- * Serves the route table: guards, validation, the handler and its JSON answer. A path without
+ * Serves the route table: guards, then the body (read only for a caller who passed them),
+ * validation, the handler and its JSON answer. A path without
  * parameters is found with one map lookup, the others by their compiled patterns (Express's
  * router would test every registered route's pattern in turn on every request). Paths match
  * case-insensitively and with or without a trailing slash, as Express's do; a known path asked
  * with another method answers 405 with `Allow`.
  */
-export function dispatchRoutes(routes: readonly Route[], guards: Guards): RequestHandler {
+export function dispatchRoutes(
+  routes: readonly Route[],
+  guards: Guards,
+  readJsonBody: ReadJsonBody,
+): RequestHandler {
   const entries = new Map<string, PathEntry>();
   for (const route of routes) {
     const entry = entries.get(route.path) ?? { path: route.path, byMethod: new Map() };
@@ -112,6 +119,6 @@ export function dispatchRoutes(routes: readonly Route[], guards: Guards): Reques
     }
     req.params = params;
     res.locals.route = entry.path;
-    handle(route, params, guards, req, res).catch(next);
+    handle(route, params, guards, readJsonBody, req, res).catch(next);
   };
 }
