@@ -59,6 +59,7 @@ export type OfficeLlmApp = Express & {
 export function createApp(deps: AppDeps): OfficeLlmApp {
   const { config, store, limits, logger, clock, gateway } = deps;
   const tokens = new TokenService(store, clock);
+  const authenticate = authenticator(tokens, limits);
   const completions = new CompletionService({
     ...gateway,
     store,
@@ -90,6 +91,13 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       version,
       startedAt: clock.now().getTime(),
       checks: { store: () => store.ping(), ...deps.readinessChecks },
+      // /ready stays public for load balancers: any token but an admin's sees what anyone does.
+      showsFailures: async (req) =>
+        req.headers.authorization !== undefined &&
+        (await authenticate(req, "admin").then(
+          () => true,
+          () => false,
+        )),
     }),
     ...docs.routes,
     ...manifestRoutes(config.publicUrl),
@@ -125,10 +133,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(
     dispatchRoutes(
       routes,
-      {
-        authenticate: authenticator(tokens, limits),
-        rateLimit: requestBudget(limits, config.rateLimit.defaultRpm),
-      },
+      { authenticate, rateLimit: requestBudget(limits, config.rateLimit.defaultRpm) },
       jsonBodyReader(config.limits),
     ),
   );
