@@ -11,6 +11,7 @@ import { requestLog } from "./http/middleware/request-log.ts";
 import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
 import "./http/locals.ts";
 import { dispatchRoutes } from "./http/dispatch-routes.ts";
+import { jsonBodyReader } from "./http/read-json-body.ts";
 import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
@@ -59,6 +60,7 @@ export type OfficeLlmApp = Express & {
 export function createApp(deps: AppDeps): OfficeLlmApp {
   const { config, store, limits, logger, clock, gateway } = deps;
   const tokens = new TokenService(store, clock);
+  const authenticate = authenticator(tokens, limits);
   const completions = new CompletionService({
     ...gateway,
     store,
@@ -93,6 +95,13 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       version,
       startedAt: clock.now().getTime(),
       checks: { store: () => store.ping(), ...deps.readinessChecks },
+      // /ready stays public for load balancers: any token but an admin's sees what anyone does.
+      showsFailures: async (req) =>
+        req.headers.authorization !== undefined &&
+        (await authenticate(req, "admin").then(
+          () => true,
+          () => false,
+        )),
     }),
     ...docs.routes,
     ...manifestRoutes(config.publicUrl),
@@ -136,16 +145,11 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   });
   app.use((req, res, next) => (req.method === "GET" ? compress(req, res, next) : next()));
   app.use(
-    express.json({
-      limit: config.limits.bodyBytes,
-      type: ["application/json", "application/*+json"],
-    }),
-  );
-  app.use(
-    dispatchRoutes(routes, {
-      authenticate: authenticator(tokens, limits),
-      rateLimit: requestBudget(limits, config.rateLimit.defaultRpm),
-    }),
+    dispatchRoutes(
+      routes,
+      { authenticate, rateLimit: requestBudget(limits, config.rateLimit.defaultRpm) },
+      jsonBodyReader(config.limits),
+    ),
   );
   app.use(docs.assets);
   app.use(addinStatic());

@@ -9,6 +9,8 @@ export const errorStatuses = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** The client took longer than the server allows to send its request body. */
+  request_timeout: 408,
   /** The request clashes with what exists (e.g. Google Calendar already holds that event). */
   conflict: 409,
   /** Google Calendar is not connected for this token, or must be reconnected. */

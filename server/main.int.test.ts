@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TokenService } from "./auth/token-service.ts";
 import { systemClock } from "./clock.ts";
 import { openStore } from "./store/store.ts";
+import { startFakeProvider, type FakeProvider } from "./test/fake-provider.ts";
 import { freePort, NodeChild } from "./test/process.ts";
 
 let dir: string;
@@ -170,6 +171,66 @@ describe("start-up", () => {
     await response.arrayBuffer();
     expect(child.stdout).not.toMatch(/token create/);
     expect(child.stdout).not.toContain(admin);
+  });
+});
+
+describe("the log", () => {
+  let fake: FakeProvider | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it("holds only JSON lines, the provider SDKs' own lines included", async () => {
+    fake = await startFakeProvider();
+    const store = await openStore(databaseUrl);
+    const { token } = await new TokenService(store, systemClock).create({
+      name: "sdk",
+      scopes: ["llm"],
+    });
+    await store.close();
+    const { child, port } = await startServer({
+      LOG_LEVEL: "debug",
+      OPENAI_API_KEY: "sk-upstream-3f9c2a7b1d8e4f60a5b9c7d2",
+      OPENAI_BASE_URL: fake.openaiBaseUrl,
+      ANTHROPIC_API_KEY: "sk-ant-upstream-8e1d4c7b2a9f3e6d0c5b",
+      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    });
+
+    // claude-sonnet-4-5 is one Anthropic's SDK warns about as deprecated, on the console.
+    for (const model of ["claude-sonnet-4-5", "gpt-4.1-mini"]) {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "Say hi", model }),
+      });
+      expect(response.status, model).toBe(200);
+      await response.arrayBuffer();
+    }
+    await child.waitFor(/deprecated/);
+
+    expect(child.stderr).toBe("");
+    for (const secret of [
+      token,
+      "sk-upstream-3f9c2a7b1d8e4f60a5b9c7d2",
+      "sk-ant-upstream-8e1d4c7b2a9f3e6d0c5b",
+    ]) {
+      expect(child.stdout).not.toContain(secret);
+    }
+    const lines = child.stdout.split("\n").filter((line) => line !== "");
+    for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
+    const logged = records(child.stdout);
+    for (const provider of ["anthropic", "openai"]) {
+      expect(logged, provider).toContainEqual(
+        expect.objectContaining({ provider, msg: expect.stringMatching(/sending request/) }),
+      );
+    }
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringMatching(/claude-sonnet-4-5.*deprecated/),
+      }),
+    );
   });
 });
 

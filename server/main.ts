@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { withReadCache } from "./cache/cached-store.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { sendConsoleToLog } from "./console-log.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
 import { createServer } from "./http/server.ts";
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config);
+  sendConsoleToLog(logger);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const store = await withReadCache(await openStore(config.databaseUrl), {
     clock: systemClock,
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
 
-  const server = createServer(app, config.tls).listen(config.port, config.host);
+  const server = createServer(app, config).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

@@ -86,21 +86,39 @@ describe("authentication on every protected route", () => {
 });
 
 describe("failed sign-ins", () => {
-  it("are limited per client address", async () => {
+  const bad = `ollm_${"B".repeat(43)}`;
+
+  it("are limited per client address: past the limit, failures get 429 with Retry-After", async () => {
+    const strict = await startTestServer({ env: { AUTH_FAILURES_PER_MINUTE: "3" } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await strict.fetch("/api/v1/me", { token: bad })).status).toBe(401);
+      }
+      for (const token of [bad, undefined]) {
+        const blocked = await strict.fetch("/api/v1/me", token ? { token } : {});
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+        const body = (await blocked.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("rate_limited");
+        expect(body.error.message).toMatch(/failed sign-ins/);
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("never refuse a valid token, whatever others at the same address got wrong", async () => {
     const strict = await startTestServer({ env: { AUTH_FAILURES_PER_MINUTE: "3" } });
     try {
       const { token } = await strict.token();
-      for (let i = 0; i < 3; i++) {
-        expect((await strict.fetch("/api/v1/me", { token: `ollm_${"B".repeat(43)}` })).status).toBe(
-          401,
-        );
-      }
-      const blocked = await strict.fetch("/api/v1/me", { token });
-      expect(blocked.status).toBe(429);
-      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe(
-        "rate_limited",
-      );
+      for (let i = 0; i < 10; i++) await strict.fetch("/api/v1/me", { token: bad });
+      expect((await strict.fetch("/api/v1/me", { token: bad })).status).toBe(429);
+
+      const valid = await strict.fetch("/api/v1/me", { token });
+      expect(valid.status).toBe(200);
+      expect(((await valid.json()) as { name: string }).name).toBe("tester");
+      // The next failure from the address is still throttled.
+      expect((await strict.fetch("/api/v1/me", { token: bad })).status).toBe(429);
     } finally {
       await strict.close();
     }

@@ -3,6 +3,8 @@ import { match, type MatchFunction } from "path-to-regexp";
 import type { Scope } from "../auth/scopes.ts";
 import type { Caller } from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
+import { jsonMediaTypes, type ReadJsonBody } from "./read-json-body.ts";
+import { closeIfBodyUnread, hasBody } from "./request-body.ts";
 import type { Route } from "./route.ts";
 import { sendJson } from "./send-json.ts";
 import { parseInput } from "./validate.ts";
@@ -20,16 +22,20 @@ interface PathEntry {
   byMethod: Map<string, Route>;
 }
 
-function hasBody(req: Request): boolean {
-  return (
-    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0
-  );
+/** Decodes a path parameter; malformed percent-encoding (such as `%ff`) is the caller's error. */
+function decodeParameter(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError("invalid_request", "The path is not valid percent-encoding");
+  }
 }
 
 async function handle(
   route: Route,
   params: Record<string, string>,
   guards: Guards,
+  readJsonBody: ReadJsonBody,
   req: Request,
   res: Response,
 ): Promise<void> {
@@ -41,26 +47,36 @@ async function handle(
     res.locals.caller = caller;
     await guards.rateLimit(caller, res);
   }
-  if (route.body && hasBody(req) && !req.is(["application/json", "application/*+json"])) {
-    throw new ApiError(
-      "unsupported_media_type",
-      "Send the body as JSON with 'Content-Type: application/json'",
-    );
+  let body: unknown;
+  if (route.body) {
+    if (hasBody(req) && !req.is(jsonMediaTypes)) {
+      throw new ApiError(
+        "unsupported_media_type",
+        "Send the body as JSON with 'Content-Type: application/json'",
+      );
+    }
+    body = parseInput(route.body, (await readJsonBody(req, res)) ?? {}, "body");
+  } else {
+    closeIfBodyUnread(req, res);
   }
-  const body = route.body ? parseInput(route.body, req.body ?? {}, "body") : undefined;
   const query = route.query ? parseInput(route.query, req.query, "query") : undefined;
   const result = await route.handle({ body, query, params }, req, res);
   if (result !== undefined && !res.headersSent) sendJson(res, route.successStatus ?? 200, result);
 }
 
 /**
- * Serves the route table: guards, validation, the handler and its JSON answer. A path without
+ * Serves the route table: guards, then the body (read only for a caller who passed them),
+ * validation, the handler and its JSON answer. A path without
  * parameters is found with one map lookup, the others by their compiled patterns (Express's
  * router would test every registered route's pattern in turn on every request). Paths match
  * case-insensitively and with or without a trailing slash, as Express's do; a known path asked
  * with another method answers 405 with `Allow`.
  */
-export function dispatchRoutes(routes: readonly Route[], guards: Guards): RequestHandler {
+export function dispatchRoutes(
+  routes: readonly Route[],
+  guards: Guards,
+  readJsonBody: ReadJsonBody,
+): RequestHandler {
   const entries = new Map<string, PathEntry>();
   for (const route of routes) {
     const entry = entries.get(route.path) ?? { path: route.path, byMethod: new Map() };
@@ -72,8 +88,9 @@ export function dispatchRoutes(routes: readonly Route[], guards: Guards): Reques
   // The table's paths have named segments only, so every parameter is one string.
   const patterned: { match: MatchFunction<Record<string, string>>; entry: PathEntry }[] = [];
   for (const entry of entries.values()) {
-    if (entry.path.includes(":")) patterned.push({ match: match(entry.path), entry });
-    else fixed.set(entry.path.toLowerCase(), entry);
+    if (entry.path.includes(":")) {
+      patterned.push({ match: match(entry.path, { decode: decodeParameter }), entry });
+    } else fixed.set(entry.path.toLowerCase(), entry);
   }
 
   const find = (path: string) => {
@@ -102,6 +119,6 @@ export function dispatchRoutes(routes: readonly Route[], guards: Guards): Reques
     }
     req.params = params;
     res.locals.route = entry.path;
-    handle(route, params, guards, req, res).catch(next);
+    handle(route, params, guards, readJsonBody, req, res).catch(next);
   };
 }

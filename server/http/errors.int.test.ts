@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../store/store.ts";
 import { UsageRepository } from "../store/usage-repository.ts";
@@ -56,7 +57,7 @@ afterAll(() => server.close());
 
 const json = { "content-type": "application/json" };
 
-function createToken(body: string, headers: Record<string, string> = json) {
+function createToken(body: BodyInit, headers: Record<string, string> = json) {
   return server.fetch("/api/v1/admin/tokens", { method: "POST", token: admin, headers, body });
 }
 
@@ -158,6 +159,99 @@ describe("oversized bodies", () => {
   });
 });
 
+describe("compressed bodies", () => {
+  const name = JSON.stringify({ name: "compressed" });
+  const encoders: [string, (data: Buffer) => Buffer][] = [
+    ["gzip", gzipSync],
+    ["deflate", deflateSync],
+    ["br", brotliCompressSync],
+  ];
+
+  for (const [encoding, encode] of encoders) {
+    it(`reads a ${encoding} body`, async () => {
+      const response = await createToken(new Uint8Array(encode(Buffer.from(name))), {
+        ...json,
+        "content-encoding": encoding,
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+    });
+
+    it(`answers a body that is not the ${encoding} it claims with 400 naming ${encoding}`, async () => {
+      const body = await expectError(
+        await createToken(name, { ...json, "content-encoding": encoding }),
+        400,
+        "invalid_request",
+      );
+      expect(body.error.message).toContain(encoding);
+    });
+
+    it(`answers a broken ${encoding} body from a caller without a token with 401, unread`, async () => {
+      const response = await server.fetch("/api/v1/admin/tokens", {
+        method: "POST",
+        headers: { ...json, "content-encoding": encoding },
+        body: "not compressed",
+      });
+      await expectError(response, 401, "unauthorized");
+    });
+  }
+
+  it("answers a body that inflates past BODY_LIMIT with 413", async () => {
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(16 * 1024 * 1024, " ")));
+    expect(bomb.length).toBeLessThan(server.config.limits.bodyBytes);
+    await expectError(
+      await createToken(bomb, { ...json, "content-encoding": "gzip" }),
+      413,
+      "payload_too_large",
+    );
+  });
+
+  for (const encoding of ["xz", "gzip, gzip", "compress"]) {
+    it(`answers Content-Encoding '${encoding}' with 415`, async () => {
+      const response = await createToken(name, { ...json, "content-encoding": encoding });
+      const body = await expectError(response, 415, "unsupported_media_type");
+      expect(body.error.message).toMatch(/Content-Encoding/);
+    });
+  }
+});
+
+describe("deeply nested bodies", () => {
+  let llm: string;
+  beforeAll(async () => {
+    llm = (await server.token({ scopes: ["llm"] })).token;
+  });
+
+  const complete = (body: string) =>
+    server.fetch("/api/v1/completions", { method: "POST", token: llm, headers: json, body });
+  /** A JSON Schema of arrays of arrays `levels` deep: twice as many levels of JSON nesting. */
+  const deepSchema = (levels: number) =>
+    '{"type":"array","items":'.repeat(levels) + '{"type":"string"}' + "}".repeat(levels);
+
+  it("answers a body nested deeper than JSON_MAX_DEPTH with 400 naming the limit", async () => {
+    const schema = deepSchema(10_000);
+    const response = await complete(
+      `{"prompt":"x","responseFormat":{"type":"json","schema":${schema}}}`,
+    );
+    const body = await expectError(response, 400, "invalid_request");
+    expect(body.error.message).toMatch(/more than 64 levels deep/);
+  });
+
+  it("answers 100,000 nested arrays with 400, not a stack overflow", async () => {
+    const response = await complete("[".repeat(100_000) + "]".repeat(100_000));
+    const body = await expectError(response, 400, "invalid_request");
+    expect(body.error.message).toMatch(/more than 64 levels deep/);
+  });
+
+  it("reads a body exactly JSON_MAX_DEPTH deep, and refuses one level more", async () => {
+    // The body object is one level; the arrays in its field make up the rest.
+    const withArrays = (count: number) =>
+      `{"name":"deep","deep":${"[".repeat(count)}${"]".repeat(count)}}`;
+    const fits = await expectError(await createToken(withArrays(63)), 400, "invalid_request");
+    expect(fits.error.details).toEqual([{ path: "body.deep", message: "is not a known field" }]);
+    const deeper = await expectError(await createToken(withArrays(64)), 400, "invalid_request");
+    expect(deeper.error.message).toMatch(/more than 64 levels deep/);
+  });
+});
+
 describe("unknown routes and methods", () => {
   it("answers an unknown path with 404 not_found", async () => {
     const body = await expectError(await server.fetch("/api/v1/nothing-here"), 404, "not_found");
@@ -203,6 +297,22 @@ describe("how paths match routes", () => {
     });
     const body = await expectError(response, 404, "not_found");
     expect(body.error.message).toContain("no such");
+  });
+
+  it("answers malformed percent-encoding in any path parameter with 400, token or not", async () => {
+    const parameterised = server.app.routeTable.filter((route) => route.path.includes(":"));
+    expect(parameterised.length).toBeGreaterThan(0);
+    for (const route of parameterised) {
+      const path = route.path.replace(/:\w+/g, "%ff");
+      for (const token of [undefined, admin]) {
+        const response = await server.fetch(path, {
+          method: route.method.toUpperCase(),
+          ...(token ? { token } : {}),
+        });
+        const body = await expectError(response, 400, "invalid_request");
+        expect(body.error.message, `${route.method} ${path}`).toMatch(/percent-encoding/);
+      }
+    }
   });
 
   it("answers HEAD on a GET route with the headers and no body", async () => {

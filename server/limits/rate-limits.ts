@@ -17,9 +17,11 @@ export interface LimitDecision {
 /** Request budgets per token and failed-sign-in budgets per client address. */
 export interface RateLimits {
   consumeRequest(tokenId: string, requestsPerMinute: number): Promise<LimitDecision>;
-  /** Milliseconds this address must wait before trying to sign in again, or 0. */
-  authBlockedFor(address: string): Promise<number>;
-  recordAuthFailure(address: string): Promise<void>;
+  /**
+   * Counts a failed sign-in from the address. Answers 0 while the address is within its budget of
+   * failures, else the milliseconds until the budget frees up.
+   */
+  recordAuthFailure(address: string): Promise<number>;
 }
 
 const WINDOW_SECONDS = 60;
@@ -72,16 +74,13 @@ export function createRateLimits(options: {
         return { allowed: false, limit: rpm, remaining: 0, resetMs: rejection.msBeforeNext };
       }
     },
-    async authBlockedFor(address) {
-      const res = await authFailures.get(address);
-      if (!res || res.consumedPoints < options.authFailuresPerMinute) return 0;
-      return Math.max(res.msBeforeNext, 1);
-    },
     async recordAuthFailure(address) {
       try {
-        await authFailures.penalty(address, 1);
+        await authFailures.consume(address, 1);
+        return 0;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        return Math.max(rejection.msBeforeNext, 1);
       }
     },
   };

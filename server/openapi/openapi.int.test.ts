@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 
@@ -175,6 +176,17 @@ describe("GET /docs", () => {
     const script = await (await server.fetch("/docs/init.js")).text();
     expect(script).toContain("SwaggerUIBundle");
     expect(script).toContain('"/api/v1/openapi.json"');
+  });
+
+  it("starts Swagger UI without keeping a typed-in token in the browser", async () => {
+    const script = await (await server.fetch("/docs/init.js")).text();
+    let options: Record<string, unknown> | undefined;
+    runInNewContext(script, {
+      window: {},
+      SwaggerUIBundle: (given: Record<string, unknown>) => (options = given),
+    });
+    expect(options).toMatchObject({ url: "/api/v1/openapi.json" });
+    expect(options!.persistAuthorization).not.toBe(true);
   });
 
   it("serves every stylesheet and icon the page links to", async () => {

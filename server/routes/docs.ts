@@ -30,7 +30,8 @@ const initScript = `window.ui = SwaggerUIBundle({
   dom_id: "#reference",
   deepLinking: true,
   validatorUrl: null,
-  persistAuthorization: true,
+  // A token typed into the page is forgotten with the page, never kept in the browser's storage.
+  persistAuthorization: false,
 });
 `;
 

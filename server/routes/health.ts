@@ -1,3 +1,4 @@
+import type { Request } from "express";
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -8,6 +9,8 @@ export function healthRoutes(options: {
   version: string;
   checks: ReadinessChecks;
   startedAt: number;
+  /** Whether the caller may read why a check failed: its messages name hosts and drivers. */
+  showsFailures(req: Request): Promise<boolean>;
 }): Route[] {
   return [
     defineRoute({
@@ -33,11 +36,13 @@ export function healthRoutes(options: {
       access: "public",
       tag: "Service",
       summary: "Readiness: the store (and Redis, when configured) answer; 503 otherwise",
+      description:
+        "The 503 names the checks that failed. Why they failed is shown only to an admin token.",
       response: z.object({
         status: z.literal("ready"),
         checks: z.record(z.string(), z.literal("ok")),
       }),
-      handle: async () => {
+      handle: async (_input, req) => {
         const results = await Promise.all(
           Object.entries(options.checks).map(async ([name, check]) => {
             try {
@@ -50,9 +55,13 @@ export function healthRoutes(options: {
         );
         const failing = results.filter(([, outcome]) => outcome !== "ok");
         if (failing.length > 0) {
+          const shown = (await options.showsFailures(req))
+            ? failing
+            : failing.map(([name]) => [name, "fail"] as const);
           throw new ApiError(
             "unavailable",
-            `Not ready: ${failing.map(([name, why]) => `${name}: ${why}`).join("; ")}`,
+            `Not ready: ${shown.map(([name, why]) => `${name}: ${why}`).join("; ")}`,
+            { details: shown.map(([path, message]) => ({ path, message })) },
           );
         }
         return { status: "ready", checks: Object.fromEntries(results) };

@@ -10,6 +10,7 @@ import { TokenService, type CreateTokenInput } from "../auth/token-service.ts";
 import { withReadCache } from "../cache/cached-store.ts";
 import type { Clock } from "../clock.ts";
 import { loadConfig, type Config } from "../config.ts";
+import { createServer } from "../http/server.ts";
 import { createGateway, type Gateway } from "../llm/gateway.ts";
 import { createRateLimits, type RateLimits } from "../limits/rate-limits.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -130,7 +131,7 @@ export async function startTestServer(
     gateway,
     readinessChecks: options.readinessChecks,
   });
-  const server = app.listen(0, "127.0.0.1");
+  const server = createServer(app, config).listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tokens = new TokenService(store, clock);

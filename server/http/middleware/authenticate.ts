@@ -16,26 +16,24 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Requires a valid bearer token (holding `scope`, when given). Failed attempts count against the
- * client's address; an address with too many failures is refused before its token is even
- * looked at.
+ * client's address, and past the limit a failure is answered 429 instead of 401. Only failures
+ * are throttled: a valid token always gets in, so one misconfigured script cannot lock out a
+ * whole office behind the same address.
  */
 export function authenticator(tokens: TokenService, limits: RateLimits) {
   return async (req: Request, scope: Scope | undefined): Promise<Caller> => {
-    const address = req.ip ?? "unknown";
-    const blockedMs = await limits.authBlockedFor(address);
-    if (blockedMs > 0) {
-      const seconds = Math.ceil(blockedMs / 1000);
-      throw new ApiError("rate_limited", `Too many failed sign-ins; try again in ${seconds} s`, {
-        headers: { "retry-after": String(seconds) },
-      });
-    }
-
     const match = BEARER.exec(req.headers.authorization ?? "");
     const result = match
       ? await tokens.authenticate(match[1]!)
       : ({ ok: false, reason: "missing" } as const);
     if (!result.ok) {
-      await limits.recordAuthFailure(address);
+      const blockedMs = await limits.recordAuthFailure(req.ip ?? "unknown");
+      if (blockedMs > 0) {
+        const seconds = Math.ceil(blockedMs / 1000);
+        throw new ApiError("rate_limited", `Too many failed sign-ins; try again in ${seconds} s`, {
+          headers: { "retry-after": String(seconds) },
+        });
+      }
       throw new ApiError("unauthorized", failureMessages[result.reason], {
         headers: { "www-authenticate": 'Bearer realm="officellm"' },
       });

@@ -1,9 +1,11 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
+import type { Logger } from "../../logger.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
 import { jsonObjectInstruction, withInstruction } from "./common.ts";
 import { toProviderError, type SdkErrors } from "./errors.ts";
+import { sdkLogging } from "./sdk-logging.ts";
 import { guardStream } from "./stream-guard.ts";
 
 export interface AnthropicProviderOptions {
@@ -13,6 +15,8 @@ export interface AnthropicProviderOptions {
   defaultMaxTokens?: number;
   /** The HTTP client; the platform's fetch when not given. */
   fetch?: typeof fetch;
+  /** Where the SDK's own log lines go; the console when not given. */
+  logger?: Logger;
 }
 
 const name = "anthropic";
@@ -85,6 +89,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     // The gateway retries, with its own policy and metrics.
     maxRetries: 0,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.logger ? sdkLogging(options.logger, name) : {}),
   });
   const defaultMaxTokens = options.defaultMaxTokens ?? 4096;
   const secrets = [options.apiKey];

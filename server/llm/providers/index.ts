@@ -1,4 +1,5 @@
 import type { Config } from "../../config.ts";
+import type { Logger } from "../../logger.ts";
 import type { Provider } from "../provider.ts";
 import { createDemoProvider } from "./demo.ts";
 import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
@@ -7,12 +8,17 @@ import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
  * The providers the configuration enables, by name: "openai", "anthropic" and "openai-compatible"
  * when configured, and "demo" always (the model registry decides when demo models are offered).
  * Each SDK is loaded only when a provider needs it: a server without Anthropic never holds
- * Anthropic's SDK in memory, and a fresh install on the demo provider holds neither.
+ * Anthropic's SDK in memory, and a fresh install on the demo provider holds neither. With a
+ * `logger`, the SDKs' own log lines join the server's JSON log instead of the console.
  */
-export async function createProviders(config: Config["providers"]): Promise<Map<string, Provider>> {
+export async function createProviders(
+  config: Config["providers"],
+  logger?: Logger,
+): Promise<Map<string, Provider>> {
   const providers = new Map<string, Provider>();
   // One keep-alive HTTP client for every provider: cheaper per call than the SDKs' default.
   const fetch = createKeepAliveFetch();
+  const logging = logger ? { logger } : {};
   const { openai, anthropic, openaiCompatible } = config;
   if (openai || openaiCompatible) {
     const { createOpenAiProvider } = await import("./openai.ts");
@@ -25,6 +31,7 @@ export async function createProviders(config: Config["providers"]): Promise<Map<
           baseUrl: openai.baseUrl,
           maxTokensField: "max_completion_tokens",
           fetch,
+          ...logging,
         }),
       );
     }
@@ -37,6 +44,7 @@ export async function createProviders(config: Config["providers"]): Promise<Map<
           baseUrl: openaiCompatible.baseUrl,
           maxTokensField: "max_tokens",
           fetch,
+          ...logging,
         }),
       );
     }
@@ -45,7 +53,12 @@ export async function createProviders(config: Config["providers"]): Promise<Map<
     const { createAnthropicProvider } = await import("./anthropic.ts");
     providers.set(
       "anthropic",
-      createAnthropicProvider({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, fetch }),
+      createAnthropicProvider({
+        apiKey: anthropic.apiKey,
+        baseUrl: anthropic.baseUrl,
+        fetch,
+        ...logging,
+      }),
     );
   }
   providers.set("demo", createDemoProvider());

@@ -1,8 +1,10 @@
 import OpenAI from "openai";
+import type { Logger } from "../../logger.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
 import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
 import { toProviderError, type SdkErrors } from "./errors.ts";
+import { sdkLogging } from "./sdk-logging.ts";
 import { guardStream } from "./stream-guard.ts";
 
 export interface OpenAiProviderOptions {
@@ -15,6 +17,8 @@ export interface OpenAiProviderOptions {
   maxTokensField: "max_completion_tokens" | "max_tokens";
   /** The HTTP client; the platform's fetch when not given. */
   fetch?: typeof fetch;
+  /** Where the SDK's own log lines go; the console when not given. */
+  logger?: Logger;
 }
 
 const openAiErrors: SdkErrors<InstanceType<typeof OpenAI.APIError>> = {
@@ -49,6 +53,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     // The gateway retries, with its own policy and metrics.
     maxRetries: 0,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.logger ? sdkLogging(options.logger, name) : {}),
     // OPENAI_ORG_ID / OPENAI_PROJECT_ID belong to OpenAI, not to a local model server.
     ...(official ? {} : { organization: null, project: null }),
   });
