@@ -122,8 +122,15 @@ export interface OAuthStatesTable {
   created_at: string;
 }
 
+/** One row (id 1): a counter that a trigger moves on each change to a token (migration 0004). */
+export interface TokenChangesTable {
+  id: number;
+  generation: number;
+}
+
 export interface Database {
   tokens: TokensTable;
+  token_changes: TokenChangesTable;
   usage: UsageTable;
   audit_log: AuditTable;
   user_settings: UserSettingsTable;
