@@ -374,6 +374,13 @@ for (const backend of backends) {
         expect((await b.tokens.findById("tok_shared"))?.id).toBe("tok_shared");
       });
 
+      it("migrates its own schema while another schema of the database holds OfficeLLM's tables", async () => {
+        await open((await freshDatabase(backend)).url);
+        const store = await open((await freshDatabase(backend)).url);
+        expect(await appliedMigrations(store)).toEqual(await shippedMigrations(backend.dialect));
+        expect(await tableNames(store)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+      });
+
       it("refuses backup and points at pg_dump", async () => {
         const store = await open((await freshDatabase(backend)).url);
         await expect(store.backup(join(tmpdir(), "never-written.db"))).rejects.toThrow(/pg_dump/);
