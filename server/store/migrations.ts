@@ -154,6 +154,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0005_consent_browser": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("oauth_starts")
+        .addColumn("ticket_hash", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .addColumn("used_at", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("oauth_starts_expiry")
+        .on("oauth_starts")
+        .column("expires_at")
+        .execute();
+      // States issued before have none: their callbacks are refused ("start again").
+      await db.schema.alterTable("oauth_states").addColumn("browser_hash", "text").execute();
+    },
+  },
 };
 
 /**

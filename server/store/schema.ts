@@ -110,13 +110,31 @@ export interface CalendarConnectionsTable {
   updated_at: string;
 }
 
-/** A pending OAuth consent: single-use, bound to the token that asked, short-lived. */
+/**
+ * A pending OAuth consent: single-use, bound to the token that asked and to the browser that
+ * started it, short-lived.
+ */
 export interface OAuthStatesTable {
   /** SHA-256 (hex) of the `state` sent to Google; the state itself is never stored. */
   state_hash: string;
   token_id: string;
   /** The PKCE code verifier, sealed. */
   code_verifier_sealed: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+  /** SHA-256 (hex) of the cookie set in the browser that started the consent (null: none). */
+  browser_hash: string | null;
+}
+
+/**
+ * A one-time ticket to start Google's consent in a browser (GET /api/v1/calendar/oauth/start),
+ * handed to the token that asked for it.
+ */
+export interface OAuthStartsTable {
+  /** SHA-256 (hex) of the ticket; the ticket itself is never stored. */
+  ticket_hash: string;
+  token_id: string;
   expires_at: string;
   used_at: string | null;
   created_at: string;
@@ -139,4 +157,5 @@ export interface Database {
   conversation_messages: ConversationMessagesTable;
   calendar_connections: CalendarConnectionsTable;
   oauth_states: OAuthStatesTable;
+  oauth_starts: OAuthStartsTable;
 }
