@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Browser as ConsentBrowser } from "../../server/test/browser.ts";
 import { startFakeGoogle, type FakeGoogle } from "../../server/test/fake-google.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import {
@@ -62,12 +63,20 @@ describe("Calendar tab", () => {
     // Outside Excel (office.js does not load): consent opens in a browser window.
     const { page, context, errors } = await openPane(browser, server, {
       beforeLoad: async (_page, ctx) => {
-        // Google's consent page, played by the fake: the user allows, Google redirects back.
-        await ctx.route(`${google.url}/o/oauth2/v2/auth?**`, async (route) => {
-          const consent = google.authorize(route.request().url());
+        // The consent link names the server by its PUBLIC_URL, which is not where the test
+        // server listens: the window's request goes to the test server, which sets its cookie
+        // and sends the window on to Google's consent page. That page is played by the fake
+        // (a redirect's target is not routed): the user allows, Google redirects back.
+        await ctx.route(`${server.config.publicUrl}/**`, async (route) => {
+          const { pathname, search } = new URL(route.request().url());
+          const start = await route.fetch({
+            url: `${server.url}${pathname}${search}`,
+            maxRedirects: 0,
+          });
+          const consent = google.authorize(start.headers().location!);
           await route.fulfill({
             status: 302,
-            headers: { location: `${server.url}${consent.callbackPath}` },
+            headers: { ...start.headers(), location: `${server.url}${consent.callbackPath}` },
           });
         });
       },
@@ -87,6 +96,8 @@ describe("Calendar tab", () => {
     await page.getByTestId("calendar-waiting").waitFor();
     await popup.waitForURL(/\/api\/v1\/calendar\/oauth\/callback\?/);
     await popup.getByText("You can close this window").waitFor();
+    // The page names the OfficeLLM token the calendar was connected to.
+    await popup.getByText(/connected to the OfficeLLM token “Ada” \(tok_/).waitFor();
     // The pane polls status until connected. (It cannot close this window itself: the backend's
     // Cross-Origin-Opener-Policy: same-origin cuts the link between the pane and the popup.)
     await status
@@ -202,9 +213,8 @@ describe("Calendar tab", () => {
         () => (window as unknown as { __consent: { urls: string[] } }).__consent.urls[0],
       ),
     );
-    // The user allows in the dialog; Google sends the browser to the callback.
-    const consent = google.authorize(String(consentUrl));
-    const callback = await server.fetch(consent.callbackPath);
+    // The dialog opens the link, the user allows, and Google sends the dialog to the callback.
+    const callback = await new ConsentBrowser(server.url).consent(String(consentUrl), google);
     expect(callback.status).toBe(200);
     await page
       .getByTestId("calendar-status")

@@ -6,16 +6,16 @@ import type { Logger } from "../logger.ts";
 /** The Redis channel on which instances announce changes to rows they may hold copies of. */
 export const INVALIDATION_CHANNEL = "officellm:invalidate";
 
-/** What changed: tokens (revoked, rotated…), or one token's settings. */
-export type Invalidation = { kind: "tokens" } | { kind: "settings"; tokenId: string };
+/**
+ * What changed: one token's settings. (Tokens need no message: every instance follows the
+ * database's token change counter, store/token-changes.ts.)
+ */
+export type Invalidation = { kind: "settings"; tokenId: string };
 
-const message = z.union([
-  z.object({ origin: z.string(), kind: z.literal("tokens") }),
-  z.object({ origin: z.string(), kind: z.literal("settings"), tokenId: z.string() }),
-]);
+const message = z.object({ origin: z.string(), kind: z.literal("settings"), tokenId: z.string() });
 
 /** Announces a change to every instance listening; rejects when Redis cannot be reached. */
-export async function publishInvalidation(
+async function publishInvalidation(
   redis: Redis,
   invalidation: Invalidation,
   origin = "",
@@ -58,7 +58,7 @@ export async function joinInvalidationBus(
     else if (parsed.data.origin !== origin) handlers.apply(parsed.data);
   });
   await subscriber.connect().catch(() => {
-    logger.warn("redis did not answer at start; cached tokens and settings expire on their own");
+    logger.warn("redis did not answer at start; cached settings expire on their own");
   });
   await subscribed;
 

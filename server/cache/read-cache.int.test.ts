@@ -1,7 +1,8 @@
 /**
  * The read cache (cached-store.ts) over real databases, through real HTTP: the reads it saves,
  * and that revocations, rotations, settings changes and expiry still apply when they should, on
- * one instance and, through Redis, on two instances sharing PostgreSQL.
+ * one instance and on two instances sharing PostgreSQL (tokens through the database's token
+ * change counter, with or without Redis; settings through Redis).
  */
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { Redis } from "ioredis";
@@ -260,10 +261,16 @@ describe("the read cache with Redis unreachable", () => {
 
     const admin = await adminToken(server);
     const { id, token } = await server.token();
-    expect(await status(server, token)).toBe(200);
+    const systemPrompt = async () =>
+      (await api<{ systemPrompt: string | null }>(server, token, "GET", "/api/v1/me/settings")).body
+        .systemPrompt;
+    expect(await systemPrompt()).toBeNull();
+    await api(server, token, "PUT", "/api/v1/me/settings", { systemPrompt: "Be brief." });
+    expect(await systemPrompt()).toBe("Be brief.");
+    expect(logs.text).toMatch(/could not tell the other instances/);
+    // Tokens never needed Redis.
     await revoke(server, admin, id);
     expect(await status(server, token)).toBe(401);
-    expect(logs.text).toMatch(/could not tell the other instances/);
     redis.disconnect();
   });
 });
@@ -326,35 +333,73 @@ describe.runIf(postgres.enabled && REDIS_URL)("two instances sharing PostgreSQL 
     expect(settings.body.systemPrompt).toBe(system);
   });
 
-  it("refuses a token revoked while it was cut off from Redis, once it is back", async () => {
+  it("applies settings changed while it was cut off from Redis, once it is back", async () => {
+    const link = await redisLink();
+    await pair(link.url);
+    const { token } = await a.server.token();
+    const before = await complete(b.server, token);
+
+    link.cut();
+    // b cannot hear of it
+    await api(a.server, token, "PUT", "/api/v1/me/settings", {
+      systemPrompt: "You are terse. ".repeat(20),
+    });
+    link.restore();
+    // Subscribed again, b drops every copy, though their TTL is far off (the clock stands still).
+    await vi.waitFor(
+      async () => {
+        const after = await complete(b.server, token);
+        expect(after.body.usage.inputTokens).toBeGreaterThan(before.body.usage.inputTokens);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    await link.close();
+  });
+
+  it("refuses on one a token revoked on the other while Redis is cut off, at once", async () => {
     const link = await redisLink();
     await pair(link.url);
     const { id, token } = await a.server.token();
     expect(await status(b.server, token)).toBe(200);
-
     link.cut();
-    await revoke(a.server, admin, id); // b cannot hear of it
-    link.restore();
-    // Subscribed again, b drops every copy, though their TTL is far off (the clock stands still).
-    await vi.waitFor(async () => expect(await status(b.server, token)).toBe(401), {
-      timeout: 10_000,
-      interval: 50,
-    });
+    await revoke(a.server, admin, id);
+    await soon(async () => expect(await status(b.server, token)).toBe(401));
     await link.close();
   });
 
-  it("forgets everything on a message it cannot read", async () => {
+  it("forgets every cached setting on a message it cannot read", async () => {
     await pair();
     const { token } = await a.server.token();
-    expect(await status(b.server, token)).toBe(200);
-    const reads = b.statements.tokenReads;
+    expect((await complete(b.server, token)).status).toBe(200);
+    const reads = b.statements.settingsReads;
     const publisher = redisClients[0]!;
     await publisher.publish(INVALIDATION_CHANNEL, "not json");
-    // Once b has the message, the next request reads the token again, and later ones use
+    // Once b has the message, the next request reads the settings again, and later ones use
     // the new copy.
     await soon(async () => {
-      expect(await status(b.server, token)).toBe(200);
-      expect(b.statements.tokenReads).toBe(reads + 1);
+      expect((await complete(b.server, token)).status).toBe(200);
+      expect(b.statements.settingsReads).toBe(reads + 1);
     });
+  });
+});
+
+describe.runIf(postgres.enabled)("two instances sharing PostgreSQL, without Redis", () => {
+  it("refuses on one a token revoked or rotated on the other within 1 s", async () => {
+    database = await postgres.fresh();
+    const clock = new TestClock();
+    const a = await instance(database.url, { clock });
+    const b = await instance(database.url, { clock });
+    const admin = await adminToken(a.server);
+    const revoked = await a.server.token();
+    const rotated = await a.server.token();
+    for (const { token } of [revoked, rotated]) expect(await status(b.server, token)).toBe(200);
+
+    // The test clock stands still: only the token change counter can drop b's copies.
+    const within1s = { timeout: 1000, interval: 10 };
+    await revoke(a.server, admin, revoked.id);
+    await vi.waitFor(async () => expect(await status(b.server, revoked.token)).toBe(401), within1s);
+    const renewed = await rotate(a.server, admin, rotated.id, 0);
+    await vi.waitFor(async () => expect(await status(b.server, rotated.token)).toBe(401), within1s);
+    expect(await status(b.server, renewed)).toBe(200);
   });
 });

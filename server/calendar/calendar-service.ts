@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { calendar_v3 } from "@googleapis/calendar";
 import type { Credentials, OAuth2Client } from "google-auth-library";
+import { hashSecret } from "../auth/secrets.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { open, seal } from "../crypto/secret-box.ts";
@@ -29,8 +30,14 @@ import {
 } from "./google.ts";
 import type { CalendarEvent } from "./parse.ts";
 
-/** How long a consent link stays usable. */
+/** How long a consent stays open once a browser has started it (Google's page, the callback). */
 export const STATE_TTL_MS = 10 * 60 * 1000;
+
+/** How long the link that starts a consent stays usable: the task pane opens it at once. */
+export const START_TTL_MS = 60 * 1000;
+
+/** The cookie that binds a consent to the browser that started it. */
+export const CONSENT_COOKIE = "officellm_consent";
 
 /** At most this many creations run at once for one request (Google's per-user rate limit). */
 const CREATE_CONCURRENCY = 4;
@@ -44,8 +51,13 @@ export interface CalendarStatus {
   connectedAt?: string;
 }
 
+/** Why a consent step was refused, as the small page in the browser says it. */
+export type ConsentRefusal = { ok: false; status: number; message: string };
+
+export type ConsentStart = { ok: true; googleUrl: string; browserKey: string } | ConsentRefusal;
+
 export type ConsentOutcome =
-  { ok: true; email: string | null } | { ok: false; status: number; message: string };
+  { ok: true; email: string | null; token: { id: string; name: string } } | ConsentRefusal;
 
 export type CreateResult =
   | {
@@ -58,7 +70,9 @@ export type CreateResult =
     }
   | { index: number; ok: false; error: { code: string; message: string; path?: string } };
 
-const hashState = (state: string) => createHash("sha256").update(state).digest("hex");
+const refuse = (message: string, status = 400): ConsentRefusal => ({ ok: false, status, message });
+const queryText = (query: Record<string, unknown>, name: string) =>
+  typeof query[name] === "string" ? query[name] : undefined;
 const tokensContext = (tokenId: string) => `calendar-connection:${tokenId}`;
 const verifierContext = (stateHash: string) => `oauth-state:${stateHash}`;
 
@@ -80,6 +94,9 @@ const reconnect = () =>
     "not_connected",
     "Reconnect Google Calendar: Google no longer accepts the stored grant (it was revoked or has expired); connect again with GET /api/v1/calendar/connect",
   );
+
+/** States and tickets older than a day are swept when new ones are saved. */
+const sweepBefore = (now: Date) => new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString();
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
 async function mapLimited<T, R>(
@@ -134,30 +151,78 @@ export class CalendarService {
 
   // --- Consent ----------------------------------------------------------------------------
 
-  /** Google's consent URL for this token, with a fresh single-use state and PKCE challenge. */
+  /**
+   * Where the browser that will consent starts: a link on this server with a one-time ticket
+   * for `tokenId`, short-lived. Google's own consent URL is only handed to the browser that
+   * opens it (startConsent), so that it cannot be forwarded to someone else to complete.
+   */
   async connectUrl(tokenId: string): Promise<{ url: string; expiresAt: string }> {
+    const { google } = this.#settings();
+    const ticket = randomBytes(32).toString("base64url");
+    const now = this.#clock.now();
+    const expiresAt = new Date(now.getTime() + START_TTL_MS).toISOString();
+    await this.#store.calendar.insertStart(
+      {
+        ticket_hash: hashSecret(ticket),
+        token_id: tokenId,
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: now.toISOString(),
+      },
+      sweepBefore(now),
+    );
+    // Next to the callback, so that the cookie set there comes back with Google's redirect.
+    const url = new URL("start", google.redirectUri);
+    url.searchParams.set("ticket", ticket);
+    return { url: url.href, expiresAt };
+  }
+
+  /** Where the consent cookie applies, and whether it needs https: the callback's. */
+  consentCookieScope(): { path: string; secure: boolean } {
+    const callback = new URL(this.#settings().google.redirectUri);
+    return { path: new URL(".", callback).pathname, secure: callback.protocol === "https:" };
+  }
+
+  /**
+   * A browser opens the start link: uses its ticket up, and answers Google's consent URL (a
+   * fresh single-use state and PKCE challenge) with the key of the cookie that the browser
+   * must bring back to the callback.
+   */
+  async startConsent(query: Record<string, unknown>): Promise<ConsentStart> {
     const { google, key } = this.#settings();
+    const ticket = queryText(query, "ticket");
+    if (!ticket) return refuse("The link has no ticket. Start again from OfficeLLM.");
+    const now = this.#clock.now();
+    const taken = await this.#store.calendar.takeStart(hashSecret(ticket), now.toISOString());
+    if ("refused" in taken)
+      return refuse(
+        {
+          unknown: "This link was not issued by OfficeLLM. Start again from OfficeLLM.",
+          used: "This link was opened already. Start again from OfficeLLM.",
+          expired: `This link has expired (links last ${START_TTL_MS / 1000} seconds). Start again from OfficeLLM.`,
+        }[taken.refused],
+      );
+
     const client = await oauthClient(google);
     // Loaded by oauthClient already (google.ts says why it is not imported at start).
     const { CodeChallengeMethod } = await import("google-auth-library");
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
     const state = randomBytes(32).toString("base64url");
-    const stateHash = hashState(state);
-    const now = this.#clock.now();
-    const expiresAt = new Date(now.getTime() + STATE_TTL_MS).toISOString();
-    const sweepBefore = new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString();
+    const browserKey = randomBytes(32).toString("base64url");
+    const stateHash = hashSecret(state);
     await this.#store.calendar.insertState(
       {
         state_hash: stateHash,
-        token_id: tokenId,
+        token_id: taken.tokenId,
         code_verifier_sealed: seal(key, codeVerifier, verifierContext(stateHash)),
-        expires_at: expiresAt,
+        expires_at: new Date(now.getTime() + STATE_TTL_MS).toISOString(),
         used_at: null,
         created_at: now.toISOString(),
+        browser_hash: hashSecret(browserKey),
       },
-      sweepBefore,
+      sweepBefore(now),
     );
-    const url = client.generateAuthUrl({
+    const googleUrl = client.generateAuthUrl({
       access_type: "offline",
       prompt: "consent",
       scope: [CALENDAR_SCOPE],
@@ -165,21 +230,21 @@ export class CalendarService {
       code_challenge: codeChallenge!,
       code_challenge_method: CodeChallengeMethod.S256,
     });
-    return { url, expiresAt };
+    return { ok: true, googleUrl, browserKey };
   }
 
-  /** Google's redirect back: checks the state, exchanges the code, seals and saves the grant. */
-  async completeConsent(query: Record<string, unknown>): Promise<ConsentOutcome> {
+  /**
+   * Google's redirect back: checks the state and that this is the browser that started the
+   * consent (`browserKey`, its cookie), exchanges the code, seals and saves the grant.
+   */
+  async completeConsent(
+    query: Record<string, unknown>,
+    browserKey: string | undefined,
+  ): Promise<ConsentOutcome> {
     const { google, key } = this.#settings();
-    const text = (name: string) => (typeof query[name] === "string" ? query[name] : undefined);
-    const state = text("state");
-    const refuse = (message: string, status = 400): ConsentOutcome => ({
-      ok: false,
-      status,
-      message,
-    });
+    const state = queryText(query, "state");
     if (!state) return refuse("The link has no state. Start again from OfficeLLM.");
-    const stateHash = hashState(state);
+    const stateHash = hashSecret(state);
     const pending = await this.#store.calendar.getState(stateHash);
     const now = this.#clock.now().toISOString();
     if (!pending)
@@ -189,17 +254,23 @@ export class CalendarService {
     if (pending.used_at) return refuse("This link was used already. Start again from OfficeLLM.");
     if (pending.expires_at <= now)
       return refuse("This link has expired (links last 10 minutes). Start again from OfficeLLM.");
+    // Someone else's consent link, completed here: the grant would go to their token.
+    if (!browserKey || !pending.browser_hash || hashSecret(browserKey) !== pending.browser_hash)
+      return refuse(
+        "This consent was not started in this browser (or another one was started here since), so nothing was connected. If you did not ask for it, someone may have sent you their link. To connect your own calendar, start again from OfficeLLM.",
+        403,
+      );
     if (!(await this.#store.calendar.consumeState(stateHash, now)))
       return refuse("This link was used already. Start again from OfficeLLM.");
 
-    const denied = text("error");
+    const denied = queryText(query, "error");
     if (denied)
       return refuse(
         denied === "access_denied"
           ? "Access was not granted, so Google Calendar is not connected."
           : `Google reported an error (${denied.slice(0, 100)}), so Google Calendar is not connected.`,
       );
-    const code = text("code");
+    const code = queryText(query, "code");
     if (!code) return refuse("Google sent no authorization code. Start again from OfficeLLM.");
 
     const token = await this.#store.tokens.findById(pending.token_id);
@@ -256,7 +327,7 @@ export class CalendarService {
       detail: { scope: granted.join(" "), reconnect: Boolean(previous) },
       createdAt: now,
     });
-    return { ok: true, email: about.email };
+    return { ok: true, email: about.email, token: { id: token.id, name: token.name } };
   }
 
   async #aboutAccount(

@@ -37,13 +37,16 @@ ${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n")}
 `;
 }
 
-export function connectedPage(email: string | null): string {
+/**
+ * Names the OfficeLLM token the calendar was connected to, so that someone who consented through
+ * a link sent by someone else sees whose it is.
+ */
+export function connectedPage(email: string | null, token: { id: string; name: string }): string {
   return page(
     "Connected",
     [
-      email
-        ? `Google Calendar (${email}) is connected to OfficeLLM.`
-        : "Google Calendar is connected to OfficeLLM.",
+      `${email ? `Google Calendar (${email})` : "Google Calendar"} is connected to the OfficeLLM token “${token.name}” (${token.id}).`,
+      "If that is not your token, remove OfficeLLM's access in your Google Account (Security, third-party connections) and tell your OfficeLLM administrator.",
       "You can close this window and return to Excel.",
     ],
     true,

@@ -3,10 +3,8 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseScopes } from "../auth/scopes.ts";
 import { TokenService } from "../auth/token-service.ts";
-import { READ_CACHE_TTL_MS } from "../cache/cached-store.ts";
-import { publishInvalidation } from "../cache/invalidation.ts";
 import { systemClock } from "../clock.ts";
-import { loadConfig, type Config } from "../config.ts";
+import { loadConfig } from "../config.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { parseDuration } from "../util/duration.ts";
 
@@ -30,37 +28,7 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   return number;
 }
 
-/**
- * Tells running servers that tokens changed, through Redis when REDIS_URL is set, so that they
- * drop their cached copies at once; without it, they notice within READ_CACHE_TTL_MS.
- */
-async function tellServers(config: Config): Promise<void> {
-  if (!config.redisUrl) return;
-  // Loaded here, as the server loads it: the other commands never need the client.
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 5000,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => undefined); // reported below
-  try {
-    await redis.connect();
-    await publishInvalidation(redis, { kind: "tokens" });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `officellm: warning: could not tell running servers through Redis (${reason}); they may accept the old secret for up to ${READ_CACHE_TTL_MS / 1000} s\n`,
-    );
-  } finally {
-    // A connection that failed has nothing to close, and disconnect() would delay the exit.
-    if (redis.status !== "end") redis.disconnect();
-  }
-}
-
-async function run(args: string[], store: Store, config: Config): Promise<unknown> {
+async function run(args: string[], store: Store): Promise<unknown> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -103,14 +71,12 @@ async function run(args: string[], store: Store, config: Config): Promise<unknow
       return tokens.list();
     case "revoke": {
       if (!argument) throw new UsageError("token revoke needs an ID");
-      const revoked = await tokens.revoke(argument);
-      await tellServers(config);
-      return revoked;
+      // Running servers see it within a second: they follow the database's token change counter.
+      return tokens.revoke(argument);
     }
     case "rotate": {
       if (!argument) throw new UsageError("token rotate needs an ID");
       const rotated = await tokens.rotate(argument, values.grace ? parseDuration(values.grace) : 0);
-      await tellServers(config);
       return {
         id: rotated.id,
         token: rotated.token,
@@ -135,7 +101,7 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig(process.env);
     store = await openStore(config.databaseUrl);
-    const result = await run(args, store, config);
+    const result = await run(args, store);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * Google Calendar over HTTP against a fake Google (the real google-auth-library and
- * @googleapis/calendar clients, pointed at it with GOOGLE_BASE_URL): consent with PKCE and a
- * single-use state, sealed token custody, refresh and invalid_grant, idempotent event creation,
+ * @googleapis/calendar clients, pointed at it with GOOGLE_BASE_URL): consent with PKCE, a
+ * single-use state and the browser that started it, sealed token custody, refresh and invalid_grant, idempotent event creation,
  * listing, changing and deleting, Google's errors, and the "not configured" answers.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CALENDAR_SCOPE } from "../calendar/google.ts";
 import { open } from "../crypto/secret-box.ts";
 import { api, type ErrorBody } from "../test/api.ts";
+import { Browser } from "../test/browser.ts";
 import { startFakeGoogle, type FakeGoogle } from "../test/fake-google.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 
@@ -58,7 +59,8 @@ beforeEach(() => {
 
 const calendarToken = () => server.token({ scopes: ["calendar", "llm"] });
 
-async function consentUrl(token: string): Promise<string> {
+/** The link GET /api/v1/calendar/connect answers `token`, for a browser to open. */
+async function connectLink(token: string): Promise<string> {
   const reply = await api<{ url: string; expiresAt: string }>(
     server,
     token,
@@ -69,16 +71,22 @@ async function consentUrl(token: string): Promise<string> {
   return reply.body.url;
 }
 
-async function callback(path: string): Promise<{ status: number; html: string; headers: Headers }> {
-  const response = await server.fetch(path);
-  return { status: response.status, html: await response.text(), headers: response.headers };
+const browser = () => new Browser(server.url);
+
+/** Google's consent URL, where `token`'s link takes the browser that opens it. */
+async function consentUrl(token: string, by = browser()): Promise<string> {
+  return by.openConsentLink(await connectLink(token), google);
+}
+
+/** A request to the callback from a browser that holds no cookie of this server. */
+function callback(path: string): Promise<{ status: number; html: string; headers: Headers }> {
+  return browser().page(path);
 }
 
 /** Connects a fresh token (or the given one) through consent; returns its secret and id. */
 async function connected(existing?: { id: string; token: string }) {
   const token = existing ?? (await calendarToken());
-  const consent = google.authorize(await consentUrl(token.token));
-  const page = await callback(consent.callbackPath);
+  const page = await browser().consent(await connectLink(token.token), google);
   expect(page.status, page.html).toBe(200);
   return token;
 }
@@ -88,7 +96,7 @@ function sqliteFile(): string {
 }
 
 describe("connecting (OAuth with PKCE and a single-use state)", () => {
-  it("answers Google's consent URL: offline, consent, the events scope, S256 PKCE, a state", async () => {
+  it("answers a link that takes a browser to Google's consent: offline, consent, the events scope, S256 PKCE, a state", async () => {
     const { token } = await calendarToken();
     const reply = await api<{ url: string; expiresAt: string }>(
       server,
@@ -98,9 +106,19 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
     );
     expect(reply.status).toBe(200);
     expect(reply.body.expiresAt).toBe(
-      new Date(server.clock.now().getTime() + 600_000).toISOString(),
+      new Date(server.clock.now().getTime() + 60_000).toISOString(),
     );
-    const url = new URL(reply.body.url);
+    const link = new URL(reply.body.url);
+    expect(`${link.origin}${link.pathname}`).toBe(
+      "http://127.0.0.1:3000/api/v1/calendar/oauth/start",
+    );
+    expect(link.searchParams.get("ticket")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const start = await browser().fetch(reply.body.url);
+    expect(start.status).toBe(302);
+    expect(start.headers.get("cache-control")).toBe("no-store");
+    expect(start.headers.get("referrer-policy")).toBe("no-referrer");
+    const url = new URL(start.headers.get("location")!);
     expect(`${url.origin}${url.pathname}`).toBe(`${google.url}/o/oauth2/v2/auth`);
     const params = url.searchParams;
     expect(params.get("access_type")).toBe("offline");
@@ -114,32 +132,54 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
     expect(params.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it("keeps only the state's hash and a sealed code verifier", async () => {
+  it("keeps only the hashes of the ticket, the state and the browser's cookie, and a sealed code verifier", async () => {
     const { token, id } = await calendarToken();
-    const state = new URL(await consentUrl(token)).searchParams.get("state")!;
+    const link = await connectLink(token);
+    const ticket = new URL(link).searchParams.get("ticket")!;
+    const by = browser();
+    const state = new URL(await by.openConsentLink(link, google)).searchParams.get("state")!;
+    const cookie = by.cookies.get("officellm_consent")!;
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+    const starts = await server.store.db
+      .selectFrom("oauth_starts")
+      .selectAll()
+      .where("token_id", "=", id)
+      .execute();
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.ticket_hash).toBe(sha256(ticket));
     const rows = await server.store.db
       .selectFrom("oauth_states")
       .selectAll()
       .where("token_id", "=", id)
       .execute();
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.state_hash).toBe(createHash("sha256").update(state).digest("hex"));
-    expect(JSON.stringify(rows)).not.toContain(state);
+    expect(rows[0]!.state_hash).toBe(sha256(state));
+    expect(rows[0]!.browser_hash).toBe(sha256(cookie));
+    for (const secret of [ticket, state, cookie])
+      expect(JSON.stringify([starts, rows])).not.toContain(secret);
     expect(rows[0]!.code_verifier_sealed).toMatch(/^v1\./);
   });
 
-  it("exchanges the code with the verifier, seals the tokens, audits, and says connected", async () => {
-    const { token, id } = await calendarToken();
-    const consent = google.authorize(await consentUrl(token));
+  it("exchanges the code with the verifier, seals the tokens, audits, and says connected to which token", async () => {
+    const { token, id } = await server.token({ name: "Ada's laptop", scopes: ["calendar"] });
+    const by = browser();
+    const consent = google.authorize(await consentUrl(token, by));
     const exchanges = google.requestsTo("POST", /^\/token$/).length;
-    const page = await callback(consent.callbackPath);
+    const page = await by.page(consent.callbackPath);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     expect(page.headers.get("cache-control")).toBe("no-store");
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(page.html).toContain("Connected");
     expect(page.html).toContain("ada@example.com");
+    // Whose token it is, so that someone who followed another's link can tell.
+    expect(page.html).toContain(`OfficeLLM token “Ada&#39;s laptop” (${id})`);
     expect(page.html).toContain("You can close this window");
+    // The cookie has done its work.
+    expect(page.headers.get("set-cookie")).toMatch(
+      /^officellm_consent=;.*Expires=Thu, 01 Jan 1970/,
+    );
     expect(page.html).not.toMatch(/<script/i);
 
     const exchange = google.requestsTo("POST", /^\/token$/).slice(exchanges)[0]!;
@@ -216,10 +256,11 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
 
   it("refuses a reused state, and the second use changes nothing", async () => {
     const { token } = await calendarToken();
-    const consent = google.authorize(await consentUrl(token));
-    expect((await callback(consent.callbackPath)).status).toBe(200);
+    const by = browser();
+    const consent = google.authorize(await consentUrl(token, by));
+    expect((await by.page(consent.callbackPath)).status).toBe(200);
     const exchanges = google.requestsTo("POST", /^\/token$/).length;
-    const again = await callback(consent.callbackPath);
+    const again = await by.page(consent.callbackPath);
     expect(again.status).toBe(400);
     expect(again.html).toContain("used already");
     expect(google.requestsTo("POST", /^\/token$/)).toHaveLength(exchanges);
@@ -227,9 +268,10 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
 
   it("refuses an expired state (after 10 minutes)", async () => {
     const { token } = await calendarToken();
-    const consent = google.authorize(await consentUrl(token));
+    const by = browser();
+    const consent = google.authorize(await consentUrl(token, by));
     server.clock.advance(10 * 60 * 1000 + 1000);
-    const page = await callback(consent.callbackPath);
+    const page = await by.page(consent.callbackPath);
     expect(page.status).toBe(400);
     expect(page.html).toContain("expired");
     const status = await api<{ connected: boolean }>(
@@ -261,26 +303,118 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
     expect(statusB.body.connected).toBe(false);
   });
 
+  it("refuses a consent completed in another browser than the one that started it: nothing is connected", async () => {
+    const sender = await calendarToken();
+    // The holder of a token follows its link to Google's consent page, in their own browser…
+    const consentPage = await consentUrl(sender.token, browser());
+    // …and sends that page to a colleague, who consents in theirs: Google sends the colleague's
+    // browser back with a code for the colleague's calendar.
+    const colleague = browser();
+    const exchanges = google.requestsTo("POST", /^\/token$/).length;
+    const page = await colleague.page(google.authorize(consentPage).callbackPath);
+
+    expect(page.status).toBe(403);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.html).toContain("not started in this browser");
+    expect(page.html).toContain("nothing was connected");
+    // The code was never exchanged, and the sender's token has no calendar.
+    expect(google.requestsTo("POST", /^\/token$/)).toHaveLength(exchanges);
+    expect(await server.store.calendar.getConnection(sender.id)).toBeUndefined();
+    const status = await api<{ connected: boolean }>(
+      server,
+      sender.token,
+      "GET",
+      "/api/v1/calendar/status",
+    );
+    expect(status.body.connected).toBe(false);
+  });
+
+  it("lets a link start a consent once, in the first browser that opens it, within 60 seconds", async () => {
+    const { token } = await calendarToken();
+    const link = await connectLink(token);
+    expect((await browser().fetch(link)).status).toBe(302);
+    const again = await browser().page(link);
+    expect(again.status).toBe(400);
+    expect(again.html).toContain("opened already");
+    expect(again.headers.get("set-cookie")).toBeNull();
+
+    const late = await connectLink(token);
+    server.clock.advance(61_000);
+    const expired = await browser().page(late);
+    expect(expired.status).toBe(400);
+    expect(expired.html).toContain("expired");
+
+    const forged = await browser().page("/api/v1/calendar/oauth/start?ticket=forged");
+    expect(forged.status).toBe(400);
+    expect(forged.html).toContain("not issued by OfficeLLM");
+    const bare = await browser().page("/api/v1/calendar/oauth/start");
+    expect(bare.status).toBe(400);
+    expect(bare.html).toContain("no ticket");
+  });
+
+  it("binds the browser with an HttpOnly, SameSite=Lax cookie for the OAuth paths, Secure over https", async () => {
+    const { token } = await calendarToken();
+    const start = await browser().fetch(await connectLink(token));
+    expect(start.headers.get("set-cookie")).toMatch(
+      /^officellm_consent=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/api\/v1\/calendar\/oauth\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+    );
+
+    const behindHttps = await startTestServer({
+      env: {
+        GOOGLE_CLIENT_ID: google.clientId,
+        GOOGLE_CLIENT_SECRET: google.clientSecret,
+        GOOGLE_BASE_URL: google.url,
+        ENCRYPTION_KEY: KEY_HEX,
+        GOOGLE_REDIRECT_URI: "https://officellm.example.com/proxied/calendar/oauth/callback",
+      },
+    });
+    try {
+      const holder = await behindHttps.token({ scopes: ["calendar"] });
+      const reply = await api<{ url: string }>(
+        behindHttps,
+        holder.token,
+        "GET",
+        "/api/v1/calendar/connect",
+      );
+      // Next to the callback, wherever the proxy puts it.
+      expect(reply.body.url).toMatch(
+        /^https:\/\/officellm\.example\.com\/proxied\/calendar\/oauth\/start\?ticket=/,
+      );
+      const secure = await new Browser(behindHttps.url).fetch(
+        `/api/v1/calendar/oauth/start${new URL(reply.body.url).search}`,
+      );
+      expect(secure.status).toBe(302);
+      expect(secure.headers.get("set-cookie")).toMatch(
+        /; Path=\/proxied\/calendar\/oauth\/; .*HttpOnly; Secure; SameSite=Lax$/,
+      );
+    } finally {
+      await behindHttps.close();
+    }
+  });
+
   it("says not connected when the user declines, or does not grant the calendar scope", async () => {
     const { token } = await calendarToken();
-    const state = new URL(await consentUrl(token)).searchParams.get("state")!;
-    const declined = await callback(
+    const by = browser();
+    const state = new URL(await consentUrl(token, by)).searchParams.get("state")!;
+    const declined = await by.page(
       `/api/v1/calendar/oauth/callback?state=${state}&error=access_denied`,
     );
     expect(declined.status).toBe(400);
     expect(declined.html).toContain("not granted");
 
-    const narrow = google.authorize(await consentUrl(token), { grantScope: "openid" });
-    const page = await callback(narrow.callbackPath);
+    const page = await browser().consent(await connectLink(token), google, {
+      grantScope: "openid",
+    });
     expect(page.status).toBe(400);
     expect(page.html).toContain("not granted");
   });
 
   it("refuses a state whose OfficeLLM token was revoked meanwhile", async () => {
     const created = await calendarToken();
-    const consent = google.authorize(await consentUrl(created.token));
+    const by = browser();
+    const consent = google.authorize(await consentUrl(created.token, by));
     await server.tokens.revoke(created.id);
-    const page = await callback(consent.callbackPath);
+    const page = await by.page(consent.callbackPath);
     expect(page.status).toBe(400);
     expect(page.html).toContain("no longer valid");
   });

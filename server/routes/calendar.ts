@@ -1,8 +1,15 @@
 import type { calendar_v3 } from "@googleapis/calendar";
+import type { CookieOptions } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { assistedParse } from "../calendar/assist.ts";
-import type { CalendarService, CreateResult } from "../calendar/calendar-service.ts";
+import {
+  CONSENT_COOKIE,
+  START_TTL_MS,
+  STATE_TTL_MS,
+  type CalendarService,
+  type CreateResult,
+} from "../calendar/calendar-service.ts";
 import {
   EventInputError,
   eventInputSchema,
@@ -17,6 +24,10 @@ import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { callContext } from "../http/stream-completion.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
+import { readCookie } from "../util/cookies.ts";
+
+/** The consent pages and redirects: never cached, and this server's URLs never sent on. */
+const consentPageHeaders = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
 
 /** Rows one POST /api/v1/calendar/events may carry. */
 export const MAX_EVENT_ROWS = 500;
@@ -191,6 +202,11 @@ export function calendarRoutes(deps: {
 }): Route[] {
   const { calendar, completions, clock } = deps;
   const owner = (res: { locals: { caller?: { tokenId: string } } }) => res.locals.caller!.tokenId;
+  const consentCookieOptions = (): CookieOptions => ({
+    httpOnly: true,
+    sameSite: "lax",
+    ...calendar.consentCookieScope(),
+  });
 
   return [
     defineRoute({
@@ -198,13 +214,40 @@ export function calendarRoutes(deps: {
       path: "/api/v1/calendar/connect",
       access: "calendar",
       tag: "Calendar",
-      summary: "Google's consent URL to connect this token's Google Calendar",
+      summary: "A link that connects this token's Google Calendar, for the browser that opens it",
       description:
-        "Open the URL in a browser (or an Office dialog). It is single-use and expires in 10 " +
-        "minutes; after consent, Google sends the browser to the OAuth callback, and " +
-        "GET /api/v1/calendar/status turns connected.",
+        `Open the URL in a browser (or an Office dialog) within ${START_TTL_MS / 1000} seconds; ` +
+        "it works once. It binds the consent to that browser (a cookie) and goes on to Google; " +
+        "after consent, Google sends the browser to the OAuth callback, whose page names the " +
+        "token connected, and GET /api/v1/calendar/status turns connected.",
       response: z.object({ url: z.string(), expiresAt: z.string() }),
       handle: async (_input, _req, res) => calendar.connectUrl(owner(res)),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/calendar/oauth/start",
+      access: "public",
+      tag: "Calendar",
+      summary: "Where the browser starts consent (the link of GET /api/v1/calendar/connect)",
+      description:
+        "Sets a cookie that binds the consent to this browser and redirects to Google; an " +
+        "unknown, used or expired ticket answers a small HTML page.",
+      query: z.looseObject({ ticket: z.string().optional() }),
+      handle: async (_input, req, res) => {
+        calendar.assertConfigured();
+        const started = await calendar.startConsent(req.query as Record<string, unknown>);
+        res.set(consentPageHeaders);
+        if (!started.ok) {
+          res.status(started.status).type("html").send(failedPage(started.message));
+          return;
+        }
+        res
+          .cookie(CONSENT_COOKIE, started.browserKey, {
+            ...consentCookieOptions(),
+            maxAge: STATE_TTL_MS,
+          })
+          .redirect(302, started.googleUrl);
+      },
     }),
     defineRoute({
       method: "get",
@@ -219,17 +262,23 @@ export function calendarRoutes(deps: {
       }),
       handle: async (_input, req, res) => {
         calendar.assertConfigured();
-        const outcome = await calendar.completeConsent(req.query as Record<string, unknown>);
+        const outcome = await calendar.completeConsent(
+          req.query as Record<string, unknown>,
+          readCookie(req.headers.cookie, CONSENT_COOKIE),
+        );
         res
           .status(outcome.ok ? 200 : outcome.status)
           .set({
-            "cache-control": "no-store",
-            "referrer-policy": "no-referrer",
+            ...consentPageHeaders,
             // Keep the task pane's handle on this window, so it can close it once connected.
             "cross-origin-opener-policy": "unsafe-none",
           })
-          .type("html")
-          .send(outcome.ok ? connectedPage(outcome.email) : failedPage(outcome.message));
+          .type("html");
+        // Its state is used up; a refused callback leaves it, for the consent it may belong to.
+        if (outcome.ok) res.clearCookie(CONSENT_COOKIE, consentCookieOptions());
+        res.send(
+          outcome.ok ? connectedPage(outcome.email, outcome.token) : failedPage(outcome.message),
+        );
       },
     }),
     defineRoute({

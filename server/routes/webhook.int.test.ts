@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type ErrorBody } from "../test/api.ts";
+import { Browser } from "../test/browser.ts";
 import { startFakeGoogle, type FakeGoogle } from "../test/fake-google.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
   });
   token = (await server.token({ scopes: ["llm", "calendar"] })).token;
   const consent = await api<{ url: string }>(server, token, "GET", "/api/v1/calendar/connect");
-  const page = await server.fetch(google.authorize(consent.body.url).callbackPath);
+  const page = await new Browser(server.url).consent(consent.body.url, google);
   expect(page.status).toBe(200);
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { backends } from "../test/backends.ts";
-import type { CalendarConnectionRow, OAuthStateRow } from "./calendar-repository.ts";
+import type { CalendarConnectionRow, OAuthStartRow, OAuthStateRow } from "./calendar-repository.ts";
 import { openStore, type Store } from "./store.ts";
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -35,6 +35,7 @@ function state(overrides: Partial<OAuthStateRow> = {}): OAuthStateRow {
     expires_at: "2026-11-25T12:10:00.000Z",
     used_at: null,
     created_at: "2026-11-25T12:00:00.000Z",
+    browser_hash: "browser-hash-1",
     ...overrides,
   };
 }
@@ -74,6 +75,27 @@ for (const backend of backends) {
       await store.calendar.insertState(state({ state_hash: "hash-2" }), "2026-11-27T00:00:00.000Z");
       expect(await store.calendar.getState("hash-1")).toBeUndefined();
       expect(await store.calendar.getState("hash-2")).toBeDefined();
+    });
+
+    it("lets a start ticket be taken once, before it expires, and sweeps long-expired ones", async () => {
+      const store = await fresh();
+      const start = (ticket_hash: string): OAuthStartRow => ({
+        ticket_hash,
+        token_id: "tok_a",
+        expires_at: "2026-11-25T12:01:00.000Z",
+        used_at: null,
+        created_at: "2026-11-25T12:00:00.000Z",
+      });
+      for (const hash of ["ticket-1", "ticket-2"])
+        await store.calendar.insertStart(start(hash), "2026-11-24T12:00:00.000Z");
+      const take = (hash: string, now: string) => store.calendar.takeStart(hash, now);
+      expect(await take("ticket-1", "2026-11-25T12:00:30.000Z")).toEqual({ tokenId: "tok_a" });
+      expect(await take("ticket-1", "2026-11-25T12:00:31.000Z")).toEqual({ refused: "used" });
+      expect(await take("ticket-2", "2026-11-25T12:01:00.000Z")).toEqual({ refused: "expired" });
+      expect(await take("ticket-9", "2026-11-25T12:00:30.000Z")).toEqual({ refused: "unknown" });
+      await store.calendar.insertStart(start("ticket-3"), "2026-11-27T00:00:00.000Z");
+      expect(await take("ticket-2", "2026-11-25T12:00:30.000Z")).toEqual({ refused: "unknown" });
+      expect(await take("ticket-3", "2026-11-25T12:00:30.000Z")).toEqual({ tokenId: "tok_a" });
     });
   });
 }

@@ -1,10 +1,19 @@
 import type { Kysely, Selectable, Updateable } from "kysely";
-import type { CalendarConnectionsTable, Database, OAuthStatesTable } from "./schema.ts";
+import type {
+  CalendarConnectionsTable,
+  Database,
+  OAuthStartsTable,
+  OAuthStatesTable,
+} from "./schema.ts";
 
 export type CalendarConnectionRow = Selectable<CalendarConnectionsTable>;
 export type OAuthStateRow = Selectable<OAuthStatesTable>;
+export type OAuthStartRow = Selectable<OAuthStartsTable>;
 
-/** Google Calendar connections (one per token) and the pending OAuth states that create them. */
+/**
+ * Google Calendar connections (one per token), and the start tickets and pending OAuth states
+ * that create them.
+ */
 export class CalendarRepository {
   readonly #db: Kysely<Database>;
 
@@ -73,5 +82,36 @@ export class CalendarRepository {
       .where("used_at", "is", null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Saves a start ticket, sweeping those that expired before `sweepBefore`. */
+  async insertStart(row: OAuthStartRow, sweepBefore: string): Promise<void> {
+    await this.#db.deleteFrom("oauth_starts").where("expires_at", "<", sweepBefore).execute();
+    await this.#db.insertInto("oauth_starts").values(row).execute();
+  }
+
+  /**
+   * Uses a start ticket, once and before it expires: the token it was issued to, or why not
+   * (only one browser can win).
+   */
+  async takeStart(
+    ticketHash: string,
+    now: string,
+  ): Promise<{ tokenId: string } | { refused: "unknown" | "used" | "expired" }> {
+    const taken = await this.#db
+      .updateTable("oauth_starts")
+      .set({ used_at: now })
+      .where("ticket_hash", "=", ticketHash)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .returning("token_id")
+      .executeTakeFirst();
+    if (taken) return { tokenId: taken.token_id };
+    const row = await this.#db
+      .selectFrom("oauth_starts")
+      .select("used_at")
+      .where("ticket_hash", "=", ticketHash)
+      .executeTakeFirst();
+    return { refused: !row ? "unknown" : row.used_at ? "used" : "expired" };
   }
 }

@@ -84,22 +84,26 @@ function withStatementCache(file: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/**
- * Brings the schema up to date; safe to run on every start and from several instances. On
- * PostgreSQL the migrator's own tables live in the connection's current schema: Kysely looks for
- * them across every schema of the database otherwise, and would take another application's (or
- * another OfficeLLM's, in a shared database) for ours.
- */
+/** Brings the schema up to date; safe to run on every start and from several instances. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  const migrationTableSchema =
-    dialect === "postgres"
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-          ?.schema
-      : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    // Named, because the migrator looks for its tables in every schema it can see otherwise, and
+    // takes another schema's (another application's, a parallel test's) for OfficeLLM's own.
+    ...(dialect === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  if (!rows[0]?.schema) throw new Error("PostgreSQL: no schema on the search_path exists");
+  return rows[0].schema;
 }
 
 export async function ping(db: Kysely<Database>): Promise<void> {

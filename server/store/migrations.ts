@@ -1,5 +1,7 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import type { Dialect } from "./database.ts";
+import { TOKEN_CHANGES_CHANNEL } from "./token-changes.ts";
 
 /**
  * The one set of migrations for SQLite and PostgreSQL. Only portable column types are used;
@@ -152,8 +154,92 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0005_consent_browser": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("oauth_starts")
+        .addColumn("ticket_hash", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .addColumn("used_at", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("oauth_starts_expiry")
+        .on("oauth_starts")
+        .column("expires_at")
+        .execute();
+      // States issued before have none: their callbacks are refused ("start again").
+      await db.schema.alterTable("oauth_states").addColumn("browser_hash", "text").execute();
+    },
+  },
 };
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+/**
+ * The columns of `tokens` that decide whether a secret is accepted, and as whom: every column but
+ * `last_used_at`, which requests write once a minute and which must not drop every instance's
+ * cached tokens each time. A column added to `tokens` later belongs here, in a new migration
+ * (store/token-changes.int.test.ts checks that each one moves the counter).
+ */
+const TOKEN_DECIDING_COLUMNS = [
+  "id",
+  "name",
+  "prefix",
+  "secret_hash",
+  "previous_secret_hash",
+  "previous_expires_at",
+  "scopes",
+  "rpm",
+  "budget_usd",
+  "expires_at",
+  "revoked_at",
+  "created_at",
+].join(", ");
+
+/**
+ * `token_changes`: one counter that a trigger moves on every change to a token row's deciding
+ * columns and on every deletion, whoever makes it (a server, the command line, a statement typed
+ * by hand), so that each instance can tell cheaply whether its cached tokens are still current
+ * (store/token-changes.ts). On PostgreSQL the trigger also notifies the instances listening.
+ */
+function tokenChangesMigration(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("token_changes")
+        .addColumn("id", "integer", (col) => col.primaryKey())
+        .addColumn("generation", "integer", (col) => col.notNull())
+        .execute();
+      await sql`insert into token_changes (id, generation) values (1, 0)`.execute(db);
+      const columns = sql.raw(TOKEN_DECIDING_COLUMNS);
+      if (dialect === "sqlite") {
+        const bump = sql.raw("update token_changes set generation = generation + 1;");
+        await sql`create trigger tokens_changed_by_update after update of ${columns} on tokens
+          begin ${bump} end`.execute(db);
+        await sql`create trigger tokens_changed_by_delete after delete on tokens
+          begin ${bump} end`.execute(db);
+        return;
+      }
+      // The table's own schema, not the session's search_path: the trigger may fire in a
+      // session whose search_path does not lead to this schema.
+      await sql`create function officellm_tokens_changed() returns trigger language plpgsql as $$
+        begin
+          execute format('update %I.token_changes set generation = generation + 1', tg_table_schema);
+          perform pg_notify(${sql.lit(TOKEN_CHANGES_CHANNEL)}, tg_table_schema);
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger tokens_changed after update of ${columns} or delete on tokens
+        for each statement execute function officellm_tokens_changed()`.execute(db);
+    },
+  };
+}
+
+/** The migrations for `dialect`: the same tables on both, triggers written for each. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    getMigrations: async () => ({
+      ...migrations,
+      "0004_token_changes": tokenChangesMigration(dialect),
+    }),
+  };
+}

@@ -110,7 +110,10 @@ export interface CalendarConnectionsTable {
   updated_at: string;
 }
 
-/** A pending OAuth consent: single-use, bound to the token that asked, short-lived. */
+/**
+ * A pending OAuth consent: single-use, bound to the token that asked and to the browser that
+ * started it, short-lived.
+ */
 export interface OAuthStatesTable {
   /** SHA-256 (hex) of the `state` sent to Google; the state itself is never stored. */
   state_hash: string;
@@ -120,10 +123,32 @@ export interface OAuthStatesTable {
   expires_at: string;
   used_at: string | null;
   created_at: string;
+  /** SHA-256 (hex) of the cookie set in the browser that started the consent (null: none). */
+  browser_hash: string | null;
+}
+
+/**
+ * A one-time ticket to start Google's consent in a browser (GET /api/v1/calendar/oauth/start),
+ * handed to the token that asked for it.
+ */
+export interface OAuthStartsTable {
+  /** SHA-256 (hex) of the ticket; the ticket itself is never stored. */
+  ticket_hash: string;
+  token_id: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+/** One row (id 1): a counter that a trigger moves on each change to a token (migration 0004). */
+export interface TokenChangesTable {
+  id: number;
+  generation: number;
 }
 
 export interface Database {
   tokens: TokensTable;
+  token_changes: TokenChangesTable;
   usage: UsageTable;
   audit_log: AuditTable;
   user_settings: UserSettingsTable;
@@ -132,4 +157,5 @@ export interface Database {
   conversation_messages: ConversationMessagesTable;
   calendar_connections: CalendarConnectionsTable;
   oauth_states: OAuthStatesTable;
+  oauth_starts: OAuthStartsTable;
 }

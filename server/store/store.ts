@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Kysely } from "kysely";
+import type { Logger } from "../logger.ts";
 import { AuditRepository } from "./audit-repository.ts";
 import { CalendarRepository } from "./calendar-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
@@ -8,6 +9,8 @@ import { connect, migrateToLatest, ping, type ConnectOptions, type Dialect } fro
 import type { Database } from "./schema.ts";
 import { SettingsRepository } from "./settings-repository.ts";
 import { TemplateRepository } from "./template-repository.ts";
+import { sqliteTokenChanges, type TokenChanges } from "./token-changes.ts";
+import { watchPostgresTokenChanges } from "./token-changes-postgres.ts";
 import { TokenRepository } from "./token-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
 import { UsageWriter } from "./usage-writer.ts";
@@ -26,6 +29,8 @@ export interface Store {
   readonly conversations: ConversationRepository;
   readonly calendar: CalendarRepository;
   ping(): Promise<void>;
+  /** Starts following the token change counter, for a cache of tokens (close it before the store). */
+  watchTokenChanges(logger: Logger): Promise<TokenChanges>;
   /** Writes a consistent copy of the embedded database while it is in use (SQLite only). */
   backup(path: string): Promise<void>;
   /** Writes the ledger rows still queued, then disconnects. */
@@ -55,6 +60,10 @@ export async function openStore(databaseUrl: string, options: ConnectOptions = {
     conversations: new ConversationRepository(db),
     calendar: new CalendarRepository(db),
     ping: () => ping(db),
+    watchTokenChanges: async (logger) =>
+      sqliteFile
+        ? sqliteTokenChanges(sqliteFile)
+        : watchPostgresTokenChanges(db, databaseUrl, logger),
     async backup(path) {
       if (!sqliteFile) {
         throw new Error("backup copies the embedded SQLite database; use pg_dump for PostgreSQL");
