@@ -17,6 +17,7 @@ import { SingleFlight } from "./single-flight.ts";
 import { checkJson } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
+import { nanoUsdToUsd } from "../util/money.ts";
 
 /** Who is asking, under which request id, and the signal that cancels the work. */
 export interface CallContext {
@@ -486,9 +487,9 @@ export class CompletionService {
     cached: boolean,
     started: number,
   ): Promise<CompletionOutcome> {
-    const costUsd = cached
+    const costNanoUsd = cached
       ? 0
-      : this.#deps.registry.costUsd(
+      : this.#deps.registry.costNanoUsd(
           answer.model,
           answer.usage.inputTokens,
           answer.usage.outputTokens,
@@ -498,7 +499,7 @@ export class CompletionService {
       provider: answer.model.provider,
       model: answer.model.id,
       usage: answer.usage,
-      costUsd,
+      costNanoUsd,
       cached,
       latencyMs,
       errorCode: null,
@@ -509,7 +510,7 @@ export class CompletionService {
       provider: answer.model.provider,
       text: answer.text,
       ...(prepared.json ? { json: answer.json } : {}),
-      usage: { ...answer.usage, costUsd },
+      usage: { ...answer.usage, costUsd: nanoUsdToUsd(costNanoUsd) },
       cached,
       latencyMs,
       retries: answer.retries,
@@ -548,14 +549,14 @@ export class CompletionService {
         ? spentBefore.get(error)
         : undefined;
     const model = spent?.model ?? prepared.model;
-    const costUsd = spent
-      ? this.#deps.registry.costUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
+    const costNanoUsd = spent
+      ? this.#deps.registry.costNanoUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
       : 0;
     await this.#ledger.record(context.caller, context.requestId, {
       provider: model.provider,
       model: model.id,
       usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
-      costUsd,
+      costNanoUsd,
       cached: false,
       latencyMs: Math.round(performance.now() - started),
       errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),

@@ -111,7 +111,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(reply.body.error.message).toContain(c.provider);
       expect(rig.fake.requests).toHaveLength(1);
       expect(await ledger(rig, id)).toMatchObject([
-        { status: "error", error_code: "upstream_error", cost_usd: 0, cached: 0 },
+        { status: "error", error_code: "upstream_error", cost_nano_usd: 0, cached: 0 },
       ]);
     });
 
@@ -461,7 +461,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
         model: c.model,
         input_tokens: 2000,
         output_tokens: 2000,
-        cost_usd: 0.01,
+        cost_nano_usd: 10_000_000,
         cached: 0,
         latency_ms: 100,
         status: "ok",
@@ -485,7 +485,9 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(rig.fake.requests).toHaveLength(0);
       // Each refusal has its row, at no cost, beside the earlier spending.
       const refused = (await ledger(rig, id)).filter((row) => row.request_id !== "earlier");
-      expect(refused.map((row) => [row.status, row.error_code, row.cost_usd, row.model])).toEqual([
+      expect(
+        refused.map((row) => [row.status, row.error_code, row.cost_nano_usd, row.model]),
+      ).toEqual([
         ["error", "budget_exceeded", 0, c.model],
         ["error", "budget_exceeded", 0, c.model],
       ]);
@@ -531,7 +533,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       const rows = await ledger(rig, id);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: "ok", provider: c.otherProvider, model: c.other });
-      expect(rows[0]!.cost_usd).toBeGreaterThan(0);
+      expect(rows[0]!.cost_nano_usd).toBeGreaterThan(0);
     });
 
     it("does not fall back after a 400 from the primary model", async () => {

@@ -11,6 +11,7 @@ import { openStore, type Store } from "../store/store.ts";
 import { MAX_ROWS_PER_INSERT } from "../store/usage-writer.ts";
 import { backends, type FreshDatabase } from "../test/backends.ts";
 import { TestClock } from "../test/harness.ts";
+import { usdToNanoUsd } from "../util/money.ts";
 import { UsageLedger, type LedgerEntry } from "./usage-ledger.ts";
 
 interface Statement {
@@ -30,12 +31,13 @@ function caller(budgetUsd: number | null = null): Caller {
   };
 }
 
+/** A ledger entry costing `costUsd` (in nano-dollars, as the ledger keeps it). */
 function entry(costUsd = 0.01, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
     provider: "openai",
     model: "gpt-x",
     usage: { inputTokens: 10, outputTokens: 2 },
-    costUsd,
+    costNanoUsd: usdToNanoUsd(costUsd),
     cached: false,
     latencyMs: 5,
     errorCode: null,
@@ -175,20 +177,20 @@ for (const backend of backends) {
       expect(inserts().map((s) => s.failed)).toEqual(expect.arrayContaining([true, false]));
       expect(inserts()).toHaveLength(2);
       expect(await committed(who.tokenId)).toEqual(["good-2", "good-3"]);
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBe(0);
+      expect(store.usageWriter.uncommittedNanoUsd(who.tokenId)).toBe(0);
     });
 
     it("counts the rows not yet committed against the budget", async () => {
       const who = caller(1);
       const records = [ledger.record(who, "a", entry(0.6)), ledger.record(who, "b", entry(0.6))];
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBeCloseTo(1.2);
+      expect(store.usageWriter.uncommittedNanoUsd(who.tokenId)).toBe(1_200_000_000);
       await expect(ledger.assertWithinBudget(who)).rejects.toMatchObject({
         code: "budget_exceeded",
       });
       await Promise.all(records);
 
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBe(0);
-      expect(await observer.usage.spendSince(who.tokenId, november)).toBeCloseTo(1.2);
+      expect(store.usageWriter.uncommittedNanoUsd(who.tokenId)).toBe(0);
+      expect(await observer.usage.spendSince(who.tokenId, november)).toBe(1_200_000_000);
       // Once committed, the rows count once: 1.2 is within a budget of 1.25.
       await expect(ledger.assertWithinBudget({ ...who, budgetUsd: 1.25 })).resolves.toBe(undefined);
     });

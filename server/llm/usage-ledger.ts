@@ -3,6 +3,7 @@ import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { formatUsd, usdToNanoUsd } from "../util/money.ts";
 import { startOfMonthUtc } from "../util/month.ts";
 import type { TokenUsage } from "./types.ts";
 
@@ -11,7 +12,8 @@ export interface LedgerEntry {
   provider: string;
   model: string;
   usage: TokenUsage;
-  costUsd: number;
+  /** Whole nano-dollars. */
+  costNanoUsd: number;
   cached: boolean;
   latencyMs: number;
   /** null for a call that answered. */
@@ -35,12 +37,13 @@ export class UsageLedger {
     if (caller.budgetUsd === null) return;
     const monthStart = startOfMonthUtc(this.#clock.now()).toISOString();
     // Read before the committed sum: a row committed in between is counted twice, never missed.
-    const uncommitted = this.#store.usageWriter.uncommittedCostUsd(caller.tokenId);
+    const uncommitted = this.#store.usageWriter.uncommittedNanoUsd(caller.tokenId);
     const spent = uncommitted + (await this.#store.usage.spendSince(caller.tokenId, monthStart));
-    if (spent >= caller.budgetUsd) {
+    const budget = usdToNanoUsd(caller.budgetUsd);
+    if (spent >= budget) {
       throw new ApiError(
         "budget_exceeded",
-        `This token's budget of ${usd(caller.budgetUsd)} for the month is used up (${usd(spent)} spent); it renews on the 1st (UTC)`,
+        `This token's budget of ${formatUsd(budget)} for the month is used up (${formatUsd(spent)} spent); it renews on the 1st (UTC)`,
       );
     }
   }
@@ -55,7 +58,7 @@ export class UsageLedger {
       model: entry.model,
       input_tokens: entry.usage.inputTokens,
       output_tokens: entry.usage.outputTokens,
-      cost_usd: entry.costUsd,
+      cost_nano_usd: entry.costNanoUsd,
       cached: entry.cached ? 1 : 0,
       latency_ms: entry.latencyMs,
       status: entry.errorCode ? "error" : "ok",
@@ -63,9 +66,4 @@ export class UsageLedger {
       created_at: this.#clock.now().toISOString(),
     });
   }
-}
-
-/** Dollars to the cent, or to four significant digits below a cent. */
-function usd(amount: number): string {
-  return amount >= 0.01 || amount === 0 ? `$${amount.toFixed(2)}` : `$${amount.toPrecision(4)}`;
 }

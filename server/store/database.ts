@@ -45,8 +45,16 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
     };
   }
   // Required here, not imported at start-up: a server on SQLite never holds the driver in memory.
-  const { Pool } = createRequire(import.meta.url)("pg") as typeof import("pg");
-  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  const { Pool, types } = createRequire(import.meta.url)("pg") as typeof import("pg");
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    // bigint columns (nano-dollars) read as numbers, as SQLite gives them: far below 2⁵³.
+    types: {
+      getTypeParser: (oid, format) =>
+        oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format),
+    },
+  });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...options }),
     dialect: "postgres",

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
 /**
@@ -150,6 +150,18 @@ const migrations: Record<string, Migration> = {
         .on("oauth_states")
         .column("expires_at")
         .execute();
+    },
+  },
+  "0004_ledger_cost_in_nano_usd": {
+    async up(db: Kysely<unknown>) {
+      // The ledger's cost becomes whole nano-dollars; rows written as binary fractions of a
+      // dollar (8.774999999999999e-5) round to the amount they stood for (87750).
+      await db.schema
+        .alterTable("usage")
+        .addColumn("cost_nano_usd", "bigint", (col) => col.notNull().defaultTo(0))
+        .execute();
+      await sql`update usage set cost_nano_usd = round(cost_usd * 1000000000)`.execute(db);
+      await db.schema.alterTable("usage").dropColumn("cost_usd").execute();
     },
   },
 };

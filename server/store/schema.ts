@@ -31,7 +31,8 @@ export interface UsageTable {
   model: string;
   input_tokens: number;
   output_tokens: number;
-  cost_usd: number;
+  /** Whole nano-dollars (10⁻⁹ USD): exact sums, see util/money.ts. */
+  cost_nano_usd: number;
   cached: number;
   latency_ms: number;
   status: string;

@@ -15,7 +15,8 @@ export interface UsageSums {
   calls: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Whole nano-dollars, summed exactly. */
+  costNanoUsd: number;
 }
 
 export interface UsageTotals extends UsageSums {
@@ -37,7 +38,7 @@ function sums(eb: ExpressionBuilder<Database, "usage">) {
     eb.fn.countAll<number | string>().as("calls"),
     eb.fn.sum<number | string | null>("usage.input_tokens").as("input_tokens"),
     eb.fn.sum<number | string | null>("usage.output_tokens").as("output_tokens"),
-    eb.fn.sum<number | string | null>("usage.cost_usd").as("cost_usd"),
+    eb.fn.sum<number | string | null>("usage.cost_nano_usd").as("cost_nano_usd"),
   ] as const;
 }
 
@@ -45,13 +46,13 @@ function toSums(row: {
   calls: number | string;
   input_tokens: number | string | null;
   output_tokens: number | string | null;
-  cost_usd: number | string | null;
+  cost_nano_usd: number | string | null;
 }): UsageSums {
   return {
     calls: Number(row.calls),
     inputTokens: Number(row.input_tokens ?? 0),
     outputTokens: Number(row.output_tokens ?? 0),
-    costUsd: Number(row.cost_usd ?? 0),
+    costNanoUsd: Number(row.cost_nano_usd ?? 0),
   };
 }
 
@@ -72,11 +73,13 @@ export class UsageRepository {
     if (rows.length > 0) await this.#db.insertInto("usage").values(rows).execute();
   }
 
-  /** Total cost in USD of a token's calls at or after `since` (ISO time). */
+  /** Total cost in nano-dollars of a token's calls at or after `since` (ISO time). */
   async spendSince(tokenId: string, since: string): Promise<number> {
     const { total } = await this.#db
       .selectFrom("usage")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_usd"), eb.val(0)).as("total"))
+      .select((eb) =>
+        eb.fn.coalesce(eb.fn.sum<number | string>("cost_nano_usd"), eb.val(0)).as("total"),
+      )
       .where("token_id", "=", tokenId)
       .where("created_at", ">=", since)
       .executeTakeFirstOrThrow();
@@ -155,5 +158,5 @@ export class UsageRepository {
 
 function byCostThenCalls<T extends UsageSums>(name: (row: T) => string) {
   return (a: T, b: T) =>
-    b.costUsd - a.costUsd || b.calls - a.calls || name(a).localeCompare(name(b));
+    b.costNanoUsd - a.costNanoUsd || b.calls - a.calls || name(a).localeCompare(name(b));
 }

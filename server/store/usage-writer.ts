@@ -10,7 +10,7 @@ export const MAX_ROWS_PER_INSERT = 256;
  */
 export class UsageWriter {
   readonly #commits: GroupCommit<UsageRow>;
-  readonly #uncommitted = new Map<string, { rows: number; costUsd: number }>();
+  readonly #uncommitted = new Map<string, { rows: number; costNanoUsd: number }>();
 
   constructor(usage: UsageRepository) {
     this.#commits = new GroupCommit((rows) => usage.insertMany(rows), MAX_ROWS_PER_INSERT);
@@ -18,17 +18,17 @@ export class UsageWriter {
 
   /** Resolves once the row is committed; rejects, with the rows written with it, if it is not. */
   async write(row: UsageRow): Promise<void> {
-    this.#count(row.token_id, 1, row.cost_usd);
+    this.#count(row.token_id, 1, row.cost_nano_usd);
     try {
       await this.#commits.add(row);
     } finally {
-      this.#count(row.token_id, -1, -row.cost_usd);
+      this.#count(row.token_id, -1, -row.cost_nano_usd);
     }
   }
 
-  /** The cost of a token's rows queued or being written. */
-  uncommittedCostUsd(tokenId: string): number {
-    return this.#uncommitted.get(tokenId)?.costUsd ?? 0;
+  /** The cost in nano-dollars of a token's rows queued or being written. */
+  uncommittedNanoUsd(tokenId: string): number {
+    return this.#uncommitted.get(tokenId)?.costNanoUsd ?? 0;
   }
 
   /** Writes every queued row; the rows of a failed write are reported to their writers only. */
@@ -36,11 +36,10 @@ export class UsageWriter {
     return this.#commits.flush();
   }
 
-  #count(tokenId: string, rows: number, costUsd: number): void {
-    const sum = this.#uncommitted.get(tokenId) ?? { rows: 0, costUsd: 0 };
+  #count(tokenId: string, rows: number, costNanoUsd: number): void {
+    const sum = this.#uncommitted.get(tokenId) ?? { rows: 0, costNanoUsd: 0 };
     sum.rows += rows;
-    sum.costUsd += costUsd;
-    // Dropped at zero rows rather than kept with a floating-point remainder of the subtractions.
+    sum.costNanoUsd += costNanoUsd;
     if (sum.rows === 0) this.#uncommitted.delete(tokenId);
     else this.#uncommitted.set(tokenId, sum);
   }

@@ -159,11 +159,22 @@ export function parseSse(text: string): SseEvent[] {
     });
 }
 
-/** The cost of a call at the catalog's price. */
-export function catalogCost(model: string, inputTokens: number, outputTokens: number): number {
+/**
+ * The cost of a call at the catalog's price, in whole nano-dollars: prices per million tokens
+ * have at most three decimals, so a token costs a whole number of nano-dollars.
+ */
+export function catalogNanoUsd(model: string, inputTokens: number, outputTokens: number): number {
   const entry = catalog.find((m) => m.id === model);
   if (!entry) throw new Error(`no catalog entry for ${model}`);
-  return (inputTokens * entry.inputPerMillion + outputTokens * entry.outputPerMillion) / 1e6;
+  const perToken = (perMillion: number) => Math.round(perMillion * 1000);
+  return (
+    inputTokens * perToken(entry.inputPerMillion) + outputTokens * perToken(entry.outputPerMillion)
+  );
+}
+
+/** The cost of a call at the catalog's price, in USD as a response gives it. */
+export function catalogCost(model: string, inputTokens: number, outputTokens: number): number {
+  return catalogNanoUsd(model, inputTokens, outputTokens) / 1e9;
 }
 
 /** The fake's usage for a plain prompt (no system prompt) answered with `text`. */
