@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     clock,
     logger,
     timeoutMs: config.llm.timeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
     providerConcurrency: config.llm.providerConcurrency,
     retry: {
       maxRetries: config.llm.maxRetries,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ANTHROPIC_KEY,
   bodyOf,
+  catalogNanoUsd,
   expectNoKeys,
   ledger,
   ledgerWithin,
@@ -494,18 +495,27 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
     });
 
     it("counts only this month's spending", async () => {
-      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
+      // Last month's $0.01 would leave nothing of $0.005; a 100-token answer fits it.
+      const { id, token } = await rig.token({ budgetUsd: 0.005 });
       await spend(rig, id, "2026-10-31T23:59:59.000Z");
-      const reply = await complete(rig, token, { prompt: uniquePrompt("New month") });
+      const reply = await complete(rig, token, {
+        prompt: uniquePrompt("New month"),
+        maxTokens: 100,
+      });
       expect(reply.status, reply.text).toBe(200);
     });
 
-    it("stops a token once its own calls have used the budget up", async () => {
-      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
-      const first = await complete(rig, token, { prompt: uniquePrompt("First") });
+    it("stops a token once its own calls have left less than a call's maximum cost", async () => {
+      // A budget for one call of up to 1,000 output tokens (and up to 100 in); the answer takes
+      // 900 of them, and what is left cannot hold a second such call.
+      const budget = catalogNanoUsd(c.model, 100, 1000);
+      const { id, token } = await rig.token({ budgetUsd: budget / 1e9 });
+      rig.fake.setResponder(() => ({ text: "x".repeat(3 * 900) }));
+      const ask = (label: string) =>
+        complete<ErrorBody>(rig, token, { prompt: uniquePrompt(label), maxTokens: 1000 });
+      const first = await ask("First");
       expect(first.status, first.text).toBe(200);
-      expect(first.body.usage.costUsd).toBeGreaterThan(0.000001);
-      const second = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Second") });
+      const second = await ask("Second");
       expect(second.status).toBe(429);
       expect(second.body.error.code).toBe("budget_exceeded");
       expect(rig.fake.requests).toHaveLength(1);

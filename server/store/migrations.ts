@@ -164,6 +164,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("usage").dropColumn("cost_usd").execute();
     },
   },
+  "0005_budget_reservations": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("budget_reservations")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("amount_nano_usd", "bigint", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("budget_reservations_token")
+        .on("budget_reservations")
+        .columns(["token_id", "expires_at"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

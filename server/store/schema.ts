@@ -40,6 +40,18 @@ export interface UsageTable {
   created_at: string;
 }
 
+/**
+ * Money set aside against a token's monthly budget for one model call in flight: its maximum
+ * cost, held until the call's ledger row is written or the call is given up. A hold left by a
+ * process that died stops counting at `expires_at`.
+ */
+export interface BudgetReservationsTable {
+  id: string;
+  token_id: string;
+  amount_nano_usd: number;
+  expires_at: string;
+}
+
 export interface AuditTable {
   id: string;
   /** The token that acted, or null for the command line. */
@@ -126,6 +138,7 @@ export interface OAuthStatesTable {
 export interface Database {
   tokens: TokensTable;
   usage: UsageTable;
+  budget_reservations: BudgetReservationsTable;
   audit_log: AuditTable;
   user_settings: UserSettingsTable;
   templates: TemplatesTable;

@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from "kysely";
+import type { Dialect } from "./database.ts";
 import type { Database, UsageTable } from "./schema.ts";
 
 export type UsageRow = Selectable<UsageTable>;
@@ -59,18 +60,36 @@ function toSums(row: {
 /** The ledger: one row per model call, written before the response it records is sent. */
 export class UsageRepository {
   readonly #db: Kysely<Database>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: Dialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async record(row: UsageRow): Promise<void> {
     await this.#db.insertInto("usage").values(row).execute();
   }
 
-  /** Writes rows with one multi-row INSERT: all of them are stored, or none. */
-  async insertMany(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length > 0) await this.#db.insertInto("usage").values(rows).execute();
+  /**
+   * Writes rows with one multi-row INSERT: all of them are stored, or none. Then releases the
+   * budget reservations `releasing` names (those of the calls the rows record), never before:
+   * a call's cost may count twice for a moment, never zero times. On PostgreSQL both are one
+   * transaction; SQLite, a single writer, runs them one after the other, as two connections of
+   * one process (whose busy waits block the thread) must never wait on an open transaction.
+   */
+  async insertMany(rows: readonly UsageRow[], releasing: readonly string[] = []): Promise<void> {
+    if (rows.length === 0) return;
+    if (releasing.length === 0) {
+      await this.#db.insertInto("usage").values(rows).execute();
+      return;
+    }
+    const write = async (db: Kysely<Database>) => {
+      await db.insertInto("usage").values(rows).execute();
+      await db.deleteFrom("budget_reservations").where("id", "in", releasing).execute();
+    };
+    if (this.#dialect === "sqlite") await write(this.#db);
+    else await this.#db.transaction().execute(write);
   }
 
   /** Total cost in nano-dollars of a token's calls at or after `since` (ISO time). */

@@ -97,17 +97,7 @@ export async function startRig(
   options: { env?: Record<string, string>; fake?: FakeProviderOptions } = {},
 ): Promise<Rig> {
   const fake = await startFakeProvider(options.fake);
-  const env: Record<string, string> = {
-    OPENAI_API_KEY: OPENAI_KEY,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    RATE_LIMIT_RPM: "100000",
-    LOG_LEVEL: "trace",
-    ...options.env,
-  };
-  const gateway = await createGateway(loadConfig(env));
-  const server = await startTestServer({ env, gateway });
+  const server = await startGatewayServer(fake, options.env);
   const seen: string[] = [];
   return {
     fake,
@@ -142,6 +132,26 @@ export async function startRig(
       await fake.close();
     },
   };
+}
+
+/**
+ * Starts the real server with a gateway configured for `fake` (both providers keyed), with the
+ * given settings on top: another instance beside a rig's, on the same DATABASE_URL, say.
+ */
+export async function startGatewayServer(
+  fake: FakeProvider,
+  settings: Record<string, string> = {},
+): Promise<TestServer> {
+  const env: Record<string, string> = {
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    RATE_LIMIT_RPM: "100000",
+    LOG_LEVEL: "trace",
+    ...settings,
+  };
+  return startTestServer({ env, gateway: await createGateway(loadConfig(env)) });
 }
 
 /** Parses a server-sent event stream, checking every block is `event:` then one `data:` line. */
