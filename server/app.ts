@@ -66,6 +66,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     timeoutMs: config.llm.timeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     providerConcurrency: config.llm.providerConcurrency,
+    inFlightPerToken: config.limits.inFlightPerToken,
     retry: {
       maxRetries: config.llm.maxRetries,
       baseDelayMs: 250,

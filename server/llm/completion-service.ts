@@ -13,7 +13,7 @@ import type { ResponseCache } from "./response-cache.ts";
 import { maxCostNanoUsd } from "./max-cost.ts";
 import { UsageLedger, type ReservationId } from "./usage-ledger.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
-import { Semaphore } from "./semaphore.ts";
+import { KeyedSemaphore, Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
 import { checkJson, schemaValidator } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
@@ -94,23 +94,27 @@ export interface CompletionServiceDeps {
   /** Bounds every call, and so how long a budget reservation may have to last. */
   requestTimeoutMs: number;
   providerConcurrency: number;
+  /** Calls one token may have upstream at once on this instance (config.limits). */
+  inFlightPerToken: number;
   retry: RetryPolicy;
 }
 
 /**
- * Runs completions: cache and single-flight first, then the budget reservation, and the provider
- * with retries, fallbacks and a per-provider concurrency cap; writes one ledger row per call
- * before the answer leaves.
+ * Runs completions: cache and single-flight first, then, in turn among the token's calls, the
+ * budget reservation, and the provider with retries, fallbacks and a per-provider concurrency
+ * cap; writes one ledger row per call before the answer leaves.
  */
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
   readonly #ledger: UsageLedger;
   readonly #flights = new SingleFlight<Answer>();
   readonly #slots = new Map<string, Semaphore>();
+  readonly #turns: KeyedSemaphore;
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
     this.#ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
+    this.#turns = new KeyedSemaphore(deps.inFlightPerToken);
   }
 
   get registry(): ModelRegistry {
@@ -215,9 +219,15 @@ export class CompletionService {
         };
       }
       const model = prepared.model;
-      reservation = await this.#admit(prepared, context.caller, true);
-      const release = await this.#slot(model.provider).acquire(context.signal);
+      const leaveTurn = await this.#turns.acquire(context.caller.tokenId, context.signal);
+      let releaseSlot = () => {};
+      const release = () => {
+        releaseSlot();
+        leaveTurn();
+      };
       try {
+        reservation = await this.#admit(prepared, context.caller, true);
+        releaseSlot = await this.#slot(model.provider).acquire(context.signal);
         const upstreamStarted = performance.now();
         let retries = 0;
         const opened = await withRetries(
@@ -262,6 +272,7 @@ export class CompletionService {
       started: number;
       upstreamStarted: number;
       retries: number;
+      /** Ends the call's turn among its token's calls and its provider slot. */
       release: () => void;
       reservation: ReservationId | undefined;
     },
@@ -361,22 +372,30 @@ export class CompletionService {
     };
   }
 
-  /** A call upstream. Its maximum cost is reserved first, in `held`, for whoever records it. */
+  /**
+   * A call upstream, in turn among its token's calls (cache hits and shared calls' other callers
+   * take no turn). Its maximum cost is reserved first, in `held`, for whoever records the call.
+   */
   async #upstream(
     prepared: PreparedCompletion,
     caller: Caller,
     signal: AbortSignal,
     held: Held,
   ): Promise<Answer> {
-    held.reservation = await this.#admit(prepared, caller, false);
-    const answer = await this.#callUpstream(prepared, signal);
-    if (prepared.cacheable)
-      await this.#deps.cache.set(prepared.key, {
-        text: answer.text,
-        usage: answer.usage,
-        model: answer.model.id,
-      });
-    return { ...answer, reservation: held.reservation };
+    const leaveTurn = await this.#turns.acquire(caller.tokenId, signal);
+    try {
+      held.reservation = await this.#admit(prepared, caller, false);
+      const answer = await this.#callUpstream(prepared, signal);
+      if (prepared.cacheable)
+        await this.#deps.cache.set(prepared.key, {
+          text: answer.text,
+          usage: answer.usage,
+          model: answer.model.id,
+        });
+      return { ...answer, reservation: held.reservation };
+    } finally {
+      leaveTurn();
+    }
   }
 
   /**
