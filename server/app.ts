@@ -68,7 +68,9 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     logger,
     timeoutMs: config.llm.timeoutMs,
     answerMarginMs: answerMarginMs(config.requestTimeoutMs),
+    requestTimeoutMs: config.requestTimeoutMs,
     providerConcurrency: config.llm.providerConcurrency,
+    inFlightPerToken: config.limits.inFlightPerToken,
     retry: {
       maxRetries: config.llm.maxRetries,
       baseDelayMs: 250,

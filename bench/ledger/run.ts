@@ -53,7 +53,7 @@ async function measure(dir: string, level: Level, writers: number): Promise<Figu
   });
   try {
     await sql.raw(`pragma synchronous = ${level}`).execute(store.db);
-    const ledger = new UsageLedger(store, systemClock);
+    const ledger = new UsageLedger(store, systemClock, 120_000);
     const caller = {
       tokenId: "tok_bench",
       name: "bench",
@@ -66,7 +66,7 @@ async function measure(dir: string, level: Level, writers: number): Promise<Figu
       provider: "openai",
       model: "gpt-4.1-mini",
       usage: { inputTokens: 420, outputTokens: 180 },
-      costUsd: 0.000456,
+      costNanoUsd: 456_000,
       cached: false,
       latencyMs: 850,
       errorCode: null,

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../store/store.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 import { startTestServer, tempSqliteUrl, TestClock, type TestServer } from "../test/harness.ts";
+import { usdToNanoUsd } from "../util/money.ts";
 import { hashSecret, secretPrefix } from "./secrets.ts";
 
 const RPM = "1000";
@@ -264,7 +265,7 @@ describe("GET /api/v1/me", () => {
       model: "demo",
       input_tokens: 10,
       output_tokens: 20,
-      cost_usd: costUsd,
+      cost_nano_usd: usdToNanoUsd(costUsd),
       cached: 0,
       latency_ms: 5,
       status: "ok",
@@ -314,15 +315,15 @@ describe("GET /api/v1/me", () => {
       limits: { requestsPerMinute: 7, monthlyBudgetUsd: 10 },
       spend: { month: "2026-12" },
     });
-    expect(body.spend.costUsd).toBeCloseTo(1.75, 10);
-    expect(body.spend.remainingUsd).toBeCloseTo(8.25, 10);
+    expect(body.spend.costUsd).toBe(1.75);
+    expect(body.spend.remainingUsd).toBe(8.25);
   });
 
   it("never shows a negative remainder once the budget is spent", async () => {
     const carol = await me.server.token({ name: "carol", budgetUsd: 1 });
     await me.store.usage.record(usage(carol.id, "2026-12-01T00:05:00.000Z", 2.5));
     const body = await getMe(carol.token);
-    expect(body.spend.costUsd).toBeCloseTo(2.5, 10);
+    expect(body.spend.costUsd).toBe(2.5);
     expect(body.spend.remainingUsd).toBe(0);
   });
 });

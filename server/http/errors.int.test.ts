@@ -368,7 +368,7 @@ async function storeWithSpend(
     }
   }
   return {
-    store: { ...real, usage: new MisbehavingUsage(real.db) },
+    store: { ...real, usage: new MisbehavingUsage(real.db, real.dialect) },
     async close() {
       await real.close();
       rmSync(sqlite.dir, { recursive: true, force: true });

@@ -103,8 +103,8 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
 
     const rows = await ledger(rig, id);
     expect(rows).toHaveLength(6);
-    expect(rows.filter((row) => row.cached === 0 && row.cost_usd > 0)).toHaveLength(3);
-    expect(rows.filter((row) => row.cached === 1 && row.cost_usd === 0)).toHaveLength(3);
+    expect(rows.filter((row) => row.cached === 0 && row.cost_nano_usd > 0)).toHaveLength(3);
+    expect(rows.filter((row) => row.cached === 1 && row.cost_nano_usd === 0)).toHaveLength(3);
     expect(rows.every((row) => row.status === "ok")).toBe(true);
   });
 
@@ -135,7 +135,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
     const rows = await ledger(rig, id);
     expect(rows.map((row) => row.status).sort()).toEqual(["error", "error", "ok"]);
     const failed = rows.filter((row) => row.status === "error");
-    expect(failed.map((row) => [row.error_code, row.cost_usd, row.cached])).toEqual([
+    expect(failed.map((row) => [row.error_code, row.cost_nano_usd, row.cached])).toEqual([
       ["upstream_error", 0, 0],
       ["upstream_error", 0, 0],
     ]);
@@ -162,7 +162,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
     await expect(pending).rejects.toThrow();
     await rig.fake.waitForAborted(1);
     const rows = await ledgerWithin(rig, id, 2);
-    expect(rows.map((row) => [row.status, row.error_code, row.cost_usd])).toEqual([
+    expect(rows.map((row) => [row.status, row.error_code, row.cost_nano_usd])).toEqual([
       ["error", "cancelled", 0],
       ["error", "cancelled", 0],
     ]);
@@ -202,7 +202,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
       model: c.model,
       input_tokens: 1000,
       output_tokens: 1000,
-      cost_usd: 0.01,
+      cost_nano_usd: 10_000_000,
       cached: 0,
       latency_ms: 100,
       status: "ok",
@@ -221,7 +221,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
     }
     expect(rig.fake.requests).toHaveLength(0);
     const refused = (await ledger(rig, id)).filter((row) => row.request_id !== "earlier");
-    expect(refused.map((row) => [row.status, row.error_code, row.cost_usd])).toEqual([
+    expect(refused.map((row) => [row.status, row.error_code, row.cost_nano_usd])).toEqual([
       ["error", "budget_exceeded", 0],
       ["error", "budget_exceeded", 0],
     ]);

@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  catalogCost,
+  catalogNanoUsd,
   expectNoKeys,
   fakeUsage,
   ledger,
@@ -62,14 +62,13 @@ describe.each(providerCases)("response cache with $provider ($model)", (c) => {
     expect(rows).toHaveLength(2);
     const usage = fakeUsage(prompt, `echo: ${prompt}`);
     expect(rows[0]).toMatchObject({ cached: 0, status: "ok" });
-    expect(rows[0]!.cost_usd).toBeCloseTo(
-      catalogCost(c.model, usage.inputTokens, usage.outputTokens),
-      12,
+    expect(rows[0]!.cost_nano_usd).toBe(
+      catalogNanoUsd(c.model, usage.inputTokens, usage.outputTokens),
     );
     expect(rows[1]).toMatchObject({
       cached: 1,
       status: "ok",
-      cost_usd: 0,
+      cost_nano_usd: 0,
       error_code: null,
       provider: c.provider,
       model: c.model,
@@ -89,7 +88,7 @@ describe.each(providerCases)("response cache with $provider ($model)", (c) => {
     expect(rig.fake.requests).toHaveLength(2);
     const rows = await ledger(rig, id);
     expect(rows.map((row) => row.cached)).toEqual([0, 0]);
-    expect(rows.every((row) => row.cost_usd > 0)).toBe(true);
+    expect(rows.every((row) => row.cost_nano_usd > 0)).toBe(true);
   });
 
   it("does not cache a call at a non-zero temperature unless asked to", async () => {
@@ -153,7 +152,7 @@ describe.each(providerCases)("response cache with $provider ($model)", (c) => {
     expect(events[1]!.data).toMatchObject({ cached: true, usage: { costUsd: 0 } });
     expect(rig.fake.requests).toHaveLength(1);
     const rows = await ledger(rig, id);
-    expect(rows.map((row) => [row.cached, row.cost_usd > 0])).toEqual([
+    expect(rows.map((row) => [row.cached, row.cost_nano_usd > 0])).toEqual([
       [0, true],
       [1, false],
       [1, false],
@@ -208,10 +207,10 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
     expect(rows).toHaveLength(20);
     const paid = rows.filter((row) => row.cached === 0);
     expect(paid).toHaveLength(1);
-    expect(paid[0]!.cost_usd).toBeCloseTo(billed[0]!.body.usage.costUsd, 12);
+    expect(paid[0]!.cost_nano_usd / 1e9).toBe(billed[0]!.body.usage.costUsd);
     const free = rows.filter((row) => row.cached === 1);
     expect(free).toHaveLength(19);
-    expect(free.every((row) => row.cost_usd === 0 && row.status === "ok")).toBe(true);
+    expect(free.every((row) => row.cost_nano_usd === 0 && row.status === "ok")).toBe(true);
     expect(new Set(rows.map((row) => row.request_id)).size).toBe(20);
   });
 
@@ -266,7 +265,7 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
     const rows = await ledger(rig, id);
     expect(rows).toHaveLength(4);
     expect(rows.every((row) => row.status === "error")).toBe(true);
-    const charged = rows.filter((row) => row.cost_usd > 0);
+    const charged = rows.filter((row) => row.cost_nano_usd > 0);
     expect(charged).toHaveLength(1);
     expect(charged[0]!.output_tokens).toBeGreaterThan(0);
   });
@@ -294,7 +293,7 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
     const answered = rows.filter((row) => row.status === "ok");
     expect(answered).toHaveLength(2);
     // The one upstream call is still paid for, by a caller who got its answer.
-    expect(answered.filter((row) => row.cached === 0 && row.cost_usd > 0)).toHaveLength(1);
+    expect(answered.filter((row) => row.cached === 0 && row.cost_nano_usd > 0)).toHaveLength(1);
   });
 });
 

@@ -12,13 +12,15 @@ import { applyLocalStop, heldBack, prepareCompletion, type PreparedCompletion } 
 import { ProviderError, type Provider } from "./provider.ts";
 import { toApiError } from "./provider-errors.ts";
 import type { ResponseCache } from "./response-cache.ts";
-import { UsageLedger } from "./usage-ledger.ts";
+import { maxCostNanoUsd } from "./max-cost.ts";
+import { UsageLedger, type ReservationId } from "./usage-ledger.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
-import { Semaphore } from "./semaphore.ts";
+import { KeyedSemaphore, Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
-import { checkJson } from "./structured-output.ts";
+import { checkJson, schemaValidator } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
+import { nanoUsdToUsd } from "../util/money.ts";
 
 /** Who is asking, under which request id, the signal that cancels the work, and its deadline. */
 export interface CallContext {
@@ -62,6 +64,17 @@ export interface CompletionStream {
  */
 const spentBefore = new WeakMap<object, { model: ModelInfo; usage: TokenUsage }>();
 
+/**
+ * The budget reservation of a shared call that failed, by the error it failed with, for the
+ * caller paying for the call to release with its row.
+ */
+const reservedFor = new WeakMap<object, ReservationId>();
+
+/** Where a call upstream leaves its budget reservation, for whoever records the call. */
+interface Held {
+  reservation?: ReservationId | undefined;
+}
+
 /** An answer from upstream (or the cache), before it is billed and recorded. */
 interface Answer {
   text: string;
@@ -70,6 +83,8 @@ interface Answer {
   model: ModelInfo;
   retries: number;
   upstreamMs: number;
+  /** What was held against the budget for the call, released as its payer records it. */
+  reservation?: ReservationId | undefined;
 }
 
 export interface CompletionServiceDeps {
@@ -82,25 +97,31 @@ export interface CompletionServiceDeps {
   timeoutMs: number;
   /** Kept back from a request's time to record its call and answer (call-time.ts). */
   answerMarginMs: number;
+  /** Bounds every call, and so how long a budget reservation may have to last. */
+  requestTimeoutMs: number;
   providerConcurrency: number;
+  /** Calls one token may have upstream at once on this instance (config.limits). */
+  inFlightPerToken: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "bodyBytes">;
 }
 
 /**
- * Runs completions: cache and single-flight first, then the provider with retries, fallbacks
- * and a per-provider concurrency cap; enforces budgets and writes one ledger row per call
- * before the answer leaves.
+ * Runs completions: cache and single-flight first, then, in turn among the token's calls, the
+ * budget reservation, and the provider with retries, fallbacks and a per-provider concurrency
+ * cap; writes one ledger row per call before the answer leaves.
  */
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
   readonly #ledger: UsageLedger;
   readonly #flights = new SingleFlight<Answer>();
   readonly #slots = new Map<string, Semaphore>();
+  readonly #turns: KeyedSemaphore;
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
-    this.#ledger = new UsageLedger(deps.store, deps.clock);
+    this.#ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
+    this.#turns = new KeyedSemaphore(deps.inFlightPerToken);
   }
 
   get registry(): ModelRegistry {
@@ -126,31 +147,35 @@ export class CompletionService {
     const started = performance.now();
     let payer = true;
     const time = this.#callTime(context);
+    const held: Held = {};
     try {
       if (!prepared.cacheable) {
-        await this.#ledger.assertWithinBudget(context.caller);
-        return await this.#settle(
-          prepared,
-          context,
-          await this.#callUpstream(prepared, time),
-          false,
-          started,
-        );
+        const answer = await this.#upstream(prepared, context.caller, time, held);
+        return await this.#settle(prepared, context, answer, false, started);
       }
       const hit = await this.#cached(prepared);
       if (hit) return await this.#settle(prepared, context, hit, true, started);
-      await this.#ledger.assertWithinBudget(context.caller);
       // Each caller waits for a shared call until its own time is up.
-      const shared = await this.#flights.run(prepared.key, time.signal, (signal) =>
-        this.#callAndCache(prepared, { signal, deadline: time.deadline }),
+      const shared = await this.#flights.run(
+        this.#flightKey(prepared, context.caller),
+        time.signal,
+        (signal) =>
+          this.#sharedUpstream(prepared, context.caller, { signal, deadline: time.deadline }),
       );
-      // One caller pays for a shared call (its starter, unless it went away); the others get
-      // its answer as a replay, at no cost.
+      // One caller pays for a shared call (its starter, unless it went away), with the
+      // reservation its starter made; the others get its answer as a replay, at no cost.
       payer = shared.payer;
-      if (!shared.ok) throw shared.error;
+      if (!shared.ok) {
+        if (payer && typeof shared.error === "object" && shared.error !== null)
+          held.reservation = reservedFor.get(shared.error);
+        throw shared.error;
+      }
       return await this.#settle(prepared, context, shared.value, !shared.payer, started);
     } catch (error) {
-      throw await this.#fail(prepared, context, error, started, undefined, payer);
+      throw await this.#fail(prepared, context, error, started, {
+        payer,
+        reservation: held.reservation,
+      });
     } finally {
       time.stop();
     }
@@ -170,7 +195,7 @@ export class CompletionService {
     try {
       outcome = await first;
     } catch (error) {
-      throw await this.#fail(prepared, context, error, started, undefined, false);
+      throw await this.#fail(prepared, context, error, started, { payer: false });
     }
     const answer: Answer = {
       text: outcome.text,
@@ -190,6 +215,7 @@ export class CompletionService {
   async stream(prepared: PreparedCompletion, context: CallContext): Promise<CompletionStream> {
     const started = performance.now();
     const time = this.#callTime(context);
+    let reservation: ReservationId | undefined;
     try {
       const hit = prepared.cacheable ? await this.#cached(prepared) : undefined;
       if (hit) {
@@ -206,10 +232,16 @@ export class CompletionService {
           })(),
         };
       }
-      await this.#ledger.assertWithinBudget(context.caller);
       const model = prepared.model;
-      const release = await this.#slot(model.provider).acquire(time.signal);
+      const leaveTurn = await this.#turns.acquire(context.caller.tokenId, time.signal);
+      let releaseSlot = () => {};
+      const release = () => {
+        releaseSlot();
+        leaveTurn();
+      };
       try {
+        reservation = await this.#admit(prepared, context.caller, true);
+        releaseSlot = await this.#slot(model.provider).acquire(context.signal);
         const upstreamStarted = performance.now();
         let retries = 0;
         const opened = await withRetries(
@@ -238,6 +270,7 @@ export class CompletionService {
               release();
               time.stop();
             },
+            reservation,
           }),
         };
       } catch (error) {
@@ -246,7 +279,7 @@ export class CompletionService {
       }
     } catch (error) {
       time.stop();
-      throw await this.#fail(prepared, context, error, started);
+      throw await this.#fail(prepared, context, error, started, { reservation });
     }
   }
 
@@ -254,7 +287,14 @@ export class CompletionService {
     prepared: PreparedCompletion,
     context: CallContext,
     opened: { iterator: AsyncIterator<StreamChunk>; first: IteratorResult<StreamChunk> },
-    timing: { started: number; upstreamStarted: number; retries: number; release: () => void },
+    timing: {
+      started: number;
+      upstreamStarted: number;
+      retries: number;
+      /** Ends the call's turn among its token's calls and its provider slot. */
+      release: () => void;
+      reservation: ReservationId | undefined;
+    },
   ): AsyncGenerator<StreamEvent> {
     const { iterator } = opened;
     const stops = prepared.localStop;
@@ -297,6 +337,7 @@ export class CompletionService {
         model: prepared.model,
         retries: timing.retries,
         upstreamMs: performance.now() - timing.upstreamStarted,
+        reservation: timing.reservation,
       };
       if (prepared.json) {
         const check = checkJson(text, prepared.json.schema);
@@ -319,13 +360,19 @@ export class CompletionService {
       yield { type: "done", outcome };
     } catch (error) {
       recorded = true;
-      throw await this.#fail(prepared, context, error, timing.started, usage);
+      throw await this.#fail(prepared, context, error, timing.started, {
+        usage,
+        reservation: timing.reservation,
+      });
     } finally {
       timing.release();
       await iterator.return?.();
       // The consumer stopped reading (the client went away): the call still gets its row.
       if (!recorded)
-        await this.#fail(prepared, context, new Error("stream abandoned"), timing.started, usage);
+        await this.#fail(prepared, context, new Error("stream abandoned"), timing.started, {
+          usage,
+          reservation: timing.reservation,
+        });
     }
   }
 
@@ -344,14 +391,83 @@ export class CompletionService {
     };
   }
 
-  async #callAndCache(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
-    const answer = await this.#callUpstream(prepared, time);
-    await this.#deps.cache.set(prepared.key, {
-      text: answer.text,
-      usage: answer.usage,
-      model: answer.model.id,
-    });
-    return answer;
+  /**
+   * A call upstream, in turn among its token's calls (cache hits and shared calls' other callers
+   * take no turn). Its maximum cost is reserved first, in `held`, for whoever records the call.
+   */
+  async #upstream(
+    prepared: PreparedCompletion,
+    caller: Caller,
+    time: CallTime,
+    held: Held,
+  ): Promise<Answer> {
+    const leaveTurn = await this.#turns.acquire(caller.tokenId, time.signal);
+    try {
+      held.reservation = await this.#admit(prepared, caller, false);
+      const answer = await this.#callUpstream(prepared, time);
+      if (prepared.cacheable)
+        await this.#deps.cache.set(prepared.key, {
+          text: answer.text,
+          usage: answer.usage,
+          model: answer.model.id,
+        });
+      return { ...answer, reservation: held.reservation };
+    } finally {
+      leaveTurn();
+    }
+  }
+
+  /**
+   * The work of a shared call: its answer, or its error, carries its reservation to the caller
+   * who pays for it. Its signal aborts once every caller has gone: then nobody is left to record
+   * the call, and the reservation is given back here.
+   */
+  async #sharedUpstream(
+    prepared: PreparedCompletion,
+    caller: Caller,
+    time: CallTime,
+  ): Promise<Answer> {
+    const held: Held = {};
+    const { signal } = time;
+    try {
+      const answer = await this.#upstream(prepared, caller, time, held);
+      if (signal.aborted) await this.#ledger.release(held.reservation);
+      return answer;
+    } catch (error) {
+      const carried = typeof error === "object" && error !== null && !signal.aborted;
+      if (carried && held.reservation !== undefined) reservedFor.set(error, held.reservation);
+      else await this.#ledger.release(held.reservation);
+      throw error;
+    }
+  }
+
+  /**
+   * Callers share a call when they ask the same; the one paying for it pays from the reservation
+   * of the one who started it, so callers with a budget share calls with themselves only.
+   */
+  #flightKey(prepared: PreparedCompletion, caller: Caller): string {
+    return caller.budgetUsd === null ? prepared.key : `${prepared.key}\n${caller.tokenId}`;
+  }
+
+  /**
+   * Lets a call go upstream: once its token and rate limit have passed (the routes), its maximum
+   * cost is reserved against the budget, and only then is the expensive per-request work done.
+   */
+  async #admit(
+    prepared: PreparedCompletion,
+    caller: Caller,
+    streamed: boolean,
+  ): Promise<ReservationId | undefined> {
+    const reservation = await this.#ledger.reserve(caller, () =>
+      maxCostNanoUsd(prepared, this.#deps.registry, streamed),
+    );
+    try {
+      if (prepared.json?.schema) schemaValidator(prepared.json.schema);
+    } catch (error) {
+      await this.#ledger.release(reservation);
+      throw error;
+    }
+    return reservation;
   }
 
   /** The model, then each fallback in turn while failures are the provider's and time is left. */
@@ -513,30 +629,35 @@ export class CompletionService {
     cached: boolean,
     started: number,
   ): Promise<CompletionOutcome> {
-    const costUsd = cached
+    const costNanoUsd = cached
       ? 0
-      : this.#deps.registry.costUsd(
+      : this.#deps.registry.costNanoUsd(
           answer.model,
           answer.usage.inputTokens,
           answer.usage.outputTokens,
         );
     const latencyMs = Math.round(performance.now() - started);
-    await this.#ledger.record(context.caller, context.requestId, {
-      provider: answer.model.provider,
-      model: answer.model.id,
-      usage: answer.usage,
-      costUsd,
-      cached,
-      latencyMs,
-      errorCode: null,
-    });
+    await this.#ledger.record(
+      context.caller,
+      context.requestId,
+      {
+        provider: answer.model.provider,
+        model: answer.model.id,
+        usage: answer.usage,
+        costNanoUsd,
+        cached,
+        latencyMs,
+        errorCode: null,
+      },
+      cached ? undefined : answer.reservation,
+    );
     return {
       id: `cmpl_${randomUUID()}`,
       model: answer.model.id,
       provider: answer.model.provider,
       text: answer.text,
       ...(prepared.json ? { json: answer.json } : {}),
-      usage: { ...answer.usage, costUsd },
+      usage: { ...answer.usage, costUsd: nanoUsdToUsd(costNanoUsd) },
       cached,
       latencyMs,
       retries: answer.retries,
@@ -546,21 +667,29 @@ export class CompletionService {
 
   /**
    * Records a failed call and turns the failure into what the caller should see. The row carries
-   * what the call cost (`usage`, or what a failed upstream call had spent) when `payer`.
+   * what the call cost (`usage`, or what a failed upstream call had spent) when `payer`, and
+   * releases the call's budget `reservation`.
    */
   async #fail(
     prepared: PreparedCompletion,
     context: CallContext,
     error: unknown,
     started: number,
-    usage?: TokenUsage,
-    payer = true,
+    paid: {
+      usage?: TokenUsage | undefined;
+      payer?: boolean;
+      reservation?: ReservationId | undefined;
+    } = {},
   ): Promise<unknown> {
+    const { usage, payer = true, reservation } = paid;
+    const carried = payer && typeof error === "object" && error !== null;
     // A request we could not serve as asked (a provider not configured here) was never a call;
     // a budget refusal is, and its row shows the operator who was turned away; so is a cancelled
     // one, a batch's copy of it too (whose first asking's failure is the "cancelled" refusal).
-    if (error instanceof ApiError && error.code === "invalid_request" && !context.signal.aborted)
+    if (error instanceof ApiError && error.code === "invalid_request" && !context.signal.aborted) {
+      await this.#ledger.release(reservation);
       return error;
+    }
     const apiError =
       error instanceof ProviderError
         ? toApiError(error)
@@ -571,22 +700,27 @@ export class CompletionService {
             : undefined;
     const spent = usage
       ? { model: prepared.model, usage }
-      : payer && typeof error === "object" && error !== null
+      : carried
         ? spentBefore.get(error)
         : undefined;
     const model = spent?.model ?? prepared.model;
-    const costUsd = spent
-      ? this.#deps.registry.costUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
+    const costNanoUsd = spent
+      ? this.#deps.registry.costNanoUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
       : 0;
-    await this.#ledger.record(context.caller, context.requestId, {
-      provider: model.provider,
-      model: model.id,
-      usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
-      costUsd,
-      cached: false,
-      latencyMs: Math.round(performance.now() - started),
-      errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),
-    });
+    await this.#ledger.record(
+      context.caller,
+      context.requestId,
+      {
+        provider: model.provider,
+        model: model.id,
+        usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
+        costNanoUsd,
+        cached: false,
+        latencyMs: Math.round(performance.now() - started),
+        errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),
+      },
+      reservation,
+    );
     return apiError ?? error;
   }
 }

@@ -11,6 +11,7 @@ import {
   ANTHROPIC_KEY,
   bodyOf,
   catalogCost,
+  catalogNanoUsd,
   expectNoKeys,
   fakeUsage,
   ledger,
@@ -110,7 +111,9 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       status: "ok",
       error_code: null,
     });
-    expect(rows[0]!.cost_usd).toBeCloseTo(cost, 12);
+    expect(rows[0]!.cost_nano_usd).toBe(
+      catalogNanoUsd(c.model, usage.inputTokens, usage.outputTokens),
+    );
   });
 
   it("sends the system prompt and a conversation as the provider expects", async () => {
@@ -184,7 +187,9 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       output_tokens: usage.outputTokens,
       request_id: reply.headers.get("x-request-id"),
     });
-    expect(rows[0]!.cost_usd).toBeCloseTo(cost, 12);
+    expect(rows[0]!.cost_nano_usd).toBe(
+      catalogNanoUsd(c.model, usage.inputTokens, usage.outputTokens),
+    );
   });
 
   describe("structured output", () => {
@@ -215,7 +220,7 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       }
       const rows = await ledger(rig, id);
       expect(rows).toMatchObject([{ status: "ok", cached: 0 }]);
-      expect(rows[0]!.cost_usd).toBeGreaterThan(0);
+      expect(rows[0]!.cost_nano_usd).toBeGreaterThan(0);
     });
 
     it("asks once more after an answer that breaks the schema, then answers the valid one", async () => {
@@ -246,9 +251,8 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       const rows = await ledger(rig, id);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: "ok", output_tokens: reply.body.usage.outputTokens });
-      expect(rows[0]!.cost_usd).toBeCloseTo(
-        catalogCost(c.model, reply.body.usage.inputTokens, reply.body.usage.outputTokens),
-        12,
+      expect(rows[0]!.cost_nano_usd).toBe(
+        catalogNanoUsd(c.model, reply.body.usage.inputTokens, reply.body.usage.outputTokens),
       );
     });
 
@@ -272,10 +276,7 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       // The provider billed both answers; so does the ledger (budgets count them).
       const output = fakeTokenCount("no JSON here") + fakeTokenCount(JSON.stringify({ name: 7 }));
       expect(rows[0]!.output_tokens).toBe(output);
-      expect(rows[0]!.cost_usd).toBeCloseTo(
-        catalogCost(c.model, rows[0]!.input_tokens, output),
-        12,
-      );
+      expect(rows[0]!.cost_nano_usd).toBe(catalogNanoUsd(c.model, rows[0]!.input_tokens, output));
       expect(rows[0]!.input_tokens).toBeGreaterThan(0);
     });
 

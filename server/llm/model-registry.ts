@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { nanoUsdPerToken } from "../util/money.ts";
 import { CATALOG_VERSION, catalog, type ParameterRules } from "./catalog.ts";
 import type { Provider } from "./provider.ts";
 
@@ -117,9 +118,11 @@ export class ModelRegistry {
     );
   }
 
-  costUsd(model: ModelInfo, inputTokens: number, outputTokens: number): number {
+  /** What a call's tokens cost at the model's price, in whole nano-dollars. */
+  costNanoUsd(model: ModelInfo, inputTokens: number, outputTokens: number): number {
     return (
-      (inputTokens * model.inputPerMillion + outputTokens * model.outputPerMillion) / 1_000_000
+      inputTokens * nanoUsdPerToken(model.inputPerMillion) +
+      outputTokens * nanoUsdPerToken(model.outputPerMillion)
     );
   }
 }

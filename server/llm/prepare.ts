@@ -4,7 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import { cacheKey } from "./response-cache.ts";
-import { jsonInstruction, schemaValidator } from "./structured-output.ts";
+import { jsonInstruction } from "./structured-output.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
@@ -89,7 +89,6 @@ export async function prepareCompletion(
 
   const wantsJson = request.responseFormat?.type === "json";
   const schema = wantsJson ? request.responseFormat?.schema : undefined;
-  if (schema) schemaValidator(schema);
   if (wantsJson) systemParts.push(jsonInstruction(schema));
   const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
 

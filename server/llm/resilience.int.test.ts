@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ANTHROPIC_KEY,
   bodyOf,
+  catalogNanoUsd,
   expectNoKeys,
   ledger,
   ledgerWithin,
@@ -135,7 +136,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(reply.body.error.message).toContain(c.provider);
       expect(rig.fake.requests).toHaveLength(1);
       expect(await ledger(rig, id)).toMatchObject([
-        { status: "error", error_code: "upstream_error", cost_usd: 0, cached: 0 },
+        { status: "error", error_code: "upstream_error", cost_nano_usd: 0, cached: 0 },
       ]);
     });
 
@@ -563,7 +564,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
         model: c.model,
         input_tokens: 2000,
         output_tokens: 2000,
-        cost_usd: 0.01,
+        cost_nano_usd: 10_000_000,
         cached: 0,
         latency_ms: 100,
         status: "ok",
@@ -587,25 +588,36 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       expect(rig.fake.requests).toHaveLength(0);
       // Each refusal has its row, at no cost, beside the earlier spending.
       const refused = (await ledger(rig, id)).filter((row) => row.request_id !== "earlier");
-      expect(refused.map((row) => [row.status, row.error_code, row.cost_usd, row.model])).toEqual([
+      expect(
+        refused.map((row) => [row.status, row.error_code, row.cost_nano_usd, row.model]),
+      ).toEqual([
         ["error", "budget_exceeded", 0, c.model],
         ["error", "budget_exceeded", 0, c.model],
       ]);
     });
 
     it("counts only this month's spending", async () => {
-      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
+      // Last month's $0.01 would leave nothing of $0.005; a 100-token answer fits it.
+      const { id, token } = await rig.token({ budgetUsd: 0.005 });
       await spend(rig, id, "2026-10-31T23:59:59.000Z");
-      const reply = await complete(rig, token, { prompt: uniquePrompt("New month") });
+      const reply = await complete(rig, token, {
+        prompt: uniquePrompt("New month"),
+        maxTokens: 100,
+      });
       expect(reply.status, reply.text).toBe(200);
     });
 
-    it("stops a token once its own calls have used the budget up", async () => {
-      const { id, token } = await rig.token({ budgetUsd: 0.000001 });
-      const first = await complete(rig, token, { prompt: uniquePrompt("First") });
+    it("stops a token once its own calls have left less than a call's maximum cost", async () => {
+      // A budget for one call of up to 1,000 output tokens (and up to 100 in); the answer takes
+      // 900 of them, and what is left cannot hold a second such call.
+      const budget = catalogNanoUsd(c.model, 100, 1000);
+      const { id, token } = await rig.token({ budgetUsd: budget / 1e9 });
+      rig.fake.setResponder(() => ({ text: "x".repeat(3 * 900) }));
+      const ask = (label: string) =>
+        complete<ErrorBody>(rig, token, { prompt: uniquePrompt(label), maxTokens: 1000 });
+      const first = await ask("First");
       expect(first.status, first.text).toBe(200);
-      expect(first.body.usage.costUsd).toBeGreaterThan(0.000001);
-      const second = await complete<ErrorBody>(rig, token, { prompt: uniquePrompt("Second") });
+      const second = await ask("Second");
       expect(second.status).toBe(429);
       expect(second.body.error.code).toBe("budget_exceeded");
       expect(rig.fake.requests).toHaveLength(1);
@@ -633,7 +645,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       const rows = await ledger(rig, id);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: "ok", provider: c.otherProvider, model: c.other });
-      expect(rows[0]!.cost_usd).toBeGreaterThan(0);
+      expect(rows[0]!.cost_nano_usd).toBeGreaterThan(0);
     });
 
     it("does not fall back after a 400 from the primary model", async () => {

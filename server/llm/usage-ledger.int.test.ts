@@ -1,9 +1,10 @@
 /**
- * The ledger's group commit on each backend (SQLite always, PostgreSQL when DATABASE_URL points
- * at one): the statements are those the database really receives (Kysely's log hook), and rows
- * are read back through a second, independent connection.
+ * The ledger's group commit and budget reservations on each backend (SQLite always, PostgreSQL
+ * when DATABASE_URL points at one): the statements are those the database really receives
+ * (Kysely's log hook), and rows are read back through a second, independent connection.
  */
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../auth/token-service.ts";
@@ -11,6 +12,7 @@ import { openStore, type Store } from "../store/store.ts";
 import { MAX_ROWS_PER_INSERT } from "../store/usage-writer.ts";
 import { backends, type FreshDatabase } from "../test/backends.ts";
 import { TestClock } from "../test/harness.ts";
+import { usdToNanoUsd } from "../util/money.ts";
 import { UsageLedger, type LedgerEntry } from "./usage-ledger.ts";
 
 interface Statement {
@@ -30,12 +32,13 @@ function caller(budgetUsd: number | null = null): Caller {
   };
 }
 
+/** A ledger entry costing `costUsd` (in nano-dollars, as the ledger keeps it). */
 function entry(costUsd = 0.01, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
     provider: "openai",
     model: "gpt-x",
     usage: { inputTokens: 10, outputTokens: 2 },
-    costUsd,
+    costNanoUsd: usdToNanoUsd(costUsd),
     cached: false,
     latencyMs: 5,
     errorCode: null,
@@ -46,7 +49,11 @@ function entry(costUsd = 0.01, overrides: Partial<LedgerEntry> = {}): LedgerEntr
 const COLUMNS = 13;
 /** The month of TestClock's time. */
 const november = "2026-11-01T00:00:00.000Z";
+const now = () => new TestClock().now().toISOString();
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The request timeout the ledger is told: its reservations last twice that. */
+const REQUEST_TIMEOUT_MS = 120_000;
+const upTo = (usd: number) => () => usdToNanoUsd(usd);
 
 for (const backend of backends) {
   describe.runIf(backend.enabled)(`the usage ledger's group commit on ${backend.dialect}`, () => {
@@ -66,7 +73,7 @@ for (const backend of backends) {
         },
       });
       observer = await openStore(database.url);
-      ledger = new UsageLedger(store, new TestClock());
+      ledger = new UsageLedger(store, new TestClock(), REQUEST_TIMEOUT_MS);
     });
     afterAll(async () => {
       await store.close();
@@ -175,37 +182,96 @@ for (const backend of backends) {
       expect(inserts().map((s) => s.failed)).toEqual(expect.arrayContaining([true, false]));
       expect(inserts()).toHaveLength(2);
       expect(await committed(who.tokenId)).toEqual(["good-2", "good-3"]);
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBe(0);
     });
 
-    it("counts the rows not yet committed against the budget", async () => {
+    it("holds each call's maximum cost, and refuses a call that would go past the budget", async () => {
       const who = caller(1);
-      const records = [ledger.record(who, "a", entry(0.6)), ledger.record(who, "b", entry(0.6))];
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBeCloseTo(1.2);
-      await expect(ledger.assertWithinBudget(who)).rejects.toMatchObject({
+      const first = await ledger.reserve(who, upTo(0.6));
+      expect(first).toEqual(expect.any(String));
+      await expect(ledger.reserve(who, upTo(0.6))).rejects.toMatchObject({
+        code: "budget_exceeded",
+        message: expect.stringMatching(/up to \$0\.60 \(\$0\.00 spent, \$0\.60 held/),
+      });
+      // What is left, exactly, still fits.
+      expect(await ledger.reserve(who, upTo(0.4))).toEqual(expect.any(String));
+      await ledger.release(first);
+      expect(await ledger.reserve(who, upTo(0.6))).toEqual(expect.any(String));
+    });
+
+    it("asks nothing of the database for a token without a budget", async () => {
+      const from = statements.length;
+      let asked = false;
+      const held = await ledger.reserve(caller(null), () => {
+        asked = true;
+        return 1;
+      });
+      expect(held).toBeUndefined();
+      expect(asked).toBe(false);
+      expect(statements.slice(from)).toEqual([]);
+    });
+
+    it("swaps a reservation for its call's row", async () => {
+      const who = caller(1);
+      const held = await ledger.reserve(who, upTo(0.9));
+      await ledger.record(who, "paid", entry(0.25), held);
+
+      expect(await committed(who.tokenId)).toEqual(["paid"]);
+      expect(await observer.reservations.standing(who.tokenId, november, now())).toEqual({
+        spentNanoUsd: 250_000_000,
+        heldNanoUsd: 0,
+      });
+      await expect(ledger.reserve(who, upTo(0.76))).rejects.toMatchObject({
         code: "budget_exceeded",
       });
-      await Promise.all(records);
+      expect(await ledger.reserve(who, upTo(0.75))).toEqual(expect.any(String));
+    });
 
-      expect(store.usageWriter.uncommittedCostUsd(who.tokenId)).toBe(0);
-      expect(await observer.usage.spendSince(who.tokenId, november)).toBeCloseTo(1.2);
-      // Once committed, the rows count once: 1.2 is within a budget of 1.25.
-      await expect(ledger.assertWithinBudget({ ...who, budgetUsd: 1.25 })).resolves.toBe(undefined);
+    it("lets exactly the calls the budget can hold reserve, from two instances at once", async () => {
+      const who = caller(0.5);
+      const other = new UsageLedger(observer, new TestClock(), REQUEST_TIMEOUT_MS);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 24 }, (_, i) => (i % 2 ? ledger : other).reserve(who, upTo(0.1))),
+      );
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(5);
+      for (const outcome of outcomes.filter((o) => o.status === "rejected"))
+        expect(outcome.reason).toMatchObject({ code: "budget_exceeded" });
+      expect(await observer.reservations.standing(who.tokenId, november, now())).toEqual({
+        spentNanoUsd: 0,
+        heldNanoUsd: 500_000_000,
+      });
+    });
+
+    it("stops counting the reservation of a process that died once it expires", async () => {
+      const who = caller(1);
+      const clock = new TestClock();
+      const dead = new UsageLedger(observer, clock, REQUEST_TIMEOUT_MS);
+      await dead.reserve(who, upTo(1));
+      const later = new UsageLedger(store, clock, REQUEST_TIMEOUT_MS);
+      clock.advance(2 * REQUEST_TIMEOUT_MS - 1);
+      await expect(later.reserve(who, upTo(0.5))).rejects.toMatchObject({
+        code: "budget_exceeded",
+      });
+      clock.advance(1);
+      expect(await later.reserve(who, upTo(0.5))).toEqual(expect.any(String));
+      // The expired hold is gone from the table, not only ignored.
+      const { rows } = await sql<{ held: number | string }>`
+        select count(*) as held from budget_reservations where token_id = ${who.tokenId}`.execute(
+        observer.db,
+      );
+      expect(Number(rows[0]!.held)).toBe(1);
     });
 
     it.runIf(backend.dialect === "postgres")(
-      "counts the rows of an INSERT still running against the budget",
+      "counts a reservation while its row is still being written, and the row after",
       async () => {
         const who = caller(1);
         const locker = new pg.Client({ connectionString: database.url });
         await locker.connect();
         try {
+          const held = await ledger.reserve(who, upTo(0.6));
           // SHARE mode holds INSERTs back and lets SELECTs through.
           await locker.query("begin; lock table usage in share mode");
-          const records = [
-            ledger.record(who, "a", entry(0.6)),
-            ledger.record(who, "b", entry(0.6)),
-          ];
+          const record = ledger.record(who, "a", entry(0.5), held);
           // Wait for the ledger's INSERT to queue behind this lock: the only statement it
           // blocks, as SELECTs pass. Not by the query's text: a statement waiting for its lock
           // while it is parsed still shows its session's previous query there.
@@ -218,13 +284,17 @@ for (const backend of backends) {
           });
 
           expect(await observer.usage.spendSince(who.tokenId, november)).toBe(0);
-          await expect(ledger.assertWithinBudget(who)).rejects.toMatchObject({
+          await expect(ledger.reserve(who, upTo(0.41))).rejects.toMatchObject({
             code: "budget_exceeded",
           });
 
           await locker.query("commit");
-          await Promise.all(records);
-          expect(await committed(who.tokenId)).toEqual(["a", "b"]);
+          await record;
+          expect(await committed(who.tokenId)).toEqual(["a"]);
+          await expect(ledger.reserve(who, upTo(0.51))).rejects.toMatchObject({
+            code: "budget_exceeded",
+          });
+          expect(await ledger.reserve(who, upTo(0.5))).toEqual(expect.any(String));
         } finally {
           await locker.end();
         }
@@ -234,7 +304,7 @@ for (const backend of backends) {
     it("writes the queued rows when the store closes", async () => {
       const own = await openStore(database.url);
       const who = caller();
-      const ownLedger = new UsageLedger(own, new TestClock());
+      const ownLedger = new UsageLedger(own, new TestClock(), REQUEST_TIMEOUT_MS);
       const records = ["x", "y", "z"].map((id) => ownLedger.record(who, id, entry()));
 
       await own.close();

@@ -312,7 +312,7 @@ describe("conversations with the demo model", () => {
         model: "gpt-x",
         input_tokens: 1,
         output_tokens: 1,
-        cost_usd: 2,
+        cost_nano_usd: 2_000_000_000,
         cached: 0,
         latency_ms: 1,
         status: "ok",

@@ -3,6 +3,7 @@ import { scopeSchema } from "../auth/scopes.ts";
 import type { Clock } from "../clock.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Store } from "../store/store.ts";
+import { nanoUsdToUsd, usdToNanoUsd } from "../util/money.ts";
 import { startOfMonthUtc } from "../util/month.ts";
 
 export const meResponse = z.object({
@@ -29,7 +30,7 @@ export function meRoutes(deps: { store: Store; clock: Clock; defaultRpm: number 
       handle: async (_input, _req, res) => {
         const caller = res.locals.caller!;
         const monthStart = startOfMonthUtc(deps.clock.now());
-        const costUsd = await deps.store.usage.spendSince(caller.tokenId, monthStart.toISOString());
+        const spent = await deps.store.usage.spendSince(caller.tokenId, monthStart.toISOString());
         return {
           id: caller.tokenId,
           name: caller.name,
@@ -41,9 +42,11 @@ export function meRoutes(deps: { store: Store; clock: Clock; defaultRpm: number 
           },
           spend: {
             month: monthStart.toISOString().slice(0, 7),
-            costUsd,
+            costUsd: nanoUsdToUsd(spent),
             remainingUsd:
-              caller.budgetUsd === null ? null : Math.max(caller.budgetUsd - costUsd, 0),
+              caller.budgetUsd === null
+                ? null
+                : nanoUsdToUsd(Math.max(usdToNanoUsd(caller.budgetUsd) - spent, 0)),
           },
         };
       },

@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { createGateway } from "../llm/gateway.ts";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
-import { catalogCost } from "../test/llm-rig.ts";
+import { catalogNanoUsd } from "../test/llm-rig.ts";
 
 /** An OpenAI client pointed at the gateway, with an OfficeLLM token as its API key. */
 function clientFor(server: TestServer, token: string): OpenAI {
@@ -331,7 +331,7 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
     expect(text).toBe(first.data.choices[0]!.message.content);
 
     const rows = await server.store.usage.listForToken(id);
-    expect(rows.map((row) => [row.cached, row.cost_usd, row.status])).toEqual([
+    expect(rows.map((row) => [row.cached, row.cost_nano_usd, row.status])).toEqual([
       [0, 0, "ok"],
       [1, 0, "ok"],
       [1, 0, "ok"],
@@ -426,9 +426,8 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
       cached: 0,
       status: "ok",
     });
-    expect(row!.cost_usd).toBeCloseTo(
-      catalogCost("gpt-4.1-mini", usage.prompt_tokens, usage.completion_tokens),
-      12,
+    expect(row!.cost_nano_usd).toBe(
+      catalogNanoUsd("gpt-4.1-mini", usage.prompt_tokens, usage.completion_tokens),
     );
   }
 

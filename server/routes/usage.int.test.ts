@@ -50,7 +50,7 @@ function ledgerRow(overrides: Partial<UsageRow> & Pick<UsageRow, "created_at">):
     model: "gpt-x",
     input_tokens: 1000,
     output_tokens: 100,
-    cost_usd: 0.25,
+    cost_nano_usd: 250_000_000,
     cached: 0,
     latency_ms: 10,
     status: "ok",
@@ -112,7 +112,7 @@ beforeAll(async () => {
       created_at: "2026-11-03T17:00:00.000Z",
       input_tokens: 500,
       output_tokens: 50,
-      cost_usd: 0.125,
+      cost_nano_usd: 125_000_000,
     }),
     ledgerRow({
       created_at: "2026-11-10T08:00:00.000Z",
@@ -120,13 +120,13 @@ beforeAll(async () => {
       model: "claude-x",
       input_tokens: 0,
       output_tokens: 0,
-      cost_usd: 0,
+      cost_nano_usd: 0,
       status: "error",
       error_code: "upstream_timeout",
     }),
     // Alice, outside the default range: last month, and tomorrow.
-    ledgerRow({ created_at: "2026-10-31T23:59:59.999Z", cost_usd: 40 }),
-    ledgerRow({ created_at: "2026-11-26T00:00:00.000Z", cost_usd: 80 }),
+    ledgerRow({ created_at: "2026-10-31T23:59:59.999Z", cost_nano_usd: 40_000_000_000 }),
+    ledgerRow({ created_at: "2026-11-26T00:00:00.000Z", cost_nano_usd: 80_000_000_000 }),
     // Bob this month.
     ledgerRow({
       created_at: "2026-11-20T12:00:00.000Z",
@@ -135,7 +135,7 @@ beforeAll(async () => {
       model: "claude-x",
       input_tokens: 2000,
       output_tokens: 300,
-      cost_usd: 1.5,
+      cost_nano_usd: 1_500_000_000,
     }),
   ])
     await server.store.usage.record(row);

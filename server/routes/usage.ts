@@ -2,8 +2,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import type { UsageRange } from "../store/usage-repository.ts";
+import type { UsageRange, UsageSums } from "../store/usage-repository.ts";
 import type { Store } from "../store/store.ts";
+import { nanoUsdToUsd } from "../util/money.ts";
 
 /** A calendar day, YYYY-MM-DD, that exists (no 2026-02-30). */
 const isoDay = z
@@ -63,13 +64,18 @@ function dayRange(
   return { from, to, since: `${from}T00:00:00.000Z`, until: nextDay(to) };
 }
 
+/** Sums as a response gives them: the cost, summed in nano-dollars, in USD. */
+function inUsd<T extends UsageSums>({ costNanoUsd, ...rest }: T) {
+  return { ...rest, costUsd: nanoUsdToUsd(costNanoUsd) };
+}
+
 async function report(store: Store, range: UsageRange) {
   const [totals, byDay, byModel] = await Promise.all([
     store.usage.totals(range),
     store.usage.byDay(range),
     store.usage.byModel(range),
   ]);
-  return { totals, byDay, byModel };
+  return { totals: inUsd(totals), byDay: byDay.map(inUsd), byModel: byModel.map(inUsd) };
 }
 
 const rangeDescription =
@@ -111,7 +117,7 @@ export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
           report(store, range),
           store.usage.byToken(range),
         ]);
-        return { from, to, ...summary, byToken };
+        return { from, to, ...summary, byToken: byToken.map(inUsd) };
       },
     }),
   ];

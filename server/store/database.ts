@@ -55,8 +55,16 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
     };
   }
   // Required here, not imported at start-up: a server on SQLite never holds the driver in memory.
-  const { Pool } = createRequire(import.meta.url)("pg") as typeof import("pg");
-  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  const { Pool, types } = createRequire(import.meta.url)("pg") as typeof import("pg");
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    // bigint columns (nano-dollars) read as numbers, as SQLite gives them: far below 2⁵³.
+    types: {
+      getTypeParser: (oid, format) =>
+        oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format),
+    },
+  });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...options }),
     dialect: "postgres",
@@ -84,16 +92,20 @@ function withStatementCache(file: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/** Brings the schema up to date; safe to run on every start and from several instances. */
-export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({
+/** The store's migrator: its migrations for `dialect`, its own tables in the store's schema. */
+export async function createMigrator(db: Kysely<Database>, dialect: Dialect): Promise<Migrator> {
+  return new Migrator({
     db,
     provider: migrationProvider(dialect),
     // Named, because the migrator looks for its tables in every schema it can see otherwise, and
     // takes another schema's (another application's, a parallel test's) for OfficeLLM's own.
     ...(dialect === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Brings the schema up to date; safe to run on every start and from several instances. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const { error, results } = await (await createMigrator(db, dialect)).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }

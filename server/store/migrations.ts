@@ -173,6 +173,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("oauth_states").addColumn("browser_hash", "text").execute();
     },
   },
+  "0006_ledger_cost_in_nano_usd": {
+    async up(db: Kysely<unknown>) {
+      // The ledger's cost becomes whole nano-dollars; rows written as binary fractions of a
+      // dollar (8.774999999999999e-5) round to the amount they stood for (87750).
+      await db.schema
+        .alterTable("usage")
+        .addColumn("cost_nano_usd", "bigint", (col) => col.notNull().defaultTo(0))
+        .execute();
+      await sql`update usage set cost_nano_usd = round(cost_usd * 1000000000)`.execute(db);
+      await db.schema.alterTable("usage").dropColumn("cost_usd").execute();
+    },
+  },
+  "0007_budget_reservations": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("budget_reservations")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("amount_nano_usd", "bigint", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("budget_reservations_token")
+        .on("budget_reservations")
+        .columns(["token_id", "expires_at"])
+        .execute();
+    },
+  },
 };
 
 /**

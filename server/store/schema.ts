@@ -31,12 +31,25 @@ export interface UsageTable {
   model: string;
   input_tokens: number;
   output_tokens: number;
-  cost_usd: number;
+  /** Whole nano-dollars (10⁻⁹ USD): exact sums, see util/money.ts. */
+  cost_nano_usd: number;
   cached: number;
   latency_ms: number;
   status: string;
   error_code: string | null;
   created_at: string;
+}
+
+/**
+ * Money set aside against a token's monthly budget for one model call in flight: its maximum
+ * cost, held until the call's ledger row is written or the call is given up. A hold left by a
+ * process that died stops counting at `expires_at`.
+ */
+export interface BudgetReservationsTable {
+  id: string;
+  token_id: string;
+  amount_nano_usd: number;
+  expires_at: string;
 }
 
 export interface AuditTable {
@@ -150,6 +163,7 @@ export interface Database {
   tokens: TokensTable;
   token_changes: TokenChangesTable;
   usage: UsageTable;
+  budget_reservations: BudgetReservationsTable;
   audit_log: AuditTable;
   user_settings: UserSettingsTable;
   templates: TemplatesTable;

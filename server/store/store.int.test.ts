@@ -6,7 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { backends, type Backend, type FreshDatabase } from "../test/backends.ts";
-import { migrateToLatest, type Dialect } from "./database.ts";
+import { connect, createMigrator, migrateToLatest, type Dialect } from "./database.ts";
 import { migrationProvider } from "./migrations.ts";
 import { openStore, type Store } from "./store.ts";
 import type { TokenRow } from "./token-repository.ts";
@@ -92,7 +92,7 @@ function usageRow(overrides: Partial<UsageRow> = {}): UsageRow {
     model: "demo-small",
     input_tokens: 12,
     output_tokens: 34,
-    cost_usd: 0.001,
+    cost_nano_usd: 1_000_000,
     cached: 0,
     latency_ms: 56,
     status: "ok",
@@ -144,7 +144,7 @@ for (const backend of backends) {
         const first = await open(database.url);
         const token = tokenRow();
         await first.tokens.insert(token);
-        await first.usage.record(usageRow({ token_id: token.id, cost_usd: 0.25 }));
+        await first.usage.record(usageRow({ token_id: token.id, cost_nano_usd: 250_000_000 }));
         await first.audit.record({
           actorTokenId: null,
           action: "token.created",
@@ -161,8 +161,49 @@ for (const backend of backends) {
         expect(await appliedMigrations(second)).toEqual(await shippedMigrations(backend.dialect));
         expect(await tableNames(second)).toEqual(tablesBefore);
         expect(await second.tokens.findById(token.id)).toEqual(token);
-        expect(await second.usage.spendSince(token.id, "2026-01-01T00:00:00.000Z")).toBe(0.25);
+        expect(await second.usage.spendSince(token.id, "2026-01-01T00:00:00.000Z")).toBe(
+          250_000_000,
+        );
         expect(await second.audit.list()).toHaveLength(1);
+      });
+    });
+
+    describe("the ledger's costs in nano-dollars (0006)", () => {
+      it("turn the USD fractions of rows written before into the exact amounts they stood for", async () => {
+        const database = await freshDatabase(backend);
+        const { db } = connect(database.url);
+        const before = await createMigrator(db, backend.dialect);
+        expect((await before.migrateTo("0005_consent_browser")).error).toBeUndefined();
+        // What the ledger wrote: binary fractions a hair below or above the amounts meant.
+        const written = [
+          0.00008774999999999999,
+          (1 * 0.15 + 2 * 0.6) / 1e6,
+          (1 * 0.4 + 2 * 1.6) / 1e6,
+          100,
+        ];
+        expect(written.map(String)).toEqual([
+          "0.00008774999999999999",
+          "0.0000013499999999999998",
+          "0.0000036000000000000003",
+          "100",
+        ]);
+        for (const [index, cost] of written.entries()) {
+          await sql`insert into usage (id, token_id, request_id, provider, model, input_tokens,
+            output_tokens, cost_usd, cached, latency_ms, status, error_code, created_at)
+            values (${`old-${index}`}, 'tok_old', 'req', 'openai', 'gpt-5-mini', 1, 1, ${cost},
+            0, 1, 'ok', null, ${`2026-11-0${index + 1}T00:00:00.000Z`})`.execute(db);
+        }
+        await db.destroy();
+
+        const store = await open(database.url);
+        const rows = await store.usage.listForToken("tok_old");
+        expect(rows.map((row) => row.cost_nano_usd)).toEqual([
+          87_750, 1_350, 3_600, 100_000_000_000,
+        ]);
+        expect(rows[0]).not.toHaveProperty("cost_usd");
+        expect(await store.usage.spendSince("tok_old", "2026-11-01T00:00:00.000Z")).toBe(
+          100_000_092_700,
+        );
       });
     });
 
@@ -253,33 +294,34 @@ for (const backend of backends) {
     describe("UsageRepository", () => {
       const since = "2026-11-01T00:00:00.000Z";
 
-      it("sums a token's spend at or after a time, as a number", async () => {
+      it("sums a token's spend in nano-dollars at or after a time, exactly, as a number", async () => {
         const store = await open((await freshDatabase(backend)).url);
+        const at = (cost_nano_usd: number, created_at: string) =>
+          usageRow({ token_id: "tok_a", cost_nano_usd, created_at });
         const rows = [
-          usageRow({ token_id: "tok_a", cost_usd: 100, created_at: "2026-10-31T23:59:59.999Z" }),
-          usageRow({ token_id: "tok_a", cost_usd: 0.1, created_at: since }),
-          usageRow({ token_id: "tok_a", cost_usd: 0.2, created_at: "2026-11-15T10:00:00.000Z" }),
-          usageRow({ token_id: "tok_a", cost_usd: 1.25, created_at: "2026-11-20T10:00:00.000Z" }),
+          at(100_000_000_000, "2026-10-31T23:59:59.999Z"),
+          at(100_000_000, since),
+          at(200_000_000, "2026-11-15T10:00:00.000Z"),
+          at(1_250_000_000, "2026-11-20T10:00:00.000Z"),
+          at(123_000, "2026-11-21T10:00:00.000Z"),
           usageRow({
-            token_id: "tok_a",
-            cost_usd: 0.000123,
-            created_at: "2026-11-21T10:00:00.000Z",
+            token_id: "tok_b",
+            cost_nano_usd: 50_000_000_000,
+            created_at: "2026-11-20T10:00:00.000Z",
           }),
-          usageRow({ token_id: "tok_b", cost_usd: 50, created_at: "2026-11-20T10:00:00.000Z" }),
         ];
         for (const row of rows) await store.usage.record(row);
 
         const spend = await store.usage.spendSince("tok_a", since);
         expect(typeof spend).toBe("number");
-        expect(spend).toBeCloseTo(0.1 + 0.2 + 1.25 + 0.000123, 12);
+        expect(spend).toBe(1_550_123_000);
 
         const other = await store.usage.spendSince("tok_b", since);
         expect(typeof other).toBe("number");
-        expect(other).toBe(50);
+        expect(other).toBe(50_000_000_000);
 
-        expect(await store.usage.spendSince("tok_a", "2026-10-01T00:00:00.000Z")).toBeCloseTo(
-          100 + 0.1 + 0.2 + 1.25 + 0.000123,
-          9,
+        expect(await store.usage.spendSince("tok_a", "2026-10-01T00:00:00.000Z")).toBe(
+          101_550_123_000,
         );
       });
 
@@ -301,7 +343,7 @@ for (const backend of backends) {
           cached: 1,
           status: "error",
           error_code: "upstream_timeout",
-          cost_usd: 0,
+          cost_nano_usd: 0,
         });
         const early = usageRow({ token_id: "tok_a", created_at: "2026-11-02T00:00:00.000Z" });
         const foreign = usageRow({ token_id: "tok_b", created_at: "2026-11-10T00:00:00.000Z" });

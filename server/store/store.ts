@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { Kysely } from "kysely";
 import type { Logger } from "../logger.ts";
 import { AuditRepository } from "./audit-repository.ts";
+import { BudgetReservations } from "./budget-reservations.ts";
 import { CalendarRepository } from "./calendar-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { connect, migrateToLatest, ping, type ConnectOptions, type Dialect } from "./database.ts";
@@ -23,6 +24,8 @@ export interface Store {
   readonly usage: UsageRepository;
   /** The ledger's group-committed writes. */
   readonly usageWriter: UsageWriter;
+  /** Money held against budgets for calls in flight. */
+  readonly reservations: BudgetReservations;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
   readonly templates: TemplateRepository;
@@ -46,7 +49,7 @@ export async function openStore(databaseUrl: string, options: ConnectOptions = {
     await db.destroy();
     throw error;
   }
-  const usage = new UsageRepository(db);
+  const usage = new UsageRepository(db, dialect);
   const usageWriter = new UsageWriter(usage);
   return {
     dialect,
@@ -54,6 +57,7 @@ export async function openStore(databaseUrl: string, options: ConnectOptions = {
     tokens: new TokenRepository(db),
     usage,
     usageWriter,
+    reservations: new BudgetReservations(db, dialect),
     audit: new AuditRepository(db),
     settings: new SettingsRepository(db),
     templates: new TemplateRepository(db),

@@ -37,7 +37,7 @@ function row(overrides: Partial<UsageRow> & Pick<UsageRow, "created_at">): Usage
     model: "gpt-x",
     input_tokens: 100,
     output_tokens: 10,
-    cost_usd: 0.5,
+    cost_nano_usd: 500_000_000,
     cached: 0,
     latency_ms: 20,
     status: "ok",
@@ -54,20 +54,28 @@ const november: UsageRange = {
 
 const rows: UsageRow[] = [
   // Just outside, on either side.
-  row({ created_at: "2026-10-31T23:59:59.999Z", cost_usd: 100, input_tokens: 100_000 }),
-  row({ created_at: "2026-12-01T00:00:00.000Z", cost_usd: 200, input_tokens: 200_000 }),
+  row({
+    created_at: "2026-10-31T23:59:59.999Z",
+    cost_nano_usd: 100_000_000_000,
+    input_tokens: 100_000,
+  }),
+  row({
+    created_at: "2026-12-01T00:00:00.000Z",
+    cost_nano_usd: 200_000_000_000,
+    input_tokens: 200_000,
+  }),
   // Day 1: two gpt-x calls of token a (the first exactly at the start), one cached.
   row({
     created_at: "2026-11-01T00:00:00.000Z",
     input_tokens: 1000,
     output_tokens: 200,
-    cost_usd: 0.125,
+    cost_nano_usd: 125_000_000,
   }),
   row({
     created_at: "2026-11-01T08:30:00.000Z",
     input_tokens: 1000,
     output_tokens: 200,
-    cost_usd: 0,
+    cost_nano_usd: 0,
     cached: 1,
   }),
   // Day 3: claude-x for token b, one failed; and gpt-x for token a.
@@ -78,7 +86,7 @@ const rows: UsageRow[] = [
     model: "claude-x",
     input_tokens: 400,
     output_tokens: 50,
-    cost_usd: 2.25,
+    cost_nano_usd: 2_250_000_000,
   }),
   row({
     created_at: "2026-11-03T11:00:00.000Z",
@@ -87,7 +95,7 @@ const rows: UsageRow[] = [
     model: "claude-x",
     input_tokens: 0,
     output_tokens: 0,
-    cost_usd: 0,
+    cost_nano_usd: 0,
     status: "error",
     error_code: "upstream_error",
   }),
@@ -95,7 +103,7 @@ const rows: UsageRow[] = [
     created_at: "2026-11-03T23:59:59.999Z",
     input_tokens: 7,
     output_tokens: 3,
-    cost_usd: 0.0625,
+    cost_nano_usd: 62_500_000,
   }),
   // Day 30: a token the tokens table does not know.
   row({
@@ -105,7 +113,7 @@ const rows: UsageRow[] = [
     model: "demo",
     input_tokens: 5,
     output_tokens: 6,
-    cost_usd: 0,
+    cost_nano_usd: 0,
   }),
 ];
 
@@ -133,7 +141,7 @@ for (const backend of backends) {
         calls: 6,
         inputTokens: 2412,
         outputTokens: 459,
-        costUsd: 2.4375,
+        costNanoUsd: 2_437_500_000,
         cachedCalls: 1,
         failedCalls: 1,
       });
@@ -145,7 +153,7 @@ for (const backend of backends) {
         calls: 3,
         inputTokens: 2007,
         outputTokens: 403,
-        costUsd: 0.1875,
+        costNanoUsd: 187_500_000,
         cachedCalls: 1,
         failedCalls: 0,
       });
@@ -161,7 +169,7 @@ for (const backend of backends) {
         calls: 0,
         inputTokens: 0,
         outputTokens: 0,
-        costUsd: 0,
+        costNanoUsd: 0,
         cachedCalls: 0,
         failedCalls: 0,
       });
@@ -170,12 +178,30 @@ for (const backend of backends) {
 
     it("groups by UTC day, oldest first", async () => {
       expect(await store.usage.byDay(november)).toEqual([
-        { day: "2026-11-01", calls: 2, inputTokens: 2000, outputTokens: 400, costUsd: 0.125 },
-        { day: "2026-11-03", calls: 3, inputTokens: 407, outputTokens: 53, costUsd: 2.3125 },
-        { day: "2026-11-30", calls: 1, inputTokens: 5, outputTokens: 6, costUsd: 0 },
+        {
+          day: "2026-11-01",
+          calls: 2,
+          inputTokens: 2000,
+          outputTokens: 400,
+          costNanoUsd: 125_000_000,
+        },
+        {
+          day: "2026-11-03",
+          calls: 3,
+          inputTokens: 407,
+          outputTokens: 53,
+          costNanoUsd: 2_312_500_000,
+        },
+        { day: "2026-11-30", calls: 1, inputTokens: 5, outputTokens: 6, costNanoUsd: 0 },
       ]);
       expect(await store.usage.byDay({ ...november, tokenId: "tok_b" })).toEqual([
-        { day: "2026-11-03", calls: 2, inputTokens: 400, outputTokens: 50, costUsd: 2.25 },
+        {
+          day: "2026-11-03",
+          calls: 2,
+          inputTokens: 400,
+          outputTokens: 50,
+          costNanoUsd: 2_250_000_000,
+        },
       ]);
     });
 
@@ -187,7 +213,7 @@ for (const backend of backends) {
           calls: 2,
           inputTokens: 400,
           outputTokens: 50,
-          costUsd: 2.25,
+          costNanoUsd: 2_250_000_000,
         },
         {
           model: "gpt-x",
@@ -195,9 +221,16 @@ for (const backend of backends) {
           calls: 3,
           inputTokens: 2007,
           outputTokens: 403,
-          costUsd: 0.1875,
+          costNanoUsd: 187_500_000,
         },
-        { model: "demo", provider: "demo", calls: 1, inputTokens: 5, outputTokens: 6, costUsd: 0 },
+        {
+          model: "demo",
+          provider: "demo",
+          calls: 1,
+          inputTokens: 5,
+          outputTokens: 6,
+          costNanoUsd: 0,
+        },
       ]);
     });
 
@@ -209,7 +242,7 @@ for (const backend of backends) {
           calls: 2,
           inputTokens: 400,
           outputTokens: 50,
-          costUsd: 2.25,
+          costNanoUsd: 2_250_000_000,
         },
         {
           tokenId: "tok_a",
@@ -217,9 +250,16 @@ for (const backend of backends) {
           calls: 3,
           inputTokens: 2007,
           outputTokens: 403,
-          costUsd: 0.1875,
+          costNanoUsd: 187_500_000,
         },
-        { tokenId: "tok_gone", name: null, calls: 1, inputTokens: 5, outputTokens: 6, costUsd: 0 },
+        {
+          tokenId: "tok_gone",
+          name: null,
+          calls: 1,
+          inputTokens: 5,
+          outputTokens: 6,
+          costNanoUsd: 0,
+        },
       ]);
     });
 

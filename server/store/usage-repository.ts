@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from "kysely";
+import type { Dialect } from "./database.ts";
 import type { Database, UsageTable } from "./schema.ts";
 
 export type UsageRow = Selectable<UsageTable>;
@@ -15,7 +16,8 @@ export interface UsageSums {
   calls: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Whole nano-dollars, summed exactly. */
+  costNanoUsd: number;
 }
 
 export interface UsageTotals extends UsageSums {
@@ -37,7 +39,7 @@ function sums(eb: ExpressionBuilder<Database, "usage">) {
     eb.fn.countAll<number | string>().as("calls"),
     eb.fn.sum<number | string | null>("usage.input_tokens").as("input_tokens"),
     eb.fn.sum<number | string | null>("usage.output_tokens").as("output_tokens"),
-    eb.fn.sum<number | string | null>("usage.cost_usd").as("cost_usd"),
+    eb.fn.sum<number | string | null>("usage.cost_nano_usd").as("cost_nano_usd"),
   ] as const;
 }
 
@@ -45,38 +47,58 @@ function toSums(row: {
   calls: number | string;
   input_tokens: number | string | null;
   output_tokens: number | string | null;
-  cost_usd: number | string | null;
+  cost_nano_usd: number | string | null;
 }): UsageSums {
   return {
     calls: Number(row.calls),
     inputTokens: Number(row.input_tokens ?? 0),
     outputTokens: Number(row.output_tokens ?? 0),
-    costUsd: Number(row.cost_usd ?? 0),
+    costNanoUsd: Number(row.cost_nano_usd ?? 0),
   };
 }
 
 /** The ledger: one row per model call, written before the response it records is sent. */
 export class UsageRepository {
   readonly #db: Kysely<Database>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: Dialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async record(row: UsageRow): Promise<void> {
     await this.#db.insertInto("usage").values(row).execute();
   }
 
-  /** Writes rows with one multi-row INSERT: all of them are stored, or none. */
-  async insertMany(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length > 0) await this.#db.insertInto("usage").values(rows).execute();
+  /**
+   * Writes rows with one multi-row INSERT: all of them are stored, or none. Then releases the
+   * budget reservations `releasing` names (those of the calls the rows record), never before:
+   * a call's cost may count twice for a moment, never zero times. On PostgreSQL both are one
+   * transaction; SQLite, a single writer, runs them one after the other, as two connections of
+   * one process (whose busy waits block the thread) must never wait on an open transaction.
+   */
+  async insertMany(rows: readonly UsageRow[], releasing: readonly string[] = []): Promise<void> {
+    if (rows.length === 0) return;
+    if (releasing.length === 0) {
+      await this.#db.insertInto("usage").values(rows).execute();
+      return;
+    }
+    const write = async (db: Kysely<Database>) => {
+      await db.insertInto("usage").values(rows).execute();
+      await db.deleteFrom("budget_reservations").where("id", "in", releasing).execute();
+    };
+    if (this.#dialect === "sqlite") await write(this.#db);
+    else await this.#db.transaction().execute(write);
   }
 
-  /** Total cost in USD of a token's calls at or after `since` (ISO time). */
+  /** Total cost in nano-dollars of a token's calls at or after `since` (ISO time). */
   async spendSince(tokenId: string, since: string): Promise<number> {
     const { total } = await this.#db
       .selectFrom("usage")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_usd"), eb.val(0)).as("total"))
+      .select((eb) =>
+        eb.fn.coalesce(eb.fn.sum<number | string>("cost_nano_usd"), eb.val(0)).as("total"),
+      )
       .where("token_id", "=", tokenId)
       .where("created_at", ">=", since)
       .executeTakeFirstOrThrow();
@@ -155,5 +177,5 @@ export class UsageRepository {
 
 function byCostThenCalls<T extends UsageSums>(name: (row: T) => string) {
   return (a: T, b: T) =>
-    b.costUsd - a.costUsd || b.calls - a.calls || name(a).localeCompare(name(b));
+    b.costNanoUsd - a.costNanoUsd || b.calls - a.calls || name(a).localeCompare(name(b));
 }

@@ -4,44 +4,38 @@ import type { UsageRepository, UsageRow } from "./usage-repository.ts";
 /** 13 columns a row: 3,328 parameters an INSERT, well within SQLite's and PostgreSQL's limits. */
 export const MAX_ROWS_PER_INSERT = 256;
 
+interface Queued {
+  row: UsageRow;
+  /** The budget reservation of the call the row records, released when the row is written. */
+  releasing: string | undefined;
+}
+
 /**
  * Writes the ledger with group commit: the rows recorded in one turn of the event loop go to the
- * database in one INSERT. Keeps, per token, the cost of its rows not yet committed, for budgets.
+ * database in one INSERT, with the release of their calls' budget reservations. Until then those
+ * reservations stand for the rows' cost in budget checks, on every instance.
  */
 export class UsageWriter {
-  readonly #commits: GroupCommit<UsageRow>;
-  readonly #uncommitted = new Map<string, { rows: number; costUsd: number }>();
+  readonly #commits: GroupCommit<Queued>;
 
   constructor(usage: UsageRepository) {
-    this.#commits = new GroupCommit((rows) => usage.insertMany(rows), MAX_ROWS_PER_INSERT);
+    this.#commits = new GroupCommit(
+      (queued) =>
+        usage.insertMany(
+          queued.map((each) => each.row),
+          queued.flatMap((each) => (each.releasing === undefined ? [] : [each.releasing])),
+        ),
+      MAX_ROWS_PER_INSERT,
+    );
   }
 
   /** Resolves once the row is committed; rejects, with the rows written with it, if it is not. */
-  async write(row: UsageRow): Promise<void> {
-    this.#count(row.token_id, 1, row.cost_usd);
-    try {
-      await this.#commits.add(row);
-    } finally {
-      this.#count(row.token_id, -1, -row.cost_usd);
-    }
-  }
-
-  /** The cost of a token's rows queued or being written. */
-  uncommittedCostUsd(tokenId: string): number {
-    return this.#uncommitted.get(tokenId)?.costUsd ?? 0;
+  write(row: UsageRow, releasing?: string): Promise<void> {
+    return this.#commits.add({ row, releasing });
   }
 
   /** Writes every queued row; the rows of a failed write are reported to their writers only. */
   flush(): Promise<void> {
     return this.#commits.flush();
-  }
-
-  #count(tokenId: string, rows: number, costUsd: number): void {
-    const sum = this.#uncommitted.get(tokenId) ?? { rows: 0, costUsd: 0 };
-    sum.rows += rows;
-    sum.costUsd += costUsd;
-    // Dropped at zero rows rather than kept with a floating-point remainder of the subtractions.
-    if (sum.rows === 0) this.#uncommitted.delete(tokenId);
-    else this.#uncommitted.set(tokenId, sum);
   }
 }

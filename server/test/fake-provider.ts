@@ -52,6 +52,8 @@ export interface FakeTextAnswer {
   /** "length" reports a truncated answer (OpenAI `length`, Anthropic `max_tokens`). */
   finish?: "stop" | "length";
   delayMs?: number;
+  /** Holds the answer back until this settles (then `delayMs` more). */
+  after?: Promise<unknown>;
 }
 
 /** Answers `JSON.stringify(json)` as the text. */
@@ -59,6 +61,7 @@ export interface FakeJsonAnswer {
   json: unknown;
   finish?: "stop" | "length";
   delayMs?: number;
+  after?: Promise<unknown>;
 }
 
 /** An HTTP error in the provider's own error format (with `retry-after` when given). */
@@ -67,6 +70,7 @@ export interface FakeHttpError {
   message?: string;
   retryAfterSeconds?: number;
   delayMs?: number;
+  after?: Promise<unknown>;
 }
 
 /** Never answers; the request stays open until the client gives up or the fake closes. */
@@ -456,13 +460,18 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       queue.shift() ?? (call && kind !== "count" && responder ? responder(call) : undefined);
     if (behaviour && "hang" in behaviour) return;
     const delay = behaviour?.delayMs ?? latencyMs;
-    if (delay > 0) {
-      setTimeout(() => {
-        if (!exchange.res.destroyed) act(exchange, provider, kind, call, behaviour, id);
-      }, delay);
-    } else {
-      act(exchange, provider, kind, call, behaviour, id);
-    }
+    const answer = () => {
+      if (delay > 0) {
+        setTimeout(() => {
+          if (!exchange.res.destroyed) act(exchange, provider, kind, call, behaviour, id);
+        }, delay);
+      } else if (!exchange.res.destroyed) {
+        act(exchange, provider, kind, call, behaviour, id);
+      }
+    };
+    const after = behaviour && "after" in behaviour ? behaviour.after : undefined;
+    if (after) void after.then(answer, answer);
+    else answer();
   }
 
   function act(

@@ -98,17 +98,7 @@ export async function startRig(
   options: { env?: Record<string, string>; fake?: FakeProviderOptions; redis?: Redis } = {},
 ): Promise<Rig> {
   const fake = await startFakeProvider(options.fake);
-  const env: Record<string, string> = {
-    OPENAI_API_KEY: OPENAI_KEY,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    RATE_LIMIT_RPM: "100000",
-    LOG_LEVEL: "trace",
-    ...options.env,
-  };
-  const gateway = await createGateway(loadConfig(env), { redis: options.redis });
-  const server = await startTestServer({ env, gateway });
+  const server = await startGatewayServer(fake, options.env, options.redis);
   const seen: string[] = [];
   return {
     fake,
@@ -145,6 +135,27 @@ export async function startRig(
   };
 }
 
+/**
+ * Starts the real server with a gateway configured for `fake` (both providers keyed), with the
+ * given settings on top: another instance beside a rig's, on the same DATABASE_URL, say.
+ */
+export async function startGatewayServer(
+  fake: FakeProvider,
+  settings: Record<string, string> = {},
+  redis?: Redis,
+): Promise<TestServer> {
+  const env: Record<string, string> = {
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    RATE_LIMIT_RPM: "100000",
+    LOG_LEVEL: "trace",
+    ...settings,
+  };
+  return startTestServer({ env, gateway: await createGateway(loadConfig(env), { redis }) });
+}
+
 /** Parses a server-sent event stream, checking every block is `event:` then one `data:` line. */
 export function parseSse(text: string): SseEvent[] {
   expect(text.endsWith("\n\n"), "an event stream ends with a blank line").toBe(true);
@@ -160,11 +171,22 @@ export function parseSse(text: string): SseEvent[] {
     });
 }
 
-/** The cost of a call at the catalog's price. */
-export function catalogCost(model: string, inputTokens: number, outputTokens: number): number {
+/**
+ * The cost of a call at the catalog's price, in whole nano-dollars: prices per million tokens
+ * have at most three decimals, so a token costs a whole number of nano-dollars.
+ */
+export function catalogNanoUsd(model: string, inputTokens: number, outputTokens: number): number {
   const entry = catalog.find((m) => m.id === model);
   if (!entry) throw new Error(`no catalog entry for ${model}`);
-  return (inputTokens * entry.inputPerMillion + outputTokens * entry.outputPerMillion) / 1e6;
+  const perToken = (perMillion: number) => Math.round(perMillion * 1000);
+  return (
+    inputTokens * perToken(entry.inputPerMillion) + outputTokens * perToken(entry.outputPerMillion)
+  );
+}
+
+/** The cost of a call at the catalog's price, in USD as a response gives it. */
+export function catalogCost(model: string, inputTokens: number, outputTokens: number): number {
+  return catalogNanoUsd(model, inputTokens, outputTokens) / 1e9;
 }
 
 /** The fake's usage for a plain prompt (no system prompt) answered with `text`. */
