@@ -34,7 +34,7 @@ describe("loadConfig defaults", () => {
       batchItems: 500,
       templateBytes: 100 * 1024,
       conversationMessages: 1_000,
-      inFlightPerToken: 32,
+      inFlightPerToken: 8,
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
     });

@@ -98,7 +98,7 @@ const envSchema = z.object({
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
-  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(32),
+  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(8),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
