@@ -22,6 +22,7 @@ describe("loadConfig defaults", () => {
     expect(config.databaseUrl).toBe("sqlite:./data/officellm.db");
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
     expect(config.limits.bodyBytes).toBe(1024 * 1024);
+    expect(config.limits.schemaPatternSize).toBe(1000);
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();
@@ -80,6 +81,12 @@ describe("loadConfig rejects bad settings, naming each", () => {
     ["an unknown log level", { LOG_LEVEL: "loud" }, "LOG_LEVEL", /info/],
     ["an origin that is not one", { CORS_ORIGINS: "notanorigin" }, "CORS_ORIGINS", /origin/],
     ["a body limit that is not a size", { BODY_LIMIT: "huge" }, "BODY_LIMIT", /size|mb|kb/],
+    [
+      "a pattern size that is not a number",
+      { SCHEMA_MAX_PATTERN_SIZE: "lots" },
+      "SCHEMA_MAX_PATTERN_SIZE",
+      /positive whole number/,
+    ],
     ["a public URL that is not http(s)", { PUBLIC_URL: "ftp://x" }, "PUBLIC_URL", /https?:\/\//],
     ["a short encryption key", { ENCRYPTION_KEY: "short" }, "ENCRYPTION_KEY", /32/],
     [
