@@ -18,7 +18,7 @@ export async function createGateway(
   config: Pick<Config, "providers" | "llm" | "limits">,
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
-  const providers = await createProviders(config.providers);
+  const providers = await createProviders(config.providers, config.limits);
   const registry = await ModelRegistry.create({
     providers,
     localModels: config.providers.openaiCompatible?.models,

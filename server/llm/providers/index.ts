@@ -1,6 +1,6 @@
 import type { Config } from "../../config.ts";
 import type { Provider } from "../provider.ts";
-import { createDemoProvider } from "./demo.ts";
+import { createDemoProvider, type DemoLimits } from "./demo.ts";
 import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
 
 /**
@@ -9,7 +9,10 @@ import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
  * Each SDK is loaded only when a provider needs it: a server without Anthropic never holds
  * Anthropic's SDK in memory, and a fresh install on the demo provider holds neither.
  */
-export async function createProviders(config: Config["providers"]): Promise<Map<string, Provider>> {
+export async function createProviders(
+  config: Config["providers"],
+  demoLimits: DemoLimits,
+): Promise<Map<string, Provider>> {
   const providers = new Map<string, Provider>();
   // One keep-alive HTTP client for every provider: cheaper per call than the SDKs' default.
   const fetch = createKeepAliveFetch();
@@ -48,6 +51,6 @@ export async function createProviders(config: Config["providers"]): Promise<Map<
       createAnthropicProvider({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, fetch }),
     );
   }
-  providers.set("demo", createDemoProvider());
+  providers.set("demo", createDemoProvider(demoLimits));
   return providers;
 }
