@@ -14,7 +14,7 @@ import { UsageLedger } from "./usage-ledger.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
 import { Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
-import { checkJson } from "./structured-output.ts";
+import type { SchemaChecker } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
 
@@ -73,6 +73,7 @@ export interface CompletionServiceDeps {
   registry: ModelRegistry;
   providers: Map<string, Provider>;
   cache: ResponseCache;
+  schemas: SchemaChecker;
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
@@ -281,7 +282,7 @@ export class CompletionService {
         upstreamMs: performance.now() - timing.upstreamStarted,
       };
       if (prepared.json) {
-        const check = checkJson(text, prepared.json.schema);
+        const check = this.#deps.schemas.checkJson(text, prepared.json.schema);
         if (!check.ok)
           throw new ProviderError(
             "invalid_output",
@@ -314,7 +315,9 @@ export class CompletionService {
   async #cached(prepared: PreparedCompletion): Promise<Answer | undefined> {
     const hit = await this.#deps.cache.get(prepared.key);
     if (!hit) return undefined;
-    const check = prepared.json ? checkJson(hit.text, prepared.json.schema) : undefined;
+    const check = prepared.json
+      ? this.#deps.schemas.checkJson(hit.text, prepared.json.schema)
+      : undefined;
     if (check && !check.ok) return undefined;
     return {
       text: hit.text,
@@ -395,7 +398,7 @@ export class CompletionService {
           retries,
           upstreamMs: performance.now() - started,
         };
-      let check = checkJson(text, prepared.json.schema);
+      let check = this.#deps.schemas.checkJson(text, prepared.json.schema);
       let answerText = text;
       if (!check.ok) {
         // One more try, telling the model what was wrong with its answer.
@@ -408,7 +411,7 @@ export class CompletionService {
           },
         ]);
         answerText = second.text;
-        check = checkJson(answerText, prepared.json.schema);
+        check = this.#deps.schemas.checkJson(answerText, prepared.json.schema);
       }
       if (!check.ok) {
         throw new ProviderError(

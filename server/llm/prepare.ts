@@ -3,7 +3,7 @@ import type { Store } from "../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import { cacheKey } from "./response-cache.ts";
-import { jsonInstruction, schemaValidator } from "./structured-output.ts";
+import { jsonInstruction, type SchemaChecker } from "./structured-output.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
@@ -51,7 +51,7 @@ type Source = Pick<
 export async function prepareCompletion(
   request: Source,
   tokenId: string,
-  deps: { store: Store; registry: ModelRegistry },
+  deps: { store: Store; registry: ModelRegistry; schemas: SchemaChecker },
 ): Promise<PreparedCompletion> {
   const [settings, template] = await Promise.all([
     deps.store.settings.get(tokenId),
@@ -87,7 +87,11 @@ export async function prepareCompletion(
 
   const wantsJson = request.responseFormat?.type === "json";
   const schema = wantsJson ? request.responseFormat?.schema : undefined;
-  if (schema) schemaValidator(schema);
+  if (schema) {
+    deps.schemas.checkShape(schema);
+    // The expensive step: builds the schema's validator (cached), refusing one that is not valid.
+    deps.schemas.compile(schema);
+  }
   if (wantsJson) systemParts.push(jsonInstruction(schema));
   const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
 
