@@ -14,6 +14,9 @@ export function createDemoProvider(limits: DemoLimits): Provider {
     name: "demo",
 
     async complete(request: ProviderRequest): Promise<ProviderResult> {
+      // Answers on a turn of its own, as a provider over the network would: a batch's hundreds
+      // of demo answers take turns with other requests instead of running back to back.
+      await nextTurn();
       request.signal.throwIfAborted();
       return answer(request, limits);
     },
