@@ -62,7 +62,7 @@ describe("SchemaChecker", () => {
     );
   });
 
-  it("checks answers: fenced JSON, and one nested deeper than the check can follow", () => {
+  it("checks answers: fenced, spaced out, or nested deeper than the check can follow", () => {
     const schemas = checker();
     const list = { type: "array", items: { $ref: "#" } };
     expect(schemas.checkJson("```json\n[[], [[]]]\n```", list)).toEqual({
@@ -72,6 +72,11 @@ describe("SchemaChecker", () => {
     expect(schemas.checkJson('"x"', list)).toEqual({
       ok: false,
       problem: "the answer does not match the schema: / must be array",
+    });
+    // A long run of spaces: a backtracking `\s*```$` takes seconds over it.
+    expect(schemas.checkJson(`[${" ".repeat(200_000)}[]]`, list)).toEqual({
+      ok: true,
+      value: [[]],
     });
     const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
     expect(schemas.checkJson(deep, list)).toEqual({

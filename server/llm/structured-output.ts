@@ -69,10 +69,9 @@ export class SchemaChecker {
 
   /** Parses a model's answer as JSON (tolerating code fences) and checks it against the schema. */
   checkJson(text: string, schema: Record<string, unknown> | undefined): JsonCheck {
-    const unfenced = text
-      .trim()
-      .replace(/^```(?:json)?\s*/i, "")
-      .replace(/\s*```$/, "");
+    // Without a regular expression at the end: `\s*```$` tries every space of a long run.
+    let unfenced = text.trim().replace(/^```(?:json)?\s*/i, "");
+    if (unfenced.endsWith("```")) unfenced = unfenced.slice(0, -3).trimEnd();
     let value: unknown;
     try {
       value = JSON.parse(unfenced);
