@@ -30,6 +30,7 @@ describe("loadConfig defaults", () => {
       schemaDepth: 32,
       schemaNodes: 2_000,
       schemaCacheEntries: 200,
+      schemaPatternSize: 1000,
       generatedOutputBytes: 256 * 1024,
       batchItems: 500,
       templateBytes: 100 * 1024,
@@ -96,6 +97,12 @@ describe("loadConfig rejects bad settings, naming each", () => {
     ["an unknown log level", { LOG_LEVEL: "loud" }, "LOG_LEVEL", /info/],
     ["an origin that is not one", { CORS_ORIGINS: "notanorigin" }, "CORS_ORIGINS", /origin/],
     ["a body limit that is not a size", { BODY_LIMIT: "huge" }, "BODY_LIMIT", /size|mb|kb/],
+    [
+      "a pattern size that is not a number",
+      { SCHEMA_MAX_PATTERN_SIZE: "lots" },
+      "SCHEMA_MAX_PATTERN_SIZE",
+      /positive whole number/,
+    ],
     ["a public URL that is not http(s)", { PUBLIC_URL: "ftp://x" }, "PUBLIC_URL", /https?:\/\//],
     ["a short encryption key", { ENCRYPTION_KEY: "short" }, "ENCRYPTION_KEY", /32/],
     [

@@ -94,6 +94,7 @@ const envSchema = z.object({
   SCHEMA_MAX_BYTES: byteSize.default(64 * 1024),
   SCHEMA_MAX_DEPTH: positiveInt("levels of nesting in a JSON Schema").default(32),
   SCHEMA_MAX_NODES: positiveInt("objects and arrays in a JSON Schema").default(2_000),
+  SCHEMA_MAX_PATTERN_SIZE: positiveInt("compiled size of a JSON Schema's patterns").default(1_000),
   SCHEMA_CACHE_MAX: positiveInt("compiled JSON Schemas kept").default(200),
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
@@ -157,6 +158,11 @@ export interface Limits {
   schemaBytes: number;
   schemaDepth: number;
   schemaNodes: number;
+  /**
+   * What a schema's regular expressions may compile to, together, in RE2 instructions (about one
+   * per character or class, `a{100}` counting 100): it bounds both compiling and matching.
+   */
+  schemaPatternSize: number;
   /** Compiled schemas kept for reuse; an evicted one is freed. */
   schemaCacheEntries: number;
   /** Most output one generated answer may have (the demo provider's JSON, say), in bytes. */
@@ -287,6 +293,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       schemaBytes: env.SCHEMA_MAX_BYTES,
       schemaDepth: env.SCHEMA_MAX_DEPTH,
       schemaNodes: env.SCHEMA_MAX_NODES,
+      schemaPatternSize: env.SCHEMA_MAX_PATTERN_SIZE,
       schemaCacheEntries: env.SCHEMA_CACHE_MAX,
       generatedOutputBytes: env.GENERATED_OUTPUT_MAX_BYTES,
       batchItems: env.BATCH_MAX_ITEMS,

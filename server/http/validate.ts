@@ -9,7 +9,12 @@ export function parseInput<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = result.error.issues.flatMap((issue) =>
+  throw inputError(result.error, part);
+}
+
+/** `invalid_request` naming each bad field of `part` (such as `body.items.3`) and its problem. */
+export function inputError(error: { issues: z.core.$ZodIssue[] }, part: string): ApiError {
+  const details = error.issues.flatMap((issue) =>
     // Name each unknown field, rather than the object that holds it.
     issue.code === "unrecognized_keys"
       ? issue.keys.map((key) => ({
@@ -20,5 +25,5 @@ export function parseInput<S extends z.ZodType>(
   );
   const [first] = details;
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
-  throw new ApiError("invalid_request", `${first!.path}: ${first!.message}${more}`, { details });
+  return new ApiError("invalid_request", `${first!.path}: ${first!.message}${more}`, { details });
 }

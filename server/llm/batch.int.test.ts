@@ -235,4 +235,88 @@ describe("batch validation", () => {
     expect(reply.status).toBe(400);
     expect(rig.fake.requests).toHaveLength(0);
   });
+
+  it("answers 400 for a body that is no batch, or over BATCH_MAX_ITEMS items", async () => {
+    const { token } = await rig.token();
+    const item = { prompt: "x" };
+    for (const [body, problem] of [
+      [{ items: Array.from({ length: 501 }, () => item) }, /^body\.items: Too big/],
+      [{ items: item }, /^body\.items: /],
+      [{ items: [item], extra: true }, /^body\.extra: is not a known field/],
+      [[item], /^body: /],
+    ] as const) {
+      const reply = await rig.post<{ error: { code: string; message: string } }>(
+        "/api/v1/batch",
+        token,
+        body,
+      );
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.body.error.message).toMatch(problem);
+    }
+    expect(rig.fake.requests).toHaveLength(0);
+  });
+
+  it("answers a malformed item alone with its 400, and the other items as usual", async () => {
+    const { id, token } = await rig.token();
+    const prompt = uniquePrompt("fine");
+    const reply = await rig.post<BatchReply>("/api/v1/batch", token, {
+      items: [
+        { prompt },
+        { prompt: 42 },
+        { id: "mine", prompt: "x", temperature: "hot" },
+        { id: "both", prompt: "x", messages: [{ role: "user", content: "y" }] },
+        { id: 7, prompt: "x", unknown: true },
+        "not an item",
+      ],
+    });
+    expect(reply.status, reply.text).toBe(200);
+    const [fine, ...malformed] = reply.body.results;
+    expect(fine).toMatchObject({ id: "0", ok: true, text: `echo: ${prompt}` });
+    expect(malformed).toEqual([
+      {
+        id: "1",
+        ok: false,
+        error: {
+          code: "invalid_request",
+          message: "body.items.1.prompt: Invalid input: expected string, received number",
+        },
+      },
+      {
+        id: "mine",
+        ok: false,
+        error: {
+          code: "invalid_request",
+          message: "body.items.2.temperature: Invalid input: expected number, received string",
+        },
+      },
+      {
+        id: "both",
+        ok: false,
+        error: {
+          code: "invalid_request",
+          message: "body.items.3.messages: send only one of prompt, messages",
+        },
+      },
+      // An id that is not one cannot name the item: its index does.
+      {
+        id: "4",
+        ok: false,
+        error: {
+          code: "invalid_request",
+          message: "body.items.4.id: Invalid input: expected string, received number (and 1 more)",
+        },
+      },
+      {
+        id: "5",
+        ok: false,
+        error: {
+          code: "invalid_request",
+          message: "body.items.5: Invalid input: expected object, received string",
+        },
+      },
+    ]);
+    // Only the good item was asked and has a ledger row: a malformed one is refused beforehand.
+    expect(rig.fake.requests).toHaveLength(1);
+    expect(await ledger(rig, id)).toHaveLength(1);
+  });
 });

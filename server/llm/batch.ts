@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { ApiError } from "../errors.ts";
 import type { BatchItem } from "./completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
@@ -8,6 +9,12 @@ export type BatchResult =
         completionId: string;
       })
   | { id: string; ok: false; error: { code: string; message: string } };
+
+/** An item that is not a completion request: answered alone with its 400. */
+export interface InvalidBatchItem {
+  id: string | undefined;
+  invalid: ApiError;
+}
 
 function failure(id: string, error: unknown): BatchResult {
   const apiError =
@@ -26,20 +33,16 @@ function success(id: string, outcome: CompletionOutcome): BatchResult {
  */
 export async function runBatch(
   service: CompletionService,
-  items: BatchItem[],
+  items: (BatchItem | InvalidBatchItem)[],
   context: CallContext,
 ): Promise<BatchResult[]> {
-  const prepared = await Promise.all(
-    items.map(async ({ id: _id, ...request }) => {
-      try {
-        return await service.prepare(request, context.caller.tokenId);
-      } catch (error) {
-        return error instanceof ApiError
-          ? error
-          : new ApiError("internal", "This item failed on our side");
-      }
-    }),
-  );
+  // One item at a time, giving the event loop a turn between two: preparing an item may compile
+  // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
+  const prepared: (PreparedCompletion | ApiError)[] = [];
+  for (const item of items) {
+    if (prepared.length > 0) await nextTurn();
+    prepared.push(await prepare(service, item, context));
+  }
 
   const firstRun = new Map<string, Promise<CompletionOutcome>>();
   return Promise.all(
@@ -61,6 +64,22 @@ export async function runBatch(
       }
     }),
   );
+}
+
+async function prepare(
+  service: CompletionService,
+  item: BatchItem | InvalidBatchItem,
+  context: CallContext,
+): Promise<PreparedCompletion | ApiError> {
+  if ("invalid" in item) return item.invalid;
+  const { id: _id, ...request } = item;
+  try {
+    return await service.prepare(request, context.caller.tokenId);
+  } catch (error) {
+    return error instanceof ApiError
+      ? error
+      : new ApiError("internal", "This item failed on our side");
+  }
 }
 
 /** Items are the same when everything that shapes the answer is the same. */

@@ -17,7 +17,7 @@ import { UsageLedger, type ReservationId } from "./usage-ledger.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
 import { KeyedSemaphore, Semaphore } from "./semaphore.ts";
 import { SingleFlight } from "./single-flight.ts";
-import { checkJson, schemaValidator } from "./structured-output.ts";
+import type { SchemaChecker } from "./structured-output.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
@@ -92,6 +92,7 @@ export interface CompletionServiceDeps {
   registry: ModelRegistry;
   providers: Map<string, Provider>;
   cache: ResponseCache;
+  schemas: SchemaChecker;
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
@@ -340,7 +341,7 @@ export class CompletionService {
         reservation: timing.reservation,
       };
       if (prepared.json) {
-        const check = checkJson(text, prepared.json.schema);
+        const check = this.#deps.schemas.checkJson(text, prepared.json.schema);
         if (!check.ok)
           throw new ProviderError(
             "invalid_output",
@@ -379,7 +380,9 @@ export class CompletionService {
   async #cached(prepared: PreparedCompletion): Promise<Answer | undefined> {
     const hit = await this.#deps.cache.get(prepared.key);
     if (!hit) return undefined;
-    const check = prepared.json ? checkJson(hit.text, prepared.json.schema) : undefined;
+    const check = prepared.json
+      ? this.#deps.schemas.checkJson(hit.text, prepared.json.schema)
+      : undefined;
     if (check && !check.ok) return undefined;
     return {
       text: hit.text,
@@ -462,7 +465,8 @@ export class CompletionService {
       maxCostNanoUsd(prepared, this.#deps.registry, streamed),
     );
     try {
-      if (prepared.json?.schema) schemaValidator(prepared.json.schema);
+      // The expensive step, only once the budget has passed: the schema's validator (cached).
+      if (prepared.json?.schema) this.#deps.schemas.compile(prepared.json.schema);
     } catch (error) {
       await this.#ledger.release(reservation);
       throw error;
@@ -533,7 +537,7 @@ export class CompletionService {
           retries,
           upstreamMs: performance.now() - started,
         };
-      let check = checkJson(text, prepared.json.schema);
+      let check = this.#deps.schemas.checkJson(text, prepared.json.schema);
       let answerText = text;
       if (!check.ok) {
         // One more try, telling the model what was wrong with its answer.
@@ -546,7 +550,7 @@ export class CompletionService {
           },
         ]);
         answerText = second.text;
-        check = checkJson(answerText, prepared.json.schema);
+        check = this.#deps.schemas.checkJson(answerText, prepared.json.schema);
       }
       if (!check.ok) {
         throw new ProviderError(

@@ -5,20 +5,26 @@ import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
 import { createProviders } from "./providers/index.ts";
 import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
+import { SchemaChecker } from "./structured-output.ts";
 
 /** The LLM parts the app is built from. */
 export interface Gateway {
   providers: Map<string, Provider>;
   registry: ModelRegistry;
   cache: ResponseCache;
+  /** Callers' JSON Schemas: their limits and compiled validators. */
+  schemas: SchemaChecker;
 }
 
-/** Providers from the settings, their models, and the response cache (Redis when given). */
+/**
+ * Providers from the settings, their models, the response cache (Redis when given) and the
+ * schema checker.
+ */
 export async function createGateway(
   config: Pick<Config, "providers" | "llm" | "limits">,
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
-  const providers = await createProviders(config.providers, options.logger);
+  const providers = await createProviders(config.providers, config.limits, options.logger);
   const registry = await ModelRegistry.create({
     providers,
     localModels: config.providers.openaiCompatible?.models,
@@ -31,5 +37,5 @@ export async function createGateway(
     maxBytes: config.limits.cacheBytes,
   };
   const cache = options.redis ? createRedisCache(options.redis, bounds) : createMemoryCache(bounds);
-  return { providers, registry, cache };
+  return { providers, registry, cache, schemas: new SchemaChecker(config.limits) };
 }

@@ -4,7 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import { cacheKey } from "./response-cache.ts";
-import { jsonInstruction } from "./structured-output.ts";
+import { jsonInstruction, type SchemaChecker } from "./structured-output.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
@@ -52,7 +52,12 @@ type Source = Pick<
 export async function prepareCompletion(
   request: Source,
   tokenId: string,
-  deps: { store: Store; registry: ModelRegistry; limits: Pick<Limits, "bodyBytes"> },
+  deps: {
+    store: Store;
+    registry: ModelRegistry;
+    limits: Pick<Limits, "bodyBytes">;
+    schemas: SchemaChecker;
+  },
 ): Promise<PreparedCompletion> {
   const [settings, template] = await Promise.all([
     deps.store.settings.get(tokenId),
@@ -89,6 +94,8 @@ export async function prepareCompletion(
 
   const wantsJson = request.responseFormat?.type === "json";
   const schema = wantsJson ? request.responseFormat?.schema : undefined;
+  // Only the cheap check here: the schema is compiled once the call's budget has passed.
+  if (schema) deps.schemas.checkShape(schema);
   if (wantsJson) systemParts.push(jsonInstruction(schema));
   const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
 

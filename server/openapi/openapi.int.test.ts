@@ -127,6 +127,22 @@ describe("GET /api/v1/openapi.json", () => {
     );
   });
 
+  it("describes each batch item as a completion request, and how many a batch may hold", () => {
+    const operation = document.paths["/api/v1/batch"]!.post!;
+    const schema = operation.requestBody!.content["application/json"]!.schema as {
+      required: string[];
+      properties: { items: { minItems: number; maxItems: number; items: Record<string, unknown> } };
+    };
+    expect(schema.required).toEqual(["items"]);
+    const { items } = schema.properties;
+    expect([items.minItems, items.maxItems]).toEqual([1, 500]);
+    expect(items.items).toMatchObject({ type: "object", additionalProperties: false });
+    expect(items.items).not.toHaveProperty("default");
+    expect(Object.keys(items.items.properties as object)).toEqual(
+      expect.arrayContaining(["id", "prompt", "messages", "templateId", "responseFormat"]),
+    );
+  });
+
   it("documents query parameters and the error envelope", () => {
     const audit = document.paths["/api/v1/admin/audit"]!.get!;
     expect(audit.parameters).toContainEqual(

@@ -2,13 +2,48 @@ import { z } from "zod";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { inputError } from "../http/validate.ts";
 import {
   batchItemSchema,
   completionRequestSchema,
   completionResponseSchema,
+  type BatchItem,
 } from "../llm/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { runBatch } from "../llm/batch.ts";
+import { runBatch, type InvalidBatchItem } from "../llm/batch.ts";
+
+/**
+ * The body of POST /api/v1/batch. The envelope (`items`, their count) is checked as a whole, each
+ * item on its own: an item that is not a completion request becomes an `InvalidBatchItem`, answered
+ * alone with its 400, instead of failing the batch. The OpenAPI document describes items as
+ * `batchItemSchema`: a caught schema documents as the schema it catches.
+ */
+function batchRequestSchema(maxItems: number) {
+  const failures = new WeakMap<BatchItem, z.core.$ZodCatchCtx>();
+  const item = batchItemSchema.catch((failure?: z.core.$ZodCatchCtx) => {
+    // Asked for a default, as the OpenAPI document is written: an item has none.
+    if (!failure) throw new Error("a batch item has no default");
+    const placeholder: BatchItem = {};
+    failures.set(placeholder, failure);
+    return placeholder;
+  });
+  return z.strictObject({ items: z.array(item).min(1).max(maxItems) }).transform(({ items }) => ({
+    items: items.map((parsed, index): BatchItem | InvalidBatchItem => {
+      const failure = failures.get(parsed);
+      if (!failure) return parsed;
+      return {
+        id: idOf(failure.input),
+        invalid: inputError(failure.error, `body.items.${index}`),
+      };
+    }),
+  }));
+}
+
+/** An invalid item's own id, when it has a usable one. */
+function idOf(item: unknown): string | undefined {
+  const id = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : undefined;
+  return batchItemSchema.shape.id.safeParse(id).data;
+}
 
 export function completionRoutes(deps: {
   completions: CompletionService;
@@ -49,7 +84,7 @@ export function completionRoutes(deps: {
       description:
         "Results come back in the order of the items. Identical items are computed once; the " +
         "provider's concurrency cap queues large batches instead of flooding it.",
-      body: z.strictObject({ items: z.array(batchItemSchema).min(1).max(deps.batchMaxItems) }),
+      body: batchRequestSchema(deps.batchMaxItems),
       response: z.object({
         results: z.array(
           z.union([

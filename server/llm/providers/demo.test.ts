@@ -1,10 +1,12 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
 import { ProviderError } from "../provider.ts";
-import { createDemoProvider } from "./demo.ts";
+import { createDemoProvider, type DemoLimits } from "./demo.ts";
 import { collect, providerRequest, rejection } from "./testing.ts";
 
-const demo = createDemoProvider();
+const demo = createDemoProvider(loadConfig({}).limits);
 
 /** Ajv for 2020-12 schemas, with the formats the demo fills in (ajv-formats is not installed). */
 function validator() {
@@ -215,5 +217,73 @@ describe("demo provider", () => {
     expect(seen).toHaveLength(1);
     expect(error).not.toBeInstanceOf(ProviderError);
     expect((error as Error).name).toBe("AbortError");
+  });
+});
+
+describe("demo provider bounds", () => {
+  const bounded = (limits: DemoLimits) => createDemoProvider(limits);
+  const small = bounded({ generatedOutputBytes: 1000, schemaDepth: 32 });
+
+  /** The 400 the demo refuses `schema` with. */
+  async function refusal(schema: Record<string, unknown>, provider = demo): Promise<string> {
+    const error = await rejection(provider.complete(providerRequest({ json: { schema } })));
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe("invalid_request");
+    return (error as ApiError).message;
+  }
+
+  it("writes at most GENERATED_OUTPUT_MAX_BYTES, refusing what needs more", async () => {
+    const text = async (schema: Record<string, unknown>) =>
+      (await small.complete(providerRequest({ json: { schema } }))).text;
+    expect(await text({ type: "string", minLength: 998 })).toHaveLength(1000);
+    expect(await refusal({ type: "string", minLength: 999 }, small)).toBe(
+      "The demo model cannot answer this schema: it needs an answer larger than 1000 bytes (GENERATED_OUTPUT_MAX_BYTES)",
+    );
+    const items = { type: "array", minItems: 60, items: { type: "object", required: ["ab"] } };
+    expect(Buffer.byteLength(await text(items))).toBeLessThanOrEqual(1000);
+    expect(await refusal({ ...items, minItems: 70 }, small)).toMatch(/GENERATED_OUTPUT_MAX_BYTES/);
+  });
+
+  it("refuses at once what could never fit, allocating nothing for it", async () => {
+    expect(await refusal({ type: "array", minItems: 1e12 })).toMatch(/GENERATED_OUTPUT_MAX_BYTES/);
+    expect(await refusal({ type: "string", minLength: 1e12 })).toMatch(
+      /GENERATED_OUTPUT_MAX_BYTES/,
+    );
+  });
+
+  it("refuses a recursion that never ends, by its depth", async () => {
+    for (const schema of [{ $ref: "#" }, { type: "array", minItems: 3, items: { $ref: "#" } }]) {
+      expect(await refusal(schema)).toMatch(/nests deeper than 32 levels/);
+    }
+  });
+
+  it("spends a step per schema visited, as many as the output has bytes", async () => {
+    // Each item takes 2 bytes ("1,") and 12 steps through a chain of references.
+    const chain = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`s${i}`, { $ref: `#/$defs/s${i + 1}` }]),
+    );
+    const schema = {
+      $defs: { ...chain, s10: { const: 1 } },
+      type: "array",
+      items: { $ref: "#/$defs/s0" },
+    };
+    await expect(
+      small.complete(providerRequest({ json: { schema: { ...schema, minItems: 80 } } })),
+    ).resolves.toMatchObject({ finishReason: "stop" });
+    expect(await refusal({ ...schema, minItems: 90 }, small)).toBe(
+      "The demo model cannot answer this schema: it takes more work to build than the demo model does",
+    );
+  });
+
+  it("answers a recursion that can end with only what each level requires", async () => {
+    const tree = {
+      type: "object",
+      properties: { label: { type: "string" }, children: { type: "array", items: { $ref: "#" } } },
+      required: ["children"],
+    };
+    expect(await jsonFor(tree)).toEqual({
+      label: "demo",
+      children: [{ label: "demo", children: [{ children: [] }] }],
+    });
   });
 });

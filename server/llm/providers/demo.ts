@@ -1,4 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Limits } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
 import type { Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk } from "../types.ts";
 import { estimateUsage } from "./common.ts";
@@ -7,18 +9,21 @@ import { estimateUsage } from "./common.ts";
  * The offline provider a fresh install answers with until a provider key is configured: no
  * network, same answer for the same question, every text answer plainly marked "[demo]".
  */
-export function createDemoProvider(): Provider {
+export function createDemoProvider(limits: DemoLimits): Provider {
   return {
     name: "demo",
 
     async complete(request: ProviderRequest): Promise<ProviderResult> {
+      // Answers on a turn of its own, as a provider over the network would: a batch's hundreds
+      // of demo answers take turns with other requests instead of running back to back.
+      await nextTurn();
       request.signal.throwIfAborted();
-      return answer(request);
+      return answer(request, limits);
     },
 
     async *stream(request: ProviderRequest): AsyncIterable<StreamChunk> {
       request.signal.throwIfAborted();
-      const result = answer(request);
+      const result = answer(request, limits);
       // Word-sized pieces, each with its whitespace, so that joined they give the text back.
       for (const piece of result.text.match(/\s*\S+\s*/g) ?? []) {
         await nextTurn();
@@ -44,11 +49,12 @@ function demoSentence(request: ProviderRequest): string {
   return `[demo] ${question} Configure OPENAI_API_KEY or ANTHROPIC_API_KEY for real answers.`;
 }
 
-function answer(request: ProviderRequest): ProviderResult {
+function answer(request: ProviderRequest, limits: DemoLimits): ProviderResult {
   const sentence = demoSentence(request);
   let text: string;
   if (request.json?.schema) {
-    text = JSON.stringify(sampleFor(request.json.schema));
+    const schema = request.json.schema;
+    text = JSON.stringify(new Sampler(schema, limits).sample(schema, 0, 0, false));
   } else if (request.json) {
     text = JSON.stringify({ demo: true, answer: sentence });
   } else {
@@ -58,6 +64,9 @@ function answer(request: ProviderRequest): ProviderResult {
 }
 
 type Schema = Record<string, unknown>;
+
+/** How much JSON the demo generates at most (see Sampler). */
+export type DemoLimits = Pick<Limits, "generatedOutputBytes" | "schemaDepth">;
 
 /** Values for string formats that validators check. */
 const formatSamples: Record<string, string> = {
@@ -81,56 +90,164 @@ const formatSamples: Record<string, string> = {
   regex: "demo",
 };
 
-const maxDepth = 24;
-
 /**
- * A value that validates against `schema` (for the JSON Schema keywords a structured-output
+ * Builds a value that validates against `schema` (for the JSON Schema keywords a structured-output
  * request uses): every declared property, the first of each enum / anyOf / oneOf, the smallest
- * allowed number, the shortest allowed array of at least one item. `variant` makes the items of a
- * `uniqueItems` array differ.
+ * allowed number, the shortest allowed array of at least one item. Inside a recursion (a `$ref`
+ * met again on its own path) only what is required: the smallest answer that ends.
+ *
+ * Bounded in size (GENERATED_OUTPUT_MAX_BYTES of JSON), in work (a step per schema visited, as
+ * many as there are bytes) and in depth (SCHEMA_MAX_DEPTH levels of values and `$ref`s). A schema
+ * no answer within those bounds can satisfy (`minItems: 10000000`, or a `$ref` that never ends)
+ * is a 400 naming the bound: a cut answer would only fail the schema, after a second try.
  */
-function sampleFor(schema: unknown, root: unknown = schema, variant = 0, depth = 0): unknown {
-  if (schema === true || schema === undefined) return "demo";
-  if (!isSchema(schema) || depth > maxDepth) return null;
+class Sampler {
+  readonly #root: unknown;
+  readonly #limits: DemoLimits;
+  #bytes: number;
+  #steps: number;
+  /** The `$ref`s being expanded on the current path. */
+  readonly #refs: string[] = [];
 
-  if (typeof schema.$ref === "string") {
-    const target = resolveRef(root, schema.$ref);
-    // A $ref with sibling keywords (2019-09 and later) also applies those keywords.
-    const { $ref: _ref, ...rest } = schema;
-    const merged = Object.keys(rest).length > 0 ? mergeSchemas([target ?? {}, rest]) : target;
-    return sampleFor(merged ?? {}, root, variant, depth + 1);
+  constructor(root: unknown, limits: DemoLimits) {
+    this.#root = root;
+    this.#limits = limits;
+    this.#bytes = limits.generatedOutputBytes;
+    this.#steps = limits.generatedOutputBytes;
   }
-  if (Array.isArray(schema.allOf)) {
-    const { allOf, ...rest } = schema;
-    return sampleFor(mergeSchemas([rest, ...(allOf as unknown[])]), root, variant, depth + 1);
-  }
-  if ("const" in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) {
-    return schema.enum[variant % schema.enum.length];
-  }
-  for (const key of ["anyOf", "oneOf"] as const) {
-    const branches = schema[key];
-    if (Array.isArray(branches) && branches.length > 0) {
-      const { [key]: _branches, ...rest } = schema;
-      return sampleFor(mergeSchemas([rest, branches[0]]), root, variant, depth + 1);
+
+  /** `variant` makes a `uniqueItems` array's items differ; `lean` builds only what is required. */
+  sample(schema: unknown, variant: number, depth: number, lean: boolean): unknown {
+    if (--this.#steps < 0) this.#refuse("takes more work to build than the demo model does");
+    if (depth > this.#limits.schemaDepth) {
+      this.#refuse(
+        `nests deeper than ${this.#limits.schemaDepth} levels (a $ref that never ends?)`,
+      );
+    }
+    if (schema === true || schema === undefined) return this.#leaf("demo");
+    if (!isSchema(schema)) return this.#leaf(null);
+
+    if (typeof schema.$ref === "string") {
+      const ref = schema.$ref;
+      const target = resolveRef(this.#root, ref);
+      // A $ref with sibling keywords (2019-09 and later) also applies those keywords.
+      const { $ref: _ref, ...rest } = schema;
+      const merged = Object.keys(rest).length > 0 ? mergeSchemas([target ?? {}, rest]) : target;
+      const recursing = lean || this.#refs.includes(ref);
+      this.#refs.push(ref);
+      const value = this.sample(merged ?? {}, variant, depth + 1, recursing);
+      this.#refs.pop();
+      return value;
+    }
+    if (Array.isArray(schema.allOf)) {
+      const { allOf, ...rest } = schema;
+      return this.sample(mergeSchemas([rest, ...(allOf as unknown[])]), variant, depth + 1, lean);
+    }
+    if ("const" in schema) return this.#leaf(schema.const);
+    if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+      return this.#leaf(schema.enum[variant % schema.enum.length]);
+    }
+    for (const key of ["anyOf", "oneOf"] as const) {
+      const branches = schema[key];
+      if (Array.isArray(branches) && branches.length > 0) {
+        const { [key]: _branches, ...rest } = schema;
+        return this.sample(mergeSchemas([rest, branches[0]]), variant, depth + 1, lean);
+      }
+    }
+
+    switch (typeOf(schema)) {
+      case "object":
+        return this.#object(schema, depth, lean);
+      case "array":
+        return this.#array(schema, depth, lean);
+      case "integer":
+        return this.#leaf(sampleNumber(schema, variant, true));
+      case "number":
+        return this.#leaf(sampleNumber(schema, variant, false));
+      case "boolean":
+        return this.#leaf(variant % 2 === 1);
+      case "null":
+        return this.#leaf(null);
+      default:
+        return this.#string(schema, variant);
     }
   }
 
-  switch (typeOf(schema)) {
-    case "object":
-      return sampleObject(schema, root, depth);
-    case "array":
-      return sampleArray(schema, root, depth);
-    case "integer":
-      return sampleNumber(schema, variant, true);
-    case "number":
-      return sampleNumber(schema, variant, false);
-    case "boolean":
-      return variant % 2 === 1;
-    case "null":
-      return null;
-    default:
-      return sampleString(schema, variant);
+  #object(schema: Schema, depth: number, lean: boolean): Record<string, unknown> {
+    const properties = isSchema(schema.properties) ? schema.properties : {};
+    const required = Array.isArray(schema.required)
+      ? schema.required.filter((key): key is string => typeof key === "string")
+      : [];
+    const extra = isSchema(schema.additionalProperties) ? schema.additionalProperties : true;
+    const keys = lean ? required : [...new Set([...Object.keys(properties), ...required])];
+    // Without a prototype, a property named "__proto__" is one like any other.
+    const result = Object.create(null) as Record<string, unknown>;
+    this.#spend(2);
+    for (const key of keys) {
+      // "key": and a comma.
+      this.#spend(Buffer.byteLength(JSON.stringify(key)) + 2);
+      const propertySchema = Object.hasOwn(properties, key) ? properties[key] : extra;
+      result[key] = this.sample(propertySchema, 0, depth + 1, lean);
+    }
+    return result;
+  }
+
+  #array(schema: Schema, depth: number, lean: boolean): unknown[] {
+    const minItems = typeof schema.minItems === "number" ? schema.minItems : 0;
+    const maxItems = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
+    // 2020-12 tuples are `prefixItems`; draft-07 tuples are an array under `items`.
+    const tuple = Array.isArray(schema.prefixItems)
+      ? schema.prefixItems
+      : Array.isArray(schema.items)
+        ? schema.items
+        : [];
+    const rest = Array.isArray(schema.items)
+      ? (schema.additionalItems ?? true)
+      : (schema.items ?? true);
+    const least = lean ? minItems : Math.max(minItems, 1, tuple.length);
+    const count = Math.min(least, maxItems);
+    // Each item takes a byte and a comma at least: refuse at once what cannot fit.
+    if (2 * count > this.#bytes) this.#spend(2 * count);
+    this.#spend(2 + Math.max(count - 1, 0));
+    const items: unknown[] = [];
+    for (let index = 0; index < count; index++) {
+      const itemSchema = index < tuple.length ? tuple[index] : rest;
+      const variant = schema.uniqueItems === true ? index : 0;
+      items.push(this.sample(itemSchema, variant, depth + 1, lean));
+    }
+    return items;
+  }
+
+  #string(schema: Schema, variant: number): string {
+    const format = typeof schema.format === "string" ? formatSamples[schema.format] : undefined;
+    let value = format ?? "demo";
+    if (variant > 0) value = format ? value : `${value}${variant + 1}`;
+    const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
+    const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
+    // Before padding: a minLength of a billion must not allocate a billion characters.
+    if (minLength > this.#bytes) this.#spend(minLength);
+    if (value.length < minLength) value = value.padEnd(minLength, "o");
+    if (value.length > maxLength) value = value.slice(0, maxLength);
+    return this.#leaf(value);
+  }
+
+  /** Spends a value's JSON size. */
+  #leaf<T>(value: T): T {
+    this.#spend(Buffer.byteLength(JSON.stringify(value) ?? "null"));
+    return value;
+  }
+
+  #spend(bytes: number): void {
+    this.#bytes -= bytes;
+    if (this.#bytes < 0) {
+      this.#refuse(
+        `needs an answer larger than ${this.#limits.generatedOutputBytes} bytes (GENERATED_OUTPUT_MAX_BYTES)`,
+      );
+    }
+  }
+
+  #refuse(why: string): never {
+    throw new ApiError("invalid_request", `The demo model cannot answer this schema: it ${why}`);
   }
 }
 
@@ -157,11 +274,15 @@ function typeOf(schema: Schema): string {
 /** Follows a local reference: "#", "#/$defs/x", "#/definitions/x", with ~0 ~1 escapes. */
 function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith("#")) return undefined;
-  const path = ref.slice(1).split("/").filter(Boolean);
   let node: unknown = root;
-  for (const raw of path) {
-    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isSchema(node) && !Array.isArray(node)) return undefined;
+  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    } catch {
+      return undefined;
+    }
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
@@ -189,44 +310,6 @@ function mergeSchemas(schemas: unknown[]): Schema {
   return merged;
 }
 
-function sampleObject(schema: Schema, root: unknown, depth: number): Record<string, unknown> {
-  const properties = isSchema(schema.properties) ? schema.properties : {};
-  const required = Array.isArray(schema.required)
-    ? schema.required.filter((key): key is string => typeof key === "string")
-    : [];
-  const result: Record<string, unknown> = {};
-  for (const [key, propertySchema] of Object.entries(properties)) {
-    result[key] = sampleFor(propertySchema, root, 0, depth + 1);
-  }
-  for (const key of required) {
-    if (key in result) continue;
-    const extra = isSchema(schema.additionalProperties) ? schema.additionalProperties : true;
-    result[key] = sampleFor(extra, root, 0, depth + 1);
-  }
-  return result;
-}
-
-function sampleArray(schema: Schema, root: unknown, depth: number): unknown[] {
-  const minItems = typeof schema.minItems === "number" ? schema.minItems : 0;
-  const maxItems = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
-  // 2020-12 tuples are `prefixItems`; draft-07 tuples are an array under `items`.
-  const tuple = Array.isArray(schema.prefixItems)
-    ? schema.prefixItems
-    : Array.isArray(schema.items)
-      ? schema.items
-      : [];
-  const rest = Array.isArray(schema.items)
-    ? (schema.additionalItems ?? true)
-    : (schema.items ?? true);
-  const count = Math.min(Math.max(minItems, 1, tuple.length > 0 ? tuple.length : 0), maxItems);
-  const items: unknown[] = [];
-  for (let index = 0; index < count; index++) {
-    const itemSchema = index < tuple.length ? tuple[index] : rest;
-    items.push(sampleFor(itemSchema, root, schema.uniqueItems === true ? index : 0, depth + 1));
-  }
-  return items;
-}
-
 function sampleNumber(schema: Schema, variant: number, integer: boolean): number {
   const num = (key: string) =>
     typeof schema[key] === "number" ? (schema[key] as number) : undefined;
@@ -248,16 +331,5 @@ function sampleNumber(schema: Schema, variant: number, integer: boolean): number
   if (integer) value = Math.ceil(value);
   if (multipleOf) value = Math.ceil(value / multipleOf) * multipleOf;
   if (exclusiveMinimum !== undefined && value <= exclusiveMinimum) value += step;
-  return value;
-}
-
-function sampleString(schema: Schema, variant: number): string {
-  const format = typeof schema.format === "string" ? formatSamples[schema.format] : undefined;
-  let value = format ?? "demo";
-  if (variant > 0) value = format ? value : `${value}${variant + 1}`;
-  const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
-  const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
-  if (value.length < minLength) value = value.padEnd(minLength, "o");
-  if (value.length > maxLength) value = value.slice(0, maxLength);
   return value;
 }

@@ -4,7 +4,8 @@ import { createProviders } from "./index.ts";
 
 describe("createProviders", () => {
   it("offers only demo when no provider is configured", async () => {
-    const providers = await createProviders(loadConfig({}).providers);
+    const config = loadConfig({});
+    const providers = await createProviders(config.providers, config.limits);
     expect([...providers.keys()]).toEqual(["demo"]);
     expect(providers.get("demo")?.name).toBe("demo");
   });
@@ -15,7 +16,7 @@ describe("createProviders", () => {
       ANTHROPIC_API_KEY: "sk-ant-test-abcdefghijklmnopqrstuvwxyz",
       OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
     });
-    const providers = await createProviders(config.providers);
+    const providers = await createProviders(config.providers, config.limits);
     expect([...providers.keys()].sort()).toEqual([
       "anthropic",
       "demo",
@@ -27,7 +28,7 @@ describe("createProviders", () => {
 
   it("creates the compatible provider without a key", async () => {
     const config = loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1" });
-    expect([...(await createProviders(config.providers)).keys()].sort()).toEqual([
+    expect([...(await createProviders(config.providers, config.limits)).keys()].sort()).toEqual([
       "demo",
       "openai-compatible",
     ]);

@@ -1,7 +1,7 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import type { Provider } from "../provider.ts";
-import { createDemoProvider } from "./demo.ts";
+import { createDemoProvider, type DemoLimits } from "./demo.ts";
 import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
 
 /**
@@ -13,6 +13,7 @@ import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
  */
 export async function createProviders(
   config: Config["providers"],
+  demoLimits: DemoLimits,
   logger?: Logger,
 ): Promise<Map<string, Provider>> {
   const providers = new Map<string, Provider>();
@@ -61,6 +62,6 @@ export async function createProviders(
       }),
     );
   }
-  providers.set("demo", createDemoProvider());
+  providers.set("demo", createDemoProvider(demoLimits));
   return providers;
 }
