@@ -10,8 +10,8 @@ import {
   Textarea,
 } from "@fluentui/react-components";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
-import { columnLetter, formatBlock, MAX_COLUMN, type CellBlock } from "../../office/address.ts";
-import type { CellValue, ExcelBridge } from "../../office/index.ts";
+import { columnLetter } from "../../office/address.ts";
+import type { ExcelBridge } from "../../office/index.ts";
 import type { ApiClient } from "../../shared/api-client.ts";
 import {
   createEvents,
@@ -26,14 +26,12 @@ import {
   type PublicEvent,
 } from "../calendar-api.ts";
 import {
-  CALENDAR_FIELDS,
-  guessMapping,
-  isResultText,
-  resultCellText,
-  rowsToEvents,
-  type CalendarField,
-  type ColumnMapping,
-} from "../calendar-rows.ts";
+  CalendarRowsRunner,
+  type RowsIo,
+  type RowsSnapshot,
+  type RowsTable,
+} from "../calendar-rows-runner.ts";
+import { CALENDAR_FIELDS, type CalendarField } from "../calendar-rows.ts";
 import { ErrorNotice, NeedsConnection, Notice, useStyles } from "../components.tsx";
 import { openConsent, type ConsentWindow } from "../consent-window.ts";
 import { useSession, type ExcelState } from "../session.tsx";
@@ -41,9 +39,6 @@ import { useSession, type ExcelState } from "../session.tsx";
 /** How often the pane asks whether consent has finished, and for how long. */
 const POLL_MS = 2000;
 const POLL_FOR_MS = 5 * 60 * 1000;
-/** Columns of a selected table that are read (a wider selection is cut). */
-const MAX_TABLE_COLUMNS = 26;
-const RESULT_HEADER = "Calendar event";
 
 export function defaultTimezone(): string {
   try {
@@ -557,24 +552,12 @@ function FromRows(props: {
   );
 }
 
-interface Table {
-  block: CellBlock;
-  address: string;
-  columns: number[];
-  headers: { column: number; name: string }[];
-  /** Where results go: the column right of the selection. */
-  output: number;
+/** The rows runner, and its latest snapshot to render. */
+function useRowsRunner() {
+  const [snapshot, setSnapshot] = useState<RowsSnapshot | null>(null);
+  const [runner] = useState(() => new CalendarRowsRunner(setSnapshot));
+  return { runner, rows: snapshot ?? runner.snapshot() };
 }
-
-type RowOutcome =
-  | {
-      row: number;
-      ok: true;
-      status: "created" | "exists" | "planned";
-      event: PublicEvent;
-      htmlLink: string | null;
-    }
-  | { row: number; ok: false; message: string };
 
 function Rows(props: {
   client: ApiClient;
@@ -584,151 +567,15 @@ function Rows(props: {
 }) {
   const { client, bridge, timezone, connected } = props;
   const styles = useStyles();
-  const [table, setTable] = useState<Table | null>(null);
-  const [mapping, setMapping] = useState<ColumnMapping>({});
-  const [occupied, setOccupied] = useState(0);
-  const [overwrite, setOverwrite] = useState(false);
-  const [outcomes, setOutcomes] = useState<{ rows: RowOutcome[]; dryRun: boolean } | null>(null);
-  const [busy, setBusy] = useState<"reading" | "preview" | "create" | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [written, setWritten] = useState<string | null>(null);
+  const { runner, rows } = useRowsRunner();
+  const { table, mapping, occupied, overwrite, outcomes, busy, error, written, missing, ready } =
+    rows;
+  const io: RowsIo = { excel: bridge, create: (body) => createEvents(client, body) };
 
-  useEffect(() => {
-    setOutcomes(null);
-    setWritten(null);
-  }, [mapping, timezone, table]);
+  useEffect(() => runner.clearResults(), [runner, timezone]);
 
-  async function read(t: Table): Promise<{ columns: Map<number, CellValue[]>; occupied: number }> {
-    const { block } = t;
-    const columns = await bridge.readColumns(
-      block.sheet,
-      [...t.columns, t.output],
-      block.firstRow,
-      block.lastRow,
-    );
-    const out = columns.get(t.output) ?? [];
-    return { columns, occupied: out.slice(1).filter((value) => !isResultText(value)).length };
-  }
-
-  async function pickTable() {
-    setBusy("reading");
-    setError(null);
-    try {
-      const selection = await bridge.readSelection();
-      const { block } = selection;
-      if (block.lastRow <= block.firstRow)
-        throw new Error(
-          "Select the table with its header row and at least one row of meetings under it.",
-        );
-      if (block.lastColumn >= MAX_COLUMN)
-        throw new Error("Leave a free column right of the selection for the results.");
-      const last = Math.min(block.lastColumn, block.firstColumn + MAX_TABLE_COLUMNS - 1);
-      const columns: number[] = [];
-      for (let c = block.firstColumn; c <= last; c++) columns.push(c);
-      const next: Table = {
-        block,
-        address: selection.address,
-        columns,
-        headers: [],
-        output: block.lastColumn + 1,
-      };
-      const data = await read(next);
-      next.headers = columns.map((column) => ({
-        column,
-        name: String(data.columns.get(column)?.[0] ?? "").trim(),
-      }));
-      setTable(next);
-      setMapping(guessMapping(next.headers));
-      setOccupied(data.occupied);
-      setOverwrite(false);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  const missing = CALENDAR_FIELDS.filter((f) => f.required && mapping[f.field] === undefined);
-  const ready = table !== null && missing.length === 0;
-
-  async function run(dryRun: boolean) {
-    if (!table || !ready) return;
-    setBusy(dryRun ? "preview" : "create");
-    setError(null);
-    setWritten(null);
-    try {
-      // Read again: the sheet may have changed since the table was picked.
-      const data = await read(table);
-      setOccupied(data.occupied);
-      if (!dryRun && data.occupied > 0 && !overwrite) {
-        setBusy(null);
-        return;
-      }
-      const prepared = rowsToEvents({
-        columns: data.columns,
-        mapping,
-        firstRow: table.block.firstRow,
-      });
-      if (prepared.length === 0) throw new Error("The selected rows under the header are empty.");
-      const sent = prepared.flatMap((p) => (p.event ? [p] : []));
-      const response = sent.length
-        ? await createEvents(client, { events: sent.map((p) => p.event), timezone, dryRun })
-        : { results: [] };
-      const byRow = new Map<number, RowOutcome>();
-      for (const result of response.results) {
-        const row = sent[result.index]?.row;
-        if (row === undefined) continue;
-        byRow.set(
-          row,
-          result.ok
-            ? {
-                row,
-                ok: true,
-                status: result.status,
-                event: result.event,
-                htmlLink: result.htmlLink,
-              }
-            : { row, ok: false, message: result.error.message },
-        );
-      }
-      const rows: RowOutcome[] = prepared.map(
-        (p) =>
-          byRow.get(p.row) ??
-          ({ row: p.row, ok: false, message: p.error ?? "No answer for this row" } as const),
-      );
-      setOutcomes({ rows, dryRun });
-      if (!dryRun) {
-        const { block } = table;
-        const headerCell = data.columns.get(table.output)?.[0] ?? "";
-        await bridge.writeCells([
-          ...(isResultText(headerCell)
-            ? [
-                {
-                  sheet: block.sheet,
-                  column: table.output,
-                  row: block.firstRow,
-                  value: RESULT_HEADER,
-                },
-              ]
-            : []),
-          ...rows.map((outcome) => ({
-            sheet: block.sheet,
-            column: table.output,
-            row: outcome.row,
-            value: resultCellText(outcome.ok ? outcome : { ok: false, message: outcome.message }),
-          })),
-        ]);
-        setOccupied(0);
-        setWritten(
-          `Results written to ${formatBlock({ ...block, firstColumn: table.output, lastColumn: table.output })}.`,
-        );
-      }
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(null);
-    }
-  }
+  const pickTable = () => runner.pickTable(io);
+  const run = (dryRun: boolean) => runner.run(io, { dryRun, timezone });
 
   const outputLetter = table ? columnLetter(table.output) : "";
   const counts = outcomes
@@ -770,14 +617,7 @@ function Rows(props: {
               required={required}
               table={table}
               value={mapping[field]}
-              onChange={(column) =>
-                setMapping((previous) => {
-                  const next = { ...previous };
-                  if (column === undefined) delete next[field];
-                  else next[field] = column;
-                  return next;
-                })
-              }
+              onChange={(column) => runner.setColumn(field, column)}
             />
           ))}
           {mapping.end !== undefined && mapping.duration !== undefined ? (
@@ -798,7 +638,7 @@ function Rows(props: {
           already hold something; results are written there.{" "}
           <Checkbox
             checked={overwrite}
-            onChange={(_event, data) => setOverwrite(Boolean(data.checked))}
+            onChange={(_event, data) => runner.setOverwrite(Boolean(data.checked))}
             label={`Overwrite column ${outputLetter}`}
           />
         </Notice>
@@ -888,7 +728,7 @@ function MappingSelect(props: {
   field: CalendarField;
   label: string;
   required: boolean;
-  table: Table;
+  table: RowsTable;
   value: number | undefined;
   onChange(column: number | undefined): void;
 }) {
