@@ -14,7 +14,7 @@ import type { KeyValueStorage } from "../shared/storage.ts";
 import { Notice } from "./components.tsx";
 import { SessionProvider, useSession, type ExcelState, type TabId } from "./session.tsx";
 import { AskTab } from "./tabs/AskTab.tsx";
-import { CalendarTab } from "./tabs/CalendarTab.tsx";
+import { CalendarTab } from "./tabs/calendar/CalendarTab.tsx";
 import { ChatTab } from "./tabs/ChatTab.tsx";
 import { ConnectTab } from "./tabs/ConnectTab.tsx";
 import { FillTab } from "./tabs/FillTab.tsx";
