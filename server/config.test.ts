@@ -28,7 +28,7 @@ describe("loadConfig defaults", () => {
       bodyTimeoutMs: 10_000,
       schemaBytes: 64 * 1024,
       schemaDepth: 32,
-      schemaNodes: 2_000,
+      schemaNodes: 1_000,
       schemaCacheEntries: 200,
       schemaPatternSize: 1000,
       generatedOutputBytes: 256 * 1024,

@@ -93,7 +93,7 @@ const envSchema = z.object({
   BODY_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   SCHEMA_MAX_BYTES: byteSize.default(64 * 1024),
   SCHEMA_MAX_DEPTH: positiveInt("levels of nesting in a JSON Schema").default(32),
-  SCHEMA_MAX_NODES: positiveInt("objects and arrays in a JSON Schema").default(2_000),
+  SCHEMA_MAX_NODES: positiveInt("objects and arrays in a JSON Schema").default(1_000),
   SCHEMA_MAX_PATTERN_SIZE: positiveInt("compiled size of a JSON Schema's patterns").default(1_000),
   SCHEMA_CACHE_MAX: positiveInt("compiled JSON Schemas kept").default(200),
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
