@@ -32,6 +32,18 @@ export default defineConfig(
     },
   },
   {
+    // Type-aware rules that catch real bugs: a promise nobody awaits or handles, and a promise
+    // passed where a callback's result is ignored (an async listener whose rejection is lost).
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
+  {
     // Office Scripts: Excel calls each script's `main`, which nothing in the file uses.
     files: ["office-scripts/*.ts"],
     rules: {

@@ -4,7 +4,7 @@ import type { Logger } from "./logger.ts";
 /**
  * On SIGTERM or SIGINT: stop accepting connections, let requests in flight finish (answering
  * them with `Connection: close` so keep-alive clients let go), close what `release` closes,
- * and exit 0. Connections still busy after `timeoutMs` are cut.
+ * and exit 0 (1 when `release` fails, after logging why). Connections still busy after `timeoutMs` are cut.
  */
 export function stopGracefullyOnSignals(
   server: Server,
@@ -16,6 +16,18 @@ export function stopGracefullyOnSignals(
   server.on("request", (_req, res) => {
     if (stopping) res.setHeader("connection", "close");
   });
+  // Whatever `release` does, the log is flushed and the process exits: 1 if it failed.
+  const finish = async () => {
+    let code = 0;
+    try {
+      await release();
+    } catch (error) {
+      code = 1;
+      logger.error({ err: error }, "stopping: could not release resources");
+    }
+    logger.info("stopped");
+    logger.flush(() => process.exit(code));
+  };
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -25,11 +37,9 @@ export function stopGracefullyOnSignals(
       server.closeAllConnections();
     }, timeoutMs);
     deadline.unref();
-    server.close(async () => {
+    server.close(() => {
       clearTimeout(deadline);
-      await release();
-      logger.info("stopped");
-      logger.flush(() => process.exit(0));
+      void finish();
     });
     server.closeIdleConnections();
   };
