@@ -21,10 +21,7 @@ export function answerProblems(
   outcome: RawOutcome,
   options: { forbidden: Forbidden; head: boolean; broken: boolean; pageRoute: boolean },
 ): string[] {
-  if (outcome.kind === "timeout")
-    return [
-      `no complete answer within ${Math.round(outcome.ms)} ms (${outcome.receivedBytes} bytes)`,
-    ];
+  if (outcome.kind === "timeout") return ["no complete answer in time"];
   // Only a request that is not HTTP may be dropped without a word.
   if (outcome.kind === "closed")
     return options.broken ? [] : ["the connection closed without an answer"];

@@ -113,7 +113,7 @@ describe.each(["demo", "keyed"])("hostile requests to the %s server", (name) => 
     Math.max(600_000, requests * 100),
   );
 
-  it("cuts off a body shorter than its Content-Length, and headers that never end, by the server's timeouts", async () => {
+  it("refuses a caller without a token before its body, and cuts off slow bodies and headers by the server's timeouts", async () => {
     const target = targets[name]!;
     const { headersTimeoutMs, bodyTimeoutMs } = target.server.config.limits;
     // Room for a busy machine: the server only has to act within its own timeout, plus this.
@@ -136,6 +136,14 @@ describe.each(["demo", "keyed"])("hostile requests to the %s server", (name) => 
           timeoutMs: bodyTimeoutMs + slack,
           mayClose: true,
         });
+        // Without a token, a protected route refuses at once: its body is never waited for.
+        const { outcome } = verdict;
+        if (
+          token === "none" &&
+          shape.route.access !== "public" &&
+          (outcome.kind !== "response" || outcome.response.status !== 401)
+        )
+          verdict.problems.push("no 401 before the body: a caller without a token held the line");
         return verdict.problems.length > 0 ? [failureOf(shape, hostile, verdict, true)] : [];
       }),
     );

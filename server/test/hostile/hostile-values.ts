@@ -58,7 +58,7 @@ export const extremeValues: { label: string; node: JsonNode; merge?: boolean }[]
   { label: "an empty object", node: { kind: "object", entries: [] } },
   { label: "1e400", node: { kind: "raw", text: "1e400" } },
   { label: "a 0.9 MB string", node: { kind: "huge-string", length: 450_000, unit: "é" } },
-  { label: "a 300,000-item array", node: { kind: "huge-array", length: 300_000, item: value(0) } },
+  { label: "a 100,000-item array", node: { kind: "huge-array", length: 100_000, item: value(0) } },
   { label: "arrays 100,000 deep", node: { kind: "deep", depth: 100_000, shape: "array" } },
   { label: "objects 10,000 deep", node: { kind: "deep", depth: 10_000, shape: "object" } },
   { label: "a '__proto__' key", node: pollution("__proto__"), merge: true },
