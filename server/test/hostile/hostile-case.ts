@@ -128,12 +128,14 @@ function encodeBody(body: Buffer, encoding: Encoding | undefined): Buffer {
   return body;
 }
 
+/** The body in 4 kB chunks; `broken` announces the first with a size that is not hex. */
 function chunked(body: Buffer, broken: boolean): Buffer {
   const parts: Buffer[] = [];
-  for (let offset = 0; offset < body.length; offset += 4096) {
+  for (let offset = 0; offset === 0 || offset < body.length; offset += 4096) {
     const piece = body.subarray(offset, offset + 4096);
-    parts.push(Buffer.from(`${broken ? "zz" : piece.length.toString(16)}\r\n`), piece);
-    parts.push(Buffer.from("\r\n"));
+    const size = broken && offset === 0 ? "zz" : piece.length.toString(16);
+    if (piece.length > 0 || broken)
+      parts.push(Buffer.from(`${size}\r\n`), piece, Buffer.from("\r\n"));
   }
   parts.push(Buffer.from("0\r\n\r\n"));
   return Buffer.concat(parts);
