@@ -2,8 +2,9 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Projects: `unit` (fast, in-process, run before every commit), `integration` (real HTTP
- * servers, databases, Redis and child processes) and `e2e` (the built add-in served by the
- * real backend, driven in Chromium).
+ * servers, databases, Redis and child processes), `hostile` (the hostile-input suite: fuzzer,
+ * stall guard and memory test) and `e2e` (the built add-in served by the real backend, driven
+ * in Chromium).
  */
 export default defineConfig({
   test: {
@@ -32,8 +33,22 @@ export default defineConfig({
             "office-scripts/**/*.int.test.ts",
             "power-automate/**/*.int.test.ts",
           ],
+          exclude: ["server/test/hostile/**", "**/node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "hostile",
+          include: ["server/test/hostile/**/*.int.test.ts"],
+          // The memory test weighs the heap after a full collection (global.gc).
+          execArgv: ["--expose-gc"],
+          // One file at a time: the stall guard times the event loop, the memory test the heap.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
       {
