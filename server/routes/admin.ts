@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { scopeSchema } from "../auth/scopes.ts";
+import { scopeSchema, scopes } from "../auth/scopes.ts";
 import { TokenNotFoundError, TokenRevokedError, type TokenService } from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -30,7 +30,7 @@ const auditEntry = z.object({
 
 const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  scopes: z.array(scopeSchema).min(1).default(["llm"]),
+  scopes: z.array(scopeSchema).min(1).max(scopes.length).default(["llm"]),
   expiresInDays: z.number().positive().max(3650).optional(),
   rpm: z.number().int().positive().max(1_000_000).optional(),
   budgetUsd: z.number().positive().optional(),

@@ -120,6 +120,7 @@ export const chatCompletionRequestSchema = z
       .nullish(),
     modalities: z
       .array(z.literal("text", { error: "only text output is supported by this gateway" }))
+      .max(2)
       .nullish(),
     audio: z.null({ error: unsupported("audio output") }).optional(),
   })
