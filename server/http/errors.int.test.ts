@@ -130,6 +130,21 @@ describe("bodies that break the route's schema", () => {
     expect(body.error.message).toMatch(/\(and 2 more\)$/);
   });
 
+  it("lists the first 20 bad fields and counts all of them, however many there are", async () => {
+    const fields = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`extra${i}`, i]));
+    const body = await expectError(
+      await createToken(JSON.stringify({ name: "x", ...fields })),
+      400,
+      "invalid_request",
+    );
+    expect(body.error.details).toHaveLength(20);
+    expect(body.error.details![0]).toEqual({
+      path: "body.extra0",
+      message: "is not a known field",
+    });
+    expect(body.error.message).toMatch(/\(and 4999 more\)$/);
+  });
+
   it("answers a query that breaks the schema with 400 naming the parameter", async () => {
     const response = await server.fetch("/api/v1/admin/audit?limit=0", { token: admin });
     const body = await expectError(response, 400, "invalid_request");

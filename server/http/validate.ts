@@ -12,7 +12,13 @@ export function parseInput<S extends z.ZodType>(
   throw inputError(result.error, part);
 }
 
-/** `invalid_request` naming each bad field of `part` (such as `body.items.3`) and its problem. */
+/** The most bad fields an answer lists: the message counts the rest, and the answer stays small. */
+const MAX_DETAILS = 20;
+
+/**
+ * `invalid_request` naming the bad fields of `part` (such as `body.items.3`) and their problems:
+ * the first {@link MAX_DETAILS}, with the count of all of them in the message.
+ */
 export function inputError(error: { issues: z.core.$ZodIssue[] }, part: string): ApiError {
   const details = error.issues.flatMap((issue) =>
     // Name each unknown field, rather than the object that holds it.
@@ -25,5 +31,7 @@ export function inputError(error: { issues: z.core.$ZodIssue[] }, part: string):
   );
   const [first] = details;
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
-  return new ApiError("invalid_request", `${first!.path}: ${first!.message}${more}`, { details });
+  return new ApiError("invalid_request", `${first!.path}: ${first!.message}${more}`, {
+    details: details.slice(0, MAX_DETAILS),
+  });
 }
