@@ -466,7 +466,7 @@ export class CompletionService {
     );
     try {
       // The expensive step, only once the budget has passed: the schema's validator (cached).
-      if (prepared.json?.schema) this.#deps.schemas.compile(prepared.json.schema);
+      if (prepared.json?.schema) await this.#deps.schemas.compileInTurn(prepared.json.schema);
     } catch (error) {
       await this.#ledger.release(reservation);
       throw error;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Ajv, type Options, type ValidateFunction } from "ajv";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../config.ts";
@@ -50,6 +51,18 @@ export class SchemaChecker {
   /** Refuses (400) a schema larger, deeper or with heavier patterns than the limits allow. */
   checkShape(schema: Record<string, unknown>): void {
     checkSchemaShape(schema, this.#limits);
+  }
+
+  /**
+   * `compile`, on a turn of the event loop of its own when the schema is not compiled yet: calls
+   * that start together (a batch's items, as turns free up) would otherwise compile one after
+   * another in a single turn, and hold every other request back for all of them.
+   */
+  async compileInTurn(schema: Record<string, unknown>): Promise<ValidateFunction> {
+    if (!this.#inFlight.has(schema) && !this.#compiled.has(JSON.stringify(schema))) {
+      await nextTurn();
+    }
+    return this.compile(schema);
   }
 
   /** The schema's validator, compiled once; a schema that does not compile is a 400. */
