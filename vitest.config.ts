@@ -13,6 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          sequence: { groupOrder: 0 },
           include: [
             "server/**/*.test.ts",
             "addin/src/**/*.test.{ts,tsx}",
@@ -27,6 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
+          sequence: { groupOrder: 0 },
           include: [
             "server/**/*.int.test.ts",
             "addin/test/**/*.int.test.ts",
@@ -43,10 +45,11 @@ export default defineConfig({
         test: {
           name: "hostile",
           include: ["server/test/hostile/**/*.int.test.ts"],
-          // The memory test weighs the heap after a full collection (global.gc).
-          execArgv: ["--expose-gc"],
-          // One file at a time: the stall guard times the event loop, the memory test the heap.
+          // One file at a time, after the other projects have finished (groupOrder): the stall
+          // guard times the event loop and the memory test weighs the heap, both best measured
+          // without the rest of the suite competing for a 2-core machine.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
@@ -55,6 +58,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
+          sequence: { groupOrder: 0 },
           include: ["addin/e2e/**/*.e2e.test.ts"],
           globalSetup: ["addin/e2e/build-addin.ts"],
           testTimeout: 60_000,
