@@ -16,6 +16,7 @@ import {
   type RecordedRequest,
 } from "./fake-provider.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
+import { TestSleep } from "./test-sleep.ts";
 
 /** Upstream keys: shaped like real ones, and never to be seen by a caller or in a log. */
 export const OPENAI_KEY = "sk-upstream-3f9c2a7b1d8e4f60a5b9c7d2";
@@ -77,6 +78,8 @@ export interface SseEvent {
 export interface Rig {
   fake: FakeProvider;
   server: TestServer;
+  /** The waits between retries: asked for, recorded, and taking no real time. */
+  sleep: TestSleep;
   /** Every response body and header block the tests received, for the secret checks. */
   seen: string[];
   /** A fresh token (secret and id); pass `budgetUsd` to limit it. */
@@ -93,6 +96,7 @@ export interface Rig {
 /**
  * Starts the fake provider, then the real server with a gateway configured for it (both
  * providers keyed), with the given settings on top; its response cache is in `redis` when given.
+ * Waits between retries take no real time (`rig.sleep` records them).
  */
 export async function startRig(
   options: { env?: Record<string, string>; fake?: FakeProviderOptions; redis?: Redis } = {},
@@ -108,11 +112,13 @@ export async function startRig(
     ...options.env,
   };
   const gateway = await createGateway(loadConfig(env), { redis: options.redis });
-  const server = await startTestServer({ env, gateway });
+  const sleep = new TestSleep();
+  const server = await startTestServer({ env, gateway, sleep: sleep.sleep });
   const seen: string[] = [];
   return {
     fake,
     server,
+    sleep,
     seen,
     async token(input = {}) {
       return server.token({ name: "gateway test", scopes: ["llm"], ...input });
@@ -177,28 +183,21 @@ export function ledger(rig: Rig, tokenId: string): Promise<UsageRow[]> {
   return rig.server.store.usage.listForToken(tokenId);
 }
 
-/** Waits until the token's ledger holds `count` rows (rows of abandoned calls land late). */
+/**
+ * Waits until the token's ledger holds `count` rows (rows of abandoned calls land late); after
+ * `timeoutMs`, a guard against a hang, answers what there is.
+ */
 export async function ledgerWithin(
   rig: Rig,
   tokenId: string,
   count: number,
-  timeoutMs = 3000,
+  timeoutMs = 20_000,
 ): Promise<UsageRow[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await ledger(rig, tokenId);
     if (rows.length >= count || Date.now() > deadline) return rows;
     await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Resolves once the fake has received `count` requests. */
-export async function requestsReach(fake: FakeProvider, count: number, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (fake.requests.length < count) {
-    if (Date.now() > deadline)
-      throw new Error(`fake provider got ${fake.requests.length} requests, expected ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
