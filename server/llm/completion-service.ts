@@ -63,7 +63,7 @@ export interface CompletionStream {
 const spentBefore = new WeakMap<object, { model: ModelInfo; usage: TokenUsage }>();
 
 /** An answer from upstream (or the cache), before it is billed and recorded. */
-interface Answer {
+export interface Answer {
   text: string;
   json: unknown;
   usage: TokenUsage;
@@ -85,6 +85,8 @@ export interface CompletionServiceDeps {
   providerConcurrency: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "bodyBytes">;
+  /** The calls identical requests share; a test passes its own to count who waits. */
+  flights?: SingleFlight<Answer>;
 }
 
 /**
@@ -95,11 +97,12 @@ export interface CompletionServiceDeps {
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
   readonly #ledger: UsageLedger;
-  readonly #flights = new SingleFlight<Answer>();
+  readonly #flights: SingleFlight<Answer>;
   readonly #slots = new Map<string, Semaphore>();
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
+    this.#flights = deps.flights ?? new SingleFlight();
     this.#ledger = new UsageLedger(deps.store, deps.clock);
   }
 

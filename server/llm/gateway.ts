@@ -1,16 +1,20 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Answer } from "./completion-service.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
 import { createProviders } from "./providers/index.ts";
 import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
+import type { SingleFlight } from "./single-flight.ts";
 
 /** The LLM parts the app is built from. */
 export interface Gateway {
   providers: Map<string, Provider>;
   registry: ModelRegistry;
   cache: ResponseCache;
+  /** The calls identical requests share (the service makes its own when not given). */
+  flights?: SingleFlight<Answer>;
 }
 
 /** Providers from the settings, their models, and the response cache (Redis when given). */

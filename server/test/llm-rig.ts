@@ -6,7 +6,9 @@ import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
 import { catalog } from "../llm/catalog.ts";
+import type { Answer } from "../llm/completion-service.ts";
 import { createGateway } from "../llm/gateway.ts";
+import { SingleFlight } from "../llm/single-flight.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 import {
   fakeTokenCount,
@@ -80,6 +82,8 @@ export interface Rig {
   server: TestServer;
   /** The waits between retries: asked for, recorded, and taking no real time. */
   sleep: TestSleep;
+  /** The calls identical requests share, to count the callers waiting for one. */
+  flights: SingleFlight<Answer>;
   /** Every response body and header block the tests received, for the secret checks. */
   seen: string[];
   /** A fresh token (secret and id); pass `budgetUsd` to limit it. */
@@ -111,7 +115,8 @@ export async function startRig(
     LOG_LEVEL: "trace",
     ...options.env,
   };
-  const gateway = await createGateway(loadConfig(env), { redis: options.redis });
+  const flights = new SingleFlight<Answer>();
+  const gateway = { ...(await createGateway(loadConfig(env), { redis: options.redis })), flights };
   const sleep = new TestSleep();
   const server = await startTestServer({ env, gateway, sleep: sleep.sleep });
   const seen: string[] = [];
@@ -119,6 +124,7 @@ export async function startRig(
     fake,
     server,
     sleep,
+    flights,
     seen,
     async token(input = {}) {
       return server.token({ name: "gateway test", scopes: ["llm"], ...input });
