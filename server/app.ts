@@ -51,6 +51,8 @@ export interface AppDeps {
   gateway: Gateway;
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
+  /** The add-in's build to serve under /addin/ (addin/dist when not given). */
+  addinDirectory?: string;
 }
 
 export type OfficeLlmApp = Express & {
@@ -155,7 +157,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ),
   );
   app.use(docs.assets);
-  app.use(addinStatic());
+  app.use(addinStatic(deps.addinDirectory));
   app.use(notFound);
   app.use(errorHandler(logger));
 

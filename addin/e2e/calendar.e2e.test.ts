@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGoogle, type FakeGoogle } from "../../server/test/fake-google.ts";
-import { startTestServer, type TestServer } from "../../server/test/harness.ts";
+import type { TestServer } from "../../server/test/harness.ts";
 import {
   cell,
   cells,
@@ -19,6 +19,7 @@ import {
   openTab,
   panel,
   screenshot,
+  startAddinServer,
 } from "./pane.ts";
 
 let google: FakeGoogle;
@@ -27,7 +28,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   google = await startFakeGoogle();
-  server = await startTestServer({
+  server = await startAddinServer({
     env: {
       GOOGLE_CLIENT_ID: google.clientId,
       GOOGLE_CLIENT_SECRET: google.clientSecret,

@@ -106,6 +106,8 @@ export async function startTestServer(
     /** How waits between a provider's retries pass (real time when not given). */
     sleep?: Sleep;
     redis?: Redis;
+    /** The add-in's build to serve (addin/dist when not given). */
+    addinDirectory?: string;
   } = {},
 ): Promise<TestServer> {
   const sqlite = options.store ? undefined : tempSqliteUrl();
@@ -133,6 +135,7 @@ export async function startTestServer(
     sleep: options.sleep,
     gateway,
     readinessChecks: options.readinessChecks,
+    addinDirectory: options.addinDirectory,
   });
   const server = createServer(app, config).listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));
