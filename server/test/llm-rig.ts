@@ -54,7 +54,6 @@ export interface Reply<T = Record<string, unknown>> {
   text: string;
   /** The parsed JSON body (undefined for event streams). */
   body: T;
-  ms: number;
 }
 
 export interface ErrorBody {
@@ -130,7 +129,6 @@ export async function startRig(
       return server.token({ name: "gateway test", scopes: ["llm"], ...input });
     },
     async post<T>(path: string, token: string, body: unknown, init: { signal?: AbortSignal } = {}) {
-      const started = performance.now();
       const response = await server.fetch(path, {
         method: "POST",
         token,
@@ -139,7 +137,6 @@ export async function startRig(
         ...(init.signal ? { signal: init.signal } : {}),
       });
       const text = await response.text();
-      const ms = performance.now() - started;
       seen.push(JSON.stringify([...response.headers]), text);
       const isJson = (response.headers.get("content-type") ?? "").includes("json");
       return {
@@ -147,7 +144,6 @@ export async function startRig(
         headers: response.headers,
         text,
         body: (isJson ? JSON.parse(text) : undefined) as T,
-        ms,
       };
     },
     async close() {
