@@ -1,7 +1,7 @@
 import compression from "compression";
 import express, { type Express } from "express";
 import { TokenService } from "./auth/token-service.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock, Sleep } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { authenticator } from "./http/middleware/authenticate.ts";
 import { errorHandler, notFound } from "./http/middleware/errors.ts";
@@ -45,10 +45,14 @@ export interface AppDeps {
   limits: RateLimits;
   logger: Logger;
   clock: Clock;
+  /** How waits between a provider's retries pass (real time when not given). */
+  sleep?: Sleep;
   /** Providers, model registry and response cache. */
   gateway: Gateway;
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
+  /** The add-in's build to serve under /addin/ (addin/dist when not given). */
+  addinDirectory?: string;
 }
 
 export type OfficeLlmApp = Express & {
@@ -77,6 +81,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       maxDelayMs: 8000,
       maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
       shortestAttemptMs: shortestAttemptMs(config.llm.timeoutMs),
+      sleep: deps.sleep,
     },
     limits: config.limits,
   });
@@ -154,7 +159,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ),
   );
   app.use(docs.assets);
-  app.use(addinStatic());
+  app.use(addinStatic(deps.addinDirectory));
   app.use(notFound);
   app.use(errorHandler(logger));
 

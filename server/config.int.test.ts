@@ -14,14 +14,13 @@ afterEach(async () => {
 describe("start-up with a bad setting", () => {
   it("exits non-zero at once, naming the variable, without a stack trace", async () => {
     dir = mkdtempSync(join(tmpdir(), "officellm-config-"));
-    const started = Date.now();
     child = new NodeChild("server/main.ts", [], {
       PORT: "abc",
       DATABASE_URL: `sqlite:${join(dir, "officellm.db")}`,
     });
-    const { code, timedOut } = await child.exit(5000);
+    // It exits by itself rather than start serving (exit() kills a child that does not).
+    const { code, timedOut } = await child.exit();
     expect(timedOut).toBe(false);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(child.stderr).toContain("PORT");

@@ -93,14 +93,14 @@ async function serve(settings: Record<string, string>): Promise<string> {
     "sh",
   );
   // A cold start (empty compile cache) on a slow 2-core machine takes a few seconds.
-  await child.waitFor(/OfficeLLM is listening/, 30_000);
+  await child.waitFor(/OfficeLLM is listening/);
   return `http://127.0.0.1:${port}`;
 }
 
 /** Stops the server with SIGTERM: its log is buffered and written out in full on the way out. */
 async function stop(server: NodeChild): Promise<void> {
   server.child.kill("SIGTERM");
-  const exit = await server.exit(15_000);
+  const exit = await server.exit();
   expect(exit, server.stderr).toMatchObject({ code: 0, timedOut: false });
 }
 

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser as ConsentBrowser } from "../../server/test/browser.ts";
 import { startFakeGoogle, type FakeGoogle } from "../../server/test/fake-google.ts";
-import { startTestServer, type TestServer } from "../../server/test/harness.ts";
+import type { TestServer } from "../../server/test/harness.ts";
 import {
   cell,
   cells,
@@ -20,6 +20,7 @@ import {
   openTab,
   panel,
   screenshot,
+  startAddinServer,
 } from "./pane.ts";
 
 let google: FakeGoogle;
@@ -28,7 +29,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   google = await startFakeGoogle();
-  server = await startTestServer({
+  server = await startAddinServer({
     env: {
       GOOGLE_CLIENT_ID: google.clientId,
       GOOGLE_CLIENT_SECRET: google.clientSecret,

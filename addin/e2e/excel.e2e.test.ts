@@ -4,7 +4,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../server/test/harness.ts";
+import type { TestServer } from "../../server/test/harness.ts";
 import type { FakeExcelSeed } from "./fake-excel.ts";
 import {
   cell,
@@ -17,14 +17,14 @@ import {
   openTab,
   panel,
   screenshot,
-  sleep,
+  startAddinServer,
 } from "./pane.ts";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startAddinServer();
   browser = await launchChromium();
 });
 
@@ -186,29 +186,39 @@ describe("task pane in Excel", () => {
   it("cancels a fill midway: some rows stay unfilled, and no error is shown", async () => {
     const { token } = await server.token();
     const { page, context, errors } = await openPane(browser, server, { excel: twentyRows() });
-    // A slow backend: every batch request waits 1.5 s before it is sent on.
+    // Rows go 5 to a request, 2 requests at a time. The first request is answered; the others
+    // are held until the pane gives up on them, so they are in flight when the fill is cancelled.
+    const held: import("playwright-core").Route[] = [];
+    let batches = 0;
     await page.route(`${server.url}/api/v1/batch`, async (route) => {
-      await sleep(1500);
-      await route.continue().catch(() => {});
+      if (batches++ === 0) await route.continue();
+      else held.push(route);
+    });
+    const abandoned: string[] = [];
+    page.on("requestfailed", (request) => {
+      if (request.url().endsWith("/api/v1/batch"))
+        abandoned.push(request.failure()?.errorText ?? "");
     });
     await connect(page, token);
     await startFill(page);
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await page.getByRole("button", { name: "Pause" }).waitFor();
 
-    await eventually("the first answers", async () => (await cell(page, "C1")) !== "");
+    await eventually("the first answers", async () => (await cell(page, "C5")) !== "");
+    await eventually("two requests in flight", async () => held.length === 2);
     await page.getByRole("button", { name: "Cancel" }).click();
     await page
       .getByTestId("fill-status")
       .getByText(/^Cancelled: \d+ of 20 rows filled; \d+ not run\.$/)
       .waitFor();
-    await sleep(2500); // longer than a batch takes: nothing lands after the cancel
+    // The requests in flight were aborted: nothing can land after the cancel.
+    await eventually("the requests in flight to be aborted", async () => abandoned.length === 2);
+    await Promise.all(held.map((route) => route.continue().catch(() => {})));
 
     const filled = (await cells(page, "C1:C20")).filter(([value]) => value !== "").length;
-    expect(filled).toBeGreaterThan(0);
-    expect(filled).toBeLessThan(20);
+    expect(filled).toBe(5);
     const status = await page.getByTestId("fill-status").textContent();
-    expect(status).toBe(`Cancelled: ${filled} of 20 rows filled; ${20 - filled} not run.`);
+    expect(status).toBe("Cancelled: 5 of 20 rows filled; 15 not run.");
     await expect(page.getByRole("alert").count()).resolves.toBe(0);
     await expect(page.getByTestId("fill-failed").count()).resolves.toBe(0);
     await screenshot(page, "fill-cancelled");

@@ -12,10 +12,18 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
-import type { TestServer } from "../../server/test/harness.ts";
+import { inject } from "vitest";
+import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import { installFakeExcel, type FakeExcelSeed, type FakeCellValue } from "./fake-excel.ts";
 
 const screenshots = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
+
+/** The real backend, serving the add-in as built for this test run (build-addin.ts). */
+export function startAddinServer(
+  options: Parameters<typeof startTestServer>[0] = {},
+): Promise<TestServer> {
+  return startTestServer({ ...options, addinDirectory: inject("addinDirectory") });
+}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -127,19 +135,20 @@ export function formula(page: Page, address: string): Promise<string> {
   );
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` is truthy (or throws with `what` after `timeoutMs`). */
+/**
+ * Polls until `check` is truthy, every 100 ms; throws with `what` after `timeoutMs`, a guard
+ * against a hang generous enough for a loaded machine.
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(100);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

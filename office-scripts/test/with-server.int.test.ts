@@ -97,10 +97,12 @@ describe("fill-with-answers, run by hand with fetch", () => {
     const summary = await fill(book, `${server.url}/`, token);
 
     expect(summary).toEqual({ answered: asked.length, failed: 0, skipped: kept.length });
-    await vi.waitFor(() =>
-      expect(batchRequests(server).slice(requestsBefore)).toEqual(
-        Array.from({ length: Math.ceil(asked.length / 100) }, () => 200),
-      ),
+    await vi.waitFor(
+      () =>
+        expect(batchRequests(server).slice(requestsBefore)).toEqual(
+          Array.from({ length: Math.ceil(asked.length / 100) }, () => 200),
+        ),
+      { timeout: 20_000 },
     );
     const after = book.sheet("Quiz").snapshot();
     const answers = Object.fromEntries(asked.map((row) => [`B${row}`, after[`B${row}`]]));
@@ -247,11 +249,14 @@ describe("fill-with-answers, run by hand with fetch", () => {
       });
       // "·" takes two bytes: 40 prompts of about 1,990 bytes need at least five requests.
       const bytes = Buffer.byteLength(Object.values(cells).join(""));
-      await vi.waitFor(() => {
-        const statuses = batchRequests(small);
-        expect(statuses.slice(1).length).toBeGreaterThanOrEqual(Math.ceil(bytes / limit));
-        expect(statuses).toEqual([413, ...statuses.slice(1).map(() => 200)]);
-      });
+      await vi.waitFor(
+        () => {
+          const statuses = batchRequests(small);
+          expect(statuses.slice(1).length).toBeGreaterThanOrEqual(Math.ceil(bytes / limit));
+          expect(statuses).toEqual([413, ...statuses.slice(1).map(() => 200)]);
+        },
+        { timeout: 20_000 },
+      );
     } finally {
       await small.close();
     }

@@ -204,6 +204,7 @@ describe("the answer-prompts flow", () => {
 
   it("ends as failed with RowsLeft when the loop reaches its limit with rows still waiting", async () => {
     // 60 rounds of 100 rows, and 5 rows more; 60 batches a minute is the default rate limit.
+    // 6,000 model calls through the real stack take tens of seconds on a loaded machine.
     const token = await server.token({ scopes: ["llm"], rpm: 1000 });
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 6006) });
     const steps = host(workbook, await ConnectorClient.open(server, token.token));
@@ -216,7 +217,7 @@ describe("the answer-prompts flow", () => {
     const sheet = workbook.sheet("Sheet1");
     expect(sheet.value("C6001")).toBe("echo: Question 6001");
     expect(sheet.value("C6002")).toBe("");
-  });
+  }, 180_000);
 
   it("fails the run after one round when the worksheet does not exist, calling no model", async () => {
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 2) });

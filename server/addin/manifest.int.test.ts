@@ -105,6 +105,9 @@ describe("GET /manifest.xml", () => {
   it("ignores a bearer token it does not need", async () => {
     const response = await server.fetch("/manifest.xml", { token: "ollm_not-a-real-token" });
     expect(response.status).toBe(200);
+    const manifest = await response.text();
+    expectManifestFor(manifest, "https://officellm.example.com");
+    expect(manifest).toBe(await (await server.fetch("/manifest.xml")).text());
   });
 });
 

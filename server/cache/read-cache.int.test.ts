@@ -282,10 +282,11 @@ describe.runIf(postgres.enabled && REDIS_URL)("two instances sharing PostgreSQL 
 
   /**
    * The other instance hears of a change through Redis a moment after the change's request
-   * has answered, so its effect is awaited briefly; the test clock stands still, so it can only
-   * come from the message, never from the TTL.
+   * has answered, so its effect is awaited (the guard is for a hang, generous for a loaded
+   * machine); the test clock stands still, so it can only come from the message, never from the
+   * TTL.
    */
-  const soon = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 1000, interval: 10 });
+  const soon = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 20_000, interval: 10 });
 
   /** Two instances over one fresh database; b reaches Redis through `bRedisUrl`. */
   async function pair(bRedisUrl = REDIS_URL!): Promise<void> {

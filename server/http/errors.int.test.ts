@@ -432,12 +432,14 @@ describe("unexpected exceptions", () => {
 
 describe("request timeout", () => {
   it("answers a request that outlives REQUEST_TIMEOUT_MS with 503 unavailable", async () => {
+    // The handler waits for the store until the test lets it go: only the timeout can answer.
     let release: (value: number) => void = () => {};
+    let waiting = false;
     const slow = await storeWithSpend(
       () =>
         new Promise<number>((resolve) => {
+          waiting = true;
           release = resolve;
-          setTimeout(() => resolve(0), 2000).unref();
         }),
     );
     const timed = await startTestServer({
@@ -446,17 +448,14 @@ describe("request timeout", () => {
     });
     try {
       const { token } = await timed.token();
-      const started = Date.now();
       const response = await timed.fetch("/api/v1/me", { token });
-      const elapsed = Date.now() - started;
       const body = await expectError(response, 503, "unavailable");
       expect(body.error.message).toContain("200 ms");
-      expect(elapsed).toBeGreaterThanOrEqual(150);
-      expect(elapsed).toBeLessThan(1500);
+      expect(waiting).toBe(true);
 
-      // The late answer of the handler is dropped without breaking the server.
+      // The late answer of the handler is dropped without breaking the server (it is handled
+      // in the promise jobs that follow the release, before the next request comes in).
       release(0);
-      await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await timed.fetch("/health")).status).toBe(200);
     } finally {
       await timed.close();

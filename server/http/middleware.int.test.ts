@@ -200,10 +200,14 @@ describe("the request log", () => {
           line.requestId === requestId && (line.msg === "request" || line.msg === "request failed"),
       );
 
-  /** Waits for the request's line (written when the response closes), then a little more. */
+  /**
+   * Waits for the request's line, written when its response closes; a response closes once, and
+   * the log is written as it is made, so a second line would already be there.
+   */
   async function lineFor(requestId: string) {
-    await vi.waitFor(() => expect(requestLines(requestId).length).toBeGreaterThan(0));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await vi.waitFor(() => expect(requestLines(requestId).length).toBeGreaterThan(0), {
+      timeout: 20_000,
+    });
     const lines = requestLines(requestId);
     expect(lines, JSON.stringify(lines)).toHaveLength(1);
     return lines[0]!;

@@ -10,7 +10,6 @@ import {
   OPENAI_KEY,
   ANTHROPIC_KEY,
   providerCases,
-  requestsReach,
   startRig,
   uniquePrompt,
   type Rig,
@@ -157,7 +156,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
       },
       { signal: controller.signal },
     );
-    await requestsReach(rig.fake, 1);
+    await rig.fake.waitForRequests(1);
     controller.abort();
     await expect(pending).rejects.toThrow();
     await rig.fake.waitForAborted(1);

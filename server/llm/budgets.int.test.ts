@@ -14,7 +14,6 @@ import {
   catalogNanoUsd,
   ledger,
   ledgerWithin,
-  requestsReach,
   startGatewayServer,
   startRig,
   uniquePrompt,
@@ -105,7 +104,7 @@ for (const backend of backends) {
       const budgetNanoUsd = n * ONE_CALL_NANO_USD;
       const { id, token } = await instances[0]!.token({ budgetUsd: budgetNanoUsd / 1e9 });
       const upstream = gate();
-      fake.setResponder(() => ({ text: FULL_ANSWER, after: upstream.opened }));
+      fake.setResponder(() => ({ text: FULL_ANSWER, gate: upstream.opened }));
 
       let settled = 0;
       const replies = Array.from({ length: 3 * n }, (_, i) =>
@@ -136,7 +135,7 @@ for (const backend of backends) {
     it("gives a call's reservation back when the provider fails it", async () => {
       const { id, token } = await instances[0]!.token({ budgetUsd: ONE_CALL_NANO_USD / 1e9 });
       const upstream = gate();
-      fake.enqueue({ status: 400, message: "Refused (fake).", after: upstream.opened });
+      fake.enqueue({ status: 400, message: "Refused (fake).", gate: upstream.opened });
       const ask = (on: TestServer) =>
         post<ErrorBody>(on, token, {
           model: MODEL,
@@ -145,7 +144,7 @@ for (const backend of backends) {
         });
 
       const failing = ask(instances[0]!);
-      await requestsReach(fake, 1);
+      await fake.waitForRequests(1);
       // Held for the failing call, on the other instance too.
       const meanwhile = await ask(instances[1]!);
       expect(meanwhile.status, meanwhile.text).toBe(429);
@@ -189,7 +188,7 @@ describe("budgets on one instance", () => {
     rig.fake.enqueue({ hang: true });
     const leaving = new AbortController();
     const cancelled = ask(token, { prompt: uniquePrompt("Leaves") }, leaving.signal);
-    await requestsReach(rig.fake, 1);
+    await rig.fake.waitForRequests(1);
     const meanwhile = await ask<ErrorBody>(token, { prompt: uniquePrompt("Meanwhile") });
     expect(meanwhile.status, meanwhile.text).toBe(429);
 
@@ -204,9 +203,9 @@ describe("budgets on one instance", () => {
   it("holds a stream's reservation until the stream ends", async () => {
     const { token } = await rig.token({ budgetUsd: ONE_CALL_NANO_USD / 1e9 });
     const upstream = gate();
-    rig.fake.enqueue({ text: "streamed answer", after: upstream.opened });
+    rig.fake.enqueue({ text: "streamed answer", gate: upstream.opened });
     const streaming = ask(token, { prompt: uniquePrompt("Stream"), stream: true });
-    await requestsReach(rig.fake, 1);
+    await rig.fake.waitForRequests(1);
     const meanwhile = await ask<ErrorBody>(token, {
       prompt: uniquePrompt("Meanwhile"),
       stream: true,
@@ -224,10 +223,10 @@ describe("budgets on one instance", () => {
   it("holds nothing for callers sharing a call, and the shared call's reservation counts", async () => {
     const { id, token } = await rig.token({ budgetUsd: ONE_CALL_NANO_USD / 1e9 });
     const upstream = gate();
-    rig.fake.enqueue({ text: "shared answer", after: upstream.opened });
+    rig.fake.enqueue({ text: "shared answer", gate: upstream.opened });
     const same = { prompt: uniquePrompt("Same for all"), temperature: 0 };
     const sharing = Array.from({ length: 5 }, () => ask(token, same));
-    await requestsReach(rig.fake, 1);
+    await rig.fake.waitForRequests(1);
     // The one upstream call holds the budget; a different call does not fit beside it.
     const other = await ask<ErrorBody>(token, { prompt: uniquePrompt("Other") });
     expect(other.status, other.text).toBe(429);
@@ -237,9 +236,9 @@ describe("budgets on one instance", () => {
     expect(rig.fake.calls).toHaveLength(1);
     // A cache hit holds nothing either: it is answered beside a call that holds the budget.
     const holding = gate();
-    rig.fake.enqueue({ text: "held", after: holding.opened });
+    rig.fake.enqueue({ text: "held", gate: holding.opened });
     const busy = ask(token, { prompt: uniquePrompt("Busy") });
-    await requestsReach(rig.fake, 2);
+    await rig.fake.waitForRequests(2);
     const hit = await ask(token, same);
     expect(hit.status, hit.text).toBe(200);
     expect(hit.body.cached).toBe(true);

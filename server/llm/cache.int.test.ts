@@ -4,7 +4,7 @@
  * (in memory, or in Redis with REDIS_URL) keeps within CACHE_MAX_BYTES.
  */
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   catalogNanoUsd,
   expectNoKeys,
@@ -13,7 +13,6 @@ import {
   ledgerWithin,
   parseSse,
   providerCases,
-  requestsReach,
   startRig,
   uniquePrompt,
   type CompletionBody,
@@ -172,13 +171,25 @@ describe.each(providerCases)("response cache with $provider ($model)", (c) => {
   });
 });
 
+/** A gate: a promise, and the function that opens it. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Resolves once `count` callers wait for a shared call. */
+const waitersReach = (count: number) =>
+  vi.waitFor(() => expect(rig.flights.waiting).toBe(count), { timeout: 20_000, interval: 5 });
+
 describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
   it("answers 20 concurrent identical calls with one upstream call, billed once", async () => {
     const { id, token } = await rig.token();
     const prompt = uniquePrompt("Everyone asks this");
-    // Every upstream answer is slow, so the calls overlap (and any extra call would show).
-    rig.fake.setResponder((call) => ({ text: `slow ${call.lastUserText}`, delayMs: 300 }));
-    const replies = await Promise.all(
+    // The upstream answer is held until all 20 wait for it (any extra call would show).
+    const upstream = gate();
+    rig.fake.setResponder((call) => ({ text: `slow ${call.lastUserText}`, gate: upstream.opened }));
+    const pending = Promise.all(
       Array.from({ length: 20 }, () =>
         rig.post<CompletionBody>("/api/v1/completions", token, {
           model: c.model,
@@ -187,6 +198,9 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
         }),
       ),
     );
+    await waitersReach(20);
+    upstream.open();
+    const replies = await pending;
     expect(rig.fake.requests).toHaveLength(1);
     for (const reply of replies) {
       expect(reply.status, reply.text).toBe(200);
@@ -217,8 +231,13 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
   it("gives every waiter the shared call's failure, and records each", async () => {
     const { id, token } = await rig.token();
     const prompt = uniquePrompt("Everyone fails");
-    rig.fake.enqueue({ status: 400, message: "Unsupported parameter (fake).", delayMs: 200 });
-    const replies = await Promise.all(
+    const upstream = gate();
+    rig.fake.enqueue({
+      status: 400,
+      message: "Unsupported parameter (fake).",
+      gate: upstream.opened,
+    });
+    const pending = Promise.all(
       Array.from({ length: 5 }, () =>
         rig.post<ErrorBody>("/api/v1/completions", token, {
           model: c.model,
@@ -227,6 +246,9 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
         }),
       ),
     );
+    await waitersReach(5);
+    upstream.open();
+    const replies = await pending;
     expect(rig.fake.requests).toHaveLength(1);
     for (const reply of replies) {
       expect(reply.status).toBe(502);
@@ -249,8 +271,9 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
       additionalProperties: false,
     };
     const prompt = uniquePrompt("Shared broken format");
-    rig.fake.enqueue({ text: "not json", delayMs: 200 }, { text: "still not json" });
-    const replies = await Promise.all(
+    const upstream = gate();
+    rig.fake.enqueue({ text: "not json", gate: upstream.opened }, { text: "still not json" });
+    const pending = Promise.all(
       Array.from({ length: 4 }, () =>
         rig.post<ErrorBody>("/api/v1/completions", token, {
           model: c.model,
@@ -260,6 +283,9 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
         }),
       ),
     );
+    await waitersReach(4);
+    upstream.open();
+    const replies = await pending;
     expect(replies.map((reply) => reply.status)).toEqual([502, 502, 502, 502]);
     expect(rig.fake.requests).toHaveLength(2);
     const rows = await ledger(rig, id);
@@ -273,15 +299,19 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
   it("keeps the shared call going when one of its callers goes away", async () => {
     const { id, token } = await rig.token();
     const prompt = uniquePrompt("One leaves");
-    rig.fake.setResponder(() => ({ text: "worth the wait", delayMs: 400 }));
+    const upstream = gate();
+    rig.fake.setResponder(() => ({ text: "worth the wait", gate: upstream.opened }));
     const body = { model: c.model, prompt, temperature: 0 };
     const leaving = new AbortController();
     const gone = rig.post("/api/v1/completions", token, body, { signal: leaving.signal });
     const staying = [1, 2].map(() => rig.post<CompletionBody>("/api/v1/completions", token, body));
-    await requestsReach(rig.fake, 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rig.fake.waitForRequests(1);
+    await waitersReach(3);
     leaving.abort();
     await expect(gone).rejects.toThrow();
+    // The server has seen the caller go before the answer comes.
+    await waitersReach(2);
+    upstream.open();
     for (const reply of await Promise.all(staying)) {
       expect(reply.status, reply.text).toBe(200);
       expect(reply.body.text).toBe("worth the wait");

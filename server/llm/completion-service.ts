@@ -76,7 +76,7 @@ interface Held {
 }
 
 /** An answer from upstream (or the cache), before it is billed and recorded. */
-interface Answer {
+export interface Answer {
   text: string;
   json: unknown;
   usage: TokenUsage;
@@ -105,6 +105,8 @@ export interface CompletionServiceDeps {
   inFlightPerToken: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "bodyBytes">;
+  /** The calls identical requests share; a test passes its own to count who waits. */
+  flights?: SingleFlight<Answer>;
 }
 
 /**
@@ -115,12 +117,13 @@ export interface CompletionServiceDeps {
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
   readonly #ledger: UsageLedger;
-  readonly #flights = new SingleFlight<Answer>();
+  readonly #flights: SingleFlight<Answer>;
   readonly #slots = new Map<string, Semaphore>();
   readonly #turns: KeyedSemaphore;
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
+    this.#flights = deps.flights ?? new SingleFlight();
     this.#ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
     this.#turns = new KeyedSemaphore(deps.inFlightPerToken);
   }

@@ -1,11 +1,13 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Answer } from "./completion-service.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
 import { createProviders } from "./providers/index.ts";
 import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
 import { SchemaChecker } from "./structured-output.ts";
+import type { SingleFlight } from "./single-flight.ts";
 
 /** The LLM parts the app is built from. */
 export interface Gateway {
@@ -14,6 +16,8 @@ export interface Gateway {
   cache: ResponseCache;
   /** Callers' JSON Schemas: their limits and compiled validators. */
   schemas: SchemaChecker;
+  /** The calls identical requests share (the service makes its own when not given). */
+  flights?: SingleFlight<Answer>;
 }
 
 /**

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {
   ledgerWithin,
-  requestsReach,
   startRig,
   uniquePrompt,
   type CompletionBody,
@@ -55,14 +54,14 @@ it("sends at most two of a token's calls upstream at once, and the others in tur
   const { token } = await rig.token();
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
-  rig.fake.setResponder(() => ({ text: "in turn", after: opened }));
+  rig.fake.setResponder(() => ({ text: "in turn", gate: opened }));
 
   const batch = rig.post<{ results: { ok: boolean }[] }>(
     "/api/v1/batch",
     token,
     batchOf("busy", 6),
   );
-  await requestsReach(rig.fake, 2);
+  await rig.fake.waitForRequests(2);
   const other = await otherTokenGetsThrough();
   expect(upstreamOf("busy")).toHaveLength(2);
 
@@ -90,7 +89,7 @@ it("drops a waiting call from the queue when its request goes away; cache hits n
 
   const leaving = new AbortController();
   const batch = rig.post("/api/v1/batch", token, batchOf("queued", 3), { signal: leaving.signal });
-  await requestsReach(rig.fake, 2);
+  await rig.fake.waitForRequests(2);
   const other = await otherTokenGetsThrough();
   expect(upstreamOf("queued")).toHaveLength(2);
 

@@ -127,7 +127,7 @@ describe.each(backends.filter((backend) => backend.enabled))(
       );
       const missing = answered.filter((requestId) => rows.get(requestId) !== "ok");
       expect(missing).toEqual([]);
-    }, 60_000);
+    }, 120_000);
 
     it("gives no answer whose ledger row could not be committed", async () => {
       const token = await createToken(databaseUrl);

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { systemSleep, type Sleep } from "../clock.ts";
 import { leavesTime, type CallTime } from "./call-time.ts";
 import { ProviderError } from "./provider.ts";
 
@@ -10,6 +10,8 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** A retry or a fallback starts only if this much of the call's time is left after its wait. */
   shortestAttemptMs: number;
+  /** How the wait between attempts passes: real time unless a test passes its own. */
+  sleep?: Sleep;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function withRetries<T>(
       const delayMs = Math.max(backoff, asked);
       if (!leavesTime(time, delayMs, policy.shortestAttemptMs)) throw error;
       onRetry(error, delayMs);
-      await sleep(delayMs, undefined, { signal });
+      await (policy.sleep ?? systemSleep)(delayMs, signal);
     }
   }
 }

@@ -17,6 +17,7 @@ export type Shared<T> = { payer: boolean } & (
  */
 export class SingleFlight<T> {
   readonly #flights = new Map<string, Flight<T>>();
+  #waiting = 0;
 
   /**
    * Runs `work` once per key at a time. Resolves with the outcome, success or failure, for each
@@ -38,10 +39,12 @@ export class SingleFlight<T> {
     }
     const current = flight;
     current.waiters++;
+    this.#waiting++;
     return new Promise<Shared<T>>((resolve, reject) => {
       let gone = false;
       const leave = () => {
         gone = true;
+        this.#waiting--;
         current.waiters--;
         if (current.waiters === 0) current.controller.abort(signal.reason);
         reject(signal.reason);
@@ -51,6 +54,7 @@ export class SingleFlight<T> {
       const settle = (outcome: { ok: true; value: T } | { ok: false; error: unknown }) => {
         signal.removeEventListener("abort", leave);
         if (gone) return;
+        this.#waiting--;
         const payer = !current.claimed;
         current.claimed = true;
         resolve({ payer, ...outcome });
@@ -64,5 +68,10 @@ export class SingleFlight<T> {
 
   get size(): number {
     return this.#flights.size;
+  }
+
+  /** Callers waiting for a shared call right now, on every key. */
+  get waiting(): number {
+    return this.#waiting;
   }
 }

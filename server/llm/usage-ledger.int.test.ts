@@ -315,7 +315,8 @@ for (const backend of backends) {
   });
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/** Polls `condition` until it holds; the guard is for a hang, generous for a loaded machine. */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error("timed out waiting for the condition");

@@ -262,12 +262,13 @@ describe("fake provider, OpenAI wire format", () => {
         { signal: controller.signal },
       )
       .catch((caught: unknown) => caught);
-    await waitFor(() => fake.requests.length === 1 && fake.inflight === 1);
+    await fake.waitForRequests(1);
+    expect(fake.inflight).toBe(1);
     controller.abort();
     expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
     await fake.waitForAborted(1);
     expect(fake.aborted).toBe(1);
-    await waitFor(() => fake.inflight === 0);
+    expect(fake.inflight).toBe(0);
   });
 
   it("goes silent after the headers and half a body, until the client gives up", async () => {
@@ -469,7 +470,8 @@ describe("fake provider, Anthropic wire format", () => {
       { signal: controller.signal },
     );
     const settled = stream.finalMessage().catch((caught: unknown) => caught);
-    await waitFor(() => fake.inflight === 1);
+    await fake.waitForRequests(1);
+    expect(fake.inflight).toBe(1);
     controller.abort();
     expect(await settled).toBeInstanceOf(Anthropic.APIUserAbortError);
     await fake.waitForAborted(1);
@@ -477,27 +479,43 @@ describe("fake provider, Anthropic wire format", () => {
 });
 
 describe("fake provider, timing", () => {
-  it("delays answers by latencyMs and streams with chunkDelayMs", async () => {
-    const slow = await startFakeProvider({ latencyMs: 60, chunkDelayMs: 20 });
+  it("delays answers by latencyMs and streams with chunkDelayMs, through its schedule", async () => {
+    // The delays are asked of the schedule, which here lets each pass at once.
+    const delays: number[] = [];
+    const slow = await startFakeProvider({
+      latencyMs: 60,
+      chunkDelayMs: 20,
+      schedule: (ms, run) => {
+        delays.push(ms);
+        setImmediate(run);
+      },
+    });
     try {
       const client = new OpenAI({ apiKey: "sk-test", baseURL: slow.openaiBaseUrl, maxRetries: 0 });
-      const started = performance.now();
       const stream = await client.chat.completions.create({
         model: "gpt-4o-mini",
         messages: [{ role: "user", content: "a b c" }],
         stream: true,
       });
-      const arrivals: number[] = [];
-      for await (const _chunk of stream) arrivals.push(performance.now() - started);
-      expect(arrivals[0]).toBeGreaterThanOrEqual(55);
-      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(60);
+      let text = "";
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks++;
+        text += chunk.choices[0]?.delta.content ?? "";
+      }
+      expect(text).toBe("echo: a b c");
+      // The answer waited latencyMs; each event after the first waited chunkDelayMs.
+      expect(delays[0]).toBe(60);
+      expect(delays.slice(1)).toEqual(Array.from({ length: delays.length - 1 }, () => 20));
+      expect(delays.length).toBeGreaterThanOrEqual(chunks);
     } finally {
       await slow.close();
     }
   });
 
   it("counts a client abort in the middle of a slow stream", async () => {
-    const slow = await startFakeProvider({ chunkDelayMs: 50 });
+    // The stream's later events wait on a schedule that never runs them: it stays midway.
+    const slow = await startFakeProvider({ chunkDelayMs: 50, schedule: () => {} });
     try {
       const client = new OpenAI({ apiKey: "sk-test", baseURL: slow.openaiBaseUrl, maxRetries: 0 });
       const stream = await client.chat.completions.create({
@@ -520,17 +538,10 @@ describe("fake provider, timing", () => {
       method: "POST",
       body: "{}",
     }).catch((caught: unknown) => caught);
-    await waitFor(() => other.inflight === 1);
+    await other.waitForRequests(1);
+    expect(other.inflight).toBe(1);
     await other.close();
     expect(await pending).toBeInstanceOf(Error);
     expect(other.aborted).toBe(0);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

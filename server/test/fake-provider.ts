@@ -30,6 +30,8 @@ export interface FakeProviderOptions {
   latencyMs?: number;
   /** Delay between streamed events, in ms. Default 0 (the whole stream in one write). */
   chunkDelayMs?: number;
+  /** How a delay passes: real timers unless a test passes its own. */
+  schedule?: (ms: number, run: () => void) => void;
   /** Keep every request in `requests`. Default true; benchmarks turn it off. */
   record?: boolean;
   /** Model ids `GET /v1/models` lists. */
@@ -46,31 +48,31 @@ export interface RecordedRequest {
   provider: FakeProviderKind | undefined;
 }
 
+/** When a behaviour starts: after `delayMs` (else the fake's latency), once `gate` settles. */
+export interface FakeTiming {
+  delayMs?: number;
+  /** Holds the response (headers included) until it settles, so a test decides when it goes. */
+  gate?: Promise<unknown>;
+}
+
 /** Answers `text` (streamed as word-sized deltas when the request streams). */
-export interface FakeTextAnswer {
+export interface FakeTextAnswer extends FakeTiming {
   text: string;
   /** "length" reports a truncated answer (OpenAI `length`, Anthropic `max_tokens`). */
   finish?: "stop" | "length";
-  delayMs?: number;
-  /** Holds the answer back until this settles (then `delayMs` more). */
-  after?: Promise<unknown>;
 }
 
 /** Answers `JSON.stringify(json)` as the text. */
-export interface FakeJsonAnswer {
+export interface FakeJsonAnswer extends FakeTiming {
   json: unknown;
   finish?: "stop" | "length";
-  delayMs?: number;
-  after?: Promise<unknown>;
 }
 
 /** An HTTP error in the provider's own error format (with `retry-after` when given). */
-export interface FakeHttpError {
+export interface FakeHttpError extends FakeTiming {
   status: number;
   message?: string;
   retryAfterSeconds?: number;
-  delayMs?: number;
-  after?: Promise<unknown>;
 }
 
 /** Never answers; the request stays open until the client gives up or the fake closes. */
@@ -79,30 +81,28 @@ export interface FakeHang {
 }
 
 /** Destroys the socket without a response (TCP reset). */
-export interface FakeReset {
+export interface FakeReset extends FakeTiming {
   reset: true;
-  delayMs?: number;
 }
 
 /**
  * Sends the stream's opening events and `n` text deltas (of `text`, or the default answer),
  * then destroys the socket. On a non-streaming request, sends half of the body, then destroys.
  */
-export interface FakeCutStream {
+export interface FakeCutStream extends FakeTiming {
   cutStreamAfterChunks: number;
   text?: string;
-  delayMs?: number;
 }
 
 /**
  * Sends what a cut after `n` chunks sends (headers, then the stream's opening events and `n`
  * deltas, or half of a JSON body), then goes silent with the connection open until the client
- * gives up.
+ * gives up, or until `resume` settles, when it sends the rest.
  */
-export interface FakeStall {
+export interface FakeStall extends FakeTiming {
   stallAfterChunks: number;
   text?: string;
-  delayMs?: number;
+  resume?: Promise<unknown>;
 }
 
 export type FakeBehaviour =
@@ -156,6 +156,8 @@ export interface FakeProvider {
   reset(): void;
   /** Resolves once `aborted` reaches `count`; rejects after `timeoutMs`. */
   waitForAborted(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `requests` holds `count` requests; rejects after `timeoutMs`. */
+  waitForRequests(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -375,6 +377,7 @@ interface Exchange {
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
   const latencyMs = options.latencyMs ?? 0;
   const chunkDelayMs = options.chunkDelayMs ?? 0;
+  const schedule = options.schedule ?? ((ms, run) => setTimeout(run, ms));
   const record = options.record ?? true;
   const models = options.models ?? [
     "gpt-4o-mini",
@@ -390,7 +393,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   let inflight = 0;
   let counter = 0;
   let closing = false;
-  const abortWaiters = new Set<() => void>();
+  /** Checks of pending `waitFor…` calls, run whenever a request arrives or is abandoned. */
+  const waiters = new Set<() => void>();
 
   const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
     inflight++;
@@ -399,7 +403,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       inflight--;
       if (!res.writableFinished && !exchange.deliberate && !closing) {
         aborted++;
-        for (const waiter of abortWaiters) waiter();
+        for (const waiter of waiters) waiter();
       }
     });
     const chunks: Buffer[] = [];
@@ -442,7 +446,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       }
     }
     const recorded: RecordedRequest = { method, path, headers: req.headers, body, provider };
-    if (record) requests.push(recorded);
+    if (record) {
+      requests.push(recorded);
+      for (const waiter of waiters) waiter();
+    }
     const id = `req_fake${++counter}`;
     if (!provider || !kind) {
       const message = `Unknown request URL: ${method} ${path}.`;
@@ -460,18 +467,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       queue.shift() ?? (call && kind !== "count" && responder ? responder(call) : undefined);
     if (behaviour && "hang" in behaviour) return;
     const delay = behaviour?.delayMs ?? latencyMs;
-    const answer = () => {
-      if (delay > 0) {
-        setTimeout(() => {
-          if (!exchange.res.destroyed) act(exchange, provider, kind, call, behaviour, id);
-        }, delay);
-      } else if (!exchange.res.destroyed) {
-        act(exchange, provider, kind, call, behaviour, id);
-      }
+    const go = () => {
+      if (!exchange.res.destroyed) act(exchange, provider, kind, call, behaviour, id);
     };
-    const after = behaviour && "after" in behaviour ? behaviour.after : undefined;
-    if (after) void after.then(answer, answer);
-    else answer();
+    const gated = behaviour?.gate ? () => void behaviour.gate!.then(go, go) : go;
+    if (delay > 0) schedule(delay, gated);
+    else gated();
   }
 
   function act(
@@ -544,6 +545,31 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     sendStream(exchange, events, id, provider, cut);
   }
 
+  /**
+   * Resolves once `reached()` holds, checked as requests arrive and go; rejects after
+   * `timeoutMs`, a guard against a hang generous enough for a loaded machine.
+   */
+  function waitUntil(
+    reached: () => boolean,
+    timeoutMs = 20_000,
+    seen: () => string,
+  ): Promise<void> {
+    if (reached()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!reached()) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`fake provider: waited ${timeoutMs} ms, saw ${seen()}`));
+      }, timeoutMs);
+      waiters.add(check);
+    });
+  }
+
   const fake: FakeProvider = {
     url: "",
     openaiBaseUrl: "",
@@ -569,21 +595,19 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       calls.length = 0;
       aborted = 0;
     },
-    waitForAborted(count, timeoutMs = 5_000) {
-      if (aborted >= count) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (aborted < count) return;
-          clearTimeout(timer);
-          abortWaiters.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          abortWaiters.delete(check);
-          reject(new Error(`fake provider: ${aborted} aborted requests, expected ${count}`));
-        }, timeoutMs);
-        abortWaiters.add(check);
-      });
+    waitForAborted(count, timeoutMs) {
+      return waitUntil(
+        () => aborted >= count,
+        timeoutMs,
+        () => `${aborted} aborted requests`,
+      );
+    },
+    waitForRequests(count, timeoutMs) {
+      return waitUntil(
+        () => requests.length >= count,
+        timeoutMs,
+        () => `${requests.length} requests`,
+      );
     },
     async close() {
       closing = true;
@@ -617,13 +641,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     });
     // With a cut, the opening events and `cut.after` deltas go out, then the socket is destroyed
     // (or left silent).
+    const sent = Math.max(cut?.after ?? events.deltas.length, 0);
     const parts =
       cut === undefined
         ? [...events.head, ...events.deltas, ...events.tail]
-        : [...events.head, ...events.deltas.slice(0, Math.max(cut.after, 0))];
+        : [...events.head, ...events.deltas.slice(0, sent)];
     const finishWith = () => {
       if (cut === undefined) res.end();
-      else endCut(exchange, cut);
+      else endCut(exchange, cut, [...events.deltas.slice(sent), ...events.tail].join(""));
     };
     if (chunkDelayMs <= 0) {
       if (cut === undefined) res.end(parts.join(""));
@@ -639,7 +664,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         return;
       }
       res.write(part);
-      setTimeout(next, chunkDelayMs);
+      schedule(chunkDelayMs, next);
     };
     next();
   }
@@ -671,23 +696,37 @@ function sendJson(
   res.end(payload);
 }
 
-/** Where a response stops: after `after` stream deltas, by a reset or by going silent. */
+/**
+ * Where a response stops: after `after` stream deltas, by a reset or by going silent (until
+ * `resume` settles, if given).
+ */
 interface Cut {
   after: number;
   then: "destroy" | "stall";
+  resume?: Promise<unknown> | undefined;
 }
 
 function cutOf(behaviour: FakeBehaviour | undefined): Cut | undefined {
   if (behaviour && "cutStreamAfterChunks" in behaviour)
     return { after: behaviour.cutStreamAfterChunks, then: "destroy" };
   if (behaviour && "stallAfterChunks" in behaviour)
-    return { after: behaviour.stallAfterChunks, then: "stall" };
+    return { after: behaviour.stallAfterChunks, then: "stall", resume: behaviour.resume };
   return undefined;
 }
 
-/** Ends a cut response: destroys the socket, or leaves it open and silent. */
-function endCut(exchange: Exchange, cut: Cut): void {
-  if (cut.then === "stall") return;
+/**
+ * Ends a cut response: destroys the socket, or leaves it open and silent, sending `rest` once a
+ * stall's `resume` settles.
+ */
+function endCut(exchange: Exchange, cut: Cut, rest: string): void {
+  if (cut.then === "stall") {
+    const { res } = exchange;
+    const end = () => {
+      if (!res.destroyed) res.end(rest);
+    };
+    cut.resume?.then(end, end);
+    return;
+  }
   exchange.deliberate = true;
   exchange.res.socket?.destroy();
 }
@@ -705,7 +744,8 @@ function sendCut(
     "content-type": "application/json",
     [provider === "openai" ? "x-request-id" : "request-id"]: id,
   });
-  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => endCut(exchange, cut));
+  const half = Math.floor(payload.length / 2);
+  res.write(payload.slice(0, half), () => endCut(exchange, cut, payload.slice(half)));
 }
 
 interface Answer {

@@ -8,7 +8,7 @@ import { createApp, type AppDeps, type OfficeLlmApp } from "../app.ts";
 import type { Scope } from "../auth/scopes.ts";
 import { TokenService, type CreateTokenInput } from "../auth/token-service.ts";
 import { withReadCache } from "../cache/cached-store.ts";
-import type { Clock } from "../clock.ts";
+import type { Clock, Sleep } from "../clock.ts";
 import { loadConfig, type Config } from "../config.ts";
 import { createServer } from "../http/server.ts";
 import { createGateway, type Gateway } from "../llm/gateway.ts";
@@ -103,7 +103,11 @@ export async function startTestServer(
     readinessChecks?: AppDeps["readinessChecks"];
     gateway?: Gateway;
     clock?: TestClock;
+    /** How waits between a provider's retries pass (real time when not given). */
+    sleep?: Sleep;
     redis?: Redis;
+    /** The add-in's build to serve (addin/dist when not given). */
+    addinDirectory?: string;
   } = {},
 ): Promise<TestServer> {
   const sqlite = options.store ? undefined : tempSqliteUrl();
@@ -128,8 +132,10 @@ export async function startTestServer(
     limits,
     logger,
     clock,
+    sleep: options.sleep,
     gateway,
     readinessChecks: options.readinessChecks,
+    addinDirectory: options.addinDirectory,
   });
   const server = createServer(app, config).listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));

@@ -5,8 +5,11 @@
 import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
+import type { Sleep } from "../clock.ts";
 import { catalog } from "../llm/catalog.ts";
+import type { Answer } from "../llm/completion-service.ts";
 import { createGateway } from "../llm/gateway.ts";
+import { SingleFlight } from "../llm/single-flight.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 import {
   fakeTokenCount,
@@ -16,6 +19,7 @@ import {
   type RecordedRequest,
 } from "./fake-provider.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
+import { TestSleep } from "./test-sleep.ts";
 
 /** Upstream keys: shaped like real ones, and never to be seen by a caller or in a log. */
 export const OPENAI_KEY = "sk-upstream-3f9c2a7b1d8e4f60a5b9c7d2";
@@ -51,7 +55,6 @@ export interface Reply<T = Record<string, unknown>> {
   text: string;
   /** The parsed JSON body (undefined for event streams). */
   body: T;
-  ms: number;
 }
 
 export interface ErrorBody {
@@ -77,6 +80,10 @@ export interface SseEvent {
 export interface Rig {
   fake: FakeProvider;
   server: TestServer;
+  /** The waits between retries: asked for, recorded, and taking no real time. */
+  sleep: TestSleep;
+  /** The calls identical requests share, to count the callers waiting for one. */
+  flights: SingleFlight<Answer>;
   /** Every response body and header block the tests received, for the secret checks. */
   seen: string[];
   /** A fresh token (secret and id); pass `budgetUsd` to limit it. */
@@ -93,22 +100,30 @@ export interface Rig {
 /**
  * Starts the fake provider, then the real server with a gateway configured for it (both
  * providers keyed), with the given settings on top; its response cache is in `redis` when given.
+ * Waits between retries take no real time (`rig.sleep` records them).
  */
 export async function startRig(
   options: { env?: Record<string, string>; fake?: FakeProviderOptions; redis?: Redis } = {},
 ): Promise<Rig> {
   const fake = await startFakeProvider(options.fake);
-  const server = await startGatewayServer(fake, options.env, options.redis);
+  const flights = new SingleFlight<Answer>();
+  const sleep = new TestSleep();
+  const server = await startGatewayServer(fake, options.env, {
+    redis: options.redis,
+    flights,
+    sleep: sleep.sleep,
+  });
   const seen: string[] = [];
   return {
     fake,
     server,
+    sleep,
+    flights,
     seen,
     async token(input = {}) {
       return server.token({ name: "gateway test", scopes: ["llm"], ...input });
     },
     async post<T>(path: string, token: string, body: unknown, init: { signal?: AbortSignal } = {}) {
-      const started = performance.now();
       const response = await server.fetch(path, {
         method: "POST",
         token,
@@ -117,7 +132,6 @@ export async function startRig(
         ...(init.signal ? { signal: init.signal } : {}),
       });
       const text = await response.text();
-      const ms = performance.now() - started;
       seen.push(JSON.stringify([...response.headers]), text);
       const isJson = (response.headers.get("content-type") ?? "").includes("json");
       return {
@@ -125,7 +139,6 @@ export async function startRig(
         headers: response.headers,
         text,
         body: (isJson ? JSON.parse(text) : undefined) as T,
-        ms,
       };
     },
     async close() {
@@ -142,7 +155,7 @@ export async function startRig(
 export async function startGatewayServer(
   fake: FakeProvider,
   settings: Record<string, string> = {},
-  redis?: Redis,
+  parts: { redis?: Redis | undefined; flights?: SingleFlight<Answer>; sleep?: Sleep } = {},
 ): Promise<TestServer> {
   const env: Record<string, string> = {
     OPENAI_API_KEY: OPENAI_KEY,
@@ -153,7 +166,12 @@ export async function startGatewayServer(
     LOG_LEVEL: "trace",
     ...settings,
   };
-  return startTestServer({ env, gateway: await createGateway(loadConfig(env), { redis }) });
+  const gateway = await createGateway(loadConfig(env), { redis: parts.redis });
+  return startTestServer({
+    env,
+    gateway: parts.flights ? { ...gateway, flights: parts.flights } : gateway,
+    ...(parts.sleep ? { sleep: parts.sleep } : {}),
+  });
 }
 
 /** Parses a server-sent event stream, checking every block is `event:` then one `data:` line. */
@@ -199,28 +217,21 @@ export function ledger(rig: Rig, tokenId: string): Promise<UsageRow[]> {
   return rig.server.store.usage.listForToken(tokenId);
 }
 
-/** Waits until the token's ledger holds `count` rows (rows of abandoned calls land late). */
+/**
+ * Waits until the token's ledger holds `count` rows (rows of abandoned calls land late); after
+ * `timeoutMs`, a guard against a hang, answers what there is.
+ */
 export async function ledgerWithin(
   rig: Rig,
   tokenId: string,
   count: number,
-  timeoutMs = 3000,
+  timeoutMs = 20_000,
 ): Promise<UsageRow[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await ledger(rig, tokenId);
     if (rows.length >= count || Date.now() > deadline) return rows;
     await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Resolves once the fake has received `count` requests. */
-export async function requestsReach(fake: FakeProvider, count: number, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (fake.requests.length < count) {
-    if (Date.now() > deadline)
-      throw new Error(`fake provider got ${fake.requests.length} requests, expected ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

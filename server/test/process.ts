@@ -5,6 +5,12 @@ import { fileURLToPath } from "node:url";
 /** The repository root: children run from here, as `npm run cli` and `npm start` do. */
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
+/**
+ * How long a child may take to print what a test waits for, or to exit: a guard against a hang,
+ * generous enough for a machine whose cores are busy with other work.
+ */
+export const CHILD_GUARD_MS = 30_000;
+
 /** A minimal environment for a child, so the developer's own settings never leak in. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...extra };
@@ -67,7 +73,7 @@ export class NodeChild {
   }
 
   /** Waits until stdout or stderr matches `pattern`; fails with what was seen on timeout. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  waitFor(pattern: RegExp, timeoutMs = CHILD_GUARD_MS): Promise<void> {
     return new Promise((done, fail) => {
       const check = () => {
         if (pattern.test(this.stdout) || pattern.test(this.stderr)) {
@@ -92,7 +98,7 @@ export class NodeChild {
   }
 
   /** Waits for the exit, killing the child if it takes longer than `timeoutMs`. */
-  async exit(timeoutMs = 10_000): Promise<Exit & { timedOut: boolean }> {
+  async exit(timeoutMs = CHILD_GUARD_MS): Promise<Exit & { timedOut: boolean }> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -117,7 +123,7 @@ export async function runNode(
   script: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = CHILD_GUARD_MS,
 ): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   const child = new NodeChild(script, args, env);
   const { code, timedOut } = await child.exit(timeoutMs);

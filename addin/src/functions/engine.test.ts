@@ -1,6 +1,7 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ManualTimer } from "../shared/manual-timer.ts";
 import { memoryStorage } from "../shared/storage.ts";
 import { requestKey } from "./engine.ts";
 import { PREVIEW_PLACEHOLDER } from "./llm-functions.ts";
@@ -8,12 +9,12 @@ import {
   BASE_URL,
   connectedStorage,
   echoAnswer,
+  eventually,
   FakeExcel,
   fakeBackend,
   register,
-  hold,
-  sleep,
   TOKEN,
+  untilAborted,
 } from "./test-support.ts";
 
 const server = setupServer();
@@ -76,17 +77,29 @@ describe("batching", () => {
   });
 
   it("joins a call to an identical request already in flight", async () => {
-    const backend = fakeBackend(server, { delayMs: 300 });
-    register(excel, await connectedStorage());
+    let answer = () => {};
+    const backend = fakeBackend(server, { gate: new Promise((resolve) => (answer = resolve)) });
+    const engine = register(excel, await connectedStorage());
     const first = excel.value("PROMPT", "Slow", null);
-    await sleep(200); // sent, not answered
+    await backend.arrived(1); // sent, not answered
     const second = excel.value("PROMPT", "Slow", null);
+    await eventually(() => expect(engine.stats.joinedCalls).toBe(1));
+    answer();
     expect(await Promise.all([first, second])).toEqual(["answer to: Slow", "answer to: Slow"]);
     expect(backend.batches).toHaveLength(1);
   });
 
   it("keeps at most the configured number of requests in flight", async () => {
-    const backend = fakeBackend(server, { delayMs: 100 });
+    // The first request is held until a second is in flight beside it.
+    let together = () => {};
+    const two = new Promise<void>((resolve) => (together = resolve));
+    const backend = fakeBackend(server, {
+      respond: async () => {
+        if (backend.inFlight >= 2) together();
+        await two;
+        return undefined;
+      },
+    });
     register(excel, await connectedStorage(), {
       settings: { maxItemsPerRequest: 10, maxConcurrentRequests: 2 },
     });
@@ -223,7 +236,7 @@ describe("caching", () => {
 describe("formula value preview", () => {
   it("never calls the model while a formula is edited, and shows a placeholder", async () => {
     const backend = fakeBackend(server);
-    register(excel, await connectedStorage());
+    const engine = register(excel, await connectedStorage());
     for (const [id, args] of [
       ["PROMPT", ["Preview me", null]],
       ["LIST", ["Preview me", null]],
@@ -237,7 +250,7 @@ describe("formula value preview", () => {
       expect(settled.ok, id).toBe(true);
       expect(JSON.stringify(settled.ok && settled.value), id).toContain(PREVIEW_PLACEHOLDER);
     }
-    await sleep(150);
+    await engine.idle();
     expect(backend.batches).toHaveLength(0);
   });
 
@@ -254,7 +267,7 @@ describe("formula value preview", () => {
 describe("cancellation", () => {
   it("aborts the request when Excel cancels its only call", async () => {
     const seen: AbortSignal[] = [];
-    const backend = fakeBackend(server, { delayMs: 5_000 });
+    const backend = fakeBackend(server, { gate: new Promise(() => {}) });
     register(excel, await connectedStorage(), {
       fetch: (input, init) => {
         if (init?.signal) seen.push(init.signal);
@@ -262,18 +275,18 @@ describe("cancellation", () => {
       },
     });
     const call = excel.call("PROMPT", ["Long job", null]);
-    while (backend.batches.length === 0) await sleep(10);
+    await backend.arrived(1);
     call.invocation.cancel();
     const settled = await call.result;
     expect(settled.ok).toBe(false);
     expect(seen[0]!.aborted).toBe(true);
     // The server side sees the request go away too.
-    await sleep(20);
-    expect(backend.signals[0]!.aborted).toBe(true);
+    await untilAborted(backend.signals[0]!);
   });
 
   it("keeps a request when other calls still want an item of it", async () => {
-    const backend = fakeBackend(server, { delayMs: 200 });
+    let answer = () => {};
+    const backend = fakeBackend(server, { gate: new Promise((resolve) => (answer = resolve)) });
     const seen: AbortSignal[] = [];
     register(excel, await connectedStorage(), {
       fetch: (input, init) => {
@@ -284,9 +297,10 @@ describe("cancellation", () => {
     const cancelled = excel.call("PROMPT", ["A", null]);
     const sameItem = excel.call("PROMPT", ["A", null]);
     const other = excel.call("PROMPT", ["B", null]);
-    while (backend.batches.length === 0) await sleep(10);
+    await backend.arrived(1);
     cancelled.invocation.cancel();
     other.invocation.cancel();
+    answer();
     expect(await sameItem.result).toEqual({ ok: true, value: "answer to: A" });
     expect(seen[0]!.aborted).toBe(false);
   });
@@ -296,7 +310,8 @@ describe("cancellation", () => {
     register(excel, await connectedStorage());
     const dropped = excel.call("PROMPT", ["Dropped", null]);
     const kept = excel.call("PROMPT", ["Kept", null]);
-    await sleep(0);
+    // A turn of the event loop: both calls are waiting for the batch window.
+    await new Promise((resolve) => setImmediate(resolve));
     dropped.invocation.cancel();
     expect(await kept.result).toEqual({ ok: true, value: "answer to: Kept" });
     expect((await dropped.result).ok).toBe(false);
@@ -304,10 +319,16 @@ describe("cancellation", () => {
   });
 
   it("asks again when a cancelled call is made again", async () => {
-    const backend = fakeBackend(server, { delayMs: 300 });
+    // The first request is answered only by its client giving up; the next one at once.
+    const backend = fakeBackend(server, {
+      respond: async (_items, request) => {
+        if (backend.batches.length === 1) await untilAborted(request.signal);
+        return undefined;
+      },
+    });
     register(excel, await connectedStorage());
     const first = excel.call("PROMPT", ["Again", null]);
-    while (backend.batches.length === 0) await sleep(10);
+    await backend.arrived(1);
     first.invocation.cancel();
     expect(await excel.value("PROMPT", "Again", null)).toBe("answer to: Again");
     expect(backend.batches).toHaveLength(2);
@@ -316,25 +337,34 @@ describe("cancellation", () => {
 
 describe("long work and the ~60 s fetch limit", () => {
   it("splits a batch that times out and retries the halves (the server's cache keeps what it finished)", async () => {
+    const timer = new ManualTimer();
     const backend = fakeBackend(server, {
       respond: async (items, request) => {
-        // Answers in time only for requests of at most 2 items.
-        if (items.length > 2) await hold(10_000, request.signal);
+        // Answers only requests of at most 2 items; larger ones wait until they time out.
+        if (items.length > 2) await untilAborted(request.signal);
         return undefined;
       },
     });
-    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 150 } });
-    const values = await Promise.all(
+    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 150 }, timer });
+    const asked = Promise.all(
       Array.from({ length: 8 }, (_, i) => excel.value("PROMPT", `Part ${i}`, null)),
     );
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window: one request of 8
+    await backend.arrived(1);
+    timer.advance(150); // it times out: two requests of 4
+    await backend.arrived(3);
+    timer.advance(150); // they time out: four requests of 2, answered
+    const values = await asked;
     expect(values).toEqual(Array.from({ length: 8 }, (_, i) => `answer to: Part ${i}`));
     expect(backend.batches.map((items) => items.length)).toEqual([8, 4, 4, 2, 2, 2, 2]);
   });
 
   it("streams a single call that is too long for one quiet request", async () => {
+    const timer = new ManualTimer();
     const backend = fakeBackend(server, {
       respond: async (_items, request) => {
-        await hold(10_000, request.signal);
+        await untilAborted(request.signal);
         return undefined;
       },
     });
@@ -345,12 +375,14 @@ describe("long work and the ~60 s fetch limit", () => {
         const encoder = new TextEncoder();
         const body = new ReadableStream<Uint8Array>({
           async start(controller) {
-            // Each piece arrives within the timeout; the whole takes longer than it.
+            // Each piece arrives within the timeout (100 ms after the engine saw the last
+            // one, its timeout started afresh at 150 ms); the whole takes longer than it.
             for (const word of ["A ", "long ", "essay"]) {
               controller.enqueue(
                 encoder.encode(`event: delta\ndata: ${JSON.stringify({ text: word })}\n\n`),
               );
-              await sleep(80);
+              await eventually(() => expect(timer.pending).toEqual([150]));
+              timer.advance(100);
             }
             controller.enqueue(
               encoder.encode(`event: done\ndata: ${JSON.stringify({ text: "A long essay" })}\n\n`),
@@ -363,8 +395,14 @@ describe("long work and the ~60 s fetch limit", () => {
     );
     const engine = register(excel, await connectedStorage(), {
       settings: { requestTimeoutMs: 150 },
+      timer,
     });
-    expect(await excel.value("PROMPT", "Write an essay", null)).toBe("A long essay");
+    const essay = excel.value("PROMPT", "Write an essay", null);
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window
+    await backend.arrived(1);
+    timer.advance(150); // the batch times out: the call is streamed
+    expect(await essay).toBe("A long essay");
     expect(backend.batches).toHaveLength(1);
     expect(streamed).toMatchObject({ prompt: "Write an essay", stream: true, temperature: 0 });
     expect(engine.stats.streamRequests).toBe(1);
@@ -373,13 +411,13 @@ describe("long work and the ~60 s fetch limit", () => {
   it("gives up with a timeout error when the stream goes quiet too", async () => {
     fakeBackend(server, {
       respond: async (_items, request) => {
-        await hold(10_000, request.signal);
+        await untilAborted(request.signal);
         return undefined;
       },
     });
     server.use(
       http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
-        await hold(10_000, request.signal);
+        await untilAborted(request.signal);
         return HttpResponse.json({});
       }),
     );
@@ -402,10 +440,16 @@ describe("rate limits", () => {
         );
       },
     });
-    register(excel, await connectedStorage());
-    const started = Date.now();
-    expect(await excel.value("PROMPT", "Patient", null)).toBe("answer to: Patient");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const timer = new ManualTimer();
+    register(excel, await connectedStorage(), { timer });
+    const patient = excel.value("PROMPT", "Patient", null);
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window
+    // Refused: the engine waits 1 s, the Retry-After, before it asks again.
+    await eventually(() => expect(timer.pending).toEqual([1000]));
+    expect(backend.batches).toHaveLength(1);
+    timer.advance(1000);
+    expect(await patient).toBe("answer to: Patient");
     expect(backend.batches).toHaveLength(2);
   });
 });

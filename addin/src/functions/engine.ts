@@ -1,6 +1,7 @@
 import { ApiClient, ApiClientError } from "../shared/api-client.ts";
 import { loadConnection } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
+import { realTimer, type Timer } from "../shared/timer.ts";
 import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
 import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
@@ -109,17 +110,18 @@ interface BatchResponse {
 export class LlmEngine {
   readonly cache: AnswerCache;
   readonly settings: EngineSettings;
-  /** Requests sent, for the curious (and the tests). */
-  readonly stats = { batchRequests: 0, streamRequests: 0, itemsSent: 0 };
+  /** Requests sent, and calls that joined a request already asked, for the curious (and the tests). */
+  readonly stats = { batchRequests: 0, streamRequests: 0, itemsSent: 0, joinedCalls: 0 };
   readonly #storage: KeyValueStorage;
   readonly #fetch: typeof fetch;
+  readonly #timer: Timer;
   readonly #waiting = new Map<string, Item>();
   readonly #active = new Map<string, Item>();
   readonly #queue: Chunk[] = [];
   readonly #sending = new Set<Chunk>();
   #running = 0;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushScheduled = false;
+  #pauseScheduled = false;
   #pausedUntil = 0;
   #targetItems: number;
   /** Lowered when the server refuses a batch as a whole (its BATCH_MAX_ITEMS or body limit). */
@@ -129,9 +131,12 @@ export class LlmEngine {
     storage: KeyValueStorage;
     fetch?: typeof fetch;
     settings?: Partial<EngineSettings>;
+    /** The batch window, request timeouts and rate-limit waits (real timers by default). */
+    timer?: Timer;
   }) {
     this.#storage = options.storage;
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#timer = options.timer ?? realTimer;
     this.settings = { ...defaultEngineSettings, ...options.settings };
     this.cache = new AnswerCache(options.storage, this.settings.cache);
     this.#targetItems = this.settings.maxItemsPerRequest;
@@ -165,11 +170,14 @@ export class LlmEngine {
     if (cancelled) throw notAvailable(messages.cancelled);
 
     let item = this.#waiting.get(key) ?? this.#active.get(key);
-    if (!item) {
+    if (item) {
+      this.stats.joinedCalls += 1;
+    } else {
       item = new Item(key, request);
       this.#waiting.set(key, item);
-      if (this.#flushTimer === undefined) {
-        this.#flushTimer = setTimeout(() => this.#flush(), this.settings.batchWindowMs);
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        this.#timer.after(this.settings.batchWindowMs, () => this.#flush());
       }
     }
     const target = item;
@@ -216,7 +224,7 @@ export class LlmEngine {
   }
 
   #flush(): void {
-    this.#flushTimer = undefined;
+    this.#flushScheduled = false;
     const items = [...this.#waiting.values()].filter((item) => item.wanted);
     this.#waiting.clear();
     for (const item of items) this.#active.set(item.key, item);
@@ -240,13 +248,14 @@ export class LlmEngine {
 
   #pump(): void {
     while (this.#running < this.settings.maxConcurrentRequests && this.#queue.length > 0) {
-      const wait = this.#pausedUntil - Date.now();
+      const wait = this.#pausedUntil - this.#timer.now();
       if (wait > 0) {
-        if (this.#pauseTimer === undefined) {
-          this.#pauseTimer = setTimeout(() => {
-            this.#pauseTimer = undefined;
+        if (!this.#pauseScheduled) {
+          this.#pauseScheduled = true;
+          this.#timer.after(wait, () => {
+            this.#pauseScheduled = false;
             this.#pump();
-          }, wait);
+          });
         }
         return;
       }
@@ -286,10 +295,10 @@ export class LlmEngine {
       return;
     }
     const client = new ApiClient(connection, this.#fetch);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let disarm = () => {};
     const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(TIMEOUT), this.settings.requestTimeoutMs);
+      disarm();
+      disarm = this.#timer.after(this.settings.requestTimeoutMs, () => controller.abort(TIMEOUT));
     };
     arm();
     try {
@@ -323,7 +332,7 @@ export class LlmEngine {
     } catch (error) {
       this.#onFailure(chunk, error, controller.signal);
     } finally {
-      clearTimeout(timer);
+      disarm();
       chunk.controller = undefined;
     }
   }
@@ -356,7 +365,7 @@ export class LlmEngine {
         const waitMs = (error.retryAfterSeconds ?? 5) * 1000;
         if (waitMs <= this.settings.maxRateLimitWaitMs && chunk.rateLimitRetries < 3) {
           chunk.rateLimitRetries += 1;
-          this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
+          this.#pausedUntil = Math.max(this.#pausedUntil, this.#timer.now() + waitMs);
           this.#queue.unshift(chunk);
           return;
         }
@@ -374,7 +383,7 @@ export class LlmEngine {
         return;
       }
     }
-    this.#fail(chunk.items, errorFromFailure(error, Date.now()));
+    this.#fail(chunk.items, errorFromFailure(error, this.#timer.now()));
   }
 
   /** One completion over server-sent events, for work too long for one quiet request. */

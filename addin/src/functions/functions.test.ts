@@ -11,8 +11,8 @@ import {
   echoAnswer,
   FakeExcel,
   fakeBackend,
-  hold,
   register,
+  untilAborted,
   type BatchItem,
   type BatchResult,
 } from "./test-support.ts";
@@ -374,11 +374,11 @@ describe("errors in cells", () => {
 
   it("timeout: #N/A when neither the batch nor the stream answers in time", async () => {
     fakeBackend(server, {
-      respond: async (_items, request) => hold(5_000, request.signal).then(() => undefined),
+      respond: async (_items, request) => untilAborted(request.signal).then(() => undefined),
     });
     server.use(
       http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
-        await hold(5_000, request.signal);
+        await untilAborted(request.signal);
         return HttpResponse.json({});
       }),
     );

@@ -1,4 +1,5 @@
 import type { KeyValueStorage } from "../shared/storage.ts";
+import type { Timer } from "../shared/timer.ts";
 import { clearPersistentCache } from "./cache.ts";
 import { currentEngine, setCurrentEngine } from "./current.ts";
 import { LlmEngine, type EngineSettings } from "./engine.ts";
@@ -25,6 +26,8 @@ export function registerCustomFunctions(options: {
   fetch?: typeof fetch;
   /** Batching, timeout and cache settings (tests); the defaults suit Excel. */
   settings?: Partial<EngineSettings>;
+  /** The engine's timers (tests move their own by hand). */
+  timer?: Timer;
 }): void {
   setCurrentEngine(new LlmEngine(options));
   if (typeof CustomFunctions === "undefined") return;

@@ -4,7 +4,7 @@
  */
 import { http, HttpResponse } from "msw";
 import type { SetupServer } from "msw/node";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { saveConnection } from "../shared/connection.ts";
 import { memoryStorage, type KeyValueStorage } from "../shared/storage.ts";
 import { currentEngine } from "./current.ts";
@@ -144,11 +144,14 @@ export interface FakeBackend {
   /** Requests in flight now, and the most at once. */
   inFlight: number;
   maxInFlight: number;
+  /** Resolves once `count` batch requests have arrived. */
+  arrived(count: number): Promise<void>;
 }
 
 /**
  * Serves POST {BASE_URL}/api/v1/batch with msw: `answer` gives each item's result (default:
- * echoAnswer), or `respond` the whole response (for errors); `delayMs` holds each request.
+ * echoAnswer), or `respond` the whole response (for errors); with `gate`, each request is held
+ * until it opens, or until its client gives up.
  */
 export function fakeBackend(
   server: SetupServer,
@@ -158,10 +161,26 @@ export function fakeBackend(
       items: BatchItem[],
       request: Request,
     ) => Response | undefined | Promise<Response | undefined>;
-    delayMs?: number;
+    gate?: Promise<void>;
   } = {},
 ): FakeBackend {
-  const backend: FakeBackend = { batches: [], signals: [], inFlight: 0, maxInFlight: 0 };
+  const arrivals = new Set<() => void>();
+  const backend: FakeBackend = {
+    batches: [],
+    signals: [],
+    inFlight: 0,
+    maxInFlight: 0,
+    arrived: (count) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (backend.batches.length < count) return;
+          arrivals.delete(check);
+          resolve();
+        };
+        arrivals.add(check);
+        check();
+      }),
+  };
   server.use(
     http.post(`${BASE_URL}/api/v1/batch`, async ({ request }) => {
       const body = (await request.json()) as { items: BatchItem[] };
@@ -169,8 +188,9 @@ export function fakeBackend(
       backend.signals.push(request.signal);
       backend.inFlight += 1;
       backend.maxInFlight = Math.max(backend.maxInFlight, backend.inFlight);
+      for (const check of [...arrivals]) check();
       try {
-        if (options.delayMs) await hold(options.delayMs, request.signal);
+        if (options.gate) await Promise.race([options.gate, untilAborted(request.signal)]);
         const custom = await options.respond?.(body.items, request);
         if (custom) return custom;
         const results = await Promise.all(body.items.map(options.answer ?? echoAnswer));
@@ -183,18 +203,16 @@ export function fakeBackend(
   return backend;
 }
 
-/** Waits `ms`, or less if the signal aborts first (a server handler whose client went away). */
-export function hold(ms: number, signal: AbortSignal): Promise<void> {
-  return sleep(ms, signal).catch(() => {});
+/** Polls `check` until it passes; the guard is for a hang, generous for a loaded machine. */
+export function eventually(check: () => void): Promise<void> {
+  return vi.waitFor(check, { timeout: 10_000, interval: 2 });
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-    });
+/** Resolves when `signal` aborts: a server handler that waits for its client to give up. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
   });
 }
 

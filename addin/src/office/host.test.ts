@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { detectHost } from "./host.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualTimer } from "../shared/manual-timer.ts";
+import { detectHost, type HostInfo } from "./host.ts";
 import { colorIsDark, officeThemeIsDark } from "./theme.ts";
 
 const g = globalThis as Record<string, unknown>;
 
 afterEach(() => {
   delete g.Office;
-  vi.useRealTimers();
 });
 
 describe("detectHost", () => {
@@ -20,16 +20,17 @@ describe("detectHost", () => {
   });
 
   it("gives up after the timeout, and reports a host that answers later", async () => {
-    vi.useFakeTimers();
+    const timer = new ManualTimer();
     let answer: (info: unknown) => void = () => {};
     g.Office = { onReady: () => new Promise((resolve) => (answer = resolve)) };
-    const late = vi.fn();
-    const detected = detectHost({ timeoutMs: 1500, onLate: late });
-    await vi.advanceTimersByTimeAsync(1500);
+    let late: (info: HostInfo) => void = () => {};
+    const reported = new Promise<HostInfo>((resolve) => (late = resolve));
+    const detected = detectHost({ timeoutMs: 1500, onLate: late, timer });
+    expect(timer.pending).toEqual([1500]);
+    timer.advance(1500);
     await expect(detected).resolves.toEqual({ host: null, platform: null });
     answer({ host: "Excel", platform: "PC" });
-    await vi.advanceTimersByTimeAsync(0);
-    expect(late).toHaveBeenCalledWith({ host: "Excel", platform: "PC" });
+    await expect(reported).resolves.toEqual({ host: "Excel", platform: "PC" });
   });
 });
 

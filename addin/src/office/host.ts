@@ -1,3 +1,5 @@
+import { realTimer, type Timer } from "../shared/timer.ts";
+
 /**
  * Where the pane runs. office.js may be missing (a plain browser, offline, the CDN blocked) or
  * may load outside Office (`host: null`); the pane must render either way, and quickly.
@@ -18,17 +20,17 @@ const OUTSIDE: HostInfo = { host: null, platform: null };
  * `onLate`, so the pane can switch to Excel mode then.
  */
 export function detectHost(
-  options: { timeoutMs?: number; onLate?: (info: HostInfo) => void } = {},
+  options: { timeoutMs?: number; onLate?: (info: HostInfo) => void; timer?: Timer } = {},
 ): Promise<HostInfo> {
-  const { timeoutMs = 1500, onLate } = options;
+  const { timeoutMs = 1500, onLate, timer = realTimer } = options;
   if (typeof Office === "undefined" || typeof Office.onReady !== "function")
     return Promise.resolve(OUTSIDE);
   return new Promise((resolve) => {
     let settled = false;
-    const timer = setTimeout(() => {
+    const cancelTimeout = timer.after(timeoutMs, () => {
       settled = true;
       resolve(OUTSIDE);
-    }, timeoutMs);
+    });
     let ready: Promise<{ host: Office.HostType | null; platform: Office.PlatformType | null }>;
     try {
       ready = Promise.resolve(Office.onReady());
@@ -43,7 +45,7 @@ export function detectHost(
         };
         if (!settled) {
           settled = true;
-          clearTimeout(timer);
+          cancelTimeout();
           resolve(found);
         } else if (found.host) {
           onLate?.(found);
@@ -52,7 +54,7 @@ export function detectHost(
       () => {
         if (!settled) {
           settled = true;
-          clearTimeout(timer);
+          cancelTimeout();
           resolve(OUTSIDE);
         }
       },

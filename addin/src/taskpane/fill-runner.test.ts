@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { ApiClientError } from "../shared/api-client.ts";
+import { ManualTimer } from "../shared/manual-timer.ts";
 import type { BatchItemResult } from "./api.ts";
 import type { FillRow } from "./fill-plan.ts";
 import { FillRunner, type FillRunnerOptions, type FillSnapshot } from "./fill-runner.ts";
@@ -48,7 +49,8 @@ describe("FillRunner", () => {
       send: async (chunk) => {
         sizes.push(chunk.length);
         most = Math.max(most, ++inFlight);
-        await new Promise((r) => setTimeout(r, 5));
+        // Yields: the runner starts its other chunks in flight before this one ends.
+        await Promise.resolve();
         inFlight--;
         return chunk.map(answer);
       },
@@ -91,23 +93,24 @@ describe("FillRunner", () => {
   });
 
   it("cancels: requests in flight are aborted and their rows stay unfilled", async () => {
+    // The first chunk is answered; the others only end when their request is aborted, so the
+    // run can end (all requests settled) only if the cancel aborted them.
     const { runner, written, next } = rig({
       rows: rows(9),
       send: (chunk, signal) =>
-        new Promise((resolve, reject) => {
-          const timer = setTimeout(() => resolve(chunk.map(answer)), chunk[0]!.row === 2 ? 1 : 300);
-          signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            reject(new DOMException("aborted", "AbortError"));
-          });
-        }),
+        chunk[0]!.row === 2
+          ? Promise.resolve(chunk.map(answer))
+          : new Promise((_resolve, reject) => {
+              signal.addEventListener("abort", () =>
+                reject(new DOMException("aborted", "AbortError")),
+              );
+            }),
     });
     const final = next();
     runner.start();
     await vi.waitFor(() => expect(written.size).toBe(3), { interval: 1 });
     runner.cancel();
     expect(await final).toMatchObject({ status: "cancelled", done: 3, pending: 6, failed: [] });
-    await new Promise((r) => setTimeout(r, 350));
     expect(written.size).toBe(3);
   });
 
@@ -126,32 +129,31 @@ describe("FillRunner", () => {
   });
 
   it("pauses on a rate limit instead of failing rows, and resumes after Retry-After", async () => {
-    vi.useFakeTimers();
-    try {
-      let limited = true;
-      const { runner, written, snapshots } = rig({
-        rows: rows(6),
-        concurrency: 1,
-        send: async (chunk) => {
-          if (limited) {
-            limited = false;
-            throw new ApiClientError("rate_limited", "slow down", 429, 7);
-          }
-          return chunk.map(answer);
-        },
-      });
-      runner.start();
-      await vi.advanceTimersByTimeAsync(0);
-      const paused = snapshots.at(-1)!;
-      expect(paused).toMatchObject({ status: "paused", failed: [], pending: 6 });
-      expect(paused.notice).toMatch(/Try again in 7 s/);
-      expect(paused.resumeAt).not.toBeNull();
-      await vi.advanceTimersByTimeAsync(7000);
-      expect(snapshots.at(-1)).toMatchObject({ status: "done", done: 6, notice: null });
-      expect(written.size).toBe(6);
-    } finally {
-      vi.useRealTimers();
-    }
+    const timer = new ManualTimer();
+    let limited = true;
+    const { runner, written, next } = rig({
+      rows: rows(6),
+      concurrency: 1,
+      timer,
+      send: async (chunk) => {
+        if (limited) {
+          limited = false;
+          throw new ApiClientError("rate_limited", "slow down", 429, 7);
+        }
+        return chunk.map(answer);
+      },
+    });
+    let settled = next();
+    runner.start();
+    const paused = await settled;
+    expect(paused).toMatchObject({ status: "paused", failed: [], pending: 6 });
+    expect(paused.notice).toMatch(/Try again in 7 s/);
+    expect(paused.resumeAt).toBe(timer.now() + 7000);
+    expect(timer.pending).toEqual([7000]);
+    settled = next();
+    timer.advance(7000);
+    expect(await settled).toMatchObject({ status: "done", done: 6, notice: null });
+    expect(written.size).toBe(6);
   });
 
   it("marks a chunk failed on other errors, and a failed write fails its rows", async () => {

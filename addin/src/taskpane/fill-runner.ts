@@ -7,6 +7,7 @@
  * once its Retry-After has passed.
  */
 import { ApiClientError } from "../shared/api-client.ts";
+import { realTimer, type Timer } from "../shared/timer.ts";
 import type { BatchItemResult } from "./api.ts";
 import { describeError, isAbort } from "./errors.ts";
 import { FAILED_MARKER, type FillRow } from "./fill-plan.ts";
@@ -36,6 +37,8 @@ export interface FillRunnerOptions {
   onChange(snapshot: FillSnapshot): void;
   /** Longest Retry-After the run waits out by itself. */
   maxAutoResumeSeconds?: number;
+  /** When a rate-limited run resumes: the real timers unless a test passes its own. */
+  timer?: Timer;
 }
 
 /** Errors that would fail every following chunk too: pause rather than mark rows failed. */
@@ -56,10 +59,16 @@ export class FillRunner {
   #controller = new AbortController();
   #notice: string | null = null;
   #resumeAt: number | null = null;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelResume: (() => void) | undefined;
 
   constructor(options: FillRunnerOptions) {
-    this.#options = { chunkSize: 10, concurrency: 2, maxAutoResumeSeconds: 120, ...options };
+    this.#options = {
+      chunkSize: 10,
+      concurrency: 2,
+      maxAutoResumeSeconds: 120,
+      timer: realTimer,
+      ...options,
+    };
     for (const row of options.rows) {
       this.#rows.set(row.row, { row, state: "pending" });
       this.#queue.push(row.row);
@@ -228,11 +237,12 @@ export class FillRunner {
     this.#notice = describeError(error);
     const wait = error.code === "rate_limited" ? (error.retryAfterSeconds ?? 60) : null;
     if (wait !== null && wait <= this.#options.maxAutoResumeSeconds) {
-      this.#resumeAt = Date.now() + wait * 1000;
-      this.#timer = setTimeout(() => {
+      const { timer } = this.#options;
+      this.#resumeAt = timer.now() + wait * 1000;
+      this.#cancelResume = timer.after(wait * 1000, () => {
         this.#resumeAt = null;
         if (this.#status === "paused" || this.#status === "pausing") this.#run();
-      }, wait * 1000);
+      });
     }
   }
 
@@ -247,8 +257,8 @@ export class FillRunner {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelResume?.();
+    this.#cancelResume = undefined;
     this.#resumeAt = null;
   }
 

@@ -1,10 +1,18 @@
-import { delay, http, HttpResponse } from "msw";
+import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderError } from "../provider.ts";
 import type { Provider } from "../provider.ts";
 import { createAnthropicProvider } from "./anthropic.ts";
-import { collect, drain, providerRequest, rejection, sseEvent, sseResponse } from "./testing.ts";
+import {
+  collect,
+  drain,
+  providerRequest,
+  rejection,
+  sseEvent,
+  sseResponse,
+  untilAborted,
+} from "./testing.ts";
 
 const baseUrl = "https://anthropic.test";
 const messagesUrl = `${baseUrl}/v1/messages`;
@@ -351,8 +359,8 @@ describe("anthropic provider: errors", () => {
 
   it("maps no answer within timeoutMs to timeout", async () => {
     server.use(
-      http.post(messagesUrl, async () => {
-        await delay(2_000);
+      http.post(messagesUrl, async ({ request }) => {
+        await untilAborted(request.signal);
         return HttpResponse.json(message([{ type: "text", text: "late" }]));
       }),
     );
@@ -361,18 +369,22 @@ describe("anthropic provider: errors", () => {
   });
 
   it("rethrows the caller's abort as is", async () => {
+    // The caller goes away once the request is on its way.
+    let arrived = () => {};
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
     server.use(
-      http.post(messagesUrl, async () => {
-        await delay(2_000);
+      http.post(messagesUrl, async ({ request }) => {
+        arrived();
+        await untilAborted(request.signal);
         return HttpResponse.json(message([{ type: "text", text: "late" }]));
       }),
     );
     const controller = new AbortController();
     const reason = new Error("client went away");
-    setTimeout(() => controller.abort(reason), 20);
-    const error = await rejection(
-      anthropic().complete(providerRequest({ signal: controller.signal })),
-    );
+    const pending = rejection(anthropic().complete(providerRequest({ signal: controller.signal })));
+    await reached;
+    controller.abort(reason);
+    const error = await pending;
     expect(error).toBe(reason);
 
     const aborted = new AbortController();

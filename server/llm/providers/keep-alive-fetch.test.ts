@@ -6,6 +6,8 @@ import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
 let server: Server;
 let base: string;
 const fetch = createKeepAliveFetch();
+/** Sends the rest of the stream in flight: the test calls it once it has read the first part. */
+let sendRest = () => {};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -18,19 +20,18 @@ beforeAll(async () => {
       } else if (req.url === "/ndjson") {
         res.writeHead(200, { "content-type": "application/x-ndjson" });
         res.write('{"n":1}\n');
-        setTimeout(() => res.end('{"n":2}\n'), 20);
+        sendRest = () => res.end('{"n":2}\n');
       } else if (req.url === "/empty") {
         res.writeHead(204);
         res.end();
       } else if (req.url === "/events") {
         res.writeHead(200, { "content-type": "text/event-stream" });
         res.write("data: one\n\n");
-        setTimeout(() => res.end("data: two\n\n"), 20);
+        sendRest = () => res.end("data: two\n\n");
       } else {
         // Promises 100 bytes, sends 5, and hangs up.
         res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
-        res.write('{"a":');
-        setTimeout(() => res.socket?.destroy(), 10);
+        res.write('{"a":', () => res.socket?.destroy());
       }
     });
   });
@@ -38,7 +39,13 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 describe("the keep-alive fetch the provider SDKs use", () => {
   it("sends method, headers and body, and answers with status, headers and the whole body", async () => {
@@ -60,6 +67,7 @@ describe("the keep-alive fetch the provider SDKs use", () => {
     const reader = response.body!.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe("data: one\n\n");
+    sendRest();
     let rest = "";
     for (let step = await reader.read(); !step.done; step = await reader.read())
       rest += new TextDecoder().decode(step.value);
@@ -71,6 +79,7 @@ describe("the keep-alive fetch the provider SDKs use", () => {
     const reader = stream.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('{"n":1}\n');
     await reader.cancel();
+    sendRest();
     const empty = await fetch(`${base}/empty`, { method: "DELETE" });
     expect(empty.status).toBe(204);
     expect(await empty.text()).toBe("");

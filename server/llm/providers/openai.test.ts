@@ -1,4 +1,4 @@
-import { delay, http, HttpResponse, passthrough } from "msw";
+import { http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/process.ts";
@@ -14,6 +14,7 @@ import {
   sseEvent,
   sseResponse,
   testKey,
+  untilAborted,
 } from "./testing.ts";
 
 const baseUrl = "https://openai.test/v1";
@@ -516,8 +517,8 @@ describe("openai provider: errors", () => {
 
   it("maps no answer within timeoutMs to timeout", async () => {
     server.use(
-      http.post(completionsUrl, async () => {
-        await delay(2_000);
+      http.post(completionsUrl, async ({ request }) => {
+        await untilAborted(request.signal);
         return HttpResponse.json(completion("late"));
       }),
     );
@@ -527,18 +528,22 @@ describe("openai provider: errors", () => {
   });
 
   it("rethrows the caller's abort as is, not as a ProviderError", async () => {
+    // The caller goes away once the request is on its way.
+    let arrived = () => {};
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
     server.use(
-      http.post(completionsUrl, async () => {
-        await delay(2_000);
+      http.post(completionsUrl, async ({ request }) => {
+        arrived();
+        await untilAborted(request.signal);
         return HttpResponse.json(completion("late"));
       }),
     );
     const controller = new AbortController();
     const reason = new Error("client went away");
-    setTimeout(() => controller.abort(reason), 20);
-    const error = await rejection(
-      openai().complete(providerRequest({ signal: controller.signal })),
-    );
+    const pending = rejection(openai().complete(providerRequest({ signal: controller.signal })));
+    await reached;
+    controller.abort(reason);
+    const error = await pending;
     expect(error).toBe(reason);
   });
 

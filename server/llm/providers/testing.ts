@@ -35,7 +35,8 @@ export function sseResponse(events: string[], options: SseOptions = {}): Respons
   const queue = [...events];
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      // Each event in a turn of its own, as events arrive over a network.
+      await new Promise((resolve) => setImmediate(resolve));
       const next = queue.shift();
       if (next !== undefined) {
         controller.enqueue(encoder.encode(next));
@@ -63,6 +64,14 @@ export async function collect(stream: AsyncIterable<StreamChunk>): Promise<Strea
   const chunks: StreamChunk[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return chunks;
+}
+
+/** Resolves when `signal` aborts: a fake server's answer that waits for its client to give up. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 /** What a promise rejected with; fails when it resolves. */
@@ -103,8 +112,7 @@ export async function socketDroppingServer(
   const server: Server = createServer((request, response) => {
     request.resume();
     response.writeHead(200, { "content-type": "text/event-stream" });
-    response.write(firstChunk);
-    setTimeout(() => response.socket?.destroy(), 20);
+    response.write(firstChunk, () => response.socket?.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
