@@ -39,11 +39,9 @@ async function handle(
   req: Request,
   res: Response,
 ): Promise<void> {
+  let caller: Caller | undefined;
   if (route.access !== "public") {
-    const caller = await guards.authenticate(
-      req,
-      route.access === "token" ? undefined : route.access,
-    );
+    caller = await guards.authenticate(req, route.access === "token" ? undefined : route.access);
     res.locals.caller = caller;
     await guards.rateLimit(caller, res);
   }
@@ -60,7 +58,9 @@ async function handle(
     closeIfBodyUnread(req, res);
   }
   const query = route.query ? parseInput(route.query, req.query, "query") : undefined;
-  const result = await route.handle({ body, query, params }, req, res);
+  const { requestId, signal, deadline } = res.locals;
+  const input = { body, query, params, requestId, signal, deadline };
+  const result = await route.handle(caller ? { ...input, caller } : input, req, res);
   if (result !== undefined && !res.headersSent) sendJson(res, route.successStatus ?? 200, result);
 }
 

@@ -16,12 +16,6 @@ export function publicOutcome(outcome: CompletionOutcome) {
 
 export type PublicOutcome = ReturnType<typeof publicOutcome>;
 
-/** The caller, request id, cancel signal and deadline of the request a response belongs to. */
-export function callContext(res: Response): CallContext {
-  const { caller, requestId, signal, deadline } = res.locals;
-  return { caller: caller!, requestId, signal, deadline };
-}
-
 /** How one wire format writes a relayed completion stream. */
 export interface StreamWriter {
   /** Before the first piece of text, if the format has an opening event. */

@@ -74,7 +74,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       body: createTokenBody,
       response: issuedToken,
       successStatus: 201,
-      handle: async ({ body }, _req, res) => {
+      handle: async ({ body, caller }) => {
         const { id, token } = await deps.tokens.create(
           {
             name: body.name,
@@ -83,7 +83,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
             rpm: body.rpm,
             budgetUsd: body.budgetUsd,
           },
-          res.locals.caller!.tokenId,
+          caller.tokenId,
         );
         return { id, token };
       },
@@ -96,9 +96,9 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       summary: "Replace a token's secret; the old one works for graceSeconds more",
       body: rotateTokenBody,
       response: issuedToken.extend({ previousSecretValidUntil: z.string().nullable() }),
-      handle: async ({ body, params }, _req, res) => {
+      handle: async ({ body, params, caller }) => {
         const rotated = await asApiErrors(
-          deps.tokens.rotate(params.id!, body.graceSeconds * 1000, res.locals.caller!.tokenId),
+          deps.tokens.rotate(params.id!, body.graceSeconds * 1000, caller.tokenId),
         );
         return {
           id: rotated.id,
@@ -114,8 +114,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       tag: "Admin",
       summary: "Revoke a token at once",
       response: tokenSummary,
-      handle: ({ params }, _req, res) =>
-        asApiErrors(deps.tokens.revoke(params.id!, res.locals.caller!.tokenId)),
+      handle: ({ params, caller }) => asApiErrors(deps.tokens.revoke(params.id!, caller.tokenId)),
     }),
     defineRoute({
       method: "get",

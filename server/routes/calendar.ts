@@ -22,7 +22,6 @@ import { isKnownTimezone, readNow } from "../calendar/parse.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext } from "../http/stream-completion.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { readCookie } from "../util/cookies.ts";
 
@@ -201,7 +200,6 @@ export function calendarRoutes(deps: {
   clock: Clock;
 }): Route[] {
   const { calendar, completions, clock } = deps;
-  const owner = (res: { locals: { caller?: { tokenId: string } } }) => res.locals.caller!.tokenId;
   const consentCookieOptions = (): CookieOptions => ({
     httpOnly: true,
     sameSite: "lax",
@@ -221,7 +219,7 @@ export function calendarRoutes(deps: {
         "after consent, Google sends the browser to the OAuth callback, whose page names the " +
         "token connected, and GET /api/v1/calendar/status turns connected.",
       response: z.object({ url: z.string(), expiresAt: z.string() }),
-      handle: async (_input, _req, res) => calendar.connectUrl(owner(res)),
+      handle: async ({ caller }) => calendar.connectUrl(caller.tokenId),
     }),
     defineRoute({
       method: "get",
@@ -295,7 +293,7 @@ export function calendarRoutes(deps: {
         timeZone: z.string().optional().describe("The primary calendar's timezone"),
         connectedAt: z.string().optional(),
       }),
-      handle: async (_input, _req, res) => calendar.status(owner(res)),
+      handle: async ({ caller }) => calendar.status(caller.tokenId),
     }),
     defineRoute({
       method: "delete",
@@ -304,9 +302,9 @@ export function calendarRoutes(deps: {
       tag: "Calendar",
       summary: "Disconnect Google Calendar: revoke the grant at Google and forget it here",
       response: z.object({ disconnected: z.literal(true), revokedAtGoogle: z.boolean() }),
-      handle: async (_input, _req, res) => ({
+      handle: async ({ caller }) => ({
         disconnected: true as const,
-        ...(await calendar.disconnect(owner(res))),
+        ...(await calendar.disconnect(caller.tokenId)),
       }),
     }),
     defineRoute({
@@ -330,14 +328,14 @@ export function calendarRoutes(deps: {
         warnings: z.array(z.string()),
         assistedBy: z.string().nullable().describe("The model that refined the parse, if any"),
       }),
-      handle: async ({ body }, _req, res) =>
+      handle: async ({ body, ...context }) =>
         assistedParse(
           body.text,
           {
             timezone: body.timezone,
             now: body.now ? readNow(body.now, body.timezone)! : clock.now(),
           },
-          { completions, context: callContext(res) },
+          { completions, context },
         ),
     }),
     defineRoute({
@@ -352,8 +350,7 @@ export function calendarRoutes(deps: {
         "blocks the others. `dryRun` answers what would be created without touching Google.",
       body: createBody,
       response: createResponseSchema,
-      handle: async ({ body }, _req, res) => {
-        const context = callContext(res);
+      handle: async ({ body, ...context }) => {
         let rows: unknown[] = body.events ?? [];
         let warnings: string[] = [];
         if (body.text !== undefined) {
@@ -369,7 +366,7 @@ export function calendarRoutes(deps: {
           warnings = parsed.warnings;
         }
         const results = rows.length
-          ? await calendar.createEvents(owner(res), rows, {
+          ? await calendar.createEvents(context.caller.tokenId, rows, {
               timezone: body.timezone,
               calendarId: body.calendarId,
               dryRun: body.dryRun,
@@ -391,7 +388,7 @@ export function calendarRoutes(deps: {
         nextPageToken: z.string().nullable(),
         timeZone: z.string().nullable().describe("The calendar's timezone"),
       }),
-      handle: async ({ query }, _req, res) => {
+      handle: async ({ query, caller, signal }) => {
         calendar.assertConfigured();
         const zone = query.timezone ?? "UTC";
         const from = query.from
@@ -402,13 +399,13 @@ export function calendarRoutes(deps: {
           throw new ApiError("invalid_request", "query.to: must be after from", {
             details: [{ path: "query.to", message: "must be after from" }],
           });
-        return calendar.listEvents(owner(res), {
+        return calendar.listEvents(caller.tokenId, {
           from: from.toISO()!,
           to: to.toISO()!,
           calendarId: query.calendarId,
           maxResults: query.maxResults,
           ...(query.pageToken ? { pageToken: query.pageToken } : {}),
-          signal: res.locals.signal,
+          signal,
         });
       },
     }),
@@ -424,9 +421,9 @@ export function calendarRoutes(deps: {
       query: calendarQuery,
       body: patchBody,
       response: publicEventSchema,
-      handle: async ({ params, query, body }, _req, res) => {
+      handle: async ({ params, query, body, caller, signal }) => {
         calendar.assertConfigured();
-        const tokenId = owner(res);
+        const tokenId = caller.tokenId;
         const id = params.id!;
         const patch: calendar_v3.Schema$Event = {};
         if (body.summary !== undefined) patch.summary = body.summary;
@@ -436,12 +433,7 @@ export function calendarRoutes(deps: {
           patch.attendees = body.attendees.map((email) => ({ email }));
         if (body.recurrence !== undefined) patch.recurrence = body.recurrence;
         if (body.start !== undefined || body.end !== undefined) {
-          const existing = await calendar.getEvent(
-            tokenId,
-            query.calendarId,
-            id,
-            res.locals.signal,
-          );
+          const existing = await calendar.getEvent(tokenId, query.calendarId, id, signal);
           const zone =
             body.timeZone ??
             existing.start?.timeZone ??
@@ -488,7 +480,7 @@ export function calendarRoutes(deps: {
             throw error;
           }
         }
-        return calendar.patchEvent(tokenId, query.calendarId, id, patch, res.locals.signal);
+        return calendar.patchEvent(tokenId, query.calendarId, id, patch, signal);
       },
     }),
     defineRoute({
@@ -499,8 +491,8 @@ export function calendarRoutes(deps: {
       summary: "Delete an event; answers 204 with no body",
       query: calendarQuery,
       successStatus: 204,
-      handle: async ({ params, query }, _req, res) => {
-        await calendar.deleteEvent(owner(res), query.calendarId, params.id!, res.locals.signal);
+      handle: async ({ params, query, caller, signal }, _req, res) => {
+        await calendar.deleteEvent(caller.tokenId, query.calendarId, params.id!, signal);
         res.status(204).end();
       },
     }),

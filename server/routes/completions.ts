@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
 import { inputError } from "../http/validate.ts";
 import {
   batchItemSchema,
@@ -63,9 +63,8 @@ export function completionRoutes(deps: {
         "a failure after the stream began arrives as `event: error` with the error envelope.",
       body: completionRequestSchema,
       response: completionResponseSchema,
-      handle: async ({ body }, _req, res) => {
+      handle: async ({ body, ...context }, _req, res) => {
         const { stream, ...request } = body;
-        const context = callContext(res);
         const prepared = await completions.prepare(request, context.caller.tokenId);
         if (!stream) {
           const outcome = await completions.run(prepared, context);
@@ -101,8 +100,8 @@ export function completionRoutes(deps: {
           ]),
         ),
       }),
-      handle: async ({ body }, _req, res) => ({
-        results: await runBatch(completions, body.items, callContext(res)),
+      handle: async ({ body, ...context }) => ({
+        results: await runBatch(completions, body.items, context),
       }),
     }),
   ];

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
 import { completionResponseSchema } from "../llm/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { fitHistory, outputReserve } from "../llm/fit-history.ts";
@@ -104,7 +103,6 @@ export function conversationRoutes(deps: {
   maxMessages: number;
 }): Route[] {
   const { store, clock, completions, maxMessages } = deps;
-  const owner = (res: Response) => res.locals.caller!.tokenId;
   const now = () => clock.now().toISOString();
 
   return [
@@ -117,12 +115,12 @@ export function conversationRoutes(deps: {
       body: createBody,
       response: conversationSchema,
       successStatus: 201,
-      handle: async ({ body }, _req, res) => {
+      handle: async ({ body, caller }) => {
         if (body.model) assertKnownModel(completions.registry, body.model, "body.model");
         const at = now();
         const row: ConversationRow = {
           id: newId("conv"),
-          token_id: owner(res),
+          token_id: caller.tokenId,
           title: body.title ?? UNTITLED,
           model: body.model ?? null,
           system_prompt: body.systemPrompt ?? null,
@@ -141,8 +139,8 @@ export function conversationRoutes(deps: {
       summary: "The caller's conversations, the most recently active first",
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       response: z.object({ conversations: z.array(conversationSchema) }),
-      handle: async ({ query }, _req, res) => ({
-        conversations: (await store.conversations.list(owner(res), query.limit)).map(
+      handle: async ({ query, caller }) => ({
+        conversations: (await store.conversations.list(caller.tokenId, query.limit)).map(
           toConversation,
         ),
       }),
@@ -154,8 +152,8 @@ export function conversationRoutes(deps: {
       tag: "Conversations",
       summary: "A conversation with all its messages, oldest first",
       response: conversationSchema.extend({ messages: z.array(messageSchema) }),
-      handle: async ({ params }, _req, res) => {
-        const row = await store.conversations.get(owner(res), params.id!);
+      handle: async ({ params, caller }) => {
+        const row = await store.conversations.get(caller.tokenId, params.id!);
         if (!row) throw notFound(params.id!);
         const messages = await store.conversations.messages(row.id);
         return { ...toConversation(row), messages: messages.map(toMessage) };
@@ -168,8 +166,9 @@ export function conversationRoutes(deps: {
       tag: "Conversations",
       summary: "Delete a conversation and its messages; answers 204 with no body",
       successStatus: 204,
-      handle: async ({ params }, _req, res) => {
-        if (!(await store.conversations.delete(owner(res), params.id!))) throw notFound(params.id!);
+      handle: async ({ params, caller }, _req, res) => {
+        if (!(await store.conversations.delete(caller.tokenId, params.id!)))
+          throw notFound(params.id!);
         res.status(204).end();
       },
     }),
@@ -198,8 +197,7 @@ export function conversationRoutes(deps: {
         completion: completionResponseSchema,
         history: historySchema,
       }),
-      handle: async ({ params, body }, _req, res) => {
-        const context = callContext(res);
+      handle: async ({ params, body, ...context }, _req, res) => {
         const tokenId = context.caller.tokenId;
         const conversation = await store.conversations.get(tokenId, params.id!);
         if (!conversation) throw notFound(params.id!);

@@ -27,8 +27,7 @@ export function meRoutes(deps: { store: Store; clock: Clock; defaultRpm: number 
       tag: "Account",
       summary: "The calling token: name, scopes, limits and this month's spend",
       response: meResponse,
-      handle: async (_input, _req, res) => {
-        const caller = res.locals.caller!;
+      handle: async ({ caller }) => {
         const monthStart = startOfMonthUtc(deps.clock.now());
         const spent = await deps.store.usage.spendSince(caller.tokenId, monthStart.toISOString());
         return {

@@ -18,13 +18,13 @@ import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { EventStream } from "../http/sse.ts";
-import {
-  callContext,
-  relayCompletionStream,
-  type StreamWriter,
-} from "../http/stream-completion.ts";
+import { relayCompletionStream, type StreamWriter } from "../http/stream-completion.ts";
 import type { CompletionRequest } from "../llm/completion-request.ts";
-import type { CompletionOutcome, CompletionService } from "../llm/completion-service.ts";
+import type {
+  CallContext,
+  CompletionOutcome,
+  CompletionService,
+} from "../llm/completion-service.ts";
 import type { ChatMessage } from "../llm/types.ts";
 
 const textPart = z.looseObject({
@@ -264,9 +264,9 @@ export function openAiCompatibleRoutes(deps: {
   async function streamAnswer(
     body: ChatCompletionRequest,
     request: Omit<CompletionRequest, "stream">,
+    context: CallContext,
     res: Response,
   ): Promise<void> {
-    const context = callContext(res);
     const prepared = await completions.prepare(request, context.caller.tokenId);
     const opened = await completions.stream(prepared, context);
     await relayCompletionStream(res, opened, context, (events) =>
@@ -293,10 +293,9 @@ export function openAiCompatibleRoutes(deps: {
         "usage ledger apply as on /api/v1/completions.",
       body: chatCompletionRequestSchema,
       response: chatCompletionSchema,
-      handle: async ({ body }, _req, res) => {
+      handle: async ({ body, ...context }, _req, res) => {
         const request = toCompletionRequest(body);
-        if (body.stream) return streamAnswer(body, request, res);
-        const context = callContext(res);
+        if (body.stream) return streamAnswer(body, request, context, res);
         const prepared = await completions.prepare(request, context.caller.tokenId);
         const outcome = await completions.run(prepared, context);
         setLlmHeaders(res, outcome);

@@ -60,8 +60,7 @@ export function settingsRoutes(deps: {
       tag: "Settings",
       summary: "The caller's defaults: model, system prompt and temperature (null when unset)",
       response: settingsResponse,
-      handle: async (_input, _req, res) =>
-        toSettings(await store.settings.get(res.locals.caller!.tokenId)),
+      handle: async ({ caller }) => toSettings(await store.settings.get(caller.tokenId)),
     }),
     defineRoute({
       method: "put",
@@ -75,8 +74,8 @@ export function settingsRoutes(deps: {
         "changed fields (the system prompt's text is not copied there).",
       body: settingsBody,
       response: settingsResponse,
-      handle: async ({ body }, _req, res) => {
-        const tokenId = res.locals.caller!.tokenId;
+      handle: async ({ body, caller }) => {
+        const tokenId = caller.tokenId;
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");
         const current = toSettings(await store.settings.get(tokenId));
         const next = {

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
@@ -86,7 +85,6 @@ export function templateRoutes(deps: {
 }): Route[] {
   const { store, clock } = deps;
   const bodies = templateBodies(deps.templateBytes);
-  const owner = (res: Response) => res.locals.caller!.tokenId;
   return [
     defineRoute({
       method: "post",
@@ -97,12 +95,12 @@ export function templateRoutes(deps: {
       body: bodies.create,
       response: templateResponse,
       successStatus: 201,
-      handle: async ({ body }, _req, res) => {
+      handle: async ({ body, caller }) => {
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");
         const now = clock.now().toISOString();
         const row: TemplateRow = {
           id: `tpl_${randomBytes(12).toString("base64url")}`,
-          token_id: owner(res),
+          token_id: caller.tokenId,
           name: body.name,
           description: body.description ?? null,
           body: body.body,
@@ -122,8 +120,8 @@ export function templateRoutes(deps: {
       tag: "Templates",
       summary: "The caller's templates, by name",
       response: z.object({ templates: z.array(templateResponse) }),
-      handle: async (_input, _req, res) => ({
-        templates: (await store.templates.list(owner(res))).map(toTemplate),
+      handle: async ({ caller }) => ({
+        templates: (await store.templates.list(caller.tokenId)).map(toTemplate),
       }),
     }),
     defineRoute({
@@ -133,8 +131,8 @@ export function templateRoutes(deps: {
       tag: "Templates",
       summary: "One of the caller's templates",
       response: templateResponse,
-      handle: async ({ params }, _req, res) => {
-        const row = await store.templates.get(owner(res), params.id!);
+      handle: async ({ params, caller }) => {
+        const row = await store.templates.get(caller.tokenId, params.id!);
         if (!row) throw notFound(params.id!);
         return toTemplate(row);
       },
@@ -147,9 +145,9 @@ export function templateRoutes(deps: {
       summary: "Change some of a template's fields; null clears an optional one",
       body: bodies.patch,
       response: templateResponse,
-      handle: async ({ params, body }, _req, res) => {
+      handle: async ({ params, body, caller }) => {
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");
-        const updated = await store.templates.update(owner(res), params.id!, {
+        const updated = await store.templates.update(caller.tokenId, params.id!, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.body !== undefined ? { body: body.body } : {}),
           ...(body.description !== undefined ? { description: body.description } : {}),
@@ -157,7 +155,7 @@ export function templateRoutes(deps: {
           ...(body.model !== undefined ? { model: body.model } : {}),
           updated_at: clock.now().toISOString(),
         });
-        const row = updated ? await store.templates.get(owner(res), params.id!) : undefined;
+        const row = updated ? await store.templates.get(caller.tokenId, params.id!) : undefined;
         if (!row) throw notFound(params.id!);
         return toTemplate(row);
       },
@@ -169,8 +167,8 @@ export function templateRoutes(deps: {
       tag: "Templates",
       summary: "Delete a template; answers 204 with no body",
       successStatus: 204,
-      handle: async ({ params }, _req, res) => {
-        if (!(await store.templates.delete(owner(res), params.id!))) throw notFound(params.id!);
+      handle: async ({ params, caller }, _req, res) => {
+        if (!(await store.templates.delete(caller.tokenId, params.id!))) throw notFound(params.id!);
         res.status(204).end();
       },
     }),

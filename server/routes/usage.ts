@@ -95,10 +95,9 @@ export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
       description: rangeDescription,
       query: rangeQuery,
       response: usageResponse,
-      handle: async ({ query }, _req, res) => {
+      handle: async ({ query, caller }) => {
         const { from, to, since, until } = dayRange(query, clock);
-        const tokenId = res.locals.caller!.tokenId;
-        return { from, to, ...(await report(store, { since, until, tokenId })) };
+        return { from, to, ...(await report(store, { since, until, tokenId: caller.tokenId })) };
       },
     }),
     defineRoute({

@@ -6,7 +6,7 @@ import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext, publicOutcome } from "../http/stream-completion.ts";
+import { publicOutcome } from "../http/stream-completion.ts";
 import { completionResponseSchema } from "../llm/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { countResults, createResponseSchema, timezoneField } from "./calendar.ts";
@@ -57,8 +57,7 @@ export function webhookRoutes(deps: {
         decidedBy: z.enum(["rules", "model"]),
         result: z.union([createResponseSchema, completionResponseSchema]),
       }),
-      handle: async ({ body }, _req, res) => {
-        const context = callContext(res);
+      handle: async ({ body, ...context }, _req, res) => {
         const tokenId = context.caller.tokenId;
         const extra: string[] = [];
         let timezone = body.timezone;
