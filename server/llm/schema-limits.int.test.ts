@@ -1,16 +1,14 @@
 /**
  * A caller's JSON Schema cannot stall, starve or crash the shared backend: on the default setup
- * (the demo provider, no key), over real HTTP, each hostile schema ends quickly with a 4xx (or
- * the documented 502 for an answer that breaks the schema) while the event loop stays free, and
- * compiled schemas do not pile up in memory.
+ * (the demo provider, no key), over real HTTP, each hostile schema ends with a 4xx (or the
+ * documented 502 for an answer that breaks the schema) and leaves the server healthy. How long
+ * each may hold the event loop, and what compiled schemas may cost in memory, are measured where
+ * nothing else competes for the machine: the stall guard and the memory test
+ * (server/test/hostile/).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type ErrorBody, type Reply } from "../test/api.ts";
-import { heapAfterGc, longestStall } from "../test/event-loop.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
-
-/** Longest the event loop may be held by one hostile request, on a busy 2-core machine. */
-const stallBoundMs = 300;
 
 let server: TestServer;
 let token: string;
@@ -41,12 +39,11 @@ const asking = (schema: unknown) => ({
   responseFormat: { type: "json", schema },
 });
 
-/** Sends the request, measuring the event loop meanwhile; the server must still be healthy. */
+/** Sends the request; the server must still be healthy after it. */
 async function hostile<T = ErrorBody>(body: unknown): Promise<Reply<T>> {
-  const { result, stallMs } = await longestStall(() => complete<T>(body));
-  expect(stallMs, "longest event loop stall (ms)").toBeLessThan(stallBoundMs);
+  const reply = await complete<T>(body);
   expect((await server.fetch("/health")).status).toBe(200);
-  return result;
+  return reply;
 }
 
 /** An array schema nested `depth` deep, as JSON text. */
@@ -71,15 +68,12 @@ describe("patterns run in linear time", () => {
       "patternProperties",
       { type: "object", required: [oooo], patternProperties: { "^(o+)+x$": { type: "number" } } },
     ],
-  ])(
-    "answers %i at once for a catastrophic %s, the loop free meanwhile",
-    async (status, _keyword, schema) => {
-      const reply = await hostile(asking(schema));
-      expect(reply.status, reply.text).toBe(status);
-      if (status === 502)
-        expect(reply.body.error.message).toMatch(/broke the requested format twice/);
-    },
-  );
+  ])("answers %i for a catastrophic %s", async (status, _keyword, schema) => {
+    const reply = await hostile(asking(schema));
+    expect(reply.status, reply.text).toBe(status);
+    if (status === 502)
+      expect(reply.body.error.message).toMatch(/broke the requested format twice/);
+  });
 
   it.each([
     ["a lookahead", { type: "string", pattern: "^(?=d)\\w+$" }, "^(?=d)\\w+$"],
@@ -158,7 +152,7 @@ describe("the demo provider's answers are bounded in size and work", () => {
     ["ten million items", { type: "array", minItems: 10_000_000 }, /GENERATED_OUTPUT_MAX_BYTES/],
     ["a billion characters", { type: "string", minLength: 1_000_000_000 }, /GENERATED_OUTPUT/],
     ["a recursion that never ends", { type: "array", minItems: 3, items: { $ref: "#" } }, /.+/],
-  ])("refuses a schema asking for %s with 400, at once", async (_what, schema, why) => {
+  ])("refuses a schema asking for %s with 400", async (_what, schema, why) => {
     const reply = await hostile(asking(schema));
     expect(reply.status, reply.text).toBe(400);
     expect(reply.body.error.code).toBe("invalid_request");
@@ -192,7 +186,7 @@ describe("the demo provider's answers are bounded in size and work", () => {
 });
 
 describe("compiled schemas", () => {
-  it("a batch of 500 items with distinct schemas never holds the loop for long", async () => {
+  it("answers a batch of 500 items with distinct schemas, each compiled", async () => {
     const items = range(500).map((n) => ({
       id: `item-${n}`,
       prompt: "x",
@@ -207,41 +201,16 @@ describe("compiled schemas", () => {
         },
       },
     }));
-    const { result, stallMs } = await longestStall(() =>
-      api<{ results: { id: string; ok: boolean }[] }>(server, token, "POST", "/api/v1/batch", {
-        items,
-      }),
+    const result = await api<{ results: { id: string; ok: boolean }[] }>(
+      server,
+      token,
+      "POST",
+      "/api/v1/batch",
+      { items },
     );
     expect(result.status, result.text.slice(0, 500)).toBe(200);
     expect(result.body.results.filter((item) => item.ok)).toHaveLength(500);
-    expect(stallMs, "longest event loop stall (ms)").toBeLessThan(stallBoundMs);
   });
-
-  it("are freed as the cache lets them go: the heap stays flat over 700 of them", async () => {
-    // All different: about 30 KB each, 30 properties, a pattern.
-    const schema = (n: number) => ({
-      type: "object",
-      description: `Schema ${n}: ${"a described field. ".repeat(1500)}`,
-      properties: Object.fromEntries(range(30).map((i) => [`field_${n}_${i}`, { type: "string" }])),
-      patternProperties: { [`^field_${n}_`]: { type: "string", pattern: "^d" } },
-    });
-    const send = async (from: number, count: number) => {
-      // A few at a time, as clients would.
-      for (let start = from; start < from + count; start += 8) {
-        const replies = await Promise.all(
-          range(8).map((i) => complete<{ json: unknown }>(asking(schema(start + i)))),
-        );
-        for (const reply of replies) expect(reply.status, reply.text).toBe(200);
-      }
-    };
-    // Fill the cache (SCHEMA_CACHE_MAX, 200) and warm everything up first.
-    await send(0, 304);
-    const before = heapAfterGc();
-    await send(304, 704);
-    const grownMb = (heapAfterGc() - before) / 1024 / 1024;
-    console.log(`heap growth after GC: ${grownMb.toFixed(1)} MB`);
-    expect(grownMb, "heap growth after GC (MB)").toBeLessThan(15);
-  }, 120_000);
 });
 
 function range(count: number): number[] {

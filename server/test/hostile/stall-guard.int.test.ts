@@ -87,8 +87,31 @@ const cases: [label: string, request: (salt: string) => HostileRequest][] = [
       ),
   ],
   [
+    "propertyNames that backtrack, ^(o+)+x$, on a required 30-character key",
+    (salt) =>
+      jsonCompletion(
+        { type: "object", required: ["o".repeat(30)], propertyNames: { pattern: "^(o+)+x$" } },
+        salt,
+      ),
+  ],
+  [
+    "patterns whose repetitions would compile large, (\\w{1,1000}) 300 times",
+    (salt) => jsonCompletion({ type: "string", pattern: "(\\w{1,1000})".repeat(300) }, salt),
+  ],
+  [
     "an array of at least 10,000,000 items from the demo provider",
     (salt) => jsonCompletion({ type: "array", minItems: 10_000_000 }, salt),
+  ],
+  [
+    "a string of a billion characters from the demo provider, streamed",
+    (salt) => ({
+      path: "/api/v1/completions",
+      body: JSON.stringify({
+        prompt: `Answer ${salt}`,
+        stream: true,
+        responseFormat: { type: "json", schema: { type: "string", minLength: 1_000_000_000 } },
+      }),
+    }),
   ],
   [
     'a schema that recurses through $ref: "#"',
