@@ -5,6 +5,7 @@ import { callContext, publicOutcome, sendCompletionStream } from "../http/stream
 import { inputError } from "../http/validate.ts";
 import {
   batchItemSchema,
+  batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
   type BatchItem,
@@ -85,22 +86,7 @@ export function completionRoutes(deps: {
         "Results come back in the order of the items. Identical items are computed once; the " +
         "provider's concurrency cap queues large batches instead of flooding it.",
       body: batchRequestSchema(deps.batchMaxItems),
-      response: z.object({
-        results: z.array(
-          z.union([
-            completionResponseSchema.extend({
-              id: z.string().describe("The item's id, or its index"),
-              ok: z.literal(true),
-              completionId: z.string(),
-            }),
-            z.object({
-              id: z.string(),
-              ok: z.literal(false),
-              error: z.object({ code: z.string(), message: z.string() }),
-            }),
-          ]),
-        ),
-      }),
+      response: batchResponseSchema,
       handle: async ({ body }, _req, res) => ({
         results: await runBatch(completions, body.items, callContext(res)),
       }),
