@@ -44,6 +44,29 @@ export default defineConfig(
     },
   },
   {
+    // The add-in runs in the browser: of the server it takes the wire types, type-only so the
+    // build erases them; nothing else reaches its bundle.
+    files: ["addin/src/**/*.ts", "addin/src/**/*.tsx"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/server/(?!wire\\.ts$)",
+              message: "Of the server, the add-in takes only server/wire.ts.",
+            },
+            {
+              group: ["**/server/wire.ts"],
+              allowTypeImports: true,
+              message: "Import the wire types with `import type`: the bundle has no server code.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Office Scripts: Excel calls each script's `main`, which nothing in the file uses.
     files: ["office-scripts/*.ts"],
     rules: {
