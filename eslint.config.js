@@ -45,7 +45,7 @@ export default defineConfig(
   },
   {
     // The add-in runs in the browser: of the server it takes the wire types, type-only so the
-    // build erases them; nothing else reaches its bundle.
+    // build erases them, and the pure token estimate; nothing else reaches its bundle.
     files: ["addin/src/**/*.ts", "addin/src/**/*.tsx"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
@@ -53,8 +53,9 @@ export default defineConfig(
         {
           patterns: [
             {
-              regex: "/server/(?!wire\\.ts$)",
-              message: "Of the server, the add-in takes only server/wire.ts.",
+              regex: "/server/(?!wire\\.ts$|llm/token-estimate\\.ts$)",
+              message:
+                "Of the server, the add-in takes only server/wire.ts and the token estimate.",
             },
             {
               group: ["**/server/wire.ts"],
