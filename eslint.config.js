@@ -44,6 +44,30 @@ export default defineConfig(
     },
   },
   {
+    // The add-in runs in the browser: of the server it takes the wire types, type-only so the
+    // build erases them, and the pure token estimate; nothing else reaches its bundle.
+    files: ["addin/src/**/*.ts", "addin/src/**/*.tsx"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/server/(?!wire\\.ts$|llm/token-estimate\\.ts$)",
+              message:
+                "Of the server, the add-in takes only server/wire.ts and the token estimate.",
+            },
+            {
+              group: ["**/server/wire.ts"],
+              allowTypeImports: true,
+              message: "Import the wire types with `import type`: the bundle has no server code.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Office Scripts: Excel calls each script's `main`, which nothing in the file uses.
     files: ["office-scripts/*.ts"],
     rules: {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * The error envelope every failure answers with: `{"error":{"code","message","requestId"}}`.
  * Code paths throw `ApiError`; the error-handling middleware turns it into the envelope.
@@ -26,6 +28,9 @@ export const errorStatuses = {
 } as const;
 
 export type ErrorCode = keyof typeof errorStatuses;
+
+/** The code of a failure answered inside a success, as a batch item's or a calendar row's. */
+export const errorCodeSchema = z.enum(Object.keys(errorStatuses) as [ErrorCode, ...ErrorCode[]]);
 
 export interface ErrorDetail {
   path: string;

@@ -17,7 +17,6 @@ import {
   normalizeEvent,
   plannedEvent,
   toGoogleEvent,
-  type PublicEvent,
 } from "./events.ts";
 import {
   CALENDAR_SCOPE,
@@ -29,6 +28,7 @@ import {
   type GoogleSettings,
 } from "./google.ts";
 import type { CalendarEvent } from "./parse.ts";
+import type { CalendarStatus, CreateResult, PublicEvent } from "./schemas.ts";
 
 /** How long a consent stays open once a browser has started it (Google's page, the callback). */
 export const STATE_TTL_MS = 10 * 60 * 1000;
@@ -42,15 +42,6 @@ export const CONSENT_COOKIE = "officellm_consent";
 /** At most this many creations run at once for one request (Google's per-user rate limit). */
 const CREATE_CONCURRENCY = 4;
 
-export interface CalendarStatus {
-  configured: boolean;
-  connected: boolean;
-  needsReconnect: boolean;
-  email?: string;
-  timeZone?: string;
-  connectedAt?: string;
-}
-
 /** Why a consent step was refused, as the small page in the browser says it. */
 export type ConsentRefusal = { ok: false; status: number; message: string };
 
@@ -58,17 +49,6 @@ export type ConsentStart = { ok: true; googleUrl: string; browserKey: string } |
 
 export type ConsentOutcome =
   { ok: true; email: string | null; token: { id: string; name: string } } | ConsentRefusal;
-
-export type CreateResult =
-  | {
-      index: number;
-      ok: true;
-      status: "created" | "exists" | "planned";
-      id: string;
-      htmlLink: string | null;
-      event: PublicEvent;
-    }
-  | { index: number; ok: false; error: { code: string; message: string; path?: string } };
 
 const refuse = (message: string, status = 400): ConsentRefusal => ({ ok: false, status, message });
 const queryText = (query: Record<string, unknown>, name: string) =>
@@ -544,7 +524,7 @@ export class CalendarService {
       error: {
         index,
         ok: false as const,
-        error: { code: "invalid_request", message: `${path}: ${message}`, path },
+        error: { code: "invalid_request" as const, message: `${path}: ${message}`, path },
       },
     });
     const parsed = eventInputSchema.safeParse(row);

@@ -3,6 +3,7 @@ import type { calendar_v3 } from "@googleapis/calendar";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { isKnownTimezone, type CalendarEvent } from "./parse.ts";
+import type { PublicEvent } from "./schemas.ts";
 
 /**
  * Events as callers send them (parsed text, or rows mapped from a sheet), checked one by one,
@@ -44,24 +45,6 @@ export const eventInputSchema = z.strictObject({
 });
 
 export type EventInput = z.output<typeof eventInputSchema>;
-
-/** An event as the API answers with it. */
-export const publicEventSchema = z.object({
-  id: z.string(),
-  summary: z.string(),
-  start: z.string().describe("ISO 8601 date-time with offset, or a date for all-day events"),
-  end: z.string(),
-  allDay: z.boolean(),
-  timeZone: z.string().nullable(),
-  location: z.string().nullable(),
-  description: z.string().nullable(),
-  attendees: z.array(z.string()),
-  recurrence: z.array(z.string()),
-  status: z.string().nullable().describe("confirmed, tentative or cancelled"),
-  htmlLink: z.string().nullable().describe("The event in Google Calendar"),
-});
-
-export type PublicEvent = z.output<typeof publicEventSchema>;
 
 export class EventInputError extends Error {
   readonly path: string;

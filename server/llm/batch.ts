@@ -1,14 +1,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ApiError } from "../errors.ts";
-import type { BatchItem } from "./completion-request.ts";
+import type { BatchItem, BatchItemResult } from "./completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
 import type { PreparedCompletion } from "./prepare.ts";
-
-export type BatchResult =
-  | ({ id: string; ok: true } & Omit<CompletionOutcome, "id" | "retries" | "upstreamMs"> & {
-        completionId: string;
-      })
-  | { id: string; ok: false; error: { code: string; message: string } };
 
 /** An item that is not a completion request: answered alone with its 400. */
 export interface InvalidBatchItem {
@@ -16,13 +10,13 @@ export interface InvalidBatchItem {
   invalid: ApiError;
 }
 
-function failure(id: string, error: unknown): BatchResult {
+function failure(id: string, error: unknown): BatchItemResult {
   const apiError =
     error instanceof ApiError ? error : new ApiError("internal", "This item failed on our side");
   return { id, ok: false, error: { code: apiError.code, message: apiError.message } };
 }
 
-function success(id: string, outcome: CompletionOutcome): BatchResult {
+function success(id: string, outcome: CompletionOutcome): BatchItemResult {
   const { id: completionId, retries: _retries, upstreamMs: _upstreamMs, ...rest } = outcome;
   return { id, ok: true, completionId, ...rest };
 }
@@ -35,7 +29,7 @@ export async function runBatch(
   service: CompletionService,
   items: (BatchItem | InvalidBatchItem)[],
   context: CallContext,
-): Promise<BatchResult[]> {
+): Promise<BatchItemResult[]> {
   // One item at a time, giving the event loop a turn between two: preparing an item may compile
   // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
   const prepared: (PreparedCompletion | ApiError)[] = [];
@@ -46,7 +40,7 @@ export async function runBatch(
 
   const firstRun = new Map<string, Promise<CompletionOutcome>>();
   return Promise.all(
-    items.map(async (item, index): Promise<BatchResult> => {
+    items.map(async (item, index): Promise<BatchItemResult> => {
       const id = item.id ?? String(index);
       const call = prepared[index]!;
       if (call instanceof ApiError) return failure(id, call);

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { errorCodeSchema } from "../errors.ts";
 
-/** The body of POST /api/v1/completions, and of each batch item. */
+/** The bodies of POST /api/v1/completions and of each batch item, and their answers. */
 
 export const chatMessageSchema = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
@@ -83,3 +84,22 @@ export const completionResponseSchema = z.object({
   cached: z.boolean(),
   latencyMs: z.number(),
 });
+
+/** One batch item's answer: its completion, or its own failure. */
+export const batchItemResultSchema = z.union([
+  completionResponseSchema.extend({
+    id: z.string().describe("The item's id, or its index"),
+    ok: z.literal(true),
+    completionId: z.string(),
+  }),
+  z.object({
+    id: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: errorCodeSchema, message: z.string() }),
+  }),
+]);
+
+export type BatchItemResult = z.output<typeof batchItemResultSchema>;
+
+/** The answer of POST /api/v1/batch: one result per item, in the items' order. */
+export const batchResponseSchema = z.object({ results: z.array(batchItemResultSchema) });

@@ -8,17 +8,24 @@ import {
   START_TTL_MS,
   STATE_TTL_MS,
   type CalendarService,
-  type CreateResult,
 } from "../calendar/calendar-service.ts";
 import {
   EventInputError,
   eventInputSchema,
   googleTime,
   normalizeEvent,
-  publicEventSchema,
 } from "../calendar/events.ts";
 import { connectedPage, failedPage } from "../calendar/pages.ts";
 import { isKnownTimezone, readNow } from "../calendar/parse.ts";
+import {
+  calendarStatusSchema,
+  consentLinkSchema,
+  createResponseSchema,
+  disconnectedSchema,
+  parseResponseSchema,
+  publicEventSchema,
+  type CreateResult,
+} from "../calendar/schemas.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -48,47 +55,6 @@ function checkNow(body: { now?: string | undefined; timezone?: string }, ctx: z.
   if (body.now !== undefined && !readNow(body.now, body.timezone ?? "UTC"))
     ctx.addIssue({ code: "custom", path: ["now"], message: "must be an ISO 8601 date-time" });
 }
-
-export const parsedEventSchema = z.object({
-  summary: z.string(),
-  start: z.string().describe("ISO 8601 date-time with the offset in force that day, or a date"),
-  end: z.string().describe("Like start; for all-day events the day after the last (exclusive)"),
-  allDay: z.boolean(),
-  timeZone: z.string(),
-  location: z.string().optional(),
-  description: z.string().optional(),
-  attendees: z.array(z.string()).optional(),
-  recurrence: z.array(z.string()).optional(),
-});
-
-const createResultSchema = z.union([
-  z.object({
-    index: z.number().describe("The row's position in the request"),
-    ok: z.literal(true),
-    status: z
-      .enum(["created", "exists", "planned"])
-      .describe("exists: an earlier run created it; planned: a dry run"),
-    id: z.string().describe("The Google event id (derived from the caller and the content)"),
-    htmlLink: z.string().nullable(),
-    event: publicEventSchema,
-  }),
-  z.object({
-    index: z.number(),
-    ok: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }),
-  }),
-]);
-
-export const createResponseSchema = z.object({
-  results: z.array(createResultSchema),
-  warnings: z.array(z.string()).describe("From parsing `text`"),
-  counts: z.object({
-    created: z.number(),
-    exists: z.number(),
-    planned: z.number(),
-    failed: z.number(),
-  }),
-});
 
 export function countResults(results: CreateResult[]) {
   const counts = { created: 0, exists: 0, planned: 0, failed: 0 };
@@ -218,7 +184,7 @@ export function calendarRoutes(deps: {
         "it works once. It binds the consent to that browser (a cookie) and goes on to Google; " +
         "after consent, Google sends the browser to the OAuth callback, whose page names the " +
         "token connected, and GET /api/v1/calendar/status turns connected.",
-      response: z.object({ url: z.string(), expiresAt: z.string() }),
+      response: consentLinkSchema,
       handle: async ({ caller }) => calendar.connectUrl(caller.tokenId),
     }),
     defineRoute({
@@ -285,14 +251,7 @@ export function calendarRoutes(deps: {
       access: "calendar",
       tag: "Calendar",
       summary: "Whether Google Calendar is configured, connected, or needs reconnecting",
-      response: z.object({
-        configured: z.boolean(),
-        connected: z.boolean(),
-        needsReconnect: z.boolean(),
-        email: z.string().optional(),
-        timeZone: z.string().optional().describe("The primary calendar's timezone"),
-        connectedAt: z.string().optional(),
-      }),
+      response: calendarStatusSchema,
       handle: async ({ caller }) => calendar.status(caller.tokenId),
     }),
     defineRoute({
@@ -301,7 +260,7 @@ export function calendarRoutes(deps: {
       access: "calendar",
       tag: "Calendar",
       summary: "Disconnect Google Calendar: revoke the grant at Google and forget it here",
-      response: z.object({ disconnected: z.literal(true), revokedAtGoogle: z.boolean() }),
+      response: disconnectedSchema,
       handle: async ({ caller }) => ({
         disconnected: true as const,
         ...(await calendar.disconnect(caller.tokenId)),
@@ -323,11 +282,7 @@ export function calendarRoutes(deps: {
           now: nowField,
         })
         .superRefine(checkNow),
-      response: z.object({
-        events: z.array(parsedEventSchema),
-        warnings: z.array(z.string()),
-        assistedBy: z.string().nullable().describe("The model that refined the parse, if any"),
-      }),
+      response: parseResponseSchema,
       handle: async ({ body, ...context }) =>
         assistedParse(
           body.text,

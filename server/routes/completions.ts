@@ -5,6 +5,7 @@ import { publicOutcome, sendCompletionStream } from "../http/stream-completion.t
 import { inputError } from "../http/validate.ts";
 import {
   batchItemSchema,
+  batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
   type BatchItem,
@@ -84,22 +85,7 @@ export function completionRoutes(deps: {
         "Results come back in the order of the items. Identical items are computed once; the " +
         "provider's concurrency cap queues large batches instead of flooding it.",
       body: batchRequestSchema(deps.batchMaxItems),
-      response: z.object({
-        results: z.array(
-          z.union([
-            completionResponseSchema.extend({
-              id: z.string().describe("The item's id, or its index"),
-              ok: z.literal(true),
-              completionId: z.string(),
-            }),
-            z.object({
-              id: z.string(),
-              ok: z.literal(false),
-              error: z.object({ code: z.string(), message: z.string() }),
-            }),
-          ]),
-        ),
-      }),
+      response: batchResponseSchema,
       handle: async ({ body, ...context }) => ({
         results: await runBatch(completions, body.items, context),
       }),

@@ -1,25 +1,27 @@
+import type { BatchItem, BatchResponse, Completion } from "../../../server/wire.ts";
 import { ApiClient, ApiClientError } from "../shared/api-client.ts";
 import { loadConnection } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
 import { realTimer, type Timer } from "../shared/timer.ts";
+import { streamEvents } from "../shared/sse.ts";
 import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
 import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
-import { readEvents } from "../shared/sse.ts";
 
 export type { Answer };
 
-/** One completion, as a batch item of POST /api/v1/batch (without its id). */
-export interface LlmRequest {
+/**
+ * One completion, as a batch item of POST /api/v1/batch (without its id): always a prompt, and
+ * a text or JSON answer. `cache: false`: the server neither reads nor keeps a cached answer; nor
+ * does the add-in.
+ */
+export type LlmRequest = Pick<
+  BatchItem,
+  "prompt" | "system" | "model" | "temperature" | "maxTokens" | "responseFormat" | "cache"
+> & {
   prompt: string;
-  system?: string;
-  model?: string;
-  temperature?: number;
-  maxTokens?: number;
   responseFormat?: { type: "json"; schema?: Record<string, unknown> };
-  /** false: the server neither reads nor keeps a cached answer; nor does the add-in. */
-  cache?: boolean;
-}
+};
 
 export interface EngineSettings {
   /** How long calls are gathered before they are sent (one recalculation). */
@@ -93,13 +95,6 @@ const CANCELLED = Symbol("cancelled");
 /** What a call can be cancelled through: Excel's invocation, or anything with the same slot. */
 export interface Cancelable {
   onCanceled?: () => void;
-}
-
-interface BatchResponse {
-  results: (
-    | { id: string; ok: true; text: string; json?: unknown }
-    | { id: string; ok: false; error: { code: string; message: string } }
-  )[];
 }
 
 /**
@@ -393,30 +388,13 @@ export class LlmEngine {
     signal: AbortSignal,
     onActivity: () => void,
   ): Promise<Answer> {
-    const response = await client.request("/api/v1/completions", {
-      method: "POST",
-      body: JSON.stringify({ ...item.request, stream: true }),
-      headers: { accept: "text/event-stream" },
-      signal,
-    });
-    if (!response.body) throw new ApiClientError("bad_answer", "the stream had no body", 200);
-    for await (const event of readEvents(response.body, onActivity)) {
-      if (event.event === "done") {
-        const done = JSON.parse(event.data) as { text?: unknown; json?: unknown };
-        if (typeof done.text !== "string")
-          throw new ApiClientError("bad_answer", "the stream's answer had no text", 200);
-        return { text: done.text, json: done.json };
-      }
-      if (event.event === "error") {
-        const failure = JSON.parse(event.data) as { error?: { code?: string; message?: string } };
-        throw new ApiClientError(
-          failure.error?.code ?? "internal",
-          failure.error?.message ?? "the stream failed",
-          200,
-        );
-      }
-    }
-    throw new ApiClientError("bad_answer", "the stream ended without an answer", 200);
+    const done = await streamEvents<Completion>(
+      client,
+      "/api/v1/completions",
+      { ...item.request, stream: true },
+      { onActivity, signal },
+    );
+    return { text: done.text, json: done.json };
   }
 
   #succeed(item: Item, answer: Answer): void {

@@ -1,4 +1,4 @@
-import { ApiClientError } from "../shared/api-client.ts";
+import { ApiClientError, type FailureCode } from "../shared/api-client.ts";
 
 /**
  * Errors shown in cells. Excel shows a custom message (in the cell's error indicator) for
@@ -72,7 +72,7 @@ export function rateLimitedMessage(retryAfterSeconds: number | undefined, now: n
  * message that says what happened and what to do.
  */
 export function errorForCode(
-  code: string,
+  code: FailureCode,
   message: string,
   details: { status?: number; retryAfterSeconds?: number | undefined; now?: number } = {},
 ): ExcelError {

@@ -1,13 +1,21 @@
+import type { ErrorCode, ErrorEnvelope } from "../../../server/wire.ts";
 import type { Connection } from "./connection.ts";
+
+/**
+ * A failure's code: the backend's (server/errors.ts), or the add-in's own for what the backend
+ * did not name: no connection (`network`), an answer not from OfficeLLM (`http_error`) or not in
+ * the expected form (`bad_answer`), the add-in's own `timeout`.
+ */
+export type FailureCode = ErrorCode | "network" | "http_error" | "bad_answer" | "timeout";
 
 /** An error the backend answered with (its envelope), or a network failure (`status` 0). */
 export class ApiClientError extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   readonly status: number;
   /** Seconds to wait, from Retry-After, when rate limited. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, message: string, status: number, retryAfterSeconds?: number) {
+  constructor(code: FailureCode, message: string, status: number, retryAfterSeconds?: number) {
     super(message);
     this.name = "ApiClientError";
     this.code = code;
@@ -62,7 +70,7 @@ export class ApiClient {
 }
 
 /** For answers without OfficeLLM's error envelope (a proxy's error page, say). */
-const codeForStatus: Record<number, string> = {
+const codeForStatus: Record<number, ErrorCode> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
@@ -76,7 +84,7 @@ async function toError(response: Response): Promise<ApiClientError> {
   const retryAfter = Number(response.headers.get("retry-after"));
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    const body = (await response.json()) as Partial<ErrorEnvelope>;
     if (body.error?.code) {
       return new ApiClientError(
         body.error.code,

@@ -1,6 +1,18 @@
-/** The backend calls the task pane makes, typed after server/routes/*.ts. */
+/**
+ * The backend calls the task pane makes. Completions and batches are typed by the server's own
+ * schemas (server/wire.ts); the other answers after server/routes/*.ts.
+ */
+import type {
+  BatchItem,
+  BatchItemResult,
+  BatchResponse,
+  Completion,
+  CompletionRequest,
+} from "../../../server/wire.ts";
 import type { ApiClient } from "../shared/api-client.ts";
-import { streamEvents } from "./sse.ts";
+import { streamEvents } from "../shared/sse.ts";
+
+export type { BatchItemResult, Completion };
 
 export interface Me {
   id: string;
@@ -26,30 +38,6 @@ export interface ModelsResponse {
   defaultModel: string;
   models: ModelInfo[];
 }
-
-export interface Completion {
-  id: string;
-  model: string;
-  provider: string;
-  text: string;
-  json?: unknown;
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
-  cached: boolean;
-  latencyMs: number;
-}
-
-export interface CompletionRequest {
-  prompt?: string;
-  templateId?: string;
-  variables?: Record<string, string>;
-  model?: string;
-  temperature?: number;
-  maxTokens?: number;
-}
-
-export type BatchItemResult =
-  | ({ id: string; ok: true; completionId: string } & Omit<Completion, "id">)
-  | { id: string; ok: false; error: { code: string; message: string } };
 
 export interface Conversation {
   id: string;
@@ -119,21 +107,16 @@ export function streamCompletion(
     client,
     "/api/v1/completions",
     { ...request, stream: true },
-    onDelta,
-    signal,
+    { onDelta, signal },
   );
 }
 
 export async function runBatch(
   client: ApiClient,
-  items: (CompletionRequest & { id: string })[],
+  items: BatchItem[],
   signal?: AbortSignal,
 ): Promise<BatchItemResult[]> {
-  const response = await client.post<{ results: BatchItemResult[] }>(
-    "/api/v1/batch",
-    { items },
-    signal,
-  );
+  const response = await client.post<BatchResponse>("/api/v1/batch", { items }, signal);
   return response.results;
 }
 
@@ -165,8 +148,7 @@ export function sendChatMessage(
     client,
     `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages`,
     { ...body, stream: true },
-    onDelta,
-    signal,
+    { onDelta, signal },
   );
 }
 

@@ -2,6 +2,7 @@
  * Fill: one prompt per row, with `{{B}}` (a column letter) or `{{Header}}` (a header of the
  * first row, when it is one) replaced by that row's cell. Pure functions, tested without Excel.
  */
+import { estimateTokens } from "../../../server/llm/token-estimate.ts";
 import { columnIndex, columnLetter } from "../office/address.ts";
 import type { CellValue } from "../office/types.ts";
 import type { ModelInfo } from "./api.ts";
@@ -118,11 +119,6 @@ export function headerMap(
   return headers;
 }
 
-/** Rough tokens of a text: about four characters each, as English averages. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
 /** Assumed length of one answer, for the estimate before a run. */
 export const ASSUMED_OUTPUT_TOKENS = 100;
 
@@ -133,6 +129,7 @@ export interface CostEstimate {
   usd: number | null;
 }
 
+/** The server's own rough estimate, before a run: each row's prompt, and an assumed answer. */
 export function estimateCost(rows: readonly FillRow[], model: ModelInfo | undefined): CostEstimate {
   const inputTokens = rows.reduce((sum, row) => sum + estimateTokens(row.prompt), 0);
   const outputTokens = rows.length * ASSUMED_OUTPUT_TOKENS;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiClient, ApiClientError } from "../shared/api-client.ts";
-import { readEvents } from "../shared/sse.ts";
-import { streamEvents } from "./sse.ts";
+import { ApiClient, ApiClientError } from "./api-client.ts";
+import { readEvents, streamEvents } from "./sse.ts";
 
 function body(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -50,7 +49,7 @@ describe("server-sent events", () => {
       ),
       "/api/v1/completions",
       { prompt: "hi" },
-      (text) => pieces.push(text),
+      { onDelta: (text) => pieces.push(text) },
     );
     expect(pieces).toEqual(["Hel", "lo"]);
     expect(done.text).toBe("Hello");
@@ -65,7 +64,7 @@ describe("server-sent events", () => {
       ),
       "/x",
       {},
-      () => {},
+      {},
     );
     await expect(failing).rejects.toMatchObject({
       code: "upstream_error",
@@ -75,9 +74,47 @@ describe("server-sent events", () => {
       clientAnswering(() => sse('event: delta\ndata: {"text":"a"}\n\n')),
       "/x",
       {},
-      () => {},
+      {},
     );
     await expect(cut).rejects.toBeInstanceOf(ApiClientError);
+    await expect(cut).rejects.toMatchObject({ code: "bad_answer" });
+  });
+
+  it("takes an answer that is not a stream whole, and refuses an answer without text", async () => {
+    const pieces: string[] = [];
+    const whole = await streamEvents<{ text: string }>(
+      clientAnswering(() => Response.json({ text: "Hello" })),
+      "/x",
+      {},
+      { onDelta: (text) => pieces.push(text) },
+    );
+    expect([whole.text, pieces]).toEqual(["Hello", ["Hello"]]);
+    const textless = streamEvents(
+      clientAnswering(() => sse('event: done\ndata: {"id":"c1"}\n\n')),
+      "/x",
+      {},
+      {},
+    );
+    await expect(textless).rejects.toMatchObject({ code: "bad_answer" });
+  });
+
+  it("reports each arrival of bytes, so a caller can time out a stream only when it goes quiet", async () => {
+    let arrivals = 0;
+    await streamEvents(
+      clientAnswering(
+        () =>
+          new Response(
+            body('event: delta\ndata: {"text":"a"}\n\n', 'event: done\ndata: {"text":"a"}\n\n'),
+            {
+              headers: { "content-type": "text/event-stream" },
+            },
+          ),
+      ),
+      "/x",
+      {},
+      { onActivity: () => (arrivals += 1) },
+    );
+    expect(arrivals).toBe(2);
   });
 
   it("passes a rate limit before the stream as an error with its Retry-After", async () => {
@@ -91,7 +128,7 @@ describe("server-sent events", () => {
       ),
       "/x",
       {},
-      () => {},
+      {},
     );
     await expect(limited).rejects.toMatchObject({ code: "rate_limited", retryAfterSeconds: 12 });
   });
