@@ -1,8 +1,8 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import type { Provider } from "../provider.ts";
-import { createDemoProvider, type DemoLimits } from "./demo.ts";
-import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
+import { createDemoProvider, type DemoLimits } from "./demo/adapter.ts";
+import { createKeepAliveFetch } from "./shared/keep-alive-fetch.ts";
 
 /**
  * The providers the configuration enables, by name: "openai", "anthropic" and "openai-compatible"
@@ -22,7 +22,7 @@ export async function createProviders(
   const logging = logger ? { logger } : {};
   const { openai, anthropic, openaiCompatible } = config;
   if (openai || openaiCompatible) {
-    const { createOpenAiProvider } = await import("./openai.ts");
+    const { createOpenAiProvider } = await import("./openai/adapter.ts");
     if (openai) {
       providers.set(
         "openai",
@@ -51,7 +51,7 @@ export async function createProviders(
     }
   }
   if (anthropic) {
-    const { createAnthropicProvider } = await import("./anthropic.ts");
+    const { createAnthropicProvider } = await import("./anthropic/adapter.ts");
     providers.set(
       "anthropic",
       createAnthropicProvider({

@@ -1,10 +1,10 @@
 import { delay, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../test/process.ts";
-import { ProviderError } from "../provider.ts";
-import type { Provider } from "../provider.ts";
-import { createOpenAiProvider } from "./openai.ts";
+import { freePort } from "../../../test/process.ts";
+import { ProviderError } from "../../provider.ts";
+import type { Provider } from "../../provider.ts";
+import { createOpenAiProvider } from "./adapter.ts";
 import {
   collect,
   drain,
@@ -14,7 +14,7 @@ import {
   sseEvent,
   sseResponse,
   testKey,
-} from "./testing.ts";
+} from "../shared/testing.ts";
 
 const baseUrl = "https://openai.test/v1";
 const compatibleUrl = "http://ollama.test:11434/v1";

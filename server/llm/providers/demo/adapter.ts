@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
-import type { Provider } from "../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk } from "../types.ts";
-import { estimateUsage } from "./common.ts";
+import type { Limits } from "../../../config.ts";
+import { ApiError } from "../../../errors.ts";
+import type { Provider } from "../../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk } from "../../types.ts";
+import { estimateUsage } from "../shared/prompt.ts";
 
 /**
  * The offline provider a fresh install answers with until a provider key is configured: no

@@ -1,10 +1,17 @@
 import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ProviderError } from "../provider.ts";
-import type { Provider } from "../provider.ts";
-import { createAnthropicProvider } from "./anthropic.ts";
-import { collect, drain, providerRequest, rejection, sseEvent, sseResponse } from "./testing.ts";
+import { ProviderError } from "../../provider.ts";
+import type { Provider } from "../../provider.ts";
+import { createAnthropicProvider } from "./adapter.ts";
+import {
+  collect,
+  drain,
+  providerRequest,
+  rejection,
+  sseEvent,
+  sseResponse,
+} from "../shared/testing.ts";
 
 const baseUrl = "https://anthropic.test";
 const messagesUrl = `${baseUrl}/v1/messages`;

@@ -1,11 +1,16 @@
 import OpenAI from "openai";
-import type { Logger } from "../../logger.ts";
-import { ProviderError, type Provider } from "../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
-import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
-import { toProviderError, type SdkErrors } from "./errors.ts";
-import { sdkLogging } from "./sdk-logging.ts";
-import { guardStream } from "./stream-guard.ts";
+import type { Logger } from "../../../logger.ts";
+import { ProviderError, type Provider } from "../../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
+import {
+  estimateUsage,
+  jsonObjectInstruction,
+  promptText,
+  withInstruction,
+} from "../shared/prompt.ts";
+import { toProviderError, type SdkErrors } from "../errors.ts";
+import { sdkLogging } from "../shared/sdk-logging.ts";
+import { guardStream } from "../shared/stream-guard.ts";
 
 export interface OpenAiProviderOptions {
   /** "openai" for the official API, "openai-compatible" for Ollama, vLLM, LM Studio, llama.cpp… */
