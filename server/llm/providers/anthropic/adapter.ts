@@ -4,7 +4,7 @@ import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
 import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
-import { toProviderError, type SdkErrors } from "../errors.ts";
+import { toProviderError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 

@@ -8,7 +8,7 @@ import {
   promptText,
   withInstruction,
 } from "../shared/prompt.ts";
-import { toProviderError, type SdkErrors } from "../errors.ts";
+import { toProviderError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 
