@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrl, optionalString } from "./config-values.ts";
 import { isWeakKey } from "./crypto/secret-box.ts";
 
 /**
@@ -7,12 +8,6 @@ import { isWeakKey } from "./crypto/secret-box.ts";
  */
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-const optionalString = z.string().min(1).optional();
-
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .transform((url) => url.replace(/\/+$/, ""));
 
 /** 0 asks the system for a free port (tests, benchmarks). */
 const portMessage = "must be a whole number between 0 and 65535";
