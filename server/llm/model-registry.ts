@@ -1,7 +1,8 @@
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { nanoUsdPerToken } from "../util/money.ts";
-import { CATALOG_VERSION, catalog, type ParameterRules } from "./catalog.ts";
+import { CATALOG_VERSION, catalog } from "./catalog.ts";
+import type { ParameterRules } from "./providers/definition.ts";
 import type { Provider } from "./provider.ts";
 
 export interface ModelInfo {
