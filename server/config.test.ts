@@ -60,16 +60,11 @@ describe("loadConfig defaults", () => {
       OPENAI_API_KEY: "",
     });
     expect(config).toEqual(loadConfig({}));
-    expect(config.providers.openai).toBeUndefined();
+    expect(config.providers.settings.openai).toBeUndefined();
   });
 
-  it("configures no provider and no default model", () => {
-    expect(loadConfig({}).providers).toEqual({
-      openai: undefined,
-      anthropic: undefined,
-      openaiCompatible: undefined,
-      defaultModel: undefined,
-    });
+  it("configures no provider but the demo, and no default model", () => {
+    expect(loadConfig({}).providers).toEqual({ settings: { demo: {} }, defaultModel: undefined });
   });
 
   it("reads each provider's settings, base URLs without their trailing slash", () => {
@@ -82,12 +77,15 @@ describe("loadConfig defaults", () => {
       DEFAULT_MODEL: "qwen2.5:7b",
     });
     expect(config.providers).toEqual({
-      openai: { apiKey: "sk-openai", baseUrl: "https://openai-proxy.example.com/v1" },
-      anthropic: { apiKey: "sk-ant", baseUrl: undefined },
-      openaiCompatible: {
-        baseUrl: "http://127.0.0.1:11434/v1",
-        apiKey: undefined,
-        models: ["llama3.1:8b", "qwen2.5:7b"],
+      settings: {
+        openai: { apiKey: "sk-openai", baseUrl: "https://openai-proxy.example.com/v1" },
+        anthropic: { apiKey: "sk-ant", baseUrl: undefined },
+        "openai-compatible": {
+          baseUrl: "http://127.0.0.1:11434/v1",
+          apiKey: undefined,
+          models: ["llama3.1:8b", "qwen2.5:7b"],
+        },
+        demo: {},
       },
       defaultModel: "qwen2.5:7b",
     });

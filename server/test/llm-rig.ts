@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
-import { catalog } from "../llm/catalog.ts";
+import { catalog } from "../llm/providers/catalog.ts";
 import { createGateway } from "../llm/gateway.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 import {

@@ -35,12 +35,13 @@ function openai(overrides: Partial<Parameters<typeof createOpenAiProvider>[0]> =
   });
 }
 
-function compatible(): Provider {
+function compatible(overrides: Partial<Parameters<typeof createOpenAiProvider>[0]> = {}): Provider {
   return createOpenAiProvider({
     name: "openai-compatible",
     apiKey: undefined,
     baseUrl: compatibleUrl,
     maxTokensField: "max_tokens",
+    ...overrides,
   });
 }
 
@@ -219,6 +220,21 @@ describe("openai provider: requests on the wire", () => {
       ),
     );
     expect(await compatible().listModels?.()).toEqual(["llama3.2", "qwen3:8b"]);
+  });
+
+  it("lists the models its settings name without asking the server", async () => {
+    let asked = 0;
+    server.use(
+      http.get(`${compatibleUrl}/models`, () => {
+        asked += 1;
+        return HttpResponse.json({ object: "list", data: [] });
+      }),
+    );
+    expect(await compatible({ models: ["local-a", "local-b"] }).listModels?.()).toEqual([
+      "local-a",
+      "local-b",
+    ]);
+    expect(asked).toBe(0);
   });
 });
 

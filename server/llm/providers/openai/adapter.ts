@@ -20,6 +20,8 @@ export interface OpenAiProviderOptions {
   baseUrl: string | undefined;
   /** The official API wants `max_completion_tokens`; most compatible servers only know `max_tokens`. */
   maxTokensField: "max_completion_tokens" | "max_tokens";
+  /** The models `listModels` gives, when the settings name them; else it asks the server. */
+  models?: string[] | undefined;
   /** The HTTP client; the platform's fetch when not given. */
   fetch?: typeof fetch;
   /** Where the SDK's own log lines go; the console when not given. */
@@ -170,6 +172,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     },
 
     async listModels(): Promise<string[]> {
+      if (options.models) return options.models;
       const ids: string[] = [];
       try {
         for await (const model of client.models.list({ timeout: listModelsTimeoutMs }))
