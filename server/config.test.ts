@@ -60,7 +60,35 @@ describe("loadConfig defaults", () => {
       OPENAI_API_KEY: "",
     });
     expect(config).toEqual(loadConfig({}));
-    expect(config.providers.openai).toBeUndefined();
+    expect(config.providers.settings.openai).toBeUndefined();
+  });
+
+  it("configures no provider but the demo, and no default model", () => {
+    expect(loadConfig({}).providers).toEqual({ settings: { demo: {} }, defaultModel: undefined });
+  });
+
+  it("reads each provider's settings, base URLs without their trailing slash", () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: "sk-openai",
+      OPENAI_BASE_URL: "https://openai-proxy.example.com/v1/",
+      ANTHROPIC_API_KEY: "sk-ant",
+      OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1/",
+      OPENAI_COMPATIBLE_MODELS: " llama3.1:8b, ,qwen2.5:7b ",
+      DEFAULT_MODEL: "qwen2.5:7b",
+    });
+    expect(config.providers).toEqual({
+      settings: {
+        openai: { apiKey: "sk-openai", baseUrl: "https://openai-proxy.example.com/v1" },
+        anthropic: { apiKey: "sk-ant", baseUrl: undefined },
+        "openai-compatible": {
+          baseUrl: "http://127.0.0.1:11434/v1",
+          apiKey: undefined,
+          models: ["llama3.1:8b", "qwen2.5:7b"],
+        },
+        demo: {},
+      },
+      defaultModel: "qwen2.5:7b",
+    });
   });
 
   it("derives the public URL from HOST and PORT unless PUBLIC_URL is given", () => {
@@ -122,6 +150,30 @@ describe("loadConfig rejects bad settings, naming each", () => {
       /too regular/,
     ],
     [
+      "an OpenAI base URL that is not http(s)",
+      { OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "ftp://x" },
+      "OPENAI_BASE_URL",
+      /^OPENAI_BASE_URL must be an http:\/\/ or https:\/\/ URL$/,
+    ],
+    [
+      "an Anthropic base URL that is not a URL",
+      { ANTHROPIC_BASE_URL: "anthropic" },
+      "ANTHROPIC_BASE_URL",
+      /^ANTHROPIC_BASE_URL must be an http:\/\/ or https:\/\/ URL$/,
+    ],
+    [
+      "a local server's URL that is not a URL",
+      { OPENAI_COMPATIBLE_BASE_URL: "localhost:11434" },
+      "OPENAI_COMPATIBLE_BASE_URL",
+      /^OPENAI_COMPATIBLE_BASE_URL must be an http:\/\/ or https:\/\/ URL$/,
+    ],
+    [
+      "a local server's key without its URL",
+      { OPENAI_COMPATIBLE_API_KEY: "local-key" },
+      "OPENAI_COMPATIBLE_BASE_URL",
+      /^OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set$/,
+    ],
+    [
       "Google without an encryption key",
       { GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "google-secret" },
       "ENCRYPTION_KEY",
@@ -151,6 +203,8 @@ describe("loadConfig rejects bad settings, naming each", () => {
       { DATABASE_URL: "mysql://admin:hunter2-db-password@db.internal/app" },
       { REDIS_URL: "http://:hunter2-redis-password@cache.internal" },
       { GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "hunter2-google-secret" },
+      { OPENAI_COMPATIBLE_API_KEY: "hunter2-local-key" },
+      { OPENAI_API_KEY: "hunter2-openai-key", OPENAI_BASE_URL: "hunter2" },
     ];
     for (const env of secrets) {
       const error = configError(env);

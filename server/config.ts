@@ -1,18 +1,21 @@
 import { z } from "zod";
+import { httpUrl, optionalString } from "./config-values.ts";
 import { isWeakKey } from "./crypto/secret-box.ts";
+import {
+  providerProblems,
+  providerVariables,
+  readProviderSettings,
+  type ProviderSettings,
+} from "./llm/providers/provider-list.ts";
 
 /**
  * Every setting OfficeLLM reads, validated once at start-up. `loadConfig` is the only
- * place that touches the environment; the rest of the code receives a typed `Config`.
+ * place that touches the environment; the rest of the code receives a typed `Config`. A
+ * provider's variables are declared in its definition (server/llm/providers/<name>/), and
+ * validated here with the others.
  */
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-const optionalString = z.string().min(1).optional();
-
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .transform((url) => url.replace(/\/+$/, ""));
 
 /** 0 asks the system for a free port (tests, benchmarks). */
 const portMessage = "must be a whole number between 0 and 65535";
@@ -117,21 +120,8 @@ const envSchema = z.object({
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
   ENCRYPTION_KEY: encryptionKey.optional(),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: httpUrl.optional(),
-  ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: httpUrl.optional(),
-  OPENAI_COMPATIBLE_BASE_URL: httpUrl.optional(),
-  OPENAI_COMPATIBLE_API_KEY: optionalString,
-  OPENAI_COMPATIBLE_MODELS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((model) => model.trim())
-        .filter(Boolean),
-    )
-    .optional(),
+  // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
+  ...providerVariables,
   DEFAULT_MODEL: optionalString,
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
@@ -206,10 +196,9 @@ export interface Config {
   };
   encryptionKey: Buffer | undefined;
   providers: {
-    openai: { apiKey: string; baseUrl: string | undefined } | undefined;
-    anthropic: { apiKey: string; baseUrl: string | undefined } | undefined;
-    openaiCompatible:
-      { baseUrl: string; apiKey: string | undefined; models: string[] | undefined } | undefined;
+    /** Each configured provider's settings, by its name (server/llm/providers/provider-list.ts). */
+    settings: ProviderSettings;
+    /** The model a request that names none gets (DEFAULT_MODEL); else the registry's first. */
     defaultModel: string | undefined;
   };
   google:
@@ -260,9 +249,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       "ENCRYPTION_KEY is too regular to be random; use 32 random bytes (try: openssl rand -hex 32)",
     );
   }
-  if (env.OPENAI_COMPATIBLE_API_KEY && !env.OPENAI_COMPATIBLE_BASE_URL) {
-    problems.push("OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set");
-  }
+  problems.push(...providerProblems(env));
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
     problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   }
@@ -316,22 +303,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,
-    providers: {
-      openai: env.OPENAI_API_KEY
-        ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL }
-        : undefined,
-      anthropic: env.ANTHROPIC_API_KEY
-        ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL }
-        : undefined,
-      openaiCompatible: env.OPENAI_COMPATIBLE_BASE_URL
-        ? {
-            baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
-            apiKey: env.OPENAI_COMPATIBLE_API_KEY,
-            models: env.OPENAI_COMPATIBLE_MODELS,
-          }
-        : undefined,
-      defaultModel: env.DEFAULT_MODEL,
-    },
+    providers: { settings: readProviderSettings(env), defaultModel: env.DEFAULT_MODEL },
     google:
       env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
         ? {

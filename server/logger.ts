@@ -1,5 +1,4 @@
-import { pino, type Logger, type DestinationStream } from "pino";
-import type { Config } from "./config.ts";
+import { pino, type Logger, type DestinationStream, type LevelWithSilent } from "pino";
 
 export type { Logger };
 
@@ -53,7 +52,7 @@ export function scrubSecrets(text: string): string {
  * when the process exits.
  */
 export function createLogger(
-  config: Pick<Config, "log">,
+  config: { log: { level: LevelWithSilent; format: "json" | "pretty" } },
   destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
 ): Logger {
   const options = {

@@ -13,7 +13,7 @@
  *   UPSTREAM_URL=http://127.0.0.1:PORT node bench/gateway/sdk-client.ts SECONDS CONNECTIONS
  */
 import OpenAI from "openai";
-import { createKeepAliveFetch } from "../../server/llm/providers/keep-alive-fetch.ts";
+import { createKeepAliveFetch } from "../../server/llm/providers/shared/keep-alive-fetch.ts";
 import { cpuMs } from "./cpu.ts";
 import { summarize } from "./load.ts";
 

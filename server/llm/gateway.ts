@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { Answer } from "./completion-service.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
-import { createProviders } from "./providers/index.ts";
+import { createProviders } from "./providers/create-providers.ts";
 import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
 import { SchemaChecker } from "./structured-output.ts";
 import type { SingleFlight } from "./single-flight.ts";
@@ -28,10 +28,9 @@ export async function createGateway(
   config: Pick<Config, "providers" | "llm" | "limits">,
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
-  const providers = await createProviders(config.providers, config.limits, options.logger);
+  const providers = await createProviders(config.providers.settings, config.limits, options.logger);
   const registry = await ModelRegistry.create({
     providers,
-    localModels: config.providers.openaiCompatible?.models,
     defaultModel: config.providers.defaultModel,
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -1,103 +1,79 @@
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { nanoUsdPerToken } from "../util/money.ts";
-import { CATALOG_VERSION, catalog, type ParameterRules } from "./catalog.ts";
 import type { Provider } from "./provider.ts";
+import { CATALOG_VERSION, type CatalogModel } from "./providers/catalog.ts";
+import type { UnlistedModels } from "./providers/definition.ts";
+import { providerDefinitions } from "./providers/provider-list.ts";
 
-export interface ModelInfo {
-  id: string;
-  provider: string;
-  contextWindow: number;
-  maxOutputTokens: number;
-  inputPerMillion: number;
-  outputPerMillion: number;
-  structuredOutput: boolean;
-  rules: ParameterRules;
-}
+/** A model this deployment offers: its catalog entry and the provider that serves it. */
+export type ModelInfo = CatalogModel;
 
-/** Context assumed for a local model the catalog does not know. */
-const LOCAL_CONTEXT_WINDOW = 8192;
-
-const demoModel: ModelInfo = {
-  id: "demo",
-  provider: "demo",
-  contextWindow: 32_768,
-  maxOutputTokens: 4096,
-  inputPerMillion: 0,
-  outputPerMillion: 0,
-  structuredOutput: true,
-  rules: {},
-};
-
-const localModel = (id: string): ModelInfo => ({
-  id,
-  provider: "openai-compatible",
-  contextWindow: LOCAL_CONTEXT_WINDOW,
-  maxOutputTokens: 4096,
-  inputPerMillion: 0,
-  outputPerMillion: 0,
-  structuredOutput: true,
-  rules: {},
-});
+/**
+ * Names the catalog gives a provider other than the standby: a server taking unlisted names is
+ * not sent these, which belong to a provider that is not configured.
+ */
+const knownIds = new Set(
+  providerDefinitions
+    .filter((definition) => !definition.standby)
+    .flatMap((definition) => definition.models.map((model) => model.id)),
+);
 
 /** Which models this deployment offers, what they cost, and which provider serves each. */
 export class ModelRegistry {
   readonly catalogVersion = CATALOG_VERSION;
   readonly defaultModel: string;
   readonly #models: Map<string, ModelInfo>;
-  readonly #acceptsUnlistedLocalModels: boolean;
+  /** Offers a model the server names but did not list (a local server loads models later). */
+  readonly #unlisted: ((id: string) => ModelInfo) | undefined;
+  readonly #standbyOnly: boolean;
 
   private constructor(
     models: ModelInfo[],
     defaultModel: string | undefined,
-    acceptsLocal: boolean,
+    unlisted: ((id: string) => ModelInfo) | undefined,
+    standbyOnly: boolean,
   ) {
     this.#models = new Map(models.map((model) => [model.id, model]));
-    this.#acceptsUnlistedLocalModels = acceptsLocal;
-    const fallback = models[0]?.id ?? "demo";
-    this.defaultModel = defaultModel ?? fallback;
+    this.#unlisted = unlisted;
+    this.#standbyOnly = standbyOnly;
+    this.defaultModel = defaultModel ?? models[0]?.id ?? standbyModel();
   }
 
   /**
-   * Offers the catalog models of each configured provider, the local server's models (from
-   * settings, else asked of the server), and the `demo` model when no provider is configured.
+   * Offers, provider by provider in the list's order, the catalog models of each configured one
+   * and the models a server lists beyond the catalog (a local server's); the standby's (the demo)
+   * only when no other provider is configured.
    */
   static async create(options: {
     providers: Map<string, Provider>;
-    localModels?: string[] | undefined;
     defaultModel?: string | undefined;
     logger?: Logger;
   }): Promise<ModelRegistry> {
-    const { providers } = options;
-    const models: ModelInfo[] = catalog
-      .filter((model) => providers.has(model.provider))
-      .map((m) => ({ ...m }));
-    const local = providers.get("openai-compatible");
-    if (local) {
-      let ids = options.localModels;
-      if (!ids) {
-        try {
-          ids = (await local.listModels?.()) ?? [];
-        } catch (error) {
-          options.logger?.warn(
-            { err: { message: error instanceof Error ? error.message : String(error) } },
-            "could not list the local server's models; set OPENAI_COMPATIBLE_MODELS",
-          );
-          ids = [];
-        }
+    const { providers, logger } = options;
+    const standbyOnly = providerDefinitions.every(
+      (definition) => definition.standby || !providers.has(definition.name),
+    );
+    const models: ModelInfo[] = [];
+    let unlisted: ((id: string) => ModelInfo) | undefined;
+    for (const { name, models: entries, unlistedModels, standby } of providerDefinitions) {
+      const provider = providers.get(name);
+      if (!provider || (standby && !standbyOnly)) continue;
+      models.push(...entries.map((entry) => ({ ...entry, provider: name })));
+      if (unlistedModels) {
+        const model = (id: string): ModelInfo => ({ id, provider: name, ...unlistedModels.traits });
+        models.push(...(await listed(provider, unlistedModels, logger)).map(model));
+        unlisted ??= model;
       }
-      models.push(...ids.map(localModel));
     }
-    const onlyDemo = !providers.has("openai") && !providers.has("anthropic") && !local;
-    if (onlyDemo) models.push(demoModel);
-    const registry = new ModelRegistry(models, options.defaultModel, Boolean(local));
+    const registry = new ModelRegistry(models, options.defaultModel, unlisted, standbyOnly);
     if (options.defaultModel) registry.resolve(options.defaultModel);
     return registry;
   }
 
-  /** True when only the offline demo model answers. */
+  /** True when only the offline demo answers: no other provider is configured. */
   get demoOnly(): boolean {
-    return this.#models.size === 1 && this.#models.has("demo");
+    return this.#standbyOnly;
   }
 
   list(): ModelInfo[] {
@@ -108,8 +84,7 @@ export class ModelRegistry {
     const model = this.#models.get(id);
     if (model) return model;
     // A local server may load models after start-up; let it judge names we have not seen.
-    if (this.#acceptsUnlistedLocalModels && !catalog.some((known) => known.id === id))
-      return localModel(id);
+    if (this.#unlisted && !knownIds.has(id)) return this.#unlisted(id);
     throw new ApiError(
       "invalid_request",
       `Unknown model '${id}'. Available: ${this.list()
@@ -125,4 +100,28 @@ export class ModelRegistry {
       outputTokens * nanoUsdPerToken(model.outputPerMillion)
     );
   }
+}
+
+/** The models a provider lists beyond the catalog; none, with a warning, when it cannot. */
+async function listed(
+  provider: Provider,
+  unlisted: UnlistedModels,
+  logger: Logger | undefined,
+): Promise<string[]> {
+  try {
+    return (await provider.listModels?.()) ?? [];
+  } catch (error) {
+    logger?.warn(
+      { err: { message: error instanceof Error ? error.message : String(error) } },
+      unlisted.listFailure,
+    );
+    return [];
+  }
+}
+
+/** The standby's model (the demo's): the default when the configured providers offer none. */
+function standbyModel(): string {
+  const id = providerDefinitions.find((definition) => definition.standby)?.models[0]?.id;
+  if (id === undefined) throw new Error("The provider list needs a standby provider with a model.");
+  return id;
 }

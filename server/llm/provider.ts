@@ -1,13 +1,13 @@
 import type { ProviderRequest, ProviderResult, StreamChunk } from "./types.ts";
 
-/** A model server OfficeLLM forwards completions to. One module per provider implements it. */
+/** A model server OfficeLLM forwards completions to. Each provider's adapter implements it. */
 export interface Provider {
-  /** "openai", "anthropic", "openai-compatible" or "demo". */
+  /** Its definition's name (providers/provider-list.ts): "openai", "anthropic"… */
   readonly name: string;
   complete(request: ProviderRequest): Promise<ProviderResult>;
   /** Yields text deltas, then one `done` chunk with the usage. */
   stream(request: ProviderRequest): AsyncIterable<StreamChunk>;
-  /** Models the server itself reports, for providers whose models are not in the catalog. */
+  /** Models beyond the catalog (a local server's): those its settings name, else the server's. */
   listModels?(): Promise<string[]>;
 }
 

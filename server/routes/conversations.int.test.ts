@@ -7,7 +7,7 @@
  * openai and anthropic providers with their official SDKs.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { catalog } from "../llm/catalog.ts";
+import { catalog } from "../llm/providers/catalog.ts";
 import { MESSAGE_OVERHEAD_TOKENS, messageTokens } from "../llm/fit-history.ts";
 import { api, parseEvents, type ErrorBody } from "../test/api.ts";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";

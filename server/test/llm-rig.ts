@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
 import type { Sleep } from "../clock.ts";
-import { catalog } from "../llm/catalog.ts";
+import { catalog } from "../llm/providers/catalog.ts";
 import type { Answer } from "../llm/completion-service.ts";
 import { createGateway } from "../llm/gateway.ts";
 import { SingleFlight } from "../llm/single-flight.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { catalog } from "../llm/catalog.ts";
+import { catalog } from "../llm/providers/catalog.ts";
 import { formatUsd, nanoUsdPerToken, nanoUsdToUsd, usdToNanoUsd } from "./money.ts";
 
 describe("money in nano-dollars", () => {

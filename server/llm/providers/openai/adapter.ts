@@ -1,11 +1,16 @@
 import OpenAI from "openai";
-import type { Logger } from "../../logger.ts";
-import { ProviderError, type Provider } from "../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
-import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
-import { toProviderError, type SdkErrors } from "./errors.ts";
-import { sdkLogging } from "./sdk-logging.ts";
-import { guardStream } from "./stream-guard.ts";
+import type { Logger } from "../../../logger.ts";
+import { ProviderError, type Provider } from "../../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
+import {
+  estimateUsage,
+  jsonObjectInstruction,
+  promptText,
+  withInstruction,
+} from "../shared/prompt.ts";
+import { toProviderError, type SdkErrors } from "../shared/errors.ts";
+import { sdkLogging } from "../shared/sdk-logging.ts";
+import { guardStream } from "../shared/stream-guard.ts";
 
 export interface OpenAiProviderOptions {
   /** "openai" for the official API, "openai-compatible" for Ollama, vLLM, LM Studio, llama.cpp… */
@@ -15,6 +20,8 @@ export interface OpenAiProviderOptions {
   baseUrl: string | undefined;
   /** The official API wants `max_completion_tokens`; most compatible servers only know `max_tokens`. */
   maxTokensField: "max_completion_tokens" | "max_tokens";
+  /** The models `listModels` gives, when the settings name them; else it asks the server. */
+  models?: string[] | undefined;
   /** The HTTP client; the platform's fetch when not given. */
   fetch?: typeof fetch;
   /** Where the SDK's own log lines go; the console when not given. */
@@ -165,6 +172,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     },
 
     async listModels(): Promise<string[]> {
+      if (options.models) return options.models;
       const ids: string[] = [];
       try {
         for await (const model of client.models.list({ timeout: listModelsTimeoutMs }))

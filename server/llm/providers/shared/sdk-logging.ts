@@ -1,4 +1,4 @@
-import type { Logger } from "../../logger.ts";
+import type { Logger } from "../../../logger.ts";
 
 /** The logger both provider SDKs accept (`ClientOptions.logger`), and their levels. */
 type LogFn = (message: string, ...details: unknown[]) => void;

@@ -1,5 +1,5 @@
-import { scrubSecrets } from "../../logger.ts";
-import { ProviderError, retryAfterMs, type ProviderFailure } from "../provider.ts";
+import { scrubSecrets } from "../../../logger.ts";
+import { ProviderError, retryAfterMs, type ProviderFailure } from "../../provider.ts";
 
 /** Longest provider message kept (a proxy in front of a provider may answer with a whole page). */
 const maxMessageLength = 500;

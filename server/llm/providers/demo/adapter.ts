@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
-import type { Provider } from "../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk } from "../types.ts";
-import { estimateUsage } from "./common.ts";
+import { ApiError } from "../../../errors.ts";
+import type { Provider } from "../../provider.ts";
+import type { SharedParts } from "../definition.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk } from "../../types.ts";
+import { estimateUsage } from "../shared/prompt.ts";
 
 /**
  * The offline provider a fresh install answers with until a provider key is configured: no
@@ -66,7 +66,7 @@ function answer(request: ProviderRequest, limits: DemoLimits): ProviderResult {
 type Schema = Record<string, unknown>;
 
 /** How much JSON the demo generates at most (see Sampler). */
-export type DemoLimits = Pick<Limits, "generatedOutputBytes" | "schemaDepth">;
+export type DemoLimits = SharedParts["limits"];
 
 /** Values for string formats that validators check. */
 const formatSamples: Record<string, string> = {

@@ -1,9 +1,9 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ProviderError } from "../provider.ts";
-import type { Provider } from "../provider.ts";
-import { createAnthropicProvider } from "./anthropic.ts";
+import { ProviderError } from "../../provider.ts";
+import type { Provider } from "../../provider.ts";
+import { createAnthropicProvider } from "./adapter.ts";
 import {
   collect,
   drain,
@@ -12,7 +12,7 @@ import {
   sseEvent,
   sseResponse,
   untilAborted,
-} from "./testing.ts";
+} from "../shared/testing.ts";
 
 const baseUrl = "https://anthropic.test";
 const messagesUrl = `${baseUrl}/v1/messages`;

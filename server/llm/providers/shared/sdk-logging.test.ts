@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../logger.ts";
-import { LogCapture } from "../../test/harness.ts";
+import { createLogger } from "../../../logger.ts";
+import { LogCapture } from "../../../test/harness.ts";
 import { sdkLogging } from "./sdk-logging.ts";
 
 function logging(level: "debug" | "info" | "error" | "silent") {

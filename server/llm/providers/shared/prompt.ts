@@ -1,5 +1,5 @@
-import { estimateTokens } from "../token-estimate.ts";
-import type { ProviderRequest, TokenUsage } from "../types.ts";
+import { estimateTokens } from "../../token-estimate.ts";
+import type { ProviderRequest, TokenUsage } from "../../types.ts";
 
 /** Every character the model reads: the system prompt and each message. */
 export function promptText(request: Pick<ProviderRequest, "system" | "messages">): string {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
-import { createProviders } from "./index.ts";
+import { createProviders } from "./create-providers.ts";
 
 describe("createProviders", () => {
   it("offers only demo when no provider is configured", async () => {
     const config = loadConfig({});
-    const providers = await createProviders(config.providers, config.limits);
+    const providers = await createProviders(config.providers.settings, config.limits);
     expect([...providers.keys()]).toEqual(["demo"]);
     expect(providers.get("demo")?.name).toBe("demo");
   });
@@ -16,7 +16,7 @@ describe("createProviders", () => {
       ANTHROPIC_API_KEY: "sk-ant-test-abcdefghijklmnopqrstuvwxyz",
       OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
     });
-    const providers = await createProviders(config.providers, config.limits);
+    const providers = await createProviders(config.providers.settings, config.limits);
     expect([...providers.keys()].sort()).toEqual([
       "anthropic",
       "demo",
@@ -28,9 +28,8 @@ describe("createProviders", () => {
 
   it("creates the compatible provider without a key", async () => {
     const config = loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1" });
-    expect([...(await createProviders(config.providers, config.limits)).keys()].sort()).toEqual([
-      "demo",
-      "openai-compatible",
-    ]);
+    expect(
+      [...(await createProviders(config.providers.settings, config.limits)).keys()].sort(),
+    ).toEqual(["demo", "openai-compatible"]);
   });
 });

@@ -1,12 +1,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
-import type { Logger } from "../../logger.ts";
-import { ProviderError, type Provider } from "../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
-import { jsonObjectInstruction, withInstruction } from "./common.ts";
-import { toProviderError, type SdkErrors } from "./errors.ts";
-import { sdkLogging } from "./sdk-logging.ts";
-import { guardStream } from "./stream-guard.ts";
+import type { Logger } from "../../../logger.ts";
+import { ProviderError, type Provider } from "../../provider.ts";
+import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
+import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
+import { toProviderError, type SdkErrors } from "../shared/errors.ts";
+import { sdkLogging } from "../shared/sdk-logging.ts";
+import { guardStream } from "../shared/stream-guard.ts";
 
 export interface AnthropicProviderOptions {
   apiKey: string;

@@ -1,10 +1,10 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
-import { ProviderError } from "../provider.ts";
-import { createDemoProvider, type DemoLimits } from "./demo.ts";
-import { collect, providerRequest, rejection } from "./testing.ts";
+import { loadConfig } from "../../../config.ts";
+import { ApiError } from "../../../errors.ts";
+import { ProviderError } from "../../provider.ts";
+import { createDemoProvider, type DemoLimits } from "./adapter.ts";
+import { collect, providerRequest, rejection } from "../shared/testing.ts";
 
 const demo = createDemoProvider(loadConfig({}).limits);
 

@@ -1,10 +1,10 @@
 import { http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../test/process.ts";
-import { ProviderError } from "../provider.ts";
-import type { Provider } from "../provider.ts";
-import { createOpenAiProvider } from "./openai.ts";
+import { freePort } from "../../../test/process.ts";
+import { ProviderError } from "../../provider.ts";
+import type { Provider } from "../../provider.ts";
+import { createOpenAiProvider } from "./adapter.ts";
 import {
   collect,
   drain,
@@ -15,7 +15,7 @@ import {
   sseResponse,
   testKey,
   untilAborted,
-} from "./testing.ts";
+} from "../shared/testing.ts";
 
 const baseUrl = "https://openai.test/v1";
 const compatibleUrl = "http://ollama.test:11434/v1";
@@ -36,12 +36,13 @@ function openai(overrides: Partial<Parameters<typeof createOpenAiProvider>[0]> =
   });
 }
 
-function compatible(): Provider {
+function compatible(overrides: Partial<Parameters<typeof createOpenAiProvider>[0]> = {}): Provider {
   return createOpenAiProvider({
     name: "openai-compatible",
     apiKey: undefined,
     baseUrl: compatibleUrl,
     maxTokensField: "max_tokens",
+    ...overrides,
   });
 }
 
@@ -220,6 +221,21 @@ describe("openai provider: requests on the wire", () => {
       ),
     );
     expect(await compatible().listModels?.()).toEqual(["llama3.2", "qwen3:8b"]);
+  });
+
+  it("lists the models its settings name without asking the server", async () => {
+    let asked = 0;
+    server.use(
+      http.get(`${compatibleUrl}/models`, () => {
+        asked += 1;
+        return HttpResponse.json({ object: "list", data: [] });
+      }),
+    );
+    expect(await compatible({ models: ["local-a", "local-b"] }).listModels?.()).toEqual([
+      "local-a",
+      "local-b",
+    ]);
+    expect(asked).toBe(0);
   });
 });
 

@@ -1,8 +1,8 @@
 /** Helpers for the provider tests (fake HTTP answers, requests, stream collection). Not for runtime use. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Provider } from "../provider.ts";
-import type { ProviderRequest, StreamChunk } from "../types.ts";
+import type { Provider } from "../../provider.ts";
+import type { ProviderRequest, StreamChunk } from "../../types.ts";
 
 /** A key shaped like a real one, so the secret scrubbing is exercised for real. */
 export const testKey = "sk-test-abcdefghijklmnopqrstuvwxyz";

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { httpUrl, optionalString } from "../../../config-values.ts";
+import { defineProvider } from "../definition.ts";
+
+/** A local server speaking OpenAI's API (Ollama, vLLM, LM Studio, llama.cpp…), at its URL. */
+export const openAiCompatible = defineProvider({
+  name: "openai-compatible",
+  variables: {
+    OPENAI_COMPATIBLE_BASE_URL: httpUrl.optional(),
+    OPENAI_COMPATIBLE_API_KEY: optionalString,
+    OPENAI_COMPATIBLE_MODELS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((model) => model.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+  },
+  settings: (env) =>
+    env.OPENAI_COMPATIBLE_BASE_URL
+      ? {
+          baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
+          apiKey: env.OPENAI_COMPATIBLE_API_KEY,
+          models: env.OPENAI_COMPATIBLE_MODELS,
+        }
+      : undefined,
+  problems: (env) =>
+    env.OPENAI_COMPATIBLE_API_KEY && !env.OPENAI_COMPATIBLE_BASE_URL
+      ? ["OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set"]
+      : [],
+  models: [],
+  unlistedModels: {
+    // A local model's limits are unknown: a small context, and free.
+    traits: {
+      contextWindow: 8192,
+      maxOutputTokens: 4096,
+      inputPerMillion: 0,
+      outputPerMillion: 0,
+      structuredOutput: true,
+      rules: {},
+    },
+    listFailure: "could not list the local server's models; set OPENAI_COMPATIBLE_MODELS",
+  },
+  async create(settings, shared) {
+    const { createOpenAiProvider } = await import("../openai/adapter.ts");
+    return createOpenAiProvider({
+      name: "openai-compatible",
+      ...settings,
+      maxTokensField: "max_tokens",
+      fetch: shared.fetch,
+      logger: shared.logger,
+    });
+  },
+});

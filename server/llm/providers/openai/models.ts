@@ -1,0 +1,98 @@
+import type { CatalogEntry, ParameterRules } from "../definition.ts";
+
+/** Reasoning models take no temperature but 1, and no stop sequences. */
+const reasoning: ParameterRules = { fixedTemperature: 1, noStop: true };
+
+/** OpenAI's models in the catalog: their limits, and prices in USD per million tokens. */
+export const openAiModels: readonly CatalogEntry[] = [
+  {
+    id: "gpt-5",
+    contextWindow: 400_000,
+    maxOutputTokens: 128_000,
+    inputPerMillion: 1.25,
+    outputPerMillion: 10,
+    structuredOutput: true,
+    rules: reasoning,
+  },
+  {
+    id: "gpt-5-mini",
+    contextWindow: 400_000,
+    maxOutputTokens: 128_000,
+    inputPerMillion: 0.25,
+    outputPerMillion: 2,
+    structuredOutput: true,
+    rules: reasoning,
+  },
+  {
+    id: "gpt-5-nano",
+    contextWindow: 400_000,
+    maxOutputTokens: 128_000,
+    inputPerMillion: 0.05,
+    outputPerMillion: 0.4,
+    structuredOutput: true,
+    rules: reasoning,
+  },
+  {
+    id: "gpt-4.1",
+    contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
+    inputPerMillion: 2,
+    outputPerMillion: 8,
+    structuredOutput: true,
+    rules: {},
+  },
+  {
+    id: "gpt-4.1-mini",
+    contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
+    inputPerMillion: 0.4,
+    outputPerMillion: 1.6,
+    structuredOutput: true,
+    rules: {},
+  },
+  {
+    id: "gpt-4.1-nano",
+    contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
+    inputPerMillion: 0.1,
+    outputPerMillion: 0.4,
+    structuredOutput: true,
+    rules: {},
+  },
+  {
+    id: "gpt-4o",
+    contextWindow: 128_000,
+    maxOutputTokens: 16_384,
+    inputPerMillion: 2.5,
+    outputPerMillion: 10,
+    structuredOutput: true,
+    rules: {},
+  },
+  {
+    id: "gpt-4o-mini",
+    contextWindow: 128_000,
+    maxOutputTokens: 16_384,
+    inputPerMillion: 0.15,
+    outputPerMillion: 0.6,
+    structuredOutput: true,
+    rules: {},
+  },
+  {
+    id: "o4-mini",
+    contextWindow: 200_000,
+    maxOutputTokens: 100_000,
+    inputPerMillion: 1.1,
+    outputPerMillion: 4.4,
+    structuredOutput: true,
+    rules: reasoning,
+  },
+  {
+    id: "o3",
+    contextWindow: 200_000,
+    maxOutputTokens: 100_000,
+    inputPerMillion: 2,
+    outputPerMillion: 8,
+    structuredOutput: true,
+    rules: reasoning,
+  },
+];
