@@ -219,7 +219,10 @@ describe("the log", () => {
       expect(response.status, model).toBe(200);
       await response.arrayBuffer();
     }
+    // The log is written asynchronously: wait for the lines the test looks for.
     await child.waitFor(/deprecated/);
+    for (const provider of ["anthropic", "openai"])
+      await child.waitFor(new RegExp(`"provider":"${provider}","msg":"[^"]*sending request`));
 
     expect(child.stderr).toBe("");
     for (const secret of [
