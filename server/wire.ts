@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { meSchema, settingsChangeSchema } from "./account/schemas.ts";
 import type {
   consentLinkSchema,
   disconnectedSchema,
@@ -7,11 +8,20 @@ import type {
   createResponseSchema,
 } from "./calendar/schemas.ts";
 import type {
+  appendMessageSchema,
+  conversationListSchema,
+  conversationWithMessagesSchema,
+  createConversationSchema,
+} from "./conversations/schemas.ts";
+import type {
   batchItemSchema,
   batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
 } from "./llm/completion-request.ts";
+import type { modelInfoSchema, modelsResponseSchema } from "./models/schemas.ts";
+import type { TemplateBodies, templateListSchema } from "./templates/schemas.ts";
+import type { usageRangeSchema, usageReportSchema } from "./usage/schemas.ts";
 
 /**
  * The API's wire types for the add-in, derived from the schemas of the route table (which the
@@ -31,6 +41,32 @@ export type Completion = z.output<typeof completionResponseSchema>;
 export type BatchItem = z.input<typeof batchItemSchema>;
 export type BatchResponse = z.output<typeof batchResponseSchema>;
 export type { BatchItemResult } from "./llm/completion-request.ts";
+
+/** GET /api/v1/models. */
+export type ModelInfo = z.output<typeof modelInfoSchema>;
+export type ModelsResponse = z.output<typeof modelsResponseSchema>;
+
+/** GET /api/v1/me, and the caller's settings (GET and PUT /api/v1/me/settings). */
+export type Me = z.output<typeof meSchema>;
+export type { Settings } from "./account/schemas.ts";
+export type SettingsChange = z.input<typeof settingsChangeSchema>;
+
+/** Conversations: the bodies that start one and add a message, the answers, a reply's `done`. */
+export type CreateConversation = z.input<typeof createConversationSchema>;
+export type AppendMessage = z.input<typeof appendMessageSchema>;
+export type { Conversation, ConversationMessage, ReplyDoneEvent } from "./conversations/schemas.ts";
+export type ConversationList = z.output<typeof conversationListSchema>;
+export type ConversationWithMessages = z.output<typeof conversationWithMessagesSchema>;
+
+/** Prompt templates: the bodies that create and change one, and the answers. */
+export type TemplateInput = z.input<TemplateBodies["create"]>;
+export type TemplateChange = z.input<TemplateBodies["patch"]>;
+export type { Template } from "./templates/schemas.ts";
+export type TemplateList = z.output<typeof templateListSchema>;
+
+/** GET /api/v1/usage: the range asked for (its query), and the report. */
+export type UsageRange = z.input<typeof usageRangeSchema>;
+export type UsageReport = z.output<typeof usageReportSchema>;
 
 /** Google Calendar. */
 export type { CalendarStatus, CreateResult, PublicEvent } from "./calendar/schemas.ts";

@@ -1,11 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
+import {
+  appendMessageSchema,
+  conversationListSchema,
+  conversationSchema,
+  conversationWithMessagesSchema,
+  createConversationSchema,
+  replySchema,
+  type Conversation,
+  type ConversationMessage,
+  type ReplyDoneEvent,
+} from "../conversations/schemas.ts";
 import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "../http/llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
-import { completionResponseSchema } from "../llm/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { fitHistory, outputReserve } from "../llm/fit-history.ts";
 import type { ChatMessage } from "../llm/types.ts";
@@ -20,48 +30,7 @@ const TITLE_LENGTH = 80;
 
 /** Says how many of the oldest messages were left out to fit the model's context window. */
 
-const createBody = z.strictObject({
-  title: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe("Default: named after the first message"),
-  model: z.string().trim().min(1).max(200).optional().describe("Default: your settings' model"),
-  systemPrompt: z.string().max(50_000).optional().describe("Default: your settings' one"),
-});
-
-const appendBody = z.strictObject({
-  content: z.string().min(1).describe("The user's message"),
-  model: z.string().trim().min(1).max(200).optional().describe("For this message only"),
-  temperature: z.number().min(0).max(2).optional(),
-  maxTokens: z.number().int().positive().optional().describe("Longest answer, in tokens"),
-  stream: z.boolean().optional(),
-});
-
-const conversationSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  model: z.string().nullable(),
-  systemPrompt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const messageSchema = z.object({
-  id: z.string(),
-  role: z.enum(["user", "assistant"]),
-  content: z.string(),
-  createdAt: z.string(),
-});
-
-const historySchema = z.object({
-  sent: z.number().int().describe("Messages sent to the model, the new one included"),
-  dropped: z.number().int().describe("Oldest messages left out to fit the context window"),
-});
-
-function toConversation(row: ConversationRow): z.output<typeof conversationSchema> {
+function toConversation(row: ConversationRow): Conversation {
   return {
     id: row.id,
     title: row.title,
@@ -72,7 +41,7 @@ function toConversation(row: ConversationRow): z.output<typeof conversationSchem
   };
 }
 
-function toMessage(row: MessageRow): z.output<typeof messageSchema> {
+function toMessage(row: MessageRow): ConversationMessage {
   return {
     id: row.id,
     role: row.role as "user" | "assistant",
@@ -112,7 +81,7 @@ export function conversationRoutes(deps: {
       access: "llm",
       tag: "Conversations",
       summary: "Start a conversation, optionally with its own model and system prompt",
-      body: createBody,
+      body: createConversationSchema,
       response: conversationSchema,
       successStatus: 201,
       handle: async ({ body, caller }) => {
@@ -138,7 +107,7 @@ export function conversationRoutes(deps: {
       tag: "Conversations",
       summary: "The caller's conversations, the most recently active first",
       query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-      response: z.object({ conversations: z.array(conversationSchema) }),
+      response: conversationListSchema,
       handle: async ({ query, caller }) => ({
         conversations: (await store.conversations.list(caller.tokenId, query.limit)).map(
           toConversation,
@@ -151,7 +120,7 @@ export function conversationRoutes(deps: {
       access: "llm",
       tag: "Conversations",
       summary: "A conversation with all its messages, oldest first",
-      response: conversationSchema.extend({ messages: z.array(messageSchema) }),
+      response: conversationWithMessagesSchema,
       handle: async ({ params, caller }) => {
         const row = await store.conversations.get(caller.tokenId, params.id!);
         if (!row) throw notFound(params.id!);
@@ -191,12 +160,8 @@ export function conversationRoutes(deps: {
         "with 400 and nothing is stored; start a new conversation. A streamed reply arrives as on POST /api/v1/completions: " +
         "`event: delta` events, then `event: done` whose data is the completion plus `message` " +
         "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply.",
-      body: appendBody,
-      response: z.object({
-        message: messageSchema,
-        completion: completionResponseSchema,
-        history: historySchema,
-      }),
+      body: appendMessageSchema,
+      response: replySchema,
       handle: async ({ params, body, ...context }, _req, res) => {
         const tokenId = context.caller.tokenId;
         const conversation = await store.conversations.get(tokenId, params.id!);
@@ -270,7 +235,7 @@ export function conversationRoutes(deps: {
         }
         await sendCompletionStream(res, await completions.stream(prepared, context), context, {
           headers: { [HISTORY_DROPPED_HEADER]: String(history.dropped) },
-          done: async (outcome) => ({
+          done: async (outcome): Promise<ReplyDoneEvent> => ({
             ...publicOutcome(outcome),
             message: await storeReply(outcome.text),
             history,

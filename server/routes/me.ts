@@ -1,22 +1,9 @@
-import { z } from "zod";
-import { scopeSchema } from "../auth/scopes.ts";
+import { meSchema } from "../account/schemas.ts";
 import type { Clock } from "../clock.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd, usdToNanoUsd } from "../util/money.ts";
 import { startOfMonthUtc } from "../util/month.ts";
-
-export const meResponse = z.object({
-  id: z.string(),
-  name: z.string(),
-  scopes: z.array(scopeSchema),
-  expiresAt: z.string().nullable(),
-  limits: z.object({
-    requestsPerMinute: z.number().int(),
-    monthlyBudgetUsd: z.number().nullable(),
-  }),
-  spend: z.object({ month: z.string(), costUsd: z.number(), remainingUsd: z.number().nullable() }),
-});
 
 export function meRoutes(deps: { store: Store; clock: Clock; defaultRpm: number }): Route[] {
   return [
@@ -26,7 +13,7 @@ export function meRoutes(deps: { store: Store; clock: Clock; defaultRpm: number 
       access: "token",
       tag: "Account",
       summary: "The calling token: name, scopes, limits and this month's spend",
-      response: meResponse,
+      response: meSchema,
       handle: async ({ caller }) => {
         const monthStart = startOfMonthUtc(deps.clock.now());
         const spent = await deps.store.usage.spendSince(caller.tokenId, monthStart.toISOString());

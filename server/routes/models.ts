@@ -1,16 +1,6 @@
-import { z } from "zod";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { ModelRegistry } from "../llm/model-registry.ts";
-
-const modelSchema = z.object({
-  id: z.string(),
-  provider: z.string(),
-  contextWindow: z.number().int(),
-  maxOutputTokens: z.number().int(),
-  pricePerMillionTokens: z.object({ input: z.number(), output: z.number() }),
-  structuredOutput: z.boolean(),
-  default: z.boolean(),
-});
+import { modelsResponseSchema } from "../models/schemas.ts";
 
 export function modelRoutes(registry: ModelRegistry): Route[] {
   return [
@@ -20,11 +10,7 @@ export function modelRoutes(registry: ModelRegistry): Route[] {
       access: "llm",
       tag: "Completions",
       summary: "The models this deployment offers, with context windows and prices in USD",
-      response: z.object({
-        catalogVersion: z.string(),
-        defaultModel: z.string(),
-        models: z.array(modelSchema),
-      }),
+      response: modelsResponseSchema,
       handle: () => ({
         catalogVersion: registry.catalogVersion,
         defaultModel: registry.defaultModel,

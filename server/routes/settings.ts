@@ -1,25 +1,10 @@
-import { z } from "zod";
+import { settingsChangeSchema, settingsSchema, type Settings } from "../account/schemas.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { ModelRegistry } from "../llm/model-registry.ts";
 import type { SettingsRow } from "../store/settings-repository.ts";
 import type { Store } from "../store/store.ts";
-
-export const settingsResponse = z.object({
-  model: z.string().nullable().describe("Used when a request names no model"),
-  systemPrompt: z.string().nullable().describe("Used when a request sends no system prompt"),
-  temperature: z.number().nullable().describe("Used when a request sends no temperature"),
-  updatedAt: z.string().nullable().describe("Null until the settings are first saved"),
-});
-
-const settingsBody = z.strictObject({
-  model: z.string().trim().min(1).max(200).nullable().optional(),
-  systemPrompt: z.string().max(50_000).nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-});
-
-type Settings = z.output<typeof settingsResponse>;
 
 function toSettings(row: SettingsRow | undefined): Settings {
   return {
@@ -59,7 +44,7 @@ export function settingsRoutes(deps: {
       access: "llm",
       tag: "Settings",
       summary: "The caller's defaults: model, system prompt and temperature (null when unset)",
-      response: settingsResponse,
+      response: settingsSchema,
       handle: async ({ caller }) => toSettings(await store.settings.get(caller.tokenId)),
     }),
     defineRoute({
@@ -72,8 +57,8 @@ export function settingsRoutes(deps: {
         "Answers with the settings as saved. The model must be one this deployment offers " +
         "(see GET /api/v1/models). Each change is written to the audit log, naming the " +
         "changed fields (the system prompt's text is not copied there).",
-      body: settingsBody,
-      response: settingsResponse,
+      body: settingsChangeSchema,
+      response: settingsSchema,
       handle: async ({ body, caller }) => {
         const tokenId = caller.tokenId;
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");

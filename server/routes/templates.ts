@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -7,57 +6,15 @@ import type { ModelRegistry } from "../llm/model-registry.ts";
 import { templateVariables } from "../llm/templates.ts";
 import type { Store } from "../store/store.ts";
 import type { TemplateRow } from "../store/template-repository.ts";
+import {
+  templateBodies,
+  templateListSchema,
+  templateSchema,
+  type Template,
+} from "../templates/schemas.ts";
 import { assertKnownModel } from "./settings.ts";
 
-const fields = {
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(1000).nullable(),
-  systemPrompt: z.string().max(50_000).nullable().describe("Used unless the request sends one"),
-  model: z.string().trim().min(1).max(200).nullable().describe("Used unless the request names one"),
-};
-
-/** The bodies that create and change a template, whose text is at most `templateBytes` (UTF-8). */
-function templateBodies(templateBytes: number) {
-  const body = z
-    .string()
-    .min(1)
-    .max(templateBytes)
-    .refine((text) => Buffer.byteLength(text) <= templateBytes, {
-      message: `must be at most ${templateBytes} bytes`,
-    })
-    .describe("The prompt, with {{variable}} placeholders filled from a completion's `variables`");
-  const create = z.strictObject({
-    name: fields.name,
-    body,
-    description: fields.description.optional(),
-    systemPrompt: fields.systemPrompt.optional(),
-    model: fields.model.optional(),
-  });
-  const patch = z
-    .strictObject({
-      name: fields.name.optional(),
-      body: body.optional(),
-      description: fields.description.optional(),
-      systemPrompt: fields.systemPrompt.optional(),
-      model: fields.model.optional(),
-    })
-    .refine((change) => Object.keys(change).length > 0, { message: "send at least one field" });
-  return { create, patch };
-}
-
-export const templateResponse = z.object({
-  id: z.string(),
-  name: z.string(),
-  body: z.string(),
-  description: z.string().nullable(),
-  systemPrompt: z.string().nullable(),
-  model: z.string().nullable(),
-  variables: z.array(z.string()).describe("The body's {{variables}}, in order of first use"),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-function toTemplate(row: TemplateRow): z.output<typeof templateResponse> {
+function toTemplate(row: TemplateRow): Template {
   return {
     id: row.id,
     name: row.name,
@@ -93,7 +50,7 @@ export function templateRoutes(deps: {
       tag: "Templates",
       summary: "Save a prompt template with {{variables}}",
       body: bodies.create,
-      response: templateResponse,
+      response: templateSchema,
       successStatus: 201,
       handle: async ({ body, caller }) => {
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");
@@ -119,7 +76,7 @@ export function templateRoutes(deps: {
       access: "llm",
       tag: "Templates",
       summary: "The caller's templates, by name",
-      response: z.object({ templates: z.array(templateResponse) }),
+      response: templateListSchema,
       handle: async ({ caller }) => ({
         templates: (await store.templates.list(caller.tokenId)).map(toTemplate),
       }),
@@ -130,7 +87,7 @@ export function templateRoutes(deps: {
       access: "llm",
       tag: "Templates",
       summary: "One of the caller's templates",
-      response: templateResponse,
+      response: templateSchema,
       handle: async ({ params, caller }) => {
         const row = await store.templates.get(caller.tokenId, params.id!);
         if (!row) throw notFound(params.id!);
@@ -144,7 +101,7 @@ export function templateRoutes(deps: {
       tag: "Templates",
       summary: "Change some of a template's fields; null clears an optional one",
       body: bodies.patch,
-      response: templateResponse,
+      response: templateSchema,
       handle: async ({ params, body, caller }) => {
         if (body.model) assertKnownModel(deps.registry, body.model, "body.model");
         const updated = await store.templates.update(caller.tokenId, params.id!, {

@@ -1,50 +1,10 @@
-import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { UsageRange, UsageSums } from "../store/usage-repository.ts";
 import type { Store } from "../store/store.ts";
+import { adminUsageReportSchema, usageRangeSchema, usageReportSchema } from "../usage/schemas.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
-
-/** A calendar day, YYYY-MM-DD, that exists (no 2026-02-30). */
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
-  .refine((value) => {
-    const parsed = new Date(`${value}T00:00:00.000Z`);
-    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
-  }, "is not a calendar date");
-
-const rangeQuery = z.object({
-  from: isoDay.optional().describe("First day (UTC), included; default: the 1st of `to`'s month"),
-  to: isoDay.optional().describe("Last day (UTC), included; default: today"),
-});
-
-const sums = {
-  calls: z.number().int(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
-  costUsd: z.number(),
-};
-
-const totalsSchema = z.object({
-  ...sums,
-  cachedCalls: z.number().int().describe("Answered from the cache, at no cost"),
-  failedCalls: z.number().int(),
-});
-const byDaySchema = z.array(z.object({ day: z.string(), ...sums }));
-const byModelSchema = z.array(z.object({ model: z.string(), provider: z.string(), ...sums }));
-const byTokenSchema = z.array(
-  z.object({ tokenId: z.string(), name: z.string().nullable(), ...sums }),
-);
-
-const usageResponse = z.object({
-  from: z.string(),
-  to: z.string(),
-  totals: totalsSchema,
-  byDay: byDaySchema.describe("Days with calls only, oldest first"),
-  byModel: byModelSchema.describe("The costliest first"),
-});
 
 const nextDay = (day: string) =>
   new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
@@ -93,8 +53,8 @@ export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
       tag: "Usage",
       summary: "The caller's calls, tokens and cost, by day and by model",
       description: rangeDescription,
-      query: rangeQuery,
-      response: usageResponse,
+      query: usageRangeSchema,
+      response: usageReportSchema,
       handle: async ({ query, caller }) => {
         const { from, to, since, until } = dayRange(query, clock);
         return { from, to, ...(await report(store, { since, until, tokenId: caller.tokenId })) };
@@ -107,8 +67,8 @@ export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
       tag: "Admin",
       summary: "Everyone's calls, tokens and cost, by token, day and model",
       description: rangeDescription,
-      query: rangeQuery,
-      response: usageResponse.extend({ byToken: byTokenSchema.describe("The costliest first") }),
+      query: usageRangeSchema,
+      response: adminUsageReportSchema,
       handle: async ({ query }) => {
         const { from, to, since, until } = dayRange(query, clock);
         const range = { since, until };

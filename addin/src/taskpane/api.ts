@@ -1,94 +1,42 @@
-/**
- * The backend calls the task pane makes. Completions and batches are typed by the server's own
- * schemas (server/wire.ts); the other answers after server/routes/*.ts.
- */
+/** The backend calls the task pane makes, typed by the server's own schemas (server/wire.ts). */
 import type {
+  AppendMessage,
   BatchItem,
   BatchItemResult,
   BatchResponse,
   Completion,
   CompletionRequest,
+  Conversation,
+  ConversationList,
+  ConversationMessage,
+  ConversationWithMessages,
+  CreateConversation,
+  Me,
+  ModelInfo,
+  ModelsResponse,
+  ReplyDoneEvent,
+  Template,
+  TemplateChange,
+  TemplateInput,
+  TemplateList,
+  UsageRange,
+  UsageReport,
 } from "../../../server/wire.ts";
 import type { ApiClient } from "../shared/api-client.ts";
 import { streamEvents } from "../shared/sse.ts";
 
-export type { BatchItemResult, Completion };
-
-export interface Me {
-  id: string;
-  name: string;
-  scopes: string[];
-  expiresAt: string | null;
-  limits: { requestsPerMinute: number; monthlyBudgetUsd: number | null };
-  spend: { month: string; costUsd: number; remainingUsd: number | null };
-}
-
-export interface ModelInfo {
-  id: string;
-  provider: string;
-  contextWindow: number;
-  maxOutputTokens: number;
-  pricePerMillionTokens: { input: number; output: number };
-  structuredOutput: boolean;
-  default: boolean;
-}
-
-export interface ModelsResponse {
-  catalogVersion: string;
-  defaultModel: string;
-  models: ModelInfo[];
-}
-
-export interface Conversation {
-  id: string;
-  title: string;
-  model: string | null;
-  systemPrompt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  createdAt: string;
-}
-
-export interface Template {
-  id: string;
-  name: string;
-  body: string;
-  description: string | null;
-  systemPrompt: string | null;
-  model: string | null;
-  variables: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TemplateInput {
-  name: string;
-  body: string;
-  description: string | null;
-  systemPrompt: string | null;
-  model: string | null;
-}
-
-interface Sums {
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-export interface UsageReport {
-  from: string;
-  to: string;
-  totals: Sums & { cachedCalls: number; failedCalls: number };
-  byDay: (Sums & { day: string })[];
-  byModel: (Sums & { model: string; provider: string })[];
-}
+export type {
+  BatchItemResult,
+  Completion,
+  Conversation,
+  ConversationMessage,
+  Me,
+  ModelInfo,
+  ModelsResponse,
+  Template,
+  TemplateInput,
+  UsageReport,
+};
 
 export const getMe = (client: ApiClient, signal?: AbortSignal) =>
   client.get<Me>("/api/v1/me", signal);
@@ -121,16 +69,12 @@ export async function runBatch(
 }
 
 export const listConversations = async (client: ApiClient, signal?: AbortSignal) =>
-  (await client.get<{ conversations: Conversation[] }>("/api/v1/conversations", signal))
-    .conversations;
+  (await client.get<ConversationList>("/api/v1/conversations", signal)).conversations;
 
 export const getConversation = (client: ApiClient, id: string, signal?: AbortSignal) =>
-  client.get<Conversation & { messages: ChatMessage[] }>(
-    `/api/v1/conversations/${encodeURIComponent(id)}`,
-    signal,
-  );
+  client.get<ConversationWithMessages>(`/api/v1/conversations/${encodeURIComponent(id)}`, signal);
 
-export const createConversation = (client: ApiClient, body: { title?: string; model?: string }) =>
+export const createConversation = (client: ApiClient, body: CreateConversation) =>
   client.post<Conversation>("/api/v1/conversations", body);
 
 export const deleteConversation = (client: ApiClient, id: string) =>
@@ -140,10 +84,10 @@ export const deleteConversation = (client: ApiClient, id: string) =>
 export function sendChatMessage(
   client: ApiClient,
   conversationId: string,
-  body: { content: string; model?: string },
+  body: Omit<AppendMessage, "stream">,
   onDelta: (text: string) => void,
   signal?: AbortSignal,
-): Promise<Completion & { message: ChatMessage }> {
+): Promise<ReplyDoneEvent> {
   return streamEvents(
     client,
     `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages`,
@@ -153,12 +97,12 @@ export function sendChatMessage(
 }
 
 export const listTemplates = async (client: ApiClient, signal?: AbortSignal) =>
-  (await client.get<{ templates: Template[] }>("/api/v1/templates", signal)).templates;
+  (await client.get<TemplateList>("/api/v1/templates", signal)).templates;
 
 export const createTemplate = (client: ApiClient, body: TemplateInput) =>
   client.post<Template>("/api/v1/templates", body);
 
-export const updateTemplate = (client: ApiClient, id: string, body: Partial<TemplateInput>) =>
+export const updateTemplate = (client: ApiClient, id: string, body: TemplateChange) =>
   client.json<Template>(`/api/v1/templates/${encodeURIComponent(id)}`, {
     method: "PATCH",
     body: JSON.stringify(body),
@@ -169,7 +113,7 @@ export const deleteTemplate = (client: ApiClient, id: string) =>
 
 export function getUsage(
   client: ApiClient,
-  range: { from?: string; to?: string } = {},
+  range: UsageRange = {},
   signal?: AbortSignal,
 ): Promise<UsageReport> {
   const query = new URLSearchParams();

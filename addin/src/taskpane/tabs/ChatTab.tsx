@@ -15,8 +15,8 @@ import {
   getConversation,
   listConversations,
   sendChatMessage,
-  type ChatMessage,
   type Conversation,
+  type ConversationMessage,
 } from "../api.ts";
 import { ErrorNotice, ModelSelect, NeedsConnection, useStyles } from "../components.tsx";
 import { isAbort } from "../errors.ts";
@@ -62,7 +62,7 @@ function Chat() {
   const client = useSession().client!;
   const [conversations, setConversations] = useState<Conversation[]>([]);
   const [selected, setSelected] = useState("");
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  const [messages, setMessages] = useState<ConversationMessage[]>([]);
   const [draft, setDraft] = useState("");
   const [model, setModel] = useState("");
   const [pending, setPending] = useState<{ question: string; reply: string } | null>(null);

@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+/**
+ * What GET /api/v1/models answers: the route table's schema, so the OpenAPI document's too. No
+ * Node here: the add-in takes its types through server/wire.ts.
+ */
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  contextWindow: z.number().int(),
+  maxOutputTokens: z.number().int(),
+  pricePerMillionTokens: z.object({ input: z.number(), output: z.number() }),
+  structuredOutput: z.boolean(),
+  default: z.boolean(),
+});
+
+export const modelsResponseSchema = z.object({
+  catalogVersion: z.string(),
+  defaultModel: z.string(),
+  models: z.array(modelInfoSchema),
+});
