@@ -17,7 +17,7 @@ import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { connectorDocument } from "./openapi/connector.ts";
 import { openApiDocument } from "./openapi/document.ts";
-import { answerMarginMs, shortestAttemptMs } from "./llm/call-time.ts";
+import { answerMarginMs, shortestAttemptMs } from "./llm/pipeline/call-time.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";

@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ApiError } from "../errors.ts";
-import type { BatchItem } from "./completion-request.ts";
+import type { BatchItem } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
-import type { PreparedCompletion } from "./prepare.ts";
+import type { PreparedCompletion } from "./request/prepare.ts";
 
 export type BatchResult =
   | ({ id: string; ok: true } & Omit<CompletionOutcome, "id" | "retries" | "upstreamMs"> & {

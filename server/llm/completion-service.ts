@@ -5,19 +5,29 @@ import type { Limits } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
-import { leavesTime, startCallTime, type CallTime, type RunningCallTime } from "./call-time.ts";
-import type { CompletionRequest } from "./completion-request.ts";
+import {
+  leavesTime,
+  startCallTime,
+  type CallTime,
+  type RunningCallTime,
+} from "./pipeline/call-time.ts";
+import type { CompletionRequest } from "./request/completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
-import { applyLocalStop, heldBack, prepareCompletion, type PreparedCompletion } from "./prepare.ts";
+import {
+  applyLocalStop,
+  heldBack,
+  prepareCompletion,
+  type PreparedCompletion,
+} from "./request/prepare.ts";
 import { ProviderError, type Provider } from "./provider.ts";
 import { toApiError } from "./provider-errors.ts";
-import type { ResponseCache } from "./response-cache.ts";
-import { maxCostNanoUsd } from "./max-cost.ts";
-import { UsageLedger, type ReservationId } from "./usage-ledger.ts";
-import { withRetries, type RetryPolicy } from "./retry.ts";
-import { KeyedSemaphore, Semaphore } from "./semaphore.ts";
-import { SingleFlight } from "./single-flight.ts";
-import type { SchemaChecker } from "./structured-output.ts";
+import type { ResponseCache } from "./cache/response-cache.ts";
+import { maxCostNanoUsd } from "./billing/max-cost.ts";
+import { UsageLedger, type ReservationId } from "./billing/usage-ledger.ts";
+import { withRetries, type RetryPolicy } from "./pipeline/retry.ts";
+import { KeyedSemaphore, Semaphore } from "./pipeline/semaphore.ts";
+import { SingleFlight } from "./cache/single-flight.ts";
+import type { SchemaChecker } from "./schemas/schema-checker.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
 import { estimateTokens } from "./token-estimate.ts";
 import { nanoUsdToUsd } from "../util/money.ts";

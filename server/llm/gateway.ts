@@ -4,8 +4,8 @@ import type { Logger } from "../logger.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
 import { createProviders } from "./providers/index.ts";
-import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
-import { SchemaChecker } from "./structured-output.ts";
+import { createMemoryCache, createRedisCache, type ResponseCache } from "./cache/response-cache.ts";
+import { SchemaChecker } from "./schemas/schema-checker.ts";
 
 /** The LLM parts the app is built from. */
 export interface Gateway {

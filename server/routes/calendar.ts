@@ -22,7 +22,7 @@ import { isKnownTimezone, readNow } from "../calendar/parse.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext } from "../http/stream-completion.ts";
+import { callContext } from "./stream-completion.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { readCookie } from "../util/cookies.ts";
 

@@ -3,17 +3,17 @@ import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext, publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
-import { completionResponseSchema } from "../llm/completion-request.ts";
+import { callContext, publicOutcome, sendCompletionStream } from "./stream-completion.ts";
+import { completionResponseSchema } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { fitHistory, outputReserve } from "../llm/fit-history.ts";
+import { fitHistory, outputReserve } from "../llm/request/fit-history.ts";
 import type { ChatMessage } from "../llm/types.ts";
 import type { ConversationRow, MessageRow } from "../store/conversation-repository.ts";
 import type { Store } from "../store/store.ts";
 import { assertKnownModel } from "./settings.ts";
-import { HISTORY_DROPPED_HEADER } from "../http/llm-headers.ts";
+import { HISTORY_DROPPED_HEADER } from "./llm-headers.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";

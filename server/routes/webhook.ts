@@ -4,10 +4,10 @@ import type { CalendarService } from "../calendar/calendar-service.ts";
 import { readNow } from "../calendar/parse.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { callContext, publicOutcome } from "../http/stream-completion.ts";
-import { completionResponseSchema } from "../llm/completion-request.ts";
+import { callContext, publicOutcome } from "./stream-completion.ts";
+import { completionResponseSchema } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { countResults, createResponseSchema, timezoneField } from "./calendar.ts";
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
-import { llmHeaderNames } from "../llm-headers.ts";
+import { llmHeaderNames } from "../../routes/llm-headers.ts";
 
 /**
  * Origins Office Scripts run their `fetch` calls from (Excel on the web and desktop), per

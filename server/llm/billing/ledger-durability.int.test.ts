@@ -1,12 +1,12 @@
 import { sql, type Kysely } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TokenService } from "../auth/token-service.ts";
-import { systemClock } from "../clock.ts";
-import { connect, type Dialect } from "../store/database.ts";
-import type { Database } from "../store/schema.ts";
-import { openStore } from "../store/store.ts";
-import { backends, type FreshDatabase } from "../test/backends.ts";
-import { freePort, NodeChild } from "../test/process.ts";
+import { TokenService } from "../../auth/token-service.ts";
+import { systemClock } from "../../clock.ts";
+import { connect, type Dialect } from "../../store/database.ts";
+import type { Database } from "../../store/schema.ts";
+import { openStore } from "../../store/store.ts";
+import { backends, type FreshDatabase } from "../../test/backends.ts";
+import { freePort, NodeChild } from "../../test/process.ts";
 
 /**
  * What the usage ledger promises (docs/operations.md, "Durability"): an answer leaves the server

@@ -7,9 +7,9 @@
  * refused or reached it, so the calls are truly in flight together.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { backends, type FreshDatabase } from "../test/backends.ts";
-import { startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
-import type { TestServer } from "../test/harness.ts";
+import { backends, type FreshDatabase } from "../../test/backends.ts";
+import { startFakeProvider, type FakeProvider } from "../../test/fake-provider.ts";
+import type { TestServer } from "../../test/harness.ts";
 import {
   catalogNanoUsd,
   ledger,
@@ -21,7 +21,7 @@ import {
   type CompletionBody,
   type ErrorBody,
   type Rig,
-} from "../test/llm-rig.ts";
+} from "../../test/llm-rig.ts";
 
 const MODEL = "gpt-4.1-mini";
 const MAX_TOKENS = 1000;

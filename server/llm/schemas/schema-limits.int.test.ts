@@ -5,9 +5,9 @@
  * compiled schemas do not pile up in memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, type ErrorBody, type Reply } from "../test/api.ts";
-import { heapAfterGc, longestStall } from "../test/event-loop.ts";
-import { startTestServer, type TestServer } from "../test/harness.ts";
+import { api, type ErrorBody, type Reply } from "../../test/api.ts";
+import { heapAfterGc, longestStall } from "../../test/event-loop.ts";
+import { startTestServer, type TestServer } from "../../test/harness.ts";
 
 /** Longest the event loop may be held by one hostile request, on a busy 2-core machine. */
 const stallBoundMs = 300;

@@ -21,7 +21,7 @@ import {
   type ErrorBody,
   type Reply,
   type Rig,
-} from "../test/llm-rig.ts";
+} from "../../test/llm-rig.ts";
 
 /** Default settings: 60 s upstream timeout, two retries. */
 let rig: Rig;

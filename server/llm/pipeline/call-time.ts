@@ -1,4 +1,4 @@
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../../errors.ts";
 
 /**
  * How the time limits of a request nest, so that a model that does not answer in time ends the

@@ -1,5 +1,5 @@
-import type { Limits } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import type { Limits } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
 import { regexpSize } from "./linear-regexp.ts";
 
 export type SchemaShapeLimits = Pick<

@@ -11,7 +11,7 @@ import {
   uniquePrompt,
   type CompletionBody,
   type Rig,
-} from "../test/llm-rig.ts";
+} from "../../test/llm-rig.ts";
 
 const MODEL = "gpt-4.1-mini";
 

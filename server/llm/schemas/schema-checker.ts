@@ -1,7 +1,7 @@
 import { Ajv, type Options, type ValidateFunction } from "ajv";
 import { LRUCache } from "lru-cache";
-import type { Limits } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import type { Limits } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
 import { linearRegExp, UnsupportedPattern } from "./linear-regexp.ts";
 import { checkSchemaShape } from "./schema-shape.ts";
 

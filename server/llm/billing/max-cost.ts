@@ -1,5 +1,5 @@
-import type { ModelRegistry } from "./model-registry.ts";
-import type { PreparedCompletion } from "./prepare.ts";
+import type { ModelRegistry } from "../model-registry.ts";
+import type { PreparedCompletion } from "../request/prepare.ts";
 
 /** Tokens a provider adds around each message and the request (roles, delimiters): generous. */
 const MESSAGE_OVERHEAD_TOKENS = 8;

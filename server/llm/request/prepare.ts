@@ -1,13 +1,13 @@
-import type { Limits } from "../config.ts";
-import { ApiError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { Limits } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
+import type { Store } from "../../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
-import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
-import { cacheKey } from "./response-cache.ts";
-import { jsonInstruction, type SchemaChecker } from "./structured-output.ts";
+import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
+import { cacheKey } from "../cache/response-cache.ts";
+import { jsonInstruction, type SchemaChecker } from "../schemas/schema-checker.ts";
 import { renderTemplate } from "./templates.ts";
-import type { ChatMessage } from "./types.ts";
-import { estimateTokens } from "./token-estimate.ts";
+import type { ChatMessage } from "../types.ts";
+import { estimateTokens } from "../token-estimate.ts";
 
 /** A request with every default applied and every parameter fitted to its model. */
 export interface PreparedCompletion {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
-import type { TokenUsage } from "./types.ts";
+import type { TokenUsage } from "../types.ts";
 
 /** A stored answer; replaying it costs nothing. */
 export interface CachedAnswer {

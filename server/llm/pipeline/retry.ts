@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { leavesTime, type CallTime } from "./call-time.ts";
-import { ProviderError } from "./provider.ts";
+import { ProviderError } from "../provider.ts";
 
 export interface RetryPolicy {
   maxRetries: number;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../config.ts";
-import { createGateway } from "./gateway.ts";
+import { loadConfig } from "../../config.ts";
+import { createGateway } from "../gateway.ts";
 import { maxCostNanoUsd, maxInputTokens } from "./max-cost.ts";
-import type { ModelRegistry } from "./model-registry.ts";
-import type { PreparedCompletion } from "./prepare.ts";
+import type { ModelRegistry } from "../model-registry.ts";
+import type { PreparedCompletion } from "../request/prepare.ts";
 
 let registry: ModelRegistry;
 

@@ -19,7 +19,7 @@ import {
   type CompletionBody,
   type ErrorBody,
   type Rig,
-} from "../test/llm-rig.ts";
+} from "../../test/llm-rig.ts";
 
 let rig: Rig;
 

@@ -6,7 +6,7 @@ import type {
   CompletionStream,
 } from "../llm/completion-service.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
-import { openEventStream, type EventStream } from "./sse.ts";
+import { openEventStream, type EventStream } from "../http/sse.ts";
 
 /** The public shape of an outcome: what was answered, by whom, at what cost. */
 export function publicOutcome(outcome: CompletionOutcome) {

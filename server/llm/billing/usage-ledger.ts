@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Caller } from "../auth/token-service.ts";
-import type { Clock } from "../clock.ts";
-import { ApiError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
-import { formatUsd, usdToNanoUsd } from "../util/money.ts";
-import { startOfMonthUtc } from "../util/month.ts";
-import type { TokenUsage } from "./types.ts";
+import type { Caller } from "../../auth/token-service.ts";
+import type { Clock } from "../../clock.ts";
+import { ApiError } from "../../errors.ts";
+import type { Store } from "../../store/store.ts";
+import { formatUsd, usdToNanoUsd } from "../../util/money.ts";
+import { startOfMonthUtc } from "../../util/month.ts";
+import type { TokenUsage } from "../types.ts";
 
 /** One model call as the ledger keeps it. */
 export interface LedgerEntry {

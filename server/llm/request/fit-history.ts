@@ -1,7 +1,7 @@
-import { ApiError } from "../errors.ts";
-import type { ModelInfo } from "./model-registry.ts";
-import { estimateTokens } from "./token-estimate.ts";
-import type { ChatMessage } from "./types.ts";
+import { ApiError } from "../../errors.ts";
+import type { ModelInfo } from "../model-registry.ts";
+import { estimateTokens } from "../token-estimate.ts";
+import type { ChatMessage } from "../types.ts";
 
 /**
  * Fits a conversation's history into a model's context window: the newest message always, then

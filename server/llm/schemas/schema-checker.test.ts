@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config.ts";
-import { ApiError } from "../errors.ts";
-import { SchemaChecker } from "./structured-output.ts";
+import { loadConfig } from "../../config.ts";
+import { ApiError } from "../../errors.ts";
+import { SchemaChecker } from "./schema-checker.ts";
 
 const checker = (env: Record<string, string> = {}) => new SchemaChecker(loadConfig(env).limits);
 

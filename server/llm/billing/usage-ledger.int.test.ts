@@ -7,12 +7,12 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Caller } from "../auth/token-service.ts";
-import { openStore, type Store } from "../store/store.ts";
-import { MAX_ROWS_PER_INSERT } from "../store/usage-writer.ts";
-import { backends, type FreshDatabase } from "../test/backends.ts";
-import { TestClock } from "../test/harness.ts";
-import { usdToNanoUsd } from "../util/money.ts";
+import type { Caller } from "../../auth/token-service.ts";
+import { openStore, type Store } from "../../store/store.ts";
+import { MAX_ROWS_PER_INSERT } from "../../store/usage-writer.ts";
+import { backends, type FreshDatabase } from "../../test/backends.ts";
+import { TestClock } from "../../test/harness.ts";
+import { usdToNanoUsd } from "../../util/money.ts";
 import { UsageLedger, type LedgerEntry } from "./usage-ledger.ts";
 
 interface Statement {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../../errors.ts";
 import {
   fitHistory,
   MESSAGE_OVERHEAD_TOKENS,
   messageTokens,
   outputReserve,
 } from "./fit-history.ts";
-import { estimateTokens } from "./token-estimate.ts";
-import type { ChatMessage } from "./types.ts";
+import { estimateTokens } from "../token-estimate.ts";
+import type { ChatMessage } from "../types.ts";
 
 /** A message of exactly `tokens` estimated tokens of text (4 characters a token). */
 const user = (label: string, tokens = 10): ChatMessage => ({

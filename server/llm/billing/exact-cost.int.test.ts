@@ -5,7 +5,7 @@
  * floating-point arithmetic makes 0.0000013499999999999998.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parseSse, startRig, type CompletionBody, type Rig } from "../test/llm-rig.ts";
+import { parseSse, startRig, type CompletionBody, type Rig } from "../../test/llm-rig.ts";
 
 const MODEL = "gpt-4o-mini";
 /** One token, as the fake counts (three characters a token). */
