@@ -1,6 +1,7 @@
 /**
  * The error envelope every failure answers with: `{"error":{"code","message","requestId"}}`.
- * Code paths throw `ApiError`; the error-handling middleware turns it into the envelope.
+ * Routes and middleware throw `ApiError`; the LLM layer throws its own `LlmError`, which
+ * http/failures.ts maps; the error-handling middleware turns either into the envelope.
  */
 
 export const errorStatuses = {
@@ -54,19 +55,6 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
     this.details = options.details;
   }
-}
-
-/**
- * Whether an error is one the caller should see as it is. Anything else is a bug of ours: it
- * reaches the caller as `internal`, and the error handler logs it with its stack.
- */
-export function isApiError(error: unknown): error is ApiError {
-  return error instanceof ApiError;
-}
-
-/** The error event a stream ends with, for a failure after the answer began. */
-export function streamFailure(error: unknown): ApiError {
-  return isApiError(error) ? error : new ApiError("internal", "The stream failed");
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {

@@ -1,25 +1,37 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { ApiError } from "../errors.ts";
 import type { BatchItem } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
+import { toldFailure } from "./errors.ts";
 import type { PreparedCompletion } from "./request/prepare.ts";
+
+/** Why an item failed: an error code of the API and its message. */
+export interface ItemError {
+  code: string;
+  message: string;
+}
 
 export type BatchResult =
   | ({ id: string; ok: true } & Omit<CompletionOutcome, "id" | "retries" | "upstreamMs"> & {
         completionId: string;
       })
-  | { id: string; ok: false; error: { code: string; message: string } };
+  | { id: string; ok: false; error: ItemError };
 
-/** An item that is not a completion request: answered alone with its 400. */
+/** An item that is not a completion request: answered alone with what its check found. */
 export interface InvalidBatchItem {
   id: string | undefined;
-  invalid: ApiError;
+  invalid: ItemError;
 }
 
-function failure(id: string, error: unknown): BatchResult {
-  const apiError =
-    error instanceof ApiError ? error : new ApiError("internal", "This item failed on our side");
-  return { id, ok: false, error: { code: apiError.code, message: apiError.message } };
+/** What a failed item says: its own failure, or `internal` for a bug of ours. */
+function itemError(error: unknown): ItemError {
+  const failure = toldFailure(error);
+  return failure
+    ? { code: failure.code, message: failure.message }
+    : { code: "internal", message: "This item failed on our side" };
+}
+
+function failure(id: string, error: ItemError): BatchResult {
+  return { id, ok: false, error: { code: error.code, message: error.message } };
 }
 
 function success(id: string, outcome: CompletionOutcome): BatchResult {
@@ -38,7 +50,7 @@ export async function runBatch(
 ): Promise<BatchResult[]> {
   // One item at a time, giving the event loop a turn between two: preparing an item may compile
   // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
-  const prepared: (PreparedCompletion | ApiError)[] = [];
+  const prepared: ({ call: PreparedCompletion } | { error: ItemError })[] = [];
   for (const item of items) {
     if (prepared.length > 0) await nextTurn();
     prepared.push(await prepare(service, item, context));
@@ -48,8 +60,9 @@ export async function runBatch(
   return Promise.all(
     items.map(async (item, index): Promise<BatchResult> => {
       const id = item.id ?? String(index);
-      const call = prepared[index]!;
-      if (call instanceof ApiError) return failure(id, call);
+      const ready = prepared[index]!;
+      if ("error" in ready) return failure(id, ready.error);
+      const { call } = ready;
       const identity = identityOf(call);
       const earlier = firstRun.get(identity);
       try {
@@ -60,7 +73,7 @@ export async function runBatch(
         }
         return success(id, await service.replay(call, context, earlier));
       } catch (error) {
-        return failure(id, error);
+        return failure(id, itemError(error));
       }
     }),
   );
@@ -70,15 +83,13 @@ async function prepare(
   service: CompletionService,
   item: BatchItem | InvalidBatchItem,
   context: CallContext,
-): Promise<PreparedCompletion | ApiError> {
-  if ("invalid" in item) return item.invalid;
+): Promise<{ call: PreparedCompletion } | { error: ItemError }> {
+  if ("invalid" in item) return { error: item.invalid };
   const { id: _id, ...request } = item;
   try {
-    return await service.prepare(request, context.caller.tokenId);
+    return { call: await service.prepare(request, context.caller.tokenId) };
   } catch (error) {
-    return error instanceof ApiError
-      ? error
-      : new ApiError("internal", "This item failed on our side");
+    return { error: itemError(error) };
   }
 }
 

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Limits } from "../config.ts";
-import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
 import {
@@ -20,7 +19,7 @@ import {
   type PreparedCompletion,
 } from "./request/prepare.ts";
 import { ProviderError, type Provider } from "./provider.ts";
-import { toApiError } from "./provider-errors.ts";
+import { describeProviderFailure, LlmError } from "./errors.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import { maxCostNanoUsd } from "./billing/max-cost.ts";
 import { UsageLedger, type ReservationId } from "./billing/usage-ledger.ts";
@@ -221,7 +220,7 @@ export class CompletionService {
 
   /**
    * Opens a stream. Resolves once the first chunk is in hand, so failures before any output
-   * still get a proper HTTP status; later failures surface from `events` as ApiErrors.
+   * still get their own status; later failures surface from `events` as LlmErrors.
    */
   async stream(prepared: PreparedCompletion, context: CallContext): Promise<CompletionStream> {
     const started = performance.now();
@@ -617,7 +616,7 @@ export class CompletionService {
   #provider(model: ModelInfo): Provider {
     const provider = this.#deps.providers.get(model.provider);
     if (!provider)
-      throw new ApiError("invalid_request", `The provider of ${model.id} is not configured`);
+      throw new LlmError("invalid_request", `The provider of ${model.id} is not configured`);
     return provider;
   }
 
@@ -700,16 +699,16 @@ export class CompletionService {
     // A request we could not serve as asked (a provider not configured here) was never a call;
     // a budget refusal is, and its row shows the operator who was turned away; so is a cancelled
     // one, a batch's copy of it too (whose first asking's failure is the "cancelled" refusal).
-    if (error instanceof ApiError && error.code === "invalid_request" && !context.signal.aborted) {
+    if (error instanceof LlmError && error.code === "invalid_request" && !context.signal.aborted) {
       await this.#ledger.release(reservation);
       return error;
     }
-    const apiError =
+    const failure =
       error instanceof ProviderError
-        ? toApiError(error)
+        ? describeProviderFailure(error)
         : context.signal.aborted
-          ? new ApiError("invalid_request", "The request was cancelled")
-          : error instanceof ApiError
+          ? new LlmError("invalid_request", "The request was cancelled")
+          : error instanceof LlmError
             ? error
             : undefined;
     const spent = usage
@@ -731,10 +730,10 @@ export class CompletionService {
         costNanoUsd,
         cached: false,
         latencyMs: Math.round(performance.now() - started),
-        errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),
+        errorCode: context.signal.aborted ? "cancelled" : (failure?.code ?? "internal"),
       },
       reservation,
     );
-    return apiError ?? error;
+    return failure ?? error;
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "../errors.ts";
+import { LlmError } from "./errors.ts";
 import type { Logger } from "../logger.ts";
 import { nanoUsdPerToken } from "../util/money.ts";
 import { CATALOG_VERSION, catalog, type ParameterRules } from "./catalog.ts";
@@ -110,7 +110,7 @@ export class ModelRegistry {
     // A local server may load models after start-up; let it judge names we have not seen.
     if (this.#acceptsUnlistedLocalModels && !catalog.some((known) => known.id === id))
       return localModel(id);
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       `Unknown model '${id}'. Available: ${this.list()
         .map((m) => m.id)

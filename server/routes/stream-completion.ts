@@ -1,5 +1,6 @@
 import type { Response } from "express";
-import { errorEnvelope, isApiError, streamFailure, type ErrorEnvelope } from "../errors.ts";
+import { errorEnvelope, type ErrorEnvelope } from "../errors.ts";
+import { apiErrorOf, streamFailure } from "../http/failures.ts";
 import type {
   CallContext,
   CompletionOutcome,
@@ -62,7 +63,7 @@ export async function relayCompletionStream(
     if (!res.writableEnded && !context.signal.aborted) {
       writer.error(errorEnvelope(streamFailure(error), context.requestId));
     }
-    if (!isApiError(error) && !context.signal.aborted) throw error;
+    if (!apiErrorOf(error) && !context.signal.aborted) throw error;
   }
   events.end();
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "../../auth/token-service.ts";
 import type { Clock } from "../../clock.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import type { Store } from "../../store/store.ts";
 import { formatUsd, usdToNanoUsd } from "../../util/money.ts";
 import { startOfMonthUtc } from "../../util/month.ts";
@@ -70,7 +70,7 @@ export class UsageLedger {
       now.toISOString(),
     );
     const budget = `This token's budget of ${formatUsd(budgetNanoUsd)} for the month`;
-    throw new ApiError(
+    throw new LlmError(
       "budget_exceeded",
       spentNanoUsd >= budgetNanoUsd
         ? `${budget} is used up (${formatUsd(spentNanoUsd)} spent); it renews on the 1st (UTC)`

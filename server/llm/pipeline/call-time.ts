@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 
 /**
  * How the time limits of a request nest, so that a model that does not answer in time ends the
@@ -41,7 +41,7 @@ export function startCallTime(caller: AbortSignal, deadline: number): RunningCal
   const timer = setTimeout(
     () =>
       timeUp.abort(
-        new ApiError("upstream_timeout", "The model did not answer in the time the request has"),
+        new LlmError("upstream_timeout", "The model did not answer in the time the request has"),
       ),
     Math.max(0, deadline - performance.now()),
   );

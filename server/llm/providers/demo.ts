@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import type { Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk } from "../types.ts";
 import { estimateUsage } from "./common.ts";
@@ -247,7 +247,7 @@ class Sampler {
   }
 
   #refuse(why: string): never {
-    throw new ApiError("invalid_request", `The demo model cannot answer this schema: it ${why}`);
+    throw new LlmError("invalid_request", `The demo model cannot answer this schema: it ${why}`);
   }
 }
 

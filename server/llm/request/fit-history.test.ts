@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import {
   fitHistory,
   MESSAGE_OVERHEAD_TOKENS,
@@ -109,17 +109,17 @@ describe("fitHistory", () => {
     expect(fitted.inputTokens).toBe(54);
   });
 
-  it("refuses a newest message that cannot fit on its own with a 400 naming body.content", () => {
+  it("refuses a newest message that cannot fit on its own as invalid_request naming body.content", () => {
     const attempt = () =>
       fitHistory([user("only", 100)], { contextWindow: 200, reserveForOutput: 150 });
-    expect(attempt).toThrow(ApiError);
+    expect(attempt).toThrow(LlmError);
     try {
       attempt();
     } catch (error) {
-      const apiError = error as ApiError;
-      expect(apiError.status).toBe(400);
-      expect(apiError.message).toMatch(/context window of 200 tokens with 150 kept/);
-      expect(apiError.details?.[0]?.path).toBe("body.content");
+      const refusal = error as LlmError;
+      expect(refusal.code).toBe("invalid_request");
+      expect(refusal.message).toMatch(/context window of 200 tokens with 150 kept/);
+      expect(refusal.details?.[0]?.path).toBe("body.content");
     }
     // The system prompt counts against it too.
     expect(() =>

@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import type { ModelInfo } from "../model-registry.ts";
 import { estimateTokens } from "../token-estimate.ts";
 import type { ChatMessage } from "../types.ts";
@@ -48,7 +48,7 @@ export interface FittedHistory {
 /**
  * Keeps the newest message and every earlier one back to the first that would not fit; the
  * kept part never starts with an assistant turn (it would answer a question the model cannot
- * see). Throws a 400 when the newest message alone does not fit.
+ * see). Refuses (`invalid_request`) a newest message that does not fit alone.
  */
 export function fitHistory(history: readonly ChatMessage[], budget: HistoryBudget): FittedHistory {
   if (history.length === 0) throw new Error("fitHistory needs at least one message");
@@ -57,7 +57,7 @@ export function fitHistory(history: readonly ChatMessage[], budget: HistoryBudge
   const newest = history[history.length - 1]!;
   let used = messageTokens(newest);
   if (used > available) {
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       `The message (about ${used} tokens${systemTokens ? `, plus ${systemTokens} of system prompt` : ""}) ` +
         `does not fit the model's context window of ${budget.contextWindow} tokens ` +

@@ -1,5 +1,5 @@
 import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import type { Store } from "../../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
 import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
@@ -67,7 +67,7 @@ export async function prepareCompletion(
   let templateSystem: string | null = null;
   let templateModel: string | null = null;
   if (request.templateId) {
-    if (!template) throw new ApiError("not_found", `No template with id ${request.templateId}`);
+    if (!template) throw new LlmError("not_found", `No template with id ${request.templateId}`);
     // A filled template may be as large as a prompt sent in a request body, no larger.
     prompt = renderTemplate(template.body, request.variables ?? {}, deps.limits.bodyBytes);
     templateSystem = template.system_prompt;
@@ -81,7 +81,7 @@ export async function prepareCompletion(
   ].filter((part): part is string => Boolean(part));
   const messages = conversation.filter((m) => m.role !== "system");
   if (messages.length === 0) {
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       "body.messages: needs at least one user or assistant message",
     );
@@ -109,7 +109,7 @@ export async function prepareCompletion(
 
   const inputTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
   if (inputTokens + (maxTokens ?? 0) > model.contextWindow) {
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       `The prompt (about ${inputTokens} tokens) does not fit ${model.id}'s context window of ${model.contextWindow} tokens`,
     );

@@ -1,4 +1,4 @@
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 
@@ -11,15 +11,15 @@ type Values = Record<string, string | number | boolean>;
 
 /**
  * Fills a template. Only the caller's own variables are values (never `constructor` or
- * `toString`, which every object inherits); any variable without one is a 400 naming every
- * missing one. The filled text may be at most `maxBytes` (UTF-8), which is checked before it is
- * built: a large value used many times must not build a huge string.
+ * `toString`, which every object inherits); any variable without one is an `invalid_request`
+ * naming every missing one. The filled text may be at most `maxBytes` (UTF-8), which is checked
+ * before it is built: a large value used many times must not build a huge string.
  */
 export function renderTemplate(body: string, values: Values, maxBytes: number): string {
   const names = templateVariables(body);
   const missing = names.filter((name) => !Object.hasOwn(values, name));
   if (missing.length > 0) {
-    throw new ApiError("invalid_request", `Missing template variables: ${missing.join(", ")}`, {
+    throw new LlmError("invalid_request", `Missing template variables: ${missing.join(", ")}`, {
       details: missing.map((name) => ({
         path: `body.variables.${name}`,
         message: "required by the template",
@@ -28,7 +28,7 @@ export function renderTemplate(body: string, values: Values, maxBytes: number): 
   }
   const bytes = filledBytes(body, values);
   if (bytes > maxBytes) {
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       `The filled template would be ${bytes} bytes; at most ${maxBytes} are allowed`,
       { details: [{ path: "body.variables", message: "make the values shorter" }] },

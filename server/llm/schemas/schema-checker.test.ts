@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import { SchemaChecker } from "./schema-checker.ts";
 
 const checker = (env: Record<string, string> = {}) => new SchemaChecker(loadConfig(env).limits);
 
-/** The 400 compiling `schema` answers with. */
-function refusal(schema: Record<string, unknown>): ApiError {
+/** The refusal compiling `schema` ends with. */
+function refusal(schema: Record<string, unknown>): LlmError {
   try {
     checker().compile(schema);
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
+    expect(error).toBeInstanceOf(LlmError);
+    return error as LlmError;
   }
   throw new Error(`compiled ${JSON.stringify(schema)}`);
 }

@@ -1,7 +1,7 @@
 import { Ajv, type Options, type ValidateFunction } from "ajv";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import { linearRegExp, UnsupportedPattern } from "./linear-regexp.ts";
 import { checkSchemaShape } from "./schema-shape.ts";
 
@@ -47,12 +47,12 @@ export class SchemaChecker {
     this.#compiled = new LRUCache({ max: limits.schemaCacheEntries });
   }
 
-  /** Refuses (400) a schema larger, deeper or with heavier patterns than the limits allow. */
+  /** Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits allow. */
   checkShape(schema: Record<string, unknown>): void {
     checkSchemaShape(schema, this.#limits);
   }
 
-  /** The schema's validator, compiled once; a schema that does not compile is a 400. */
+  /** The schema's validator, compiled once; a schema that does not compile is an `invalid_request`. */
   compile(schema: Record<string, unknown>): ValidateFunction {
     let validate = this.#inFlight.get(schema);
     if (validate) return validate;
@@ -105,7 +105,7 @@ export class SchemaChecker {
       return new Ajv(compileOptions).compile(schema);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new ApiError(
+      throw new LlmError(
         "invalid_request",
         error instanceof UnsupportedPattern
           ? `responseFormat.schema: ${reason}`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import { checkSchemaShape, type SchemaShapeLimits } from "./schema-shape.ts";
 
 const limits: SchemaShapeLimits = {
@@ -15,9 +15,9 @@ function refusal(schema: unknown, shape = limits): string | undefined {
     checkSchemaShape(schema, shape);
     return undefined;
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).code).toBe("invalid_request");
-    return (error as ApiError).message;
+    expect(error).toBeInstanceOf(LlmError);
+    expect((error as LlmError).code).toBe("invalid_request");
+    return (error as LlmError).message;
   }
 }
 

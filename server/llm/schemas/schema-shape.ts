@@ -1,5 +1,5 @@
 import type { Limits } from "../../config.ts";
-import { ApiError } from "../../errors.ts";
+import { LlmError } from "../errors.ts";
 import { regexpSize } from "./linear-regexp.ts";
 
 export type SchemaShapeLimits = Pick<
@@ -11,9 +11,9 @@ export type SchemaShapeLimits = Pick<
  * Refuses a caller's JSON Schema that is larger than the limits allow, before anything compiles
  * it: nesting depth, objects and arrays, the size its regular expressions compile to (`pattern`
  * values and `patternProperties` names) and its size in bytes. Walks with a stack of its own, so
- * a schema nested 10,000 deep is a 400, not a stack overflow; work stops at the first limit
- * passed. A `pattern` under a keyword whose value is data (`const`, `enum`) counts too: erring
- * that way costs nothing.
+ * a schema nested 10,000 deep is an `invalid_request`, not a stack overflow; work stops at the
+ * first limit passed. A `pattern` under a keyword whose value is data (`const`, `enum`) counts
+ * too: erring that way costs nothing.
  */
 export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): void {
   const pending: { value: unknown; depth: number }[] = [{ value: schema, depth: 1 }];
@@ -51,5 +51,5 @@ export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): vo
 }
 
 function refuse(problem: string): never {
-  throw new ApiError("invalid_request", `responseFormat.schema ${problem}`);
+  throw new LlmError("invalid_request", `responseFormat.schema ${problem}`);
 }
