@@ -20,6 +20,11 @@ export const errorStatuses = {
   unsupported_media_type: 415,
   rate_limited: 429,
   budget_exceeded: 429,
+  /**
+   * The client went away before its answer (nginx's 499, "client closed request"). It never sees
+   * it; the usage ledger and the request log say so.
+   */
+  cancelled: 499,
   internal: 500,
   upstream_error: 502,
   unavailable: 503,

@@ -15,6 +15,7 @@ describe("the ApiError a failure is answered with", () => {
     ["budget_exceeded", 429],
     ["upstream_error", 502],
     ["upstream_timeout", 504],
+    ["cancelled", 499],
   ] as const)("gives the LLM layer's %s its status %i, message and details", (code, status) => {
     const details = [{ path: "body.prompt", message: "too long" }];
     const answer = apiErrorOf(new LlmError(code, "why", { details }));

@@ -703,14 +703,13 @@ export class CompletionService {
       await this.#ledger.release(reservation);
       return error;
     }
-    const failure =
-      error instanceof ProviderError
+    const failure = context.signal.aborted
+      ? new LlmError("cancelled", "The request was cancelled")
+      : error instanceof ProviderError
         ? describeProviderFailure(error)
-        : context.signal.aborted
-          ? new LlmError("invalid_request", "The request was cancelled")
-          : error instanceof LlmError
-            ? error
-            : undefined;
+        : error instanceof LlmError
+          ? error
+          : undefined;
     const spent = usage
       ? { model: prepared.model, usage }
       : carried
@@ -730,7 +729,7 @@ export class CompletionService {
         costNanoUsd,
         cached: false,
         latencyMs: Math.round(performance.now() - started),
-        errorCode: context.signal.aborted ? "cancelled" : (failure?.code ?? "internal"),
+        errorCode: failure?.code ?? "internal",
       },
       reservation,
     );

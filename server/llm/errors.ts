@@ -19,6 +19,8 @@ export type LlmErrorCode =
   | "upstream_error"
   /** The model did not answer in the time the request has. */
   | "upstream_timeout"
+  /** The caller went away (or its request timed out) before its answer. */
+  | "cancelled"
   /** A failure of ours (a bug): callers are told no more than that. */
   | "internal";
 

@@ -405,7 +405,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
   });
 
   describe("callers who go away", () => {
-    it("cancels the upstream call when the caller aborts", async () => {
+    it("cancels the upstream call when the caller aborts, and records and logs it as cancelled", async () => {
       const { id, token } = await rig.token();
       rig.fake.enqueue({ hang: true });
       const controller = new AbortController();
@@ -423,6 +423,14 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
       await rig.fake.waitForAborted(1);
       const rows = await ledgerWithin(rig, id, 1);
       expect(rows).toMatchObject([{ status: "error", error_code: "cancelled" }]);
+      // The request's log line says so too: 499, not the status a response starts with.
+      const logged = () =>
+        rig.server.logs.records().find((line) => line.msg === "request" && line.tokenId === id);
+      await expect.poll(logged).toMatchObject({
+        path: "/api/v1/completions",
+        status: 499,
+        aborted: true,
+      });
     });
 
     it("cancels a shared (cacheable) upstream call when its only caller aborts", async () => {
