@@ -95,5 +95,6 @@ async function prepare(
 
 /** Items are the same when everything that shapes the answer is the same. */
 function identityOf(call: PreparedCompletion): string {
-  return `${call.key}:${call.fallbacks.map((m) => m.id).join(",")}`;
+  const fallbacks = call.candidates.slice(1).map(({ model }) => model.id);
+  return `${call.key}:${fallbacks.join(",")}`;
 }

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
 import { createGateway } from "../gateway.ts";
 import { maxCostNanoUsd, maxInputTokens } from "./max-cost.ts";
-import type { ModelRegistry } from "../model-registry.ts";
+import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
+import { fitToModel } from "../request/fit-to-model.ts";
 import type { PreparedCompletion } from "../request/prepare.ts";
 
 let registry: ModelRegistry;
@@ -16,22 +17,24 @@ beforeAll(async () => {
 });
 
 /** A prepared call of gpt-4.1-mini ($0.40 in, $1.60 out a million: 400 and 1,600 nano-dollars a token). */
-function call(overrides: Partial<PreparedCompletion> = {}): PreparedCompletion {
+function call(
+  overrides: Partial<Pick<PreparedCompletion, "system" | "json">> & {
+    maxTokens?: number | undefined;
+    fallbacks?: ModelInfo[];
+  } = {},
+): PreparedCompletion {
+  const { maxTokens, fallbacks = [], ...rest } = { maxTokens: 100, ...overrides };
+  const requested = { temperature: undefined, maxTokens, stop: undefined };
+  const first = fitToModel(registry.resolve("gpt-4.1-mini"), requested);
   return {
-    model: registry.resolve("gpt-4.1-mini"),
-    fallbacks: [],
+    candidates: [first, ...fallbacks.map((model) => fitToModel(model, requested))],
     system: undefined,
     // Six UTF-8 bytes.
     messages: [{ role: "user", content: "héllo" }],
-    temperature: undefined,
-    maxTokens: 100,
-    stop: undefined,
-    localStop: undefined,
-    requested: { temperature: undefined, stop: undefined },
     json: undefined,
     cacheable: false,
     key: "",
-    ...overrides,
+    ...rest,
   };
 }
 

@@ -31,10 +31,10 @@ export function maxCostNanoUsd(
   streamed: boolean,
 ): number {
   const input = maxInputTokens(prepared);
-  const candidates = streamed ? [prepared.model] : [prepared.model, ...prepared.fallbacks];
+  const candidates = streamed ? prepared.candidates.slice(0, 1) : prepared.candidates;
   const repairs = Boolean(prepared.json) && !streamed;
-  const costs = candidates.map((model) => {
-    const output = Math.min(prepared.maxTokens ?? Infinity, model.maxOutputTokens);
+  const costs = candidates.map(({ model, maxTokens }) => {
+    const output = maxTokens ?? model.maxOutputTokens;
     const first = registry.costNanoUsd(model, input, output);
     if (!repairs) return first;
     return first + registry.costNanoUsd(model, input + 2 * output + REPAIR_OVERHEAD_TOKENS, output);

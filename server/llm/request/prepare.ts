@@ -2,27 +2,20 @@ import type { Limits } from "../../config.ts";
 import { LlmError } from "../errors.ts";
 import type { Store } from "../../store/store.ts";
 import type { CompletionRequest } from "./completion-request.ts";
-import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
+import type { ModelRegistry } from "../model-registry.ts";
 import { cacheKey } from "../cache/response-cache.ts";
 import { jsonInstruction, type SchemaChecker } from "../schemas/schema-checker.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage } from "../types.ts";
 import { estimateTokens } from "../token-estimate.ts";
+import { fitToModel, type FittedModel } from "./fit-to-model.ts";
 
-/** A request with every default applied and every parameter fitted to its model. */
+/** A request with every default applied and its parameters fitted to each model it may ask. */
 export interface PreparedCompletion {
-  model: ModelInfo;
-  fallbacks: ModelInfo[];
+  /** The model to ask, then each fallback in turn: the caller's parameters fitted to each, here. */
+  candidates: readonly [FittedModel, ...FittedModel[]];
   system: string | undefined;
   messages: ChatMessage[];
-  temperature: number | undefined;
-  maxTokens: number | undefined;
-  /** Stop sequences sent to the provider. */
-  stop: string[] | undefined;
-  /** Stop sequences the gateway applies itself, for models that reject them. */
-  localStop: string[] | undefined;
-  /** The caller's temperature and stop sequences, for fallbacks to fit to their own rules. */
-  requested: { temperature: number | undefined; stop: string[] | undefined };
   json: { schema: Record<string, unknown> | undefined } | undefined;
   cacheable: boolean;
   /** Identifies the exact answer: same key, same answer (computed when first read). */
@@ -46,8 +39,8 @@ type Source = Pick<
 >;
 
 /**
- * Applies the template, the caller's saved settings and DEFAULT_MODEL; adapts parameters to
- * the model's rules so callers never see a provider error we could have avoided.
+ * Applies the template, the caller's saved settings and DEFAULT_MODEL, and fits the parameters to
+ * the model and to each fallback (fit-to-model.ts), once.
  */
 export async function prepareCompletion(
   request: Source,
@@ -100,12 +93,10 @@ export async function prepareCompletion(
   const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
 
   const requestedTemperature = request.temperature ?? settings?.temperature ?? undefined;
-  const temperature = model.rules.fixedTemperature ?? requestedTemperature;
   const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
-  const maxTokens =
-    request.maxTokens === undefined
-      ? undefined
-      : Math.min(request.maxTokens, model.maxOutputTokens);
+  const requested = { temperature: requestedTemperature, maxTokens: request.maxTokens, stop };
+  const first = fitToModel(model, requested);
+  const { temperature, maxTokens } = first;
 
   const inputTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
   if (inputTokens + (maxTokens ?? 0) > model.contextWindow) {
@@ -120,15 +111,14 @@ export async function prepareCompletion(
   // Hashing the whole conversation costs; only cached, shared or batched calls need the key.
   let key: string | undefined;
   return {
-    model,
-    fallbacks,
+    // A fallback answers with at most the tokens the model asked first could: the prompt's fit to
+    // the context window was checked with those.
+    candidates: [
+      first,
+      ...fallbacks.map((other) => fitToModel(other, { ...requested, maxTokens })),
+    ],
     system,
     messages,
-    temperature,
-    maxTokens,
-    stop: model.rules.noStop ? undefined : stop,
-    localStop: model.rules.noStop ? stop : undefined,
-    requested: { temperature: requestedTemperature, stop },
     json,
     cacheable,
     get key() {
@@ -144,28 +134,4 @@ export async function prepareCompletion(
       ]));
     },
   };
-}
-
-/** Cuts an answer at the first stop sequence, for models that cannot take them. */
-export function applyLocalStop(text: string, stop: string[] | undefined): string {
-  if (!stop) return text;
-  const cut = Math.min(...stop.map((s) => text.indexOf(s)).filter((index) => index >= 0));
-  return Number.isFinite(cut) ? text.slice(0, cut) : text;
-}
-
-/**
- * How many characters at the end of a streamed text could be the start of a stop sequence, and
- * must wait for the next piece before they are sent.
- */
-export function heldBack(text: string, stop: string[]): number {
-  let held = 0;
-  for (const sequence of stop) {
-    for (let length = Math.min(sequence.length - 1, text.length); length > held; length--) {
-      if (text.endsWith(sequence.slice(0, length))) {
-        held = length;
-        break;
-      }
-    }
-  }
-  return held;
 }
