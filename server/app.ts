@@ -26,6 +26,7 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -137,7 +138,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(requestContext(config.requestTimeoutMs));
   app.use(requestLog(logger));
   app.use(securityHeaders(config.publicUrl));
-  app.use(corsPolicy(config));
+  app.use(corsPolicy({ ...config, exposedHeaders: llmHeaderNames }));
   // LLM answers are small and latency-bound, so only GETs (the API document, usage, history,
   // the add-in's files) are compressed; server-sent events never are.
   const compress = compression({
