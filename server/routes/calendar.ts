@@ -8,7 +8,6 @@ import {
   START_TTL_MS,
   STATE_TTL_MS,
   type CalendarService,
-  type CreateResult,
 } from "../calendar/calendar-service.ts";
 import {
   EventInputError,
@@ -18,7 +17,8 @@ import {
   publicEventSchema,
 } from "../calendar/events.ts";
 import { connectedPage, failedPage } from "../calendar/pages.ts";
-import { isKnownTimezone, readNow } from "../calendar/parse.ts";
+import { readNow } from "../calendar/parse.ts";
+import { countResults, createResponseSchema, timezoneField } from "../calendar/schemas.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -31,12 +31,6 @@ const consentPageHeaders = { "cache-control": "no-store", "referrer-policy": "no
 
 /** Rows one POST /api/v1/calendar/events may carry. */
 export const MAX_EVENT_ROWS = 500;
-
-export const timezoneField = z
-  .string()
-  .min(1)
-  .refine(isKnownTimezone, "is not a known IANA timezone (such as Europe/Berlin)")
-  .describe("IANA timezone name, e.g. America/New_York");
 
 const nowField = z
   .string()
@@ -61,41 +55,6 @@ export const parsedEventSchema = z.object({
   attendees: z.array(z.string()).optional(),
   recurrence: z.array(z.string()).optional(),
 });
-
-const createResultSchema = z.union([
-  z.object({
-    index: z.number().describe("The row's position in the request"),
-    ok: z.literal(true),
-    status: z
-      .enum(["created", "exists", "planned"])
-      .describe("exists: an earlier run created it; planned: a dry run"),
-    id: z.string().describe("The Google event id (derived from the caller and the content)"),
-    htmlLink: z.string().nullable(),
-    event: publicEventSchema,
-  }),
-  z.object({
-    index: z.number(),
-    ok: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }),
-  }),
-]);
-
-export const createResponseSchema = z.object({
-  results: z.array(createResultSchema),
-  warnings: z.array(z.string()).describe("From parsing `text`"),
-  counts: z.object({
-    created: z.number(),
-    exists: z.number(),
-    planned: z.number(),
-    failed: z.number(),
-  }),
-});
-
-export function countResults(results: CreateResult[]) {
-  const counts = { created: 0, exists: 0, planned: 0, failed: 0 };
-  for (const result of results) counts[result.ok ? result.status : "failed"]++;
-  return counts;
-}
 
 const calendarIdField = z.string().min(1).max(1024).default("primary");
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { decideRoute } from "../calendar/assist.ts";
 import type { CalendarService } from "../calendar/calendar-service.ts";
 import { readNow } from "../calendar/parse.ts";
+import { countResults, createResponseSchema, timezoneField } from "../calendar/schemas.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
@@ -9,7 +10,6 @@ import { defineRoute, type Route } from "../http/route.ts";
 import { callContext, publicOutcome } from "./stream-completion.ts";
 import { completionResponseSchema } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { countResults, createResponseSchema, timezoneField } from "./calendar.ts";
 
 /**
  * POST /api/v1/webhook: free text in (what a Power Automate flow forwards); decides whether it
