@@ -5,7 +5,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { authenticator } from "./http/middleware/authenticate.ts";
 import { errorHandler, notFound } from "./http/middleware/errors.ts";
-import { requestBudget } from "./http/middleware/rate-limit.ts";
+import { tokenRateLimit } from "./http/middleware/rate-limit.ts";
 import { requestContext } from "./http/middleware/request-context.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(
     dispatchRoutes(
       routes,
-      { authenticate, rateLimit: requestBudget(limits, config.rateLimit.defaultRpm) },
+      { authenticate, rateLimit: tokenRateLimit(limits, config.rateLimit.defaultRpm) },
       jsonBodyReader(config.limits),
     ),
   );
