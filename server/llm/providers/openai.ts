@@ -3,7 +3,7 @@ import type { Logger } from "../../logger.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../types.ts";
 import { estimateUsage, jsonObjectInstruction, promptText, withInstruction } from "./common.ts";
-import { toProviderError, type SdkErrors } from "./errors.ts";
+import { classifySdkError, type SdkErrors } from "./errors.ts";
 import { sdkLogging } from "./sdk-logging.ts";
 import { guardStream } from "./stream-guard.ts";
 
@@ -59,7 +59,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
   });
   const secrets = [options.apiKey];
   const fail = (error: unknown, signal?: AbortSignal) =>
-    toProviderError(error, { provider: name, sdk: openAiErrors, signal, secrets });
+    classifySdkError(error, { provider: name, sdk: openAiErrors, signal, secrets });
 
   function params(request: ProviderRequest): Params {
     let system = request.system;
