@@ -18,8 +18,7 @@ import { startCallTime, type CallTime, type RunningCallTime } from "./pipeline/c
 import type { RetryPolicy } from "./pipeline/retry.ts";
 import { StreamedAnswer } from "./pipeline/streamed-answer.ts";
 import { Upstream, type OpenedStream } from "./pipeline/upstream.ts";
-import type { Provider } from "./provider.ts";
-import { ProviderError } from "./provider.ts";
+import { ProviderError, type Provider } from "./provider.ts";
 import type { CompletionRequest } from "./request/completion-request.ts";
 import { prepareCompletion, type PreparedCompletion } from "./request/prepare.ts";
 import type { SchemaChecker } from "./schemas/schema-checker.ts";
@@ -243,7 +242,7 @@ export class CompletionService {
   ): AsyncGenerator<StreamEvent> {
     const { model, localStop } = prepared.candidates[0];
     const streamed = new StreamedAnswer(localStop);
-    const fail = (error: unknown) => {
+    const recordedFailure = (error: unknown) => {
       const { usage } = streamed;
       const failure = callFailure(error, context.signal).carrying({
         spent: usage && { model, usage },
@@ -284,14 +283,14 @@ export class CompletionService {
       yield { type: "done", outcome };
     } catch (error) {
       recorded = true;
-      throw await fail(error);
+      throw await recordedFailure(error);
     } finally {
       opened.release();
       call.admitted.leave();
       call.time.stop();
       await opened.iterator.return?.();
       // The consumer stopped reading (the client went away): the call still gets its row.
-      if (!recorded) await fail(new Error("stream abandoned"));
+      if (!recorded) await recordedFailure(new Error("stream abandoned"));
     }
   }
 
