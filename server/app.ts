@@ -5,7 +5,7 @@ import type { Clock, Sleep } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { authenticator } from "./http/middleware/authenticate.ts";
 import { errorHandler, notFound } from "./http/middleware/errors.ts";
-import { requestBudget } from "./http/middleware/rate-limit.ts";
+import { tokenRateLimit } from "./http/middleware/rate-limit.ts";
 import { requestContext } from "./http/middleware/request-context.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { corsPolicy, securityHeaders } from "./http/middleware/security.ts";
@@ -17,7 +17,7 @@ import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { connectorDocument } from "./openapi/connector.ts";
 import { openApiDocument } from "./openapi/document.ts";
-import { answerMarginMs, shortestAttemptMs } from "./llm/call-time.ts";
+import { answerMarginMs, shortestAttemptMs } from "./llm/pipeline/call-time.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -26,6 +26,7 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -142,7 +143,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(requestContext(config.requestTimeoutMs));
   app.use(requestLog(logger));
   app.use(securityHeaders(config.publicUrl));
-  app.use(corsPolicy(config));
+  app.use(corsPolicy({ ...config, exposedHeaders: llmHeaderNames }));
   // LLM answers are small and latency-bound, so only GETs (the API document, usage, history,
   // the add-in's files) are compressed; server-sent events never are.
   const compress = compression({
@@ -154,7 +155,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(
     dispatchRoutes(
       routes,
-      { authenticate, rateLimit: requestBudget(limits, config.rateLimit.defaultRpm) },
+      { authenticate, rateLimit: tokenRateLimit(limits, config.rateLimit.defaultRpm) },
       jsonBodyReader(config.limits),
     ),
   );

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * The error envelope every failure answers with: `{"error":{"code","message","requestId"}}`.
- * Code paths throw `ApiError`; the error-handling middleware turns it into the envelope.
+ * Routes and middleware throw `ApiError`; the LLM layer throws its own `LlmError`, which
+ * http/failures.ts maps; the error-handling middleware turns either into the envelope.
  */
 
 export const errorStatuses = {
@@ -21,6 +22,11 @@ export const errorStatuses = {
   unsupported_media_type: 415,
   rate_limited: 429,
   budget_exceeded: 429,
+  /**
+   * The client went away before its answer (nginx's 499, "client closed request"). It never sees
+   * it; the usage ledger and the request log say so.
+   */
+  cancelled: 499,
   internal: 500,
   upstream_error: 502,
   unavailable: 503,
@@ -59,19 +65,6 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
     this.details = options.details;
   }
-}
-
-/**
- * Whether an error is one the caller should see as it is. Anything else is a bug of ours: it
- * reaches the caller as `internal`, and the error handler logs it with its stack.
- */
-export function isApiError(error: unknown): error is ApiError {
-  return error instanceof ApiError;
-}
-
-/** The error event a stream ends with, for a failure after the answer began. */
-export function streamFailure(error: unknown): ApiError {
-  return isApiError(error) ? error : new ApiError("internal", "The stream failed");
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {

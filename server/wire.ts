@@ -18,7 +18,7 @@ import type {
   batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
-} from "./llm/completion-request.ts";
+} from "./llm/request/completion-request.ts";
 import type { modelInfoSchema, modelsResponseSchema } from "./models/schemas.ts";
 import type { TemplateBodies, templateListSchema } from "./templates/schemas.ts";
 import type { usageRangeSchema, usageReportSchema } from "./usage/schemas.ts";
@@ -40,7 +40,7 @@ export type Completion = z.output<typeof completionResponseSchema>;
 /** POST /api/v1/batch: one item of the body, and the answer. */
 export type BatchItem = z.input<typeof batchItemSchema>;
 export type BatchResponse = z.output<typeof batchResponseSchema>;
-export type { BatchItemResult } from "./llm/completion-request.ts";
+export type { BatchItemResult } from "./llm/request/completion-request.ts";
 
 /** GET /api/v1/models. */
 export type ModelInfo = z.output<typeof modelInfoSchema>;

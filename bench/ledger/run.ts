@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { systemClock } from "../../server/clock.ts";
-import { UsageLedger } from "../../server/llm/usage-ledger.ts";
+import { UsageLedger } from "../../server/llm/billing/usage-ledger.ts";
 import { SQLITE_SYNCHRONOUS } from "../../server/store/database.ts";
 import { openStore } from "../../server/store/store.ts";
 

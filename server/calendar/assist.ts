@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
-import { ApiError } from "../errors.ts";
 import type { CallContext, CompletionService } from "../llm/completion-service.ts";
+import { toldFailure } from "../llm/errors.ts";
 import { eventInputSchema, normalizeEvent } from "./events.ts";
 import { parseEvents, type CalendarEvent, type ParseOutcome } from "./parse.ts";
 
@@ -217,7 +217,7 @@ export function modelAvailable(completions: CompletionService): boolean {
 }
 
 function failure(error: unknown): string {
-  return error instanceof ApiError ? error.message : "the call failed";
+  return toldFailure(error)?.message ?? "the call failed";
 }
 
 /** Parses with the date parser, refined by the model when one is configured. */

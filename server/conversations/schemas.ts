@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { completionResponseSchema } from "../llm/completion-request.ts";
+import { completionResponseSchema } from "../llm/request/completion-request.ts";
 
 /**
  * The conversation API's bodies and answers: the route table's schemas, so the OpenAPI

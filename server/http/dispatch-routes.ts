@@ -12,7 +12,7 @@ import { parseInput } from "./validate.ts";
 export interface Guards {
   /** Authenticates the caller (holding `scope`, when given), or throws the ApiError to answer. */
   authenticate(req: Request, scope: Scope | undefined): Promise<Caller>;
-  /** Spends one request of the caller's budget, or throws `rate_limited`. */
+  /** Counts one request against the caller's per-minute rate limit, or throws `rate_limited`. */
   rateLimit(caller: Caller, res: Response): Promise<void>;
 }
 

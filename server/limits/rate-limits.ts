@@ -14,12 +14,12 @@ export interface LimitDecision {
   resetMs: number;
 }
 
-/** Request budgets per token and failed-sign-in budgets per client address. */
+/** Requests per minute per token, and failed sign-ins per minute per client address. */
 export interface RateLimits {
   consumeRequest(tokenId: string, requestsPerMinute: number): Promise<LimitDecision>;
   /**
-   * Counts a failed sign-in from the address. Answers 0 while the address is within its budget of
-   * failures, else the milliseconds until the budget frees up.
+   * Counts a failed sign-in from the address. Answers 0 while the address is within its limit of
+   * failures, else the milliseconds until it may try again.
    */
   recordAuthFailure(address: string): Promise<number>;
 }
@@ -28,7 +28,7 @@ const WINDOW_SECONDS = 60;
 
 /**
  * Counters live in memory, or in Redis when a client is given, so several instances share
- * one budget. With Redis unreachable, each instance falls back to its own memory counters
+ * one limit. With Redis unreachable, each instance falls back to its own memory counters
  * instead of failing requests.
  */
 export function createRateLimits(options: {

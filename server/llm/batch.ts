@@ -1,19 +1,28 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { ApiError } from "../errors.ts";
-import type { BatchItem, BatchItemResult } from "./completion-request.ts";
+import type { BatchItem, BatchItemResult } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
-import type { PreparedCompletion } from "./prepare.ts";
+import { toldFailure } from "./errors.ts";
+import type { PreparedCompletion } from "./request/prepare.ts";
 
-/** An item that is not a completion request: answered alone with its 400. */
+/** Why an item failed: an error code of the API and its message. */
+export type ItemError = Extract<BatchItemResult, { ok: false }>["error"];
+
+/** An item that is not a completion request: answered alone with what its check found. */
 export interface InvalidBatchItem {
   id: string | undefined;
-  invalid: ApiError;
+  invalid: ItemError;
 }
 
-function failure(id: string, error: unknown): BatchItemResult {
-  const apiError =
-    error instanceof ApiError ? error : new ApiError("internal", "This item failed on our side");
-  return { id, ok: false, error: { code: apiError.code, message: apiError.message } };
+/** What a failed item says: its own failure, or `internal` for a bug of ours. */
+function itemError(error: unknown): ItemError {
+  const failure = toldFailure(error);
+  return failure
+    ? { code: failure.code, message: failure.message }
+    : { code: "internal", message: "This item failed on our side" };
+}
+
+function failure(id: string, error: ItemError): BatchItemResult {
+  return { id, ok: false, error: { code: error.code, message: error.message } };
 }
 
 function success(id: string, outcome: CompletionOutcome): BatchItemResult {
@@ -32,7 +41,7 @@ export async function runBatch(
 ): Promise<BatchItemResult[]> {
   // One item at a time, giving the event loop a turn between two: preparing an item may compile
   // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
-  const prepared: (PreparedCompletion | ApiError)[] = [];
+  const prepared: ({ call: PreparedCompletion } | { error: ItemError })[] = [];
   for (const item of items) {
     if (prepared.length > 0) await nextTurn();
     prepared.push(await prepare(service, item, context));
@@ -42,8 +51,9 @@ export async function runBatch(
   return Promise.all(
     items.map(async (item, index): Promise<BatchItemResult> => {
       const id = item.id ?? String(index);
-      const call = prepared[index]!;
-      if (call instanceof ApiError) return failure(id, call);
+      const ready = prepared[index]!;
+      if ("error" in ready) return failure(id, ready.error);
+      const { call } = ready;
       const identity = identityOf(call);
       const earlier = firstRun.get(identity);
       try {
@@ -54,7 +64,7 @@ export async function runBatch(
         }
         return success(id, await service.replay(call, context, earlier));
       } catch (error) {
-        return failure(id, error);
+        return failure(id, itemError(error));
       }
     }),
   );
@@ -64,19 +74,18 @@ async function prepare(
   service: CompletionService,
   item: BatchItem | InvalidBatchItem,
   context: CallContext,
-): Promise<PreparedCompletion | ApiError> {
-  if ("invalid" in item) return item.invalid;
+): Promise<{ call: PreparedCompletion } | { error: ItemError }> {
+  if ("invalid" in item) return { error: item.invalid };
   const { id: _id, ...request } = item;
   try {
-    return await service.prepare(request, context.caller.tokenId);
+    return { call: await service.prepare(request, context.caller.tokenId) };
   } catch (error) {
-    return error instanceof ApiError
-      ? error
-      : new ApiError("internal", "This item failed on our side");
+    return { error: itemError(error) };
   }
 }
 
 /** Items are the same when everything that shapes the answer is the same. */
 function identityOf(call: PreparedCompletion): string {
-  return `${call.key}:${call.fallbacks.map((m) => m.id).join(",")}`;
+  const fallbacks = call.candidates.slice(1).map(({ model }) => model.id);
+  return `${call.key}:${fallbacks.join(",")}`;
 }

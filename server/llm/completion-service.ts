@@ -2,25 +2,29 @@ import { randomUUID } from "node:crypto";
 import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Limits } from "../config.ts";
-import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
-import { leavesTime, startCallTime, type CallTime, type RunningCallTime } from "./call-time.ts";
-import type { CompletionRequest } from "./completion-request.ts";
-import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
-import { applyLocalStop, heldBack, prepareCompletion, type PreparedCompletion } from "./prepare.ts";
-import { ProviderError, type Provider } from "./provider.ts";
-import { toApiError } from "./provider-errors.ts";
-import type { ResponseCache } from "./response-cache.ts";
-import { maxCostNanoUsd } from "./max-cost.ts";
-import { UsageLedger, type ReservationId } from "./usage-ledger.ts";
-import { withRetries, type RetryPolicy } from "./retry.ts";
-import { KeyedSemaphore, Semaphore } from "./semaphore.ts";
-import { SingleFlight } from "./single-flight.ts";
-import type { SchemaChecker } from "./structured-output.ts";
-import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "./types.ts";
-import { estimateTokens } from "./token-estimate.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
+import { Billing } from "./billing/billing.ts";
+import { UsageLedger } from "./billing/usage-ledger.ts";
+import { AnswerCache } from "./cache/answer-cache.ts";
+import type { ResponseCache } from "./cache/response-cache.ts";
+import { SharedCalls } from "./cache/shared-calls.ts";
+import { asLlmError, callFailure, type LlmError } from "./errors.ts";
+import type { ModelRegistry } from "./model-registry.ts";
+import { Admission, type Admitted } from "./pipeline/admission.ts";
+import type { Answer } from "./pipeline/answer.ts";
+import type { SingleFlight } from "./cache/single-flight.ts";
+import { startCallTime, type CallTime, type RunningCallTime } from "./pipeline/call-time.ts";
+import type { RetryPolicy } from "./pipeline/retry.ts";
+import { StreamedAnswer } from "./pipeline/streamed-answer.ts";
+import { Upstream, type OpenedStream } from "./pipeline/upstream.ts";
+import { ProviderError, type Provider } from "./provider.ts";
+import type { CompletionRequest } from "./request/completion-request.ts";
+import { prepareCompletion, type PreparedCompletion } from "./request/prepare.ts";
+import type { SchemaChecker } from "./schemas/schema-checker.ts";
+import { estimateTokens } from "./token-estimate.ts";
+import type { TokenUsage } from "./types.ts";
 
 /** Who is asking, under which request id, the signal that cancels the work, and its deadline. */
 export interface CallContext {
@@ -58,35 +62,6 @@ export interface CompletionStream {
   events: AsyncGenerator<StreamEvent>;
 }
 
-/**
- * What a call that failed after the provider answered (an answer that broke the requested format)
- * had already cost, by the error it failed with, so that its ledger row carries the cost.
- */
-const spentBefore = new WeakMap<object, { model: ModelInfo; usage: TokenUsage }>();
-
-/**
- * The budget reservation of a shared call that failed, by the error it failed with, for the
- * caller paying for the call to release with its row.
- */
-const reservedFor = new WeakMap<object, ReservationId>();
-
-/** Where a call upstream leaves its budget reservation, for whoever records the call. */
-interface Held {
-  reservation?: ReservationId | undefined;
-}
-
-/** An answer from upstream (or the cache), before it is billed and recorded. */
-export interface Answer {
-  text: string;
-  json: unknown;
-  usage: TokenUsage;
-  model: ModelInfo;
-  retries: number;
-  upstreamMs: number;
-  /** What was held against the budget for the call, released as its payer records it. */
-  reservation?: ReservationId | undefined;
-}
-
 export interface CompletionServiceDeps {
   store: Store;
   registry: ModelRegistry;
@@ -96,7 +71,7 @@ export interface CompletionServiceDeps {
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
-  /** Kept back from a request's time to record its call and answer (call-time.ts). */
+  /** Kept back from a request's time to record its call and answer (pipeline/call-time.ts). */
   answerMarginMs: number;
   /** Bounds every call, and so how long a budget reservation may have to last. */
   requestTimeoutMs: number;
@@ -110,22 +85,32 @@ export interface CompletionServiceDeps {
 }
 
 /**
- * Runs completions: cache and single-flight first, then, in turn among the token's calls, the
- * budget reservation, and the provider with retries, fallbacks and a per-provider concurrency
- * cap; writes one ledger row per call before the answer leaves.
+ * Runs completions. A request's path, top-down:
+ * 1. prepare: template, settings and defaults; the parameters fitted to each model, once
+ *    (request/prepare.ts);
+ * 2. the response cache, then a call in flight for the same request (cache/);
+ * 3. admission: a turn among the token's calls, the budget reservation, then the schema's
+ *    validator (pipeline/admission.ts);
+ * 4. upstream: the model and its fallbacks, retries, provider slots, the call's time, JSON repair
+ *    (pipeline/upstream.ts); a stream is relayed with its stop sequences applied here;
+ * 5. billing: one ledger row per call, written before the answer leaves (billing/billing.ts).
  */
 export class CompletionService {
   readonly #deps: CompletionServiceDeps;
-  readonly #ledger: UsageLedger;
-  readonly #flights: SingleFlight<Answer>;
-  readonly #slots = new Map<string, Semaphore>();
-  readonly #turns: KeyedSemaphore;
+  readonly #cache: AnswerCache;
+  readonly #shared: SharedCalls;
+  readonly #admission: Admission;
+  readonly #upstream: Upstream;
+  readonly #billing: Billing;
 
   constructor(deps: CompletionServiceDeps) {
     this.#deps = deps;
-    this.#flights = deps.flights ?? new SingleFlight();
-    this.#ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
-    this.#turns = new KeyedSemaphore(deps.inFlightPerToken);
+    const ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
+    this.#cache = new AnswerCache(deps);
+    this.#shared = new SharedCalls((reservation) => ledger.release(reservation), deps.flights);
+    this.#admission = new Admission({ ...deps, ledger });
+    this.#upstream = new Upstream(deps);
+    this.#billing = new Billing(ledger, deps.registry);
   }
 
   get registry(): ModelRegistry {
@@ -146,40 +131,29 @@ export class CompletionService {
     return this.run(await this.prepare(request, context.caller.tokenId), context);
   }
 
-  /** Answers a prepared request: from the cache, a shared in-flight call, or upstream. */
+  /** Answers a prepared request: from the cache, a shared call in flight, or upstream. */
   async run(prepared: PreparedCompletion, context: CallContext): Promise<CompletionOutcome> {
     const started = performance.now();
-    let payer = true;
     const time = this.#callTime(context);
-    const held: Held = {};
     try {
       if (!prepared.cacheable) {
-        const answer = await this.#upstream(prepared, context.caller, time, held);
+        const answer = await this.#callUpstream(prepared, context.caller, time);
         return await this.#settle(prepared, context, answer, false, started);
       }
-      const hit = await this.#cached(prepared);
+      const hit = await this.#cache.lookup(prepared);
       if (hit) return await this.#settle(prepared, context, hit, true, started);
-      // Each caller waits for a shared call until its own time is up.
-      const shared = await this.#flights.run(
-        this.#flightKey(prepared, context.caller),
-        time.signal,
-        (signal) =>
-          this.#sharedUpstream(prepared, context.caller, { signal, deadline: time.deadline }),
+      const shared = await this.#shared.join(prepared, context.caller, time, (flight) =>
+        this.#callUpstream(prepared, context.caller, flight),
       );
-      // One caller pays for a shared call (its starter, unless it went away), with the
-      // reservation its starter made; the others get its answer as a replay, at no cost.
-      payer = shared.payer;
-      if (!shared.ok) {
-        if (payer && typeof shared.error === "object" && shared.error !== null)
-          held.reservation = reservedFor.get(shared.error);
-        throw shared.error;
-      }
-      return await this.#settle(prepared, context, shared.value, !shared.payer, started);
+      // The callers who did not pay get the answer as a replay, at no cost.
+      return await this.#settle(prepared, context, shared.answer, !shared.payer, started);
     } catch (error) {
-      throw await this.#fail(prepared, context, error, started, {
-        payer,
-        reservation: held.reservation,
-      });
+      throw await this.#recordedFailure(
+        prepared,
+        context,
+        callFailure(error, context.signal),
+        started,
+      );
     } finally {
       time.stop();
     }
@@ -199,7 +173,9 @@ export class CompletionService {
     try {
       outcome = await first;
     } catch (error) {
-      throw await this.#fail(prepared, context, error, started, { payer: false });
+      // The first asking's failure was billed with its own row.
+      const failure = callFailure(error, context.signal).unbilled();
+      throw await this.#recordedFailure(prepared, context, failure, started);
     }
     const answer: Answer = {
       text: outcome.text,
@@ -214,14 +190,14 @@ export class CompletionService {
 
   /**
    * Opens a stream. Resolves once the first chunk is in hand, so failures before any output
-   * still get a proper HTTP status; later failures surface from `events` as ApiErrors.
+   * still get their own status; later failures surface from `events` as LlmErrors.
    */
   async stream(prepared: PreparedCompletion, context: CallContext): Promise<CompletionStream> {
     const started = performance.now();
     const time = this.#callTime(context);
-    let reservation: ReservationId | undefined;
+    let admitted: Admitted | undefined;
     try {
-      const hit = prepared.cacheable ? await this.#cached(prepared) : undefined;
+      const hit = prepared.cacheable ? await this.#cache.lookup(prepared) : undefined;
       if (hit) {
         time.stop();
         const outcome = await this.#settle(prepared, context, hit, true, started);
@@ -236,396 +212,115 @@ export class CompletionService {
           })(),
         };
       }
-      const model = prepared.model;
-      const leaveTurn = await this.#turns.acquire(context.caller.tokenId, time.signal);
-      let releaseSlot = () => {};
-      const release = () => {
-        releaseSlot();
-        leaveTurn();
+      admitted = await this.#admission.admit(prepared, context.caller, time.signal, true);
+      const opened = await this.#upstream.open(prepared, time);
+      const { model } = prepared.candidates[0];
+      return {
+        model: model.id,
+        provider: model.provider,
+        cached: false,
+        retries: opened.retries,
+        // The call's turn, its provider slot and its clock last as long as the stream.
+        events: this.#relay(prepared, context, opened, { started, admitted, time }),
       };
-      try {
-        reservation = await this.#admit(prepared, context.caller, true);
-        releaseSlot = await this.#slot(model.provider).acquire(context.signal);
-        const upstreamStarted = performance.now();
-        let retries = 0;
-        const opened = await withRetries(
-          async () => {
-            const chunks = this.#provider(model).stream(
-              this.#providerRequest(prepared, model, time.signal),
-            );
-            const iterator = chunks[Symbol.asyncIterator]();
-            return { iterator, first: await iterator.next() };
-          },
-          this.#deps.retry,
-          time,
-          () => retries++,
-        );
-        return {
-          model: model.id,
-          provider: model.provider,
-          cached: false,
-          retries,
-          // The provider's slot and the call's clock last as long as the stream.
-          events: this.#relay(prepared, context, opened, {
-            started,
-            upstreamStarted,
-            retries,
-            release: () => {
-              release();
-              time.stop();
-            },
-            reservation,
-          }),
-        };
-      } catch (error) {
-        release();
-        throw error;
-      }
     } catch (error) {
+      admitted?.leave();
       time.stop();
-      throw await this.#fail(prepared, context, error, started, { reservation });
+      const failure = callFailure(error, context.signal).carrying({
+        reservation: admitted?.reservation,
+      });
+      throw await this.#recordedFailure(prepared, context, failure, started);
     }
   }
 
+  /**
+   * Relays a stream's text as it comes, holding back what may be part of a stop sequence the
+   * gateway applies itself; checks a JSON answer at its end; keeps, bills and records it.
+   */
   async *#relay(
     prepared: PreparedCompletion,
     context: CallContext,
-    opened: { iterator: AsyncIterator<StreamChunk>; first: IteratorResult<StreamChunk> },
-    timing: {
-      started: number;
-      upstreamStarted: number;
-      retries: number;
-      /** Ends the call's turn among its token's calls and its provider slot. */
-      release: () => void;
-      reservation: ReservationId | undefined;
-    },
+    opened: OpenedStream,
+    call: { started: number; admitted: Admitted; time: RunningCallTime },
   ): AsyncGenerator<StreamEvent> {
-    const { iterator } = opened;
-    const stops = prepared.localStop;
-    let text = "";
-    /** With stops the gateway applies itself: everything received, of which `text` was sent. */
-    let received = "";
-    let usage: TokenUsage | undefined;
+    const { model, localStop } = prepared.candidates[0];
+    const streamed = new StreamedAnswer(localStop);
+    const recordedFailure = (error: unknown) => {
+      const { usage } = streamed;
+      const failure = callFailure(error, context.signal).carrying({
+        spent: usage && { model, usage },
+        reservation: call.admitted.reservation,
+      });
+      return this.#recordedFailure(prepared, context, failure, call.started);
+    };
     let recorded = false;
     try {
-      for (let step = opened.first; !step.done; step = await iterator.next()) {
-        const chunk = step.value;
-        if (chunk.type === "done") {
-          usage = chunk.usage;
-        } else if (!stops) {
-          text += chunk.text;
-          yield chunk;
-        } else {
-          // Send what can no longer turn out to be part of a stop sequence; the rest of the
-          // answer is still read (it is billed), not sent.
-          received += chunk.text;
-          const safe = Math.min(
-            applyLocalStop(received, stops).length,
-            received.length - heldBack(received, stops),
-          );
-          if (safe > text.length) {
-            yield { type: "delta", text: received.slice(text.length, safe) };
-            text = received.slice(0, safe);
-          }
-        }
+      for (let step = opened.first; !step.done; step = await opened.iterator.next()) {
+        const text = streamed.add(step.value);
+        if (text !== undefined) yield { type: "delta", text };
       }
-      if (stops) {
-        const final = applyLocalStop(received, stops);
-        if (final.length > text.length) yield { type: "delta", text: final.slice(text.length) };
-        text = final;
-      }
+      const rest = streamed.end();
+      if (rest !== undefined) yield { type: "delta", text: rest };
       const answer: Answer = {
-        text,
+        text: streamed.text,
         json: undefined,
-        usage: usage ?? this.#estimateUsage(prepared, stops ? received : text),
-        model: prepared.model,
-        retries: timing.retries,
-        upstreamMs: performance.now() - timing.upstreamStarted,
-        reservation: timing.reservation,
+        usage: streamed.usage ?? estimateUsage(prepared, streamed.received),
+        model,
+        retries: opened.retries,
+        upstreamMs: performance.now() - opened.startedAt,
+        reservation: call.admitted.reservation,
       };
       if (prepared.json) {
-        const check = this.#deps.schemas.checkJson(text, prepared.json.schema);
+        const check = this.#deps.schemas.checkJson(answer.text, prepared.json.schema);
         if (!check.ok)
           throw new ProviderError(
             "invalid_output",
-            prepared.model.provider,
+            model.provider,
             `The model's answer broke the requested format: ${check.problem}`,
           );
         answer.json = check.value;
       }
-      if (prepared.cacheable)
-        await this.#deps.cache.set(prepared.key, {
-          text,
-          usage: answer.usage,
-          model: prepared.model.id,
-        });
-      const outcome = await this.#settle(prepared, context, answer, false, timing.started);
+      await this.#cache.keep(prepared, answer);
+      const outcome = await this.#settle(prepared, context, answer, false, call.started);
       recorded = true;
       yield { type: "done", outcome };
     } catch (error) {
       recorded = true;
-      throw await this.#fail(prepared, context, error, timing.started, {
-        usage,
-        reservation: timing.reservation,
-      });
+      throw await recordedFailure(error);
     } finally {
-      timing.release();
-      await iterator.return?.();
+      opened.release();
+      call.admitted.leave();
+      call.time.stop();
+      await opened.iterator.return?.();
       // The consumer stopped reading (the client went away): the call still gets its row.
-      if (!recorded)
-        await this.#fail(prepared, context, new Error("stream abandoned"), timing.started, {
-          usage,
-          reservation: timing.reservation,
-        });
+      if (!recorded) await recordedFailure(new Error("stream abandoned"));
     }
   }
 
-  async #cached(prepared: PreparedCompletion): Promise<Answer | undefined> {
-    const hit = await this.#deps.cache.get(prepared.key);
-    if (!hit) return undefined;
-    const check = prepared.json
-      ? this.#deps.schemas.checkJson(hit.text, prepared.json.schema)
-      : undefined;
-    if (check && !check.ok) return undefined;
-    return {
-      text: hit.text,
-      json: check?.ok ? check.value : undefined,
-      usage: hit.usage,
-      model: this.#deps.registry.resolve(hit.model),
-      retries: 0,
-      upstreamMs: 0,
-    };
-  }
-
   /**
-   * A call upstream, in turn among its token's calls (cache hits and shared calls' other callers
-   * take no turn). Its maximum cost is reserved first, in `held`, for whoever records the call.
+   * A call upstream, once admitted; a cacheable answer is kept. Its reservation goes with its
+   * answer, or its failure, to whoever records the call.
    */
-  async #upstream(
+  async #callUpstream(
     prepared: PreparedCompletion,
     caller: Caller,
     time: CallTime,
-    held: Held,
   ): Promise<Answer> {
-    const leaveTurn = await this.#turns.acquire(caller.tokenId, time.signal);
+    const admitted = await this.#admission.admit(prepared, caller, time.signal, false);
     try {
-      held.reservation = await this.#admit(prepared, caller, false);
-      const answer = await this.#callUpstream(prepared, time);
-      if (prepared.cacheable)
-        await this.#deps.cache.set(prepared.key, {
-          text: answer.text,
-          usage: answer.usage,
-          model: answer.model.id,
-        });
-      return { ...answer, reservation: held.reservation };
+      const answer = await this.#upstream.complete(prepared, time);
+      await this.#cache.keep(prepared, answer);
+      return { ...answer, reservation: admitted.reservation };
+    } catch (error) {
+      throw asLlmError(error).carrying({ reservation: admitted.reservation });
     } finally {
-      leaveTurn();
+      admitted.leave();
     }
-  }
-
-  /**
-   * The work of a shared call: its answer, or its error, carries its reservation to the caller
-   * who pays for it. Its signal aborts once every caller has gone: then nobody is left to record
-   * the call, and the reservation is given back here.
-   */
-  async #sharedUpstream(
-    prepared: PreparedCompletion,
-    caller: Caller,
-    time: CallTime,
-  ): Promise<Answer> {
-    const held: Held = {};
-    const { signal } = time;
-    try {
-      const answer = await this.#upstream(prepared, caller, time, held);
-      if (signal.aborted) await this.#ledger.release(held.reservation);
-      return answer;
-    } catch (error) {
-      const carried = typeof error === "object" && error !== null && !signal.aborted;
-      if (carried && held.reservation !== undefined) reservedFor.set(error, held.reservation);
-      else await this.#ledger.release(held.reservation);
-      throw error;
-    }
-  }
-
-  /**
-   * Callers share a call when they ask the same; the one paying for it pays from the reservation
-   * of the one who started it, so callers with a budget share calls with themselves only.
-   */
-  #flightKey(prepared: PreparedCompletion, caller: Caller): string {
-    return caller.budgetUsd === null ? prepared.key : `${prepared.key}\n${caller.tokenId}`;
-  }
-
-  /**
-   * Lets a call go upstream: once its token and rate limit have passed (the routes), its maximum
-   * cost is reserved against the budget, and only then is the expensive per-request work done.
-   */
-  async #admit(
-    prepared: PreparedCompletion,
-    caller: Caller,
-    streamed: boolean,
-  ): Promise<ReservationId | undefined> {
-    const reservation = await this.#ledger.reserve(caller, () =>
-      maxCostNanoUsd(prepared, this.#deps.registry, streamed),
-    );
-    try {
-      // The expensive step, only once the budget has passed: the schema's validator (cached).
-      if (prepared.json?.schema) await this.#deps.schemas.compileInTurn(prepared.json.schema);
-    } catch (error) {
-      await this.#ledger.release(reservation);
-      throw error;
-    }
-    return reservation;
-  }
-
-  /** The model, then each fallback in turn while failures are the provider's and time is left. */
-  async #callUpstream(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
-    const candidates = [prepared.model, ...prepared.fallbacks];
-    for (let index = 0; ; index++) {
-      const model = candidates[index]!;
-      try {
-        return await this.#callModel(prepared, model, time);
-      } catch (error) {
-        const last = index === candidates.length - 1;
-        if (
-          last ||
-          !(error instanceof ProviderError) ||
-          error.kind === "rejected" ||
-          time.signal.aborted ||
-          !leavesTime(time, 0, this.#deps.retry.shortestAttemptMs)
-        )
-          throw error;
-        this.#deps.logger.warn(
-          { model: model.id, fallback: candidates[index + 1]!.id, kind: error.kind },
-          "falling back",
-        );
-      }
-    }
-  }
-
-  async #callModel(
-    prepared: PreparedCompletion,
-    model: ModelInfo,
-    time: CallTime,
-  ): Promise<Answer> {
-    const release = await this.#slot(model.provider).acquire(time.signal);
-    const started = performance.now();
-    let retries = 0;
-    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-    const call = (extra: ChatMessage[]) =>
-      withRetries(
-        () =>
-          this.#provider(model).complete(
-            this.#providerRequest(prepared, model, time.signal, extra),
-          ),
-        this.#deps.retry,
-        time,
-        () => retries++,
-      ).then((result) => {
-        usage.inputTokens += result.usage.inputTokens;
-        usage.outputTokens += result.usage.outputTokens;
-        return result;
-      });
-    try {
-      const first = await call([]);
-      const text = applyLocalStop(
-        first.text,
-        model.rules.noStop ? prepared.requested.stop : undefined,
-      );
-      if (!prepared.json)
-        return {
-          text,
-          json: undefined,
-          usage,
-          model,
-          retries,
-          upstreamMs: performance.now() - started,
-        };
-      let check = this.#deps.schemas.checkJson(text, prepared.json.schema);
-      let answerText = text;
-      if (!check.ok) {
-        // One more try, telling the model what was wrong with its answer.
-        retries++;
-        const second = await call([
-          { role: "assistant", content: text },
-          {
-            role: "user",
-            content: `That answer is not usable: ${check.problem}. Answer again with only the JSON.`,
-          },
-        ]);
-        answerText = second.text;
-        check = this.#deps.schemas.checkJson(answerText, prepared.json.schema);
-      }
-      if (!check.ok) {
-        throw new ProviderError(
-          "invalid_output",
-          model.provider,
-          `The model's answer broke the requested format twice: ${check.problem}`,
-        );
-      }
-      return {
-        text: answerText,
-        json: check.value,
-        usage,
-        model,
-        retries,
-        upstreamMs: performance.now() - started,
-      };
-    } catch (error) {
-      if (typeof error === "object" && error !== null && usage.inputTokens + usage.outputTokens > 0)
-        spentBefore.set(error, { model, usage });
-      throw error;
-    } finally {
-      release();
-    }
-  }
-
-  #providerRequest(
-    prepared: PreparedCompletion,
-    model: ModelInfo,
-    signal: AbortSignal,
-    extra: ChatMessage[] = [],
-  ): ProviderRequest {
-    return {
-      model: model.id,
-      system: prepared.system,
-      messages: extra.length > 0 ? [...prepared.messages, ...extra] : prepared.messages,
-      // The caller's parameters, fitted to this model (a fallback may follow other rules).
-      temperature: model.rules.fixedTemperature ?? prepared.requested.temperature,
-      maxTokens:
-        prepared.maxTokens === undefined
-          ? undefined
-          : Math.min(prepared.maxTokens, model.maxOutputTokens),
-      stop: model.rules.noStop ? undefined : prepared.requested.stop,
-      json: prepared.json,
-      signal,
-      timeoutMs: this.#deps.timeoutMs,
-    };
   }
 
   /** The time the request's model calls have: the request's, less the time to answer. */
   #callTime(context: CallContext): RunningCallTime {
     return startCallTime(context.signal, context.deadline - this.#deps.answerMarginMs);
-  }
-
-  #provider(model: ModelInfo): Provider {
-    const provider = this.#deps.providers.get(model.provider);
-    if (!provider)
-      throw new ApiError("invalid_request", `The provider of ${model.id} is not configured`);
-    return provider;
-  }
-
-  #slot(provider: string): Semaphore {
-    let slot = this.#slots.get(provider);
-    if (!slot) {
-      slot = new Semaphore(this.#deps.providerConcurrency);
-      this.#slots.set(provider, slot);
-    }
-    return slot;
-  }
-
-  #estimateUsage(prepared: PreparedCompletion, text: string): TokenUsage {
-    const input = (prepared.system ?? "") + prepared.messages.map((m) => m.content).join("");
-    return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) };
   }
 
   /** Bills and records an answer, then shapes it for the caller. */
@@ -636,28 +331,14 @@ export class CompletionService {
     cached: boolean,
     started: number,
   ): Promise<CompletionOutcome> {
-    const costNanoUsd = cached
-      ? 0
-      : this.#deps.registry.costNanoUsd(
-          answer.model,
-          answer.usage.inputTokens,
-          answer.usage.outputTokens,
-        );
     const latencyMs = Math.round(performance.now() - started);
-    await this.#ledger.record(
-      context.caller,
-      context.requestId,
-      {
-        provider: answer.model.provider,
-        model: answer.model.id,
-        usage: answer.usage,
-        costNanoUsd,
-        cached,
-        latencyMs,
-        errorCode: null,
-      },
-      cached ? undefined : answer.reservation,
-    );
+    let costNanoUsd: number;
+    try {
+      costNanoUsd = await this.#billing.answered(context, answer, { cached, latencyMs });
+    } catch (error) {
+      // The row was not written: the failure's row (if it can be) releases the reservation.
+      throw asLlmError(error).carrying({ reservation: cached ? undefined : answer.reservation });
+    }
     return {
       id: `cmpl_${randomUUID()}`,
       model: answer.model.id,
@@ -672,62 +353,21 @@ export class CompletionService {
     };
   }
 
-  /**
-   * Records a failed call and turns the failure into what the caller should see. The row carries
-   * what the call cost (`usage`, or what a failed upstream call had spent) when `payer`, and
-   * releases the call's budget `reservation`.
-   */
-  async #fail(
+  /** The failure a caller gets, once its call is recorded (billing/billing.ts): settled. */
+  async #recordedFailure(
     prepared: PreparedCompletion,
     context: CallContext,
-    error: unknown,
+    failure: LlmError,
     started: number,
-    paid: {
-      usage?: TokenUsage | undefined;
-      payer?: boolean;
-      reservation?: ReservationId | undefined;
-    } = {},
-  ): Promise<unknown> {
-    const { usage, payer = true, reservation } = paid;
-    const carried = payer && typeof error === "object" && error !== null;
-    // A request we could not serve as asked (a provider not configured here) was never a call;
-    // a budget refusal is, and its row shows the operator who was turned away; so is a cancelled
-    // one, a batch's copy of it too (whose first asking's failure is the "cancelled" refusal).
-    if (error instanceof ApiError && error.code === "invalid_request" && !context.signal.aborted) {
-      await this.#ledger.release(reservation);
-      return error;
-    }
-    const apiError =
-      error instanceof ProviderError
-        ? toApiError(error)
-        : context.signal.aborted
-          ? new ApiError("invalid_request", "The request was cancelled")
-          : error instanceof ApiError
-            ? error
-            : undefined;
-    const spent = usage
-      ? { model: prepared.model, usage }
-      : carried
-        ? spentBefore.get(error)
-        : undefined;
-    const model = spent?.model ?? prepared.model;
-    const costNanoUsd = spent
-      ? this.#deps.registry.costNanoUsd(model, spent.usage.inputTokens, spent.usage.outputTokens)
-      : 0;
-    await this.#ledger.record(
-      context.caller,
-      context.requestId,
-      {
-        provider: model.provider,
-        model: model.id,
-        usage: spent?.usage ?? { inputTokens: 0, outputTokens: 0 },
-        costNanoUsd,
-        cached: false,
-        latencyMs: Math.round(performance.now() - started),
-        errorCode: context.signal.aborted ? "cancelled" : (apiError?.code ?? "internal"),
-      },
-      reservation,
-    );
-    return apiError ?? error;
+  ): Promise<LlmError> {
+    const latencyMs = Math.round(performance.now() - started);
+    await this.#billing.failed(context, failure, prepared.candidates[0].model, latencyMs);
+    return failure.unbilled();
   }
+}
+
+/** A call's usage where the provider reported none: estimated from its text. */
+function estimateUsage(prepared: PreparedCompletion, answer: string): TokenUsage {
+  const input = (prepared.system ?? "") + prepared.messages.map((m) => m.content).join("");
+  return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(answer) };
 }

@@ -1,13 +1,13 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import type { Answer } from "./completion-service.ts";
+import type { Answer } from "./pipeline/answer.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import type { Provider } from "./provider.ts";
 import { createProviders } from "./providers/create-providers.ts";
-import { createMemoryCache, createRedisCache, type ResponseCache } from "./response-cache.ts";
-import { SchemaChecker } from "./structured-output.ts";
-import type { SingleFlight } from "./single-flight.ts";
+import { createMemoryCache, createRedisCache, type ResponseCache } from "./cache/response-cache.ts";
+import { SchemaChecker } from "./schemas/schema-checker.ts";
+import type { SingleFlight } from "./cache/single-flight.ts";
 
 /** The LLM parts the app is built from. */
 export interface Gateway {

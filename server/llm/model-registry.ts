@@ -1,4 +1,4 @@
-import { ApiError } from "../errors.ts";
+import { LlmError } from "./errors.ts";
 import type { Logger } from "../logger.ts";
 import { nanoUsdPerToken } from "../util/money.ts";
 import type { Provider } from "./provider.ts";
@@ -85,7 +85,7 @@ export class ModelRegistry {
     if (model) return model;
     // A local server may load models after start-up; let it judge names we have not seen.
     if (this.#unlisted && !knownIds.has(id)) return this.#unlisted(id);
-    throw new ApiError(
+    throw new LlmError(
       "invalid_request",
       `Unknown model '${id}'. Available: ${this.list()
         .map((m) => m.id)

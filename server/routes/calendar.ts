@@ -16,7 +16,7 @@ import {
   normalizeEvent,
 } from "../calendar/events.ts";
 import { connectedPage, failedPage } from "../calendar/pages.ts";
-import { isKnownTimezone, readNow } from "../calendar/parse.ts";
+import { readNow } from "../calendar/parse.ts";
 import {
   calendarStatusSchema,
   consentLinkSchema,
@@ -24,8 +24,8 @@ import {
   disconnectedSchema,
   parseResponseSchema,
   publicEventSchema,
-  type CreateResult,
 } from "../calendar/schemas.ts";
+import { countResults, timezoneField } from "../calendar/shared-fields.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
@@ -38,12 +38,6 @@ const consentPageHeaders = { "cache-control": "no-store", "referrer-policy": "no
 /** Rows one POST /api/v1/calendar/events may carry. */
 export const MAX_EVENT_ROWS = 500;
 
-export const timezoneField = z
-  .string()
-  .min(1)
-  .refine(isKnownTimezone, "is not a known IANA timezone (such as Europe/Berlin)")
-  .describe("IANA timezone name, e.g. America/New_York");
-
 const nowField = z
   .string()
   .min(1)
@@ -54,12 +48,6 @@ const nowField = z
 function checkNow(body: { now?: string | undefined; timezone?: string }, ctx: z.RefinementCtx) {
   if (body.now !== undefined && !readNow(body.now, body.timezone ?? "UTC"))
     ctx.addIssue({ code: "custom", path: ["now"], message: "must be an ISO 8601 date-time" });
-}
-
-export function countResults(results: CreateResult[]) {
-  const counts = { created: 0, exists: 0, planned: 0, failed: 0 };
-  for (const result of results) counts[result.ok ? result.status : "failed"]++;
-  return counts;
 }
 
 const calendarIdField = z.string().min(1).max(1024).default("primary");

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { publicOutcome, sendCompletionStream } from "./stream-completion.ts";
 import { inputError } from "../http/validate.ts";
 import {
   batchItemSchema,
@@ -9,7 +9,7 @@ import {
   completionRequestSchema,
   completionResponseSchema,
   type BatchItem,
-} from "../llm/completion-request.ts";
+} from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { runBatch, type InvalidBatchItem } from "../llm/batch.ts";
 

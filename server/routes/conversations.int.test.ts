@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { catalog } from "../llm/providers/catalog.ts";
-import { MESSAGE_OVERHEAD_TOKENS, messageTokens } from "../llm/fit-history.ts";
+import { MESSAGE_OVERHEAD_TOKENS, messageTokens } from "../llm/request/fit-history.ts";
 import { api, parseEvents, type ErrorBody } from "../test/api.ts";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";

@@ -13,16 +13,16 @@ import {
   type ReplyDoneEvent,
 } from "../conversations/schemas.ts";
 import { ApiError } from "../errors.ts";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { publicOutcome, sendCompletionStream } from "../http/stream-completion.ts";
+import { publicOutcome, sendCompletionStream } from "./stream-completion.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { fitHistory, outputReserve } from "../llm/fit-history.ts";
+import { fitHistory, outputReserve } from "../llm/request/fit-history.ts";
 import type { ChatMessage } from "../llm/types.ts";
 import type { ConversationRow, MessageRow } from "../store/conversation-repository.ts";
 import type { Store } from "../store/store.ts";
 import { assertKnownModel } from "./settings.ts";
-import { HISTORY_DROPPED_HEADER } from "../http/llm-headers.ts";
+import { HISTORY_DROPPED_HEADER } from "./llm-headers.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";

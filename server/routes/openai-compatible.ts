@@ -15,11 +15,11 @@ import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { EventStream } from "../http/sse.ts";
-import { relayCompletionStream, type StreamWriter } from "../http/stream-completion.ts";
-import type { CompletionRequest } from "../llm/completion-request.ts";
+import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
+import type { CompletionRequest } from "../llm/request/completion-request.ts";
 import type {
   CallContext,
   CompletionOutcome,

@@ -2,6 +2,7 @@ import { settingsChangeSchema, settingsSchema, type Settings } from "../account/
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
+import { LlmError } from "../llm/errors.ts";
 import type { ModelRegistry } from "../llm/model-registry.ts";
 import type { SettingsRow } from "../store/settings-repository.ts";
 import type { Store } from "../store/store.ts";
@@ -20,7 +21,7 @@ export function assertKnownModel(registry: ModelRegistry, id: string, field: str
   try {
     registry.resolve(id);
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
+    if (!(error instanceof LlmError)) throw error;
     throw new ApiError("invalid_request", `${field}: ${error.message}`, {
       details: [{ path: field, message: error.message }],
     });

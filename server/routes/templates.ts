@@ -3,7 +3,7 @@ import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { ModelRegistry } from "../llm/model-registry.ts";
-import { templateVariables } from "../llm/templates.ts";
+import { templateVariables } from "../llm/request/templates.ts";
 import type { Store } from "../store/store.ts";
 import type { TemplateRow } from "../store/template-repository.ts";
 import {

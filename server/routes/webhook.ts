@@ -3,14 +3,14 @@ import { decideRoute } from "../calendar/assist.ts";
 import type { CalendarService } from "../calendar/calendar-service.ts";
 import { readNow } from "../calendar/parse.ts";
 import { createResponseSchema } from "../calendar/schemas.ts";
+import { countResults, timezoneField } from "../calendar/shared-fields.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
-import { setLlmHeaders } from "../http/llm-headers.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
-import { publicOutcome } from "../http/stream-completion.ts";
-import { completionResponseSchema } from "../llm/completion-request.ts";
+import { publicOutcome } from "./stream-completion.ts";
+import { completionResponseSchema } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { countResults, timezoneField } from "./calendar.ts";
 
 /**
  * POST /api/v1/webhook: free text in (what a Power Automate flow forwards); decides whether it

@@ -7,9 +7,9 @@ import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
 import type { Sleep } from "../clock.ts";
 import { catalog } from "../llm/providers/catalog.ts";
-import type { Answer } from "../llm/completion-service.ts";
+import type { Answer } from "../llm/pipeline/answer.ts";
 import { createGateway } from "../llm/gateway.ts";
-import { SingleFlight } from "../llm/single-flight.ts";
+import { SingleFlight } from "../llm/cache/single-flight.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 import {
   fakeTokenCount,

@@ -58,7 +58,8 @@ export function requestKey(request: LlmRequest): string {
   return sha256Hex(`officellm-fn-v1\n${canonicalJson(request)}`);
 }
 
-interface Caller {
+/** A call waiting for an item's answer: its promise's settlers. */
+interface Waiter {
   resolve(answer: Answer): void;
   reject(error: unknown): void;
 }
@@ -68,7 +69,7 @@ class Item {
   readonly key: string;
   readonly request: LlmRequest;
   readonly chars: number;
-  readonly callers = new Set<Caller>();
+  readonly waiters = new Set<Waiter>();
   settled = false;
   constructor(key: string, request: LlmRequest) {
     this.key = key;
@@ -76,7 +77,7 @@ class Item {
     this.chars = JSON.stringify(request).length + 16;
   }
   get wanted(): boolean {
-    return this.callers.size > 0;
+    return this.waiters.size > 0;
   }
 }
 
@@ -177,10 +178,10 @@ export class LlmEngine {
     }
     const target = item;
     return new Promise<Answer>((resolve, reject) => {
-      const caller: Caller = { resolve, reject };
-      target.callers.add(caller);
+      const waiter: Waiter = { resolve, reject };
+      target.waiters.add(waiter);
       onCancel = () => {
-        if (!target.callers.delete(caller)) return;
+        if (!target.waiters.delete(waiter)) return;
         reject(notAvailable(messages.cancelled));
         if (!target.wanted) this.#abandon(target);
       };
@@ -403,16 +404,16 @@ export class LlmEngine {
     const clean: Answer =
       answer.json === undefined ? { text: answer.text } : { text: answer.text, json: answer.json };
     if (item.request.cache !== false) this.cache.set(item.key, clean);
-    for (const caller of item.callers) caller.resolve(clean);
-    item.callers.clear();
+    for (const waiter of item.waiters) waiter.resolve(clean);
+    item.waiters.clear();
   }
 
   #fail(items: Item[], error: unknown): void {
     for (const item of items) {
       item.settled = true;
       if (this.#active.get(item.key) === item) this.#active.delete(item.key);
-      for (const caller of item.callers) caller.reject(error);
-      item.callers.clear();
+      for (const waiter of item.waiters) waiter.reject(error);
+      item.waiters.clear();
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError, errorEnvelope } from "../../errors.ts";
+import { apiErrorOf } from "../failures.ts";
 import type { Logger } from "../../logger.ts";
 import { closeIfBodyUnread } from "../request-body.ts";
 import { sendJson } from "../send-json.ts";
@@ -8,10 +9,10 @@ export const notFound: RequestHandler = (req) => {
   throw new ApiError("not_found", `No route for ${req.method} ${req.path}`);
 };
 
-/** Turns every error into the envelope; unexpected ones are logged with their stack. */
+/** Turns every error into the envelope (http/failures.ts); unexpected ones are logged with their stack. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const known = error instanceof ApiError ? error : undefined;
+    const known = apiErrorOf(error);
     const apiError =
       known ??
       new ApiError(

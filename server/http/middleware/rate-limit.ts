@@ -5,9 +5,9 @@ import type { RateLimits } from "../../limits/rate-limits.ts";
 
 /**
  * Per-token requests per minute (the token's own `rpm`, else the default), announced in the
- * IETF RateLimit headers; the request past the budget gets 429 with `Retry-After`.
+ * IETF RateLimit headers; the request past the limit gets 429 with `Retry-After`.
  */
-export function requestBudget(limits: RateLimits, defaultRpm: number) {
+export function tokenRateLimit(limits: RateLimits, defaultRpm: number) {
   return async (caller: Caller, res: Response): Promise<void> => {
     const rpm = caller.rpm ?? defaultRpm;
     const decision = await limits.consumeRequest(caller.tokenId, rpm);

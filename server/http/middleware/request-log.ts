@@ -1,7 +1,11 @@
 import type { RequestHandler } from "express";
+import { errorStatuses } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 
-/** One log line per request: method, route, status, duration and the token that called. */
+/**
+ * One log line per request: method, route, status, duration and the token that called. A request
+ * whose client went away before its answer was complete is logged with status 499 (cancelled).
+ */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -12,7 +16,7 @@ export function requestLog(logger: Logger): RequestHandler {
         method: req.method,
         route: res.locals.route,
         path: req.originalUrl.split("?")[0],
-        status: res.statusCode,
+        status: res.writableFinished ? res.statusCode : errorStatuses.cancelled,
         durationMs: Math.round(durationMs * 100) / 100,
         tokenId: res.locals.caller?.tokenId,
         aborted: !res.writableFinished || undefined,

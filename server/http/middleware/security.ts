@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
-import { llmHeaderNames } from "../llm-headers.ts";
 
 /**
  * Origins Office Scripts run their `fetch` calls from (Excel on the web and desktop), per
@@ -67,11 +66,16 @@ function headersSetBy(
 }
 
 /**
- * CORS for CORS_ORIGINS, the backend's own origin and the Office Scripts origins. A request
- * without an `Origin` header is not a cross-origin one and gets no CORS headers, only the
- * `Vary: Origin` that tells caches its answer depends on that header.
+ * CORS for CORS_ORIGINS, the backend's own origin and the Office Scripts origins; browsers may read
+ * the request id, rate-limit headers and the routes' own `exposedHeaders`. A request without an
+ * `Origin` header is not a cross-origin one and gets no CORS headers, only the `Vary: Origin`
+ * that tells caches its answer depends on that header.
  */
-export function corsPolicy(options: { publicUrl: string; corsOrigins: string[] }): RequestHandler {
+export function corsPolicy(options: {
+  publicUrl: string;
+  corsOrigins: string[];
+  exposedHeaders: readonly string[];
+}): RequestHandler {
   const allowed = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins]);
   const policy = cors({
     origin: (origin, callback) => {
@@ -88,7 +92,7 @@ export function corsPolicy(options: { publicUrl: string; corsOrigins: string[] }
       "ratelimit-remaining",
       "ratelimit-reset",
       "ratelimit-policy",
-      ...llmHeaderNames,
+      ...options.exposedHeaders,
     ],
     maxAge: 600,
   });

@@ -4,7 +4,7 @@ import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
 import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
-import { toProviderError, type SdkErrors } from "../shared/errors.ts";
+import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 
@@ -94,7 +94,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   const defaultMaxTokens = options.defaultMaxTokens ?? 4096;
   const secrets = [options.apiKey];
   const fail = (error: unknown, signal?: AbortSignal) =>
-    toProviderError(error, { provider: name, sdk: anthropicErrors, signal, secrets });
+    classifySdkError(error, { provider: name, sdk: anthropicErrors, signal, secrets });
 
   function params(request: ProviderRequest): Params {
     let system = request.system;

@@ -1,7 +1,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../config.ts";
-import { ApiError } from "../../../errors.ts";
+import { LlmError } from "../../errors.ts";
 import { ProviderError } from "../../provider.ts";
 import { createDemoProvider, type DemoLimits } from "./adapter.ts";
 import { collect, providerRequest, rejection } from "../shared/testing.ts";
@@ -227,9 +227,9 @@ describe("demo provider bounds", () => {
   /** The 400 the demo refuses `schema` with. */
   async function refusal(schema: Record<string, unknown>, provider = demo): Promise<string> {
     const error = await rejection(provider.complete(providerRequest({ json: { schema } })));
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).code).toBe("invalid_request");
-    return (error as ApiError).message;
+    expect(error).toBeInstanceOf(LlmError);
+    expect((error as LlmError).code).toBe("invalid_request");
+    return (error as LlmError).message;
   }
 
   it("writes at most GENERATED_OUTPUT_MAX_BYTES, refusing what needs more", async () => {

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { ApiError } from "../../../errors.ts";
+import { LlmError } from "../../errors.ts";
 import type { Provider } from "../../provider.ts";
 import type { SharedParts } from "../definition.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk } from "../../types.ts";
@@ -247,7 +247,7 @@ class Sampler {
   }
 
   #refuse(why: string): never {
-    throw new ApiError("invalid_request", `The demo model cannot answer this schema: it ${why}`);
+    throw new LlmError("invalid_request", `The demo model cannot answer this schema: it ${why}`);
   }
 }
 

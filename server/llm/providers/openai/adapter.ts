@@ -8,7 +8,7 @@ import {
   promptText,
   withInstruction,
 } from "../shared/prompt.ts";
-import { toProviderError, type SdkErrors } from "../shared/errors.ts";
+import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 
@@ -66,7 +66,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
   });
   const secrets = [options.apiKey];
   const fail = (error: unknown, signal?: AbortSignal) =>
-    toProviderError(error, { provider: name, sdk: openAiErrors, signal, secrets });
+    classifySdkError(error, { provider: name, sdk: openAiErrors, signal, secrets });
 
   function params(request: ProviderRequest): Params {
     let system = request.system;

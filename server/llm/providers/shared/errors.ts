@@ -159,7 +159,7 @@ export interface MapErrorOptions<E extends SdkApiError> {
  * caller's abort reason when the caller aborted, a `ProviderError` for everything the provider or
  * the network did, and the error itself when it is none of those (a bug of ours).
  */
-export function toProviderError<E extends SdkApiError>(
+export function classifySdkError<E extends SdkApiError>(
   error: unknown,
   options: MapErrorOptions<E>,
 ): unknown {

@@ -1,0 +1,27 @@
+import { ApiError } from "../errors.ts";
+import { LlmError, toldFailure } from "../llm/errors.ts";
+
+/**
+ * The ApiError a failure is answered with: an ApiError as it is, a domain error of the LLM layer
+ * with its code's status (and `Retry-After` when it says when to ask again); undefined for a bug
+ * of ours, which the error handler logs and answers as `internal`.
+ */
+export function apiErrorOf(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  const failure = toldFailure(error);
+  if (!failure) return undefined;
+  return new ApiError(failure.code, failure.message, {
+    headers: retryAfter(failure),
+    ...(failure.details ? { details: failure.details } : {}),
+  });
+}
+
+function retryAfter(failure: LlmError): Record<string, string> {
+  if (failure.retryAfterMs === undefined) return {};
+  return { "retry-after": String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))) };
+}
+
+/** The error event a stream ends with, for a failure after the answer began. */
+export function streamFailure(error: unknown): ApiError {
+  return apiErrorOf(error) ?? new ApiError("internal", "The stream failed");
+}

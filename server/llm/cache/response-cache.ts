@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import { LRUCache } from "lru-cache";
+import type { TokenUsage } from "../types.ts";
+
+/** A stored answer; replaying it costs nothing. */
+export interface CachedAnswer {
+  text: string;
+  usage: TokenUsage;
+  /** The model that answered (a fallback, perhaps). */
+  model: string;
+}
+
+export interface ResponseCache {
+  get(key: string): Promise<CachedAnswer | undefined>;
+  set(key: string, answer: CachedAnswer): Promise<void>;
+}
+
+/** How long answers are kept, and how many and how many bytes of them the cache may hold. */
+export interface CacheBounds {
+  ttlMs: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/** The exact-match key: a hash of everything that shapes the answer. */
+export function cacheKey(parts: unknown): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url");
+}
+
+/**
+ * The largest answer worth keeping: a tenth of the byte bound, so that one answer can never push
+ * out most of the others. A larger one is not cached at all.
+ */
+export function largestCachedBytes(bounds: Pick<CacheBounds, "maxBytes">): number {
+  return Math.floor(bounds.maxBytes / 10);
+}
+
+/** Room for the usage numbers and the object around the strings. */
+const entryOverheadBytes = 64;
+
+/**
+ * What an answer counts for against the byte bound: its strings in UTF-8, which is at least what
+ * V8 holds for them.
+ */
+function answerBytes(answer: CachedAnswer): number {
+  return Buffer.byteLength(answer.text) + Buffer.byteLength(answer.model) + entryOverheadBytes;
+}
+
+/** This instance's cache: least recently used answers give way past either bound. */
+export function createMemoryCache(bounds: CacheBounds): ResponseCache {
+  const lru = new LRUCache<string, CachedAnswer>({
+    max: bounds.maxEntries,
+    maxSize: bounds.maxBytes,
+    maxEntrySize: largestCachedBytes(bounds),
+    sizeCalculation: answerBytes,
+    ttl: bounds.ttlMs,
+  });
+  return {
+    get: async (key) => lru.get(key),
+    set: async (key, answer) => void lru.set(key, answer),
+  };
+}
+
+/**
+ * Stores one answer and keeps the whole cache within its bounds, in one atomic step, so that
+ * instances storing at the same moment cannot overshoot together. Beside each answer (a string
+ * key with its TTL) the cache keeps an index of its answers by expiry time, their sizes and their
+ * total. Answers past their TTL stop counting; then the oldest go until both bounds hold.
+ *
+ * KEYS: index (sorted set: answer key → expiry ms), sizes (hash: answer key → bytes),
+ *       total (bytes counted), the answer's key.
+ * ARGV: the answer, TTL ms, now (ms), the byte bound, the entry bound.
+ */
+const storeScript = `
+local index, sizes, total, entry = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ttl, now = tonumber(ARGV[2]), tonumber(ARGV[3])
+local maxBytes, maxEntries = tonumber(ARGV[4]), tonumber(ARGV[5])
+local function forget(key)
+  local size = redis.call('HGET', sizes, key)
+  if size then
+    redis.call('DECRBY', total, size)
+    redis.call('HDEL', sizes, key)
+  end
+  redis.call('ZREM', index, key)
+end
+forget(entry)
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now)) do forget(key) end
+local size = string.len(ARGV[1])
+redis.call('SET', entry, ARGV[1], 'PX', ttl)
+redis.call('ZADD', index, now + ttl, entry)
+redis.call('HSET', sizes, entry, size)
+local bytes = redis.call('INCRBY', total, size)
+while bytes > maxBytes or redis.call('ZCARD', index) > maxEntries do
+  local oldest = redis.call('ZRANGE', index, 0, 0)[1]
+  if not oldest then
+    redis.call('SET', total, 0)
+    break
+  end
+  redis.call('DEL', oldest)
+  forget(oldest)
+  bytes = tonumber(redis.call('GET', total))
+end
+for _, key in ipairs({index, sizes, total}) do redis.call('PEXPIRE', key, ttl) end
+`;
+
+/**
+ * Shared by every instance, and bounded as a whole: each store trims the oldest answers until the
+ * cache holds at most `maxEntries` answers and `maxBytes` bytes (each answer counted as its stored
+ * JSON). Instances should share one setting; each store applies the bounds of the instance making
+ * it. Redis trouble degrades to a miss (the call goes upstream) rather than an error for the caller.
+ */
+export function createRedisCache(
+  redis: Redis,
+  bounds: CacheBounds & { prefix?: string },
+): ResponseCache {
+  const prefix = bounds.prefix ?? "officellm:cache:";
+  const bookkeeping = ["index", "sizes", "bytes"].map((name) => `${prefix}meta:${name}`);
+  const largest = largestCachedBytes(bounds);
+  return {
+    async get(key) {
+      try {
+        const value = await redis.get(prefix + key);
+        return value ? (JSON.parse(value) as CachedAnswer) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(key, answer) {
+      const value = JSON.stringify(answer);
+      if (Buffer.byteLength(value) > largest) return;
+      try {
+        await redis.eval(
+          storeScript,
+          4,
+          ...bookkeeping,
+          prefix + key,
+          value,
+          bounds.ttlMs,
+          Date.now(),
+          bounds.maxBytes,
+          bounds.maxEntries,
+        );
+      } catch {
+        // A cache that cannot store is a cache that misses next time.
+      }
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import type { Logger } from "../../logger.ts";
+import { asLlmError, LlmError, type Spend } from "../errors.ts";
+import { ProviderError, type Provider } from "../provider.ts";
+import type { FittedModel } from "../request/fit-to-model.ts";
+import type { PreparedCompletion } from "../request/prepare.ts";
+import type { SchemaChecker } from "../schemas/schema-checker.ts";
+import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "../types.ts";
+import type { Answer } from "./answer.ts";
+import { leavesTime, type CallTime } from "./call-time.ts";
+import { withRetries, type RetryPolicy } from "./retry.ts";
+import { Semaphore } from "./semaphore.ts";
+import { applyLocalStop } from "./streamed-answer.ts";
+
+export interface UpstreamDeps {
+  providers: Map<string, Provider>;
+  schemas: SchemaChecker;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** LLM_TIMEOUT_MS: the longest one attempt may take. */
+  timeoutMs: number;
+  /** Calls one provider may have in flight at once on this instance. */
+  providerConcurrency: number;
+}
+
+/** A stream opened upstream, its first chunk in hand. */
+export interface OpenedStream {
+  iterator: AsyncIterator<StreamChunk>;
+  first: IteratorResult<StreamChunk>;
+  retries: number;
+  /** When the call upstream began (`performance.now()`), for the time spent on the provider. */
+  startedAt: number;
+  /** Gives the provider's slot back: once the stream is over. */
+  release(): void;
+}
+
+/**
+ * Calls the providers: each model under its provider's concurrency cap, its attempts retried
+ * while the call's time allows (retry.ts, call-time.ts); then the fallbacks; and a JSON answer
+ * that breaks its schema asked for again, once. Every failure leaves as an LlmError.
+ */
+export class Upstream {
+  readonly #deps: UpstreamDeps;
+  readonly #slots = new Map<string, Semaphore>();
+
+  constructor(deps: UpstreamDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Asks the model, then each fallback in turn while the failures are the provider's and time is
+   * left. A failure carries what the last model asked had spent (answers that broke the format).
+   */
+  async complete(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
+    let spent: Spend | undefined;
+    try {
+      for (let index = 0; ; index++) {
+        const candidate = prepared.candidates[index]!;
+        spent = { model: candidate.model, usage: { inputTokens: 0, outputTokens: 0 } };
+        try {
+          return await this.#ask(prepared, candidate, time, spent.usage);
+        } catch (error) {
+          const next = prepared.candidates[index + 1];
+          if (!next || !this.#fallsBack(error, time)) throw error;
+          this.#deps.logger.warn(
+            { model: candidate.model.id, fallback: next.model.id, kind: error.kind },
+            "falling back",
+          );
+        }
+      }
+    } catch (error) {
+      const paid = spent && spent.usage.inputTokens + spent.usage.outputTokens > 0;
+      throw asLlmError(error).carrying({ spent: paid ? spent : undefined });
+    }
+  }
+
+  /** Opens a stream of the model (streams have no fallbacks): once its first chunk is in hand. */
+  async open(prepared: PreparedCompletion, time: CallTime): Promise<OpenedStream> {
+    const [candidate] = prepared.candidates;
+    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
+    try {
+      const startedAt = performance.now();
+      let retries = 0;
+      const { iterator, first } = await withRetries(
+        async () => {
+          const chunks = this.#provider(candidate).stream(
+            this.#request(prepared, candidate, time.signal),
+          );
+          const iterator = chunks[Symbol.asyncIterator]();
+          return { iterator, first: await iterator.next() };
+        },
+        this.#deps.retry,
+        time,
+        () => retries++,
+      );
+      return { iterator, first, retries, startedAt, release };
+    } catch (error) {
+      release();
+      throw asLlmError(error);
+    }
+  }
+
+  /** Whether a model's failure is worth asking the next model: the provider's, with time left. */
+  #fallsBack(error: unknown, time: CallTime): error is ProviderError {
+    return (
+      error instanceof ProviderError &&
+      error.kind !== "rejected" &&
+      !time.signal.aborted &&
+      leavesTime(time, 0, this.#deps.retry.shortestAttemptMs)
+    );
+  }
+
+  /** One model's answer; `usage` counts what its answers cost as they come. */
+  async #ask(
+    prepared: PreparedCompletion,
+    candidate: FittedModel,
+    time: CallTime,
+    usage: TokenUsage,
+  ): Promise<Answer> {
+    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
+    const started = performance.now();
+    let retries = 0;
+    const call = async (extra: ChatMessage[] = []) => {
+      const result = await withRetries(
+        () =>
+          this.#provider(candidate).complete(
+            this.#request(prepared, candidate, time.signal, extra),
+          ),
+        this.#deps.retry,
+        time,
+        () => retries++,
+      );
+      usage.inputTokens += result.usage.inputTokens;
+      usage.outputTokens += result.usage.outputTokens;
+      return result.text;
+    };
+    try {
+      const text = applyLocalStop(await call(), candidate.localStop);
+      const answer = prepared.json
+        ? await this.#checkedJson(candidate, prepared.json.schema, text, (extra) => {
+            retries++;
+            return call(extra);
+          })
+        : { text, json: undefined };
+      return {
+        ...answer,
+        usage,
+        model: candidate.model,
+        retries,
+        upstreamMs: performance.now() - started,
+      };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A JSON answer checked against the schema; one that breaks it is asked for again, once, telling
+   * the model what was wrong with it.
+   */
+  async #checkedJson(
+    candidate: FittedModel,
+    schema: Record<string, unknown> | undefined,
+    text: string,
+    askAgain: (extra: ChatMessage[]) => Promise<string>,
+  ): Promise<{ text: string; json: unknown }> {
+    const first = this.#deps.schemas.checkJson(text, schema);
+    if (first.ok) return { text, json: first.value };
+    const again = await askAgain([
+      { role: "assistant", content: text },
+      {
+        role: "user",
+        content: `That answer is not usable: ${first.problem}. Answer again with only the JSON.`,
+      },
+    ]);
+    const second = this.#deps.schemas.checkJson(again, schema);
+    if (second.ok) return { text: again, json: second.value };
+    // The provider's failure: the next model may do better.
+    throw new ProviderError(
+      "invalid_output",
+      candidate.model.provider,
+      `The model's answer broke the requested format twice: ${second.problem}`,
+    );
+  }
+
+  /** What the provider is asked: the prepared request, with its parameters fitted to the model. */
+  #request(
+    prepared: PreparedCompletion,
+    candidate: FittedModel,
+    signal: AbortSignal,
+    extra: ChatMessage[] = [],
+  ): ProviderRequest {
+    return {
+      model: candidate.model.id,
+      system: prepared.system,
+      messages: extra.length > 0 ? [...prepared.messages, ...extra] : prepared.messages,
+      temperature: candidate.temperature,
+      maxTokens: candidate.maxTokens,
+      stop: candidate.stop,
+      json: prepared.json,
+      signal,
+      timeoutMs: this.#deps.timeoutMs,
+    };
+  }
+
+  #provider({ model }: FittedModel): Provider {
+    const provider = this.#deps.providers.get(model.provider);
+    if (!provider)
+      throw new LlmError("invalid_request", `The provider of ${model.id} is not configured`);
+    return provider;
+  }
+
+  /** The provider's slots: PROVIDER_CONCURRENCY calls at once, the others queued in order. */
+  #slot(provider: string): Semaphore {
+    let slot = this.#slots.get(provider);
+    if (!slot) {
+      slot = new Semaphore(this.#deps.providerConcurrency);
+      this.#slots.set(provider, slot);
+    }
+    return slot;
+  }
+}

@@ -1,0 +1,137 @@
+import type { Limits } from "../../config.ts";
+import { LlmError } from "../errors.ts";
+import type { Store } from "../../store/store.ts";
+import type { CompletionRequest } from "./completion-request.ts";
+import type { ModelRegistry } from "../model-registry.ts";
+import { cacheKey } from "../cache/response-cache.ts";
+import { jsonInstruction, type SchemaChecker } from "../schemas/schema-checker.ts";
+import { renderTemplate } from "./templates.ts";
+import type { ChatMessage } from "../types.ts";
+import { estimateTokens } from "../token-estimate.ts";
+import { fitToModel, type FittedModel } from "./fit-to-model.ts";
+
+/** A request with every default applied and its parameters fitted to each model it may ask. */
+export interface PreparedCompletion {
+  /** The model to ask, then each fallback in turn: the caller's parameters fitted to each, here. */
+  candidates: readonly [FittedModel, ...FittedModel[]];
+  system: string | undefined;
+  messages: ChatMessage[];
+  json: { schema: Record<string, unknown> | undefined } | undefined;
+  cacheable: boolean;
+  /** Identifies the exact answer: same key, same answer (computed when first read). */
+  readonly key: string;
+}
+
+type Source = Pick<
+  CompletionRequest,
+  | "prompt"
+  | "messages"
+  | "system"
+  | "templateId"
+  | "variables"
+  | "model"
+  | "fallbackModels"
+  | "temperature"
+  | "maxTokens"
+  | "stop"
+  | "responseFormat"
+  | "cache"
+>;
+
+/**
+ * Applies the template, the caller's saved settings and DEFAULT_MODEL, and fits the parameters to
+ * the model and to each fallback (fit-to-model.ts), once.
+ */
+export async function prepareCompletion(
+  request: Source,
+  tokenId: string,
+  deps: {
+    store: Store;
+    registry: ModelRegistry;
+    limits: Pick<Limits, "bodyBytes">;
+    schemas: SchemaChecker;
+  },
+): Promise<PreparedCompletion> {
+  const [settings, template] = await Promise.all([
+    deps.store.settings.get(tokenId),
+    request.templateId ? deps.store.templates.get(tokenId, request.templateId) : undefined,
+  ]);
+  let prompt = request.prompt;
+  let templateSystem: string | null = null;
+  let templateModel: string | null = null;
+  if (request.templateId) {
+    if (!template) throw new LlmError("not_found", `No template with id ${request.templateId}`);
+    // A filled template may be as large as a prompt sent in a request body, no larger.
+    prompt = renderTemplate(template.body, request.variables ?? {}, deps.limits.bodyBytes);
+    templateSystem = template.system_prompt;
+    templateModel = template.model;
+  }
+
+  const conversation: ChatMessage[] = request.messages ?? [{ role: "user", content: prompt ?? "" }];
+  const systemParts = [
+    request.system ?? templateSystem ?? settings?.system_prompt ?? undefined,
+    ...conversation.filter((m) => m.role === "system").map((m) => m.content),
+  ].filter((part): part is string => Boolean(part));
+  const messages = conversation.filter((m) => m.role !== "system");
+  if (messages.length === 0) {
+    throw new LlmError(
+      "invalid_request",
+      "body.messages: needs at least one user or assistant message",
+    );
+  }
+
+  const model = deps.registry.resolve(
+    request.model ?? templateModel ?? settings?.model ?? deps.registry.defaultModel,
+  );
+  const fallbacks = (request.fallbackModels ?? []).map((id) => deps.registry.resolve(id));
+
+  const wantsJson = request.responseFormat?.type === "json";
+  const schema = wantsJson ? request.responseFormat?.schema : undefined;
+  // Only the cheap check here: the schema is compiled once the call's budget has passed.
+  if (schema) deps.schemas.checkShape(schema);
+  if (wantsJson) systemParts.push(jsonInstruction(schema));
+  const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
+
+  const requestedTemperature = request.temperature ?? settings?.temperature ?? undefined;
+  const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+  const requested = { temperature: requestedTemperature, maxTokens: request.maxTokens, stop };
+  const first = fitToModel(model, requested);
+  const { temperature, maxTokens } = first;
+
+  const inputTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
+  if (inputTokens + (maxTokens ?? 0) > model.contextWindow) {
+    throw new LlmError(
+      "invalid_request",
+      `The prompt (about ${inputTokens} tokens) does not fit ${model.id}'s context window of ${model.contextWindow} tokens`,
+    );
+  }
+
+  const cacheable = request.cache ?? requestedTemperature === 0;
+  const json = wantsJson ? { schema } : undefined;
+  // Hashing the whole conversation costs; only cached, shared or batched calls need the key.
+  let key: string | undefined;
+  return {
+    // A fallback answers with at most the tokens the model asked first could: the prompt's fit to
+    // the context window was checked with those.
+    candidates: [
+      first,
+      ...fallbacks.map((other) => fitToModel(other, { ...requested, maxTokens })),
+    ],
+    system,
+    messages,
+    json,
+    cacheable,
+    get key() {
+      return (key ??= cacheKey([
+        model.provider,
+        model.id,
+        system,
+        messages,
+        temperature,
+        maxTokens,
+        stop,
+        json,
+      ]));
+    },
+  };
+}

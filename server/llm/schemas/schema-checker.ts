@@ -1,0 +1,136 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { Ajv, type Options, type ValidateFunction } from "ajv";
+import { LRUCache } from "lru-cache";
+import type { Limits } from "../../config.ts";
+import { LlmError } from "../errors.ts";
+import { linearRegExp, UnsupportedPattern } from "./linear-regexp.ts";
+import { checkSchemaShape } from "./schema-shape.ts";
+
+const draft07 = "http://json-schema.org/draft-07/schema";
+
+export type JsonCheck = { ok: true; value: unknown } | { ok: false; problem: string };
+
+/**
+ * Compiles each schema with an Ajv of its own: an Ajv keeps every schema it ever compiled (its
+ * code scope holds them even after removeSchema), so a shared one grows with every distinct
+ * schema a caller sends. Alone, a compiled schema is freed with its cache entry, and one caller's
+ * `$id` is never another's `$ref`. Code-size optimisation is off: it costs quadratic time on
+ * large schemas and saves little on validators this small; `$ref`s stay calls, not inlined copies.
+ */
+const compileOptions: Options = {
+  strict: false,
+  meta: false,
+  validateSchema: false,
+  inlineRefs: false,
+  // No format is checked (none is enabled); skipping the keyword also skips ajv's warning per use.
+  validateFormats: false,
+  code: { optimize: false, regExp: linearRegExp },
+};
+
+/**
+ * Checks callers' JSON Schemas and answers against them, in two steps: `checkShape`, cheap,
+ * refuses a schema over the size limits before any work on it; `compile`, the expensive one,
+ * builds the validator (cached, SCHEMA_CACHE_MAX at most, an evicted one freed).
+ */
+export class SchemaChecker {
+  readonly #limits: Limits;
+  readonly #compiled: LRUCache<string, ValidateFunction>;
+  /**
+   * Each schema object's validator, for as long as the request holding the object lives: a batch
+   * of more distinct schemas than the cache holds checks its answers without compiling again.
+   */
+  readonly #inFlight = new WeakMap<object, ValidateFunction>();
+  /** Holds the meta-schemas; it compiles only draft-07's, once. */
+  readonly #metaAjv = new Ajv({ strict: false });
+
+  constructor(limits: Limits) {
+    this.#limits = limits;
+    this.#compiled = new LRUCache({ max: limits.schemaCacheEntries });
+  }
+
+  /** Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits allow. */
+  checkShape(schema: Record<string, unknown>): void {
+    checkSchemaShape(schema, this.#limits);
+  }
+
+  /**
+   * `compile`, on a turn of the event loop of its own when the schema is not compiled yet: calls
+   * that start together (a batch's items, as turns free up) would otherwise compile one after
+   * another in a single turn, and hold every other request back for all of them.
+   */
+  async compileInTurn(schema: Record<string, unknown>): Promise<ValidateFunction> {
+    if (!this.#inFlight.has(schema) && !this.#compiled.has(JSON.stringify(schema))) {
+      await nextTurn();
+    }
+    return this.compile(schema);
+  }
+
+  /** The schema's validator, compiled once; a schema that does not compile is an `invalid_request`. */
+  compile(schema: Record<string, unknown>): ValidateFunction {
+    let validate = this.#inFlight.get(schema);
+    if (validate) return validate;
+    this.checkShape(schema);
+    const key = JSON.stringify(schema);
+    validate = this.#compiled.get(key);
+    if (!validate) {
+      validate = this.#build(schema);
+      this.#compiled.set(key, validate);
+    }
+    this.#inFlight.set(schema, validate);
+    return validate;
+  }
+
+  /** Parses a model's answer as JSON (tolerating code fences) and checks it against the schema. */
+  checkJson(text: string, schema: Record<string, unknown> | undefined): JsonCheck {
+    // Without a regular expression at the end: `\s*```$` tries every space of a long run.
+    let unfenced = text.trim().replace(/^```(?:json)?\s*/i, "");
+    if (unfenced.endsWith("```")) unfenced = unfenced.slice(0, -3).trimEnd();
+    let value: unknown;
+    try {
+      value = JSON.parse(unfenced);
+    } catch {
+      return { ok: false, problem: "the answer is not valid JSON" };
+    }
+    if (!schema) return { ok: true, value };
+    const validate = this.compile(schema);
+    try {
+      if (validate(value)) return { ok: true, value };
+    } catch (error) {
+      // A recursive schema ($ref) checks an answer nested that deep by recursing as deep.
+      if (error instanceof RangeError) return { ok: false, problem: "the answer nests too deeply" };
+      throw error;
+    }
+    const [first] = validate.errors ?? [];
+    return {
+      ok: false,
+      problem:
+        `the answer does not match the schema: ${first ? `${first.instancePath || "/"} ${first.message ?? ""}` : "invalid"}`.trim(),
+    };
+  }
+
+  #build(schema: Record<string, unknown>): ValidateFunction {
+    try {
+      // Against draft-07 whatever the schema's `$schema` says: a `$schema` pointing into the
+      // meta-schema would make ajv compile, and keep, one more validator.
+      const meta = this.#metaAjv.getSchema(draft07)!;
+      if (!meta(schema))
+        throw new Error(this.#metaAjv.errorsText(meta.errors, { dataVar: "schema" }));
+      return new Ajv(compileOptions).compile(schema);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LlmError(
+        "invalid_request",
+        error instanceof UnsupportedPattern
+          ? `responseFormat.schema: ${reason}`
+          : `responseFormat.schema is not a valid JSON Schema: ${reason}`,
+      );
+    }
+  }
+}
+
+/** The instruction added to the system prompt when JSON is asked for. */
+export function jsonInstruction(schema: Record<string, unknown> | undefined): string {
+  return schema
+    ? `Answer with a single JSON value that matches this JSON Schema, and nothing else (no prose, no code fences):\n${JSON.stringify(schema)}`
+    : "Answer with a single JSON object and nothing else (no prose, no code fences).";
+}
