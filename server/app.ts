@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(requestContext(config.requestTimeoutMs));
   app.use(requestLog(logger));
   app.use(securityHeaders(config.publicUrl));
-  app.use(corsPolicy({ ...config, exposedHeaders: llmHeaderNames }));
+  app.use(corsPolicy({ ...config, exposedHeaders: llmHeaderNames, routes }));
   // LLM answers are small and latency-bound, so only GETs (the API document, usage, history,
   // the add-in's files) are compressed; server-sent events never are.
   const compress = compression({

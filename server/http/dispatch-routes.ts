@@ -1,11 +1,11 @@
 import type { Request, RequestHandler, Response } from "express";
-import { match, type MatchFunction } from "path-to-regexp";
 import type { Scope } from "../auth/scopes.ts";
 import type { Caller } from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
 import { jsonMediaTypes, type ReadJsonBody } from "./read-json-body.ts";
 import { closeIfBodyUnread, hasBody } from "./request-body.ts";
 import type { Route } from "./route.ts";
+import { routeFinder } from "./route-finder.ts";
 import { sendJson } from "./send-json.ts";
 import { parseInput } from "./validate.ts";
 
@@ -14,21 +14,6 @@ export interface Guards {
   authenticate(req: Request, scope: Scope | undefined): Promise<Caller>;
   /** Counts one request against the caller's per-minute rate limit, or throws `rate_limited`. */
   rateLimit(caller: Caller, res: Response): Promise<void>;
-}
-
-/** The routes that share one path, by method. */
-interface PathEntry {
-  path: string;
-  byMethod: Map<string, Route>;
-}
-
-/** Decodes a path parameter; malformed percent-encoding (such as `%ff`) is the caller's error. */
-function decodeParameter(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new ApiError("invalid_request", "The path is not valid percent-encoding");
-  }
 }
 
 async function handle(
@@ -66,43 +51,15 @@ async function handle(
 
 /**
  * Serves the route table: guards, then the body (read only for a caller who passed them),
- * validation, the handler and its JSON answer. A path without
- * parameters is found with one map lookup, the others by their compiled patterns (Express's
- * router would test every registered route's pattern in turn on every request). Paths match
- * case-insensitively and with or without a trailing slash, as Express's do; a known path asked
- * with another method answers 405 with `Allow`.
+ * validation, the handler and its JSON answer. A known path asked with another method answers 405
+ * with `Allow`.
  */
 export function dispatchRoutes(
   routes: readonly Route[],
   guards: Guards,
   readJsonBody: ReadJsonBody,
 ): RequestHandler {
-  const entries = new Map<string, PathEntry>();
-  for (const route of routes) {
-    const entry = entries.get(route.path) ?? { path: route.path, byMethod: new Map() };
-    entry.byMethod.set(route.method.toUpperCase(), route);
-    if (route.method === "get") entry.byMethod.set("HEAD", route);
-    entries.set(route.path, entry);
-  }
-  const fixed = new Map<string, PathEntry>();
-  // The table's paths have named segments only, so every parameter is one string.
-  const patterned: { match: MatchFunction<Record<string, string>>; entry: PathEntry }[] = [];
-  for (const entry of entries.values()) {
-    if (entry.path.includes(":")) {
-      patterned.push({ match: match(entry.path, { decode: decodeParameter }), entry });
-    } else fixed.set(entry.path.toLowerCase(), entry);
-  }
-
-  const find = (path: string) => {
-    const key = (path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path).toLowerCase();
-    const entry = fixed.get(key);
-    if (entry) return { entry, params: {} };
-    for (const candidate of patterned) {
-      const found = candidate.match(path);
-      if (found) return { entry: candidate.entry, params: found.params };
-    }
-    return undefined;
-  };
+  const find = routeFinder(routes);
 
   return (req, res, next) => {
     const found = find(req.path);

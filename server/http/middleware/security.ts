@@ -2,14 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
-
-/**
- * Origins Office Scripts run their `fetch` calls from (Excel on the web and desktop), per
- * Microsoft's documentation on external calls from Office Scripts.
- */
-export const officeScriptsOrigins = [
-  /^https:\/\/[a-z0-9-]+\.officescripts\.microsoftusercontent\.com$/,
-];
+import type { Route } from "../route.ts";
+import { routeFinder } from "../route-finder.ts";
 
 /**
  * Helmet's headers; HTTPS-only ones (HSTS, upgrade-insecure-requests) only when served over
@@ -66,24 +60,24 @@ function headersSetBy(
 }
 
 /**
- * CORS for CORS_ORIGINS, the backend's own origin and the Office Scripts origins; browsers may read
- * the request id, rate-limit headers and the routes' own `exposedHeaders`. A request without an
- * `Origin` header is not a cross-origin one and gets no CORS headers, only the `Vary: Origin`
- * that tells caches its answer depends on that header.
+ * CORS in two kinds. Paths whose routes all take a bearer token answer any origin with
+ * `Access-Control-Allow-Origin: *` and never `Access-Control-Allow-Credentials`: the token, not
+ * the browser's cookies, is what authenticates there, and Office Scripts call from origins
+ * Microsoft may change without notice. Every other path (public routes, among them the cookie-bound
+ * Calendar consent, the add-in's files and unknown paths) answers only the backend's own origin
+ * and CORS_ORIGINS. The kind is read from the route table, so a route only gets `*` by requiring a
+ * token. Browsers may read the request id, rate-limit headers and the routes' own
+ * `exposedHeaders`. A request without an `Origin` header is not a cross-origin one and gets no CORS
+ * headers; every answer carries `Vary: Origin`, as it depends on that header.
  */
 export function corsPolicy(options: {
   publicUrl: string;
   corsOrigins: string[];
   exposedHeaders: readonly string[];
+  routes: readonly Route[];
 }): RequestHandler {
   const allowed = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins]);
-  const policy = cors({
-    origin: (origin, callback) => {
-      const ok =
-        origin !== undefined &&
-        (allowed.has(origin) || officeScriptsOrigins.some((pattern) => pattern.test(origin)));
-      callback(null, ok);
-    },
+  const shared = {
     allowedHeaders: ["authorization", "content-type", "x-request-id"],
     exposedHeaders: [
       "x-request-id",
@@ -95,10 +89,27 @@ export function corsPolicy(options: {
       ...options.exposedHeaders,
     ],
     maxAge: 600,
+  };
+  const open = cors({ ...shared, origin: "*" });
+  const strict = cors({
+    ...shared,
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
   });
+  const find = routeFinder(options.routes);
+  const takesToken = (path: string) => {
+    try {
+      const found = find(path);
+      return (
+        found !== undefined &&
+        [...found.entry.byMethod.values()].every((route) => route.access !== "public")
+      );
+    } catch {
+      return false; // a path the route table refuses (bad percent-encoding) stays strict
+    }
+  };
   return (req, res, next) => {
-    if (req.headers.origin !== undefined) return policy(req, res, next);
     res.vary("Origin");
-    next();
+    if (req.headers.origin === undefined) return next();
+    return (takesToken(req.path) ? open : strict)(req, res, next);
   };
 }
