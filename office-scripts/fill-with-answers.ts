@@ -6,6 +6,9 @@
  * unanswered. Prompts go to your OfficeLLM server's `POST /api/v1/batch`, at most `maxItems` to
  * a request, one request after the other, and each request's answers are written as it comes
  * back, sent to Excel about 1 MB at a time. A prompt that fails leaves its answer cell empty.
+ * A request refused as too many (429) or while the server is busy (503) is sent again after
+ * the wait its Retry-After asks for, up to 3 tries, 30 s a wait and 60 s of waiting a run; past
+ * that the script stops and says which rows it left unanswered.
  * This script calls the server with `fetch`, which Office Scripts allow only when run in Excel,
  * not from Power Automate.
  *
@@ -63,12 +66,19 @@ async function main(
   const lead = (instruction ?? "").trim() === "" ? "" : `${(instruction ?? "").trim()}\n\n`;
 
   const summary: FillSummary = { answered: 0, failed: 0, skipped: 0 };
+  const patience: Patience = { waitedMs: 0 };
   let firstFailure = "";
   let items: PromptItem[] = [];
   // `{"items":[` and `]}` make 12 bytes; each item counts a comma, one more than n items have.
   let bytes = 11;
   const send = async (): Promise<void> => {
-    const results = await askOfficeLlm(endpoint, secret, items, summary);
+    // Requests go in row order: rows above this one are done, none from it down are written.
+    const first = Number(items[0]?.id);
+    const left =
+      first < bottom
+        ? ` Rows ${first} to ${bottom} are left as they were: run the script again to answer them.`
+        : ` Row ${first} is left as it was: run the script again to answer it.`;
+    const results = await askOfficeLlm(endpoint, secret, items, summary, patience, left);
     // Read again just before writing: a cell filled meanwhile is kept.
     const rows = items.map((item) => Number(item.id));
     const empty = new Set(emptyRows(sheet, answerColumn, rows, 100));
@@ -123,9 +133,13 @@ async function main(
     }
   }
   if (items.length > 0) await send();
+  const waited =
+    patience.waitedMs > 0
+      ? ` Waited ${Math.ceil(patience.waitedMs / 1000)} s in all for the server to take more.`
+      : "";
   console.log(
     `OfficeLLM: ${summary.answered} answered, ${summary.failed} failed, ` +
-      `${summary.skipped} skipped (already answered).${firstFailure}`,
+      `${summary.skipped} skipped (already answered).${firstFailure}${waited}`,
   );
   return summary;
 }
@@ -150,46 +164,97 @@ interface BatchResult {
   error?: { code: string; message: string };
 }
 
-/** Sends one batch; an answer that is not a batch response stops the script with its reason. */
+/** How long the script has waited on the server's Retry-After in this run. */
+interface Patience {
+  waitedMs: number;
+}
+
+/**
+ * Sends one batch; an answer that is not a batch response stops the script with its reason,
+ * what was written before it and `left` (the rows left unanswered). A 429 or 503 is asked again
+ * after the wait its Retry-After asks for (seconds or a date; 5 s without one), at most 3 tries
+ * a request, 30 s a wait and 60 s of waiting a run (`patience`): a longer wait is not shortened,
+ * as asking sooner than the server said would only be refused again, and the script stops.
+ */
 async function askOfficeLlm(
   endpoint: string,
   token: string,
   items: PromptItem[],
   done: FillSummary,
+  patience: Patience,
+  left: string,
 ): Promise<BatchResult[]> {
   const sofar = done.answered > 0 ? ` (${done.answered} answers were written before this.)` : "";
   let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ items }),
-    });
-  } catch (error: unknown) {
-    // Office Scripts' TypeScript 4.0 has no `new Error(message, { cause })`.
-    // eslint-disable-next-line preserve-caught-error
-    throw new Error(`Could not reach OfficeLLM at ${endpoint}: ${String(error)}.${sofar}`);
+  let text: string;
+  for (let tries = 1; ; tries++) {
+    try {
+      response = await fetch(endpoint, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ items }),
+      });
+      text = await response.text();
+    } catch (error: unknown) {
+      // Office Scripts' TypeScript 4.0 has no `new Error(message, { cause })`.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(`Could not reach OfficeLLM at ${endpoint}: ${String(error)}.${sofar}${left}`);
+    }
+    if (response.status !== 429 && response.status !== 503) break;
+    const wait = retryAfterMs(response.headers.get("Retry-After"));
+    if (tries === 3 || wait > 30000 || patience.waitedMs + wait > 60000) {
+      const ask = wait > 30000 ? ` It asks to wait ${Math.ceil(wait / 1000)} s.` : "";
+      const tried = tries > 1 ? ` Tried ${tries} times.` : "";
+      throw new Error(`${refusal(response, text)}${ask}${tried}${sofar}${left}`);
+    }
+    if (!(await pause(wait))) throw new Error(`${refusal(response, text)}${sofar}${left}`);
+    patience.waitedMs += wait;
   }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's error page, say): the status speaks for it.
-  }
-  const reply = (typeof body === "object" && body !== null ? body : {}) as BatchReply;
-  if (!response.ok) {
-    const code = reply.error?.code ?? response.statusText;
-    const message = (reply.error?.message ?? "the server gave no reason").replace(/\.$/, "");
-    const request = reply.error?.requestId ? ` (request id ${reply.error.requestId})` : "";
+  if (!response.ok) throw new Error(`${refusal(response, text)}${sofar}${left}`);
+  const reply = batchReply(text);
+  if (!Array.isArray(reply.results)) {
     throw new Error(
-      `OfficeLLM refused the request (${response.status} ${code}): ${message}${request}.${sofar}`,
+      `OfficeLLM's answer (${response.status}) is not a batch response.${sofar}${left}`,
     );
   }
-  if (!Array.isArray(reply.results)) {
-    throw new Error(`OfficeLLM's answer (${response.status}) is not a batch response.${sofar}`);
-  }
   return reply.results;
+}
+
+/** A refused request, said with the server's status, code, message and request id. */
+function refusal(response: Response, text: string): string {
+  const reply = batchReply(text);
+  const code = reply.error?.code ?? response.statusText;
+  const message = (reply.error?.message ?? "the server gave no reason").replace(/\.$/, "");
+  const request = reply.error?.requestId ? ` (request id ${reply.error.requestId})` : "";
+  return `OfficeLLM refused the request (${response.status} ${code}): ${message}${request}.`;
+}
+
+/** A response's body as OfficeLLM's JSON, or nothing known for any other (a proxy's page). */
+function batchReply(text: string): BatchReply {
+  try {
+    const body: unknown = JSON.parse(text);
+    return (typeof body === "object" && body !== null ? body : {}) as BatchReply;
+  } catch {
+    return {};
+  }
+}
+
+/** The wait a Retry-After asks for (whole seconds or an HTTP date), in ms; 5 s without one. */
+function retryAfterMs(header: string | null): number {
+  const value = (header ?? "").trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? 5000 : Math.max(0, date - Date.now());
+}
+
+/**
+ * Waits `ms` with the host's timer and resolves true; false at once where the host has none,
+ * as asking again without waiting would only be refused again.
+ */
+async function pause(ms: number): Promise<boolean> {
+  if (typeof setTimeout !== "function") return false;
+  await new Promise<void>((resolve) => setTimeout(resolve, ms));
+  return true;
 }
 
 /** The body of a batch response, or of OfficeLLM's error envelope. */

@@ -12,16 +12,49 @@ import type { FillWithAnswers, PromptItem } from "./mains.ts";
 const url = "https://officellm.example.com";
 const token = "ollm_not_a_real_token";
 
-/** A stand-in for POST /api/v1/batch that answers every item with `answer(prompt)`. */
-function batchEndpoint(answer: (prompt: string) => string = (prompt) => `Answer: ${prompt}`) {
+/**
+ * A stand-in for POST /api/v1/batch that answers every item with `answer(prompt)`, unless
+ * `refuse` gives the response to its nth request (from 1) instead.
+ */
+function batchEndpoint(
+  answer: (prompt: string) => string = (prompt) => `Answer: ${prompt}`,
+  refuse: (request: number) => Response | undefined = () => undefined,
+) {
   const requests: PromptItem[][] = [];
   const fetch = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const { items } = JSON.parse(String(init?.body)) as { items: PromptItem[] };
     requests.push(items);
+    const refused = refuse(requests.length);
+    if (refused) return refused;
     const results = items.map((item) => ({ id: item.id, ok: true, text: answer(item.prompt) }));
     return Response.json({ results });
   };
   return { fetch: fetch as typeof globalThis.fetch, requests };
+}
+
+/** OfficeLLM's refusal, with a Retry-After when `retryAfter` is given. */
+function refusal(status: 429 | 503, retryAfter?: string): Response {
+  const code = status === 429 ? "rate_limited" : "unavailable";
+  const headers: Record<string, string> =
+    retryAfter === undefined ? {} : { "Retry-After": retryAfter };
+  const error = { code, message: "Try again later", requestId: "req-1" };
+  return Response.json({ error }, { status, headers });
+}
+
+/** A clock for the script's setTimeout: it notes each wait and ends it at once. */
+function fakeClock() {
+  const waits: number[] = [];
+  const setTimeout = (handler: () => void, ms: number): void => {
+    waits.push(ms);
+    queueMicrotask(handler);
+  };
+  return { setTimeout, waits };
+}
+
+function numbered(rows: number): Record<string, string> {
+  const cells: Record<string, string> = {};
+  for (let row = 1; row <= rows; row++) cells[`A${row}`] = `Question ${row}`;
+  return cells;
 }
 
 function selected(cells: Record<string, string>, address: string): FakeWorkbook {
@@ -222,5 +255,117 @@ describe("fill-with-answers", () => {
         .concat(["B3001:B3099", "B3101:B3199", "B3199:B3199", "B3201:B3299", "B3299:B3299"])
         .map((address) => ["getValueTypes", address]),
     );
+  });
+
+  describe("when the server asks it to wait (429 or 503)", () => {
+    it("waits as Retry-After says and asks again, filling every row", async () => {
+      const server = batchEndpoint(undefined, (request) =>
+        request === 1 ? refusal(429, "7") : undefined,
+      );
+      const clock = fakeClock();
+      const output = consoleCapture();
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", {
+        ...clock,
+        ...server,
+        console: output,
+      });
+      const book = selected(numbered(3), "A1:A3");
+      expect(await fill(book, url, token)).toEqual({ answered: 3, failed: 0, skipped: 0 });
+      expect(clock.waits).toEqual([7000]);
+      expect(server.requests.map((items) => items.map((item) => item.id))).toEqual([
+        ["1", "2", "3"],
+        ["1", "2", "3"],
+      ]);
+      expect(book.sheet("Sheet1").value("B3")).toBe("Answer: Question 3");
+      expect(output.lines).toEqual([
+        "OfficeLLM: 3 answered, 0 failed, 0 skipped (already answered). Waited 7 s in all for the server to take more.",
+      ]);
+    });
+
+    it("takes a Retry-After date, and a date gone by as no wait", async () => {
+      const past = new Date(Date.now() - 60_000).toUTCString();
+      const server = batchEndpoint(undefined, (request) =>
+        request === 1 ? refusal(503, past) : undefined,
+      );
+      const clock = fakeClock();
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { ...clock, ...server });
+      expect(await fill(selected(numbered(1), "A1"), url, token)).toEqual({
+        answered: 1,
+        failed: 0,
+        skipped: 0,
+      });
+      expect(clock.waits).toEqual([0]);
+    });
+
+    it("tries a request 3 times, then stops, naming the rows left and keeping those filled", async () => {
+      // The first request is answered; from the second on, the server is busy, with no
+      // Retry-After: the script waits 5 s.
+      const server = batchEndpoint(undefined, (request) =>
+        request > 1 ? refusal(503) : undefined,
+      );
+      const clock = fakeClock();
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { ...clock, ...server });
+      const book = selected({ ...numbered(5), B4: "typed by hand" }, "A1:A5");
+      await expect(fill(book, url, token, "", 1, 1000000, 2)).rejects.toThrow(
+        "OfficeLLM refused the request (503 unavailable): Try again later (request id req-1). " +
+          "Tried 3 times. (2 answers were written before this.) " +
+          "Rows 3 to 5 are left as they were: run the script again to answer them.",
+      );
+      expect(clock.waits).toEqual([5000, 5000]);
+      expect(server.requests.map((items) => items.map((item) => item.id))).toEqual([
+        ["1", "2"],
+        ["3", "5"],
+        ["3", "5"],
+        ["3", "5"],
+      ]);
+      expect(book.sheet("Sheet1").snapshot()).toEqual({
+        ...numbered(5),
+        B1: "Answer: Question 1",
+        B2: "Answer: Question 2",
+        B4: "typed by hand",
+      });
+    });
+
+    it("does not ask sooner than a Retry-After longer than 30 s: it stops at once", async () => {
+      const server = batchEndpoint(undefined, () => refusal(429, "45"));
+      const clock = fakeClock();
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { ...clock, ...server });
+      await expect(fill(selected(numbered(1), "A1"), url, token)).rejects.toThrow(
+        "OfficeLLM refused the request (429 rate_limited): Try again later (request id req-1). " +
+          "It asks to wait 45 s. Row 1 is left as it was: run the script again to answer it.",
+      );
+      expect(clock.waits).toEqual([]);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it("waits at most 60 s in a run", async () => {
+      // One prompt a request; each request is first refused for 25 s.
+      let refused = 0;
+      const server = batchEndpoint(undefined, (request) => {
+        if (request % 2 === 0) return undefined;
+        refused++;
+        return refusal(429, "25");
+      });
+      const clock = fakeClock();
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { ...clock, ...server });
+      const book = selected(numbered(4), "A1:A4");
+      await expect(fill(book, url, token, "", 1, 1000000, 1)).rejects.toThrow(
+        /\(429 rate_limited\).*\(2 answers were written before this\.\) Rows 3 to 4 are left as they were/,
+      );
+      expect(clock.waits).toEqual([25000, 25000]);
+      expect(refused).toBe(3);
+      expect(book.sheet("Sheet1").value("B2")).toBe("Answer: Question 2");
+      expect(book.sheet("Sheet1").value("B3")).toBe("");
+    });
+
+    it("never asks again without waiting: with no timer, it stops at the first 429", async () => {
+      const server = batchEndpoint(undefined, () => refusal(429, "1"));
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", server);
+      await expect(fill(selected(numbered(2), "A1:A2"), url, token)).rejects.toThrow(
+        "OfficeLLM refused the request (429 rate_limited): Try again later (request id req-1). " +
+          "Rows 1 to 2 are left as they were: run the script again to answer them.",
+      );
+      expect(server.requests).toHaveLength(1);
+    });
   });
 });

@@ -2,9 +2,9 @@
  * Loads an Office Script as Excel runs it: the file alone, its types stripped (Node's type
  * stripping), run in strict mode with no module system in a context of its own (`node:vm`), and
  * its `main` handed back. That context holds JavaScript's built-ins and only the globals given
- * here: the `ExcelScript` namespace (its enums, as Office Scripts provide them), `console`, and
+ * here: the `ExcelScript` namespace (its enums, as Office Scripts provide them), `console`,
  * `fetch` only where a test passes it, as Office Scripts have it only when run by hand in Excel,
- * not from Power Automate. Node's own globals (`process`, `Buffer`, `fetch`…) are not there, and
+ * not from Power Automate, and `setTimeout` only where a test passes one (a fake clock). Node's own globals (`process`, `Buffer`, `fetch`…) are not there, and
  * neither is `eval` or `new Function` on strings.
  *
  * The `main` handed back ends each run as Office Scripts do: when the script's main returns (or
@@ -39,6 +39,8 @@ export function scriptSource(name: string): string {
 
 export interface ScriptGlobals {
   fetch?: typeof fetch;
+  /** The host's timer, for a script that waits (fill-with-answers): a test's fake clock. */
+  setTimeout?: (handler: () => void, ms: number) => unknown;
   console?: { log(...data: unknown[]): void };
 }
 

@@ -174,22 +174,29 @@ describe("fill-with-answers, run by hand with fetch", () => {
     // An error of the script's own realm (load-script.ts): an Error by name, not by instanceof.
     expect(error).toMatchObject({ name: "Error" });
     expect((error as Error).message).toMatch(
-      /^OfficeLLM refused the request \(401 unauthorized\): The token has been revoked \(request id [\w-]+\)\.$/,
+      /^OfficeLLM refused the request \(401 unauthorized\): The token has been revoked \(request id [\w-]+\)\. Row 1 is left as it was: run the script again to answer it\.$/,
     );
     expect((error as Error).message).not.toContain(revoked.token);
     expect(book.sheet("Sheet1").snapshot()).toEqual({ A1: "Will this be answered?" });
   });
 
-  it("says how many answers it wrote before a request was refused", async () => {
+  it("says how many answers it wrote before a request was refused, and which rows are left", async () => {
     const limited = await server.token({ scopes: ["llm"], rpm: 1 });
     const cells: Record<string, string> = {};
     for (let row = 1; row <= 150; row++) cells[`A${row}`] = `Limited question ${row}`;
     const book = new FakeWorkbook({ Sheet1: cells });
     book.select("Sheet1", "A1:A150");
-    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch });
+    // The server asks for the rest of its minute, longer than the script waits: no wait at all.
+    const waits: number[] = [];
+    const setTimeout = (handler: () => void, ms: number) => {
+      waits.push(ms);
+      queueMicrotask(handler);
+    };
+    const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", { fetch, setTimeout });
     await expect(fill(book, server.url, limited.token)).rejects.toThrow(
-      /^OfficeLLM refused the request \(429 rate_limited\): .*\(100 answers were written before this\.\)$/,
+      /^OfficeLLM refused the request \(429 rate_limited\): .* It asks to wait \d+ s\. \(100 answers were written before this\.\) Rows 101 to 150 are left as they were: run the script again to answer them\.$/,
     );
+    expect(waits).toEqual([]);
     const written = Object.keys(book.sheet("Sheet1").snapshot()).filter((a) => a.startsWith("B"));
     expect(written).toHaveLength(100);
   });
