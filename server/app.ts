@@ -16,6 +16,7 @@ import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { connectorDocument } from "./openapi/connector.ts";
+import { checkConnectorHost } from "./openapi/connector-host.ts";
 import { openApiDocument } from "./openapi/document.ts";
 import { answerMarginMs, shortestAttemptMs } from "./llm/pipeline/call-time.ts";
 import { CompletionService } from "./llm/completion-service.ts";
@@ -95,8 +96,13 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   const docs = docsRoutes({
     openApi: () =>
       (openApiCache ??= openApiDocument(routes, { version, serverUrl: config.publicUrl })),
-    connector: () =>
-      (connectorCache ??= connectorDocument(routes, { version, publicUrl: config.publicUrl })),
+    connector: () => {
+      checkConnectorHost(config.publicUrl, config.connectorAllowsInsecureHost);
+      return (connectorCache ??= connectorDocument(routes, {
+        version,
+        publicUrl: config.publicUrl,
+      }));
+    },
   });
   const routes: Route[] = [
     ...healthRoutes({

@@ -21,6 +21,7 @@ describe("loadConfig defaults", () => {
     expect(config.host).toBe("127.0.0.1");
     expect(config.databaseUrl).toBe("sqlite:./data/officellm.db");
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
+    expect(config.connectorAllowsInsecureHost).toBe(false);
     expect(config.limits).toEqual({
       bodyBytes: 1024 * 1024,
       jsonDepth: 64,
@@ -98,6 +99,13 @@ describe("loadConfig defaults", () => {
     );
   });
 
+  it("reads CONNECTOR_ALLOW_INSECURE as true or false", () => {
+    expect(loadConfig({ CONNECTOR_ALLOW_INSECURE: "true" }).connectorAllowsInsecureHost).toBe(true);
+    expect(loadConfig({ CONNECTOR_ALLOW_INSECURE: "false" }).connectorAllowsInsecureHost).toBe(
+      false,
+    );
+  });
+
   it("accepts a valid Google setup with an encryption key", () => {
     const config = loadConfig({
       GOOGLE_CLIENT_ID: "id",
@@ -130,6 +138,12 @@ describe("loadConfig rejects bad settings, naming each", () => {
       { SCHEMA_MAX_PATTERN_SIZE: "lots" },
       "SCHEMA_MAX_PATTERN_SIZE",
       /positive whole number/,
+    ],
+    [
+      "an insecure-host switch that is not true or false",
+      { CONNECTOR_ALLOW_INSECURE: "yes" },
+      "CONNECTOR_ALLOW_INSECURE",
+      /true or false/,
     ],
     ["a public URL that is not http(s)", { PUBLIC_URL: "ftp://x" }, "PUBLIC_URL", /https?:\/\//],
     ["a short encryption key", { ENCRYPTION_KEY: "short" }, "ENCRYPTION_KEY", /32/],

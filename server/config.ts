@@ -78,6 +78,10 @@ const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: httpUrl.optional(),
+  CONNECTOR_ALLOW_INSECURE: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((value) => value === "true")
+    .default(false),
   TLS_CERT_FILE: optionalString,
   TLS_KEY_FILE: optionalString,
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
@@ -176,6 +180,11 @@ export interface Config {
   host: string;
   /** The origin clients reach this backend at; defaults to http(s)://HOST:PORT. */
   publicUrl: string;
+  /**
+   * Serve the Power Automate connector's definition even when PUBLIC_URL is http:// or a
+   * loopback address (CONNECTOR_ALLOW_INSECURE), e.g. behind an on-premises data gateway.
+   */
+  connectorAllowsInsecureHost: boolean;
   /** PEM files to serve HTTPS with (development; production usually terminates TLS in front). */
   tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
@@ -263,6 +272,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     port: env.PORT,
     host: env.HOST,
     publicUrl,
+    connectorAllowsInsecureHost: env.CONNECTOR_ALLOW_INSECURE,
     tls:
       env.TLS_CERT_FILE && env.TLS_KEY_FILE
         ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }

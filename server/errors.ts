@@ -14,7 +14,10 @@ export const errorStatuses = {
   method_not_allowed: 405,
   /** The client took longer than the server allows to send its request body. */
   request_timeout: 408,
-  /** The request clashes with what exists (e.g. Google Calendar already holds that event). */
+  /**
+   * The request clashes with what exists (e.g. Google Calendar already holds that event, or
+   * PUBLIC_URL is one the connector definition must not point at).
+   */
   conflict: 409,
   /** Google Calendar is not connected for this token, or must be reconnected. */
   not_connected: 409,

@@ -70,6 +70,7 @@ beforeAll(async () => {
   fake = await startFakeProvider();
   server = await startTestServer({
     env: {
+      PUBLIC_URL: "https://officellm.example.com",
       OPENAI_API_KEY: "sk-upstream-flow-test",
       OPENAI_BASE_URL: fake.openaiBaseUrl,
       DEFAULT_MODEL: "gpt-4.1-mini",

@@ -86,6 +86,59 @@ describe("GET /api/v1/connector/swagger.json", () => {
     expect(unlabelled).toEqual([]);
   });
 
+  it("gives every field a type the designer reads", () => {
+    const untyped: string[] = [];
+    const walk = (schema: Schema, at: string) => {
+      if (typeof schema.type !== "string") untyped.push(at);
+      for (const [name, property] of Object.entries(
+        (schema.properties ?? {}) as Record<string, Schema>,
+      ))
+        walk(property, `${at}.${name}`);
+      if (schema.items) walk(schema.items as Schema, `${at}[]`);
+      if (typeof schema.additionalProperties === "object")
+        walk(schema.additionalProperties as Schema, `${at}{}`);
+    };
+    for (const { spec } of connector.operations()) {
+      for (const parameter of spec.parameters)
+        walk(
+          parameter.schema ?? (parameter as unknown as Schema),
+          `${spec.operationId} ${parameter.name}`,
+        );
+      for (const [status, response] of Object.entries(spec.responses))
+        if (response.schema && !response.schema.$ref)
+          walk(response.schema, `${spec.operationId} ${status}`);
+    }
+    for (const [name, schema] of Object.entries(document.definitions)) walk(schema, name);
+    expect(untyped).toEqual([]);
+    const complete = connector.bodySchema("Complete").properties as Record<string, Schema>;
+    expect(complete.stop).toMatchObject({ type: "array", items: { type: "string" } });
+  });
+
+  it("describes each action by the fields it has", () => {
+    for (const { spec } of connector.operations()) {
+      const body = spec.parameters.find((parameter) => parameter.in === "body")?.schema;
+      const fields = Object.keys((body?.properties ?? {}) as Record<string, Schema>);
+      const named = [...spec.description.matchAll(/`(\w+)[^`]*`/g)].map((match) => match[1]);
+      for (const name of named) expect(fields, `${spec.operationId}: ${name}`).toContain(name);
+    }
+  });
+
+  it("names the deployment's website, privacy policy and contact", () => {
+    expect(document["x-ms-connector-metadata"]).toEqual([
+      { propertyName: "Website", propertyValue: "https://officellm.example.com" },
+      { propertyName: "Privacy policy", propertyValue: "https://officellm.example.com/docs" },
+      { propertyName: "Categories", propertyValue: "AI;Productivity" },
+    ]);
+    expect(document.info.contact).toEqual({
+      name: "OfficeLLM at officellm.example.com",
+      url: "https://officellm.example.com/docs",
+    });
+  });
+
+  it("lets a connection go through an on-premises data gateway", () => {
+    expect(apiProperties.properties.capabilities).toContain("gateway");
+  });
+
   it("refuses an action that names a field its route does not have", () => {
     const action = { ...connectorActions[0]!, important: ["promt"] };
     expect(() =>
@@ -119,6 +172,40 @@ describe("GET /api/v1/connector/swagger.json", () => {
     await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot(
       "../../power-automate/apiDefinition.swagger.json",
     );
+  });
+});
+
+describe("a deployment whose PUBLIC_URL the connector must not point at", () => {
+  it.each([
+    ["http://officellm.example.com", /is not https:\/\//],
+    ["https://127.0.0.1:8443", /is a loopback address/],
+    ["https://localhost", /is a loopback address/],
+  ])("refuses to serve the definition for %s, naming PUBLIC_URL", async (publicUrl, reason) => {
+    const refusing = await startTestServer({ env: { PUBLIC_URL: publicUrl } });
+    try {
+      const response = await refusing.fetch("/api/v1/connector/swagger.json");
+      expect(response.status).toBe(409);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("conflict");
+      expect(error.message).toMatch(reason);
+      expect(error.message).toMatch(/PUBLIC_URL.*CONNECTOR_ALLOW_INSECURE=true/);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it("serves it when CONNECTOR_ALLOW_INSECURE is true", async () => {
+    const allowing = await startTestServer({
+      env: { PUBLIC_URL: "http://officellm.corp.internal:8080", CONNECTOR_ALLOW_INSECURE: "true" },
+    });
+    try {
+      const response = await allowing.fetch("/api/v1/connector/swagger.json");
+      expect(response.status).toBe(200);
+      const served = (await response.json()) as ConnectorDocument;
+      expect([served.host, served.schemes]).toEqual(["officellm.corp.internal:8080", ["http"]]);
+    } finally {
+      await allowing.close();
+    }
   });
 });
 

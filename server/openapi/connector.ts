@@ -8,6 +8,8 @@ export interface ConnectorAction {
   route: string;
   operationId: string;
   summary: string;
+  /** What the action does, when the route's own summary speaks of fields the action omits. */
+  description?: string;
   /** Body fields the designer shows at once; the others sit under "Show advanced options". */
   important?: string[];
   /** Body fields a flow cannot use (a connector cannot read a server-sent event stream). */
@@ -21,6 +23,7 @@ export const connectorActions: readonly ConnectorAction[] = [
     route: "post /api/v1/completions",
     operationId: "Complete",
     summary: "Ask a model",
+    description: "Complete a prompt or a conversation; the whole answer comes at once",
     important: ["prompt", "system", "model", "temperature"],
     omit: ["stream"],
     visibility: "important",
@@ -173,6 +176,7 @@ export function connectorDocument(
   operations: readonly ConnectorAction[] = connectorActions,
 ) {
   const url = new URL(info.publicUrl);
+  const site = info.publicUrl.replace(/\/+$/, "");
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of operations) {
     const route = findRoute(routes, operation.route);
@@ -181,7 +185,7 @@ export function connectorDocument(
       [route.method]: {
         operationId: operation.operationId,
         summary: operation.summary,
-        description: route.summary,
+        description: operation.description ?? route.summary,
         ...(operation.visibility ? { "x-ms-visibility": operation.visibility } : {}),
         parameters: parameters(route, operation),
         responses: {
@@ -204,6 +208,7 @@ export function connectorDocument(
         "Models and Google Calendar through your organisation's OfficeLLM backend: ask a model, " +
         "answer many prompts in one step, turn text into calendar events, read usage and cost.",
       version: info.version,
+      contact: { name: `OfficeLLM at ${url.host}`, url: `${site}/docs` },
     },
     host: url.host,
     basePath: url.pathname.replace(/\/+$/, "") || "/",
@@ -219,10 +224,12 @@ export function connectorDocument(
       },
     },
     security: [{ api_key: [] }],
-    definitions: { Error: convert(errorSchema) },
+    definitions: { Error: convert(errorSchema, "output") },
     paths,
     "x-ms-connector-metadata": [
       { propertyName: "Website", propertyValue: info.publicUrl },
+      // The deployment's reference page says what a call sends and what the backend keeps.
+      { propertyName: "Privacy policy", propertyValue: `${site}/docs` },
       { propertyName: "Categories", propertyValue: "AI;Productivity" },
     ],
   };

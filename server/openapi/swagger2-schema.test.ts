@@ -58,17 +58,38 @@ describe("swagger2Schema", () => {
     });
   });
 
-  it("leaves a union of different kinds untyped, with its description", () => {
+  it("types a request's value-or-list as the list, and its scalar union as text", () => {
     const schema = swagger2Schema(
-      z.object({ stop: z.union([z.string(), z.array(z.string())]).describe("Where to stop") }),
+      z.object({
+        stop: z.union([z.string(), z.array(z.string())]).describe("Where to stop"),
+        variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      }),
       "input",
     );
-    expect((schema.properties as Record<string, unknown>).stop).toEqual({
-      description: "Where to stop",
+    expect(schema.properties).toEqual({
+      stop: { type: "array", items: { type: "string" }, description: "Where to stop" },
+      variables: { type: "object", additionalProperties: { type: "string" } },
     });
   });
 
+  it("types any value as an object, and a map of any values as open", () => {
+    const schema = swagger2Schema(
+      z.object({ json: z.unknown().optional(), schema: z.record(z.string(), z.unknown()) }),
+      "output",
+    );
+    expect(schema.properties).toEqual({
+      json: { type: "object" },
+      schema: { type: "object", additionalProperties: true },
+    });
+  });
+
+  it("refuses an answer's union of kinds, which no one type describes", () => {
+    expect(() =>
+      swagger2Schema(z.object({ stop: z.union([z.string(), z.array(z.string())]) }), "output"),
+    ).toThrow(/no Swagger 2.0 type holds every value/);
+  });
+
   it("refuses a keyword Swagger 2.0 has no form for", () => {
-    expect(() => convert({ type: "object", not: { required: ["a"] } })).toThrow(/'not'/);
+    expect(() => convert({ type: "object", not: { required: ["a"] } }, "output")).toThrow(/'not'/);
   });
 });

@@ -28,6 +28,7 @@ export interface ConnectorOperation {
 
 export interface ConnectorDocument {
   swagger: string;
+  info: { title: string; description: string; version: string; contact?: Record<string, string> };
   host: string;
   basePath: string;
   schemes: string[];
@@ -35,12 +36,14 @@ export interface ConnectorDocument {
   security: Record<string, unknown[]>[];
   definitions: Record<string, Schema>;
   paths: Record<string, Record<string, ConnectorOperation>>;
+  "x-ms-connector-metadata"?: { propertyName: string; propertyValue: string }[];
 }
 
 export const apiProperties = JSON.parse(
   readFileSync(new URL("../../power-automate/apiProperties.json", import.meta.url), "utf8"),
 ) as {
   properties: {
+    capabilities: string[];
     connectionParameters: Record<string, { type: string }>;
     policyTemplateInstances: { templateId: string; parameters: Record<string, string> }[];
   };
