@@ -24,7 +24,8 @@ let token: string;
 let connector: ConnectorClient;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The connector definition is served only for an https address that is not loopback.
+  server = await startTestServer({ env: { PUBLIC_URL: "https://officellm.example.com" } });
   token = (await server.token({ scopes: ["llm"] })).token;
   connector = await ConnectorClient.open(server, token);
 });
