@@ -293,6 +293,18 @@ describe("TRANSLATE and SUMMARIZE", () => {
     expect((await excel.error("SUMMARIZE", [["x"]], -3, null)).code).toBe("#VALUE!");
     expect(await excel.value("SUMMARIZE", [[""]], null, null)).toBe("");
   });
+
+  it("SUMMARIZE reads error cells in a range, but does not pay to summarise a lone error", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const divided = new FakeCustomFunctionsError("#DIV/0!");
+    await excel.value("SUMMARIZE", [["Fine"], [divided]], null, null);
+    expect(backend.batches.flat()[0]!.prompt).toBe("List 1 (2 items):\n- Fine\n- #DIV/0!");
+    const lone = await excel.error("SUMMARIZE", [[divided]], null, null);
+    expect(lone.code).toBe("#N/A");
+    expect(lone.message).toMatch(/#DIV\/0!/);
+    expect(backend.batches).toHaveLength(1);
+  });
 });
 
 describe("errors in cells", () => {
