@@ -9,6 +9,7 @@ import {
   BASE_URL,
   connectedStorage,
   echoAnswer,
+  FakeCustomFunctionsError,
   FakeExcel,
   fakeBackend,
   register,
@@ -82,6 +83,20 @@ describe("PROMPT", () => {
     ]);
     expect(backend.batches[0]![0]!.prompt).toBe(
       "Summarise\n\nTable 1 (1 row × 2 columns):\n| Region | Sales |\n| --- | --- |\n| North | 10 |\n\nin the style of Shakespeare",
+    );
+  });
+
+  it("sends a list of labels as a list and error cells as their codes", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const notAvailable = new FakeCustomFunctionsError("#N/A");
+    await excel.value("PROMPT", "Classify", [
+      [[notAvailable]],
+      [["into one of these categories:"]],
+      [["Bug"], ["Feature request"], ["Question"]],
+    ]);
+    expect(backend.batches[0]![0]!.prompt).toBe(
+      "Classify #N/A into one of these categories:\n\nList 1 (3 items):\n- Bug\n- Feature request\n- Question",
     );
   });
 
@@ -273,10 +288,22 @@ describe("TRANSLATE and SUMMARIZE", () => {
     const [first, second] = backend.batches.flat();
     expect(first).toMatchObject({ prompt: "A long report.", temperature: 0.3 });
     expect(first!.system).toMatch(/at most 25 words/);
-    expect(second!.prompt).toMatch(/^Table 1 \(2 rows × 1 column\):\n\| Note \|/);
+    expect(second!.prompt).toBe("List 1 (3 items):\n- Note\n- First\n- Second");
     expect(second!.system).toMatch(/one or two sentences/);
     expect((await excel.error("SUMMARIZE", [["x"]], -3, null)).code).toBe("#VALUE!");
     expect(await excel.value("SUMMARIZE", [[""]], null, null)).toBe("");
+  });
+
+  it("SUMMARIZE reads error cells in a range, but does not pay to summarise a lone error", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    const divided = new FakeCustomFunctionsError("#DIV/0!");
+    await excel.value("SUMMARIZE", [["Fine"], [divided]], null, null);
+    expect(backend.batches.flat()[0]!.prompt).toBe("List 1 (2 items):\n- Fine\n- #DIV/0!");
+    const lone = await excel.error("SUMMARIZE", [[divided]], null, null);
+    expect(lone.code).toBe("#N/A");
+    expect(lone.message).toMatch(/#DIV\/0!/);
+    expect(backend.batches).toHaveLength(1);
   });
 });
 

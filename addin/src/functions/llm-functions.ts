@@ -2,7 +2,15 @@ import type { Answer, Cancelable, LlmEngine, LlmRequest } from "./engine.ts";
 import { errorForCode, errorFromFailure, invalidValue, notAvailable } from "./errors.ts";
 import { parseOptions, splitTrailingOptions, type CallOptions } from "./options.ts";
 import { fitCell } from "../shared/cell.ts";
-import { cellText, composePrompt, parseList, toCell, type CellInput } from "./values.ts";
+import {
+  asMatrix,
+  cellText,
+  composePrompt,
+  errorCode,
+  parseList,
+  toCell,
+  type CellInput,
+} from "./values.ts";
 
 /**
  * What each =LLM.* function asks the model and how its answer becomes cells. The functions in
@@ -24,7 +32,7 @@ export type Invocation = Cancelable & { isInValuePreview?: boolean };
 type Plan<T> = { request: LlmRequest; shape: (answer: Answer) => T; preview: T } | { value: T };
 
 const SHEET_CONTEXT =
-  "Tables in the request are ranges from the user's worksheet, in Markdown; the first row is their header.";
+  "Tables and lists in the request are ranges from the user's worksheet, in Markdown; a table's first row is its header.";
 
 const SYSTEM = {
   prompt: `You answer inside one cell of a Microsoft Excel worksheet. Answer the request directly and concisely in plain text: no Markdown, preamble or follow-up questions. ${SHEET_CONTEXT}`,
@@ -391,6 +399,14 @@ export function summarize(
         throw invalidValue("words must be a whole number from 1 to 5000");
     }
     const parsed = parseOptions(options);
+    const matrix = asMatrix(text);
+    const lone =
+      matrix.length === 1 && matrix[0]!.length === 1 ? errorCode(matrix[0]![0]) : undefined;
+    if (lone !== undefined) {
+      throw notAvailable(
+        `The text to summarise is the error ${lone}: fix that cell, then recalculate`,
+      );
+    }
     const source = composePrompt("", [text]);
     if (source === "") return { value: "" };
     const length = limit ? `in at most ${limit} words` : "in one or two sentences";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { build, type Rollup } from "vite";
 import { beforeAll, describe, expect, it } from "vitest";
-import { customFunctionsMetadata } from "../../functions-metadata-plugin.ts";
+import { allowErrorsInContext, customFunctionsMetadata } from "../../functions-metadata-plugin.ts";
 import { customFunctions } from "./register.ts";
 
 interface Parameter {
@@ -10,6 +10,7 @@ interface Parameter {
   dimensionality?: string;
   optional?: boolean;
   repeating?: boolean;
+  allowErrorForDataTypeAny?: boolean;
 }
 interface FunctionMetadata {
   id: string;
@@ -85,6 +86,37 @@ describe("functions.json from the Vite build", () => {
     expect(byId.get("PROMPT")!.result).toEqual({ type: "string" });
     expect(byId.get("LIST")!.result).toEqual({ dimensionality: "matrix" });
     expect(byId.get("TABLE")!.result).toEqual({ dimensionality: "matrix" });
+  });
+
+  it("lets error cells into the context ranges only, so one #N/A does not stop a formula", () => {
+    const tolerant = [...byId.values()].flatMap((fn) =>
+      fn.parameters
+        .filter((parameter) => parameter.allowErrorForDataTypeAny !== undefined)
+        .map((parameter) => [fn.id, parameter.name, parameter.allowErrorForDataTypeAny]),
+    );
+    expect(tolerant.sort()).toEqual(
+      [
+        ["LIST", "context", true],
+        ["PROMPT", "context", true],
+        ["SUMMARIZE", "text", true],
+        ["TABLE", "context", true],
+      ].sort(),
+    );
+  });
+
+  it("refuses to build when an error-tolerant parameter is renamed or retyped", () => {
+    const metadata = (parameters: { name: string; type: string }[]) =>
+      JSON.stringify({
+        functions: ["PROMPT", "LIST", "TABLE", "SUMMARIZE"].map((id) => ({ id, parameters })),
+      });
+    expect(() => allowErrorsInContext(metadata([{ name: "context", type: "any" }]))).toThrow(
+      /no parameter text of type any in SUMMARIZE/,
+    );
+    const retyped = [
+      { name: "context", type: "string" },
+      { name: "text", type: "any" },
+    ];
+    expect(() => allowErrorsInContext(metadata(retyped))).toThrow(/context of type any in PROMPT/);
   });
 
   it("takes ranges as matrices and options as an optional last text", () => {

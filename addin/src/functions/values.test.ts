@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { StandInCustomFunctionsError } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
 import { looksLikeOptions, parseOptions, splitTrailingOptions } from "./options.ts";
+import { FakeCustomFunctionsError } from "./test-support.ts";
 import {
   cellText,
   composePrompt,
@@ -77,6 +79,20 @@ describe("ranges as tables", () => {
     ).toBe(false); // value repeats below
     expect(
       looksLikeHeader([
+        ["Bug", "Feature request"],
+        ["Question", "Praise"],
+      ]),
+    ).toBe(false); // text over text: nothing sets the first row apart
+    expect(
+      looksLikeHeader([
+        ["Closed", "Bug"],
+        [true, "Question"],
+      ]),
+    ).toBe(true); // a column of booleans under text
+    expect(looksLikeHeader([["Bug"], ["Feature request"], ["Question"]])).toBe(false); // a list
+    expect(looksLikeHeader([["Amount"], [10], [12]])).toBe(false); // a single column is a list
+    expect(
+      looksLikeHeader([
         ["Name", ""],
         ["a", "b"],
       ]),
@@ -149,6 +165,121 @@ describe("COPILOT-style prompts: text and ranges interleaved", () => {
         "| Q1 | Q2 |",
         "| --- | --- |",
         "| 1 | 2 |",
+      ].join("\n"),
+    );
+  });
+
+  it("sends a single column or row as a list, never promoting its first value to a heading", () => {
+    const column = [["Bug"], ["Feature request"], ["Question"]];
+    const list = [
+      "Classify",
+      "",
+      "List 1 (3 items):",
+      "- Bug",
+      "- Feature request",
+      "- Question",
+      "",
+      "into one of these categories",
+    ].join("\n");
+    expect(composePrompt("Classify", [column, "into one of these categories"])).toBe(list);
+    const row = [["Bug", "", "Feature request", "Question"]];
+    expect(composePrompt("Classify", [row, "into one of these categories"])).toBe(list);
+    // Lists and tables are numbered apart; a line break keeps an item on one line.
+    expect(
+      composePrompt("", [
+        [["a\nb"], ["c"]],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [["x", "y"]],
+      ]),
+    ).toBe(
+      [
+        "List 1 (2 items):",
+        "- a<br>b",
+        "- c",
+        "",
+        "Table 1 (2 rows × 2 columns):",
+        "| Column 1 | Column 2 |",
+        "| --- | --- |",
+        "| 1 | 2 |",
+        "| 3 | 4 |",
+        "",
+        "List 2 (2 items):",
+        "- x",
+        "- y",
+      ].join("\n"),
+    );
+  });
+
+  it("never loses a value: every non-empty cell of every argument reaches the model", () => {
+    // Cells are unique words or numbers (so each can be found once), booleans, or blanks.
+    const cell = fc.oneof(
+      fc.constantFrom("", "  ", null, true, false),
+      fc.integer({ min: 1, max: 10 ** 6 }).map((n) => `w${n}`),
+      fc.integer({ min: 1, max: 10 ** 6 }).map((n) => n + 0.25),
+    );
+    const argument = fc.oneof(
+      cell,
+      fc
+        .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
+        .chain(([rows, columns]) =>
+          fc.array(fc.array(cell, { minLength: columns, maxLength: columns }), {
+            minLength: rows,
+            maxLength: rows,
+          }),
+        ),
+    );
+    fc.assert(
+      fc.property(fc.array(argument, { maxLength: 4 }), (context) => {
+        const sent = composePrompt("Look at", context);
+        const words = (text: string) => text.split(/[\s|]+/).filter((word) => word !== "");
+        const count = (list: string[]) =>
+          list.reduce((counts, word) => counts.set(word, (counts.get(word) ?? 0) + 1), new Map());
+        const given = count(
+          context
+            .flatMap((argument) => (Array.isArray(argument) ? argument.flat() : [argument]))
+            .map((value) => cellText(value).trim())
+            .filter((text) => text !== ""),
+        );
+        const received = count(words(sent));
+        for (const [word, times] of given) {
+          expect(received.get(word) ?? 0, word).toBeGreaterThanOrEqual(times);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("shows error cells as Excel does, whichever way the runtime passes them", () => {
+    const javascriptError = new Error("#N/A");
+    const namedError = Object.assign(new Error("A value is not available"), { name: "#N/A" });
+    expect(cellText(new FakeCustomFunctionsError("#DIV/0!"))).toBe("#DIV/0!");
+    expect(cellText(new FakeCustomFunctionsError("#N/A", "no match"))).toBe("#N/A");
+    expect(cellText(javascriptError)).toBe("#N/A");
+    expect(cellText(namedError)).toBe("#N/A");
+    expect(cellText(new FakeCustomFunctionsError("#GETTING_DATA"))).toBe("#GETTING_DATA");
+    expect(
+      composePrompt("Explain", [
+        [
+          ["Region", "Margin"],
+          ["North", new FakeCustomFunctionsError("#DIV/0!")],
+          ["South", 0.2],
+        ],
+        new FakeCustomFunctionsError("#NAME?"),
+      ]),
+    ).toBe(
+      [
+        "Explain",
+        "",
+        "Table 1 (2 rows × 2 columns):",
+        "| Region | Margin |",
+        "| --- | --- |",
+        "| North | #DIV/0! |",
+        "| South | 0.2 |",
+        "",
+        "#NAME?",
       ].join("\n"),
     );
   });

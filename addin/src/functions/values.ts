@@ -8,9 +8,26 @@ import { fitCell } from "../shared/cell.ts";
 /** What Excel may pass for one cell: text, a number, a boolean, empty, or a rich value. */
 export type CellInput = unknown;
 
+const ERROR_CODE = /^#(N\/A|GETTING_DATA|[A-Z][A-Z0-9/]*[!?])$/;
+
+/**
+ * The code of an Excel error value ("#N/A", "#DIV/0!"…), as a parameter that allows errors
+ * receives one: a CustomFunctions.Error carrying it as `code`, or in some runtimes a JavaScript
+ * Error whose name or message is the code. Undefined for anything else.
+ */
+export function errorCode(value: CellInput): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { code, name, message } = value as { code?: unknown; name?: unknown; message?: unknown };
+  return [code, name, message].find(
+    (candidate): candidate is string => typeof candidate === "string" && ERROR_CODE.test(candidate),
+  );
+}
+
 /** The text of one cell value, as a person reading the sheet would see it (without formats). */
 export function cellText(value: CellInput): string {
   if (value === null || value === undefined) return "";
+  const error = errorCode(value);
+  if (error !== undefined) return error;
   if (typeof value === "string") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return String(value);
@@ -52,31 +69,57 @@ export function trimMatrix(matrix: CellInput[][]): CellInput[][] {
 
 const NUMERIC = /^[-+]?(\d+([.,]\d+)*|\d*\.\d+)%?$/;
 
+type CellKind = "empty" | "text" | "number" | "boolean" | "error";
+
+/** What a cell holds: dates are numbers in Excel, and text that reads as a number counts as one. */
+function kindOf(value: CellInput): CellKind {
+  if (errorCode(value) !== undefined) return "error";
+  if (typeof value === "boolean") return "boolean";
+  if (typeof value === "number") return "number";
+  const text = cellText(value).trim();
+  if (text === "") return "empty";
+  return NUMERIC.test(text) ? "number" : "text";
+}
+
 /**
- * Whether the first row reads as column headings: at least one row below it, every heading
- * non-empty text that is not a number, short, distinct, and not repeated in its own column.
+ * Whether the first row of a 2-D range reads as column headings because it differs in kind from
+ * the rest: every heading is text (not a number), no two alike, and at least one column below
+ * holds no text at all (numbers, dates, booleans). A single row or column is a list, never a
+ * heading; text over text is data, so no value is taken for a heading that is not one.
  */
 export function looksLikeHeader(rows: CellInput[][]): boolean {
-  if (rows.length < 2) return false;
+  if (rows.length < 2 || (rows[0]?.length ?? 0) < 2) return false;
   const [first, ...body] = rows as [CellInput[], ...CellInput[][]];
-  const seen = new Set<string>();
-  return first.every((cell, column) => {
-    if (typeof cell !== "string") return false;
-    const text = cell.trim();
-    if (text === "" || text.length > 60 || NUMERIC.test(text)) return false;
-    const folded = text.toLowerCase();
-    if (seen.has(folded)) return false;
-    seen.add(folded);
-    return !body.some((row) => cellText(row[column]).trim().toLowerCase() === folded);
+  const headings = first.map((cell) => cellText(cell).trim().toLowerCase());
+  if (first.some((cell) => kindOf(cell) !== "text")) return false;
+  if (new Set(headings).size !== headings.length) return false;
+  return first.some((_, column) => {
+    const kinds = body.map((row) => kindOf(row[column])).filter((kind) => kind !== "empty");
+    return kinds.length > 0 && !kinds.includes("text");
   });
 }
 
-function markdownCell(value: CellInput): string {
+/** A cell's text on one line: line breaks become <br>. */
+function lineText(value: CellInput): string {
   return cellText(value)
     .trim()
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
     .replace(/\r\n|\r|\n/g, "<br>");
+}
+
+function markdownCell(value: CellInput): string {
+  return lineText(value).replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** A single row or column as a labelled bulleted list, one item per non-empty cell. */
+export function renderList(matrix: CellInput[][], label: string): string {
+  const items = trimMatrix(matrix).flat();
+  if (items.length === 0) return "";
+  return [
+    `${label} (${plural(items.length, "item")}):`,
+    ...items.map((item) => `- ${lineText(item)}`),
+  ].join("\n");
 }
 
 /**
@@ -93,7 +136,6 @@ export function renderTable(matrix: CellInput[][], label: string): string {
     : Array.from({ length: width }, (_, i) => `Column ${i + 1}`);
   const body = hasHeader ? rows.slice(1) : rows;
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return [
     `${label} (${plural(body.length, "row")} × ${plural(width, "column")}):`,
     line(header),
@@ -104,16 +146,17 @@ export function renderTable(matrix: CellInput[][], label: string): string {
 
 /**
  * The prompt and its context, in order, as the model reads them: single cells and text join
- * the surrounding text with a space; each range becomes a labelled table ("Table 1"…) set off
- * by blank lines. So `"Summarise", A1:C20, "in the style of", E1` reads as a sentence around a
- * table.
+ * the surrounding text with a space; each range is set off by blank lines, a single row or
+ * column as a labelled list ("List 1"…), anything wider as a labelled table ("Table 1"…). So
+ * `"Summarise", A1:C20, "in the style of", E1` reads as a sentence around a table.
  */
 export function composePrompt(prompt: CellInput, context: unknown[]): string {
-  const pieces: { kind: "text" | "table"; text: string }[] = [];
+  const pieces: { kind: "text" | "range"; text: string }[] = [];
   const addText = (text: string) => {
     if (text.trim() !== "") pieces.push({ kind: "text", text: text.trim() });
   };
   addText(cellText(prompt));
+  let lists = 0;
   let tables = 0;
   for (const argument of context) {
     const matrix = asMatrix(argument);
@@ -125,9 +168,12 @@ export function composePrompt(prompt: CellInput, context: unknown[]): string {
       matrix.length * (matrix[0]?.length ?? 0) === 1
     ) {
       addText(cellText(trimmed[0]![0]));
+    } else if (trimmed.length === 1 || trimmed[0]!.length === 1) {
+      lists += 1;
+      pieces.push({ kind: "range", text: renderList(trimmed, `List ${lists}`) });
     } else {
       tables += 1;
-      pieces.push({ kind: "table", text: renderTable(trimmed, `Table ${tables}`) });
+      pieces.push({ kind: "range", text: renderTable(trimmed, `Table ${tables}`) });
     }
   }
   let out = "";
