@@ -194,19 +194,19 @@ describe("caching", () => {
     expect(backend.batches[2]![0]!.cache).toBe(false);
   });
 
-  it("keeps the persistent cache within its bounds, dropping the oldest answers", async () => {
+  it("keeps the persistent cache within its bounds, dropping the least recently used", async () => {
     const backend = fakeBackend(server, {
       answer: (item) => ({ id: item.id, ok: true, text: "y".repeat(300) }),
     });
     const storage = await connectedStorage();
     const engine = register(excel, storage, {
-      settings: { batchWindowMs: 1, cache: { shards: 1, shardMaxChars: 5_000, memoryEntries: 5 } },
+      settings: { batchWindowMs: 1, cache: { persistentEntries: 10, memoryEntries: 5 } },
     });
     for (let i = 0; i < 40; i++) await excel.value("PROMPT", `Bounded ${i}`, null);
     await engine.idle();
-    const stored = (await storage.get("officellm.fn-cache.v1.0"))!;
-    expect(stored.length).toBeLessThanOrEqual(5_000);
-    const kept = (JSON.parse(stored) as { e: [string, unknown][] }).e.map(([key]) => key);
+    const index = JSON.parse((await storage.get("officellm.fn-cache.v2.index"))!) as string[][];
+    const kept = index.map(([key]) => key);
+    expect(kept.length).toBeLessThanOrEqual(10);
     // One call at a time: batch i holds call i, whose request (without its id) is the key.
     const keyOf = (i: number) => {
       const { id: _id, ...request } = backend.batches[i]![0]!;
