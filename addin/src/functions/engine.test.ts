@@ -428,6 +428,91 @@ describe("long work and the ~60 s fetch limit", () => {
   });
 });
 
+describe("a backend that stops answering", () => {
+  /**
+   * A backend that takes requests and, while `silent`, answers neither them nor GET /health;
+   * with `gate`, a batch is answered only once it opens.
+   */
+  function silentBackend(state: { silent: boolean }, gate?: Promise<void>) {
+    const backend = fakeBackend(server, {
+      ...(gate ? { gate } : {}),
+      respond: async (_items, request) => {
+        if (state.silent) await untilAborted(request.signal);
+        return undefined;
+      },
+    });
+    const probes: AbortSignal[] = [];
+    server.use(
+      http.get(`${BASE_URL}/health`, async ({ request }) => {
+        probes.push(request.signal);
+        if (state.silent) await untilAborted(request.signal);
+        return HttpResponse.json({ status: "ok", version: "test", uptimeSeconds: 1 });
+      }),
+    );
+    return { backend, probes };
+  }
+
+  it("shows a clear error in 100 cells within 10 s, without resending, and answers on recalculation", async () => {
+    const state = { silent: true };
+    const { backend } = silentBackend(state);
+    const timer = new ManualTimer();
+    const engine = register(excel, await connectedStorage(), { timer });
+    const prompts = Array.from({ length: 100 }, (_, i) => `Row ${i}`);
+    let shown = 0;
+    const cells = prompts.map((prompt) =>
+      excel.call("PROMPT", [prompt, null]).result.finally(() => (shown += 1)),
+    );
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window: one request of 100
+    await backend.arrived(1);
+    timer.advance(5_000); // no headers yet: the backend is probed
+    timer.advance(5_000); // the probe is not answered either
+    await eventually(() => expect(shown).toBe(100));
+    const settled = await Promise.all(cells);
+    for (const cell of settled) {
+      expect(cell.ok).toBe(false);
+      if (!cell.ok) {
+        expect(cell.error.code).toBe("#N/A");
+        expect(cell.error.message).toMatch(/^OfficeLLM did not answer: check the server/);
+      }
+    }
+    expect(backend.batches).toHaveLength(1);
+    expect(engine.stats.healthProbes).toBe(1);
+    await untilAborted(backend.signals[0]!);
+
+    // The backend is back: the next recalculation asks again (the errors were not cached).
+    state.silent = false;
+    const again = Promise.all(prompts.map((prompt) => excel.value("PROMPT", prompt, null)));
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100);
+    expect(await again).toEqual(prompts.map((prompt) => `answer to: ${prompt}`));
+    expect(backend.batches.map((items) => items.length)).toEqual([100, 100]);
+  });
+
+  it("lets a live backend take its time over a batch: /health answers, the batch goes on", async () => {
+    let finish = () => {};
+    const { backend, probes } = silentBackend(
+      { silent: false },
+      new Promise((resolve) => (finish = resolve)),
+    );
+    const timer = new ManualTimer();
+    register(excel, await connectedStorage(), { timer });
+    const slow = excel.value("PROMPT", "Slow work", null);
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100);
+    await backend.arrived(1);
+    for (let probe = 1; probe <= 3; probe++) {
+      await eventually(() => expect(timer.pending[0]).toBe(5_000));
+      timer.advance(5_000); // no headers yet: probed, and /health answers at once
+      await eventually(() => expect(probes).toHaveLength(probe));
+      await eventually(() => expect(timer.pending).toHaveLength(2)); // the probe is done
+    }
+    finish();
+    expect(await slow).toBe("answer to: Slow work");
+    expect(backend.batches).toHaveLength(1);
+  });
+});
+
 describe("rate limits", () => {
   it("waits out a short Retry-After and then answers", async () => {
     let limited = 0;

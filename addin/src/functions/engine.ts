@@ -1,6 +1,6 @@
 import type { BatchItem, BatchResponse, Completion } from "../../../server/wire.ts";
 import { ApiClient, ApiClientError } from "../shared/api-client.ts";
-import { loadConnection } from "../shared/connection.ts";
+import { loadConnection, type Connection } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
 import { realTimer, type Timer } from "../shared/timer.ts";
 import { streamEvents } from "../shared/sse.ts";
@@ -38,6 +38,18 @@ export interface EngineSettings {
    * finished meanwhile come from its cache), and a single item is retried as a stream.
    */
   requestTimeoutMs: number;
+  /**
+   * A request whose answer has not begun (no response headers) after this long, and again every
+   * as long, has the backend probed with GET /health, which a live backend answers at once (a
+   * batch's headers come only with its results, so a slow batch alone proves nothing).
+   */
+  firstByteTimeoutMs: number;
+  /**
+   * A probe unanswered after this long means the backend is silent: every request it has not
+   * begun to answer, and every one queued, fails at once with a clear error (no splitting and
+   * resending, which is for batches that are slow to finish).
+   */
+  probeTimeoutMs: number;
   /** A 429 whose Retry-After is at most this long is waited out (up to 3 times) rather than shown. */
   maxRateLimitWaitMs: number;
   cache: Partial<CacheLimits>;
@@ -49,6 +61,8 @@ export const defaultEngineSettings: EngineSettings = {
   maxRequestChars: 800_000,
   maxConcurrentRequests: 4,
   requestTimeoutMs: 45_000,
+  firstByteTimeoutMs: 5_000,
+  probeTimeoutMs: 5_000,
   maxRateLimitWaitMs: 30_000,
   cache: {},
 };
@@ -92,6 +106,7 @@ interface Chunk {
 
 const TIMEOUT = Symbol("timeout");
 const CANCELLED = Symbol("cancelled");
+const SILENT = Symbol("silent");
 
 /** What a call can be cancelled through: Excel's invocation, or anything with the same slot. */
 export interface Cancelable {
@@ -107,7 +122,13 @@ export class LlmEngine {
   readonly cache: AnswerCache;
   readonly settings: EngineSettings;
   /** Requests sent, and calls that joined a request already asked, for the curious (and the tests). */
-  readonly stats = { batchRequests: 0, streamRequests: 0, itemsSent: 0, joinedCalls: 0 };
+  readonly stats = {
+    batchRequests: 0,
+    streamRequests: 0,
+    itemsSent: 0,
+    joinedCalls: 0,
+    healthProbes: 0,
+  };
   readonly #storage: KeyValueStorage;
   readonly #fetch: typeof fetch;
   readonly #timer: Timer;
@@ -115,6 +136,9 @@ export class LlmEngine {
   readonly #active = new Map<string, Item>();
   readonly #queue: Chunk[] = [];
   readonly #sending = new Set<Chunk>();
+  /** The requests in flight that the backend has not begun to answer (no headers yet). */
+  readonly #unanswered = new Set<AbortController>();
+  #probing = false;
   #running = 0;
   #flushScheduled = false;
   #pauseScheduled = false;
@@ -290,13 +314,31 @@ export class LlmEngine {
       this.#fail(chunk.items, notAvailable(messages.notConnected));
       return;
     }
-    const client = new ApiClient(connection, this.#fetch);
     let disarm = () => {};
     const arm = () => {
       disarm();
       disarm = this.#timer.after(this.settings.requestTimeoutMs, () => controller.abort(TIMEOUT));
     };
     arm();
+    // Until the answer begins, the backend is checked on now and then.
+    this.#unanswered.add(controller);
+    let unwatch = () => {};
+    const watch = () => {
+      unwatch = this.#timer.after(this.settings.firstByteTimeoutMs, () => {
+        this.#checkAlive(connection);
+        watch();
+      });
+    };
+    watch();
+    const answered = () => {
+      this.#unanswered.delete(controller);
+      unwatch();
+    };
+    const client = new ApiClient(connection, async (...args) => {
+      const response = await this.#fetch(...args);
+      answered();
+      return response;
+    });
     try {
       if (chunk.stream) {
         this.stats.streamRequests += 1;
@@ -329,6 +371,7 @@ export class LlmEngine {
       this.#onFailure(chunk, error, controller.signal);
     } finally {
       disarm();
+      answered();
       chunk.controller = undefined;
     }
   }
@@ -338,6 +381,10 @@ export class LlmEngine {
       // Everyone had gone; anyone who came back since is asked for again.
       const revived = chunk.items.filter((item) => item.wanted);
       if (revived.length > 0) this.#queue.unshift({ ...chunk, items: revived });
+      return;
+    }
+    if (signal.aborted && signal.reason === SILENT) {
+      this.#fail(chunk.items, errorForCode("no_answer", "no answer"));
       return;
     }
     if (signal.aborted && signal.reason === TIMEOUT) {
@@ -380,6 +427,38 @@ export class LlmEngine {
       }
     }
     this.#fail(chunk.items, errorFromFailure(error, this.#timer.now()));
+  }
+
+  /** Probes GET /health (one probe at a time); a backend that does not answer is silenced. */
+  #checkAlive(connection: Connection): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    this.stats.healthProbes += 1;
+    const controller = new AbortController();
+    const disarm = this.#timer.after(this.settings.probeTimeoutMs, () => controller.abort());
+    void new ApiClient(connection, this.#fetch)
+      .request("/health", { signal: controller.signal })
+      .then(
+        (response) => {
+          void response.body?.cancel().catch(() => undefined);
+          return true;
+        },
+        // Any HTTP answer, even an error, comes from a backend that answers.
+        (error: unknown) => error instanceof ApiClientError && error.status > 0,
+      )
+      .then((alive) => {
+        disarm();
+        this.#probing = false;
+        if (!alive) this.#silenced();
+      });
+  }
+
+  /** The backend is silent: what it has not begun to answer, and what is queued, fails now. */
+  #silenced(): void {
+    for (const controller of this.#unanswered) controller.abort(SILENT);
+    for (const chunk of this.#queue.splice(0)) {
+      this.#fail(chunk.items, errorForCode("no_answer", "no answer"));
+    }
   }
 
   /** One completion over server-sent events, for work too long for one quiet request. */

@@ -48,6 +48,7 @@ export const messages = {
     "Not connected to OfficeLLM: open the OfficeLLM task pane, connect with your token, then recalculate",
   cancelled: "The calculation was cancelled",
   timeout: `The model did not answer in time. ${RECALC}, or shorten the prompt`,
+  noAnswer: `OfficeLLM did not answer: check the server (is it running, is the backend address in the task pane right?). ${RECALC}`,
 };
 
 function describeWait(seconds: number): string {
@@ -99,6 +100,8 @@ export function errorForCode(
     case "upstream_timeout":
     case "timeout":
       return notAvailable(messages.timeout);
+    case "no_answer":
+      return notAvailable(messages.noAnswer);
     case "network":
       return notAvailable(
         `Cannot reach the OfficeLLM backend: check your network connection and the backend address in the task pane. ${RECALC}`,

@@ -4,9 +4,11 @@ import type { Connection } from "./connection.ts";
 /**
  * A failure's code: the backend's (server/errors.ts), or the add-in's own for what the backend
  * did not name: no connection (`network`), an answer not from OfficeLLM (`http_error`) or not in
- * the expected form (`bad_answer`), the add-in's own `timeout`.
+ * the expected form (`bad_answer`), the add-in's own `timeout`, and a backend that takes requests
+ * but answers neither them nor GET /health (`no_answer`).
  */
-export type FailureCode = ErrorCode | "network" | "http_error" | "bad_answer" | "timeout";
+export type FailureCode =
+  ErrorCode | "network" | "http_error" | "bad_answer" | "timeout" | "no_answer";
 
 /** An error the backend answered with (its envelope), or a network failure (`status` 0). */
 export class ApiClientError extends Error {
