@@ -8,8 +8,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 
-/** 16, 32 and 80 for the ribbon; 32 for IconUrl and 64 for HighResolutionIconUrl. */
-export const iconSizes = [16, 32, 64, 80] as const;
+/** 16, 32 and 80 for the ribbon; 32 for IconUrl, 64 for HighResolutionIconUrl, 192 for the unified manifest's colour icon. */
+export const iconSizes = [16, 32, 64, 80, 192] as const;
 
 export const iconDirectory = new URL("../addin/public/assets/", import.meta.url);
 

@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from "../test/harness.ts";
 import { childNamed, manifestUrls, parseManifest } from "../test/manifest-xml.ts";
 import { runNode } from "../test/process.ts";
 import { manifestFile } from "./manifest.ts";
+import { unifiedManifest } from "./unified-manifest.ts";
 
 const committed = parseManifest(readFileSync(manifestFile, "utf8"));
 const committedUrls = manifestUrls(committed);
@@ -108,6 +109,34 @@ describe("GET /manifest.xml", () => {
     const manifest = await response.text();
     expectManifestFor(manifest, "https://officellm.example.com");
     expect(manifest).toBe(await (await server.fetch("/manifest.xml")).text());
+  });
+});
+
+describe("GET /manifest.json", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { PUBLIC_URL: "https://officellm.example.com/gateway" },
+    });
+  });
+  afterAll(() => server.close());
+
+  it("downloads this deployment's unified manifest, the same add-in as /manifest.xml, without a token", async () => {
+    const response = await server.fetch("/manifest.json");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json\b/);
+    const manifest = (await response.json()) as ReturnType<typeof unifiedManifest>;
+    expect(manifest).toEqual(unifiedManifest("https://officellm.example.com/gateway"));
+    const xml = parseManifest(await (await server.fetch("/manifest.xml")).text());
+    expect(manifest.id).toBe(childNamed(xml, "Id").text);
+    expect(manifest.extensions[0]!.runtimes[0]!.code.page).toBe(
+      "https://officellm.example.com/gateway/addin/taskpane.html",
+    );
+  });
+
+  it("is in the route table as a public route", () => {
+    const route = server.app.routeTable.find((entry) => entry.path === "/manifest.json");
+    expect(route).toMatchObject({ method: "get", access: "public" });
   });
 });
 
