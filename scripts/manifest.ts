@@ -1,11 +1,12 @@
 /**
- * Writes the add-in manifest for a deployment: the committed manifest.xml with the deployment's
- * https:// base URL in every URL.
+ * Writes the add-in manifest for a deployment with its https:// base URL in every URL: the
+ * committed manifest.xml (`--format xml`, the default) or the unified manifest for Microsoft 365
+ * (`--format json`), as GET /manifest.xml and GET /manifest.json serve them.
  *
- *   npm run manifest -- --url https://officellm.example.com [--out FILE]
+ *   npm run manifest -- --url https://officellm.example.com [--format xml|json] [--out FILE]
  *
- * FILE defaults to officellm-manifest.xml; `--out -` writes to standard output. A relative FILE
- * is taken from the directory npm was run in.
+ * FILE defaults to officellm-manifest.xml or manifest.json; `--out -` writes to standard output.
+ * A relative FILE is taken from the directory npm was run in.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -16,23 +17,39 @@ import {
   ManifestUrlError,
   rewriteManifest,
 } from "../server/addin/manifest.ts";
+import { unifiedManifest } from "../server/addin/unified-manifest.ts";
 
-const usage = `Usage: npm run manifest -- --url https://officellm.example.com [--out FILE]
+const usage = `Usage: npm run manifest -- --url https://officellm.example.com [--format xml|json] [--out FILE]
 
 Writes the OfficeLLM add-in manifest for the deployment at --url (https:// only; a path prefix
-is kept) to FILE (default officellm-manifest.xml; "-" for standard output).
+is kept) to FILE ("-" for standard output): the XML manifest (--format xml, the default; FILE
+defaults to officellm-manifest.xml) or the unified manifest for Microsoft 365 (--format json;
+FILE defaults to manifest.json).
 `;
+
+/** Each format: its default file and the manifest for a checked base URL. */
+const formats = {
+  xml: {
+    file: "officellm-manifest.xml",
+    write: (baseUrl: string) => rewriteManifest(readFileSync(manifestFile, "utf8"), baseUrl),
+  },
+  json: {
+    file: "manifest.json",
+    write: (baseUrl: string) => `${JSON.stringify(unifiedManifest(baseUrl), null, 2)}\n`,
+  },
+};
 
 function fail(message: string): never {
   process.stderr.write(`officellm manifest: ${message}\n\n${usage}`);
   process.exit(2);
 }
 
-let options: { url?: string; out?: string; help?: boolean };
+let options: { url?: string; format?: string; out?: string; help?: boolean };
 try {
   options = parseArgs({
     options: {
       url: { type: "string" },
+      format: { type: "string", default: "xml" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -46,6 +63,8 @@ if (options.help) {
   process.exit(0);
 }
 if (!options.url) fail("--url is required");
+const format = options.format === "json" || options.format === "xml" ? options.format : undefined;
+if (!format) fail(`--format must be xml or json, not '${options.format}'`);
 
 let baseUrl: string;
 try {
@@ -55,8 +74,8 @@ try {
   throw error;
 }
 
-const manifest = rewriteManifest(readFileSync(manifestFile, "utf8"), baseUrl);
-const out = options.out ?? "officellm-manifest.xml";
+const manifest = formats[format].write(baseUrl);
+const out = options.out ?? formats[format].file;
 if (out === "-") {
   process.stdout.write(manifest);
 } else {

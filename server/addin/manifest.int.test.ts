@@ -67,7 +67,34 @@ describe("npm run manifest (scripts/manifest.ts)", () => {
     );
   });
 
+  it("writes the unified manifest with --format json, to manifest.json by default", async () => {
+    const run = await runNode(
+      "scripts/manifest.ts",
+      ["--url", "https://intranet.example.com/officellm/", "--format", "json"],
+      { INIT_CWD: dir },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const written = readFileSync(join(dir, "manifest.json"), "utf8");
+    expect(written).not.toMatch(/localhost/);
+    expect(JSON.parse(written)).toEqual(unifiedManifest("https://intranet.example.com/officellm"));
+  });
+
+  it("writes the same unified manifest as GET /manifest.json to standard output", async () => {
+    const run = await runNode(
+      "scripts/manifest.ts",
+      ["--url", "https://officellm.example.com", "--format", "json", "--out", "-"],
+      {},
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(unifiedManifest("https://officellm.example.com"));
+  });
+
   it.each([
+    [
+      ["--url", "https://officellm.example.com", "--format", "yaml"],
+      /--format must be xml or json/,
+    ],
+    [["--url", "http://officellm.example.com", "--format", "json"], /https/],
     [["--url", "http://officellm.example.com"], /https/],
     [["--url", "officellm.example.com"], /not an absolute URL/],
     [[], /--url is required/],
