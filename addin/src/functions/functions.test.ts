@@ -100,23 +100,36 @@ describe("PROMPT", () => {
     );
   });
 
-  it("takes a last options argument: model, temperature and maxTokens reach the request", async () => {
+  it("takes a last options: argument: model, temperature and maxTokens reach the request", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
-    await excel.value("PROMPT", "Hi", [[["model=claude-sonnet-4; temperature=0.2; maxTokens=50"]]]);
+    await excel.value("PROMPT", "Hi", [
+      [["options: model=anthropic/claude-sonnet-4; temperature=0.2; maxTokens=50"]],
+    ]);
     expect(backend.batches[0]![0]).toMatchObject({
       prompt: "Hi",
-      model: "claude-sonnet-4",
+      model: "anthropic/claude-sonnet-4",
       temperature: 0.2,
       maxTokens: 50,
     });
+  });
+
+  it("sends option-shaped text without options: as prompt text, as =COPILOT() did", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    await excel.value("PROMPT", "Explain the setting", [[["temperature=0.5"]]]);
+    expect(backend.batches[0]![0]).toMatchObject({
+      prompt: "Explain the setting temperature=0.5",
+      temperature: 0,
+    });
+    expect(backend.batches[0]![0]!.model).toBeUndefined();
   });
 
   it("answers #VALUE! for an empty prompt or bad options, without a request", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
     expect(await excel.error("PROMPT", "", null)).toMatchObject({ code: "#VALUE!" });
-    const bad = await excel.error("PROMPT", "Hi", [[["temperature=9"]]]);
+    const bad = await excel.error("PROMPT", "Hi", [[["options: temperature=9"]]]);
     expect(bad.code).toBe("#VALUE!");
     expect(bad.message).toMatch(/temperature must be a number from 0 to 2/);
     const huge = await excel.error("PROMPT", "x".repeat(250_000), null);
