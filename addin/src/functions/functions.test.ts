@@ -114,6 +114,25 @@ describe("PROMPT", () => {
     });
   });
 
+  it("takes a range as the instruction itself, sent as its table", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    await excel.value(
+      "PROMPT",
+      [
+        ["Task", "Tone"],
+        ["Write a slogan for a bakery", "playful"],
+      ],
+      null,
+    );
+    expect(backend.batches[0]![0]!.prompt).toBe(
+      "Table 1 (2 rows × 2 columns):\n| Column 1 | Column 2 |\n| --- | --- |\n| Task | Tone |\n| Write a slogan for a bakery | playful |",
+    );
+    // A single cell as the prompt reads as its text, as a typed prompt does.
+    await excel.value("PROMPT", [["Hello"]], [[["world"]]]);
+    expect(backend.batches[1]![0]!.prompt).toBe("Hello world");
+  });
+
   it("sends option-shaped text without options: as prompt text, as =COPILOT() did", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
