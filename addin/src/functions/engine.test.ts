@@ -64,8 +64,8 @@ describe("batching", () => {
       ...Array.from({ length: 50 }, () => excel.value("PROMPT", "Same", null)),
       ...Array.from({ length: 50 }, () => excel.value("PROMPT", "Other", null)),
       // The same prompt with the same options is the same request; other options are not.
-      excel.value("PROMPT", "Same", [[["temperature=0"]]]),
-      excel.value("PROMPT", "Same", [[["temperature=0.7"]]]),
+      excel.value("PROMPT", "Same", [[["options: temperature=0"]]]),
+      excel.value("PROMPT", "Same", [[["options: temperature=0.7"]]]),
     ]);
     expect(new Set(values)).toEqual(new Set(["answer to: Same", "answer to: Other"]));
     expect(backend.batches).toHaveLength(1);
@@ -188,8 +188,12 @@ describe("caching", () => {
     expect((await excel.error("PROMPT", "Flaky", null)).code).toBe("#N/A");
     fail = false;
     expect(await excel.value("PROMPT", "Flaky", null)).toBe("answer to: Flaky");
-    expect(await excel.value("PROMPT", "Fresh", [[["cache=false"]]])).toBe("answer to: Fresh");
-    expect(await excel.value("PROMPT", "Fresh", [[["cache=false"]]])).toBe("answer to: Fresh");
+    expect(await excel.value("PROMPT", "Fresh", [[["options: cache=false"]]])).toBe(
+      "answer to: Fresh",
+    );
+    expect(await excel.value("PROMPT", "Fresh", [[["options: cache=false"]]])).toBe(
+      "answer to: Fresh",
+    );
     expect(backend.batches).toHaveLength(4);
     expect(backend.batches[2]![0]!.cache).toBe(false);
   });

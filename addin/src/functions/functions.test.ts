@@ -100,23 +100,55 @@ describe("PROMPT", () => {
     );
   });
 
-  it("takes a last options argument: model, temperature and maxTokens reach the request", async () => {
+  it("takes a last options: argument: model, temperature and maxTokens reach the request", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
-    await excel.value("PROMPT", "Hi", [[["model=claude-sonnet-4; temperature=0.2; maxTokens=50"]]]);
+    await excel.value("PROMPT", "Hi", [
+      [["options: model=anthropic/claude-sonnet-4; temperature=0.2; maxTokens=50"]],
+    ]);
     expect(backend.batches[0]![0]).toMatchObject({
       prompt: "Hi",
-      model: "claude-sonnet-4",
+      model: "anthropic/claude-sonnet-4",
       temperature: 0.2,
       maxTokens: 50,
     });
+  });
+
+  it("takes a range as the instruction itself, sent as its table", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    await excel.value(
+      "PROMPT",
+      [
+        ["Task", "Tone"],
+        ["Write a slogan for a bakery", "playful"],
+      ],
+      null,
+    );
+    expect(backend.batches[0]![0]!.prompt).toBe(
+      "Table 1 (2 rows × 2 columns):\n| Column 1 | Column 2 |\n| --- | --- |\n| Task | Tone |\n| Write a slogan for a bakery | playful |",
+    );
+    // A single cell as the prompt reads as its text, as a typed prompt does.
+    await excel.value("PROMPT", [["Hello"]], [[["world"]]]);
+    expect(backend.batches[1]![0]!.prompt).toBe("Hello world");
+  });
+
+  it("sends option-shaped text without options: as prompt text, as =COPILOT() did", async () => {
+    const backend = fakeBackend(server);
+    register(excel, await connectedStorage());
+    await excel.value("PROMPT", "Explain the setting", [[["temperature=0.5"]]]);
+    expect(backend.batches[0]![0]).toMatchObject({
+      prompt: "Explain the setting temperature=0.5",
+      temperature: 0,
+    });
+    expect(backend.batches[0]![0]!.model).toBeUndefined();
   });
 
   it("answers #VALUE! for an empty prompt or bad options, without a request", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
     expect(await excel.error("PROMPT", "", null)).toMatchObject({ code: "#VALUE!" });
-    const bad = await excel.error("PROMPT", "Hi", [[["temperature=9"]]]);
+    const bad = await excel.error("PROMPT", "Hi", [[["options: temperature=9"]]]);
     expect(bad.code).toBe("#VALUE!");
     expect(bad.message).toMatch(/temperature must be a number from 0 to 2/);
     const huge = await excel.error("PROMPT", "x".repeat(250_000), null);

@@ -8,15 +8,15 @@ import { currentEngine } from "./current.ts";
 import * as llm from "./llm-functions.ts";
 
 /**
- * Asks a language model; text, cells and ranges may follow in any order, and a last "model=…; temperature=…" sets options.
+ * Asks a language model; text, cells and ranges may follow in any order, and a last "options: model=…; temperature=…" sets options.
  * @customfunction PROMPT
- * @param prompt The question or instruction.
- * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param prompt The question or instruction: a text, a cell or a range.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be "options: …".
  * @param invocation Excel's invocation (not an argument).
  * @returns The model's answer.
  */
 export async function prompt(
-  prompt: string,
+  prompt: unknown[][],
   context: unknown[][][],
   invocation: CustomFunctions.CancelableInvocation,
 ): Promise<string> {
@@ -26,13 +26,13 @@ export async function prompt(
 /**
  * Asks for a list and spills it down, one item per cell.
  * @customfunction LIST
- * @param prompt What to list.
- * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param prompt What to list: a text, a cell or a range.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be "options: …".
  * @param invocation Excel's invocation (not an argument).
  * @returns The items, one per row.
  */
 export async function list(
-  prompt: string,
+  prompt: unknown[][],
   context: unknown[][][],
   invocation: CustomFunctions.CancelableInvocation,
 ): Promise<unknown[][]> {
@@ -42,13 +42,13 @@ export async function list(
 /**
  * Asks for a table and spills it: a header row, then the rows.
  * @customfunction TABLE
- * @param prompt What the table should hold.
- * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be options.
+ * @param prompt What the table should hold: a text, a cell or a range.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be "options: …".
  * @param invocation Excel's invocation (not an argument).
  * @returns The header row and the rows.
  */
 export async function table(
-  prompt: string,
+  prompt: unknown[][],
   context: unknown[][][],
   invocation: CustomFunctions.CancelableInvocation,
 ): Promise<unknown[][]> {

@@ -61,7 +61,7 @@ describe("functions.json from the Vite build", () => {
     }
   });
 
-  it("describes PROMPT, LIST and TABLE with a repeating, optional context of ranges", () => {
+  it("describes PROMPT, LIST and TABLE with a prompt that may be a range, then a repeating, optional context of ranges", () => {
     for (const id of ["PROMPT", "LIST", "TABLE"]) {
       const fn = byId.get(id)!;
       expect(
@@ -75,8 +75,8 @@ describe("functions.json from the Vite build", () => {
       ).toEqual([
         {
           name: "prompt",
-          type: "string",
-          dimensionality: undefined,
+          type: "any",
+          dimensionality: "matrix",
           optional: undefined,
           repeating: undefined,
         },

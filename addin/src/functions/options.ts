@@ -2,8 +2,7 @@ import { invalidValue } from "./errors.ts";
 
 /**
  * Options text such as `"model=gpt-4o-mini; temperature=0.2"`: `key=value` pairs separated by
- * semicolons, keys case-insensitive. Only these keys exist, so ordinary prompt text is never
- * mistaken for options.
+ * semicolons, keys case-insensitive, optionally after `options:`.
  */
 export interface CallOptions {
   model?: string;
@@ -19,9 +18,16 @@ const PAIR = String.raw`\s*(model|temperature|maxtokens|cache)\s*=\s*[^;=]*?\s*`
 /** The whole text is one or more known `key=value` pairs (an optional trailing semicolon). */
 const OPTIONS_TEXT = new RegExp(`^${PAIR}(;${PAIR})*;?\\s*$`, "i");
 
-/** Whether text has the shape of options (it may still hold a bad value). */
+/**
+ * How PROMPT, LIST and TABLE are told that their last argument is options and not prompt text:
+ * `"options: temperature=0.5"`. A bare `"temperature=0.5"` there is prompt text, as it was for
+ * =COPILOT(), whose formulas must keep their meaning.
+ */
+const OPTIONS_PREFIX = /^\s*options\s*:/i;
+
+/** Whether text has the shape of options, with or without the prefix (it may hold a bad value). */
 export function looksLikeOptions(text: unknown): text is string {
-  return typeof text === "string" && OPTIONS_TEXT.test(text);
+  return typeof text === "string" && OPTIONS_TEXT.test(text.replace(OPTIONS_PREFIX, ""));
 }
 
 /**
@@ -38,7 +44,7 @@ export function parseOptions(text: unknown): CallOptions {
   }
   const options: CallOptions = {};
   const seen = new Set<Key>();
-  for (const pair of text.split(";")) {
+  for (const pair of text.replace(OPTIONS_PREFIX, "").split(";")) {
     if (pair.trim() === "") continue;
     const [rawKey = "", ...rest] = pair.split("=");
     const key = rawKey.trim().toLowerCase() as Key;
@@ -83,7 +89,7 @@ export function parseOptions(text: unknown): CallOptions {
 
 /**
  * For functions whose last repeating argument may be options (PROMPT, LIST, TABLE): splits it
- * off when it is a single text cell with the shape of options.
+ * off when it is a single text cell starting "options:". Any other text is left as context.
  */
 export function splitTrailingOptions(context: unknown[]): {
   context: unknown[];
@@ -95,6 +101,6 @@ export function splitTrailingOptions(context: unknown[]): {
       ? (last[0] as unknown[])[0]
       : undefined
     : last;
-  if (!looksLikeOptions(single)) return { context, options: {} };
+  if (typeof single !== "string" || !OPTIONS_PREFIX.test(single)) return { context, options: {} };
   return { context: context.slice(0, -1), options: parseOptions(single) };
 }

@@ -348,16 +348,27 @@ describe("options", () => {
     }
   });
 
-  it("only takes a last argument that is options text, never ordinary text", () => {
+  it("takes the options: prefix, in any case, as options too", () => {
+    expect(parseOptions("Options: model=openai/gpt-4o; temperature=0.5")).toEqual({
+      model: "openai/gpt-4o",
+      temperature: 0.5,
+    });
+    expect(looksLikeOptions("options:cache=false")).toBe(true);
+  });
+
+  it("only takes a last argument that starts with options:, never option-shaped text", () => {
     expect(looksLikeOptions("model=claude-sonnet-4; temperature=0.2")).toBe(true);
     expect(looksLikeOptions("Explain the model = reality gap")).toBe(false);
     expect(looksLikeOptions("temperature: 0.2")).toBe(false);
-    const withOptions = splitTrailingOptions([[["a"]], [["temperature=0.5"]]]);
+    const withOptions = splitTrailingOptions([[["a"]], [["options: temperature=0.5"]]]);
     expect(withOptions).toEqual({ context: [[["a"]]], options: { temperature: 0.5 } });
+    // As in =COPILOT(), option-shaped text without the prefix is prompt text.
+    const bare = [[["a"]], [["temperature=0.5"]]];
+    expect(splitTrailingOptions(bare)).toEqual({ context: bare, options: {} });
     const without = splitTrailingOptions([[["a"]], [["in French"]]]);
     expect(without).toEqual({ context: [[["a"]], [["in French"]]], options: {} });
     // A range is never options, even if a cell of it looks like them.
-    const range = [[["model=x"], ["y"]]];
+    const range = [[["options: model=x"], ["y"]]];
     expect(splitTrailingOptions(range)).toEqual({ context: range, options: {} });
   });
 });

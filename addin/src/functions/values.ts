@@ -148,17 +148,17 @@ export function renderTable(matrix: CellInput[][], label: string): string {
  * The prompt and its context, in order, as the model reads them: single cells and text join
  * the surrounding text with a space; each range is set off by blank lines, a single row or
  * column as a labelled list ("List 1"…), anything wider as a labelled table ("Table 1"…). So
- * `"Summarise", A1:C20, "in the style of", E1` reads as a sentence around a table.
+ * `"Summarise", A1:C20, "in the style of", E1` reads as a sentence around a table. The prompt
+ * itself may be a range too (`=LLM.PROMPT(A1:D10)`, where the cells hold the instruction).
  */
 export function composePrompt(prompt: CellInput, context: unknown[]): string {
   const pieces: { kind: "text" | "range"; text: string }[] = [];
   const addText = (text: string) => {
     if (text.trim() !== "") pieces.push({ kind: "text", text: text.trim() });
   };
-  addText(cellText(prompt));
   let lists = 0;
   let tables = 0;
-  for (const argument of context) {
+  for (const argument of [prompt, ...context]) {
     const matrix = asMatrix(argument);
     const trimmed = trimMatrix(matrix);
     if (trimmed.length === 0) continue;
