@@ -2,6 +2,7 @@
  * The Migrate screen in Chromium at a narrow task pane's size (350 × 700): the real built add-in,
  * served by the real backend, over the in-memory Excel host.
  */
+import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../../server/test/harness.ts";
@@ -90,6 +91,8 @@ describe("the Migrate screen", () => {
     await sales.getByText('=LLM.PROMPT.TOROW("Three ideas for", A3)').waitFor();
     await sales.getByText("COPILOT: no prompt to move").waitFor();
     expect(await fitsWidth(page)).toBe(true);
+    const axe = await new AxeBuilder({ page }).include('[data-testid="migrate"]').analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes[0]?.html}`)).toEqual([]);
     await screenshot(page, "migrate-review");
 
     await sales.getByRole("button", { name: "Convert 'Q1 Sales'!B3" }).click();
