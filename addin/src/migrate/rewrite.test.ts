@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectSeparator, parseFormula } from "./formula.ts";
 import { identify, mayCallSource, rewriteFormula } from "./rewrite.ts";
@@ -214,5 +215,73 @@ describe("rewriting formulas to LLM.*", () => {
       ' "a, b" ',
       " Sheet1!B2 ",
     ]);
+  });
+});
+
+describe("rewriting, on generated formulas", () => {
+  /** A formula and what it becomes: each COPILOT( is LLM.PROMPT(, nothing else changes. */
+  type Pair = [string, string];
+  const same = (text: string): Pair => [text, text];
+  const quoted = fc
+    .string({ maxLength: 12 })
+    .filter((text) => !/^\s*options\s*:/i.test(text))
+    .map((text) => same(`"${text.replace(/"/g, '""')}"`));
+  const reference = fc
+    .constantFrom(
+      "A1",
+      "$B$2:C9",
+      "'My Sheet'!A1",
+      "'Bob''s (data), 2024'!B2:B3",
+      "Table1[Review]",
+      "Table1[[#This Row],[Col, x]]",
+      "Sales[@[Unit Price]]",
+      "A2#",
+      "[Book1.xlsx]Plan!C3",
+      "{1,2;3,4}",
+      '{"a, b";"c"}',
+      "TRUE",
+      "#N/A",
+    )
+    .map(same);
+  const number = fc.double({ min: 0, max: 1e6, noNaN: true }).map((n) => same(String(n)));
+  const { expression } = fc.letrec<{ expression: Pair; call: Pair }>((tie) => ({
+    expression: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      quoted,
+      reference,
+      number,
+      tie("call"),
+      fc
+        .tuple(tie("expression"), fc.constantFrom("&", " & ", "+", "*"), tie("expression"))
+        .map(([a, op, b]): Pair => [`${a[0]}${op}${b[0]}`, `${a[1]}${op}${b[1]}`]),
+    ),
+    call: fc
+      .tuple(
+        fc.constantFrom("COPILOT", "copilot", "_xlfn.COPILOT", "IFERROR", "SUM", "LEN"),
+        fc.array(tie("expression"), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(",", ", ", " , "),
+      )
+      .map(([name, args, separator]): Pair => {
+        const to = /copilot/i.test(name) ? "LLM.PROMPT" : name;
+        return [
+          `${name}(${args.map((a) => a[0]).join(separator)})`,
+          `${to}(${args.map((a) => a[1]).join(separator)})`,
+        ];
+      }),
+  }));
+
+  it("changes only the calls, and what it writes reads back", () => {
+    fc.assert(
+      fc.property(expression, ([before, after]) => {
+        const rewrite = rewriteFormula(`=${before}`);
+        if (before === after) {
+          expect(rewrite.sources).toEqual([]);
+        } else {
+          expect(rewrite).toMatchObject({ after: `=${after}`, exact: true });
+          expect(rewriteFormula(`=${after}`).sources).toEqual([]);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
