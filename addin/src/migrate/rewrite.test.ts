@@ -180,6 +180,13 @@ describe("rewriting formulas to LLM.*", () => {
     }
   });
 
+  it("keeps an options-like last text as prompt text when options follow it", () => {
+    expect(rewriteFormula('=PROMPT("Explain", "options: fast", 0.3)')).toMatchObject({
+      after: '=LLM.PROMPT("Explain", "options: fast", "options: temperature=0.3")',
+      exact: true,
+    });
+  });
+
   it("converts what it can inside a call it cannot convert", () => {
     const rewrite = rewriteFormula('=LABS.GENERATIVEAI(COPILOT("a"), 1, 2, 3, 4)');
     expect(rewrite.after).toBe('=LABS.GENERATIVEAI(LLM.PROMPT("a"), 1, 2, 3, 4)');

@@ -232,9 +232,12 @@ class Rewriter {
     return kept.join(this.parsed.separator) + this.joiner + options;
   }
 
-  /** Context arguments kept as they are; a literal "options:…" last would change meaning. */
-  private context(args: Span[], reasons: string[]): string[] {
-    const last = args.at(-1);
+  /**
+   * Context arguments kept as they are. A literal "options:…" last would change meaning, unless
+   * an options argument follows it (`optionsFollow`).
+   */
+  private context(args: Span[], reasons: string[], optionsFollow = false): string[] {
+    const last = optionsFollow ? undefined : args.at(-1);
     const literal = last ? literalOf(this.parsed, last) : undefined;
     if (literal?.kind === "text" && OPTIONS_PREFIX.test(literal.value))
       reasons.push(
@@ -303,7 +306,7 @@ class Rewriter {
       reasons.push(
         "Cellm's TORANGE let the model choose the shape; LLM.TABLE always answers a table with a header row",
       );
-    const args = this.context(rest, reasons);
+    const args = this.context(rest, reasons, options.length > 0);
     return { args, options: optionsArgument(options), reasons };
   }
 
@@ -327,7 +330,7 @@ class Rewriter {
         this.number(maxTokens, "token limit", (n) => Number.isInteger(n) && n >= 1, reasons),
       );
     if (model) add("model", this.model(model, reasons));
-    const args = this.context([prompt], reasons);
+    const args = this.context([prompt], reasons, options.length > 0);
     return { args, options: optionsArgument(options), reasons };
   }
 }
