@@ -266,6 +266,12 @@ function Findings(props: {
             {props.modelName ? ` with ${props.modelName}` : ""}, more for the cells they read.
           </Text>
         ) : null}
+        {props.modelName === undefined ? (
+          <Text size={200}>
+            Connect (on the Connect tab) to have the models the formulas name checked against your
+            backend&apos;s, and to see an estimated cost.
+          </Text>
+        ) : null}
         <div className={styles.row}>
           <Button
             appearance="primary"
