@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...docs.routes,
     ...manifestRoutes(config.publicUrl),
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
-    ...adminRoutes({ tokens, store }),
+    ...adminRoutes({ tokens, store, defaultRpm: config.rateLimit.defaultRpm }),
     ...calendarRoutes({ calendar, completions, clock }),
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),

@@ -55,5 +55,6 @@ export function typicalBodies(fixtures: {
     "POST /api/v1/webhook": { ...event, dryRun: true },
     "POST /api/v1/admin/tokens": { name: "colleague", scopes: ["llm"], rpm: 60 },
     "POST /api/v1/admin/tokens/:id/rotate": { graceSeconds: 60 },
+    "PATCH /api/v1/admin/tokens/:id": { rpm: 30, budgetUsd: 5 },
   };
 }
