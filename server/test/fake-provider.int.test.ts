@@ -186,6 +186,22 @@ describe("fake provider, OpenAI wire format", () => {
     expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it("answers a long prompt's schema with strings cut to 200 characters", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "é".repeat(300_000) }],
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "note",
+          schema: { type: "object", properties: { note: { type: "string" } } },
+        },
+      },
+    });
+    const value = JSON.parse(completion.choices[0]?.message.content ?? "") as { note: string };
+    expect(value.note).toBe(`echo: ${"é".repeat(194)}`);
+  });
+
   it("answers 400 for a schema no bounded answer fits", async () => {
     const error = await openai.chat.completions
       .create({

@@ -173,15 +173,20 @@ export function fakeTokenCount(text: string): number {
 /** How large a JSON answer the fake builds from a schema at most. */
 const sampleLimits = { generatedOutputBytes: 64_000, schemaDepth: 32 };
 
+/** How much of the echo a string in a JSON answer holds. */
+const sampleTextChars = 200;
+
 /**
  * The fake's default answer for a call, as text: for a JSON schema, a value that fits it (the
- * demo model's sampler, strings being the echo); `SampleRefused` when no bounded value does.
+ * demo model's sampler, strings being the echo, cut to 200 characters so that a long prompt
+ * still fits); `SampleRefused` when no bounded value does.
  */
 export function defaultFakeText(call: FakeCall): string {
   const echo = `echo: ${call.lastUserText}`;
   if (!call.json) return echo;
+  const text = echo.slice(0, sampleTextChars);
   return JSON.stringify(
-    call.json.schema ? sampleSchema(call.json.schema, sampleLimits, echo) : { echo },
+    call.json.schema ? sampleSchema(call.json.schema, sampleLimits, text) : { echo },
   );
 }
 
