@@ -122,4 +122,37 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
       /body\.tools: tools \(function calling\) is not supported/,
     );
   });
+
+  it("image parts: refused, 400 naming the part (chat and responses)", async () => {
+    const chat = await rejection(
+      client().chat.completions.create({
+        model,
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
+          },
+        ],
+      }),
+    );
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chat as Error).message).toMatch(/only text parts are supported, not 'image_url'/);
+    const responses = await rejection(
+      client().responses.create({
+        model,
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((responses as Error).message).toMatch(
+      /only text parts .* are supported, not 'input_image'/,
+    );
+  });
 });
