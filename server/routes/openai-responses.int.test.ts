@@ -7,7 +7,8 @@ import OpenAI from "openai";
 import { zodTextFormat } from "openai/helpers/zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fakeTokenCount } from "../test/fake-provider.ts";
+import { fakeTokenCount, startFakeProvider } from "../test/fake-provider.ts";
+import { startTestServer } from "../test/harness.ts";
 import {
   bodyOf,
   ledger,
@@ -209,6 +210,38 @@ describe.each(providerCases)(
     });
   },
 );
+
+describe("POST /v1/responses with a local OpenAI-compatible server", () => {
+  it("asks the local server's chat completions, plain and streamed", async () => {
+    const local = await startFakeProvider();
+    const server = await startTestServer({
+      env: { OPENAI_COMPATIBLE_BASE_URL: local.openaiBaseUrl, OPENAI_COMPATIBLE_MODELS: "llama" },
+    });
+    try {
+      const { token } = await server.token();
+      const client = new OpenAI({ apiKey: token, baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const answer = await client.responses.create({ model: "llama", input: "hello there" });
+      expect(answer.output_text).toBe("echo: hello there");
+      let streamed = "";
+      const stream = await client.responses.create({
+        model: "llama",
+        input: "again",
+        stream: true,
+      });
+      for await (const event of stream) {
+        if (event.type === "response.output_text.delta") streamed += event.delta;
+      }
+      expect(streamed).toBe("echo: again");
+      expect(local.requests.map((request) => request.path)).toEqual([
+        "/v1/chat/completions",
+        "/v1/chat/completions",
+      ]);
+    } finally {
+      await server.close();
+      await local.close();
+    }
+  });
+});
 
 describe("POST /v1/responses refusals", () => {
   const refused: [string, Record<string, unknown>, RegExp][] = [
