@@ -31,6 +31,22 @@ describe.each(conformanceModels)(
       expect(message.usage_metadata?.output_tokens).toBeGreaterThan(0);
     });
 
+    it("invoke and stream over the Responses API (useResponsesApi)", async () => {
+      const responses = new ChatOpenAI({
+        model,
+        apiKey: setting.apiKey,
+        configuration: { baseURL: setting.baseURL },
+        maxRetries: 0,
+        useResponsesApi: true,
+      });
+      const prompt = uniquePrompt("responses");
+      expect((await responses.invoke(prompt)).text).toBe(`echo: ${prompt}`);
+      let text = "";
+      for await (const chunk of await responses.stream(prompt)) text += chunk.text;
+      expect(text).toBe(`echo: ${prompt}`);
+      expect(setting.rig.server.logs.text).toContain('"path":"/v1/responses"');
+    });
+
     it("stream", async () => {
       const prompt = uniquePrompt("stream");
       let text = "";
