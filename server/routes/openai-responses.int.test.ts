@@ -211,6 +211,45 @@ describe.each(providerCases)(
   },
 );
 
+describe("POST /v1/responses and budgets", () => {
+  it("refuses a call the token's budget cannot cover with 429 budget_exceeded, recorded", async () => {
+    const { id, token } = await rig.token({ budgetUsd: 1e-9 });
+    const reply = await rig.post<{ error: { code: string } }>("/v1/responses", token, {
+      model: "gpt-4.1-mini",
+      input: uniquePrompt("too dear"),
+    });
+    expect(reply.status, reply.text).toBe(429);
+    expect(reply.body.error.code).toBe("budget_exceeded");
+    const rows = await ledger(rig, id);
+    expect(rows.map((row) => [row.status, row.error_code])).toEqual([["error", "budget_exceeded"]]);
+    expect(rig.fake.calls.filter((call) => call.lastUserText.startsWith("too dear"))).toEqual([]);
+  });
+});
+
+describe("POST /v1/responses failing after the stream began", () => {
+  it("sends one error event, which the SDK throws as an APIError", async () => {
+    const { id, token } = await rig.token();
+    rig.fake.enqueue({ cutStreamAfterChunks: 2 });
+    const stream = await clientFor(rig, token).responses.create({
+      model: "gpt-4.1-mini",
+      input: uniquePrompt("this answer will be cut short"),
+      stream: true,
+    });
+    const types: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const event of stream) types.push(event.type);
+      })(),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toMatch(/openai/);
+    expect(types).not.toContain("response.completed");
+    expect(types.filter((type) => type === "response.output_text.delta")).toHaveLength(2);
+    const rows = await ledger(rig, id);
+    expect(rows.map((row) => row.status)).toEqual(["error"]);
+  });
+});
+
 describe("POST /v1/responses with a local OpenAI-compatible server", () => {
   it("asks the local server's chat completions, plain and streamed", async () => {
     const local = await startFakeProvider();
