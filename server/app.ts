@@ -30,6 +30,7 @@ import { completionRoutes } from "./routes/completions.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
+import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
+    ...openAiResponsesRoutes({ completions, clock }),
     ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({
