@@ -41,13 +41,13 @@ export function start(
  * Starts the gateway as an operator would: as `npm start` does, through scripts/serve.sh (which
  * holds the V8 settings and execs Node, so the child's pid is the gateway's), under this Node;
  * its log goes to a file, not to a pipe this busy process would have to drain. Ready when
- * /health answers.
+ * /health answers. `cwd`: the checkout to start (this one unless given).
  */
-export async function startGateway(env: Record<string, string>, logFile: string) {
+export async function startGateway(env: Record<string, string>, logFile: string, cwd = root) {
   const port = await freePort();
   const log = openSync(logFile, "a");
   const child = spawn("sh", ["scripts/serve.sh"], {
-    cwd: root,
+    cwd,
     env: {
       ...process.env,
       ...env,
