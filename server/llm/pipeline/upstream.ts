@@ -38,9 +38,9 @@ export interface OpenedStream {
 
 /**
  * Calls the providers: each model in one of its provider's slots, shared fairly among tokens
- * (provider-slots.ts), its attempts retried
- * while the call's time allows (retry.ts, call-time.ts); then the fallbacks; and a JSON answer
- * that breaks its schema asked for again, once. Every failure leaves as an LlmError.
+ * (provider-slots.ts), its attempts retried while the call's time allows (retry.ts,
+ * call-time.ts); then the fallbacks; and a JSON answer that breaks its schema asked for again,
+ * once. Every failure leaves as an LlmError.
  */
 export class Upstream {
   readonly #deps: UpstreamDeps;
