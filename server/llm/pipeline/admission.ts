@@ -97,7 +97,7 @@ export class Admission {
     );
     return new LlmError(
       "queue_timeout",
-      `This token already has ${inFlightPerToken} calls in flight; this one waited ${seconds(waitedMs)} for its turn. Try again shortly`,
+      `This token's calls in flight are at their limit (${inFlightPerToken} at once); this one waited ${seconds(waitedMs)} for its turn. Try again shortly`,
       { retryAfterMs: QUEUE_RETRY_AFTER_MS },
     );
   }

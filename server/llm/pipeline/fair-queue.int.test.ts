@@ -18,7 +18,7 @@ const MODEL = "gpt-4.1-mini";
 
 /** Four slots for the provider; every other setting its default. */
 let narrow: Rig;
-/** One slot, and calls wait for it at most half a second. */
+/** One slot, one call per token, and calls wait for either at most half a second. */
 let single: Rig;
 /** The defaults. */
 let defaults: Rig;
@@ -27,7 +27,12 @@ beforeAll(async () => {
   [narrow, single, defaults] = await Promise.all([
     startRig({ env: { PROVIDER_CONCURRENCY: "4" } }),
     startRig({
-      env: { PROVIDER_CONCURRENCY: "1", QUEUE_TIMEOUT_MS: "500", LLM_MAX_RETRIES: "0" },
+      env: {
+        PROVIDER_CONCURRENCY: "1",
+        TOKEN_MAX_IN_FLIGHT: "1",
+        QUEUE_TIMEOUT_MS: "500",
+        LLM_MAX_RETRIES: "0",
+      },
     }),
     startRig(),
   ]);
@@ -103,7 +108,8 @@ describe("provider slots shared among tokens", () => {
 describe("a call that waits too long for a slot", () => {
   it("is answered 503 queue_timeout with Retry-After, never sent, and its ledger row says so", async () => {
     const holder = await single.token();
-    const waiter = await single.token();
+    // Two other tokens, each with one call, so that each waits for the slot, not for its turn.
+    const waiters = [await single.token(), await single.token()];
     single.fake.setResponder((call) =>
       call.lastUserText.startsWith("hold") ? { hang: true } : undefined,
     );
@@ -121,11 +127,11 @@ describe("a call that waits too long for a slot", () => {
     await single.fake.waitForRequests(1);
 
     const [plain, streamed] = await Promise.all([
-      single.post<ErrorBody>("/api/v1/completions", waiter.token, {
+      single.post<ErrorBody>("/api/v1/completions", waiters[0]!.token, {
         model: MODEL,
         prompt: uniquePrompt("queued"),
       }),
-      single.post<ErrorBody>("/api/v1/completions", waiter.token, {
+      single.post<ErrorBody>("/api/v1/completions", waiters[1]!.token, {
         model: MODEL,
         prompt: uniquePrompt("queued"),
         stream: true,
@@ -143,12 +149,47 @@ describe("a call that waits too long for a slot", () => {
       });
     }
     expect(single.fake.requests).toHaveLength(1);
-    const rows = await ledgerWithin(single, waiter.id, 2);
-    expect(rows.map((row) => [row.status, row.error_code])).toEqual([
-      ["error", "queue_timeout"],
-      ["error", "queue_timeout"],
-    ]);
+    for (const waiter of waiters)
+      expect(await ledgerWithin(single, waiter.id, 1)).toMatchObject([
+        { status: "error", error_code: "queue_timeout" },
+      ]);
     expect(single.server.logs.text).toContain("call waited too long for a provider slot");
+    leaving.abort();
+    await held;
+  });
+});
+
+describe("a call that waits too long for its token's turn", () => {
+  it("is answered 503 queue_timeout too, saying the token's calls are at their limit", async () => {
+    const { id, token } = await single.token();
+    single.fake.setResponder(() => ({ hang: true }));
+    const leaving = new AbortController();
+    const held = single
+      .post(
+        "/api/v1/completions",
+        token,
+        { model: MODEL, prompt: uniquePrompt("hold") },
+        {
+          signal: leaving.signal,
+        },
+      )
+      .catch(() => undefined);
+    await single.fake.waitForRequests(1);
+
+    const reply = await single.post<ErrorBody>("/api/v1/completions", token, {
+      model: MODEL,
+      prompt: uniquePrompt("second"),
+    });
+    expect(reply.status, reply.text).toBe(503);
+    expect(reply.headers.get("retry-after")).toBe("5");
+    expect(reply.body.error.code).toBe("queue_timeout");
+    expect(reply.body.error.message).toMatch(
+      /^This token's calls in flight are at their limit \(1 at once\); this one waited \d+\.\d s/,
+    );
+    expect(single.fake.requests).toHaveLength(1);
+    expect(await ledgerWithin(single, id, 1)).toMatchObject([
+      { status: "error", error_code: "queue_timeout" },
+    ]);
     leaving.abort();
     await held;
   });
