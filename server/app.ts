@@ -78,6 +78,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     requestTimeoutMs: config.requestTimeoutMs,
     providerConcurrency: config.llm.providerConcurrency,
     inFlightPerToken: config.limits.inFlightPerToken,
+    queueWaitMs: config.limits.queueWaitMs,
     retry: {
       maxRetries: config.llm.maxRetries,
       baseDelayMs: 250,

@@ -73,6 +73,13 @@ const encryptionKey = z
     "must be 32 random bytes, as 64 hex digits or base64 (try: openssl rand -hex 32)",
   );
 
+/**
+ * Calls in flight per provider by default: enough for thousands of callers at once, so an
+ * organisation is limited by its provider account, not by the gateway (docs/operations.md,
+ * "Queues"). A local server has its own, lower default (OPENAI_COMPATIBLE_CONCURRENCY).
+ */
+const PROVIDER_CONCURRENCY = 5_000;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: port.default(3000),
@@ -106,7 +113,7 @@ const envSchema = z.object({
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
-  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(8),
+  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(PROVIDER_CONCURRENCY),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
@@ -118,7 +125,9 @@ const envSchema = z.object({
     .min(0, "must be a whole number from 0 to 10")
     .max(10, "must be a whole number from 0 to 10")
     .default(2),
-  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
+  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(PROVIDER_CONCURRENCY),
+  PROVIDER_MAX_SOCKETS: positiveInt("connections per provider").optional(),
+  QUEUE_TIMEOUT_MS: positiveInt("milliseconds").default(30_000),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
@@ -169,6 +178,8 @@ export interface Limits {
   conversationMessages: number;
   /** Model calls one token may have in flight at once on this instance; more wait their turn. */
   inFlightPerToken: number;
+  /** The longest a model call waits for its token's turn, or a provider's slot, in ms. */
+  queueWaitMs: number;
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
@@ -201,6 +212,11 @@ export interface Config {
     timeoutMs: number;
     maxRetries: number;
     providerConcurrency: number;
+    /**
+     * Connections kept per provider (PROVIDER_MAX_SOCKETS); by default the most calls any
+     * provider may have in flight, so no call waits for a connection.
+     */
+    maxSockets: number;
     cacheTtlMs: number;
   };
   encryptionKey: Buffer | undefined;
@@ -297,6 +313,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       templateBytes: env.TEMPLATE_MAX_BYTES,
       conversationMessages: env.CONVERSATION_MAX_MESSAGES,
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
+      queueWaitMs: env.QUEUE_TIMEOUT_MS,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
     },
@@ -310,6 +327,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       providerConcurrency: env.PROVIDER_CONCURRENCY,
+      maxSockets:
+        env.PROVIDER_MAX_SOCKETS ??
+        Math.max(env.PROVIDER_CONCURRENCY, env.OPENAI_COMPATIBLE_CONCURRENCY),
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,

@@ -427,6 +427,18 @@ describe("errors in cells", () => {
     );
   });
 
+  it("a call that waited too long for a model slot (503 queue_timeout): #N/A, recalculate later", async () => {
+    failWith(503, "queue_timeout", "openai is busy: the call waited 30.0 s", {
+      "retry-after": "5",
+    });
+    register(excel, await connectedStorage());
+    const error = await excel.error("PROMPT", "Hi", null);
+    expect(error.code).toBe("#N/A");
+    expect(error.message).toMatch(
+      /^OfficeLLM is not available right now \(openai is busy: the call waited 30\.0 s\)\. Recalculate/,
+    );
+  });
+
   it("model error (502) and model timeout (504): #N/A", async () => {
     failWith(502, "upstream_error", "The provider answered 500");
     register(excel, await connectedStorage());

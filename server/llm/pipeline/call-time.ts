@@ -74,3 +74,13 @@ export function startCallTime(caller: AbortSignal, deadline: number): RunningCal
 export function leavesTime(time: CallTime, delayMs: number, shortestMs: number): boolean {
   return time.deadline - performance.now() - delayMs >= shortestMs;
 }
+
+/**
+ * Until when a call may wait in a queue (for its token's turn, or a provider's slot): at most
+ * `queueWaitMs` (QUEUE_TIMEOUT_MS) from now, and never so long that less than `shortestMs` would
+ * be left for the call itself. A call that waits that long fails as `queue_timeout`, before the
+ * call's time can end it as `upstream_timeout` for a model that was never asked.
+ */
+export function queueDeadline(time: CallTime, queueWaitMs: number, shortestMs: number): number {
+  return Math.min(performance.now() + queueWaitMs, time.deadline - shortestMs);
+}
