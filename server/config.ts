@@ -111,6 +111,10 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
   AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (try: openssl rand -hex 32)")
+    .optional(),
   LLM_TIMEOUT_MS: positiveInt("milliseconds").default(60_000),
   LLM_MAX_RETRIES: z.coerce
     .number({ error: "must be a whole number from 0 to 10" })
@@ -197,6 +201,8 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  /** The bearer secret a Prometheus scraper reads GET /metrics with, besides an admin token. */
+  metricsToken: string | undefined;
   llm: {
     timeoutMs: number;
     maxRetries: number;
@@ -306,6 +312,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       defaultRpm: env.RATE_LIMIT_RPM,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    metricsToken: env.METRICS_TOKEN,
     llm: {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,

@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { asLlmError, LlmError, type Spend } from "../errors.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
@@ -20,6 +21,7 @@ export interface UpstreamDeps {
   timeoutMs: number;
   /** Calls one provider may have in flight at once on this instance. */
   providerConcurrency: number;
+  metrics: Metrics;
 }
 
 /** A stream opened upstream, its first chunk in hand. */
@@ -61,6 +63,10 @@ export class Upstream {
         } catch (error) {
           const next = prepared.candidates[index + 1];
           if (!next || !this.#fallsBack(error, time)) throw error;
+          this.#deps.metrics.fellBack({
+            provider: candidate.model.provider,
+            model: candidate.model.id,
+          });
           this.#deps.logger.warn(
             { model: candidate.model.id, fallback: next.model.id, kind: error.kind },
             "falling back",
@@ -76,7 +82,7 @@ export class Upstream {
   /** Opens a stream of the model (streams have no fallbacks): once its first chunk is in hand. */
   async open(prepared: PreparedCompletion, time: CallTime): Promise<OpenedStream> {
     const [candidate] = prepared.candidates;
-    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
+    const release = await this.#acquireSlot(candidate.model.provider, time.signal);
     try {
       const startedAt = performance.now();
       let retries = 0;
@@ -90,7 +96,10 @@ export class Upstream {
         },
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       return { iterator, first, retries, startedAt, release };
     } catch (error) {
@@ -116,7 +125,7 @@ export class Upstream {
     time: CallTime,
     usage: TokenUsage,
   ): Promise<Answer> {
-    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
+    const release = await this.#acquireSlot(candidate.model.provider, time.signal);
     const started = performance.now();
     let retries = 0;
     const call = async (extra: ChatMessage[] = []) => {
@@ -127,7 +136,10 @@ export class Upstream {
           ),
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       usage.inputTokens += result.usage.inputTokens;
       usage.outputTokens += result.usage.outputTokens;
@@ -207,6 +219,23 @@ export class Upstream {
     if (!provider)
       throw new LlmError("invalid_request", `The provider of ${model.id} is not configured`);
     return provider;
+  }
+
+  /** A slot of the provider's, followed by the metrics while it is waited for and held. */
+  async #acquireSlot(provider: string, signal: AbortSignal): Promise<() => void> {
+    const followed = this.#deps.metrics.providerSlot(provider);
+    let release: () => void;
+    try {
+      release = await this.#slot(provider).acquire(signal);
+    } catch (error) {
+      followed.gaveUp();
+      throw error;
+    }
+    followed.granted();
+    return () => {
+      followed.released();
+      release();
+    };
   }
 
   /** The provider's slots: PROVIDER_CONCURRENCY calls at once, the others queued in order. */
