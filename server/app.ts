@@ -35,7 +35,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
-import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
+import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -117,11 +117,15 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       }));
     },
   });
+  const readinessChecks = { store: () => store.ping(), ...deps.readinessChecks };
+  metrics.readiness(async () =>
+    (await runReadinessChecks(readinessChecks)).map(([name, outcome]) => [name, outcome === "ok"]),
+  );
   const routes: Route[] = [
     ...healthRoutes({
       version,
       startedAt: clock.now().getTime(),
-      checks: { store: () => store.ping(), ...deps.readinessChecks },
+      checks: readinessChecks,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
       showsFailures: async (req) =>
         req.headers.authorization !== undefined &&

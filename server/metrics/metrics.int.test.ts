@@ -4,12 +4,14 @@
  * passes `promtool check metrics`, keeps its label values bounded, and answers only to the
  * metrics token or an admin token.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SingleFlight } from "../llm/cache/single-flight.ts";
 import type { Answer } from "../llm/pipeline/answer.ts";
 import { startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import type { TestServer } from "../test/harness.ts";
 import { startGatewayServer } from "../test/llm-rig.ts";
+import { repoRoot } from "../test/process.ts";
 import { promtool } from "../test/promtool.ts";
 import { TestSleep } from "../test/test-sleep.ts";
 
@@ -195,6 +197,20 @@ describe("GET /metrics after a few completions", () => {
       expect(scraped).not.toContain(free);
     }
   });
+});
+
+describe("the alert rules and the dashboard", () => {
+  /** The metric names a PromQL text uses: OfficeLLM's own, and prom-client's process metrics. */
+  const namesIn = (text: string) =>
+    new Set(text.match(/\b(?:officellm|nodejs|process)_[a-z0-9_]+/g) ?? []);
+
+  for (const file of ["deploy/prometheus/alerts.yml", "deploy/grafana/officellm.json"]) {
+    it(`${file} uses only metrics /metrics carries`, () => {
+      const names = namesIn(readFileSync(`${repoRoot}/${file}`, "utf8"));
+      expect(names.size).toBeGreaterThan(5);
+      for (const name of names) expect(scraped, name).toMatch(new RegExp(`^${name}[{ ]`, "m"));
+    });
+  }
 });
 
 describe("who may read /metrics", () => {

@@ -169,6 +169,20 @@ export class Metrics {
     });
   }
 
+  /** `officellm_ready{check}`: 1 while the check passes, 0 while it fails, read at each scrape. */
+  readiness(read: () => Promise<readonly (readonly [string, boolean])[]>): void {
+    new Gauge({
+      name: "officellm_ready",
+      help: "Whether each readiness check (store, redis) passes, as GET /ready runs them: 1 or 0",
+      labelNames: ["check"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [check, passes] of await read()) this.set({ check }, passes ? 1 : 0);
+      },
+    });
+  }
+
   httpRequest(request: { method: string; route: string; status: number; seconds: number }): void {
     const method = methods.has(request.method) ? request.method : "OTHER";
     this.#httpRequests.inc({ method, route: request.route, status: String(request.status) });
