@@ -87,7 +87,7 @@ const envSchema = z.object({
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   CORS_ORIGINS: origins.default([]),
   TRUST_PROXY: z
     .string()
@@ -193,7 +193,7 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
-  log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
+  log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
   corsOrigins: string[];
   trustProxy: boolean | number;
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
@@ -238,7 +238,16 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(environment: Record<string, string | undefined>): Config {
+/** What the process runs in, besides its environment. */
+export interface ProcessFacts {
+  /** Whether standard output is a terminal: the log is then readable lines, unless told otherwise. */
+  terminal?: boolean;
+}
+
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  facts: ProcessFacts = {},
+): Config {
   // An empty value (as in a copied .env.example) means "not set".
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
@@ -285,7 +294,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : undefined,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
-    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    log: {
+      level: env.LOG_LEVEL,
+      // Readable lines at a terminal, JSON for a log collector (and whenever NODE_ENV=production).
+      format:
+        env.LOG_FORMAT ?? (facts.terminal && present.NODE_ENV !== "production" ? "pretty" : "json"),
+    },
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     limits: {
