@@ -92,6 +92,11 @@ beforeAll(async () => {
   await vi.waitFor(() => expect(flights.waiting).toBe(2), { timeout: 20_000 });
   open();
   for (const response of await Promise.all(pair)) expect(response.status).toBe(200);
+  // A token with a budget spends a little of it.
+  const budgeted = await server.token({ scopes: ["llm"], budgetUsd: 1 });
+  expect((await complete(budgeted.token, { model: "gpt-4.1-mini", prompt: "Spend" })).status).toBe(
+    200,
+  );
   // Refusals: a budget too small for any call, and a rate limit of one request a minute.
   const poor = await server.token({ scopes: ["llm"], budgetUsd: 0.000001 });
   expect((await complete(poor.token, { model: "gpt-4.1-mini", prompt: "Eight" })).status).toBe(429);
@@ -120,9 +125,9 @@ describe("GET /metrics after a few completions", () => {
 
   it("counts the requests by route template and status, with their durations", () => {
     const completions = 'method="POST",route="/api/v1/completions"';
-    expect(valueOf(scraped, `officellm_http_requests_total{${completions},status="200"}`)).toBe(9);
+    expect(valueOf(scraped, `officellm_http_requests_total{${completions},status="200"}`)).toBe(10);
     expect(valueOf(scraped, `officellm_http_request_duration_seconds_count{${completions}}`)).toBe(
-      12,
+      13,
     );
     expect(
       valueOf(
@@ -134,7 +139,7 @@ describe("GET /metrics after a few completions", () => {
 
   it("counts model calls by provider, model and outcome, with tokens, cost and latency", () => {
     const mini = 'provider="openai",model="gpt-4.1-mini"';
-    expect(valueOf(scraped, `officellm_model_calls_total{${mini},outcome="ok"}`)).toBe(4);
+    expect(valueOf(scraped, `officellm_model_calls_total{${mini},outcome="ok"}`)).toBe(5);
     expect(valueOf(scraped, `officellm_model_calls_total{${mini},outcome="cached"}`)).toBe(2);
     expect(valueOf(scraped, `officellm_model_calls_total{${mini},outcome="upstream_error"}`)).toBe(
       1,
@@ -151,7 +156,7 @@ describe("GET /metrics after a few completions", () => {
       valueOf(scraped, `officellm_model_tokens_total{${mini},direction="output"}`),
     ).toBeGreaterThan(0);
     expect(valueOf(scraped, `officellm_model_cost_usd_total{${mini}}`)).toBeGreaterThan(0);
-    expect(valueOf(scraped, `officellm_model_call_duration_seconds_count{${mini}}`)).toBe(8);
+    expect(valueOf(scraped, `officellm_model_call_duration_seconds_count{${mini}}`)).toBe(9);
     expect(valueOf(scraped, `officellm_model_time_to_first_token_seconds_count{${haiku}}`)).toBe(1);
   });
 
@@ -174,7 +179,11 @@ describe("GET /metrics after a few completions", () => {
       valueOf(scraped, 'officellm_provider_queue_wait_seconds_count{provider="openai"}'),
     ).toBeGreaterThan(0);
     expect(valueOf(scraped, "officellm_ledger_commit_duration_seconds_count")).toBeGreaterThan(0);
-    expect(valueOf(scraped, "officellm_budget_used_ratio_max")).toBe(0);
+    // What the budgeted token spent of its dollar: a call's cost, far from all of it.
+    const share = valueOf(scraped, "officellm_budget_used_ratio_max")!;
+    expect(share).toBeGreaterThan(0);
+    expect(share).toBeLessThan(0.01);
+    expect(valueOf(scraped, 'officellm_ready{check="store"}')).toBe(1);
     expect(valueOf(scraped, "officellm_backup_last_success_timestamp_seconds")).toBe(0);
     for (const name of [
       "process_cpu_seconds_total",
