@@ -133,17 +133,7 @@ export class Metrics {
   });
 
   constructor() {
-    // Process metrics (CPU, memory, file descriptors), the heap, GC and the event loop's delay.
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named like counters, which `promtool check metrics` rejects; the same counts stay
-    // by type in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
-    for (const name of [
-      "nodejs_active_handles_total",
-      "nodejs_active_requests_total",
-      "nodejs_active_resources_total",
-    ]) {
-      this.registry.removeSingleMetric(name);
-    }
+    processMetrics();
   }
 
   /** The catalog's models: only these name a model in a label; any other is `unlisted`. */
@@ -271,9 +261,9 @@ export class Metrics {
     this.#lastBackup.set(at.getTime() / 1000);
   }
 
-  /** The exposition, in Prometheus' text format. */
+  /** The exposition, in Prometheus' text format: this app's metrics and the process's. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, processMetrics()]).metrics();
   }
 
   #modelLabels(call: { provider: string; model: string }): { provider: string; model: string } {
@@ -282,6 +272,29 @@ export class Metrics {
       model: this.#models.has(call.model) ? call.model : "unlisted",
     };
   }
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's metrics (CPU, memory, file descriptors, the heap, GC, the event loop's delay),
+ * collected once per process however many apps it runs (tests run many): each collector watches
+ * the event loop on a timer of its own.
+ */
+function processMetrics(): Registry {
+  if (processRegistry) return processRegistry;
+  processRegistry = new Registry();
+  collectDefaultMetrics({ register: processRegistry });
+  // Gauges named like counters, which `promtool check metrics` rejects; the same counts stay by
+  // type in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+  for (const name of [
+    "nodejs_active_handles_total",
+    "nodejs_active_requests_total",
+    "nodejs_active_resources_total",
+  ]) {
+    processRegistry.removeSingleMetric(name);
+  }
+  return processRegistry;
 }
 
 function providerLabel(provider: string): string {
