@@ -94,7 +94,7 @@ const envSchema = z.object({
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   CORS_ORIGINS: origins.default([]),
   TRUST_PROXY: z
     .string()
@@ -118,6 +118,10 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
   AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (try: openssl rand -hex 32)")
+    .optional(),
   LLM_TIMEOUT_MS: positiveInt("milliseconds").default(60_000),
   LLM_MAX_RETRIES: z.coerce
     .number({ error: "must be a whole number from 0 to 10" })
@@ -200,7 +204,7 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
-  log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
+  log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
   corsOrigins: string[];
   trustProxy: boolean | number;
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
@@ -208,6 +212,8 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  /** The bearer secret a Prometheus scraper reads GET /metrics with, besides an admin token. */
+  metricsToken: string | undefined;
   llm: {
     timeoutMs: number;
     maxRetries: number;
@@ -248,7 +254,16 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(environment: Record<string, string | undefined>): Config {
+/** What the process runs in, besides its environment. */
+export interface ProcessFacts {
+  /** Whether standard output is a terminal: the log is then readable lines, unless told otherwise. */
+  terminal?: boolean;
+}
+
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  facts: ProcessFacts = {},
+): Config {
   // An empty value (as in a copied .env.example) means "not set".
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
@@ -295,7 +310,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : undefined,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
-    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    log: {
+      level: env.LOG_LEVEL,
+      // Readable lines at a terminal, JSON for a log collector (and whenever NODE_ENV=production).
+      format:
+        env.LOG_FORMAT ?? (facts.terminal && present.NODE_ENV !== "production" ? "pretty" : "json"),
+    },
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     limits: {
@@ -323,6 +343,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       defaultRpm: env.RATE_LIMIT_RPM,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    metricsToken: env.METRICS_TOKEN,
     llm: {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,

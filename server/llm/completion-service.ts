@@ -3,6 +3,7 @@ import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Limits } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 import { Billing } from "./billing/billing.ts";
@@ -91,6 +92,7 @@ export interface CompletionServiceDeps {
   limits: Pick<Limits, "bodyBytes">;
   /** The calls identical requests share; a test passes its own to count who waits. */
   flights?: SingleFlight<Answer>;
+  metrics: Metrics;
 }
 
 /**
@@ -124,7 +126,7 @@ export class CompletionService {
       ledger,
       providerSlot: (prepared, tokenId, time) => this.#upstream.slot(prepared, tokenId, time),
     });
-    this.#billing = new Billing(ledger, deps.registry);
+    this.#billing = new Billing(ledger, deps.registry, deps.metrics);
   }
 
   get registry(): ModelRegistry {
@@ -167,6 +169,7 @@ export class CompletionService {
       const shared = await this.#shared.join(prepared, context.caller, time, (flight) =>
         this.#callUpstream(prepared, context.caller, flight),
       );
+      if (!shared.payer) this.#deps.metrics.sharedCallJoined();
       // The callers who did not pay get the answer as a replay, at no cost.
       return await this.#settle(prepared, context, shared.answer, !shared.payer, started);
     } catch (error) {
@@ -237,6 +240,11 @@ export class CompletionService {
       admitted = await this.#admission.admit(prepared, context.caller, time, true);
       const opened = await this.#upstream.open(prepared, time, admitted.slot);
       const { model } = prepared.candidates[0];
+      this.#deps.metrics.firstToken({
+        provider: model.provider,
+        model: model.id,
+        seconds: (performance.now() - started) / 1000,
+      });
       return {
         model: model.id,
         provider: model.provider,

@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { asLlmError, LlmError, type Spend } from "../errors.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
@@ -23,6 +24,7 @@ export interface UpstreamDeps {
   providerConcurrency: number;
   /** QUEUE_TIMEOUT_MS: the longest a call waits for a provider's slot. */
   queueWaitMs: number;
+  metrics: Metrics;
 }
 
 /** A stream opened upstream, its first chunk in hand. */
@@ -73,6 +75,10 @@ export class Upstream {
         } catch (error) {
           const next = prepared.candidates[index + 1];
           if (!next || !this.#fallsBack(error, time)) throw error;
+          this.#deps.metrics.fellBack({
+            provider: candidate.model.provider,
+            model: candidate.model.id,
+          });
           this.#deps.logger.warn(
             { model: candidate.model.id, fallback: next.model.id, kind: error.kind },
             "falling back",
@@ -108,7 +114,10 @@ export class Upstream {
         },
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       return { iterator, first, retries, startedAt, release };
     } catch (error) {
@@ -145,7 +154,10 @@ export class Upstream {
           ),
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       usage.inputTokens += result.usage.inputTokens;
       usage.outputTokens += result.usage.outputTokens;
@@ -241,7 +253,7 @@ export class Upstream {
    * A slot of the model's provider, in the token's turn: it waits at most QUEUE_TIMEOUT_MS, and
    * never past the time the call needs for one attempt; then it fails as `queue_timeout`.
    */
-  #slot(candidate: FittedModel, tokenId: string, time: CallTime): Promise<Release> {
+  async #slot(candidate: FittedModel, tokenId: string, time: CallTime): Promise<Release> {
     const provider = this.#provider(candidate);
     let slots = this.#slots.get(provider.name);
     if (!slots) {
@@ -249,11 +261,23 @@ export class Upstream {
       slots = new ProviderSlots(provider.name, capacity, this.#deps.logger);
       this.#slots.set(provider.name, slots);
     }
-    const { queueWaitMs, retry } = this.#deps;
-    return slots.acquire(
-      tokenId,
-      time.signal,
-      queueDeadline(time, queueWaitMs, retry.shortestAttemptMs),
-    );
+    const { queueWaitMs, retry, metrics } = this.#deps;
+    const followed = metrics.providerSlot(provider.name);
+    let release: Release;
+    try {
+      release = await slots.acquire(
+        tokenId,
+        time.signal,
+        queueDeadline(time, queueWaitMs, retry.shortestAttemptMs),
+      );
+    } catch (error) {
+      followed.gaveUp();
+      throw error;
+    }
+    followed.granted();
+    return () => {
+      followed.released();
+      release();
+    };
   }
 }
