@@ -27,6 +27,9 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { Jobs } from "./llm/jobs/jobs.ts";
+import type { JobRunner } from "./llm/jobs/submit-job.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
@@ -88,6 +91,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     limits: config.limits,
   });
 
+  const jobs: JobRunner = {
+    completions,
+    jobs: new Jobs({ limits: config.limits, clock, logger }),
+    // As many as a provider's slots: how many really go is the pipeline's to decide.
+    concurrency: config.llm.providerConcurrency,
+    itemTimeoutMs: config.requestTimeoutMs,
+  };
+
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
   const calendar = new CalendarService({ store, clock, logger, config });
 
@@ -125,7 +136,8 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
-    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
+    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems, jobs }),
+    ...jobRoutes({ jobs, jobMaxItems: config.limits.jobItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({
       store,

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Caller } from "../auth/token-service.ts";
 import type { BatchItem, BatchItemResult } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
 import { toldFailure } from "./errors.ts";
@@ -30,55 +31,106 @@ function success(id: string, outcome: CompletionOutcome): BatchItemResult {
   return { id, ok: true, completionId, ...rest };
 }
 
+/** How a batch's items run: in whose name, each in which context, how many at once. */
+export interface ItemRun {
+  /** Who asks: whose settings and templates the items are prepared with. */
+  caller: Caller;
+  /** The context an item runs in, asked for as it starts (a job gives each its own time). */
+  contextFor(index: number): CallContext;
+  /** Items whose call is under way at once; a copy of one waits beside them, taking no turn. */
+  concurrency: number;
+  /** Told of each item's result as it comes, in the order they come. */
+  onResult?(index: number, result: BatchItemResult): void;
+  /** Once aborted, an item not yet started fails `cancelled` instead of starting. */
+  stop?: AbortSignal;
+}
+
 /**
- * Runs a batch: items in order, each succeeding or failing alone. Identical items are asked
- * once; the copies get the same answer or failure, each recorded in the ledger at no cost.
+ * Runs a batch: items in order, each succeeding or failing alone, all at once (each waits for
+ * its turn among the token's calls and a provider slot). Identical items are asked once; the
+ * copies get the same answer or failure, each recorded in the ledger at no cost.
  */
-export async function runBatch(
+export function runBatch(
   service: CompletionService,
   items: (BatchItem | InvalidBatchItem)[],
   context: CallContext,
+): Promise<BatchItemResult[]> {
+  return runItems(service, items, {
+    caller: context.caller,
+    contextFor: () => context,
+    concurrency: Math.max(1, items.length),
+  });
+}
+
+/** Runs a batch's items as `run` says; resolves with every result, in the items' order. */
+export async function runItems(
+  service: CompletionService,
+  items: (BatchItem | InvalidBatchItem)[],
+  run: ItemRun,
 ): Promise<BatchItemResult[]> {
   // One item at a time, giving the event loop a turn between two: preparing an item may compile
   // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
   const prepared: ({ call: PreparedCompletion } | { error: ItemError })[] = [];
   for (const item of items) {
     if (prepared.length > 0) await nextTurn();
-    prepared.push(await prepare(service, item, context));
+    prepared.push(await prepare(service, item, run.caller.tokenId));
   }
 
+  const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
+  const settle = (index: number, result: BatchItemResult) => {
+    results[index] = result;
+    run.onResult?.(index, result);
+  };
   const firstRun = new Map<string, Promise<CompletionOutcome>>();
-  return Promise.all(
-    items.map(async (item, index): Promise<BatchItemResult> => {
-      const id = item.id ?? String(index);
+  const copies: Promise<void>[] = [];
+  const answer = async (index: number, work: () => Promise<CompletionOutcome>, id: string) => {
+    try {
+      settle(index, success(id, await work()));
+    } catch (error) {
+      settle(index, failure(id, itemError(error)));
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const id = items[index]!.id ?? String(index);
       const ready = prepared[index]!;
-      if ("error" in ready) return failure(id, ready.error);
+      if ("error" in ready) {
+        settle(index, failure(id, ready.error));
+        continue;
+      }
+      if (run.stop?.aborted) {
+        settle(index, failure(id, { code: "cancelled", message: "The job was cancelled" }));
+        continue;
+      }
       const { call } = ready;
+      const context = run.contextFor(index);
       const identity = identityOf(call);
       const earlier = firstRun.get(identity);
-      try {
-        if (!earlier) {
-          const run = service.run(call, context);
-          firstRun.set(identity, run);
-          return success(id, await run);
-        }
-        return success(id, await service.replay(call, context, earlier));
-      } catch (error) {
-        return failure(id, itemError(error));
+      if (earlier) {
+        copies.push(answer(index, () => service.replay(call, context, earlier), id));
+        continue;
       }
-    }),
-  );
+      const first = service.run(call, context);
+      firstRun.set(identity, first);
+      await answer(index, () => first, id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(run.concurrency, items.length) }, worker));
+  await Promise.all(copies);
+  return results;
 }
 
 async function prepare(
   service: CompletionService,
   item: BatchItem | InvalidBatchItem,
-  context: CallContext,
+  tokenId: string,
 ): Promise<{ call: PreparedCompletion } | { error: ItemError }> {
   if ("invalid" in item) return { error: item.invalid };
   const { id: _id, ...request } = item;
   try {
-    return { call: await service.prepare(request, context.caller.tokenId) };
+    return { call: await service.prepare(request, tokenId) };
   } catch (error) {
     return { error: itemError(error) };
   }
