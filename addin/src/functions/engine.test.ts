@@ -468,6 +468,49 @@ describe("a backend that stops answering", () => {
     expect(backend.batches.map((items) => items.length)).toEqual([100, 100]);
   });
 
+  it("shows a clear error within 10 s when the backend falls silent during a job, and answers on recalculation", async () => {
+    const state = { silent: false };
+    let hold = true;
+    const backend = fakeBackend(server, {
+      answer: async (item) => {
+        if (hold) await new Promise(() => {});
+        return echoAnswer(item);
+      },
+    });
+    server.use(
+      http.get(`${BASE_URL}/health`, async ({ request }) => {
+        if (state.silent) await untilAborted(request.signal);
+        return HttpResponse.json({ status: "ok", version: "test", uptimeSeconds: 1 });
+      }),
+    );
+    const timer = new ManualTimer();
+    register(excel, await connectedStorage(), { timer });
+    const prompts = Array.from({ length: 10 }, (_, i) => `Cell ${i}`);
+    const cells = prompts.map((prompt) => excel.call("PROMPT", [prompt, null]).result);
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window: the job is taken, its stream opened
+    await eventually(() => expect(backend.streams).toHaveLength(1));
+    // From now on the backend keeps its connections open and says nothing: no result, no
+    // heartbeat, no answer to GET /health.
+    state.silent = true;
+    timer.advance(5_000); // the stream quiet this long: the backend is probed
+    timer.advance(5_000); // the probe is not answered either
+    for (const cell of await Promise.all(cells)) {
+      expect(cell.ok).toBe(false);
+      if (!cell.ok)
+        expect(cell.error.message).toMatch(/^OfficeLLM did not answer: check the server/);
+    }
+    await untilAborted(backend.streams[0]!);
+    expect(backend.batches).toHaveLength(1);
+
+    state.silent = false;
+    hold = false;
+    const again = Promise.all(prompts.map((prompt) => excel.value("PROMPT", prompt, null)));
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100);
+    expect(await again).toEqual(prompts.map((prompt) => `answer to: ${prompt}`));
+  });
+
   it("lets a live backend take its time over a batch: /health answers, the batch goes on", async () => {
     let finish = () => {};
     const { backend, probes } = silentBackend(
