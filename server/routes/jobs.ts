@@ -3,9 +3,24 @@ import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { openEventStream } from "../http/sse.ts";
 import type { Job } from "../llm/jobs/jobs.ts";
-import { jobQuerySchema, jobSchema } from "../llm/jobs/schemas.ts";
+import { z } from "zod";
+import { jobMaxWaitSeconds, jobQuerySchema, jobSchema } from "../llm/jobs/schemas.ts";
 import { submitJob, type JobRunner } from "../llm/jobs/submit-job.ts";
 import { batchRequestSchema, idempotencyKeyOf } from "./batch-body.ts";
+
+/** GET /api/v1/jobs/:id's query: `after`, and how long to wait for the job to end. */
+const pollQuerySchema = jobQuerySchema.extend({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(jobMaxWaitSeconds)
+    .optional()
+    .describe(
+      `Seconds to wait for the job to end before answering (at most ${jobMaxWaitSeconds}): ` +
+        "a running job is answered at its end, or when they are over",
+    ),
+});
 
 /** How often a job's event stream says it is alive while no result comes. */
 export const jobHeartbeatMs = 2_000;
@@ -56,10 +71,20 @@ export function jobRoutes(deps: { jobs: JobRunner; jobMaxItems: number; heartbea
       access: "llm",
       tag: "Jobs",
       summary: "A job's state and its results so far (from the `after`-th on)",
-      query: jobQuerySchema,
+      description:
+        "With `wait`, a running job is answered when it ends or the seconds are over, " +
+        "whichever comes first: a flow polls with few requests, each well inside its time limit.",
+      query: pollQuerySchema,
       response: jobSchema,
-      handle: ({ caller, params, query }) =>
-        jobOf(deps.jobs, caller.tokenId, params.id).view(query.after),
+      handle: async ({ caller, params, query, signal, deadline }) => {
+        const job = jobOf(deps.jobs, caller.tokenId, params.id);
+        const waitMs = Math.min(
+          (query.wait ?? 0) * 1000,
+          deadline - performance.now() - streamEndMarginMs,
+        );
+        if (waitMs > 0) await untilEndedOr(job, waitMs, signal);
+        return job.view(query.after);
+      },
     }),
     defineRoute({
       method: "get",
@@ -96,6 +121,20 @@ export function jobRoutes(deps: { jobs: JobRunner; jobMaxItems: number; heartbea
     }),
   ];
   return routes;
+}
+
+/** Resolves when the job ends, `ms` pass, or the client leaves, whichever comes first. */
+function untilEndedOr(job: Job, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    void job.ended.then(done);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }
 
 /** Relays a job's results as server-sent events until it ends, the client leaves, or time is up. */

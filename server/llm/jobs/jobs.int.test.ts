@@ -162,6 +162,18 @@ describe("jobs", () => {
     expect(rig.fake.calls).toHaveLength(2);
   });
 
+  it("answers a poll with `wait` when the job ends", async () => {
+    const { token } = await rig.token();
+    const { opened, open } = gate();
+    rig.fake.setResponder(() => ({ text: "polled", gate: opened }));
+    const started = await startJob(token, items([uniquePrompt("Poll")]));
+    await rig.fake.waitForRequests(1);
+    const polling = rig.server.fetch(`/api/v1/jobs/${started.body.id}?wait=100`, { token });
+    open();
+    const polled = (await (await polling).json()) as JobView;
+    expect(polled).toMatchObject({ status: "done", completed: 1, results: [{ text: "polled" }] });
+  });
+
   it("refuses a bad Idempotency-Key", async () => {
     const { token } = await rig.token();
     const reply = await startJob(token, items([uniquePrompt("K")]), "x".repeat(201));

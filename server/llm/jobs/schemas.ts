@@ -22,6 +22,9 @@ export const jobSchema = z.object({
 
 export type JobView = z.output<typeof jobSchema>;
 
+/** The most a poll may wait for a job to end: well inside a flow's 120 s per request. */
+export const jobMaxWaitSeconds = 100;
+
 /** GET /api/v1/jobs/:id and its events: the results already read are skipped. */
 export const jobQuerySchema = z.strictObject({
   after: z.coerce
