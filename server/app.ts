@@ -30,6 +30,9 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { Jobs } from "./llm/jobs/jobs.ts";
+import type { JobRunner } from "./llm/jobs/submit-job.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
@@ -103,6 +106,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     limits: config.limits,
   });
 
+  const jobs: JobRunner = {
+    completions,
+    jobs: new Jobs({ limits: config.limits, clock, logger }),
+    itemTimeoutMs: config.requestTimeoutMs,
+  };
+
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
   const calendar = new CalendarService({ store, clock, logger, config });
 
@@ -145,7 +154,8 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
     ...openAiResponsesRoutes({ completions, clock }),
-    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
+    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems, jobs }),
+    ...jobRoutes({ jobs, jobMaxItems: config.limits.jobItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({
       store,

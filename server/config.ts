@@ -136,6 +136,10 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
+  JOB_MAX_ITEMS: positiveInt("items per job").default(1_000),
+  JOBS_PER_TOKEN: positiveInt("jobs one token may hold").default(20),
+  JOB_RETENTION_SECONDS: positiveInt("seconds").default(3_600),
+  JOBS_MAX_BYTES: byteSize.default(64 * 1024 * 1024),
   ENCRYPTION_KEY: encryptionKey.optional(),
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
@@ -176,6 +180,15 @@ export interface Limits {
   generatedOutputBytes: number;
   /** Items one batch may carry (BATCH_MAX_ITEMS). */
   batchItems: number;
+  /**
+   * Jobs (POST /api/v1/jobs): items one may carry, jobs one token may hold on an instance
+   * (running, or finished and kept), how long a finished job's results are kept, and the bytes
+   * of results every job on an instance may hold together.
+   */
+  jobItems: number;
+  jobsPerToken: number;
+  jobRetentionMs: number;
+  jobBytes: number;
   /** Largest prompt template text, in bytes. */
   templateBytes: number;
   /** Most messages one conversation may hold. */
@@ -330,6 +343,10 @@ export function loadConfig(
       schemaCacheEntries: env.SCHEMA_CACHE_MAX,
       generatedOutputBytes: env.GENERATED_OUTPUT_MAX_BYTES,
       batchItems: env.BATCH_MAX_ITEMS,
+      jobItems: env.JOB_MAX_ITEMS,
+      jobsPerToken: env.JOBS_PER_TOKEN,
+      jobRetentionMs: env.JOB_RETENTION_SECONDS * 1000,
+      jobBytes: env.JOBS_MAX_BYTES,
       templateBytes: env.TEMPLATE_MAX_BYTES,
       conversationMessages: env.CONVERSATION_MAX_MESSAGES,
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,

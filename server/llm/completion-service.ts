@@ -133,6 +133,11 @@ export class CompletionService {
     return this.#deps.registry;
   }
 
+  /** How many calls at once the provider that would answer `call` takes. */
+  capacity(call: PreparedCompletion): number {
+    return this.#upstream.capacity(call);
+  }
+
   /**
    * The queues calls wait in before they go upstream, at this moment: the tokens' turns
    * (TOKEN_MAX_IN_FLIGHT) and each provider's slots, with the waits seen so far. Read-only.

@@ -244,6 +244,15 @@ export class Upstream {
     return new Map([...this.#slots].map(([provider, slots]) => [provider, slots.snapshot()]));
   }
 
+  /** How many calls at once the provider of the call's first model takes. */
+  capacity(prepared: PreparedCompletion): number {
+    return this.#capacity(this.#provider(prepared.candidates[0]));
+  }
+
+  #capacity(provider: Provider): number {
+    return provider.concurrency ?? this.#deps.providerConcurrency;
+  }
+
   /** A slot of the provider of the call's first model, for admission.ts to take. */
   slot(prepared: PreparedCompletion, tokenId: string, time: CallTime): Promise<Release> {
     return this.#slot(prepared.candidates[0], tokenId, time);
@@ -257,8 +266,7 @@ export class Upstream {
     const provider = this.#provider(candidate);
     let slots = this.#slots.get(provider.name);
     if (!slots) {
-      const capacity = provider.concurrency ?? this.#deps.providerConcurrency;
-      slots = new ProviderSlots(provider.name, capacity, this.#deps.logger);
+      slots = new ProviderSlots(provider.name, this.#capacity(provider), this.#deps.logger);
       this.#slots.set(provider.name, slots);
     }
     const { queueWaitMs, retry, metrics } = this.#deps;
