@@ -5,6 +5,7 @@ import { parseScopes } from "../auth/scopes.ts";
 import { TokenService } from "../auth/token-service.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config.ts";
+import { restoreSqliteBackup } from "../store/restore.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { parseDuration } from "../util/duration.ts";
 
@@ -15,6 +16,7 @@ const usage = `Usage: officellm <command>
   token revoke ID
   token rotate ID [--grace 24h]
   backup PATH
+  restore FILE    replace the embedded database with a backup (the server must be stopped)
 
 Every command prints JSON. The secret of a created or rotated token is printed once only.`;
 
@@ -90,6 +92,17 @@ async function run(args: string[], store: Store): Promise<unknown> {
   }
 }
 
+function restore(file: string | undefined, databaseUrl: string) {
+  if (!file) throw new UsageError("restore needs a FILE");
+  const path = databaseUrl.slice("sqlite:".length);
+  if (!databaseUrl.startsWith("sqlite:") || path === ":memory:") {
+    throw new Error(
+      "restore replaces the embedded SQLite database; for PostgreSQL use pg_restore (docs/operations.md)",
+    );
+  }
+  return restoreSqliteBackup(path, file, systemClock);
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.length === 0 || args.includes("--help") || args.includes("-h")) {
@@ -100,6 +113,11 @@ async function main(): Promise<number> {
   let store: Store | undefined;
   try {
     const config = loadConfig(process.env);
+    // Before the store is opened: restoring needs the database closed by everyone.
+    if (args[0] === "restore") {
+      process.stdout.write(`${JSON.stringify(await restore(args[1], config.databaseUrl))}\n`);
+      return 0;
+    }
     store = await openStore(config.databaseUrl);
     const result = await run(args, store);
     process.stdout.write(`${JSON.stringify(result)}\n`);
