@@ -16,6 +16,13 @@ officellm_node_is_recent() {
 }
 
 if ! officellm_node_is_recent; then
+  # npm run under the Node brought here would read its global npmrc beside that Node; keep the
+  # machine's, where an organisation may set a registry mirror, a proxy or a CA file.
+  officellm_machine_node=$(command -v node 2>/dev/null || true)
+  if [ -n "$officellm_machine_node" ] && [ -z "${npm_config_globalconfig:-}" ]; then
+    officellm_npmrc="$(dirname "$(dirname "$officellm_machine_node")")/etc/npmrc"
+    [ -f "$officellm_npmrc" ] && npm_config_globalconfig=$officellm_npmrc && export npm_config_globalconfig
+  fi
   if [ ! -x "$officellm_tools/node_modules/.bin/node" ]; then
     echo "officellm: bringing Node $OFFICELLM_NODE_VERSION into .tools/ (the machine's Node is older than 22.22)" >&2
     mkdir -p "$officellm_tools"
