@@ -1,8 +1,8 @@
 /**
- * Opens the real built task pane, served by the real backend, in Chromium (or Chrome, or Edge:
- * whichever scripts/find-chromium.ts finds, CHROMIUM_PATH first): with the
- * in-memory Excel host injected (office.js from the CDN answered with an empty script, so the
- * stand-in stays), or with office.js failing to load (a plain browser, offline).
+ * Opens the real built task pane, served by the real backend, in the Chromium, Chrome or Edge
+ * that scripts/find-chromium.ts finds (CHROMIUM_PATH first): with the in-memory Excel host
+ * injected (office.js from the CDN answered with an empty script, so the stand-in stays), or with
+ * office.js failing to load (a plain browser, offline).
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
