@@ -9,6 +9,8 @@ import type { Plugin } from "vite";
  */
 export const ERROR_TOLERANT_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   PROMPT: ["context"],
+  "PROMPT.TOROW": ["context"],
+  "PROMPT.TOCOLUMN": ["context"],
   LIST: ["context"],
   TABLE: ["context"],
   SUMMARIZE: ["text"],

@@ -36,13 +36,23 @@ describe("loadConfig defaults", () => {
       batchItems: 500,
       templateBytes: 100 * 1024,
       conversationMessages: 1_000,
-      inFlightPerToken: 8,
+      inFlightPerToken: 5_000,
+      queueWaitMs: 30_000,
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
     });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();
+  });
+
+  it("sizes the provider connection pool from the calls in flight it may carry, unless told", () => {
+    expect(loadConfig({}).llm).toMatchObject({ providerConcurrency: 5_000, maxSockets: 5_000 });
+    expect(
+      loadConfig({ PROVIDER_CONCURRENCY: "200", OPENAI_COMPATIBLE_CONCURRENCY: "300" }).llm,
+    ).toMatchObject({ providerConcurrency: 200, maxSockets: 300 });
+    expect(loadConfig({ PROVIDER_MAX_SOCKETS: "64" }).llm.maxSockets).toBe(64);
+    expect(() => loadConfig({ QUEUE_TIMEOUT_MS: "0" })).toThrow(/QUEUE_TIMEOUT_MS/);
   });
 
   it("treats empty strings as unset", () => {
@@ -85,6 +95,7 @@ describe("loadConfig defaults", () => {
           baseUrl: "http://127.0.0.1:11434/v1",
           apiKey: undefined,
           models: ["llama3.1:8b", "qwen2.5:7b"],
+          concurrency: 16,
         },
         demo: {},
       },

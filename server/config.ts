@@ -86,6 +86,13 @@ const encryptionKey = z
     "must be 32 random bytes, as 64 hex digits or base64 (try: openssl rand -hex 32)",
   );
 
+/**
+ * Calls in flight per provider by default: enough for thousands of callers at once, so an
+ * organisation is limited by its provider account, not by the gateway (docs/operations.md,
+ * "Queues"). A local server has its own, lower default (OPENAI_COMPATIBLE_CONCURRENCY).
+ */
+const PROVIDER_CONCURRENCY = 5_000;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: port.default(3000),
@@ -103,7 +110,7 @@ const envSchema = z.object({
   BACKUP_INTERVAL: backupInterval.default(86_400_000),
   BACKUP_KEEP: positiveInt("backups kept").default(7),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   CORS_ORIGINS: origins.default([]),
   TRUST_PROXY: z
     .string()
@@ -122,11 +129,15 @@ const envSchema = z.object({
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
-  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(8),
+  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(PROVIDER_CONCURRENCY),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
   AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (try: openssl rand -hex 32)")
+    .optional(),
   LLM_TIMEOUT_MS: positiveInt("milliseconds").default(60_000),
   LLM_MAX_RETRIES: z.coerce
     .number({ error: "must be a whole number from 0 to 10" })
@@ -134,7 +145,9 @@ const envSchema = z.object({
     .min(0, "must be a whole number from 0 to 10")
     .max(10, "must be a whole number from 0 to 10")
     .default(2),
-  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
+  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(PROVIDER_CONCURRENCY),
+  PROVIDER_MAX_SOCKETS: positiveInt("connections per provider").optional(),
+  QUEUE_TIMEOUT_MS: positiveInt("milliseconds").default(30_000),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
@@ -185,6 +198,8 @@ export interface Limits {
   conversationMessages: number;
   /** Model calls one token may have in flight at once on this instance; more wait their turn. */
   inFlightPerToken: number;
+  /** The longest a model call waits for its token's turn, or a provider's slot, in ms. */
+  queueWaitMs: number;
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
@@ -207,7 +222,7 @@ export interface Config {
   redisUrl: string | undefined;
   /** Scheduled online backups of the embedded SQLite database (BACKUP_DIR); off when unset. */
   backup: { directory: string; intervalMs: number; keep: number } | undefined;
-  log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
+  log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
   corsOrigins: string[];
   trustProxy: boolean | number;
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
@@ -215,10 +230,17 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  /** The bearer secret a Prometheus scraper reads GET /metrics with, besides an admin token. */
+  metricsToken: string | undefined;
   llm: {
     timeoutMs: number;
     maxRetries: number;
     providerConcurrency: number;
+    /**
+     * Connections kept per provider (PROVIDER_MAX_SOCKETS); by default the most calls any
+     * provider may have in flight, so no call waits for a connection.
+     */
+    maxSockets: number;
     cacheTtlMs: number;
   };
   encryptionKey: Buffer | undefined;
@@ -250,7 +272,16 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(environment: Record<string, string | undefined>): Config {
+/** What the process runs in, besides its environment. */
+export interface ProcessFacts {
+  /** Whether standard output is a terminal: the log is then readable lines, unless told otherwise. */
+  terminal?: boolean;
+}
+
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  facts: ProcessFacts = {},
+): Config {
   // An empty value (as in a copied .env.example) means "not set".
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
@@ -305,7 +336,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     backup: env.BACKUP_DIR
       ? { directory: env.BACKUP_DIR, intervalMs: env.BACKUP_INTERVAL, keep: env.BACKUP_KEEP }
       : undefined,
-    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    log: {
+      level: env.LOG_LEVEL,
+      // Readable lines at a terminal, JSON for a log collector (and whenever NODE_ENV=production).
+      format:
+        env.LOG_FORMAT ?? (facts.terminal && present.NODE_ENV !== "production" ? "pretty" : "json"),
+    },
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     limits: {
@@ -323,6 +359,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       templateBytes: env.TEMPLATE_MAX_BYTES,
       conversationMessages: env.CONVERSATION_MAX_MESSAGES,
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
+      queueWaitMs: env.QUEUE_TIMEOUT_MS,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
     },
@@ -332,10 +369,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       defaultRpm: env.RATE_LIMIT_RPM,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    metricsToken: env.METRICS_TOKEN,
     llm: {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       providerConcurrency: env.PROVIDER_CONCURRENCY,
+      maxSockets:
+        env.PROVIDER_MAX_SOCKETS ??
+        Math.max(env.PROVIDER_CONCURRENCY, env.OPENAI_COMPATIBLE_CONCURRENCY),
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,

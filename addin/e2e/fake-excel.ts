@@ -8,7 +8,10 @@
  * It supports what addin/src/office uses: getSelectedRange, getActiveCell (ExcelApi 1.7),
  * worksheets.getItem / getActiveWorksheet, getRange, getUsedRange, Range.getCell,
  * getUsedRangeOrNullObject, getSpillingToRangeOrNullObject (ExcelApi 1.12), and the address,
- * values, formulas, valueTypes, rowCount, columnCount and isNullObject properties.
+ * values, formulas, valueTypes, rowCount, columnCount and isNullObject properties; for Migrate,
+ * worksheets.load("items/name"), Worksheet.getCell and getUsedRangeOrNullObject, and
+ * workbook.settings (add, getItem, getItemOrNullObject, delete), with an optional limit on the
+ * cells one request may read, refused as Excel refuses a payload that is too large.
  *
  * The page gets `window.__fakeExcel` for tests: read cells, move the selection.
  *
@@ -32,6 +35,10 @@ export interface FakeExcelSeed {
   cells?: Record<string, FakeCellValue | FakeFormulaCell>;
   selection?: string;
   active?: string;
+  /** The worksheets in order (default: Sheet1, then the sheets the cells name). */
+  sheets?: string[];
+  /** The most cells one request may load; more fails as ResponsePayloadSizeLimitExceeded. */
+  maxCellsPerRequest?: number;
 }
 
 /** What tests reach through `window.__fakeExcel`. */
@@ -41,6 +48,10 @@ export interface FakeExcelHandle {
   values(address: string): FakeCellValue[][];
   select(address: string, active?: string): void;
   writes: number;
+  /** The workbook's settings (Workbook.settings), by key. */
+  settings: Record<string, unknown>;
+  /** Requests refused for loading too many cells. */
+  refusedLoads: number;
 }
 
 export function installFakeExcel(seed: FakeExcelSeed): void {
@@ -48,6 +59,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
   const maxApi = seed.excelApi ?? "1.12";
   type Cell = { value: FakeCellValue; formula: string; spill?: FakeCellValue[][] };
   const grid = new Map<string, Cell>(); // "Sheet1|r|c"
+  const sheetNames = [...(seed.sheets ?? [SHEET])];
   const state = { selection: seed.selection ?? `${SHEET}!A1`, active: seed.active ?? "" };
 
   const colIndex = (letters: string) => {
@@ -195,6 +207,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
 
   for (const [address, input] of Object.entries(seed.cells ?? {})) {
     const g = parse(address);
+    if (!sheetNames.includes(g.sheet)) sheetNames.push(g.sheet);
     store(g.sheet, g.r1, g.c1, input);
   }
 
@@ -222,6 +235,8 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       state.active = active ?? "";
     },
     writes: 0,
+    settings: {},
+    refusedLoads: 0,
   };
 
   class Context {
@@ -252,6 +267,14 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
         .filter(Boolean);
       this.ctx.queue.push(() => {
         const g = this.geo;
+        const size = g ? (g.r2 - g.r1 + 1) * (g.c2 - g.c1 + 1) : 0;
+        const heavy = names.some((n) => ["values", "formulas", "valueTypes"].includes(n));
+        if (heavy && seed.maxCellsPerRequest !== undefined && size > seed.maxCellsPerRequest) {
+          handle.refusedLoads++;
+          throw Object.assign(new Error("The response payload size has exceeded the limit."), {
+            code: "ResponsePayloadSizeLimitExceeded",
+          });
+        }
         for (const name of names) {
           // A null object's properties stay unloaded (reading them throws), as in Excel.
           if (name === "isNullObject" || !g) continue;
@@ -372,6 +395,47 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       const all = { sheet: this.name, r1: 0, c1: 0, r2: 1_048_575, c2: 16_383 };
       return new Range(this.ctx, usedWithin(all) ?? parse("A1", this.name));
     }
+    getUsedRangeOrNullObject() {
+      requireApi("1.4", "getUsedRangeOrNullObject");
+      const all = { sheet: this.name, r1: 0, c1: 0, r2: 1_048_575, c2: 16_383 };
+      return new Range(this.ctx, usedWithin(all));
+    }
+    getCell(row: number, column: number) {
+      return new Range(this.ctx, { sheet: this.name, r1: row, c1: column, r2: row, c2: column });
+    }
+  }
+
+  /** A setting as Office.js gives it: loaded at sync, null object when the key is not there. */
+  class Setting {
+    ctx: Context;
+    key: string;
+    orNull: boolean;
+    loaded: { value?: unknown; isNullObject?: boolean } = {};
+    constructor(ctx: Context, key: string, orNull: boolean) {
+      this.ctx = ctx;
+      this.key = key;
+      this.orNull = orNull;
+    }
+    load() {
+      this.ctx.queue.push(() => {
+        const present = this.key in handle.settings;
+        if (!present && !this.orNull) throw new Error(`ItemNotFound: setting ${this.key}`);
+        this.loaded = { isNullObject: !present, value: handle.settings[this.key] };
+      });
+      return this;
+    }
+    get isNullObject() {
+      if (this.loaded.isNullObject === undefined)
+        throw new Error("PropertyNotLoaded: isNullObject (fake Excel)");
+      return this.loaded.isNullObject;
+    }
+    get value() {
+      if (!("value" in this.loaded)) throw new Error("PropertyNotLoaded: value (fake Excel)");
+      return this.loaded.value;
+    }
+    delete() {
+      this.ctx.queue.push(() => void delete handle.settings[this.key]);
+    }
   }
 
   class Workbook {
@@ -379,12 +443,38 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     worksheets: {
       getItem(name: string): Worksheet;
       getActiveWorksheet(): Worksheet;
+      load(props: string): unknown;
+      readonly items: Worksheet[];
+    };
+    settings: {
+      add(key: string, value: unknown): void;
+      getItem(key: string): Setting;
+      getItemOrNullObject(key: string): Setting;
     };
     constructor(ctx: Context) {
       this.ctx = ctx;
-      this.worksheets = {
-        getItem: (name) => new Worksheet(ctx, name),
+      let items: Worksheet[] | undefined;
+      const worksheets = {
+        getItem: (name: string) => new Worksheet(ctx, name),
         getActiveWorksheet: () => new Worksheet(ctx, parse(state.selection).sheet),
+        load: () => {
+          ctx.queue.push(() => (items = sheetNames.map((name) => new Worksheet(ctx, name))));
+          return worksheets;
+        },
+        get items(): Worksheet[] {
+          if (!items) throw new Error("PropertyNotLoaded: items (fake Excel)");
+          return items;
+        },
+      };
+      this.worksheets = worksheets;
+      this.settings = {
+        add: (key, value) => {
+          requireApi("1.4", "settings");
+          const copy = JSON.parse(JSON.stringify(value)) as unknown;
+          ctx.queue.push(() => (handle.settings[key] = copy));
+        },
+        getItem: (key) => new Setting(ctx, key, false),
+        getItemOrNullObject: (key) => new Setting(ctx, key, true),
       };
     }
     getSelectedRange() {

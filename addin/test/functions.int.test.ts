@@ -87,6 +87,17 @@ describe("the functions against the real backend", () => {
     ).toMatch(/^\[demo\]/);
   });
 
+  it("spills PROMPT.TOROW right and PROMPT.TOCOLUMN down from one request, as Cellm's did", async () => {
+    const counter = countingFetch();
+    register(excel, await storageFor(token), { fetch: counter.fetch });
+    const row = (await excel.value("PROMPT.TOROW", "Three fruits", null)) as unknown[][];
+    const column = (await excel.value("PROMPT.TOCOLUMN", "Three fruits", null)) as unknown[][];
+    expect(row).toHaveLength(1);
+    expect(row[0]!.length).toBeGreaterThanOrEqual(1);
+    expect(column).toEqual(row[0]!.map((item) => [item]));
+    expect(counter.calls).toEqual(["POST /api/v1/batch"]);
+  });
+
   it("asks nothing again when the workbook is reopened", async () => {
     const storage = await storageFor(token);
     const first = countingFetch();

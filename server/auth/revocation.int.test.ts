@@ -14,52 +14,13 @@ import { systemClock } from "../clock.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { backends, type FreshDatabase } from "../test/backends.ts";
 import { freePort, NodeChild } from "../test/process.ts";
+import { Prober } from "../test/prober.ts";
 import { TokenService } from "./token-service.ts";
 
 /** What the issue asks: a change takes effect on every instance within this long. */
 const BOUND_MS = 1000;
-/** Pause between two questions, so that the prober leaves the machine to the command. */
-const PROBE_INTERVAL_MS = 10;
-/** How long the prober keeps asking before it gives up (the old bound was 5 s). */
-const PROBE_TIMEOUT_MS = 15_000;
-
-interface Probe {
-  sentAt: number;
-  receivedAt: number;
-  status: number;
-}
-
-/** Asks `/api/v1/me` as `token` until the server refuses it; keeps every answer. */
-class Prober {
-  readonly probes: Probe[] = [];
-  readonly refused: Promise<Probe>;
-
-  constructor(url: string, token: string) {
-    this.refused = this.#run(url, token);
-  }
-
-  async #run(url: string, token: string): Promise<Probe> {
-    const giveUpAt = Date.now() + PROBE_TIMEOUT_MS;
-    while (Date.now() < giveUpAt) {
-      const sentAt = Date.now();
-      const response = await fetch(`${url}/api/v1/me`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      await response.arrayBuffer();
-      const probe = { sentAt, receivedAt: Date.now(), status: response.status };
-      this.probes.push(probe);
-      if (probe.status === 401) return probe;
-      if (probe.status !== 200) throw new Error(`the server answered ${probe.status}`);
-      await new Promise((done) => setTimeout(done, PROBE_INTERVAL_MS));
-    }
-    throw new Error(`still accepted ${PROBE_TIMEOUT_MS} ms later`);
-  }
-
-  /** The last request the server accepted. */
-  get lastAccepted(): Probe {
-    return this.probes.filter((probe) => probe.status === 200).at(-1)!;
-  }
-}
+/** How long a command may take. */
+const COMMAND_TIMEOUT_MS = 15_000;
 
 for (const backend of backends.filter((b) => b.enabled)) {
   describe(`a server process on ${backend.dialect}, without Redis, and the command line`, () => {
@@ -93,7 +54,7 @@ for (const backend of backends.filter((b) => b.enabled)) {
     /** A token the server has just accepted, so that it holds the row in its cache. */
     async function cachedToken(name: string) {
       const created = await tokens.create({ name, scopes: ["llm"] });
-      const prober = new Prober(url, created.token);
+      const prober = new Prober(url, created.token, { until: 401 });
       await expect.poll(() => prober.probes.length).toBeGreaterThan(0);
       expect(prober.probes[0]!.status).toBe(200);
       return { ...created, prober };
@@ -102,7 +63,7 @@ for (const backend of backends.filter((b) => b.enabled)) {
     /** Runs the command line on the server's database; answers its output and when it exited. */
     async function cli(...args: string[]) {
       const child = new NodeChild("server/cli/main.ts", args, { DATABASE_URL: database.url });
-      const { code } = await child.exit(PROBE_TIMEOUT_MS);
+      const { code } = await child.exit(COMMAND_TIMEOUT_MS);
       const exitedAt = Date.now();
       expect(code, child.stderr).toBe(0);
       return { output: JSON.parse(child.stdout) as Record<string, unknown>, exitedAt };
@@ -118,8 +79,8 @@ for (const backend of backends.filter((b) => b.enabled)) {
       since: number,
       changedAt?: number,
     ) {
-      const refused = await prober.refused;
-      const lastAccepted = prober.lastAccepted.sentAt - since;
+      const refused = await prober.changed;
+      const lastAccepted = prober.lastUnchanged.sentAt - since;
       const written =
         changedAt === undefined
           ? ""
@@ -160,7 +121,7 @@ for (const backend of backends.filter((b) => b.enabled)) {
       const graceEnd = Date.parse(String(output.previousSecretValidUntil));
       await expectRefusedWithinBound("rotation, from the end of the grace", prober, graceEnd);
       // The grace was honoured: nothing was refused before it ended.
-      expect((await prober.refused).receivedAt).toBeGreaterThanOrEqual(graceEnd);
+      expect((await prober.changed).receivedAt).toBeGreaterThanOrEqual(graceEnd);
     });
   });
 }

@@ -37,6 +37,21 @@ export interface CreateTokenInput {
   budgetUsd?: number | undefined;
 }
 
+/**
+ * A change to a token's properties; absent: unchanged. `null` clears: rpm back to the default,
+ * no budget, no expiry.
+ */
+export interface TokenChangeInput {
+  name?: string | undefined;
+  scopes?: Scope[] | undefined;
+  rpm?: number | null | undefined;
+  budgetUsd?: number | null | undefined;
+  /** ISO 8601 instant. */
+  expiresAt?: string | null | undefined;
+}
+
+const CHANGEABLE = ["name", "scopes", "rpm", "budgetUsd", "expiresAt"] as const;
+
 /** last_used_at is written at most this often per token, to keep requests write-free. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -51,6 +66,13 @@ export class TokenRevokedError extends Error {
   constructor(id: string) {
     super(`token ${id} is revoked; create a new one instead`);
     this.name = "TokenRevokedError";
+  }
+}
+
+export class InvalidTokenChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidTokenChangeError";
   }
 }
 
@@ -109,6 +131,43 @@ export class TokenService {
   }
 
   /**
+   * Changes a token's name, scopes, limits or expiry. Every instance applies it within a second:
+   * the columns move the token change counter (store/token-changes.ts), which drops the cached
+   * copies, and the rate limiter counts a token's requests under its id, whatever its rpm.
+   */
+  async update(
+    id: string,
+    change: TokenChangeInput,
+    actorTokenId: string | null = null,
+  ): Promise<TokenSummary> {
+    const row = await this.#require(id);
+    if (row.revoked_at) throw new TokenRevokedError(id);
+    const patch: Partial<TokenRow> = {};
+    if (change.name !== undefined) patch.name = change.name;
+    if (change.scopes !== undefined) {
+      const scopes = parseScopes(change.scopes.join(","));
+      if (scopes.length === 0)
+        throw new InvalidTokenChangeError("a token needs at least one scope");
+      patch.scopes = scopes.join(",");
+    }
+    if (change.rpm !== undefined) patch.rpm = change.rpm;
+    if (change.budgetUsd !== undefined) patch.budget_usd = change.budgetUsd;
+    if (change.expiresAt !== undefined) patch.expires_at = this.#futureInstant(change.expiresAt);
+    const before = summarize(row);
+    const after = summarize({ ...row, ...patch });
+    const changes = Object.fromEntries(
+      CHANGEABLE.filter(
+        (field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]),
+      ).map((field) => [field, { from: before[field], to: after[field] }]),
+    );
+    if (Object.keys(changes).length > 0) {
+      await this.#store.tokens.update(id, patch);
+      await this.#audit(actorTokenId, "token.updated", id, { changes });
+    }
+    return after;
+  }
+
+  /**
    * Replaces a token's secret. The old secret keeps working for `graceMs` (0: not at all),
    * so clients can move over without an outage.
    */
@@ -162,6 +221,19 @@ export class TokenService {
     return (await this.#store.tokens.count()) > 0;
   }
 
+  /** A new expiry, normalised; one already past would be a revocation by another name. */
+  #futureInstant(expiresAt: string | null): string | null {
+    if (expiresAt === null) return null;
+    const instant = Date.parse(expiresAt);
+    if (Number.isNaN(instant)) throw new InvalidTokenChangeError(`"${expiresAt}" is not a date`);
+    if (instant <= this.#clock.now().getTime()) {
+      throw new InvalidTokenChangeError(
+        "the expiry must be in the future; revoke the token instead",
+      );
+    }
+    return new Date(instant).toISOString();
+  }
+
   async #require(id: string): Promise<TokenRow> {
     const row = await this.#store.tokens.findById(id);
     if (!row) throw new TokenNotFoundError(id);
@@ -170,7 +242,7 @@ export class TokenService {
 
   async #audit(
     actorTokenId: string | null,
-    action: "token.created" | "token.rotated" | "token.revoked",
+    action: "token.created" | "token.rotated" | "token.revoked" | "token.updated",
     id: string,
     detail: Record<string, unknown>,
   ) {
@@ -205,5 +277,13 @@ function summarize(row: TokenRow): TokenSummary {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
     previousSecretValidUntil: row.previous_expires_at,
+  };
+}
+
+/** A token with the limits that apply to it: its own rpm, or else the server's default. */
+export function withEffectiveLimits(token: TokenSummary, defaultRpm: number) {
+  return {
+    ...token,
+    limits: { requestsPerMinute: token.rpm ?? defaultRpm, monthlyBudgetUsd: token.budgetUsd },
   };
 }

@@ -163,6 +163,139 @@ describe("officellm token list, rotate and revoke", () => {
   });
 });
 
+describe("officellm token update", () => {
+  it("changes limits, name, scopes and expiry; the server applies them; list shows the limits", async () => {
+    const { id, token } = await cliJson<{ id: string; token: string }>(
+      "token",
+      "create",
+      "--name",
+      "carol",
+    );
+    const listed = async () =>
+      (await cliJson<Record<string, unknown>[]>("token", "list")).find((t) => t.id === id);
+    // Without its own rpm, the token runs at the server's default (RATE_LIMIT_RPM, 60 here).
+    expect(await listed()).toMatchObject({
+      rpm: null,
+      limits: { requestsPerMinute: 60, monthlyBudgetUsd: null },
+    });
+
+    const before = Date.now();
+    const updated = await cliJson<Record<string, unknown>>(
+      "token",
+      "update",
+      id,
+      "--rpm",
+      "7",
+      "--budget",
+      "2.5",
+      "--name",
+      "carol (finance)",
+      "--scopes",
+      "llm,calendar",
+      "--expires",
+      "2d",
+    );
+    expect(updated).toMatchObject({
+      id,
+      name: "carol (finance)",
+      scopes: ["llm", "calendar"],
+      limits: { requestsPerMinute: 7, monthlyBudgetUsd: 2.5 },
+    });
+    const expires = Date.parse(String(updated.expiresAt)) - before;
+    expect(expires).toBeGreaterThanOrEqual(2 * 86_400_000);
+    expect(expires).toBeLessThan(2 * 86_400_000 + 60_000);
+    expect(JSON.stringify(updated)).not.toContain(token);
+
+    const me = await server.fetch("/api/v1/me", { token });
+    expect(await me.json()).toMatchObject({
+      name: "carol (finance)",
+      limits: { requestsPerMinute: 7, monthlyBudgetUsd: 2.5 },
+    });
+
+    const audit = await store.audit.list(10);
+    expect(audit.find((e) => e.action === "token.updated" && e.subject === id)).toMatchObject({
+      actorTokenId: null,
+      detail: { changes: { rpm: { from: null, to: 7 }, budgetUsd: { from: null, to: 2.5 } } },
+    });
+
+    // Back to the default rpm, no budget, no expiry; an absolute date works too.
+    const cleared = await cliJson<Record<string, unknown>>(
+      "token",
+      "update",
+      id,
+      "--rpm",
+      "default",
+      "--budget",
+      "none",
+      "--expires",
+      "never",
+    );
+    expect(cleared).toMatchObject({
+      rpm: null,
+      budgetUsd: null,
+      expiresAt: null,
+      limits: { requestsPerMinute: 60, monthlyBudgetUsd: null },
+    });
+    const dated = await cliJson<Record<string, unknown>>(
+      "token",
+      "update",
+      id,
+      "--expires",
+      "2099-06-30T18:00:00Z",
+    );
+    expect(dated.expiresAt).toBe("2099-06-30T18:00:00.000Z");
+    expect(await listed()).toMatchObject({ expiresAt: "2099-06-30T18:00:00.000Z" });
+  });
+
+  it("refuses a past expiry and an unknown id with a message, changing nothing", async () => {
+    const { id } = await cliJson<{ id: string }>("token", "create", "--name", "dave");
+    const past = await cli("token", "update", id, "--expires", "2001-01-01");
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/future/);
+    expect((await store.tokens.findById(id))?.expires_at).toBeNull();
+
+    const noScopes = await cli("token", "update", id, "--scopes", ",");
+    expect(noScopes.code).toBe(1);
+    expect(noScopes.stderr).toMatch(/at least one scope/);
+    expect((await store.tokens.findById(id))?.scopes).toBe("llm");
+
+    const unknown = await cli("token", "update", "tok_doesnotexist", "--rpm", "5");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("tok_doesnotexist");
+  });
+});
+
+describe("help", () => {
+  it("lists the token commands with units for token --help", async () => {
+    const result = await cli("token", "--help");
+    expect(result.code).toBe(0);
+    for (const command of ["create", "list", "update", "revoke", "rotate"]) {
+      expect(result.stdout).toContain(`token ${command}`);
+    }
+    expect(result.stdout).toMatch(/requests per minute/);
+    expect(result.stdout).toMatch(/US dollars per calendar month/);
+  });
+
+  const commands: [string, RegExp[]][] = [
+    ["create", [/--name/, /requests per minute/, /US dollars per calendar month/, /30d/]],
+    ["update", [/--rpm N\|default/, /US dollars per calendar month/, /never/, /ISO 8601/]],
+    ["list", [/RATE_LIMIT_RPM/]],
+    ["revoke", [/within 1 s/]],
+    ["rotate", [/--grace/]],
+  ];
+  for (const [command, patterns] of commands) {
+    it(`explains token ${command} on its own`, async () => {
+      const result = await cli("token", command, "--help");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: officellm token ${command}`));
+      for (const pattern of patterns) expect(result.stdout).toMatch(pattern);
+      // Only that command.
+      const others = ["create", "update", "revoke", "rotate"].filter((c) => c !== command);
+      for (const other of others) expect(result.stdout).not.toContain(`token ${other}`);
+    });
+  }
+});
+
 describe("a server's read cache and the command line", () => {
   const REDIS_URL = process.env.REDIS_URL;
   let cached: TestServer | undefined;
@@ -233,6 +366,11 @@ describe("bad usage", () => {
     ["a bad --expires", ["token", "create", "--name", "x", "--expires", "5y"], /5y/],
     ["an unknown command", ["frobnicate"], /frobnicate/],
     ["an unknown token command", ["token", "explode"], /explode/],
+    ["update without an ID", ["token", "update"], /needs an ID/],
+    ["update with nothing to change", ["token", "update", "tok_x"], /something to change/],
+    ["update with a bad --rpm", ["token", "update", "tok_x", "--rpm", "lots"], /--rpm/],
+    ["update with a bad --budget", ["token", "update", "tok_x", "--budget", "0"], /--budget/],
+    ["update with a bad --expires", ["token", "update", "tok_x", "--expires", "soon"], /soon/],
   ];
   for (const [label, args, message] of cases) {
     it(`exits non-zero with a message on stderr for ${label}`, async () => {
@@ -261,6 +399,7 @@ describe("bad usage", () => {
       "token list",
       "token revoke",
       "token rotate",
+      "token update",
       "backup",
     ]) {
       expect(output).toContain(command);

@@ -1,99 +1,86 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseScopes } from "../auth/scopes.ts";
 import { TokenService } from "../auth/token-service.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config.ts";
 import { restoreSqliteBackup } from "../store/restore.ts";
 import { openStore, type Store } from "../store/store.ts";
-import { parseDuration } from "../util/duration.ts";
+import { tokenCommands, tokenHelp, UsageError } from "./token-commands.ts";
 
 const usage = `Usage: officellm <command>
 
-  token create --name NAME [--scopes llm,calendar,admin] [--expires 30d] [--rpm 60] [--budget 25]
-  token list
-  token revoke ID
-  token rotate ID [--grace 24h]
+${Object.values(tokenCommands)
+  .map((command) => `  ${command.help.split("\n")[0]}`)
+  .join("\n")}
   backup PATH
   restore FILE    replace the embedded database with a backup (the server must be stopped)
 
-Every command prints JSON. The secret of a created or rotated token is printed once only.`;
+Every command prints JSON. The secret of a created or rotated token is printed once only.
+--rpm is in requests per minute, --budget in US dollars per calendar month.
+"officellm token --help" and "officellm token <command> --help" say more.`;
 
-class UsageError extends Error {}
+const backupHelp = `backup PATH
 
-function positiveNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0)
-    throw new UsageError(`${flag} must be a positive number`);
-  return number;
+Writes a consistent copy of the embedded SQLite database to PATH while servers keep running.`;
+
+/** The help for what the command line names before --help: a token command, token, or all. */
+function helpFor(positionals: string[]): string {
+  const [command, subcommand] = positionals;
+  if (command === "token") {
+    const help = subcommand ? tokenCommands[subcommand]?.help : undefined;
+    return help ? `Usage: officellm ${help}` : tokenHelp;
+  }
+  if (command === "backup") return `Usage: officellm ${backupHelp}`;
+  return usage;
 }
 
-async function run(args: string[], store: Store): Promise<unknown> {
-  const { values, positionals } = parseArgs({
+function parse(args: string[]) {
+  return parseArgs({
     args,
     allowPositionals: true,
     options: {
       name: { type: "string" },
-      scopes: { type: "string", default: "llm" },
+      scopes: { type: "string" },
       expires: { type: "string" },
       rpm: { type: "string" },
       budget: { type: "string" },
       grace: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
-  const tokens = new TokenService(store, systemClock);
+}
+
+async function run(
+  { values, positionals }: ReturnType<typeof parse>,
+  store: Store,
+  defaultRpm: number,
+): Promise<unknown> {
   const [command, subcommand, argument] = positionals;
 
   if (command === "backup") {
-    if (!subcommand) throw new UsageError("backup needs a PATH");
+    if (!subcommand) throw new UsageError("backup needs a PATH", backupHelp);
     await store.backup(subcommand);
     return { backup: subcommand };
   }
   if (command !== "token")
-    throw new UsageError(command ? `unknown command '${command}'` : "no command given");
-
-  switch (subcommand) {
-    case "create": {
-      if (!values.name?.trim()) throw new UsageError("token create needs --name");
-      const rpm = positiveNumber(values.rpm, "--rpm");
-      if (rpm !== undefined && !Number.isInteger(rpm))
-        throw new UsageError("--rpm must be a whole number");
-      const created = await tokens.create({
-        name: values.name.trim(),
-        scopes: parseScopes(values.scopes),
-        expiresInMs: values.expires ? parseDuration(values.expires) : undefined,
-        rpm,
-        budgetUsd: positiveNumber(values.budget, "--budget"),
-      });
-      return { id: created.id, token: created.token };
-    }
-    case "list":
-      return tokens.list();
-    case "revoke": {
-      if (!argument) throw new UsageError("token revoke needs an ID");
-      // Running servers see it within a second: they follow the database's token change counter.
-      return tokens.revoke(argument);
-    }
-    case "rotate": {
-      if (!argument) throw new UsageError("token rotate needs an ID");
-      const rotated = await tokens.rotate(argument, values.grace ? parseDuration(values.grace) : 0);
-      return {
-        id: rotated.id,
-        token: rotated.token,
-        previousSecretValidUntil: rotated.summary.previousSecretValidUntil,
-      };
-    }
-    default:
-      throw new UsageError(
-        subcommand ? `unknown token command '${subcommand}'` : "token needs a command",
-      );
+    throw new UsageError(command ? `unknown command '${command}'` : "no command given", usage);
+  const tokenCommand = subcommand ? tokenCommands[subcommand] : undefined;
+  if (!tokenCommand) {
+    throw new UsageError(
+      subcommand ? `unknown token command '${subcommand}'` : "token needs a command",
+      tokenHelp,
+    );
   }
+  return tokenCommand.run(argument, values, {
+    tokens: new TokenService(store, systemClock),
+    defaultRpm,
+    now: () => systemClock.now(),
+  });
 }
 
 function restore(file: string | undefined, databaseUrl: string) {
-  if (!file) throw new UsageError("restore needs a FILE");
+  if (!file) throw new UsageError("restore needs a FILE", "restore FILE");
   const path = databaseUrl.slice("sqlite:".length);
   if (!databaseUrl.startsWith("sqlite:") || path === ":memory:") {
     throw new Error(
@@ -105,8 +92,15 @@ function restore(file: string | undefined, databaseUrl: string) {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args.length === 0 || args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(`${usage}\n`);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    process.stderr.write(`officellm: ${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (args.length === 0 || parsed.values.help) {
+    process.stdout.write(`${helpFor(parsed.positionals)}\n`);
     return args.length === 0 ? 2 : 0;
   }
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -114,19 +108,20 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig(process.env);
     // Before the store is opened: restoring needs the database closed by everyone.
-    if (args[0] === "restore") {
-      process.stdout.write(`${JSON.stringify(await restore(args[1], config.databaseUrl))}\n`);
+    if (parsed.positionals[0] === "restore") {
+      const file = parsed.positionals[1];
+      process.stdout.write(`${JSON.stringify(await restore(file, config.databaseUrl))}\n`);
       return 0;
     }
     store = await openStore(config.databaseUrl);
-    const result = await run(args, store);
+    const result = await run(parsed, store, config.rateLimit.defaultRpm);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`officellm: ${message}\n`);
     if (error instanceof UsageError) {
-      process.stderr.write(`${usage}\n`);
+      process.stderr.write(`Usage: officellm ${error.usage.replace(/^Usage: officellm /, "")}\n`);
       return 2;
     }
     return 1;

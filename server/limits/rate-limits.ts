@@ -25,6 +25,8 @@ export interface RateLimits {
 }
 
 const WINDOW_SECONDS = 60;
+/** The highest requests-per-minute a token may be given. */
+export const MAX_REQUESTS_PER_MINUTE = 1_000_000;
 
 /**
  * Counters live in memory, or in Redis when a client is given, so several instances share
@@ -47,32 +49,25 @@ export function createRateLimits(options: {
     });
   };
 
-  // Tokens may carry their own requests-per-minute, so there is one limiter per distinct rate.
-  const requestLimiters = new Map<number, RateLimiterAbstract>();
-  const requestLimiter = (rpm: number) => {
-    let limiter = requestLimiters.get(rpm);
-    if (!limiter) {
-      limiter = build(`rpm${rpm}`, rpm);
-      requestLimiters.set(rpm, limiter);
-    }
-    return limiter;
-  };
+  // One counter per token whatever its rate: a token's rpm can change (PATCH /admin/tokens/:id)
+  // and apply to the requests already counted in the window, on every instance at once. The
+  // limiter's own ceiling is only a bound; the token's rpm decides.
+  const requests = build("requests", MAX_REQUESTS_PER_MINUTE);
   const authFailures = build("authfail", options.authFailuresPerMinute);
 
   return {
     async consumeRequest(tokenId, rpm) {
-      try {
-        const res = await requestLimiter(rpm).consume(tokenId, 1);
-        return {
-          allowed: true,
-          limit: rpm,
-          remaining: res.remainingPoints,
-          resetMs: res.msBeforeNext,
-        };
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { allowed: false, limit: rpm, remaining: 0, resetMs: rejection.msBeforeNext };
-      }
+      const res = await requests.consume(tokenId, 1).catch((rejection: unknown) => {
+        if (rejection instanceof RateLimiterRes) return rejection;
+        throw rejection;
+      });
+      const allowed = res.consumedPoints <= rpm;
+      return {
+        allowed,
+        limit: rpm,
+        remaining: Math.max(rpm - res.consumedPoints, 0),
+        resetMs: res.msBeforeNext,
+      };
     },
     async recordAuthFailure(address) {
       try {

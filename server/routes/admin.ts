@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { scopeSchema, scopes } from "../auth/scopes.ts";
-import { TokenNotFoundError, TokenRevokedError, type TokenService } from "../auth/token-service.ts";
+import {
+  InvalidTokenChangeError,
+  TokenNotFoundError,
+  TokenRevokedError,
+  type TokenService,
+  type TokenSummary,
+  withEffectiveLimits,
+} from "../auth/token-service.ts";
 import { ApiError } from "../errors.ts";
+import { MAX_REQUESTS_PER_MINUTE } from "../limits/rate-limits.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Store } from "../store/store.ts";
 
@@ -17,6 +25,8 @@ const tokenSummary = z.object({
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
   previousSecretValidUntil: z.string().nullable(),
+  /** What applies: rpm, else the server's RATE_LIMIT_RPM; budget in USD per calendar month. */
+  limits: z.object({ requestsPerMinute: z.number(), monthlyBudgetUsd: z.number().nullable() }),
 });
 
 const auditEntry = z.object({
@@ -32,9 +42,20 @@ const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(scopeSchema).min(1).max(scopes.length).default(["llm"]),
   expiresInDays: z.number().positive().max(3650).optional(),
-  rpm: z.number().int().positive().max(1_000_000).optional(),
+  rpm: z.number().int().positive().max(MAX_REQUESTS_PER_MINUTE).optional(),
   budgetUsd: z.number().positive().optional(),
 });
+
+/** Absent fields stay as they are; `null` clears (default rpm, no budget, no expiry). */
+const updateTokenBody = z
+  .strictObject({
+    name: createTokenBody.shape.name.optional(),
+    scopes: z.array(scopeSchema).min(1).max(scopes.length).optional(),
+    rpm: createTokenBody.shape.rpm.unwrap().nullable().optional(),
+    budgetUsd: createTokenBody.shape.budgetUsd.unwrap().nullable().optional(),
+    expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "change at least one field" });
 
 const rotateTokenBody = z.strictObject({
   /** How long the replaced secret keeps working. */
@@ -54,7 +75,9 @@ async function asApiErrors<T>(work: Promise<T>): Promise<T> {
     return await work;
   } catch (error) {
     if (error instanceof TokenNotFoundError) throw new ApiError("not_found", error.message);
-    if (error instanceof TokenRevokedError) throw new ApiError("invalid_request", error.message);
+    if (error instanceof TokenRevokedError || error instanceof InvalidTokenChangeError) {
+      throw new ApiError("invalid_request", error.message);
+    }
     throw error;
   }
 }
@@ -63,7 +86,12 @@ async function asApiErrors<T>(work: Promise<T>): Promise<T> {
  * Token management and the audit log for operators (admin scope); the command line offers the
  * same token operations on the server's machine.
  */
-export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route[] {
+export function adminRoutes(deps: {
+  tokens: TokenService;
+  store: Store;
+  defaultRpm: number;
+}): Route[] {
+  const withLimits = (token: TokenSummary) => withEffectiveLimits(token, deps.defaultRpm);
   return [
     defineRoute({
       method: "post",
@@ -87,6 +115,21 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
         );
         return { id, token };
       },
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/api/v1/admin/tokens/:id",
+      access: "admin",
+      tag: "Admin",
+      summary: "Change a token's name, scopes, rate limit, monthly budget or expiry",
+      description:
+        "Fields left out stay as they are; null clears rpm (back to the server's default), " +
+        "budgetUsd (no budget) or expiresAt (never expires). Every instance applies the change " +
+        "within a second. Audited as token.updated with each field's old and new value.",
+      body: updateTokenBody,
+      response: tokenSummary,
+      handle: async ({ body, params, caller }) =>
+        withLimits(await asApiErrors(deps.tokens.update(params.id!, body, caller.tokenId))),
     }),
     defineRoute({
       method: "post",
@@ -114,7 +157,8 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       tag: "Admin",
       summary: "Revoke a token at once",
       response: tokenSummary,
-      handle: ({ params, caller }) => asApiErrors(deps.tokens.revoke(params.id!, caller.tokenId)),
+      handle: async ({ params, caller }) =>
+        withLimits(await asApiErrors(deps.tokens.revoke(params.id!, caller.tokenId))),
     }),
     defineRoute({
       method: "get",
@@ -123,7 +167,7 @@ export function adminRoutes(deps: { tokens: TokenService; store: Store }): Route
       tag: "Admin",
       summary: "Every token, without secrets",
       response: z.object({ tokens: z.array(tokenSummary) }),
-      handle: async () => ({ tokens: await deps.tokens.list() }),
+      handle: async () => ({ tokens: (await deps.tokens.list()).map(withLimits) }),
     }),
     defineRoute({
       method: "get",

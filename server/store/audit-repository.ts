@@ -6,6 +6,7 @@ export type AuditAction =
   | "token.created"
   | "token.rotated"
   | "token.revoked"
+  | "token.updated"
   | "settings.changed"
   | "calendar.connected"
   | "calendar.disconnected";

@@ -3,7 +3,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { memoryStorage } from "../shared/storage.ts";
 import { setCurrentEngine } from "./current.ts";
-import { pickLabel } from "./llm-functions.ts";
+import { PREVIEW_PLACEHOLDER, pickLabel } from "./llm-functions.ts";
 import { registerCustomFunctions } from "./register.ts";
 import {
   BASE_URL,
@@ -47,6 +47,8 @@ describe("registration", () => {
       "EXTRACT",
       "LIST",
       "PROMPT",
+      "PROMPT.TOCOLUMN",
+      "PROMPT.TOROW",
       "SUMMARIZE",
       "TABLE",
       "TRANSLATE",
@@ -174,6 +176,38 @@ describe("spilled shapes", () => {
     answeringJson(() => ({ items: [] }));
     register(excel, await connectedStorage());
     expect(await excel.value("LIST", "Nothing", null)).toEqual([[""]]);
+  });
+
+  it("PROMPT.TOROW spills right and PROMPT.TOCOLUMN down, asking once for a list as LIST does", async () => {
+    const backend = answeringJson(() => ({ items: ["red", "green", "7"] }));
+    register(excel, await connectedStorage());
+    const context = [[["in a rainbow"]], [["options: model=openai/gpt-4o-mini"]]];
+    expect(await excel.value("PROMPT.TOROW", "Three colours", context)).toEqual([
+      ["red", "green", 7],
+    ]);
+    expect(await excel.value("PROMPT.TOCOLUMN", "Three colours", context)).toEqual([
+      ["red"],
+      ["green"],
+      [7],
+    ]);
+    expect(await excel.value("LIST", "Three colours", context)).toEqual([["red"], ["green"], [7]]);
+    // One request: the direction is the sheet's layout, so all three share the cached answer.
+    expect(backend.batches.flat()).toHaveLength(1);
+    const item = backend.batches[0]![0]!;
+    expect(item).toMatchObject({
+      prompt: "Three colours in a rainbow",
+      model: "openai/gpt-4o-mini",
+    });
+    expect(item.responseFormat).toMatchObject({ type: "json", schema: { required: ["items"] } });
+  });
+
+  it("PROMPT.TOROW of nothing is one empty cell, and a preview asks nothing", async () => {
+    const backend = answeringJson(() => ({ items: [] }));
+    register(excel, await connectedStorage());
+    const preview = await excel.call("PROMPT.TOROW", ["Nothing", null], { preview: true }).result;
+    expect(preview).toEqual({ ok: true, value: [[PREVIEW_PLACEHOLDER]] });
+    expect(backend.batches).toHaveLength(0);
+    expect(await excel.value("PROMPT.TOROW", "Nothing", null)).toEqual([[""]]);
   });
 
   it("TABLE spills a header row and rows, every row as wide as the header", async () => {
@@ -390,6 +424,18 @@ describe("errors in cells", () => {
     expect(error.code).toBe("#N/A");
     expect(error.message).toMatch(
       /budget for this month is spent \(Monthly budget of \$25.00 reached\)/,
+    );
+  });
+
+  it("a call that waited too long for a model slot (503 queue_timeout): #N/A, recalculate later", async () => {
+    failWith(503, "queue_timeout", "openai is busy: the call waited 30.0 s", {
+      "retry-after": "5",
+    });
+    register(excel, await connectedStorage());
+    const error = await excel.error("PROMPT", "Hi", null);
+    expect(error.code).toBe("#N/A");
+    expect(error.message).toMatch(
+      /^OfficeLLM is not available right now \(openai is busy: the call waited 30\.0 s\)\. Recalculate/,
     );
   });
 

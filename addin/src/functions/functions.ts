@@ -40,6 +40,38 @@ export async function list(
 }
 
 /**
+ * Asks for a list and spills it right, one item per cell (Cellm's PROMPT.TOROW).
+ * @customfunction PROMPT.TOROW
+ * @param prompt What to list: a text, a cell or a range.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be "options: …".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The items, one per column.
+ */
+export async function promptToRow(
+  prompt: unknown[][],
+  context: unknown[][][],
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.list(currentEngine(), prompt, context, invocation, "row");
+}
+
+/**
+ * Asks for a list and spills it down, one item per cell (Cellm's PROMPT.TOCOLUMN; the same as LIST).
+ * @customfunction PROMPT.TOCOLUMN
+ * @param prompt What to list: a text, a cell or a range.
+ * @param [context] More text, cells or ranges, in order (ranges reach the model as tables); last may be "options: …".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The items, one per row.
+ */
+export async function promptToColumn(
+  prompt: unknown[][],
+  context: unknown[][][],
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.list(currentEngine(), prompt, context, invocation, "column");
+}
+
+/**
  * Asks for a table and spills it: a header row, then the rows.
  * @customfunction TABLE
  * @param prompt What the table should hold: a text, a cell or a range.

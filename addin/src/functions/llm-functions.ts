@@ -170,12 +170,23 @@ export function prompt(
   });
 }
 
+/** Which way a list spills: down a column (LIST, PROMPT.TOCOLUMN) or right along a row (PROMPT.TOROW). */
+export type SpillDirection = "column" | "row";
+
+/**
+ * A list spilled down or right. The direction is the sheet's layout only: the model gets the
+ * same request either way, so LIST, PROMPT.TOCOLUMN and PROMPT.TOROW with the same arguments
+ * share one cached answer.
+ */
 export function list(
   engine: LlmEngine,
   promptText: CellInput,
   context: unknown,
   invocation?: Invocation,
+  direction: SpillDirection = "column",
 ): Promise<Cell[][]> {
+  const spill = (items: Cell[]): Cell[][] =>
+    direction === "row" ? [items] : items.map((item) => [item]);
   return run<Cell[][]>(engine, invocation, () => {
     return {
       request: composedRequest(promptText, context, {
@@ -186,9 +197,9 @@ export function list(
       shape: (answer) => {
         const items = (jsonOf(answer) as { items?: unknown } | undefined)?.items;
         if (!Array.isArray(items)) badAnswer("no list of items");
-        return items.length === 0 ? [[""]] : items.map((item) => [toCell(item)]);
+        return spill(items.length === 0 ? [""] : items.map((item) => toCell(item)));
       },
-      preview: [[PREVIEW_PLACEHOLDER]],
+      preview: spill([PREVIEW_PLACEHOLDER]),
     };
   });
 }

@@ -47,7 +47,17 @@ describe("functions.json from the Vite build", () => {
   it("has exactly the functions that are associated, each named by its id", () => {
     expect([...byId.keys()].sort()).toEqual(Object.keys(customFunctions).sort());
     expect([...byId.keys()].sort()).toEqual(
-      ["CLASSIFY", "EXTRACT", "LIST", "PROMPT", "SUMMARIZE", "TABLE", "TRANSLATE"].sort(),
+      [
+        "CLASSIFY",
+        "EXTRACT",
+        "LIST",
+        "PROMPT",
+        "PROMPT.TOCOLUMN",
+        "PROMPT.TOROW",
+        "SUMMARIZE",
+        "TABLE",
+        "TRANSLATE",
+      ].sort(),
     );
     for (const fn of byId.values()) {
       expect(fn.name).toBe(fn.id);
@@ -61,8 +71,8 @@ describe("functions.json from the Vite build", () => {
     }
   });
 
-  it("describes PROMPT, LIST and TABLE with a prompt that may be a range, then a repeating, optional context of ranges", () => {
-    for (const id of ["PROMPT", "LIST", "TABLE"]) {
+  it("describes PROMPT, its TOROW and TOCOLUMN, LIST and TABLE with a prompt that may be a range, then a repeating, optional context of ranges", () => {
+    for (const id of ["PROMPT", "PROMPT.TOROW", "PROMPT.TOCOLUMN", "LIST", "TABLE"]) {
       const fn = byId.get(id)!;
       expect(
         fn.parameters.map(({ name, type, dimensionality, optional, repeating }) => ({
@@ -85,6 +95,8 @@ describe("functions.json from the Vite build", () => {
     }
     expect(byId.get("PROMPT")!.result).toEqual({ type: "string" });
     expect(byId.get("LIST")!.result).toEqual({ dimensionality: "matrix" });
+    expect(byId.get("PROMPT.TOROW")!.result).toEqual({ dimensionality: "matrix" });
+    expect(byId.get("PROMPT.TOCOLUMN")!.result).toEqual({ dimensionality: "matrix" });
     expect(byId.get("TABLE")!.result).toEqual({ dimensionality: "matrix" });
   });
 
@@ -98,6 +110,8 @@ describe("functions.json from the Vite build", () => {
       [
         ["LIST", "context", true],
         ["PROMPT", "context", true],
+        ["PROMPT.TOCOLUMN", "context", true],
+        ["PROMPT.TOROW", "context", true],
         ["SUMMARIZE", "text", true],
         ["TABLE", "context", true],
       ].sort(),
@@ -107,7 +121,9 @@ describe("functions.json from the Vite build", () => {
   it("refuses to build when an error-tolerant parameter is renamed or retyped", () => {
     const metadata = (parameters: { name: string; type: string }[]) =>
       JSON.stringify({
-        functions: ["PROMPT", "LIST", "TABLE", "SUMMARIZE"].map((id) => ({ id, parameters })),
+        functions: ["PROMPT", "PROMPT.TOROW", "PROMPT.TOCOLUMN", "LIST", "TABLE", "SUMMARIZE"].map(
+          (id) => ({ id, parameters }),
+        ),
       });
     expect(() => allowErrorsInContext(metadata([{ name: "context", type: "any" }]))).toThrow(
       /no parameter text of type any in SUMMARIZE/,

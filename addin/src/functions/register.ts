@@ -3,11 +3,23 @@ import type { Timer } from "../shared/timer.ts";
 import { clearPersistentCache } from "./cache.ts";
 import { currentEngine, setCurrentEngine } from "./current.ts";
 import { LlmEngine, type EngineSettings } from "./engine.ts";
-import { classify, extract, list, prompt, summarize, table, translate } from "./functions.ts";
+import {
+  classify,
+  extract,
+  list,
+  prompt,
+  promptToColumn,
+  promptToRow,
+  summarize,
+  table,
+  translate,
+} from "./functions.ts";
 
 /** Each custom function by its id in functions.json (namespace LLM, from the manifest). */
 export const customFunctions = {
   PROMPT: prompt,
+  "PROMPT.TOROW": promptToRow,
+  "PROMPT.TOCOLUMN": promptToColumn,
   LIST: list,
   TABLE: table,
   EXTRACT: extract,

@@ -9,7 +9,7 @@ import { saveConnection } from "../shared/connection.ts";
 import { memoryStorage, type KeyValueStorage } from "../shared/storage.ts";
 import { currentEngine } from "./current.ts";
 import type { LlmEngine, LlmRequest } from "./engine.ts";
-import { registerCustomFunctions } from "./register.ts";
+import { customFunctions, registerCustomFunctions } from "./register.ts";
 
 export const BASE_URL = "https://officellm.test";
 export const TOKEN = "ollm_test_token";
@@ -223,6 +223,6 @@ export function register(
   options: Omit<Parameters<typeof registerCustomFunctions>[0], "storage"> = {},
 ): LlmEngine {
   registerCustomFunctions({ storage, ...options });
-  expect(excel.functions.size).toBe(7);
+  expect(excel.functions.size).toBe(Object.keys(customFunctions).length);
   return currentEngine();
 }

@@ -4,6 +4,13 @@
  */
 import { readActiveCell } from "./active-cell.ts";
 import { freezeLlmFormulas } from "./freeze.ts";
+import {
+  loadWorkbookText,
+  readWorkbookFormulas,
+  removeWorkbookText,
+  replaceFormulas,
+  saveWorkbookText,
+} from "./formulas.ts";
 import { readColumns, readSelection } from "./read-range.ts";
 import type { ActiveCellInfo, CellValue, CellWrite, FreezeResult, SelectionInfo } from "./types.ts";
 import {
@@ -32,6 +39,12 @@ export interface ExcelBridge {
     options?: { overwrite?: boolean },
   ): Promise<RowsWriteResult>;
   freezeLlmFormulas(scope: "selection" | "sheet"): Promise<FreezeResult>;
+  /** Migrate: formulas across the workbook, replaced in checked batches, a record kept in it. */
+  readWorkbookFormulas: typeof readWorkbookFormulas;
+  replaceFormulas: typeof replaceFormulas;
+  saveWorkbookText: typeof saveWorkbookText;
+  loadWorkbookText: typeof loadWorkbookText;
+  removeWorkbookText: typeof removeWorkbookText;
 }
 
 /** The bridge over Office.js (each call checks the requirement sets it needs). */
@@ -43,4 +56,9 @@ export const officeExcel: ExcelBridge = {
   writeToActiveCell,
   writeRowsFromActiveCell,
   freezeLlmFormulas,
+  readWorkbookFormulas,
+  replaceFormulas,
+  saveWorkbookText,
+  loadWorkbookText,
+  removeWorkbookText,
 };

@@ -11,6 +11,8 @@ export const EXCEL_API = {
   activeCell: "1.7",
   /** Range.getUsedRangeOrNullObject. */
   usedRangeOrNull: "1.4",
+  /** Workbook.settings (kept in the file). */
+  settings: "1.4",
   /** Range.getSpillingToRangeOrNullObject (dynamic-array results). */
   spills: "1.12",
 } as const;

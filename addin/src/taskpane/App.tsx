@@ -19,6 +19,7 @@ import { ChatTab } from "./tabs/ChatTab.tsx";
 import { ConnectTab } from "./tabs/ConnectTab.tsx";
 import { FillTab } from "./tabs/FillTab.tsx";
 import { FreezeTab } from "./tabs/FreezeTab.tsx";
+import { MigrateTab } from "./tabs/MigrateTab.tsx";
 import { TemplatesTab } from "./tabs/TemplatesTab.tsx";
 import { UsageTab } from "./tabs/UsageTab.tsx";
 import { useDarkMode } from "./theme.ts";
@@ -50,6 +51,7 @@ const TABS: { id: TabId; label: string; render: () => React.ReactNode }[] = [
   { id: "ask", label: "Ask", render: () => <AskTab /> },
   { id: "fill", label: "Fill", render: () => <FillTab /> },
   { id: "freeze", label: "Freeze", render: () => <FreezeTab /> },
+  { id: "migrate", label: "Migrate", render: () => <MigrateTab /> },
   { id: "chat", label: "Chat", render: () => <ChatTab /> },
   { id: "templates", label: "Templates", render: () => <TemplatesTab /> },
   { id: "calendar", label: "Calendar", render: () => <CalendarTab /> },
@@ -102,7 +104,8 @@ function Shell() {
       {excel.kind === "outside" ? (
         <div data-testid="outside-excel">
           <Notice intent="info" title="OfficeLLM is not running inside Excel">
-            Ask, Chat, Templates and Usage work here; Fill and Freeze need the add-in open in Excel.
+            Ask, Chat, Templates and Usage work here; Fill, Freeze and Migrate need the add-in open
+            in Excel.
           </Notice>
         </div>
       ) : null}

@@ -16,7 +16,7 @@ import { getMe, getModels, type Me, type ModelsResponse } from "./api.ts";
 import { clearCustomFunctionCache } from "../functions/register.ts";
 
 export type TabId =
-  "connect" | "ask" | "fill" | "freeze" | "chat" | "templates" | "usage" | "calendar";
+  "connect" | "ask" | "fill" | "freeze" | "migrate" | "chat" | "templates" | "usage" | "calendar";
 
 /** Where Excel stands: still asking office.js, there, or not. */
 export type ExcelState =

@@ -44,6 +44,12 @@ export function typicalBodies(fixtures: {
         json_schema: { name: "colours", schema: answerSchema },
       },
     },
+    "POST /v1/responses": {
+      model,
+      instructions: "Be brief.",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Name three colours" }] }],
+      text: { format: { type: "json_schema", name: "colours", schema: answerSchema } },
+    },
     "POST /api/v1/conversations/:id/messages": { content: "Name three colours", model },
     "PUT /api/v1/me/settings": { model, systemPrompt: "Be brief.", temperature: 0 },
     "POST /api/v1/templates": { name: "greeting", body: "Say {{word}} to {{name}}" },
@@ -55,5 +61,6 @@ export function typicalBodies(fixtures: {
     "POST /api/v1/webhook": { ...event, dryRun: true },
     "POST /api/v1/admin/tokens": { name: "colleague", scopes: ["llm"], rpm: 60 },
     "POST /api/v1/admin/tokens/:id/rotate": { graceSeconds: 60 },
+    "PATCH /api/v1/admin/tokens/:id": { rpm: 30, budgetUsd: 5 },
   };
 }

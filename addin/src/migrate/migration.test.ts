@@ -1,0 +1,345 @@
+/**
+ * The Migrate flow on the in-memory Excel host (the browser tests' stand-in, here in Node): a
+ * workbook of several sheets with a few hundred COPILOT(), Cellm and Excel Labs formulas, many
+ * showing #NAME?; scanned in chunks, applied in checked batches, computed through the custom
+ * functions' stand-in against a fake backend, and restored exactly.
+ */
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  installFakeExcel,
+  type FakeCellValue,
+  type FakeExcelHandle,
+  type FakeExcelSeed,
+  type FakeFormulaCell,
+} from "../../e2e/fake-excel.ts";
+import { officeExcel } from "../office/index.ts";
+import { quoteSheet } from "../office/address.ts";
+import { connectedStorage, FakeExcel, fakeBackend, register } from "../functions/test-support.ts";
+import { parseFormula, type PlacedToken } from "./formula.ts";
+import {
+  applyFindings,
+  MIGRATION_KEY,
+  readMigrationRecord,
+  restoreLastMigration,
+  scanWorkbook,
+} from "./migration.ts";
+import { appliesInBulk, estimatePrompts, groupBySheet, type Finding } from "./plan.ts";
+
+const g = globalThis as Record<string, unknown>;
+const server = setupServer();
+const functions = new FakeExcel();
+
+beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
+beforeEach(() => functions.install());
+afterEach(() => {
+  server.resetHandlers();
+  functions.uninstall();
+  for (const name of ["window", "Office", "Excel", "__fakeExcel"]) delete g[name];
+});
+afterAll(() => server.close());
+
+const MODELS = ["openai/gpt-4o-mini"];
+const NAME = "#NAME?";
+
+/** The workbook: 355 formulas on three sheets (and a fourth without any), most showing #NAME?. */
+function workbook(): { seed: FakeExcelSeed; formulas: Map<string, string> } {
+  const cells: Record<string, FakeCellValue | FakeFormulaCell> = {};
+  const formula = (address: string, text: string, value: FakeCellValue = NAME) =>
+    (cells[address] = { formula: text, value });
+  for (let row = 2; row <= 101; row++) {
+    cells[`Reviews!A${row}`] = `Review ${row % 10}: ${row % 2 === 1 ? "great" : "broken"}`;
+    formula(
+      `Reviews!B${row}`,
+      `=COPILOT("Classify", A${row}, "as positive or negative")`,
+      row % 2 === 0 ? NAME : "positive",
+    );
+    formula(`Reviews!C${row}`, `=IFERROR(_xlfn.COPILOT("Summarise, briefly:", A${row}), "")`);
+  }
+  for (let row = 2; row <= 51; row++) {
+    cells[`'Q1 Sales'!A${row}`] = `Region ${row % 5}`;
+    cells[`'Q1 Sales'!B${row}`] = row * 10;
+    formula(`'Q1 Sales'!D${row}`, `=PROMPT.TOROW("Three ideas for", 'Q1 Sales'!A${row})`);
+    formula(
+      `'Q1 Sales'!E${row}`,
+      `=PROMPTMODEL("openai/gpt-4o-mini", "Extract the region", A${row}:B${row})`,
+    );
+    cells[`'Bob''s data'!A${row}`] = `topic ${row % 7}`;
+    formula(
+      `'Bob''s data'!B${row}`,
+      `=LABS.GENERATIVEAI("Write about "&A${row}, 0.2, 50)`,
+      "an old answer",
+    );
+  }
+  formula("'Q1 Sales'!F2", '=PROMPT.TORANGE("Regions and their capitals")');
+  formula("'Bob''s data'!C1", "=COPILOT()");
+  formula("'Bob''s data'!C2", '{=COPILOT("Rank", A2:A4)}');
+  formula("'Bob''s data'!C3", "=SUM(B2:B5)", 0);
+  formula("'Bob''s data'!C4", '=LEN("COPILOT(")', 8);
+  cells["Notes!A1"] = "No formulas here";
+  const formulas = new Map(
+    Object.entries(cells).flatMap(([address, cell]) =>
+      typeof cell === "object" ? [[address, cell.formula]] : [],
+    ),
+  );
+  return {
+    seed: {
+      sheets: ["Reviews", "Q1 Sales", "Notes", "Bob's data"],
+      cells,
+      maxCellsPerRequest: 120,
+    },
+    formulas,
+  };
+}
+
+function host(seed: FakeExcelSeed): FakeExcelHandle {
+  g.window = globalThis;
+  installFakeExcel(seed);
+  return g.__fakeExcel as FakeExcelHandle;
+}
+
+/**
+ * Computes a converted formula as Excel would, for the shapes in this workbook: text, numbers,
+ * references, &, IFERROR and the LLM.* functions, which run in the functions' stand-in.
+ */
+async function compute(formula: string, sheet: string, excel: FakeExcelHandle): Promise<unknown> {
+  const parsed = parseFormula(formula);
+  let at = 0;
+  const next = (): PlacedToken | undefined => parsed.tokens[at];
+  const scalar = (value: unknown): unknown =>
+    Array.isArray(value) ? scalar((value as unknown[][])[0]![0]) : value;
+  const matrix = (value: unknown): unknown[][] =>
+    Array.isArray(value) ? (value as unknown[][]) : [[value]];
+
+  async function expression(): Promise<unknown> {
+    let value = await term();
+    while (next()?.type === "operator-infix" && next()!.value === "&") {
+      at++;
+      value = `${String(scalar(value))}${String(scalar(await term()))}`;
+    }
+    return value;
+  }
+  async function call(name: string): Promise<unknown> {
+    const args: (() => Promise<unknown>)[] = [];
+    const starts: number[] = [];
+    // Arguments are read lazily (IFERROR catches its first one's error).
+    while (next()!.subtype !== "stop") {
+      if (next()!.type === "argument") {
+        at++;
+        continue;
+      }
+      starts.push(at);
+      await skip();
+    }
+    at++;
+    const end = at;
+    for (const start of starts) {
+      args.push(async () => {
+        at = start;
+        const value = await expression();
+        at = end;
+        return value;
+      });
+    }
+    if (name === "IFERROR") {
+      try {
+        return await args[0]!();
+      } catch {
+        return args[1]!();
+      }
+    }
+    const id = name.replace(/^LLM\./, "");
+    const values: unknown[] = [];
+    for (const arg of args) values.push(matrix(await arg()));
+    return functions.value(id, values[0], values.slice(1));
+  }
+  async function skip(): Promise<void> {
+    let depth = 0;
+    do {
+      const token = next()!;
+      if (token.subtype === "start") depth++;
+      if (token.subtype === "stop") depth--;
+      at++;
+    } while (depth > 0 || (next() && next()!.type !== "argument" && next()!.subtype !== "stop"));
+  }
+  async function term(): Promise<unknown> {
+    const token = next()!;
+    at++;
+    if (token.type === "function") return call(formula.slice(token.start, token.end - 1));
+    if (token.subtype === "text") return token.value;
+    if (token.subtype === "number") return Number(token.value);
+    const address = token.value.includes("!") ? token.value : `${quoteSheet(sheet)}!${token.value}`;
+    return excel.values(address);
+  }
+  return expression();
+}
+
+describe("Migrate on a workbook of several sheets", () => {
+  it("finds every COPILOT, Cellm and Labs formula, grouped by sheet and function, #NAME? cells included", async () => {
+    const { seed } = workbook();
+    const excel = host(seed);
+    const progress: string[] = [];
+    const findings = await scanWorkbook(officeExcel, {
+      models: MODELS,
+      onProgress: (p) => progress.push(`${p.sheet} ${p.rowsRead}/${p.rows}`),
+    });
+    // Read in chunks the fake host accepts: the first, too large, were halved.
+    expect(excel.refusedLoads).toBeGreaterThan(0);
+    expect(progress).toContain("Reviews 100/100");
+
+    expect(findings).toHaveLength(353);
+    const groups = groupBySheet(findings);
+    expect(
+      groups.map(({ sheet, formulas, patterns, nameErrors, exact }) => ({
+        sheet,
+        formulas,
+        patterns,
+        nameErrors,
+        exact,
+      })),
+    ).toEqual([
+      {
+        sheet: "Reviews",
+        formulas: 200,
+        patterns: [{ source: "COPILOT", count: 200 }],
+        nameErrors: 150,
+        exact: 200,
+      },
+      {
+        sheet: "Q1 Sales",
+        formulas: 101,
+        patterns: [
+          { source: "PROMPT.TOROW", count: 50 },
+          { source: "PROMPTMODEL", count: 50 },
+          { source: "PROMPT.TORANGE", count: 1 },
+        ],
+        nameErrors: 101,
+        exact: 100,
+      },
+      {
+        sheet: "Bob's data",
+        formulas: 52,
+        patterns: [
+          { source: "LABS.GENERATIVEAI", count: 50 },
+          { source: "COPILOT", count: 2 },
+        ],
+        nameErrors: 2,
+        exact: 50,
+      },
+    ]);
+    const byId = new Map(findings.map((finding) => [finding.id, finding]));
+    expect(byId.get("Reviews!C7")).toMatchObject({
+      after: '=IFERROR(LLM.PROMPT("Summarise, briefly:", A7), "")',
+      exact: true,
+    });
+    expect(byId.get("'Bob''s data'!B9")?.after).toBe(
+      '=LLM.PROMPT("Write about "&A9, "options: temperature=0.2; maxTokens=50")',
+    );
+    // What is not exact is listed with its reason.
+    const inexact = findings.filter((finding) => !appliesInBulk(finding));
+    expect(
+      inexact.map((finding) => [finding.id, finding.after, finding.reasons.join("; ")]),
+    ).toEqual([
+      [
+        "'Q1 Sales'!F2",
+        '=LLM.TABLE("Regions and their capitals")',
+        expect.stringMatching(/TORANGE/),
+      ],
+      ["'Bob''s data'!C1", undefined, expect.stringMatching(/no prompt to move/)],
+      [
+        "'Bob''s data'!C2",
+        '{=LLM.PROMPT("Rank", A2:A4)}',
+        expect.stringMatching(/legacy array formula/),
+      ],
+    ]);
+
+    // Distinct prompts before the first recalculation: identical text is one prompt.
+    const estimate = estimatePrompts(
+      findings.filter(appliesInBulk).map((finding) => finding.after!),
+      { id: "m", pricePerMillionTokens: { input: 1, output: 2 } } as never,
+    );
+    expect(estimate).toMatchObject({ calls: 350, distinct: 350 });
+    expect(estimate.usd).toBeGreaterThan(0);
+  });
+
+  it("applies all, computes every converted formula through the functions, and restores the originals exactly", async () => {
+    const { seed, formulas } = workbook();
+    const excel = host(seed);
+    const backend = fakeBackend(server);
+    register(functions, await connectedStorage());
+
+    const findings = await scanWorkbook(officeExcel, { models: MODELS });
+    const bulk = findings.filter(appliesInBulk);
+    const writesBefore = excel.writes;
+    const result = await applyFindings(officeExcel, bulk);
+    expect(result.written).toHaveLength(350);
+    expect(result.changed).toEqual([]);
+    expect(result.failed).toEqual([]);
+    // Each cell written once.
+    expect(excel.writes - writesBefore).toBe(350);
+    for (const finding of bulk) expect(excel.formula(finding.id)).toBe(finding.after);
+    expect(excel.formula("'Bob''s data'!C1")).toBe("=COPILOT()");
+    const record = await readMigrationRecord(officeExcel);
+    expect(record?.changes).toHaveLength(350);
+
+    // The converted formulas compute through the custom functions, and a second scan finds
+    // only what was left.
+    const values = await Promise.all(
+      bulk.map((finding) => compute(finding.after!, finding.sheet, excel)),
+    );
+    expect(values.filter((value) => value === undefined || value === "")).toEqual([]);
+    expect(values[0]).toMatch(/^answer to: Classify Review 2: broken as positive or negative/);
+    const items = backend.batches.flat();
+    // Each distinct prompt reached the backend once (identical reviews repeat: fewer than 350).
+    const asked = items.map(({ id: _id, ...request }) => JSON.stringify(request));
+    expect(new Set(asked).size).toBe(items.length);
+    expect(items.length).toBeLessThan(350);
+    expect((await scanWorkbook(officeExcel)).map((finding) => finding.id)).toEqual([
+      "'Q1 Sales'!F2",
+      "'Bob''s data'!C1",
+      "'Bob''s data'!C2",
+    ]);
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(350);
+    for (const [address, original] of formulas) expect(excel.formula(address)).toBe(original);
+    expect(excel.settings).toEqual({});
+    expect(await restoreLastMigration(officeExcel)).toBeNull();
+  });
+
+  it("applies a sheet, then one formula by choice; leaves a cell edited since the scan; restores both", async () => {
+    const { seed, formulas } = workbook();
+    const excel = host(seed);
+    const findings = await scanWorkbook(officeExcel, { models: MODELS });
+    const sales = groupBySheet(findings).find((group) => group.sheet === "Q1 Sales")!;
+
+    // Someone edits a cell between the scan and the apply.
+    await Excel.run(async (context) => {
+      context.workbook.worksheets.getItem("Q1 Sales").getRange("D5").formulas = [["=1+1"]];
+      await context.sync();
+    });
+    const first = await applyFindings(officeExcel, sales.findings.filter(appliesInBulk));
+    expect(first.written).toHaveLength(99);
+    expect(first.changed).toEqual([
+      { finding: expect.objectContaining({ id: "'Q1 Sales'!D5" }), found: "=1+1" },
+    ]);
+    expect(excel.formula("'Q1 Sales'!D5")).toBe("=1+1");
+    expect(excel.formula("'Q1 Sales'!D6")).toBe(
+      `=LLM.PROMPT.TOROW("Three ideas for", 'Q1 Sales'!A6)`,
+    );
+    expect(excel.formula("Reviews!B2")).toBe(formulas.get("Reviews!B2"));
+
+    const torange = findings.find((finding) => finding.id === "'Q1 Sales'!F2") as Finding;
+    const second = await applyFindings(officeExcel, [torange]);
+    expect(second.written).toHaveLength(1);
+    expect(excel.formula("'Q1 Sales'!F2")).toBe('=LLM.TABLE("Regions and their capitals")');
+    expect((await readMigrationRecord(officeExcel))?.changes).toHaveLength(100);
+    expect(Object.keys(excel.settings).sort()).toEqual([MIGRATION_KEY, `${MIGRATION_KEY}.0`]);
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(100);
+    for (const [address, original] of formulas) {
+      if (address !== "'Q1 Sales'!D5") expect(excel.formula(address)).toBe(original);
+    }
+  });
+});
