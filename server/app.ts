@@ -40,6 +40,7 @@ import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
+import type { BackupStatus } from "./store/backup-schedule.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -60,6 +61,8 @@ export interface AppDeps {
   gateway: Gateway;
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
+  /** The scheduled backups' status (BACKUP_DIR), reported by /health; none when they are off. */
+  backups?: BackupStatus;
   /** The add-in's build to serve under /addin/ (addin/dist when not given). */
   addinDirectory?: string;
 }
@@ -137,6 +140,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       version,
       startedAt: clock.now().getTime(),
       checks: readinessChecks,
+      backups: deps.backups,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
       showsFailures: async (req) =>
         req.headers.authorization !== undefined &&
