@@ -85,6 +85,11 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     "The largest share of its monthly budget any token has spent this month (1 = all of it)",
     highestBudgetShare(store, clock),
   );
+  metrics.gaugeFromSource(
+    "officellm_backup_last_success_timestamp_seconds",
+    "When the last verified backup of the embedded database was made (Unix time); 0 before any",
+    () => Promise.resolve((deps.backups?.lastGoodAt()?.getTime() ?? 0) / 1000),
+  );
   const authenticate = authenticator(tokens, limits, metrics);
   const completions = new CompletionService({
     ...gateway,

@@ -28,6 +28,7 @@ let serverClosed = false;
 let schedule: BackupSchedule;
 /** What the first backup must hold: a token made through the admin API, with its audit row. */
 let adminId: string;
+let adminToken: string;
 let createdId: string;
 
 const restore = (file: string) =>
@@ -58,6 +59,7 @@ beforeAll(async () => {
 
   const admin = await server.token({ name: "operator", scopes: ["admin", "llm"] });
   adminId = admin.id;
+  adminToken = admin.token;
   const created = await server.fetch("/api/v1/admin/tokens", {
     method: "POST",
     token: admin.token,
@@ -105,6 +107,12 @@ describe("scheduled backups", () => {
     const reported = ((await (await server.fetch("/health")).json()) as { lastBackupAt: string })
       .lastBackupAt;
     expect(Date.parse(reported)).toBeGreaterThanOrEqual(first.at.getTime());
+    // And to Prometheus, as the time the backup alert watches.
+    const scraped = await (await server.fetch("/metrics", { token: adminToken })).text();
+    const seconds = Number(
+      /^officellm_backup_last_success_timestamp_seconds (\S+)$/m.exec(scraped)?.[1],
+    );
+    expect(seconds * 1000).toBeGreaterThanOrEqual(first.at.getTime() - 1);
   });
 
   it("keep BACKUP_KEEP good backups, the newest ones, and no partial file", async () => {
