@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl, optionalString } from "./config-values.ts";
+import { httpUrl, modelAliases, optionalString } from "./config-values.ts";
 import { isWeakKey } from "./crypto/secret-box.ts";
 import {
   providerProblems,
@@ -127,6 +127,8 @@ const envSchema = z.object({
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
   DEFAULT_MODEL: optionalString,
+  MODEL_ALIASES: modelAliases.optional(),
+  LOCAL_MODELS_MAX: positiveInt("models kept from a local server's list").default(500),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_REDIRECT_URI: httpUrl.optional(),
@@ -172,6 +174,8 @@ export interface Limits {
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
+  /** Models kept from a local server's list (LOCAL_MODELS_MAX); the rest are not offered. */
+  localModels: number;
 }
 
 export interface Config {
@@ -209,6 +213,8 @@ export interface Config {
     settings: ProviderSettings;
     /** The model a request that names none gets (DEFAULT_MODEL); else the registry's first. */
     defaultModel: string | undefined;
+    /** Names the operator gives models (MODEL_ALIASES): `fast` → `gpt-5-mini`. */
+    aliases: Record<string, string>;
   };
   google:
     | {
@@ -299,6 +305,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
+      localModels: env.LOCAL_MODELS_MAX,
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
@@ -313,7 +320,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,
-    providers: { settings: readProviderSettings(env), defaultModel: env.DEFAULT_MODEL },
+    providers: {
+      settings: readProviderSettings(env),
+      defaultModel: env.DEFAULT_MODEL,
+      aliases: env.MODEL_ALIASES ?? {},
+    },
     google:
       env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
         ? {

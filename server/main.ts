@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     server.once("error", reject);
   });
   stopGracefullyOnSignals(server, config.shutdownTimeoutMs, logger, async () => {
+    gateway.registry.stop();
     await store.close();
     redis?.disconnect();
   });

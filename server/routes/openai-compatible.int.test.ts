@@ -245,7 +245,7 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
     );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toMatch(/Unknown model 'gpt-does-not-exist'.*demo/);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("invalid_request");
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("unknown_model");
     expect(await server.store.usage.listForToken(id)).toEqual([]);
   });
 

@@ -25,6 +25,7 @@ import type {
   CompletionOutcome,
   CompletionService,
 } from "../llm/completion-service.ts";
+import type { ModelRegistry } from "../llm/model-registry.ts";
 import type { ChatMessage } from "../llm/types.ts";
 
 const textPart = z.looseObject({
@@ -251,6 +252,18 @@ function chunkWriter(
   };
 }
 
+/** Every name a caller may use, with the provider that serves it: models, then aliases. */
+function offeredNames(registry: ModelRegistry): { id: string; provider: string }[] {
+  return [
+    ...registry.list().map(({ id, provider }) => ({ id, provider })),
+    ...registry.aliases().map(({ alias, model }) => ({ id: alias, provider: model.provider })),
+  ];
+}
+
+function openAiModel(named: { id: string; provider: string }) {
+  return { id: named.id, object: "model" as const, created: 0, owned_by: named.provider };
+}
+
 export function unixSeconds(clock: Clock): number {
   return Math.floor(clock.now().getTime() / 1000);
 }
@@ -323,16 +336,10 @@ export function openAiCompatibleRoutes(deps: {
       access: "llm",
       tag: "OpenAI-compatible",
       summary: "The models this deployment offers, in OpenAI's list format",
+      description:
+        "Exactly the names a request may use: the models offered, then the operator's aliases.",
       response: modelListSchema,
-      handle: () => ({
-        object: "list",
-        data: completions.registry.list().map((model) => ({
-          id: model.id,
-          object: "model",
-          created: 0,
-          owned_by: model.provider,
-        })),
-      }),
+      handle: () => ({ object: "list", data: offeredNames(completions.registry).map(openAiModel) }),
     }),
     defineRoute({
       method: "get",
@@ -342,9 +349,9 @@ export function openAiCompatibleRoutes(deps: {
       summary: "One model, in OpenAI's format",
       response: modelListSchema.shape.data.element,
       handle: ({ params }) => {
-        const model = completions.registry.list().find((known) => known.id === params.model);
-        if (!model) throw new ApiError("not_found", `No model '${params.model}'`);
-        return { id: model.id, object: "model", created: 0, owned_by: model.provider };
+        const named = offeredNames(completions.registry).find(({ id }) => id === params.model);
+        if (!named) throw new ApiError("not_found", `No model '${params.model}'`);
+        return openAiModel(named);
       },
     }),
   ];
