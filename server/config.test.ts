@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
       localModels: 500,
+      tools: 128,
     });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();

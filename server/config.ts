@@ -128,6 +128,7 @@ const envSchema = z.object({
   ...providerVariables,
   DEFAULT_MODEL: optionalString,
   MODEL_ALIASES: modelAliases.optional(),
+  TOOLS_MAX: positiveInt("functions offered in one request").default(128),
   LOCAL_MODELS_MAX: positiveInt("models kept from a local server's list").default(500),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
@@ -176,6 +177,8 @@ export interface Limits {
   cacheBytes: number;
   /** Models kept from a local server's list (LOCAL_MODELS_MAX); the rest are not offered. */
   localModels: number;
+  /** Functions one request may offer the model (TOOLS_MAX); each schema within the SCHEMA_ limits. */
+  tools: number;
 }
 
 export interface Config {
@@ -306,6 +309,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
       localModels: env.LOCAL_MODELS_MAX,
+      tools: env.TOOLS_MAX,
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

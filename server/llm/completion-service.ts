@@ -20,11 +20,14 @@ import type { RetryPolicy } from "./pipeline/retry.ts";
 import { StreamedAnswer } from "./pipeline/streamed-answer.ts";
 import { Upstream, type OpenedStream } from "./pipeline/upstream.ts";
 import { ProviderError, type Provider } from "./provider.ts";
-import type { CompletionRequest } from "./request/completion-request.ts";
-import { prepareCompletion, type PreparedCompletion } from "./request/prepare.ts";
+import {
+  prepareCompletion,
+  type CompletionInput,
+  type PreparedCompletion,
+} from "./request/prepare.ts";
 import type { SchemaChecker } from "./schemas/schema-checker.ts";
 import { estimateTokens } from "./token-estimate.ts";
-import type { TokenUsage } from "./types.ts";
+import type { TokenUsage, ToolCall } from "./types.ts";
 
 /** Who is asking, under which request id, the signal that cancels the work, and its deadline. */
 export interface CallContext {
@@ -41,6 +44,8 @@ export interface CompletionOutcome {
   provider: string;
   text: string;
   json?: unknown;
+  /** The functions the model called, when it called any. */
+  toolCalls?: ToolCall[];
   usage: TokenUsage & { costUsd: number };
   cached: boolean;
   latencyMs: number;
@@ -79,7 +84,7 @@ export interface CompletionServiceDeps {
   /** Calls one token may have upstream at once on this instance (config.limits). */
   inFlightPerToken: number;
   retry: RetryPolicy;
-  limits: Pick<Limits, "bodyBytes">;
+  limits: Pick<Limits, "bodyBytes" | "tools">;
   /** The calls identical requests share; a test passes its own to count who waits. */
   flights?: SingleFlight<Answer>;
 }
@@ -117,17 +122,11 @@ export class CompletionService {
     return this.#deps.registry;
   }
 
-  prepare(
-    request: Omit<CompletionRequest, "stream">,
-    tokenId: string,
-  ): Promise<PreparedCompletion> {
+  prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
     return prepareCompletion(request, tokenId, this.#deps);
   }
 
-  async complete(
-    request: Omit<CompletionRequest, "stream">,
-    context: CallContext,
-  ): Promise<CompletionOutcome> {
+  async complete(request: CompletionInput, context: CallContext): Promise<CompletionOutcome> {
     return this.run(await this.prepare(request, context.caller.tokenId), context);
   }
 
@@ -264,6 +263,7 @@ export class CompletionService {
       const answer: Answer = {
         text: streamed.text,
         json: undefined,
+        toolCalls: streamed.toolCalls,
         usage: streamed.usage ?? estimateUsage(prepared, streamed.received),
         model,
         retries: opened.retries,
@@ -345,6 +345,7 @@ export class CompletionService {
       provider: answer.model.provider,
       text: answer.text,
       ...(prepared.json ? { json: answer.json } : {}),
+      ...(answer.toolCalls?.length ? { toolCalls: answer.toolCalls } : {}),
       usage: { ...answer.usage, costUsd: nanoUsdToUsd(costNanoUsd) },
       cached,
       latencyMs,
