@@ -44,6 +44,8 @@ describe("loadConfig defaults", () => {
       queueWaitMs: 30_000,
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
+      localModels: 500,
+      tools: 128,
     });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
@@ -79,7 +81,11 @@ describe("loadConfig defaults", () => {
   });
 
   it("configures no provider but the demo, and no default model", () => {
-    expect(loadConfig({}).providers).toEqual({ settings: { demo: {} }, defaultModel: undefined });
+    expect(loadConfig({}).providers).toEqual({
+      settings: { demo: {} },
+      defaultModel: undefined,
+      aliases: {},
+    });
   });
 
   it("reads each provider's settings, base URLs without their trailing slash", () => {
@@ -100,11 +106,58 @@ describe("loadConfig defaults", () => {
           apiKey: undefined,
           models: ["llama3.1:8b", "qwen2.5:7b"],
           concurrency: 16,
+          prices: {},
+          refreshMs: 300_000,
         },
         demo: {},
       },
       defaultModel: "qwen2.5:7b",
+      aliases: {},
     });
+  });
+
+  it("reads aliases and local models' prices, a model name keeping its ':' and '/'", () => {
+    const config = loadConfig({
+      OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
+      OPENAI_COMPATIBLE_PRICES: "qwen3:8b=0.1/0.4, meta-llama/Llama-3.1-8B=0/0.125",
+      MODEL_LIST_REFRESH_SECONDS: "0",
+      MODEL_ALIASES: "fast=qwen3:8b, smart = meta-llama/Llama-3.1-8B",
+    });
+    expect(config.providers.settings["openai-compatible"]).toMatchObject({
+      prices: {
+        "qwen3:8b": { input: 0.1, output: 0.4 },
+        "meta-llama/Llama-3.1-8B": { input: 0, output: 0.125 },
+      },
+      refreshMs: 0,
+    });
+    expect(config.providers.aliases).toEqual({
+      fast: "qwen3:8b",
+      smart: "meta-llama/Llama-3.1-8B",
+    });
+  });
+
+  it("refuses malformed aliases and prices, naming the variable", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1", ...env });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ MODEL_ALIASES: "fast" })).toEqual([
+      "MODEL_ALIASES 'fast' must be alias=model (fast=gpt-5-mini)",
+    ]);
+    expect(problems({ MODEL_ALIASES: "a=b,c=a" })).toEqual([
+      "MODEL_ALIASES alias 'c' names another alias, 'a'",
+    ]);
+    expect(problems({ MODEL_ALIASES: "a=b,a=c" })).toEqual([
+      "MODEL_ALIASES names the alias 'a' twice",
+    ]);
+    expect(problems({ OPENAI_COMPATIBLE_PRICES: "llama=0.0001/1" })[0]).toMatch(
+      /^OPENAI_COMPATIBLE_PRICES 'llama=0.0001\/1' must be model=input\/output/,
+    );
+    expect(problems({ OPENAI_COMPATIBLE_PRICES: "llama=1" })).toHaveLength(1);
   });
 
   it("derives the public URL from HOST and PORT unless PUBLIC_URL is given", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl, optionalString } from "./config-values.ts";
+import { httpUrl, modelAliases, optionalString } from "./config-values.ts";
 import { isWeakKey } from "./crypto/secret-box.ts";
 import { parseDuration } from "./util/duration.ts";
 import {
@@ -160,6 +160,9 @@ const envSchema = z.object({
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
   DEFAULT_MODEL: optionalString,
+  MODEL_ALIASES: modelAliases.optional(),
+  TOOLS_MAX: positiveInt("functions offered in one request").default(128),
+  LOCAL_MODELS_MAX: positiveInt("models kept from a local server's list").default(500),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_REDIRECT_URI: httpUrl.optional(),
@@ -216,6 +219,10 @@ export interface Limits {
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
+  /** Models kept from a local server's list (LOCAL_MODELS_MAX); the rest are not offered. */
+  localModels: number;
+  /** Functions one request may offer the model (TOOLS_MAX); each schema within the SCHEMA_ limits. */
+  tools: number;
 }
 
 export interface Config {
@@ -262,6 +269,8 @@ export interface Config {
     settings: ProviderSettings;
     /** The model a request that names none gets (DEFAULT_MODEL); else the registry's first. */
     defaultModel: string | undefined;
+    /** Names the operator gives models (MODEL_ALIASES): `fast` → `gpt-5-mini`. */
+    aliases: Record<string, string>;
   };
   google:
     | {
@@ -379,6 +388,8 @@ export function loadConfig(
       queueWaitMs: env.QUEUE_TIMEOUT_MS,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
+      localModels: env.LOCAL_MODELS_MAX,
+      tools: env.TOOLS_MAX,
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
@@ -397,7 +408,11 @@ export function loadConfig(
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,
-    providers: { settings: readProviderSettings(env), defaultModel: env.DEFAULT_MODEL },
+    providers: {
+      settings: readProviderSettings(env),
+      defaultModel: env.DEFAULT_MODEL,
+      aliases: env.MODEL_ALIASES ?? {},
+    },
     google:
       env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
         ? {

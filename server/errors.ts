@@ -8,6 +8,8 @@ import { z } from "zod";
 
 export const errorStatuses = {
   invalid_request: 400,
+  /** The model named is not offered here (nor an alias); the message suggests the closest. */
+  unknown_model: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   backups?.start();
   stopGracefullyOnSignals(server, config.shutdownTimeoutMs, logger, async () => {
     await backups?.stop();
+    gateway.registry.stop();
     await store.close();
     redis?.disconnect();
   });

@@ -3,7 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="../../addin/src/functions/custom-functions-runtime.d.ts" />
 /**
- * The Excel stand-in's timing figures (issue 12): a sheet of `--cells` =LLM.PROMPT cells over
+ * The Excel stand-in's timing figures: a sheet of `--cells` =LLM.PROMPT cells over
  * `--distinct` prompts, answered by the custom functions' engine against the real backend over
  * real HTTP, whose provider (the fake, behind the official OpenAI SDK) takes `--latency-ms` per
  * answer, with the default provider slots and token turns. While the fill runs, a second user

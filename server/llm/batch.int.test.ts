@@ -73,7 +73,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
     expect(results.map((result) => result.ok)).toEqual([true, true, true, false, true, true, true]);
     const bad = results[3]!;
     if (bad.ok) throw new Error("unreachable");
-    expect(bad.error.code).toBe("invalid_request");
+    expect(bad.error.code).toBe("unknown_model");
     expect(bad.error.message).toMatch(/Unknown model 'no-such-model'/);
 
     const texts = results.map((result) => (result.ok ? result.text : undefined));

@@ -22,11 +22,14 @@ import type { RetryPolicy } from "./pipeline/retry.ts";
 import { StreamedAnswer } from "./pipeline/streamed-answer.ts";
 import { Upstream, type OpenedStream } from "./pipeline/upstream.ts";
 import { ProviderError, type Provider } from "./provider.ts";
-import type { CompletionRequest } from "./request/completion-request.ts";
-import { prepareCompletion, type PreparedCompletion } from "./request/prepare.ts";
+import {
+  prepareCompletion,
+  type CompletionInput,
+  type PreparedCompletion,
+} from "./request/prepare.ts";
 import type { SchemaChecker } from "./schemas/schema-checker.ts";
 import { estimateTokens } from "./token-estimate.ts";
-import type { TokenUsage } from "./types.ts";
+import type { TokenUsage, ToolCall } from "./types.ts";
 
 export interface QueuesSnapshot {
   tokenTurns: SlotsSnapshot;
@@ -49,6 +52,8 @@ export interface CompletionOutcome {
   provider: string;
   text: string;
   json?: unknown;
+  /** The functions the model called, when it called any. */
+  toolCalls?: ToolCall[];
   usage: TokenUsage & { costUsd: number };
   cached: boolean;
   latencyMs: number;
@@ -89,7 +94,7 @@ export interface CompletionServiceDeps {
   /** The longest a call waits for its token's turn, or for a provider's slot (config.limits). */
   queueWaitMs: number;
   retry: RetryPolicy;
-  limits: Pick<Limits, "bodyBytes">;
+  limits: Pick<Limits, "bodyBytes" | "tools">;
   /** The calls identical requests share; a test passes its own to count who waits. */
   flights?: SingleFlight<Answer>;
   metrics: Metrics;
@@ -146,17 +151,11 @@ export class CompletionService {
     return { tokenTurns: this.#admission.turns(), providers: this.#upstream.queues() };
   }
 
-  prepare(
-    request: Omit<CompletionRequest, "stream">,
-    tokenId: string,
-  ): Promise<PreparedCompletion> {
+  prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
     return prepareCompletion(request, tokenId, this.#deps);
   }
 
-  async complete(
-    request: Omit<CompletionRequest, "stream">,
-    context: CallContext,
-  ): Promise<CompletionOutcome> {
+  async complete(request: CompletionInput, context: CallContext): Promise<CompletionOutcome> {
     return this.run(await this.prepare(request, context.caller.tokenId), context);
   }
 
@@ -299,6 +298,7 @@ export class CompletionService {
       const answer: Answer = {
         text: streamed.text,
         json: undefined,
+        toolCalls: streamed.toolCalls,
         usage: streamed.usage ?? estimateUsage(prepared, streamed.received),
         model,
         retries: opened.retries,
@@ -380,6 +380,7 @@ export class CompletionService {
       provider: answer.model.provider,
       text: answer.text,
       ...(prepared.json ? { json: answer.json } : {}),
+      ...(answer.toolCalls?.length ? { toolCalls: answer.toolCalls } : {}),
       usage: { ...answer.usage, costUsd: nanoUsdToUsd(costNanoUsd) },
       cached,
       latencyMs,

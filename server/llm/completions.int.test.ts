@@ -353,7 +353,7 @@ describe.each(providerCases)("completions through $provider ($model)", (c) => {
       prompt: "hi",
     });
     expect(reply.status).toBe(400);
-    expect(reply.body.error.code).toBe("invalid_request");
+    expect(reply.body.error.code).toBe("unknown_model");
     expect(reply.body.error.message).toMatch(/Unknown model/);
     expect(rig.fake.requests).toHaveLength(0);
   });

@@ -12,6 +12,8 @@ import type { TokenUsage } from "./types.ts";
 export type LlmErrorCode =
   /** The request cannot be served as asked: a model, schema, template variable or prompt size. */
   | "invalid_request"
+  /** The model named is neither offered by a configured provider nor an operator's alias. */
+  | "unknown_model"
   /** What the request names (a template) does not exist. */
   | "not_found"
   /** The token's monthly budget cannot cover the call's maximum cost. */

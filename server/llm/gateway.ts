@@ -29,11 +29,18 @@ export async function createGateway(
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
   const providers = await createProviders(config.providers.settings, config, options.logger);
+  const local = config.providers.settings["openai-compatible"];
   const registry = await ModelRegistry.create({
     providers,
     defaultModel: config.providers.defaultModel,
-    ...(options.logger ? { logger: options.logger } : {}),
+    aliases: config.providers.aliases,
+    local: {
+      maxModels: config.limits.localModels,
+      ...(local ? { prices: local.prices, refreshMs: local.refreshMs } : {}),
+    },
+    logger: options.logger,
   });
+  registry.startRefreshing();
   const bounds = {
     ttlMs: config.llm.cacheTtlMs,
     maxEntries: config.limits.cacheEntries,

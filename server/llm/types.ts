@@ -1,10 +1,40 @@
 /** The shapes a completion takes on its way through the gateway, independent of provider. */
 
-export type Role = "system" | "user" | "assistant";
+export type Role = "system" | "user" | "assistant" | "tool";
+
+/** A function call a model asked for: its id, the function's name and its JSON arguments. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as the model wrote them: JSON text, not parsed here. */
+  arguments: string;
+}
 
 export interface ChatMessage {
   role: Role;
   content: string;
+  /** An assistant turn's function calls (its content may then be empty). */
+  toolCalls?: ToolCall[] | undefined;
+  /** A tool turn: the id of the call whose result `content` is. */
+  toolCallId?: string | undefined;
+}
+
+/** A function the model may call: name, description and its parameters' JSON Schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string | undefined;
+  parameters?: Record<string, unknown> | undefined;
+}
+
+/** Whether the model may, must, or must not call a function, or must call one named. */
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+/** The functions offered to the model, and how it may use them. */
+export interface ToolOffer {
+  definitions: ToolDefinition[];
+  choice: ToolChoice | undefined;
+  /** False asks for one call at most per turn; undefined leaves the provider's default. */
+  parallel: boolean | undefined;
 }
 
 export interface TokenUsage {
@@ -27,6 +57,7 @@ export interface ProviderRequest {
    * one; `{}` without schema asks for any JSON object.
    */
   json: { schema: Record<string, unknown> | undefined } | undefined;
+  tools?: ToolOffer | undefined;
   signal: AbortSignal;
   timeoutMs: number;
 }
@@ -35,7 +66,11 @@ export interface ProviderResult {
   text: string;
   usage: TokenUsage;
   finishReason: string;
+  /** The functions the model called, when it called any. */
+  toolCalls?: ToolCall[] | undefined;
 }
 
+/** A stream's text as it comes; its function calls, whole, with the `done` chunk. */
 export type StreamChunk =
-  { type: "delta"; text: string } | { type: "done"; usage: TokenUsage; finishReason: string };
+  | { type: "delta"; text: string }
+  | { type: "done"; usage: TokenUsage; finishReason: string; toolCalls?: ToolCall[] | undefined };

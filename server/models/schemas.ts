@@ -13,6 +13,8 @@ export const modelInfoSchema = z.object({
   pricePerMillionTokens: z.object({ input: z.number(), output: z.number() }),
   structuredOutput: z.boolean(),
   default: z.boolean(),
+  /** Set on an operator's alias (MODEL_ALIASES): the model it names, whose figures it shows. */
+  aliasOf: z.string().optional(),
 });
 
 export const modelsResponseSchema = z.object({

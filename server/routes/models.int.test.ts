@@ -142,24 +142,25 @@ describe("GET /api/v1/models", () => {
     expect(fake.requests.filter((r) => r.path.endsWith("/models"))).toEqual([]);
   });
 
-  it("lets the local server judge a model it did not list, but not another provider's", async () => {
+  it("refuses a model the local server did not list, and another provider's", async () => {
     server = await startTestServer({
       env: { OPENAI_COMPATIBLE_BASE_URL: fake.openaiBaseUrl, OPENAI_COMPATIBLE_MODELS: "local-a" },
     });
     const { token } = await server.token();
-    const loaded = await api(server, token, "POST", "/api/v1/completions", {
-      model: "local-late",
-      prompt: "hi",
-    });
-    expect(loaded.status, loaded.text).toBe(200);
-    expect(fake.calls.map((call) => call.model)).toEqual(["local-late"]);
-
-    const known = await api<ErrorBody>(server, token, "POST", "/api/v1/completions", {
-      model: "gpt-4o",
-      prompt: "hi",
-    });
-    expect(known.status).toBe(400);
-    expect(known.body.error.message).toBe("Unknown model 'gpt-4o'. Available: local-a");
+    const refusals = [
+      ["local-late", "Unknown model 'local-late'. Did you mean 'local-a'?"],
+      ["gpt-4o", "Unknown model 'gpt-4o'. Available: local-a."],
+    ];
+    for (const [model, message] of refusals) {
+      const refused = await api<ErrorBody>(server, token, "POST", "/api/v1/completions", {
+        model,
+        prompt: "hi",
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe("unknown_model");
+      expect(refused.body.error.message).toBe(message);
+    }
+    expect(fake.calls).toEqual([]);
   });
 
   it("asks the local server for its models when the settings name none", async () => {

@@ -1,5 +1,5 @@
 import { defineRoute, type Route } from "../http/route.ts";
-import type { ModelRegistry } from "../llm/model-registry.ts";
+import type { ModelInfo, ModelRegistry } from "../llm/model-registry.ts";
 import { modelsResponseSchema } from "../models/schemas.ts";
 
 export function modelRoutes(registry: ModelRegistry): Route[] {
@@ -10,20 +10,31 @@ export function modelRoutes(registry: ModelRegistry): Route[] {
       access: "llm",
       tag: "Completions",
       summary: "The models this deployment offers, with context windows and prices in USD",
+      description:
+        "Exactly the names a request may use: each configured provider's catalog models, the " +
+        "models a local server lists, then the operator's aliases (with `aliasOf`).",
       response: modelsResponseSchema,
-      handle: () => ({
-        catalogVersion: registry.catalogVersion,
-        defaultModel: registry.defaultModel,
-        models: registry.list().map((model) => ({
-          id: model.id,
+      handle: () => {
+        const described = (id: string, model: ModelInfo) => ({
+          id,
           provider: model.provider,
           contextWindow: model.contextWindow,
           maxOutputTokens: model.maxOutputTokens,
           pricePerMillionTokens: { input: model.inputPerMillion, output: model.outputPerMillion },
           structuredOutput: model.structuredOutput,
-          default: model.id === registry.defaultModel,
-        })),
-      }),
+          default: id === registry.defaultModel,
+        });
+        return {
+          catalogVersion: registry.catalogVersion,
+          defaultModel: registry.defaultModel,
+          models: [
+            ...registry.list().map((model) => described(model.id, model)),
+            ...registry
+              .aliases()
+              .map(({ alias, model }) => ({ ...described(alias, model), aliasOf: model.id })),
+          ],
+        };
+      },
     }),
   ];
 }

@@ -245,18 +245,18 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
     );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toMatch(/Unknown model 'gpt-does-not-exist'.*demo/);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("invalid_request");
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("unknown_model");
     expect(await server.store.usage.listForToken(id)).toEqual([]);
   });
 
   const refused: [string, Record<string, unknown>, RegExp][] = [
     ["n: 2", { n: 2 }, /body\.n: only one choice/],
     [
-      "tools",
-      { tools: [{ type: "function", function: { name: "f", parameters: {} } }] },
-      /body\.tools: tools \(function calling\) is not supported/,
+      "legacy functions",
+      { functions: [{ name: "f", parameters: {} }] },
+      /body\.functions: functions \(the legacy function calling; send tools\) is not supported/,
     ],
-    ["tool_choice required", { tool_choice: "required" }, /body\.tool_choice/],
+    ["an unknown tool_choice", { tool_choice: "sometimes" }, /body\.tool_choice/],
     ["audio output", { modalities: ["text", "audio"] }, /body\.modalities\.1/],
     [
       "an image part",
@@ -274,9 +274,9 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
       /body\.messages\.0\.content\.1\.type: only text parts are supported, not 'image_url'/,
     ],
     [
-      "a tool message",
-      { messages: [{ role: "tool", content: "42", tool_call_id: "call_1" }] },
-      /body\.messages\.0\.role/,
+      "a tool message without its call's id",
+      { messages: [{ role: "tool", content: "42" }] },
+      /body\.messages\.0\.tool_call_id: is required on a tool message/,
     ],
     ["a missing model", { model: undefined }, /body\.model/],
     [

@@ -19,13 +19,14 @@ import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { EventStream } from "../http/sse.ts";
 import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
-import type { CompletionRequest } from "../llm/request/completion-request.ts";
+import type { CompletionInput } from "../llm/request/prepare.ts";
 import type {
   CallContext,
   CompletionOutcome,
   CompletionService,
 } from "../llm/completion-service.ts";
-import type { ChatMessage } from "../llm/types.ts";
+import type { ModelRegistry } from "../llm/model-registry.ts";
+import type { ChatMessage, ToolOffer } from "../llm/types.ts";
 
 const textPart = z.looseObject({
   type: z.string(),
@@ -54,18 +55,69 @@ const messageContent = z
 
 const unsupported = (what: string) => `${what} is not supported by this gateway`;
 
+/** The most function calls one assistant turn may carry back. */
+const maxToolCallsPerTurn = 128;
+
+const toolCallSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  type: z.literal("function").optional(),
+  function: z.looseObject({ name: z.string().min(1).max(200), arguments: z.string() }),
+});
+
 const messageSchema = z
   .looseObject({
-    role: z.enum(["system", "developer", "user", "assistant"], {
-      error: "must be system, developer, user or assistant (tool messages are not supported)",
+    role: z.enum(["system", "developer", "user", "assistant", "tool"], {
+      error: "must be system, developer, user, assistant or tool",
     }),
-    content: messageContent,
+    // null for an assistant turn that only calls functions.
+    content: messageContent.nullish(),
     name: z.string().optional(),
-    tool_calls: z.array(z.unknown()).max(0, unsupported("tool_calls")).nullish(),
+    tool_calls: z.array(toolCallSchema).max(maxToolCallsPerTurn).nullish(),
+    tool_call_id: z.string().min(1).max(200).optional(),
     function_call: z.null({ error: unsupported("function_call") }).optional(),
     audio: z.null({ error: unsupported("audio") }).optional(),
   })
-  .describe("A chat message; content is a string or an array of `{type: 'text', text}` parts");
+  .superRefine((message, ctx) => {
+    if (message.role === "tool" && message.tool_call_id === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tool_call_id"],
+        message: "is required on a tool message",
+      });
+    if (message.role !== "assistant" && message.tool_calls?.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tool_calls"],
+        message: "only an assistant message calls functions",
+      });
+    if ((message.content === undefined || message.content === null) && !message.tool_calls?.length)
+      ctx.addIssue({ code: "custom", path: ["content"], message: "is required" });
+  })
+  .describe(
+    "A chat message; content is a string or an array of `{type: 'text', text}` parts; an " +
+      "assistant's `tool_calls`, a tool's `tool_call_id`",
+  );
+
+const toolSchema = z.looseObject({
+  type: z.literal("function", { error: "only function tools are supported" }),
+  function: z.looseObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -"),
+    description: z.string().max(10_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoiceSchema = z.union(
+  [
+    z.enum(["none", "auto", "required"]),
+    z.looseObject({
+      type: z.literal("function"),
+      function: z.looseObject({ name: z.string().min(1) }),
+    }),
+  ],
+  { error: "must be none, auto, required or {type: 'function', function: {name}}" },
+);
 
 const responseFormatSchema = z.discriminatedUnion(
   "type",
@@ -110,10 +162,17 @@ export const chatCompletionRequestSchema = z
       .min(1)
       .max(1, "only one choice (n: 1) is supported by this gateway")
       .nullish(),
-    tools: z.array(z.unknown()).max(0, unsupported("tools (function calling)")).nullish(),
-    functions: z.array(z.unknown()).max(0, unsupported("functions (function calling)")).nullish(),
-    tool_choice: z
-      .enum(["none", "auto"], { error: unsupported("tool_choice other than none or auto") })
+    tools: z
+      .array(toolSchema)
+      .nullish()
+      .describe(
+        "Functions the model may call (at most TOOLS_MAX; each schema within SCHEMA_MAX_*)",
+      ),
+    tool_choice: toolChoiceSchema.nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    functions: z
+      .array(z.unknown())
+      .max(0, unsupported("functions (the legacy function calling; send tools)"))
       .nullish(),
     function_call: z
       .enum(["none", "auto"], { error: unsupported("function_call other than none or auto") })
@@ -126,7 +185,7 @@ export const chatCompletionRequestSchema = z
   })
   .describe(
     "OpenAI's chat completion request. Other OpenAI fields (user, seed, top_p, logprobs, " +
-      "presence_penalty…) are accepted and ignored; n > 1, tools and non-text content are refused.",
+      "presence_penalty…) are accepted and ignored; n > 1 and non-text content are refused.",
   );
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
@@ -147,11 +206,20 @@ const chatCompletionSchema = z.object({
       index: z.number().int(),
       message: z.object({
         role: z.literal("assistant"),
-        content: z.string(),
+        content: z.string().nullable().describe("null when the model only called functions"),
         refusal: z.null(),
+        tool_calls: z
+          .array(
+            z.object({
+              id: z.string(),
+              type: z.literal("function"),
+              function: z.object({ name: z.string(), arguments: z.string() }),
+            }),
+          )
+          .optional(),
       }),
       logprobs: z.null(),
-      finish_reason: z.literal("stop"),
+      finish_reason: z.enum(["stop", "tool_calls"]),
     }),
   ),
   usage: usageSchema,
@@ -172,21 +240,49 @@ const modelListSchema = z.object({
 
 /** Text of a message's content; text parts are joined with a line break. */
 function contentText(content: ChatCompletionRequest["messages"][number]["content"]): string {
+  if (content === undefined || content === null) return "";
   if (typeof content === "string") return content;
   return content.map((part) => part.text ?? "").join("\n");
 }
 
-/** OpenAI's request, as the gateway's own completion request. */
-export function toCompletionRequest(
-  body: ChatCompletionRequest,
-): Omit<CompletionRequest, "stream"> {
-  const messages: ChatMessage[] = body.messages.map((message) => ({
+function toMessage(message: ChatCompletionRequest["messages"][number]): ChatMessage {
+  const turn: ChatMessage = {
     role: message.role === "developer" ? "system" : message.role,
     content: contentText(message.content),
-  }));
+  };
+  if (message.tool_calls?.length)
+    turn.toolCalls = message.tool_calls.map((call) => ({
+      id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+    }));
+  if (message.role === "tool") turn.toolCallId = message.tool_call_id;
+  return turn;
+}
+
+/** OpenAI's `tools`, `tool_choice` and `parallel_tool_calls` as the gateway's offer. */
+function toolOffer(body: ChatCompletionRequest): ToolOffer | undefined {
+  if (!body.tools?.length) return undefined;
+  const choice = body.tool_choice ?? undefined;
+  return {
+    definitions: body.tools.map(({ function: tool }) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters,
+    })),
+    choice: typeof choice === "object" ? { name: choice.function.name } : choice,
+    parallel: body.parallel_tool_calls ?? undefined,
+  };
+}
+
+/** OpenAI's request, as the gateway's own completion request. */
+export function toCompletionRequest(body: ChatCompletionRequest): CompletionInput {
+  const messages = body.messages.map(toMessage);
   const format = body.response_format;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
-  const request: Omit<CompletionRequest, "stream"> = { model: body.model, messages };
+  const request: CompletionInput = { model: body.model, messages };
+  const tools = toolOffer(body);
+  if (tools) request.tools = tools;
   if (body.temperature !== undefined && body.temperature !== null)
     request.temperature = body.temperature;
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
@@ -201,6 +297,15 @@ export function toCompletionRequest(
 
 function completionId(): string {
   return `chatcmpl-${randomUUID().replaceAll("-", "")}`;
+}
+
+/** The functions an answer called, in OpenAI's words; undefined when it called none. */
+function openAiToolCalls(outcome: CompletionOutcome) {
+  return outcome.toolCalls?.map((call) => ({
+    id: call.id,
+    type: "function" as const,
+    function: { name: call.name, arguments: call.arguments },
+  }));
 }
 
 function openAiUsage(outcome: CompletionOutcome) {
@@ -221,7 +326,7 @@ function chunkWriter(
   base: { id: string; created: number; model: string },
   includeUsage: boolean,
 ): StreamWriter {
-  const chunk = (delta: Record<string, unknown>, finishReason: "stop" | null) => ({
+  const chunk = (delta: Record<string, unknown>, finishReason: "stop" | "tool_calls" | null) => ({
     ...base,
     object: "chat.completion.chunk",
     system_fingerprint: null,
@@ -236,7 +341,11 @@ function chunkWriter(
       if (text) send(chunk({ content: text }, null));
     },
     done(outcome) {
-      send(chunk({}, "stop"));
+      // Each call whole, in one delta: clients join a call's pieces by index, one piece or many.
+      const calls = openAiToolCalls(outcome);
+      if (calls)
+        send(chunk({ tool_calls: calls.map((call, index) => ({ index, ...call })) }, null));
+      send(chunk({}, calls ? "tool_calls" : "stop"));
       if (includeUsage)
         send({
           ...base,
@@ -251,6 +360,18 @@ function chunkWriter(
   };
 }
 
+/** Every name a caller may use, with the provider that serves it: models, then aliases. */
+function offeredNames(registry: ModelRegistry): { id: string; provider: string }[] {
+  return [
+    ...registry.list().map(({ id, provider }) => ({ id, provider })),
+    ...registry.aliases().map(({ alias, model }) => ({ id: alias, provider: model.provider })),
+  ];
+}
+
+function openAiModel(named: { id: string; provider: string }) {
+  return { id: named.id, object: "model" as const, created: 0, owned_by: named.provider };
+}
+
 export function unixSeconds(clock: Clock): number {
   return Math.floor(clock.now().getTime() / 1000);
 }
@@ -263,7 +384,7 @@ export function openAiCompatibleRoutes(deps: {
 
   async function streamAnswer(
     body: ChatCompletionRequest,
-    request: Omit<CompletionRequest, "stream">,
+    request: CompletionInput,
     context: CallContext,
     res: Response,
   ): Promise<void> {
@@ -299,6 +420,7 @@ export function openAiCompatibleRoutes(deps: {
         const prepared = await completions.prepare(request, context.caller.tokenId);
         const outcome = await completions.run(prepared, context);
         setLlmHeaders(res, outcome);
+        const toolCalls = openAiToolCalls(outcome);
         return {
           id: completionId(),
           object: "chat.completion",
@@ -307,9 +429,16 @@ export function openAiCompatibleRoutes(deps: {
           choices: [
             {
               index: 0,
-              message: { role: "assistant", content: outcome.text, refusal: null },
+              message: toolCalls
+                ? {
+                    role: "assistant",
+                    content: outcome.text || null,
+                    refusal: null,
+                    tool_calls: toolCalls,
+                  }
+                : { role: "assistant", content: outcome.text, refusal: null },
               logprobs: null,
-              finish_reason: "stop",
+              finish_reason: toolCalls ? "tool_calls" : "stop",
             },
           ],
           usage: openAiUsage(outcome),
@@ -323,16 +452,10 @@ export function openAiCompatibleRoutes(deps: {
       access: "llm",
       tag: "OpenAI-compatible",
       summary: "The models this deployment offers, in OpenAI's list format",
+      description:
+        "Exactly the names a request may use: the models offered, then the operator's aliases.",
       response: modelListSchema,
-      handle: () => ({
-        object: "list",
-        data: completions.registry.list().map((model) => ({
-          id: model.id,
-          object: "model",
-          created: 0,
-          owned_by: model.provider,
-        })),
-      }),
+      handle: () => ({ object: "list", data: offeredNames(completions.registry).map(openAiModel) }),
     }),
     defineRoute({
       method: "get",
@@ -342,9 +465,9 @@ export function openAiCompatibleRoutes(deps: {
       summary: "One model, in OpenAI's format",
       response: modelListSchema.shape.data.element,
       handle: ({ params }) => {
-        const model = completions.registry.list().find((known) => known.id === params.model);
-        if (!model) throw new ApiError("not_found", `No model '${params.model}'`);
-        return { id: model.id, object: "model", created: 0, owned_by: model.provider };
+        const named = offeredNames(completions.registry).find(({ id }) => id === params.model);
+        if (!named) throw new ApiError("not_found", `No model '${params.model}'`);
+        return openAiModel(named);
       },
     }),
   ];

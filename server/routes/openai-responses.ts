@@ -21,7 +21,7 @@ import type {
   CompletionOutcome,
   CompletionService,
 } from "../llm/completion-service.ts";
-import type { CompletionRequest } from "../llm/request/completion-request.ts";
+import type { CompletionInput } from "../llm/request/prepare.ts";
 import type { ChatMessage } from "../llm/types.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
 import { unixSeconds } from "./openai-compatible.ts";
@@ -202,7 +202,7 @@ function itemText(content: InputItem["content"]): string {
 }
 
 /** A Responses request, as the gateway's own completion request. */
-export function toCompletionRequest(body: ResponseRequest): Omit<CompletionRequest, "stream"> {
+export function toCompletionRequest(body: ResponseRequest): CompletionInput {
   const messages: ChatMessage[] = [];
   if (body.instructions) messages.push({ role: "system", content: body.instructions });
   if (typeof body.input === "string") {
@@ -213,7 +213,7 @@ export function toCompletionRequest(body: ResponseRequest): Omit<CompletionReque
       messages.push({ role, content: itemText(item.content) });
     }
   }
-  const request: Omit<CompletionRequest, "stream"> = { model: body.model, messages };
+  const request: CompletionInput = { model: body.model, messages };
   if (body.temperature !== undefined && body.temperature !== null)
     request.temperature = body.temperature;
   if (body.max_output_tokens) request.maxTokens = body.max_output_tokens;
@@ -355,7 +355,7 @@ export function openAiResponsesRoutes(deps: {
 
   async function streamAnswer(
     body: ResponseRequest,
-    request: Omit<CompletionRequest, "stream">,
+    request: CompletionInput,
     context: CallContext,
     res: Response,
   ): Promise<void> {

@@ -135,7 +135,9 @@ describe("settings through the demo model", () => {
         ...(body as object),
       });
       expect(reply.status).toBe(400);
-      expect(reply.body.error.code).toBe("invalid_request");
+      expect(reply.body.error.code).toBe(
+        label === "an unknown model" ? "unknown_model" : "invalid_request",
+      );
       expect(reply.body.error.details?.map((d) => d.path)).toContain(path);
       const after = await api<Settings>(server, token, "GET", "/api/v1/me/settings");
       expect(after.body.updatedAt).toBeNull();

@@ -22,7 +22,7 @@ export function assertKnownModel(registry: ModelRegistry, id: string, field: str
     registry.resolve(id);
   } catch (error) {
     if (!(error instanceof LlmError)) throw error;
-    throw new ApiError("invalid_request", `${field}: ${error.message}`, {
+    throw new ApiError("unknown_model", `${field}: ${error.message}`, {
       details: [{ path: field, message: error.message }],
     });
   }

@@ -106,7 +106,17 @@ export interface FakeStall extends FakeTiming {
   resume?: Promise<unknown>;
 }
 
+/**
+ * Answers by calling functions (OpenAI `tool_calls`, Anthropic `tool_use` blocks), after `text`
+ * if given; streamed, each call's arguments arrive in two pieces.
+ */
+export interface FakeToolCallAnswer extends FakeTiming {
+  toolCalls: { name: string; arguments: Record<string, unknown> }[];
+  text?: string;
+}
+
 export type FakeBehaviour =
+  | FakeToolCallAnswer
   | FakeTextAnswer
   | FakeJsonAnswer
   | FakeHttpError
@@ -449,8 +459,17 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       return;
     }
     let text: string;
-    let finish: "stop" | "length" = "stop";
-    if (behaviour && "text" in behaviour && typeof behaviour.text === "string")
+    let finish: Answer["finish"] = "stop";
+    let toolCalls: Answer["toolCalls"];
+    if (behaviour && "toolCalls" in behaviour) {
+      text = behaviour.text ?? "";
+      finish = "tool_calls";
+      toolCalls = behaviour.toolCalls.map((call, index) => ({
+        id: `${provider === "openai" ? "call" : "toolu"}_fake${counter}_${index}`,
+        name: call.name,
+        arguments: JSON.stringify(call.arguments),
+      }));
+    } else if (behaviour && "text" in behaviour && typeof behaviour.text === "string")
       text = behaviour.text;
     else if (behaviour && "json" in behaviour) text = JSON.stringify(behaviour.json) ?? "null";
     else {
@@ -471,9 +490,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       text,
       finish,
       inputTokens: inputTokens(call),
-      outputTokens: fakeTokenCount(text),
+      outputTokens: fakeTokenCount(text + (toolCalls?.map((c) => c.arguments).join("") ?? "")),
       created: Math.floor(Date.now() / 1000),
       includeUsage: includeUsage(call),
+      toolCalls,
     };
     if (!call.stream) {
       const body = provider === "openai" ? openaiCompletion(answer) : anthropicMessage(answer);
@@ -692,7 +712,8 @@ interface Answer {
   id: string;
   model: string;
   text: string;
-  finish: "stop" | "length";
+  finish: "stop" | "length" | "tool_calls";
+  toolCalls: { id: string; name: string; arguments: string }[] | undefined;
   inputTokens: number;
   outputTokens: number;
   created: number;
@@ -736,7 +757,21 @@ function openaiCompletion(answer: Answer) {
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: answer.text, refusal: null, annotations: [] },
+        message: {
+          role: "assistant",
+          content: answer.toolCalls && !answer.text ? null : answer.text,
+          refusal: null,
+          annotations: [],
+          ...(answer.toolCalls
+            ? {
+                tool_calls: answer.toolCalls.map((call) => ({
+                  id: call.id,
+                  type: "function",
+                  function: { name: call.name, arguments: call.arguments },
+                })),
+              }
+            : {}),
+        },
         logprobs: null,
         finish_reason: answer.finish,
       },
@@ -762,6 +797,17 @@ function openaiStream(answer: Answer): StreamEvents {
     (text) =>
       `${prefix}"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]${usage}}\n\n`,
   );
+  // Each call opens with its id and name, then its arguments come in two pieces.
+  for (const [index, call] of (answer.toolCalls ?? []).entries()) {
+    const half = Math.floor(call.arguments.length / 2);
+    const piece = (fields: Record<string, unknown>) =>
+      `${prefix}"delta":{"tool_calls":[${JSON.stringify({ index, ...fields })}]},"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
+    deltas.push(
+      piece({ id: call.id, type: "function", function: { name: call.name, arguments: "" } }),
+      piece({ function: { arguments: call.arguments.slice(0, half) } }),
+      piece({ function: { arguments: call.arguments.slice(half) } }),
+    );
+  }
   const tail = [
     `${prefix}"delta":{},"logprobs":null,"finish_reason":"${answer.finish}"}]${usage}}\n\n`,
   ];
@@ -814,7 +860,12 @@ function anthropicUsage(inputTokens: number, outputTokens: number) {
 }
 
 function anthropicStopReason(answer: Answer): string {
+  if (answer.finish === "tool_calls") return "tool_use";
   return answer.finish === "length" ? "max_tokens" : "end_turn";
+}
+
+function toolUseBlock(call: { id: string; name: string; arguments: string }) {
+  return { type: "tool_use", id: call.id, name: call.name, input: JSON.parse(call.arguments) };
 }
 
 function anthropicMessage(answer: Answer) {
@@ -823,7 +874,10 @@ function anthropicMessage(answer: Answer) {
     type: "message",
     role: "assistant",
     model: answer.model,
-    content: [{ type: "text", text: answer.text }],
+    content: [
+      ...(answer.toolCalls && !answer.text ? [] : [{ type: "text", text: answer.text }]),
+      ...(answer.toolCalls ?? []).map(toolUseBlock),
+    ],
     stop_reason: anthropicStopReason(answer),
     stop_sequence: null,
     usage: anthropicUsage(answer.inputTokens, answer.outputTokens),
@@ -867,10 +921,34 @@ function anthropicStream(answer: Answer): StreamEvents {
     delta: { stop_reason: anthropicStopReason(answer), stop_sequence: null },
     usage: { output_tokens: answer.outputTokens },
   };
-  const tail = [
-    sse("content_block_stop", '{"type":"content_block_stop","index":0}'),
+  const tail = [sse("content_block_stop", '{"type":"content_block_stop","index":0}')];
+  // Each call a block of its own after the text's: its input in two input_json_delta pieces.
+  for (const [offset, call] of (answer.toolCalls ?? []).entries()) {
+    const index = offset + 1;
+    const half = Math.floor(call.arguments.length / 2);
+    const block = { ...toolUseBlock(call), input: {} };
+    const piece = (partial: string) =>
+      sse(
+        "content_block_delta",
+        JSON.stringify({
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json: partial },
+        }),
+      );
+    tail.push(
+      sse(
+        "content_block_start",
+        JSON.stringify({ type: "content_block_start", index, content_block: block }),
+      ),
+      piece(call.arguments.slice(0, half)),
+      piece(call.arguments.slice(half)),
+      sse("content_block_stop", JSON.stringify({ type: "content_block_stop", index })),
+    );
+  }
+  tail.push(
     sse("message_delta", JSON.stringify(delta)),
     sse("message_stop", '{"type":"message_stop"}'),
-  ];
+  );
   return { head, deltas, tail };
 }

@@ -32,6 +32,7 @@ function call(
     // Six UTF-8 bytes.
     messages: [{ role: "user", content: "héllo" }],
     json: undefined,
+    tools: undefined,
     cacheable: false,
     key: "",
     ...rest,

@@ -1,12 +1,14 @@
 import type { ReservationId } from "../billing/usage-ledger.ts";
 import type { ModelInfo } from "../model-registry.ts";
-import type { TokenUsage } from "../types.ts";
+import type { TokenUsage, ToolCall } from "../types.ts";
 
 /** An answer from upstream (or the cache), before it is billed and recorded. */
 export interface Answer {
   text: string;
   /** The parsed answer, when JSON was asked for. */
   json: unknown;
+  /** The functions the model called, when it called any. */
+  toolCalls?: ToolCall[] | undefined;
   usage: TokenUsage;
   /** The model that answered (a fallback, perhaps). */
   model: ModelInfo;

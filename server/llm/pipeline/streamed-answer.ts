@@ -1,4 +1,4 @@
-import type { StreamChunk, TokenUsage } from "../types.ts";
+import type { StreamChunk, TokenUsage, ToolCall } from "../types.ts";
 
 /** Cuts an answer at the first stop sequence, for models that cannot take them. */
 export function applyLocalStop(text: string, stop: string[] | undefined): string {
@@ -38,6 +38,7 @@ export class StreamedAnswer {
   /** What was sent on. */
   #sent = "";
   #usage: TokenUsage | undefined;
+  #toolCalls: ToolCall[] | undefined;
 
   constructor(localStop: string[] | undefined) {
     this.#stops = localStop;
@@ -47,6 +48,7 @@ export class StreamedAnswer {
   add(chunk: StreamChunk): string | undefined {
     if (chunk.type === "done") {
       this.#usage = chunk.usage;
+      this.#toolCalls = chunk.toolCalls;
       return undefined;
     }
     this.#received += chunk.text;
@@ -81,6 +83,11 @@ export class StreamedAnswer {
   /** Everything the provider sent, what was cut included. */
   get received(): string {
     return this.#received;
+  }
+
+  /** The functions the model called, once the stream is done. */
+  get toolCalls(): ToolCall[] | undefined {
+    return this.#toolCalls;
   }
 
   /** The usage the provider reported, once it has. */

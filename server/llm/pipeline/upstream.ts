@@ -5,7 +5,7 @@ import { ProviderError, type Provider } from "../provider.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
 import type { PreparedCompletion } from "../request/prepare.ts";
 import type { SchemaChecker } from "../schemas/schema-checker.ts";
-import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "../types.ts";
+import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage, ToolCall } from "../types.ts";
 import type { Answer } from "./answer.ts";
 import { leavesTime, queueDeadline, type CallTime } from "./call-time.ts";
 import type { Release, SlotsSnapshot } from "./fair-slots.ts";
@@ -146,6 +146,8 @@ export class Upstream {
   ): Promise<Answer> {
     const started = performance.now();
     let retries = 0;
+    // The functions the model called, in its last answer.
+    let toolCalls: ToolCall[] | undefined;
     const call = async (extra: ChatMessage[] = []) => {
       const result = await withRetries(
         () =>
@@ -161,6 +163,7 @@ export class Upstream {
       );
       usage.inputTokens += result.usage.inputTokens;
       usage.outputTokens += result.usage.outputTokens;
+      toolCalls = result.toolCalls;
       return result.text;
     };
     try {
@@ -173,6 +176,7 @@ export class Upstream {
         : { text, json: undefined };
       return {
         ...answer,
+        ...(toolCalls ? { toolCalls } : {}),
         usage,
         model: candidate.model,
         retries,
@@ -227,6 +231,7 @@ export class Upstream {
       maxTokens: candidate.maxTokens,
       stop: candidate.stop,
       json: prepared.json,
+      tools: prepared.tools,
       signal,
       timeoutMs: this.#deps.timeoutMs,
     };

@@ -6,7 +6,7 @@ import type { ModelRegistry } from "../model-registry.ts";
 import { cacheKey } from "../cache/response-cache.ts";
 import { jsonInstruction, type SchemaChecker } from "../schemas/schema-checker.ts";
 import { renderTemplate } from "./templates.ts";
-import type { ChatMessage } from "../types.ts";
+import type { ChatMessage, ToolOffer } from "../types.ts";
 import { estimateTokens } from "../token-estimate.ts";
 import { fitToModel, type FittedModel } from "./fit-to-model.ts";
 
@@ -17,38 +17,33 @@ export interface PreparedCompletion {
   system: string | undefined;
   messages: ChatMessage[];
   json: { schema: Record<string, unknown> | undefined } | undefined;
+  /** Functions offered to the model; a call offering them is never cached. */
+  tools: ToolOffer | undefined;
   cacheable: boolean;
   /** Identifies the exact answer: same key, same answer (computed when first read). */
   readonly key: string;
 }
 
-type Source = Pick<
-  CompletionRequest,
-  | "prompt"
-  | "messages"
-  | "system"
-  | "templateId"
-  | "variables"
-  | "model"
-  | "fallbackModels"
-  | "temperature"
-  | "maxTokens"
-  | "stop"
-  | "responseFormat"
-  | "cache"
->;
+/**
+ * What a completion is asked with: the body of /api/v1/completions (or a batch item, or what an
+ * OpenAI-format request translates to), whose messages may carry function calls and results.
+ */
+export type CompletionInput = Omit<CompletionRequest, "stream" | "messages"> & {
+  messages?: ChatMessage[] | undefined;
+  tools?: ToolOffer | undefined;
+};
 
 /**
  * Applies the template, the caller's saved settings and DEFAULT_MODEL, and fits the parameters to
  * the model and to each fallback (fit-to-model.ts), once.
  */
 export async function prepareCompletion(
-  request: Source,
+  request: CompletionInput,
   tokenId: string,
   deps: {
     store: Store;
     registry: ModelRegistry;
-    limits: Pick<Limits, "bodyBytes">;
+    limits: Pick<Limits, "bodyBytes" | "tools">;
     schemas: SchemaChecker;
   },
 ): Promise<PreparedCompletion> {
@@ -106,7 +101,15 @@ export async function prepareCompletion(
     );
   }
 
-  const cacheable = request.cache ?? requestedTemperature === 0;
+  const tools = request.tools;
+  if (tools) checkTools(tools, deps);
+  if (tools && wantsJson)
+    throw new LlmError(
+      "invalid_request",
+      "body.tools: functions and a JSON response format cannot be asked together",
+    );
+  // A function's result can change from one call to the next: such answers are not kept.
+  const cacheable = !tools && (request.cache ?? requestedTemperature === 0);
   const json = wantsJson ? { schema } : undefined;
   // Hashing the whole conversation costs; only cached, shared or batched calls need the key.
   let key: string | undefined;
@@ -120,6 +123,7 @@ export async function prepareCompletion(
     system,
     messages,
     json,
+    tools,
     cacheable,
     get key() {
       return (key ??= cacheKey([
@@ -131,7 +135,39 @@ export async function prepareCompletion(
         maxTokens,
         stop,
         json,
+        tools,
       ]));
     },
   };
+}
+
+/**
+ * Bounds the functions offered: at most TOOLS_MAX, each parameters schema within the JSON Schema
+ * limits a response format has (its cheap shape check), each name once.
+ */
+function checkTools(
+  tools: ToolOffer,
+  deps: { limits: Pick<Limits, "tools">; schemas: SchemaChecker },
+): void {
+  if (tools.definitions.length > deps.limits.tools)
+    throw new LlmError(
+      "invalid_request",
+      `body.tools: at most ${deps.limits.tools} functions may be offered (TOOLS_MAX)`,
+    );
+  const names = new Set<string>();
+  for (const tool of tools.definitions) {
+    if (names.has(tool.name))
+      throw new LlmError(
+        "invalid_request",
+        `body.tools: the function '${tool.name}' is named twice`,
+      );
+    names.add(tool.name);
+    if (tool.parameters) deps.schemas.checkShape(tool.parameters);
+  }
+  const chosen = tools.choice;
+  if (typeof chosen === "object" && !names.has(chosen.name))
+    throw new LlmError(
+      "invalid_request",
+      `body.tool_choice: no function '${chosen.name}' is offered`,
+    );
 }

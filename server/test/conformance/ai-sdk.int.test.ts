@@ -81,26 +81,45 @@ describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
     expect(await result.object).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
   });
 
-  it("tool calls: refused, 400 naming the field", async () => {
-    const error = apiCallError(
-      await rejection(
-        generateText({
-          model: model(),
-          prompt: "weather in Paris?",
-          tools: {
-            weather: tool({
-              description: "The weather in a city",
-              inputSchema: z.object({ city: z.string() }),
-              execute: async () => "sunny",
-            }),
-          },
-          maxRetries: 0,
-        }),
-      ),
-    );
-    expect(error.statusCode).toBe(400);
-    expect(error.message).toMatch(/body\.tools: tools \(function calling\) is not supported/);
+  const weatherTools = {
+    weather: tool({
+      description: "The weather in a city",
+      inputSchema: z.object({ city: z.string() }),
+      execute: async () => "sunny",
+    }),
+  };
+
+  it.runIf(setup.api === 'openai.chat("…")')("tool calls: called and executed", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
+    const result = await generateText({
+      model: model(),
+      prompt: uniquePrompt("weather in Paris?"),
+      tools: weatherTools,
+      maxRetries: 0,
+    });
+    expect(result.toolCalls.map((call) => [call.toolName, call.input])).toEqual([
+      ["weather", { city: "Paris" }],
+    ]);
+    expect(result.toolResults.map((done) => done.output)).toEqual(["sunny"]);
   });
+
+  it.runIf(setup.api !== 'openai.chat("…")')(
+    "tool calls: refused on the Responses API, 400 naming the field",
+    async () => {
+      const error = apiCallError(
+        await rejection(
+          generateText({
+            model: model(),
+            prompt: "weather in Paris?",
+            tools: weatherTools,
+            maxRetries: 0,
+          }),
+        ),
+      );
+      expect(error.statusCode).toBe(400);
+      expect(error.message).toMatch(/body\.tools: tools \(function calling\) is not supported/);
+    },
+  );
 });
 
 describe("AI SDK embed", () => {

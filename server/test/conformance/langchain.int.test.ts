@@ -8,7 +8,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { uniquePrompt } from "../llm-rig.ts";
-import { conformanceModels, rejection, useConformanceRig } from "./conformance-rig.ts";
+import { conformanceModels, useConformanceRig } from "./conformance-rig.ts";
 
 const setting = useConformanceRig();
 const chat = (model: string) =>
@@ -70,17 +70,17 @@ describe.each(conformanceModels)(
       }
     });
 
-    it("bindTools: refused, 400 naming the field", async () => {
+    it("bindTools: the model's tool calls, with their arguments", async () => {
       const weather = tool(async () => "sunny", {
         name: "weather",
         description: "The weather in a city",
         schema: z.object({ city: z.string() }),
       });
-      const error = await rejection(chat(model).bindTools([weather]).invoke("weather in Paris?"));
-      expect((error as { status?: number }).status).toBe(400);
-      expect((error as Error).message).toMatch(
-        /body\.tools: tools \(function calling\) is not supported/,
-      );
+      setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
+      const answer = await chat(model).bindTools([weather]).invoke(uniquePrompt("weather?"));
+      expect(answer.tool_calls?.map((call) => [call.name, call.args])).toEqual([
+        ["weather", { city: "Paris" }],
+      ]);
     });
   },
 );

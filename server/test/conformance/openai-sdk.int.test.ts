@@ -94,20 +94,22 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
     expect((error as Error).message).toMatch(/\/v1\/embeddings/);
   });
 
-  it("tools: refused, 400 naming the field (chat and responses)", async () => {
-    const chat = await rejection(
-      client().chat.completions.create({
-        model,
-        messages: [{ role: "user", content: "weather?" }],
-        tools: [
-          { type: "function", function: { name: "weather", parameters: { type: "object" } } },
-        ],
-      }),
-    );
-    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((chat as Error).message).toMatch(
-      /body\.tools: tools \(function calling\) is not supported/,
-    );
+  it("tools: chat returns the model's function calls", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
+    const completion = await client().chat.completions.create({
+      model,
+      messages: [{ role: "user", content: uniquePrompt("weather?") }],
+      tools: [{ type: "function", function: { name: "weather", parameters: { type: "object" } } }],
+    });
+    const [call] = completion.choices[0]?.message.tool_calls ?? [];
+    expect(completion.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(call?.type === "function" && [call.function.name, call.function.arguments]).toEqual([
+      "weather",
+      '{"city":"Paris"}',
+    ]);
+  });
+
+  it("tools: refused on responses, 400 naming the field", async () => {
     const responses = await rejection(
       client().responses.create({
         model,

@@ -2,11 +2,19 @@ import Anthropic from "@anthropic-ai/sdk";
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
 import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
+import type {
+  ChatMessage,
+  ProviderRequest,
+  ProviderResult,
+  StreamChunk,
+  TokenUsage,
+  ToolOffer,
+} from "../../types.ts";
 import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
+import { ToolCallParts } from "../shared/tool-call-parts.ts";
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -101,10 +109,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     const body: Params = {
       model: request.model,
       max_tokens: request.maxTokens ?? defaultMaxTokens,
-      messages: request.messages.map((message) => ({
-        role: message.role,
-        content: message.content,
-      })),
+      messages: anthropicMessages(request.messages),
+      ...anthropicTools(request.tools),
     };
     if (request.json?.schema) {
       body.output_config = {
@@ -137,7 +143,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const text = message.content
         .map((block) => (block.type === "text" ? block.text : ""))
         .join("");
+      const toolCalls = message.content.flatMap((block) =>
+        block.type === "tool_use"
+          ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) }]
+          : [],
+      );
       return {
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
         text,
         usage: {
           inputTokens: inputTokens(message.usage),
@@ -151,6 +163,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
       let stopReason: string | null | undefined;
       let stopped = false;
+      const calls = new ToolCallParts();
       try {
         const stream = await client.messages.create(
           { ...params(request), stream: true },
@@ -168,9 +181,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
               usage.inputTokens = inputTokens(event.message.usage);
               usage.outputTokens = event.message.usage.output_tokens;
               break;
+            case "content_block_start":
+              if (event.content_block.type === "tool_use")
+                calls.add(event.index, event.content_block.id, event.content_block.name);
+              break;
             case "content_block_delta":
               if (event.delta.type === "text_delta" && event.delta.text) {
                 yield { type: "delta", text: event.delta.text };
+              } else if (event.delta.type === "input_json_delta") {
+                calls.add(event.index, undefined, undefined, event.delta.partial_json);
               }
               break;
             case "message_delta":
@@ -197,7 +216,95 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           "The provider closed the stream before the answer was complete.",
         );
       }
-      yield { type: "done", usage, finishReason: finishReason(stopReason) };
+      // A call without arguments streams none: Anthropic's empty input is `{}`.
+      const toolCalls = calls
+        .whole()
+        .map((call) => ({ ...call, arguments: call.arguments || "{}" }));
+      yield {
+        type: "done",
+        usage,
+        finishReason: finishReason(stopReason),
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      };
     },
+  };
+}
+
+/** Arguments as the object Anthropic's `tool_use.input` is; text that is no object as `{}`. */
+function toolInput(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json || "{}");
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The gateway's turns in Anthropic's words: an assistant's function calls become `tool_use`
+ * blocks, and tool results `tool_result` blocks of a user turn; consecutive results (answers to
+ * parallel calls) share one user turn, as Anthropic requires.
+ */
+function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
+  const turns: Anthropic.MessageParam[] = [];
+  for (const message of messages) {
+    if (message.role === "tool") {
+      const result: Anthropic.ToolResultBlockParam = {
+        type: "tool_result",
+        tool_use_id: message.toolCallId ?? "",
+        content: message.content,
+      };
+      const last = turns.at(-1);
+      if (
+        last?.role === "user" &&
+        Array.isArray(last.content) &&
+        last.content.every((block) => block.type === "tool_result")
+      )
+        last.content.push(result);
+      else turns.push({ role: "user", content: [result] });
+    } else if (message.role === "assistant" && message.toolCalls?.length) {
+      const blocks: Anthropic.ContentBlockParam[] = message.content
+        ? [{ type: "text", text: message.content }]
+        : [];
+      for (const call of message.toolCalls)
+        blocks.push({
+          type: "tool_use",
+          id: call.id,
+          name: call.name,
+          input: toolInput(call.arguments),
+        });
+      turns.push({ role: "assistant", content: blocks });
+    } else {
+      turns.push({
+        role: message.role === "assistant" ? "assistant" : "user",
+        content: message.content,
+      });
+    }
+  }
+  return turns;
+}
+
+/** The request's functions as Anthropic's tools, its choice as `tool_choice`. */
+function anthropicTools(tools: ToolOffer | undefined): Partial<Params> {
+  if (!tools) return {};
+  const choice = tools.choice;
+  // Anthropic's `none` still takes the tools (their definitions stay in the prompt).
+  const disableParallel = tools.parallel === false ? { disable_parallel_tool_use: true } : {};
+  let toolChoice: Anthropic.ToolChoice | undefined;
+  if (choice === "none") toolChoice = { type: "none" };
+  else if (choice === "required") toolChoice = { type: "any", ...disableParallel };
+  else if (typeof choice === "object")
+    toolChoice = { type: "tool", name: choice.name, ...disableParallel };
+  else if (choice === "auto" || tools.parallel === false)
+    toolChoice = { type: "auto", ...disableParallel };
+  return {
+    tools: tools.definitions.map((tool) => ({
+      name: tool.name,
+      ...(tool.description !== undefined ? { description: tool.description } : {}),
+      input_schema: { type: "object", ...(tool.parameters ?? {}) } as Anthropic.Tool.InputSchema,
+    })),
+    ...(toolChoice ? { tool_choice: toolChoice } : {}),
   };
 }

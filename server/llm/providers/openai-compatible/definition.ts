@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl, optionalString } from "../../../config-values.ts";
+import { httpUrl, modelPrices, optionalString } from "../../../config-values.ts";
 import { defineProvider } from "../definition.ts";
 
 /** A local server speaking OpenAI's API (Ollama, vLLM, LM Studio, llama.cpp…), at its URL. */
@@ -24,6 +24,14 @@ export const openAiCompatible = defineProvider({
       .int("must be a positive whole number (calls in flight)")
       .positive("must be a positive whole number (calls in flight)")
       .default(16),
+    /** What each local model costs, `model=input/output` in USD per million tokens; else free. */
+    OPENAI_COMPATIBLE_PRICES: modelPrices.optional(),
+    /** How often the server's model list is read again (a model pulled later becomes usable). */
+    MODEL_LIST_REFRESH_SECONDS: z.coerce
+      .number({ error: "must be a whole number of seconds (0: never)" })
+      .int("must be a whole number of seconds (0: never)")
+      .min(0, "must be a whole number of seconds (0: never)")
+      .default(300),
   },
   settings: (env) =>
     env.OPENAI_COMPATIBLE_BASE_URL
@@ -32,6 +40,8 @@ export const openAiCompatible = defineProvider({
           apiKey: env.OPENAI_COMPATIBLE_API_KEY,
           models: env.OPENAI_COMPATIBLE_MODELS,
           concurrency: env.OPENAI_COMPATIBLE_CONCURRENCY,
+          prices: env.OPENAI_COMPATIBLE_PRICES ?? {},
+          refreshMs: env.MODEL_LIST_REFRESH_SECONDS * 1000,
         }
       : undefined,
   problems: (env) =>
@@ -40,7 +50,7 @@ export const openAiCompatible = defineProvider({
       : [],
   models: [],
   unlistedModels: {
-    // A local model's limits are unknown: a small context, and free.
+    // A local model's limits are unknown: a small context, and free unless priced in settings.
     traits: {
       contextWindow: 8192,
       maxOutputTokens: 4096,
@@ -55,7 +65,9 @@ export const openAiCompatible = defineProvider({
     const { createOpenAiProvider } = await import("../openai/adapter.ts");
     return createOpenAiProvider({
       name: "openai-compatible",
-      ...settings,
+      baseUrl: settings.baseUrl,
+      apiKey: settings.apiKey,
+      models: settings.models,
       maxTokensField: "max_tokens",
       fetch: shared.fetch,
       logger: shared.logger,

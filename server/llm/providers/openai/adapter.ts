@@ -1,7 +1,14 @@
 import OpenAI from "openai";
 import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
-import type { ProviderRequest, ProviderResult, StreamChunk, TokenUsage } from "../../types.ts";
+import type {
+  ChatMessage,
+  ProviderRequest,
+  ProviderResult,
+  StreamChunk,
+  TokenUsage,
+  ToolOffer,
+} from "../../types.ts";
 import {
   estimateUsage,
   jsonObjectInstruction,
@@ -11,6 +18,7 @@ import {
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
+import { ToolCallParts } from "../shared/tool-call-parts.ts";
 
 export interface OpenAiProviderOptions {
   /** "openai" for the official API, "openai-compatible" for Ollama, vLLM, LM Studio, llama.cpp… */
@@ -86,10 +94,9 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     }
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (system) messages.push({ role: "system", content: system });
-    for (const message of request.messages)
-      messages.push({ role: message.role, content: message.content });
+    for (const message of request.messages) messages.push(openAiMessage(message));
 
-    const body: Params = { model: request.model, messages };
+    const body: Params = { model: request.model, messages, ...openAiTools(request.tools) };
     if (request.maxTokens !== undefined) body[maxTokensField] = request.maxTokens;
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
@@ -122,10 +129,16 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
       }
       const choice = completion.choices?.[0];
       const text = choice?.message?.content ?? choice?.message?.refusal ?? "";
+      const toolCalls = (choice?.message?.tool_calls ?? []).flatMap((call) =>
+        call.type === "function"
+          ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
+          : [],
+      );
       return {
         text,
         usage: usageOf(completion.usage, request, text),
         finishReason: choice?.finish_reason ?? "stop",
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
     },
 
@@ -133,6 +146,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
       let text = "";
       let usage: OpenAI.CompletionUsage | undefined;
       let finishReason: string | undefined;
+      const calls = new ToolCallParts();
       try {
         const stream = await client.chat.completions.create(
           { ...params(request), stream: true, stream_options: { include_usage: true } },
@@ -149,6 +163,8 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
           const choice = chunk.choices?.[0];
           if (!choice) continue;
           if (choice.finish_reason) finishReason = choice.finish_reason;
+          for (const part of choice.delta?.tool_calls ?? [])
+            calls.add(part.index, part.id, part.function?.name, part.function?.arguments);
           const delta = choice.delta?.content;
           if (delta) {
             text += delta;
@@ -167,10 +183,12 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
           "The provider closed the stream before the answer was complete.",
         );
       }
+      const toolCalls = calls.whole();
       yield {
         type: "done",
         usage: usageOf(usage, request, text),
         finishReason: finishReason ?? "stop",
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
     },
 
@@ -185,5 +203,49 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
       }
       return ids;
     },
+  };
+}
+
+/** A gateway message in OpenAI's words: an assistant's function calls, a tool's result. */
+function openAiMessage(message: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  switch (message.role) {
+    case "tool":
+      return { role: "tool", tool_call_id: message.toolCallId ?? "", content: message.content };
+    case "assistant":
+      return message.toolCalls?.length
+        ? {
+            role: "assistant",
+            content: message.content || null,
+            tool_calls: message.toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }
+        : { role: "assistant", content: message.content };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+/** The request's functions, choice and parallelism as OpenAI's fields (none when none). */
+function openAiTools(tools: ToolOffer | undefined): Partial<Params> {
+  if (!tools) return {};
+  const choice = tools.choice;
+  return {
+    tools: tools.definitions.map((tool) => ({
+      type: "function",
+      function: {
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        ...(tool.parameters ? { parameters: tool.parameters } : {}),
+      },
+    })),
+    ...(choice === undefined
+      ? {}
+      : {
+          tool_choice: typeof choice === "string" ? choice : { type: "function", function: choice },
+        }),
+    ...(tools.parallel !== undefined ? { parallel_tool_calls: tools.parallel } : {}),
   };
 }
