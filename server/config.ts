@@ -107,6 +107,7 @@ const envSchema = z.object({
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
   TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(8),
+  ADMIN_PAGE_MAX_ROWS: positiveInt("rows in one page of an admin list").default(1_000),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
@@ -172,6 +173,8 @@ export interface Limits {
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
+  /** Most rows one page of the ledger or the audit log may carry (ADMIN_PAGE_MAX_ROWS). */
+  adminPageRows: number;
 }
 
 export interface Config {
@@ -299,6 +302,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
+      adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
