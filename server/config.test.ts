@@ -39,6 +39,7 @@ describe("loadConfig defaults", () => {
       inFlightPerToken: 8,
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
+      adminPageRows: 1000,
     });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
