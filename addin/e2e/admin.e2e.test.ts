@@ -147,7 +147,7 @@ describe("the admin console", () => {
     await context.close();
   });
 
-  it("creates a token and shows its secret once, edits its budget, and revokes it", async () => {
+  it("creates a token and shows its secret once, edits its budget, rotates and revokes it", async () => {
     const { page, context, errors } = await openConsole({});
     await signIn(page);
     await page.getByRole("button", { name: "New token" }).click();
@@ -187,6 +187,21 @@ describe("the admin console", () => {
     expect(edited.budgetUsd).toBe(12.5);
     expect(edited.limits.monthlyBudgetUsd).toBe(12.5);
 
+    // Rotating with a grace period: the new secret works, and the old one still does for now.
+    await page.getByRole("button", { name: "Rotate Report bot" }).click();
+    const rotate = page.getByRole("dialog", { name: "Rotate Report bot" });
+    await rotate.getByLabel("Grace period for the current secret").selectOption("86400");
+    await rotate.getByRole("button", { name: "Rotate" }).click();
+    const rotatedDialog = page.getByRole("dialog", { name: "Secret of Report bot" });
+    const rotated = await rotatedDialog.getByTestId("new-secret").inputValue();
+    expect(rotated).not.toBe(secret);
+    await rotatedDialog.getByRole("button", { name: "Done" }).click();
+    await rotatedDialog.waitFor({ state: "detached" });
+    expect((await server.fetch("/api/v1/me", { token: rotated })).status).toBe(200);
+    expect((await server.fetch("/api/v1/me", { token: secret })).status).toBe(200);
+    expect((await tokenNamed("Report bot")).previousSecretValidUntil).not.toBeNull();
+    await page.getByText(/^old secret until/).waitFor();
+
     await page.getByRole("button", { name: "Revoke Report bot" }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke Report bot?" });
     await confirm.getByRole("button", { name: "Revoke" }).click();
@@ -195,7 +210,7 @@ describe("the admin console", () => {
       .getByRole("cell", { name: "Report bot", exact: true })
       .waitFor({ state: "detached" });
     expect((await tokenNamed("Report bot")).revokedAt).not.toBeNull();
-    expect((await server.fetch("/api/v1/me", { token: secret })).status).toBe(401);
+    expect((await server.fetch("/api/v1/me", { token: rotated })).status).toBe(401);
     // The revoked filter still finds it.
     await page.getByLabel("State").selectOption("revoked");
     await page.getByRole("cell", { name: "Report bot", exact: true }).waitFor();
@@ -255,6 +270,30 @@ describe("the admin console", () => {
     await audit.getByText("budgetUsd: 5 → 12.5").waitFor();
     await screenshot(page, "admin-audit");
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("says when a screen cannot load, and loads it again on Retry", async () => {
+    const { page, context } = await openConsole({});
+    await signIn(page);
+    let failing = true;
+    await page.route("**/api/v1/admin/system", (route) =>
+      failing
+        ? route.fulfill({
+            status: 503,
+            contentType: "application/json",
+            body: JSON.stringify({
+              error: { code: "unavailable", message: "Not ready (test)", requestId: "r" },
+            }),
+          })
+        : route.continue(),
+    );
+    await page.getByRole("tab", { name: "System" }).click();
+    await page.getByRole("alert").getByText("Not ready (test)").waitFor();
+    await screenshot(page, "admin-system-error");
+    failing = false;
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.getByText("Response cache").waitFor();
     await context.close();
   });
 
