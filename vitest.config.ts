@@ -21,6 +21,7 @@ export default defineConfig({
             "server/**/*.test.ts",
             "addin/src/**/*.test.{ts,tsx}",
             "scripts/**/*.test.ts",
+            "bench/**/*.test.ts",
             "office-scripts/**/*.test.ts",
             "power-automate/**/*.test.ts",
             "deploy/**/*.test.ts",

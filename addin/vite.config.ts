@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { recordBuildInputs } from "./build-inputs-plugin.ts";
 import { customFunctionsMetadata } from "./functions-metadata-plugin.ts";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
@@ -13,7 +14,16 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   root,
   base: "/addin/",
-  plugins: [react(), customFunctionsMetadata(`${root}src/functions/functions.ts`)],
+  plugins: [
+    react(),
+    customFunctionsMetadata(`${root}src/functions/functions.ts`),
+    recordBuildInputs(`${root}..`, [
+      `${root}vite.config.ts`,
+      `${root}functions-metadata-plugin.ts`,
+      `${root}build-inputs-plugin.ts`,
+      `${root}../package-lock.json`,
+    ]),
+  ],
   build: {
     outDir: `${root}dist`,
     emptyOutDir: true,

@@ -8,7 +8,9 @@
  * back, sent to Excel about 1 MB at a time. A prompt that fails leaves its answer cell empty.
  * A request refused as too many (429) or while the server is busy (503) is sent again after
  * the wait its Retry-After asks for, up to 3 tries, 30 s a wait and 60 s of waiting a run; past
- * that the script stops and says which rows it left unanswered.
+ * that the script stops and says which rows it left unanswered. Each request carries an
+ * Idempotency-Key, the same on each of its tries: the server computes it once whatever happens
+ * to the connection, and a try sent again gets the answers of the first instead of paying again.
  * This script calls the server with `fetch`, which Office Scripts allow only when run in Excel,
  * not from Power Automate.
  *
@@ -65,6 +67,8 @@ async function main(
   );
   const lead = (instruction ?? "").trim() === "" ? "" : `${(instruction ?? "").trim()}\n\n`;
 
+  // This run's name, in each request's Idempotency-Key with the request's first row.
+  const run = `fill-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   const summary: FillSummary = { answered: 0, failed: 0, skipped: 0 };
   const patience: Patience = { waitedMs: 0 };
   let firstFailure = "";
@@ -78,7 +82,8 @@ async function main(
       first < bottom
         ? ` Rows ${first} to ${bottom} are left as they were: run the script again to answer them.`
         : ` Row ${first} is left as it was: run the script again to answer it.`;
-    const results = await askOfficeLlm(endpoint, secret, items, summary, patience, left);
+    const key = `${run}-row-${first}`;
+    const results = await askOfficeLlm(endpoint, secret, key, items, summary, patience, left);
     // Read again just before writing: a cell filled meanwhile is kept.
     const rows = items.map((item) => Number(item.id));
     const empty = new Set(emptyRows(sheet, answerColumn, rows, 100));
@@ -154,6 +159,7 @@ interface FillSummary {
 interface PromptItem {
   id: string;
   prompt: string;
+  temperature?: number;
 }
 
 /** One result of OfficeLLM's batch response (the fields this script reads). */
@@ -170,7 +176,7 @@ interface Patience {
 }
 
 /**
- * Sends one batch; an answer that is not a batch response stops the script with its reason,
+ * Sends one batch under `key`; an answer that is not a batch response stops the script with its reason,
  * what was written before it and `left` (the rows left unanswered). A 429 or 503 is asked again
  * after the wait its Retry-After asks for (seconds or a date; 5 s without one), at most 3 tries
  * a request, 30 s a wait and 60 s of waiting a run (`patience`): a longer wait is not shortened,
@@ -179,6 +185,7 @@ interface Patience {
 async function askOfficeLlm(
   endpoint: string,
   token: string,
+  key: string,
   items: PromptItem[],
   done: FillSummary,
   patience: Patience,
@@ -191,7 +198,11 @@ async function askOfficeLlm(
     try {
       response = await fetch(endpoint, {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+          "Idempotency-Key": key,
+        },
         body: JSON.stringify({ items }),
       });
       text = await response.text();

@@ -16,6 +16,8 @@
  *   unless its operator changed it, is the most it takes).
  * @param maxRequestBytes At most this many bytes of JSON in `batch`: keep it under the
  *   server's BODY_LIMIT (1 MiB unless its operator changed it).
+ * @param temperature Optional: the temperature every prompt is asked at. 0 gives the same answer
+ *   to the same prompt, which OfficeLLM keeps in its cache: a row asked again costs nothing.
  */
 function main(
   workbook: ExcelScript.Workbook,
@@ -26,6 +28,7 @@ function main(
   instruction: string = "",
   maxItems: number = 100,
   maxRequestBytes: number = 1000000,
+  temperature?: number,
 ): PromptBatch {
   // A flow passes null for an optional parameter it has no value for: its default applies.
   const first = firstRow ?? 2;
@@ -57,6 +60,7 @@ function main(
       for (let index = 0; index < group.length; index++) {
         if (texts[index] === "") continue;
         const item: PromptItem = { id: String(group[index]), prompt: lead + texts[index] };
+        if (temperature !== undefined && temperature !== null) item.temperature = temperature;
         const size = utf8Length(JSON.stringify(item)) + 1;
         const fits = result.batch.items.length === 0 || bytes + size <= budget;
         if (result.batch.items.length === most || !fits) {
@@ -82,6 +86,7 @@ interface PromptBatch {
 interface PromptItem {
   id: string;
   prompt: string;
+  temperature?: number;
 }
 
 /** A column's zero-based index from its letters, in either case ("B" → 1, "aa" → 26), A to XFD. */

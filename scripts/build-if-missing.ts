@@ -1,10 +1,13 @@
-/** `npm start` builds the add-in first when there is no build yet. */
-import { existsSync } from "node:fs";
+/** `npm start` builds the add-in first when there is no build yet, or its sources changed since. */
+import { fileURLToPath } from "node:url";
 import { build } from "vite";
 import { addinDistDirectory } from "../server/routes/addin.ts";
+import { staleAddinBuild } from "./addin-build.ts";
 
-if (!existsSync(`${addinDistDirectory}/taskpane.html`)) {
-  process.stderr.write("officellm: building the add-in (first start)\n");
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const reason = staleAddinBuild(repoRoot, addinDistDirectory);
+if (reason) {
+  process.stderr.write(`officellm: building the add-in (${reason})\n`);
   await build({
     configFile: new URL("../addin/vite.config.ts", import.meta.url).pathname,
     logLevel: "warn",

@@ -15,6 +15,9 @@ import { jsonBodyReader } from "./http/read-json-body.ts";
 import type { Route } from "./http/route.ts";
 import type { RateLimits } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
+import { highestBudgetShare } from "./metrics/budget-share.ts";
+import { metricsEndpoint, requestMetrics } from "./metrics/http.ts";
+import { Metrics } from "./metrics/metrics.ts";
 import { connectorDocument } from "./openapi/connector.ts";
 import { checkConnectorHost } from "./openapi/connector-host.ts";
 import { openApiDocument } from "./openapi/document.ts";
@@ -28,12 +31,16 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { Jobs } from "./llm/jobs/jobs.ts";
+import type { JobRunner } from "./llm/jobs/submit-job.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
+import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
-import { healthRoutes, type ReadinessChecks } from "./routes/health.ts";
+import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -61,15 +68,25 @@ export interface AppDeps {
 export type OfficeLlmApp = Express & {
   /** The route table, for documentation and for tests that must cover every route. */
   readonly routeTable: readonly Route[];
+  /** What GET /metrics shows; the parts started beside the app (backups) report here too. */
+  readonly metrics: Metrics;
 };
 
 /** Builds the HTTP app from its parts; holds no state outside what it is given. */
 export function createApp(deps: AppDeps): OfficeLlmApp {
   const { config, store, limits, logger, clock, gateway } = deps;
   const tokens = new TokenService(store, clock);
-  const authenticate = authenticator(tokens, limits);
+  const metrics = new Metrics();
+  metrics.useCatalog(gateway.registry.list().map((model) => model.id));
+  metrics.gaugeFromSource(
+    "officellm_budget_used_ratio_max",
+    "The largest share of its monthly budget any token has spent this month (1 = all of it)",
+    highestBudgetShare(store, clock),
+  );
+  const authenticate = authenticator(tokens, limits, metrics);
   const completions = new CompletionService({
     ...gateway,
+    metrics,
     store,
     clock,
     logger,
@@ -78,6 +95,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     requestTimeoutMs: config.requestTimeoutMs,
     providerConcurrency: config.llm.providerConcurrency,
     inFlightPerToken: config.limits.inFlightPerToken,
+    queueWaitMs: config.limits.queueWaitMs,
     retry: {
       maxRetries: config.llm.maxRetries,
       baseDelayMs: 250,
@@ -88,6 +106,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     },
     limits: config.limits,
   });
+
+  const jobs: JobRunner = {
+    completions,
+    jobs: new Jobs({ limits: config.limits, clock, logger }),
+    itemTimeoutMs: config.requestTimeoutMs,
+  };
 
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
   const calendar = new CalendarService({ store, clock, logger, config });
@@ -106,11 +130,15 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       }));
     },
   });
+  const readinessChecks = { store: () => store.ping(), ...deps.readinessChecks };
+  metrics.readiness(async () =>
+    (await runReadinessChecks(readinessChecks)).map(([name, outcome]) => [name, outcome === "ok"]),
+  );
   const routes: Route[] = [
     ...healthRoutes({
       version,
       startedAt,
-      checks: { store: () => store.ping(), ...deps.readinessChecks },
+      checks: readinessChecks,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
       showsFailures: async (req) =>
         req.headers.authorization !== undefined &&
@@ -141,7 +169,9 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
-    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems }),
+    ...openAiResponsesRoutes({ completions, clock }),
+    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems, jobs }),
+    ...jobRoutes({ jobs, jobMaxItems: config.limits.jobItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({
       store,
@@ -164,6 +194,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.set("query parser", "simple");
   app.use(requestContext(config.requestTimeoutMs));
   app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
   app.use(securityHeaders(config.publicUrl));
   app.use(corsPolicy({ ...config, exposedHeaders: llmHeaderNames, routes }));
   // LLM answers are small and latency-bound, so only GETs (the API document, usage, history,
@@ -174,10 +205,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       compression.filter(req, res),
   });
   app.use((req, res, next) => (req.method === "GET" ? compress(req, res, next) : next()));
+  // Not in the route table: an operations endpoint in Prometheus' format, outside the API.
+  app.use(metricsEndpoint({ metrics, metricsToken: config.metricsToken, authenticate }));
   app.use(
     dispatchRoutes(
       routes,
-      { authenticate, rateLimit: tokenRateLimit(limits, config.rateLimit.defaultRpm) },
+      { authenticate, rateLimit: tokenRateLimit(limits, config.rateLimit.defaultRpm, metrics) },
       jsonBodyReader(config.limits),
     ),
   );
@@ -186,5 +219,5 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  return Object.assign(app, { routeTable: routes as readonly Route[] });
+  return Object.assign(app, { routeTable: routes as readonly Route[], metrics });
 }

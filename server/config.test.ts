@@ -34,9 +34,14 @@ describe("loadConfig defaults", () => {
       schemaPatternSize: 1000,
       generatedOutputBytes: 256 * 1024,
       batchItems: 500,
+      jobItems: 1_000,
+      jobsPerToken: 20,
+      jobRetentionMs: 3_600_000,
+      jobBytes: 64 * 1024 * 1024,
       templateBytes: 100 * 1024,
       conversationMessages: 1_000,
-      inFlightPerToken: 8,
+      inFlightPerToken: 5_000,
+      queueWaitMs: 30_000,
       cacheEntries: 10_000,
       cacheBytes: 32 * 1024 * 1024,
       adminPageRows: 1000,
@@ -44,6 +49,15 @@ describe("loadConfig defaults", () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();
+  });
+
+  it("sizes the provider connection pool from the calls in flight it may carry, unless told", () => {
+    expect(loadConfig({}).llm).toMatchObject({ providerConcurrency: 5_000, maxSockets: 5_000 });
+    expect(
+      loadConfig({ PROVIDER_CONCURRENCY: "200", OPENAI_COMPATIBLE_CONCURRENCY: "300" }).llm,
+    ).toMatchObject({ providerConcurrency: 200, maxSockets: 300 });
+    expect(loadConfig({ PROVIDER_MAX_SOCKETS: "64" }).llm.maxSockets).toBe(64);
+    expect(() => loadConfig({ QUEUE_TIMEOUT_MS: "0" })).toThrow(/QUEUE_TIMEOUT_MS/);
   });
 
   it("treats empty strings as unset", () => {
@@ -86,6 +100,7 @@ describe("loadConfig defaults", () => {
           baseUrl: "http://127.0.0.1:11434/v1",
           apiKey: undefined,
           models: ["llama3.1:8b", "qwen2.5:7b"],
+          concurrency: 16,
         },
         demo: {},
       },

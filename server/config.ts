@@ -73,6 +73,13 @@ const encryptionKey = z
     "must be 32 random bytes, as 64 hex digits or base64 (try: openssl rand -hex 32)",
   );
 
+/**
+ * Calls in flight per provider by default: enough for thousands of callers at once, so an
+ * organisation is limited by its provider account, not by the gateway (docs/operations.md,
+ * "Queues"). A local server has its own, lower default (OPENAI_COMPATIBLE_CONCURRENCY).
+ */
+const PROVIDER_CONCURRENCY = 5_000;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: port.default(3000),
@@ -87,7 +94,7 @@ const envSchema = z.object({
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   CORS_ORIGINS: origins.default([]),
   TRUST_PROXY: z
     .string()
@@ -106,12 +113,16 @@ const envSchema = z.object({
   GENERATED_OUTPUT_MAX_BYTES: byteSize.default(256 * 1024),
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
-  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(8),
+  TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(PROVIDER_CONCURRENCY),
   ADMIN_PAGE_MAX_ROWS: positiveInt("rows in one page of an admin list").default(1_000),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
   AUTH_FAILURES_PER_MINUTE: positiveInt("failed sign-ins per client address").default(20),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (try: openssl rand -hex 32)")
+    .optional(),
   LLM_TIMEOUT_MS: positiveInt("milliseconds").default(60_000),
   LLM_MAX_RETRIES: z.coerce
     .number({ error: "must be a whole number from 0 to 10" })
@@ -119,11 +130,17 @@ const envSchema = z.object({
     .min(0, "must be a whole number from 0 to 10")
     .max(10, "must be a whole number from 0 to 10")
     .default(2),
-  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(16),
+  PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(PROVIDER_CONCURRENCY),
+  PROVIDER_MAX_SOCKETS: positiveInt("connections per provider").optional(),
+  QUEUE_TIMEOUT_MS: positiveInt("milliseconds").default(30_000),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
+  JOB_MAX_ITEMS: positiveInt("items per job").default(1_000),
+  JOBS_PER_TOKEN: positiveInt("jobs one token may hold").default(20),
+  JOB_RETENTION_SECONDS: positiveInt("seconds").default(3_600),
+  JOBS_MAX_BYTES: byteSize.default(64 * 1024 * 1024),
   ENCRYPTION_KEY: encryptionKey.optional(),
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
@@ -164,12 +181,23 @@ export interface Limits {
   generatedOutputBytes: number;
   /** Items one batch may carry (BATCH_MAX_ITEMS). */
   batchItems: number;
+  /**
+   * Jobs (POST /api/v1/jobs): items one may carry, jobs one token may hold on an instance
+   * (running, or finished and kept), how long a finished job's results are kept, and the bytes
+   * of results every job on an instance may hold together.
+   */
+  jobItems: number;
+  jobsPerToken: number;
+  jobRetentionMs: number;
+  jobBytes: number;
   /** Largest prompt template text, in bytes. */
   templateBytes: number;
   /** Most messages one conversation may hold. */
   conversationMessages: number;
   /** Model calls one token may have in flight at once on this instance; more wait their turn. */
   inFlightPerToken: number;
+  /** The longest a model call waits for its token's turn, or a provider's slot, in ms. */
+  queueWaitMs: number;
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
@@ -192,7 +220,7 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
-  log: { level: Env["LOG_LEVEL"]; format: Env["LOG_FORMAT"] };
+  log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
   corsOrigins: string[];
   trustProxy: boolean | number;
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
@@ -200,10 +228,17 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
+  /** The bearer secret a Prometheus scraper reads GET /metrics with, besides an admin token. */
+  metricsToken: string | undefined;
   llm: {
     timeoutMs: number;
     maxRetries: number;
     providerConcurrency: number;
+    /**
+     * Connections kept per provider (PROVIDER_MAX_SOCKETS); by default the most calls any
+     * provider may have in flight, so no call waits for a connection.
+     */
+    maxSockets: number;
     cacheTtlMs: number;
   };
   encryptionKey: Buffer | undefined;
@@ -235,7 +270,16 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(environment: Record<string, string | undefined>): Config {
+/** What the process runs in, besides its environment. */
+export interface ProcessFacts {
+  /** Whether standard output is a terminal: the log is then readable lines, unless told otherwise. */
+  terminal?: boolean;
+}
+
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  facts: ProcessFacts = {},
+): Config {
   // An empty value (as in a copied .env.example) means "not set".
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
@@ -282,7 +326,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : undefined,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
-    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    log: {
+      level: env.LOG_LEVEL,
+      // Readable lines at a terminal, JSON for a log collector (and whenever NODE_ENV=production).
+      format:
+        env.LOG_FORMAT ?? (facts.terminal && present.NODE_ENV !== "production" ? "pretty" : "json"),
+    },
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     limits: {
@@ -297,9 +346,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       schemaCacheEntries: env.SCHEMA_CACHE_MAX,
       generatedOutputBytes: env.GENERATED_OUTPUT_MAX_BYTES,
       batchItems: env.BATCH_MAX_ITEMS,
+      jobItems: env.JOB_MAX_ITEMS,
+      jobsPerToken: env.JOBS_PER_TOKEN,
+      jobRetentionMs: env.JOB_RETENTION_SECONDS * 1000,
+      jobBytes: env.JOBS_MAX_BYTES,
       templateBytes: env.TEMPLATE_MAX_BYTES,
       conversationMessages: env.CONVERSATION_MAX_MESSAGES,
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
+      queueWaitMs: env.QUEUE_TIMEOUT_MS,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
       adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
@@ -310,10 +364,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       defaultRpm: env.RATE_LIMIT_RPM,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    metricsToken: env.METRICS_TOKEN,
     llm: {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       providerConcurrency: env.PROVIDER_CONCURRENCY,
+      maxSockets:
+        env.PROVIDER_MAX_SOCKETS ??
+        Math.max(env.PROVIDER_CONCURRENCY, env.OPENAI_COMPATIBLE_CONCURRENCY),
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,

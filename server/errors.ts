@@ -33,6 +33,8 @@ export const errorStatuses = {
   internal: 500,
   upstream_error: 502,
   unavailable: 503,
+  /** A model call waited its longest for a turn or a provider's slot (QUEUE_TIMEOUT_MS). */
+  queue_timeout: 503,
   upstream_timeout: 504,
 } as const;
 

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from "pino";
+import { PinoPretty } from "pino-pretty";
 
 export type { Logger };
 
@@ -49,11 +50,11 @@ export function scrubSecrets(text: string): string {
 /**
  * Logs to `destination`, or by default to stdout through a buffered asynchronous writer: a
  * write per request line would cost the gateway a fifth of its CPU. Pino flushes the buffer
- * when the process exits.
+ * when the process exits. The `pretty` format (a terminal's) is one readable line per record.
  */
 export function createLogger(
   config: { log: { level: LevelWithSilent; format: "json" | "pretty" } },
-  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+  destination?: DestinationStream,
 ): Logger {
   const options = {
     level: config.log.level,
@@ -61,8 +62,32 @@ export function createLogger(
     redact: { paths: redactedPaths, censor: "[redacted]" },
     hooks: { streamWrite: scrubSecrets },
   };
-  if (config.log.format === "pretty") {
-    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
-  }
-  return pino(options, destination);
+  if (config.log.format === "pretty") return pino(options, prettyLines(destination));
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/** Fields every record has, which a readable line leaves out. */
+const recordFields = new Set(["level", "time", "pid", "hostname", "service", "msg"]);
+
+/**
+ * One line per record for a person at a terminal: time, level, then a request as
+ * `POST /api/v1/completions 200 12.5 ms`, anything else as its message and its other fields.
+ */
+function prettyLines(destination: DestinationStream | undefined): DestinationStream {
+  return PinoPretty({
+    ...(destination ? { destination, colorize: false } : {}),
+    translateTime: "SYS:HH:MM:ss.l",
+    hideObject: true,
+    messageFormat: (log) => {
+      if (log.msg === "request" || log.msg === "request failed") {
+        const aborted = log.aborted ? " (client went away)" : "";
+        return `${String(log.method)} ${String(log.path)} ${String(log.status)} ${String(log.durationMs)} ms${aborted}`;
+      }
+      const rest = Object.fromEntries(
+        Object.entries(log).filter(([key]) => !recordFields.has(key)),
+      );
+      const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
+      return `${String(log.msg ?? "")}${fields}`;
+    },
+  });
 }

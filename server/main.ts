@@ -11,6 +11,7 @@ import { createServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
 import { stopGracefullyOnSignals } from "./shutdown.ts";
+import { databaseFailure, listenFailure } from "./startup-failures.ts";
 import { openStore } from "./store/store.ts";
 import { TokenService } from "./auth/token-service.ts";
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, { terminal: process.stdout.isTTY === true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`officellm: ${error.message}\n`);
@@ -29,7 +30,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   sendConsoleToLog(logger);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
-  const store = await withReadCache(await openStore(config.databaseUrl), {
+  const opened = await openStore(config.databaseUrl).catch((error: unknown) => {
+    throw databaseFailure(config.databaseUrl, error);
+  });
+  const store = await withReadCache(opened, {
     clock: systemClock,
     logger,
     redis,
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
   const server = createServer(app, config).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
-    server.once("error", reject);
+    server.once("error", (error) => reject(listenFailure(error, config)));
   });
   stopGracefullyOnSignals(server, config.shutdownTimeoutMs, logger, async () => {
     await store.close();

@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
+import { safeAddress } from "./startup-failures.ts";
+import { errorText } from "./util/error-text.ts";
 
 /**
  * The shared Redis connection. Commands fail fast while it is down (callers fall back or
@@ -14,20 +16,26 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
   });
+  const address = safeAddress(url);
   let lastError = "";
   redis.on("error", (error: Error) => {
     // ioredis repeats the same error on every reconnect attempt; log each kind once.
-    if (error.message === lastError) return;
-    lastError = error.message;
-    logger.warn({ err: { message: error.message } }, "redis unavailable");
+    const reason = errorText(error);
+    if (reason === lastError) return;
+    lastError = reason;
+    logger.warn({ redis: address, reason }, `redis unavailable: ${reason}`);
   });
   redis.on("ready", () => {
+    if (lastError) logger.info({ redis: address }, "redis is back");
     lastError = "";
   });
   try {
     await redis.connect();
-  } catch {
-    logger.warn("redis did not answer at start; limits use per-instance memory until it does");
+  } catch (error) {
+    logger.warn(
+      { redis: address, reason: errorText(error) },
+      "redis did not answer at start (REDIS_URL); limits use per-instance memory until it does",
+    );
   }
   return redis;
 }

@@ -19,6 +19,7 @@ import type {
   completionRequestSchema,
   completionResponseSchema,
 } from "./llm/request/completion-request.ts";
+import type { jobEndSchema, jobSchema } from "./llm/jobs/schemas.ts";
 import type { modelInfoSchema, modelsResponseSchema } from "./models/schemas.ts";
 import type { TemplateBodies, templateListSchema } from "./templates/schemas.ts";
 import type {
@@ -52,6 +53,10 @@ export type Completion = z.output<typeof completionResponseSchema>;
 export type BatchItem = z.input<typeof batchItemSchema>;
 export type BatchResponse = z.output<typeof batchResponseSchema>;
 export type { BatchItemResult } from "./llm/request/completion-request.ts";
+
+/** POST /api/v1/jobs (the body is a batch's), GET /api/v1/jobs/:id, and its events' `done`. */
+export type Job = z.output<typeof jobSchema>;
+export type JobEnd = z.output<typeof jobEndSchema>;
 
 /** GET /api/v1/models. */
 export type ModelInfo = z.output<typeof modelInfoSchema>;

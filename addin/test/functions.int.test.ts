@@ -16,7 +16,8 @@ const excel = new FakeExcel();
 function countingFetch() {
   const calls: string[] = [];
   const counted: typeof fetch = (input, init) => {
-    calls.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
+    const path = new URL(String(input)).pathname.replace(/job_[\w-]+/, ":id");
+    calls.push(`${init?.method ?? "GET"} ${path}`);
     return fetch(input, init);
   };
   return { calls, fetch: counted };
@@ -39,14 +40,14 @@ beforeEach(() => excel.install());
 afterEach(() => excel.uninstall());
 
 describe("the functions against the real backend", () => {
-  it("answers 120 calls of one recalculation in two batch requests, identical calls once", async () => {
+  it("answers 120 calls of one recalculation as one job, identical calls once", async () => {
     const counter = countingFetch();
     register(excel, await storageFor(token), { fetch: counter.fetch });
     const prompts = Array.from({ length: 120 }, (_, i) => `Question ${i % 110}`);
     const values = await Promise.all(prompts.map((p) => excel.value("PROMPT", p, null)));
     expect(values[7]).toMatch(/^\[demo\] You asked: "Question 7"/);
     expect(values[117]).toBe(values[7]);
-    expect(counter.calls).toEqual(["POST /api/v1/batch", "POST /api/v1/batch"]);
+    expect(counter.calls).toEqual(["POST /api/v1/jobs", "GET /api/v1/jobs/:id/events"]);
   });
 
   it("spills LIST, TABLE and EXTRACT, and CLASSIFY gives a label", async () => {
@@ -107,7 +108,7 @@ describe("the functions against the real backend", () => {
       excel.value("LIST", "Reopen list", null),
     ]);
     await engine.idle();
-    expect(first.calls).toHaveLength(1);
+    expect(first.calls).toEqual(["POST /api/v1/jobs", "GET /api/v1/jobs/:id/events"]);
 
     excel.uninstall();
     excel.install();
@@ -129,7 +130,8 @@ describe("the functions against the real backend", () => {
   });
 
   it("shows a rate limit as #N/A with when to try again", async () => {
-    const limited = (await server.token({ rpm: 1 })).token;
+    // A job takes two requests: its start and its event stream.
+    const limited = (await server.token({ rpm: 2 })).token;
     register(excel, await storageFor(limited), { settings: { maxRateLimitWaitMs: 0 } });
     expect(await excel.value("PROMPT", "First", null)).toMatch(/^\[demo\]/);
     const error = await excel.error("PROMPT", "Second", null);

@@ -19,7 +19,11 @@ export interface Timing {
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
 /** Sends one request; times from `due` (defaults to now), so queueing delays count. */
-export function send(target: Target, due = performance.now()): Promise<Timing> {
+export function send(
+  target: Target,
+  due = performance.now(),
+  through: Agent = agent,
+): Promise<Timing> {
   const url = new URL(target.path, target.url);
   return new Promise((resolve) => {
     const req = request(
@@ -28,7 +32,7 @@ export function send(target: Target, due = performance.now()): Promise<Timing> {
         port: url.port,
         path: url.pathname,
         method: "POST",
-        agent,
+        agent: through,
         headers: {
           ...target.headers,
           "content-type": "application/json",
@@ -109,6 +113,26 @@ export async function oneAtATime(target: Target, count: number) {
     total: summarize(
       timings.map((t) => t.totalMs),
       failed,
+    ),
+  };
+}
+
+/**
+ * `count` requests sent at once, each on its own connection (`target(i)` makes the i-th): the
+ * wall time until the last is answered, and how many failed.
+ */
+export async function allAtOnce(target: (index: number) => Target, count: number) {
+  const connections = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const started = performance.now();
+  const timings = await Promise.all(
+    Array.from({ length: count }, (_, index) => send(target(index), started, connections)),
+  );
+  connections.destroy();
+  return {
+    wallMs: performance.now() - started,
+    ...summarize(
+      timings.map((t) => t.totalMs),
+      timings.filter((t) => !t.ok).length,
     ),
   };
 }

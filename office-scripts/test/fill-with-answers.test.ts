@@ -21,15 +21,17 @@ function batchEndpoint(
   refuse: (request: number) => Response | undefined = () => undefined,
 ) {
   const requests: PromptItem[][] = [];
+  const keys: (string | null)[] = [];
   const fetch = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const { items } = JSON.parse(String(init?.body)) as { items: PromptItem[] };
     requests.push(items);
+    keys.push(new Headers(init?.headers).get("idempotency-key"));
     const refused = refuse(requests.length);
     if (refused) return refused;
     const results = items.map((item) => ({ id: item.id, ok: true, text: answer(item.prompt) }));
     return Response.json({ results });
   };
-  return { fetch: fetch as typeof globalThis.fetch, requests };
+  return { fetch: fetch as typeof globalThis.fetch, requests, keys };
 }
 
 /** OfficeLLM's refusal, with a Retry-After when `retryAfter` is given. */
@@ -280,6 +282,25 @@ describe("fill-with-answers", () => {
       expect(output.lines).toEqual([
         "OfficeLLM: 3 answered, 0 failed, 0 skipped (already answered). Waited 7 s in all for the server to take more.",
       ]);
+    });
+
+    it("sends a request's tries under one Idempotency-Key, and each request under its own", async () => {
+      const server = batchEndpoint(undefined, (request) =>
+        request === 1 ? refusal(503, "1") : undefined,
+      );
+      const fill = loadScript<FillWithAnswers>("fill-with-answers.ts", {
+        ...fakeClock(),
+        ...server,
+        console: consoleCapture(),
+      });
+      const book = selected(numbered(5), "A1:A5");
+      expect(await fill(book, url, token, "", 1, 1000000, 3)).toMatchObject({ answered: 5 });
+      const [first, retry, second] = server.keys;
+      expect(server.keys).toHaveLength(3);
+      expect(first).toMatch(/^fill-[a-z0-9]+-[a-z0-9]+-row-1$/);
+      // The server computes a request once: sent again after a 503, it is joined, not repaid.
+      expect(retry).toBe(first);
+      expect(second).toBe(first!.replace(/row-1$/, "row-4"));
     });
 
     it("takes a Retry-After date, and a date gone by as no wait", async () => {

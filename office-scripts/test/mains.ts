@@ -6,6 +6,7 @@
 export interface PromptItem {
   id: string;
   prompt: string;
+  temperature?: number;
 }
 
 export interface PromptBatch {
@@ -22,6 +23,7 @@ export type ReadPrompts = (
   instruction?: string,
   maxItems?: number,
   maxRequestBytes?: number,
+  temperature?: number,
 ) => PromptBatch;
 
 export interface BatchResult {

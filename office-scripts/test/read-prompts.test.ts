@@ -93,6 +93,17 @@ describe("read-prompts", () => {
     }
   });
 
+  it("asks every prompt at the temperature given, and at none by default", () => {
+    const zero = readPrompts(workbook(), "Questions", "A", "B", 2, "", 2, 1000000, 0);
+    expect(zero.batch.items).toEqual(
+      expectedItems()
+        .slice(0, 2)
+        .map((item) => ({ ...item, temperature: 0 })),
+    );
+    const unset = readPrompts(workbook(), "Questions", "A", "B", 2, "", 2);
+    expect(unset.batch.items[0]).not.toHaveProperty("temperature");
+  });
+
   it("counts as filled any answer cell that Excel does not call Empty", () => {
     const book = new FakeWorkbook({
       Sheet1: {

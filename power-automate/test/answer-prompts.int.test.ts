@@ -54,9 +54,7 @@ function host(
         }
       }
       expect(step.connectionName).toBe("shared_officellm");
-      const { status, json } = await connector.call(step.operationId, {
-        body: step.parameters.body,
-      });
+      const { status, json } = await connector.callAction(step.operationId, step.parameters);
       return { statusCode: status, body: json };
     },
   };
@@ -95,11 +93,11 @@ function questions(from: number, to: number): Record<string, string | number> {
 
 const batchSizes = (steps: { calls: ConnectorStep[] }) =>
   steps.calls
-    .filter((step) => step.operationId === "CompleteBatch")
+    .filter((step) => step.operationId === "StartJob")
     .map((step) => (step.parameters.body as { items: unknown[] }).items.length);
 
 describe("the answer-prompts flow", () => {
-  it("answers every open prompt of the column, 100 rows a round, and touches nothing else", async () => {
+  it("answers every open prompt of the column, 50 rows a round, and touches nothing else", async () => {
     const cells = { ...questions(2, 231), A1: "Name", A5: 42, C10: "answered by hand", B20: "" };
     const workbook = new FakeWorkbook({ Sheet1: cells });
     const before = workbook.sheet("Sheet1").snapshot();
@@ -119,11 +117,70 @@ describe("the answer-prompts flow", () => {
       Object.fromEntries(Object.entries(cells).filter(([address]) => !/^C\d+$/.test(address)));
     expect(others(after)).toEqual(others(before));
 
-    // 228 open rows: rounds of 100, 100 and 28, each one batch request, each row asked once.
-    expect(batchSizes(steps)).toEqual([100, 100, 28]);
+    // 228 open rows: rounds of 50 and one of 28, each one job, each row asked once, at
+    // temperature 0.
+    expect(batchSizes(steps)).toEqual([50, 50, 50, 50, 28]);
     expect(fake.calls).toHaveLength(228);
-    expect(run.runs.get("Read_prompts")).toBe(3);
+    const temperatures = fake.calls.map(
+      (call) => (call.request.body as { temperature?: number }).temperature,
+    );
+    expect(new Set(temperatures)).toEqual(new Set([0]));
+    expect(run.runs.get("Read_prompts")).toBe(5);
     expect(run.variables.get("nextRow")).toBe(232);
+  });
+
+  it("retries a round the platform timed out under the same key: joined, never paid twice", async () => {
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 121) });
+    const steps = host(workbook, connector);
+    // The platform gives up on the first request of each OfficeLLM action after OfficeLLM took
+    // it (its 120 s limit, a lost connection): the action fails with 504 and its retry policy
+    // sends the same request again.
+    const call = steps.call.bind(steps);
+    const timedOut = new Set<string>();
+    steps.call = async (step) => {
+      const outputs = await call(step);
+      if (step.connectionName !== "shared_officellm" || timedOut.has(step.operationId))
+        return outputs;
+      timedOut.add(step.operationId);
+      return { statusCode: 504, body: { message: "The request timed out" } };
+    };
+
+    const run = await runFlow(flow, { ...trigger, instruction: "Timed out" }, steps);
+
+    expect(run.status).toBe("Succeeded");
+    expect(workbook.sheet("Sheet1").value("C121")).toBe("echo: Timed out\n\nQuestion 121");
+    // Rounds of 50, 50 and 20; the first StartJob was sent twice, under one key.
+    const starts = steps.calls.filter((step) => step.operationId === "StartJob");
+    expect(
+      starts.map((step) => (step.parameters.body as { items: unknown[] }).items.length),
+    ).toEqual([50, 50, 50, 20]);
+    expect(starts[1]!.parameters["Idempotency-Key"]).toBe(starts[0]!.parameters["Idempotency-Key"]);
+    expect(new Set(starts.map((step) => step.parameters["Idempotency-Key"])).size).toBe(3);
+    expect(fake.calls).toHaveLength(120);
+    expect(new Set(fake.calls.map((c) => c.lastUserText)).size).toBe(120);
+  });
+
+  it("asks no prompt again when a failed run is resubmitted: its answers come from the cache", async () => {
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 61) });
+    const steps = host(workbook, connector);
+    // The first run cannot write its first round's answers (the workbook is locked, say).
+    const call = steps.call.bind(steps);
+    steps.call = async (step) =>
+      String(step.parameters.scriptId).includes("write-answers")
+        ? { statusCode: 400, body: { message: "The workbook is locked" } }
+        : call(step);
+    const resubmit = { ...trigger, instruction: "Resubmitted" };
+    const failed = await runFlow(flow, resubmit, steps, "run-1");
+    expect(failed.error?.code).toBe("RoundFailed");
+    expect(fake.calls).toHaveLength(50);
+
+    const resubmitted = await runFlow(flow, resubmit, host(workbook, connector), "run-2");
+
+    expect(resubmitted.status).toBe("Succeeded");
+    expect(workbook.sheet("Sheet1").value("C2")).toBe("echo: Resubmitted\n\nQuestion 2");
+    expect(workbook.sheet("Sheet1").value("C61")).toBe("echo: Resubmitted\n\nQuestion 61");
+    // The 50 prompts of the first run's round were not asked again; the 10 left were.
+    expect(fake.calls).toHaveLength(60);
   });
 
   it("needs no instruction: the trigger's optional field may be left out", async () => {
@@ -138,6 +195,8 @@ describe("the answer-prompts flow", () => {
   });
 
   it("asks each row once a run: failed rows stay empty, the rest are answered, the run fails", async () => {
+    // Prompts of this test's own: the backend's cache holds other tests' answers (temperature 0).
+    const onceARun = { ...trigger, instruction: "Once a run" };
     fake.setResponder((call) =>
       /Question (2|3|150)$/.test(call.lastUserText)
         ? { status: 400, message: "This prompt is refused" }
@@ -146,23 +205,23 @@ describe("the answer-prompts flow", () => {
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
     const steps = host(workbook, connector);
 
-    const run = await runFlow(flow, trigger, steps);
+    const run = await runFlow(flow, onceARun, steps);
 
     expect(run.status).toBe("Failed");
     expect(run.error?.code).toBe("RowsFailed");
     expect(run.variables.get("failedRows")).toBe(3);
-    expect(batchSizes(steps)).toEqual([100, 100, 49]);
+    expect(batchSizes(steps)).toEqual([50, 50, 50, 50, 49]);
     const sheet = workbook.sheet("Sheet1");
     for (const row of [2, 3, 150]) expect(sheet.value(`C${row}`), `C${row}`).toBe("");
     for (const row of [4, 149, 151, 250])
-      expect(sheet.value(`C${row}`), `C${row}`).toBe(`echo: Question ${row}`);
+      expect(sheet.value(`C${row}`), `C${row}`).toBe(`echo: Once a run\n\nQuestion ${row}`);
 
     // The next run asks only the rows that failed.
     fake.setResponder(undefined);
     const again = host(workbook, connector);
-    expect((await runFlow(flow, trigger, again)).status).toBe("Succeeded");
+    expect((await runFlow(flow, onceARun, again)).status).toBe("Succeeded");
     expect(batchSizes(again)).toEqual([3]);
-    expect(sheet.value("C150")).toBe("echo: Question 150");
+    expect(sheet.value("C150")).toBe("echo: Once a run\n\nQuestion 150");
   });
 
   it("fails the run after one round when OfficeLLM refuses the token, writing nothing", async () => {
@@ -175,8 +234,8 @@ describe("the answer-prompts flow", () => {
 
     expect(run.status).toBe("Failed");
     expect(run.error?.code).toBe("RoundFailed");
-    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(401);
-    expect(steps.calls.map((step) => step.operationId)).toEqual(["RunScriptProd", "CompleteBatch"]);
+    expect(run.actions.get("Start_answering")?.outputs?.statusCode).toBe(401);
+    expect(steps.calls.map((step) => step.operationId)).toEqual(["RunScriptProd", "StartJob"]);
     expect(workbook.sheet("Sheet1").value("C2")).toBe("");
   });
 
@@ -184,11 +243,14 @@ describe("the answer-prompts flow", () => {
     const token = await server.token({ scopes: ["llm"] });
     const workbook = new FakeWorkbook({ Sheet1: questions(2, 250) });
     const steps = host(workbook, await ConnectorClient.open(server, token.token));
-    // The token is revoked once the first round's batch is answered: a refusal no retry helps.
+    // The token is revoked once the second round's answers are in: a refusal no retry helps.
     const call = steps.call.bind(steps);
+    let answered = 0;
     steps.call = async (step) => {
       const outputs = await call(step);
-      if (step.operationId === "CompleteBatch") await server.tokens.revoke(token.id);
+      const done = (outputs.body as { status?: string }).status === "done";
+      if (step.operationId === "GetJob" && done && ++answered === 2)
+        await server.tokens.revoke(token.id);
       return outputs;
     };
 
@@ -196,18 +258,18 @@ describe("the answer-prompts flow", () => {
 
     expect(run.status).toBe("Failed");
     expect(run.error?.code).toBe("RoundFailed");
-    expect(run.actions.get("Ask_many_prompts_at_once")?.outputs?.statusCode).toBe(401);
-    expect(batchSizes(steps)).toEqual([100, 100]);
+    expect(run.actions.get("Start_answering")?.outputs?.statusCode).toBe(401);
+    expect(batchSizes(steps)).toEqual([50, 50, 50]);
     const sheet = workbook.sheet("Sheet1");
     expect(sheet.value("C101")).toBe("echo: Question 101");
     expect(sheet.value("C102")).toBe("");
   });
 
   it("ends as failed with RowsLeft when the loop reaches its limit with rows still waiting", async () => {
-    // 60 rounds of 100 rows, and 5 rows more; 60 batches a minute is the default rate limit.
-    // 6,000 model calls through the real stack take tens of seconds on a loaded machine.
+    // 60 rounds of 50 rows, and 5 rows more; 60 requests a minute is the default rate limit.
+    // 3,000 model calls through the real stack take tens of seconds on a loaded machine.
     const token = await server.token({ scopes: ["llm"], rpm: 1000 });
-    const workbook = new FakeWorkbook({ Sheet1: questions(2, 6006) });
+    const workbook = new FakeWorkbook({ Sheet1: questions(2, 3006) });
     const steps = host(workbook, await ConnectorClient.open(server, token.token));
 
     const run = await runFlow(flow, trigger, steps);
@@ -216,8 +278,8 @@ describe("the answer-prompts flow", () => {
     expect(run.error?.code).toBe("RowsLeft");
     expect(run.runs.get("Read_prompts")).toBe(60);
     const sheet = workbook.sheet("Sheet1");
-    expect(sheet.value("C6001")).toBe("echo: Question 6001");
-    expect(sheet.value("C6002")).toBe("");
+    expect(sheet.value("C3001")).toBe("echo: Question 3001");
+    expect(sheet.value("C3002")).toBe("");
   }, 180_000);
 
   it("fails the run after one round when the worksheet does not exist, calling no model", async () => {

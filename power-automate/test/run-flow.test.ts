@@ -30,6 +30,34 @@ function flow(actions: Record<string, unknown>): FlowDefinition {
 }
 
 describe("runFlow", () => {
+  it("sends a failed action's request again as its retryPolicy says, and only then", async () => {
+    const steps = host();
+    const key = "@concat(workflow()?['run']?['name'], '-', string(2))";
+    const run = await runFlow(
+      flow({
+        Retried: {
+          ...step("fail", {}, { key }),
+          inputs: {
+            ...step("fail").inputs,
+            parameters: { key },
+            retryPolicy: { type: "fixed", count: 3, interval: "PT5S" },
+          },
+        },
+        Once: step("fail", { Retried: ["Failed"] }),
+      }),
+      {},
+      steps,
+      "run-7",
+    );
+    expect(run.runs.get("Retried")).toBe(1);
+    // 1 + 3 tries of the same request, as evaluated once; the action without a policy: 1.
+    expect(steps.calls.map((call) => call.parameters.key)).toEqual([
+      ...Array<string>(4).fill("run-7-2"),
+      undefined,
+    ]);
+    expect(run.actions.get("Once")?.status).toBe("Failed");
+  });
+
   it("skips an action whose runAfter is not met, and runs one set to run after a failure", async () => {
     const run = await runFlow(
       flow({

@@ -9,8 +9,12 @@
  * - a Do until loop goes on after a failed round, ends at its count limit like at its condition,
  *   and is Failed if an action failed in its last round;
  * - Terminate ends the run; variables keep the type they were created with.
+ * - a connector action's `retryPolicy` (in its inputs) sends the same request again, as it was
+ *   evaluated, after a 408, 429 or 5xx answer (a platform timeout is one: 504), up to its count;
+ *   an action without one is run once here (the platform's default would retry 4 times);
+ * - `workflow()` names the run (`run.name`), which a test may choose, as a resubmission's is new.
  * An action type, action key, function or expression form outside the subset throws. Not
- * modelled: time (Until's timeout, TimedOut), retry policies, concurrency.
+ * modelled: time (Until's timeout, TimedOut, a retry's interval), concurrency.
  */
 
 type Json = unknown;
@@ -99,6 +103,7 @@ export async function runFlow(
   flow: FlowDefinition,
   triggerBody: Record<string, Json>,
   host: FlowHost,
+  runName = `run-${crypto.randomUUID()}`,
 ): Promise<FlowRun> {
   const [trigger] = Object.values(flow.triggers);
   if (trigger?.type !== "Request") throw new Error("only a manual (Request) trigger is supported");
@@ -114,6 +119,7 @@ export async function runFlow(
       triggerBody,
       host,
       types: new Map(),
+      runName,
     }));
   } catch (error) {
     if (!(error instanceof Terminated)) throw error;
@@ -128,6 +134,7 @@ interface Context {
   triggerBody: Record<string, Json>;
   host: FlowHost;
   types: Map<string, VariableType>;
+  runName: string;
 }
 
 interface ScopeOutcome {
@@ -206,7 +213,10 @@ async function runAction(name: string, action: Action, context: Context): Promis
     case "OpenApiConnection": {
       const host = inputs.host as { connectionName: string; operationId: string };
       const parameters = evaluate(inputs.parameters, context) as Record<string, Json>;
-      const outputs = await context.host.call({ ...host, parameters });
+      const retries = retryCount(name, inputs.retryPolicy);
+      let outputs = await context.host.call({ ...host, parameters });
+      for (let retry = 0; retry < retries && retried(outputs.statusCode); retry++)
+        outputs = await context.host.call({ ...host, parameters });
       return { status: outputs.statusCode < 400 ? "Succeeded" : "Failed", outputs };
     }
     case "If": {
@@ -228,6 +238,20 @@ async function runAction(name: string, action: Action, context: Context): Promis
     default:
       throw new Error(`action type ${action.type} (${name}) is not supported`);
   }
+}
+
+/** The statuses a retry policy retries: timeouts, rate limits and server errors. */
+function retried(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** How many times a retry policy sends a request again (none without a policy). */
+function retryCount(name: string, policy: unknown): number {
+  if (policy === undefined) return 0;
+  const { type, count } = policy as { type?: string; count?: number };
+  if (type === "none") return 0;
+  if ((type === "fixed" || type === "exponential") && Number.isInteger(count)) return count!;
+  throw new Error(`${name}: retryPolicy ${JSON.stringify(policy)} is not supported`);
 }
 
 /** Sets a variable that exists, to a value of the type it was created with. */
@@ -305,6 +329,12 @@ function call(name: string, args: Json[]): Json {
     case "length":
       if (typeof a === "string" || Array.isArray(a)) return a.length;
       throw new Error(`length() of ${JSON.stringify(a)}`);
+    case "string":
+      return typeof a === "string" ? a : JSON.stringify(a);
+    case "concat":
+      if (!args.every((arg) => typeof arg === "string"))
+        throw new Error(`concat(${args.map((arg) => JSON.stringify(arg)).join(", ")})`);
+      return args.join("");
     default:
       throw new Error(`function ${name}() is not supported`);
   }
@@ -381,6 +411,8 @@ class Parser {
     switch (name) {
       case "triggerBody":
         return triggerBody;
+      case "workflow":
+        return { run: { name: this.#context.runName } };
       case "variables":
         if (!run.variables.has(args[0] as string))
           throw new Error(`no variable ${String(args[0])}`);

@@ -144,7 +144,12 @@ export class TokenService {
     if (row.revoked_at) throw new TokenRevokedError(id);
     const patch: Partial<TokenRow> = {};
     if (change.name !== undefined) patch.name = change.name;
-    if (change.scopes !== undefined) patch.scopes = parseScopes(change.scopes.join(",")).join(",");
+    if (change.scopes !== undefined) {
+      const scopes = parseScopes(change.scopes.join(","));
+      if (scopes.length === 0)
+        throw new InvalidTokenChangeError("a token needs at least one scope");
+      patch.scopes = scopes.join(",");
+    }
     if (change.rpm !== undefined) patch.rpm = change.rpm;
     if (change.budgetUsd !== undefined) patch.budget_usd = change.budgetUsd;
     if (change.expiresAt !== undefined) patch.expires_at = this.#futureInstant(change.expiresAt);

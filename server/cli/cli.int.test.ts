@@ -254,6 +254,11 @@ describe("officellm token update", () => {
     expect(past.stderr).toMatch(/future/);
     expect((await store.tokens.findById(id))?.expires_at).toBeNull();
 
+    const noScopes = await cli("token", "update", id, "--scopes", ",");
+    expect(noScopes.code).toBe(1);
+    expect(noScopes.stderr).toMatch(/at least one scope/);
+    expect((await store.tokens.findById(id))?.scopes).toBe("llm");
+
     const unknown = await cli("token", "update", "tok_doesnotexist", "--rpm", "5");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("tok_doesnotexist");

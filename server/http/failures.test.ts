@@ -31,6 +31,12 @@ describe("the ApiError a failure is answered with", () => {
     });
   });
 
+  it("answers a call that waited its longest in a queue 503 queue_timeout, saying when to come back", () => {
+    expect(
+      apiErrorOf(new LlmError("queue_timeout", "busy", { retryAfterMs: 5_000 })),
+    ).toMatchObject({ code: "queue_timeout", status: 503, headers: { "retry-after": "5" } });
+  });
+
   it("knows no answer for a bug of ours, which the error handler answers as internal", () => {
     expect(apiErrorOf(new Error("bug"))).toBeUndefined();
     expect(apiErrorOf(new LlmError("internal", "bug"))).toBeUndefined();

@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.ts";
 import { LlmError, toldFailure } from "../llm/errors.ts";
+import { causedByUnavailableDatabase } from "../store/unavailable.ts";
 
 /**
  * The ApiError a failure is answered with: an ApiError as it is, a domain error of the LLM layer
@@ -9,10 +10,17 @@ import { LlmError, toldFailure } from "../llm/errors.ts";
 export function apiErrorOf(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const failure = toldFailure(error);
-  if (!failure) return undefined;
+  if (!failure) return causedByUnavailableDatabase(error) ? databaseUnavailable() : undefined;
   return new ApiError(failure.code, failure.message, {
     headers: retryAfter(failure),
     ...(failure.details ? { details: failure.details } : {}),
+  });
+}
+
+/** The database is down or unreachable: the request fails at once, and may be tried again. */
+function databaseUnavailable(): ApiError {
+  return new ApiError("unavailable", "The service's database is not answering; try again shortly", {
+    headers: { "retry-after": "5" },
   });
 }
 

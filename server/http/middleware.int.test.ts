@@ -198,6 +198,14 @@ describe("the request log", () => {
     expect(line.route).toBeUndefined();
   });
 
+  it("scrubs a secret pasted into the path from the line", async () => {
+    const secret = `ollm_${"Y".repeat(43)}`;
+    await server.fetch(`/api/v1/${secret}`, { headers: { "x-request-id": "log-path-1" } });
+    const line = await lineFor("log-path-1");
+    expect(line.path).toBe("/api/v1/ollm_[redacted]");
+    expect(server.logs.text).not.toContain("Y".repeat(43));
+  });
+
   it("never holds an authorization header or a bearer secret", async () => {
     const { token } = await server.token({ name: "bearer" });
     await server.fetch("/api/v1/me", { token, headers: { "x-request-id": "log-bearer-1" } });

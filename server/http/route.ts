@@ -54,6 +54,8 @@ export interface Route<
   query?: Q;
   /** The success body, for the OpenAPI document. */
   response?: z.ZodType;
+  /** Reads an `Idempotency-Key` header (documented as a parameter of the route). */
+  idempotencyKey?: boolean;
   /** Status of a returned value; 200 unless set. */
   successStatus?: number;
   /**

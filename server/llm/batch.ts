@@ -1,7 +1,9 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Caller } from "../auth/token-service.ts";
 import type { BatchItem, BatchItemResult } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
-import { toldFailure } from "./errors.ts";
+import { LlmError, toldFailure } from "./errors.ts";
+import { FairSlots } from "./pipeline/fair-slots.ts";
 import type { PreparedCompletion } from "./request/prepare.ts";
 
 /** Why an item failed: an error code of the API and its message. */
@@ -30,55 +32,115 @@ function success(id: string, outcome: CompletionOutcome): BatchItemResult {
   return { id, ok: true, completionId, ...rest };
 }
 
+/** How a batch's items run: in whose name, each in which context, how many at once. */
+export interface ItemRun {
+  /** Who asks: whose settings and templates the items are prepared with. */
+  caller: Caller;
+  /** The context an item runs in, asked for as it starts (a job gives each its own time). */
+  contextFor(index: number): CallContext;
+  /** Items whose call is under way at once; a copy of one waits beside them, taking no turn. */
+  concurrency: number;
+  /** Told of each item's result as it comes, in the order they come. */
+  onResult?(index: number, result: BatchItemResult): void;
+  /** Once aborted, an item not yet started fails `cancelled` instead of starting. */
+  stop?: AbortSignal;
+  /**
+   * Paced (a job's items): at most as many items as their provider takes at once are under way,
+   * the rest wait here, with no clock running, instead of in the provider's queue, whose wait is
+   * bounded (QUEUE_TIMEOUT_MS) for callers who are waiting on the line.
+   */
+  paced?: boolean;
+}
+
 /**
- * Runs a batch: items in order, each succeeding or failing alone. Identical items are asked
- * once; the copies get the same answer or failure, each recorded in the ledger at no cost.
+ * Runs a batch: items in order, each succeeding or failing alone, all at once (each waits for
+ * its turn among the token's calls and a provider slot). Identical items are asked once; the
+ * copies get the same answer or failure, each recorded in the ledger at no cost.
  */
-export async function runBatch(
+export function runBatch(
   service: CompletionService,
   items: (BatchItem | InvalidBatchItem)[],
   context: CallContext,
+): Promise<BatchItemResult[]> {
+  return runItems(service, items, {
+    caller: context.caller,
+    contextFor: () => context,
+    concurrency: Math.max(1, items.length),
+  });
+}
+
+/** Runs a batch's items as `run` says; resolves with every result, in the items' order. */
+export async function runItems(
+  service: CompletionService,
+  items: (BatchItem | InvalidBatchItem)[],
+  run: ItemRun,
 ): Promise<BatchItemResult[]> {
   // One item at a time, giving the event loop a turn between two: preparing an item may compile
   // its JSON Schema, and a batch of hundreds must not hold every other caller up meanwhile.
   const prepared: ({ call: PreparedCompletion } | { error: ItemError })[] = [];
   for (const item of items) {
     if (prepared.length > 0) await nextTurn();
-    prepared.push(await prepare(service, item, context));
+    prepared.push(await prepare(service, item, run.caller.tokenId));
   }
 
+  const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
+  const settle = (index: number, result: BatchItemResult) => {
+    results[index] = result;
+    run.onResult?.(index, result);
+  };
   const firstRun = new Map<string, Promise<CompletionOutcome>>();
-  return Promise.all(
-    items.map(async (item, index): Promise<BatchItemResult> => {
-      const id = item.id ?? String(index);
+  const copies: Promise<void>[] = [];
+  const answer = async (index: number, work: () => Promise<CompletionOutcome>, id: string) => {
+    try {
+      settle(index, success(id, await work()));
+    } catch (error) {
+      settle(index, failure(id, itemError(error)));
+    }
+  };
+  const pacer = run.paced ? new ProviderPacer(service, run.stop) : undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const id = items[index]!.id ?? String(index);
       const ready = prepared[index]!;
-      if ("error" in ready) return failure(id, ready.error);
+      if ("error" in ready) {
+        settle(index, failure(id, ready.error));
+        continue;
+      }
+      if (run.stop?.aborted) {
+        settle(index, failure(id, { code: "cancelled", message: "The job was cancelled" }));
+        continue;
+      }
       const { call } = ready;
       const identity = identityOf(call);
       const earlier = firstRun.get(identity);
-      try {
-        if (!earlier) {
-          const run = service.run(call, context);
-          firstRun.set(identity, run);
-          return success(id, await run);
-        }
-        return success(id, await service.replay(call, context, earlier));
-      } catch (error) {
-        return failure(id, itemError(error));
+      if (earlier) {
+        const context = run.contextFor(index);
+        copies.push(answer(index, () => service.replay(call, context, earlier), id));
+        continue;
       }
-    }),
-  );
+      const first = pacer
+        ? pacer.run(call, () => service.run(call, run.contextFor(index)))
+        : service.run(call, run.contextFor(index));
+      firstRun.set(identity, first);
+      await answer(index, () => first, id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(run.concurrency, items.length) }, worker));
+  await Promise.all(copies);
+  return results;
 }
 
 async function prepare(
   service: CompletionService,
   item: BatchItem | InvalidBatchItem,
-  context: CallContext,
+  tokenId: string,
 ): Promise<{ call: PreparedCompletion } | { error: ItemError }> {
   if ("invalid" in item) return { error: item.invalid };
   const { id: _id, ...request } = item;
   try {
-    return { call: await service.prepare(request, context.caller.tokenId) };
+    return { call: await service.prepare(request, tokenId) };
   } catch (error) {
     return { error: itemError(error) };
   }
@@ -88,4 +150,41 @@ async function prepare(
 function identityOf(call: PreparedCompletion): string {
   const fallbacks = call.candidates.slice(1).map(({ model }) => model.id);
   return `${call.key}:${fallbacks.join(",")}`;
+}
+
+/** A paced run's items under way, per provider: no more at once than the provider takes. */
+class ProviderPacer {
+  readonly #lanes = new Map<string, FairSlots>();
+  readonly #service: CompletionService;
+  readonly #stop: AbortSignal;
+
+  constructor(service: CompletionService, stop: AbortSignal | undefined) {
+    this.#service = service;
+    this.#stop = stop ?? new AbortController().signal;
+  }
+
+  /** Runs `work` once the call's provider has room among this run's items. */
+  async run<T>(call: PreparedCompletion, work: () => Promise<T>): Promise<T> {
+    const provider = call.candidates[0].model.provider;
+    let lane = this.#lanes.get(provider);
+    if (!lane) {
+      lane = new FairSlots(this.#service.capacity(call));
+      this.#lanes.set(provider, lane);
+    }
+    let release: () => void;
+    try {
+      release = await lane.acquire("run", this.#stop, { deadline: Infinity, expired: cancelled });
+    } catch {
+      throw cancelled();
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+function cancelled(): LlmError {
+  return new LlmError("cancelled", "The job was cancelled");
 }

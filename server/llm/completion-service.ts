@@ -3,6 +3,7 @@ import type { Caller } from "../auth/token-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Limits } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 import { Billing } from "./billing/billing.ts";
@@ -14,6 +15,7 @@ import { asLlmError, callFailure, type LlmError } from "./errors.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 import { Admission, type Admitted } from "./pipeline/admission.ts";
 import type { Answer } from "./pipeline/answer.ts";
+import type { SlotsSnapshot } from "./pipeline/fair-slots.ts";
 import type { SingleFlight } from "./cache/single-flight.ts";
 import { startCallTime, type CallTime, type RunningCallTime } from "./pipeline/call-time.ts";
 import type { RetryPolicy } from "./pipeline/retry.ts";
@@ -25,6 +27,12 @@ import { prepareCompletion, type PreparedCompletion } from "./request/prepare.ts
 import type { SchemaChecker } from "./schemas/schema-checker.ts";
 import { estimateTokens } from "./token-estimate.ts";
 import type { TokenUsage } from "./types.ts";
+
+export interface QueuesSnapshot {
+  tokenTurns: SlotsSnapshot;
+  /** By provider name; a provider appears once it has been called. */
+  providers: Map<string, SlotsSnapshot>;
+}
 
 /** Who is asking, under which request id, the signal that cancels the work, and its deadline. */
 export interface CallContext {
@@ -78,10 +86,13 @@ export interface CompletionServiceDeps {
   providerConcurrency: number;
   /** Calls one token may have upstream at once on this instance (config.limits). */
   inFlightPerToken: number;
+  /** The longest a call waits for its token's turn, or for a provider's slot (config.limits). */
+  queueWaitMs: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "bodyBytes">;
   /** The calls identical requests share; a test passes its own to count who waits. */
   flights?: SingleFlight<Answer>;
+  metrics: Metrics;
 }
 
 /**
@@ -89,9 +100,10 @@ export interface CompletionServiceDeps {
  * 1. prepare: template, settings and defaults; the parameters fitted to each model, once
  *    (request/prepare.ts);
  * 2. the response cache, then a call in flight for the same request (cache/);
- * 3. admission: a turn among the token's calls, the budget reservation, then the schema's
+ * 3. admission: a turn among the token's calls, a slot of the model's provider shared fairly
+ *    among tokens (pipeline/provider-slots.ts), the budget reservation, then the schema's
  *    validator (pipeline/admission.ts);
- * 4. upstream: the model and its fallbacks, retries, provider slots, the call's time, JSON repair
+ * 4. upstream: the model in that slot and its fallbacks, retries, the call's time, JSON repair
  *    (pipeline/upstream.ts); a stream is relayed with its stop sequences applied here;
  * 5. billing: one ledger row per call, written before the answer leaves (billing/billing.ts).
  */
@@ -108,13 +120,30 @@ export class CompletionService {
     const ledger = new UsageLedger(deps.store, deps.clock, deps.requestTimeoutMs);
     this.#cache = new AnswerCache(deps);
     this.#shared = new SharedCalls((reservation) => ledger.release(reservation), deps.flights);
-    this.#admission = new Admission({ ...deps, ledger });
     this.#upstream = new Upstream(deps);
-    this.#billing = new Billing(ledger, deps.registry);
+    this.#admission = new Admission({
+      ...deps,
+      ledger,
+      providerSlot: (prepared, tokenId, time) => this.#upstream.slot(prepared, tokenId, time),
+    });
+    this.#billing = new Billing(ledger, deps.registry, deps.metrics);
   }
 
   get registry(): ModelRegistry {
     return this.#deps.registry;
+  }
+
+  /** How many calls at once the provider that would answer `call` takes. */
+  capacity(call: PreparedCompletion): number {
+    return this.#upstream.capacity(call);
+  }
+
+  /**
+   * The queues calls wait in before they go upstream, at this moment: the tokens' turns
+   * (TOKEN_MAX_IN_FLIGHT) and each provider's slots, with the waits seen so far. Read-only.
+   */
+  queues(): QueuesSnapshot {
+    return { tokenTurns: this.#admission.turns(), providers: this.#upstream.queues() };
   }
 
   prepare(
@@ -145,6 +174,7 @@ export class CompletionService {
       const shared = await this.#shared.join(prepared, context.caller, time, (flight) =>
         this.#callUpstream(prepared, context.caller, flight),
       );
+      if (!shared.payer) this.#deps.metrics.sharedCallJoined();
       // The callers who did not pay get the answer as a replay, at no cost.
       return await this.#settle(prepared, context, shared.answer, !shared.payer, started);
     } catch (error) {
@@ -212,9 +242,14 @@ export class CompletionService {
           })(),
         };
       }
-      admitted = await this.#admission.admit(prepared, context.caller, time.signal, true);
-      const opened = await this.#upstream.open(prepared, time);
+      admitted = await this.#admission.admit(prepared, context.caller, time, true);
+      const opened = await this.#upstream.open(prepared, time, admitted.slot);
       const { model } = prepared.candidates[0];
+      this.#deps.metrics.firstToken({
+        provider: model.provider,
+        model: model.id,
+        seconds: (performance.now() - started) / 1000,
+      });
       return {
         model: model.id,
         provider: model.provider,
@@ -306,9 +341,9 @@ export class CompletionService {
     caller: Caller,
     time: CallTime,
   ): Promise<Answer> {
-    const admitted = await this.#admission.admit(prepared, caller, time.signal, false);
+    const admitted = await this.#admission.admit(prepared, caller, time, false);
     try {
-      const answer = await this.#upstream.complete(prepared, time);
+      const answer = await this.#upstream.complete(prepared, caller.tokenId, time, admitted.slot);
       await this.#cache.keep(prepared, answer);
       return { ...answer, reservation: admitted.reservation };
     } catch (error) {

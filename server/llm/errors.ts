@@ -22,6 +22,11 @@ export type LlmErrorCode =
   | "upstream_error"
   /** The model did not answer in the time the request has. */
   | "upstream_timeout"
+  /**
+   * The call waited its longest (QUEUE_TIMEOUT_MS) for its token's turn or a provider's slot and
+   * was never sent; `retryAfterMs` says when to ask again.
+   */
+  | "queue_timeout"
   /** The caller went away (or its request timed out) before its answer. */
   | "cancelled"
   /** A failure of ours (a bug): callers are told no more than that. */

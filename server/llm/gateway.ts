@@ -28,7 +28,7 @@ export async function createGateway(
   config: Pick<Config, "providers" | "llm" | "limits">,
   options: { logger?: Logger; redis?: Redis | undefined } = {},
 ): Promise<Gateway> {
-  const providers = await createProviders(config.providers.settings, config.limits, options.logger);
+  const providers = await createProviders(config.providers.settings, config, options.logger);
   const registry = await ModelRegistry.create({
     providers,
     defaultModel: config.providers.defaultModel,

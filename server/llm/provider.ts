@@ -4,6 +4,11 @@ import type { ProviderRequest, ProviderResult, StreamChunk } from "./types.ts";
 export interface Provider {
   /** Its definition's name (providers/provider-list.ts): "openai", "anthropic"… */
   readonly name: string;
+  /**
+   * Calls it may have in flight at once on this instance, when it sets its own cap (a local
+   * server, OPENAI_COMPATIBLE_CONCURRENCY); PROVIDER_CONCURRENCY when undefined.
+   */
+  readonly concurrency?: number | undefined;
   complete(request: ProviderRequest): Promise<ProviderResult>;
   /** Yields text deltas, then one `done` chunk with the usage. */
   stream(request: ProviderRequest): AsyncIterable<StreamChunk>;

@@ -55,7 +55,9 @@ describe("GET /api/v1/connector/swagger.json", () => {
     );
     for (const { method, path, spec } of all) {
       expect(`${method} ${path}`).toBe(
-        connectorActions.find((entry) => entry.operationId === spec.operationId)!.route,
+        connectorActions
+          .find((entry) => entry.operationId === spec.operationId)!
+          .route.replace(/:(\w+)/g, "{$1}"),
       );
       expect(spec.summary.length, spec.operationId).toBeGreaterThan(0);
       expect(spec.description.length, spec.operationId).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import type { Route } from "../http/route.ts";
-import { errorSchema } from "./document.ts";
+import { errorSchema, idempotencyKeyDescription } from "./document.ts";
 import { convert, swagger2Schema, type Schema } from "./swagger2-schema.ts";
 
 /** One action of the Power Automate connector: a route of the table, named for the designer. */
@@ -33,6 +33,23 @@ export const connectorActions: readonly ConnectorAction[] = [
     operationId: "CompleteBatch",
     summary: "Ask many prompts at once",
     important: ["items"],
+    visibility: "important",
+  },
+  {
+    route: "post /api/v1/jobs",
+    operationId: "StartJob",
+    summary: "Start answering many prompts (a job)",
+    description:
+      "Start a batch as a job and get its id at once; the job goes on whatever the flow does. " +
+      "Give an idempotency key so that a retry gets the same job instead of paying again",
+    important: ["items"],
+    visibility: "important",
+  },
+  {
+    route: "get /api/v1/jobs/:id",
+    operationId: "GetJob",
+    summary: "Get a job's results",
+    description: "A job's state and its results so far (from the after-th on)",
     visibility: "important",
   },
   {
@@ -142,9 +159,32 @@ function queryParameters(route: Route) {
   );
 }
 
+/** The route's path parameters (`:id` → `{id}`), each a required string. */
+function pathParameters(route: Route) {
+  return [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+    name,
+    in: "path",
+    required: true,
+    type: "string",
+    "x-ms-summary": label(name!),
+  }));
+}
+
+function headerParameters(route: Route) {
+  if (!route.idempotencyKey) return [];
+  return [
+    {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      type: "string",
+      "x-ms-summary": "Idempotency key",
+      description: idempotencyKeyDescription,
+    },
+  ];
+}
+
 function parameters(route: Route, operation: ConnectorAction) {
-  if (route.path.includes(":"))
-    throw new Error(`${operation.operationId}: path parameters are not supported yet`);
   const body = route.body
     ? [
         {
@@ -155,7 +195,7 @@ function parameters(route: Route, operation: ConnectorAction) {
         },
       ]
     : [];
-  return [...queryParameters(route), ...body];
+  return [...pathParameters(route), ...headerParameters(route), ...queryParameters(route), ...body];
 }
 
 function findRoute(routes: readonly Route[], key: string): Route {
@@ -180,8 +220,9 @@ export function connectorDocument(
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of operations) {
     const route = findRoute(routes, operation.route);
-    paths[route.path] = {
-      ...paths[route.path],
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    paths[path] = {
+      ...paths[path],
       [route.method]: {
         operationId: operation.operationId,
         summary: operation.summary,

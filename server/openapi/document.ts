@@ -64,6 +64,24 @@ function pathParameters(path: string) {
   }));
 }
 
+/** What the `Idempotency-Key` header does, for both API documents. */
+export const idempotencyKeyDescription =
+  "Your key for this request (a UUID, say; 1 to 200 visible ASCII characters): sent again with " +
+  "the same body, by the same token, it gets the same job instead of calling the models again";
+
+function headerParameters(route: Route) {
+  if (!route.idempotencyKey) return [];
+  return [
+    {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      schema: { type: "string", minLength: 1, maxLength: 200 },
+      description: idempotencyKeyDescription,
+    },
+  ];
+}
+
 function operation(route: Route) {
   const responses: Record<string, unknown> = {
     [String(route.successStatus ?? 200)]: {
@@ -87,7 +105,11 @@ function operation(route: Route) {
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     ...(route.access === "public" ? { security: [] } : {}),
-    parameters: [...pathParameters(route.path), ...queryParameters(route)],
+    parameters: [
+      ...pathParameters(route.path),
+      ...headerParameters(route),
+      ...queryParameters(route),
+    ],
     ...(route.body
       ? {
           requestBody: {

@@ -10,7 +10,7 @@ import { defineRoute, type Route } from "../http/route.ts";
 import type { Gateway } from "../llm/gateway.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
-import type { ReadinessChecks } from "./health.ts";
+import { runReadinessChecks, type ReadinessChecks } from "./health.ts";
 import { modelList } from "./models.ts";
 
 /** Opaque to callers: where the next page starts (the last row's time and id). */
@@ -64,15 +64,6 @@ const healthQuery = z.strictObject({
     .default(24)
     .describe("How far back, in hours"),
 });
-
-async function outcome(check: () => Promise<void>): Promise<string> {
-  try {
-    await check();
-    return "ok";
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
 
 /**
  * What the admin console reads beyond tokens, usage and the audit log: the ledger row by row,
@@ -169,18 +160,18 @@ export function adminConsoleRoutes(deps: {
       response: systemStatusSchema,
       handle: async () => {
         const redis = deps.readinessChecks.redis;
-        const [storeStatus, redisStatus, cache, held] = await Promise.all([
-          outcome(() => store.ping()),
-          redis ? outcome(redis) : Promise.resolve(null),
+        const [checks, cache, held] = await Promise.all([
+          runReadinessChecks({ store: () => store.ping(), ...(redis ? { redis } : {}) }),
           gateway.cache.stats(),
           store.reservations.countHeld(clock.now().toISOString()),
         ]);
+        const status = new Map(checks);
         const models = gateway.registry.list();
         return {
           version: deps.version,
           uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-          store: { dialect: store.dialect, status: storeStatus },
-          redis: { configured: redis !== undefined, status: redisStatus },
+          store: { dialect: store.dialect, status: status.get("store") ?? "ok" },
+          redis: { configured: redis !== undefined, status: status.get("redis") ?? null },
           cache: cache ?? null,
           queues: { budgetReservations: held },
           providers: [...gateway.providers.keys()].map((name) => ({

@@ -1,54 +1,20 @@
-import { z } from "zod";
 import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { publicOutcome, sendCompletionStream } from "./stream-completion.ts";
-import { inputError } from "../http/validate.ts";
 import {
-  batchItemSchema,
   batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
-  type BatchItem,
 } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
-import { runBatch, type InvalidBatchItem } from "../llm/batch.ts";
-
-/**
- * The body of POST /api/v1/batch. The envelope (`items`, their count) is checked as a whole, each
- * item on its own: an item that is not a completion request becomes an `InvalidBatchItem`, answered
- * alone with its 400, instead of failing the batch. The OpenAPI document describes items as
- * `batchItemSchema`: a caught schema documents as the schema it catches.
- */
-function batchRequestSchema(maxItems: number) {
-  const failures = new WeakMap<BatchItem, z.core.$ZodCatchCtx>();
-  const item = batchItemSchema.catch((failure?: z.core.$ZodCatchCtx) => {
-    // Asked for a default, as the OpenAPI document is written: an item has none.
-    if (!failure) throw new Error("a batch item has no default");
-    const placeholder: BatchItem = {};
-    failures.set(placeholder, failure);
-    return placeholder;
-  });
-  return z.strictObject({ items: z.array(item).min(1).max(maxItems) }).transform(({ items }) => ({
-    items: items.map((parsed, index): BatchItem | InvalidBatchItem => {
-      const failure = failures.get(parsed);
-      if (!failure) return parsed;
-      return {
-        id: idOf(failure.input),
-        invalid: inputError(failure.error, `body.items.${index}`),
-      };
-    }),
-  }));
-}
-
-/** An invalid item's own id, when it has a usable one. */
-function idOf(item: unknown): string | undefined {
-  const id = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : undefined;
-  return batchItemSchema.shape.id.safeParse(id).data;
-}
+import { runBatch } from "../llm/batch.ts";
+import { submitJob, type JobRunner } from "../llm/jobs/submit-job.ts";
+import { batchRequestSchema, idempotencyKeyOf } from "./batch-body.ts";
 
 export function completionRoutes(deps: {
   completions: CompletionService;
   batchMaxItems: number;
+  jobs: JobRunner;
 }): Route[] {
   const { completions } = deps;
   return [
@@ -83,12 +49,38 @@ export function completionRoutes(deps: {
       summary: "Many completions in one request; each item succeeds or fails on its own",
       description:
         "Results come back in the order of the items. Identical items are computed once; the " +
-        "provider's concurrency cap queues large batches instead of flooding it.",
+        "provider's concurrency cap queues large batches instead of flooding it. With an " +
+        "`Idempotency-Key` header the batch runs as a job (POST /api/v1/jobs): a client that " +
+        "goes away does not stop it, and a retry with the same key waits for the same results " +
+        "instead of asking the models again.",
       body: batchRequestSchema(deps.batchMaxItems),
+      idempotencyKey: true,
       response: batchResponseSchema,
-      handle: async ({ body, ...context }) => ({
-        results: await runBatch(completions, body.items, context),
-      }),
+      handle: async ({ body, ...context }, req) => {
+        const idempotencyKey = idempotencyKeyOf(req);
+        if (idempotencyKey === undefined)
+          return { results: await runBatch(completions, body.items, context) };
+        const { job } = submitJob(deps.jobs, {
+          caller: context.caller,
+          items: body.items,
+          idempotencyKey,
+        });
+        await untilEnded(job.ended, context.signal);
+        return { results: job.resultsInOrder() };
+      },
     }),
   ];
+}
+
+/** Waits for a job's end; rejects when the request is over first (the job goes on). */
+function untilEnded(ended: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const leave = () => reject(signal.reason);
+    if (signal.aborted) return leave();
+    signal.addEventListener("abort", leave, { once: true });
+    void ended.then(() => {
+      signal.removeEventListener("abort", leave);
+      resolve();
+    });
+  });
 }

@@ -43,16 +43,7 @@ export function healthRoutes(options: {
         checks: z.record(z.string(), z.literal("ok")),
       }),
       handle: async (_input, req) => {
-        const results = await Promise.all(
-          Object.entries(options.checks).map(async ([name, check]) => {
-            try {
-              await withTimeout(check(), 2000);
-              return [name, "ok"] as const;
-            } catch (error) {
-              return [name, error instanceof Error ? error.message : String(error)] as const;
-            }
-          }),
-        );
+        const results = await runReadinessChecks(options.checks);
         const failing = results.filter(([, outcome]) => outcome !== "ok");
         if (failing.length > 0) {
           const shown = (await options.showsFailures(req))
@@ -68,6 +59,22 @@ export function healthRoutes(options: {
       },
     }),
   ];
+}
+
+/** Each check's name, and "ok" or why it failed; a check gets 2 s to answer. */
+export function runReadinessChecks(
+  checks: ReadinessChecks,
+): Promise<(readonly [string, string])[]> {
+  return Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2000);
+        return [name, "ok"] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const;
+      }
+    }),
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

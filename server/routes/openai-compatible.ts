@@ -251,7 +251,7 @@ function chunkWriter(
   };
 }
 
-function unixSeconds(clock: Clock): number {
+export function unixSeconds(clock: Clock): number {
   return Math.floor(clock.now().getTime() / 1000);
 }
 

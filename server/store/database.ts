@@ -13,6 +13,7 @@ import {
 import { Migrator } from "kysely/migration";
 import { migrationProvider } from "./migrations.ts";
 import type { Database } from "./schema.ts";
+import { reportingUnavailability } from "./unavailable.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -35,6 +36,9 @@ export type ConnectOptions = Pick<KyselyConfig, "log">;
  * nothing next to a model call (`npm run bench:ledger`; docs/operations.md, "Durability").
  */
 export const SQLITE_SYNCHRONOUS = "FULL";
+
+/** How long opening a PostgreSQL connection may take before it fails. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 
 /** Opens `sqlite:PATH` (creating its directory) or `postgres://…`. */
 export function connect(databaseUrl: string, options: ConnectOptions = {}): Connection {
@@ -59,14 +63,23 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
   const pool = new Pool({
     connectionString: databaseUrl,
     max: 10,
+    // With the database down or unreachable, a request fails within this (503 `unavailable`)
+    // instead of waiting for the system's TCP timeout, minutes on an unroutable address.
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     // bigint columns (nano-dollars) read as numbers, as SQLite gives them: far below 2⁵³.
     types: {
       getTypeParser: (oid, format) =>
         oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format),
     },
   });
+  // An idle connection the server closed (a restart, a failover) is dropped from the pool, and
+  // the next query opens another; without a listener, its error would end the process.
+  pool.on("error", () => {});
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...options }),
+    db: new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: reportingUnavailability(pool) }),
+      ...options,
+    }),
     dialect: "postgres",
     sqliteFile: undefined,
   };

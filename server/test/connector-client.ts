@@ -69,6 +69,14 @@ function expectValid(schema: Schema, value: unknown, label: string) {
   expect(validate(value), `${label}: ${ajv.errorsText(validate.errors)}`).toBe(true);
 }
 
+/** Where an action's parameters go: its path, headers, query and body. */
+export interface CallInput {
+  path?: Record<string, string>;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
 export class ConnectorClient {
   readonly document: ConnectorDocument;
   readonly #server: TestServer;
@@ -107,15 +115,45 @@ export class ConnectorClient {
     return body.schema;
   }
 
+  /**
+   * Calls an action with a flow's parameters, by name, each sent where the document declares it
+   * (path, header, query or body); a parameter it does not declare is an error.
+   */
+  callAction(
+    operationId: string,
+    parameters: Record<string, unknown>,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const declared = this.operation(operationId).spec.parameters;
+    const input = { path: {}, headers: {}, query: {} } as Required<
+      Pick<CallInput, "path" | "headers" | "query">
+    > &
+      CallInput;
+    for (const [name, value] of Object.entries(parameters)) {
+      const parameter = declared.find((candidate) => candidate.name === name);
+      if (!parameter) throw new Error(`${operationId} has no parameter ${name}`);
+      if (parameter.in === "body") input.body = value;
+      else if (parameter.in === "path") input.path[name] = String(value);
+      else if (parameter.in === "header") input.headers[name] = String(value);
+      else input.query[name] = String(value);
+    }
+    return this.call(operationId, input);
+  }
+
   async call(
     operationId: string,
-    input: { query?: Record<string, string>; body?: unknown } = {},
+    input: CallInput = {},
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const { method, path, spec } = this.operation(operationId);
+    const { method, path: template, spec } = this.operation(operationId);
+    const path = template.replace(/\{(\w+)\}/g, (_whole, name: string) => {
+      const value = input.path?.[name];
+      if (value === undefined) throw new Error(`${operationId} needs its ${name}`);
+      return encodeURIComponent(value);
+    });
     const policy = apiProperties.properties.policyTemplateInstances.find(
       (instance) => instance.templateId === "setheader",
     )!.parameters;
     const headers: Record<string, string> = {
+      ...input.headers,
       [policy["x-ms-apimTemplateParameter.name"]!]: policy[
         "x-ms-apimTemplateParameter.value"
       ]!.replace("@connectionParameters('api_key')", this.#token),

@@ -3,8 +3,10 @@
  * OpenAI and Anthropic SDKs.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "./fake-provider.ts";
 
 let fake: FakeProvider;
@@ -162,6 +164,57 @@ describe("fake provider, OpenAI wire format", () => {
     expect(JSON.parse(object.choices[0]?.message.content ?? "")).toEqual({
       echo: "echo: any json",
     });
+  });
+
+  it("answers JSON that fits a zod 4 schema: formats, tuples, nullables, bounds", async () => {
+    const schema = z.toJSONSchema(
+      z.object({
+        email: z.email(),
+        when: z.iso.datetime(),
+        pair: z.tuple([z.string(), z.number().int().min(3)]),
+        note: z.string().min(10).nullable(),
+        items: z.array(z.object({ id: z.uuid(), kind: z.enum(["x", "y"]) })).min(2),
+      }),
+    );
+    const completion = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "fill" }],
+      response_format: { type: "json_schema", json_schema: { name: "form", schema } },
+    });
+    const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema);
+    const value: unknown = JSON.parse(completion.choices[0]?.message.content ?? "");
+    expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("answers a long prompt's schema with strings cut to 200 characters", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "é".repeat(300_000) }],
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "note",
+          schema: { type: "object", properties: { note: { type: "string" } } },
+        },
+      },
+    });
+    const value = JSON.parse(completion.choices[0]?.message.content ?? "") as { note: string };
+    expect(value.note).toBe(`echo: ${"é".repeat(194)}`);
+  });
+
+  it("answers 400 for a schema no bounded answer fits", async () => {
+    const error = await openai.chat.completions
+      .create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "fill" }],
+        response_format: {
+          type: "json_schema",
+          json_schema: { name: "huge", schema: { type: "array", minItems: 10_000_000 } },
+        },
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/The fake cannot answer this schema/);
   });
 
   it("lists models", async () => {

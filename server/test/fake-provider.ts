@@ -22,6 +22,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SampleRefused, sampleSchema } from "../llm/schemas/schema-sampler.ts";
 
 export type FakeProviderKind = "openai" | "anthropic";
 
@@ -169,94 +170,24 @@ export function fakeTokenCount(text: string): number {
   return Math.ceil(text.length / 3);
 }
 
-/** The fake's default answer for a call, as text. */
+/** How large a JSON answer the fake builds from a schema at most. */
+const sampleLimits = { generatedOutputBytes: 64_000, schemaDepth: 32 };
+
+/** How much of the echo a string in a JSON answer holds. */
+const sampleTextChars = 200;
+
+/**
+ * The fake's default answer for a call, as text: for a JSON schema, a value that fits it (the
+ * demo model's sampler, strings being the echo, cut to 200 characters so that a long prompt
+ * still fits); `SampleRefused` when no bounded value does.
+ */
 export function defaultFakeText(call: FakeCall): string {
   const echo = `echo: ${call.lastUserText}`;
   if (!call.json) return echo;
-  return JSON.stringify(call.json.schema ? sampleFromSchema(call.json.schema, echo) : { echo });
-}
-
-/**
- * A deterministic value that satisfies a (simple) JSON schema: enums and consts take their first
- * value, strings the given text, numbers their minimum or 0, arrays one item (or minItems).
- */
-export function sampleFromSchema(schema: Record<string, unknown>, text: string): unknown {
-  return sample(schema, schema, text, 0);
-}
-
-function sample(
-  node: unknown,
-  root: Record<string, unknown>,
-  text: string,
-  depth: number,
-): unknown {
-  if (!isRecord(node) || depth > 16) return null;
-  if (typeof node.$ref === "string")
-    return sample(resolveRef(root, node.$ref), root, text, depth + 1);
-  if ("const" in node) return node.const;
-  if (Array.isArray(node.enum) && node.enum.length > 0) return node.enum[0];
-  const alternatives = node.anyOf ?? node.oneOf ?? node.allOf;
-  if (Array.isArray(alternatives) && alternatives.length > 0) {
-    const choice = alternatives.find((item) => !isRecord(item) || item.type !== "null");
-    return sample(choice ?? alternatives[0], root, text, depth + 1);
-  }
-  let type = node.type;
-  if (Array.isArray(type)) type = type.find((item) => item !== "null") ?? "null";
-  if (type === undefined) {
-    type = isRecord(node.properties) ? "object" : node.items !== undefined ? "array" : "string";
-  }
-  switch (type) {
-    case "object": {
-      const result: Record<string, unknown> = {};
-      if (isRecord(node.properties)) {
-        for (const [key, child] of Object.entries(node.properties)) {
-          result[key] = sample(child, root, text, depth + 1);
-        }
-      }
-      return result;
-    }
-    case "array": {
-      const min = typeof node.minItems === "number" ? node.minItems : 0;
-      const max = typeof node.maxItems === "number" ? node.maxItems : Infinity;
-      const count = Math.min(Math.max(min, 1), max);
-      const items = Array.isArray(node.prefixItems) ? node.prefixItems : [];
-      return Array.from({ length: count }, (_, index) =>
-        sample(items[index] ?? node.items, root, text, depth + 1),
-      );
-    }
-    case "string": {
-      if (node.format === "date") return "2026-01-01";
-      if (node.format === "date-time") return "2026-01-01T00:00:00Z";
-      if (node.format === "time") return "00:00:00";
-      let value = text;
-      if (typeof node.minLength === "number" && value.length < node.minLength) {
-        value = value.padEnd(node.minLength, ".");
-      }
-      if (typeof node.maxLength === "number") value = value.slice(0, node.maxLength);
-      return value;
-    }
-    case "integer":
-    case "number": {
-      if (typeof node.minimum === "number") return node.minimum;
-      if (typeof node.exclusiveMinimum === "number") return node.exclusiveMinimum + 1;
-      if (typeof node.maximum === "number" && node.maximum < 0) return node.maximum;
-      return 0;
-    }
-    case "boolean":
-      return false;
-    default:
-      return null;
-  }
-}
-
-function resolveRef(root: Record<string, unknown>, ref: string): unknown {
-  if (!ref.startsWith("#")) return undefined;
-  let node: unknown = root;
-  for (const part of ref.slice(1).split("/").filter(Boolean)) {
-    if (!isRecord(node)) return undefined;
-    node = node[part.replaceAll("~1", "/").replaceAll("~0", "~")];
-  }
-  return node;
+  const text = echo.slice(0, sampleTextChars);
+  return JSON.stringify(
+    call.json.schema ? sampleSchema(call.json.schema, sampleLimits, text) : { echo },
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -522,7 +453,16 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     if (behaviour && "text" in behaviour && typeof behaviour.text === "string")
       text = behaviour.text;
     else if (behaviour && "json" in behaviour) text = JSON.stringify(behaviour.json) ?? "null";
-    else text = defaultFakeText(call);
+    else {
+      try {
+        text = defaultFakeText(call);
+      } catch (error) {
+        if (!(error instanceof SampleRefused)) throw error;
+        const message = `The fake cannot answer this schema: ${error.message}`;
+        sendJson(res, 400, errorBody(provider, 400, message, id), id, provider);
+        return;
+      }
+    }
     if (behaviour && "finish" in behaviour && behaviour.finish) finish = behaviour.finish;
 
     const answer: Answer = {

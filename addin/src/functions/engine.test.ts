@@ -7,6 +7,7 @@ import { requestKey } from "./engine.ts";
 import { PREVIEW_PLACEHOLDER } from "./llm-functions.ts";
 import {
   BASE_URL,
+  type BatchItem,
   connectedStorage,
   echoAnswer,
   eventually,
@@ -29,15 +30,18 @@ afterEach(() => {
 afterAll(() => server.close());
 
 describe("batching", () => {
-  it("sends 200 calls made in one recalculation as two batch requests", async () => {
+  it("sends 300 calls made in one recalculation as two jobs", async () => {
     const backend = fakeBackend(server);
     register(excel, await connectedStorage());
     const values = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => excel.value("PROMPT", `Question ${i}`, null)),
+      Array.from({ length: 300 }, (_, i) => excel.value("PROMPT", `Question ${i}`, null)),
     );
     expect(values[0]).toBe("answer to: Question 0");
-    expect(values[199]).toBe("answer to: Question 199");
-    expect(backend.batches.map((items) => items.length)).toEqual([100, 100]);
+    expect(values[299]).toBe("answer to: Question 299");
+    expect(backend.batches.map((items) => items.length)).toEqual([250, 50]);
+    // Each job has its own Idempotency-Key, for a retry of the same request to join it.
+    expect(new Set(backend.keys).size).toBe(2);
+    expect(backend.keys.every((key) => /^fn-[0-9a-f-]{36}$/.test(key ?? ""))).toBe(true);
   });
 
   it("sends the token, and each item with its own id, system prompt and temperature 0", async () => {
@@ -89,15 +93,15 @@ describe("batching", () => {
     expect(backend.batches).toHaveLength(1);
   });
 
-  it("keeps at most the configured number of requests in flight", async () => {
-    // The first request is held until a second is in flight beside it.
+  it("follows at most the configured number of jobs at once", async () => {
+    // The first job's answers are held until a second job is computing beside it.
     let together = () => {};
     const two = new Promise<void>((resolve) => (together = resolve));
     const backend = fakeBackend(server, {
-      respond: async () => {
+      answer: async (item) => {
         if (backend.inFlight >= 2) together();
         await two;
-        return undefined;
+        return echoAnswer(item);
       },
     });
     register(excel, await connectedStorage(), {
@@ -269,35 +273,25 @@ describe("formula value preview", () => {
 });
 
 describe("cancellation", () => {
-  it("aborts the request when Excel cancels its only call", async () => {
-    const seen: AbortSignal[] = [];
+  it("stops following the job and cancels it when Excel cancels its only call", async () => {
     const backend = fakeBackend(server, { gate: new Promise(() => {}) });
-    register(excel, await connectedStorage(), {
-      fetch: (input, init) => {
-        if (init?.signal) seen.push(init.signal);
-        return fetch(input, init);
-      },
-    });
+    register(excel, await connectedStorage());
     const call = excel.call("PROMPT", ["Long job", null]);
     await backend.arrived(1);
+    await eventually(() => expect(backend.streams).toHaveLength(1));
     call.invocation.cancel();
     const settled = await call.result;
     expect(settled.ok).toBe(false);
-    expect(seen[0]!.aborted).toBe(true);
-    // The server side sees the request go away too.
-    await untilAborted(backend.signals[0]!);
+    // The backend sees the stream go, and is told the job is not wanted: what it has not
+    // started is not computed (what it has is paid for and lands in its cache).
+    await untilAborted(backend.streams[0]!);
+    await eventually(() => expect(backend.cancelled).toEqual([0]));
   });
 
   it("keeps a request when other calls still want an item of it", async () => {
     let answer = () => {};
     const backend = fakeBackend(server, { gate: new Promise((resolve) => (answer = resolve)) });
-    const seen: AbortSignal[] = [];
-    register(excel, await connectedStorage(), {
-      fetch: (input, init) => {
-        if (init?.signal) seen.push(init.signal);
-        return fetch(input, init);
-      },
-    });
+    register(excel, await connectedStorage());
     const cancelled = excel.call("PROMPT", ["A", null]);
     const sameItem = excel.call("PROMPT", ["A", null]);
     const other = excel.call("PROMPT", ["B", null]);
@@ -306,7 +300,8 @@ describe("cancellation", () => {
     other.invocation.cancel();
     answer();
     expect(await sameItem.result).toEqual({ ok: true, value: "answer to: A" });
-    expect(seen[0]!.aborted).toBe(false);
+    expect(backend.streams[0]!.aborted).toBe(false);
+    expect(backend.cancelled).toEqual([]);
   });
 
   it("drops a cancelled call before it is sent", async () => {
@@ -323,112 +318,92 @@ describe("cancellation", () => {
   });
 
   it("asks again when a cancelled call is made again", async () => {
-    // The first request is answered only by its client giving up; the next one at once.
+    // The first job is never answered; the next one at once.
+    let gate: Promise<void> | undefined = new Promise<void>(() => {});
     const backend = fakeBackend(server, {
-      respond: async (_items, request) => {
-        if (backend.batches.length === 1) await untilAborted(request.signal);
-        return undefined;
+      answer: async (item) => {
+        const held = gate;
+        gate = undefined;
+        if (held) await held;
+        return echoAnswer(item);
       },
     });
     register(excel, await connectedStorage());
     const first = excel.call("PROMPT", ["Again", null]);
     await backend.arrived(1);
+    await eventually(() => expect(backend.streams).toHaveLength(1));
     first.invocation.cancel();
     expect(await excel.value("PROMPT", "Again", null)).toBe("answer to: Again");
     expect(backend.batches).toHaveLength(2);
   });
 });
 
-describe("long work and the ~60 s fetch limit", () => {
-  it("splits a batch that times out and retries the halves (the server's cache keeps what it finished)", async () => {
-    const timer = new ManualTimer();
-    const backend = fakeBackend(server, {
-      respond: async (items, request) => {
-        // Answers only requests of at most 2 items; larger ones wait until they time out.
-        if (items.length > 2) await untilAborted(request.signal);
-        return undefined;
+describe("long work: jobs, and the ~60 s fetch limit", () => {
+  /** Answers each item only once `release` lets it go. */
+  function heldAnswers() {
+    const releases = new Map<string, () => void>();
+    const waiting = new Map<string, Promise<void>>();
+    const held = (prompt: string) => {
+      if (!waiting.has(prompt))
+        waiting.set(prompt, new Promise((resolve) => releases.set(prompt, resolve)));
+      return waiting.get(prompt)!;
+    };
+    return {
+      answer: async (item: BatchItem) => {
+        await held(item.prompt);
+        return echoAnswer(item);
       },
-    });
-    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 150 }, timer });
-    const asked = Promise.all(
-      Array.from({ length: 8 }, (_, i) => excel.value("PROMPT", `Part ${i}`, null)),
-    );
-    await eventually(() => expect(timer.pending).toEqual([100]));
-    timer.advance(100); // the batch window: one request of 8
-    await backend.arrived(1);
-    timer.advance(150); // it times out: two requests of 4
-    await backend.arrived(3);
-    timer.advance(150); // they time out: four requests of 2, answered
-    const values = await asked;
-    expect(values).toEqual(Array.from({ length: 8 }, (_, i) => `answer to: Part ${i}`));
-    expect(backend.batches.map((items) => items.length)).toEqual([8, 4, 4, 2, 2, 2, 2]);
-  });
+      release: (prompt: string) => {
+        void held(prompt);
+        releases.get(prompt)!();
+      },
+    };
+  }
 
-  it("streams a single call that is too long for one quiet request", async () => {
+  it("reopens a job's stream where it left off, never sending the job again", async () => {
     const timer = new ManualTimer();
-    const backend = fakeBackend(server, {
-      respond: async (_items, request) => {
-        await untilAborted(request.signal);
-        return undefined;
-      },
-    });
-    let streamed: Record<string, unknown> | undefined;
-    server.use(
-      http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
-        streamed = (await request.json()) as Record<string, unknown>;
-        const encoder = new TextEncoder();
-        const body = new ReadableStream<Uint8Array>({
-          async start(controller) {
-            // Each piece arrives within the timeout (100 ms after the engine saw the last
-            // one, its timeout started afresh at 150 ms); the whole takes longer than it.
-            for (const word of ["A ", "long ", "essay"]) {
-              controller.enqueue(
-                encoder.encode(`event: delta\ndata: ${JSON.stringify({ text: word })}\n\n`),
-              );
-              await eventually(() => expect(timer.pending).toEqual([150]));
-              timer.advance(100);
-            }
-            controller.enqueue(
-              encoder.encode(`event: done\ndata: ${JSON.stringify({ text: "A long essay" })}\n\n`),
-            );
-            controller.close();
-          },
-        });
-        return new HttpResponse(body, { headers: { "content-type": "text/event-stream" } });
-      }),
-    );
+    const held = heldAnswers();
+    const backend = fakeBackend(server, { answer: held.answer });
     const engine = register(excel, await connectedStorage(), {
       settings: { requestTimeoutMs: 150 },
       timer,
     });
-    const essay = excel.value("PROMPT", "Write an essay", null);
+    const prompts = Array.from({ length: 4 }, (_, i) => `Part ${i}`);
+    const cells = prompts.map((prompt) => excel.value("PROMPT", prompt, null));
     await eventually(() => expect(timer.pending).toEqual([100]));
-    timer.advance(100); // the batch window
-    await backend.arrived(1);
-    timer.advance(150); // the batch times out: the call is streamed
-    expect(await essay).toBe("A long essay");
-    expect(backend.batches).toHaveLength(1);
-    expect(streamed).toMatchObject({ prompt: "Write an essay", stream: true, temperature: 0 });
-    expect(engine.stats.streamRequests).toBe(1);
+    timer.advance(100); // the batch window: one job of 4
+    await eventually(() => expect(backend.streams).toHaveLength(1));
+    held.release("Part 0");
+    expect(await cells[0]).toBe("answer to: Part 0");
+    timer.advance(150); // the stream has been open as long as a request may be: reopened
+    await eventually(() => expect(backend.streams).toHaveLength(2));
+    expect(backend.streams[0]!.aborted).toBe(true);
+    expect(backend.streamAfters).toEqual([0, 1]);
+    for (const prompt of prompts.slice(1)) held.release(prompt);
+    expect(await Promise.all(cells)).toEqual(prompts.map((prompt) => `answer to: ${prompt}`));
+    expect(backend.batches.map((items) => items.length)).toEqual([4]);
+    expect(engine.stats.jobsStarted).toBe(1);
   });
 
-  it("gives up with a timeout error when the stream goes quiet too", async () => {
-    fakeBackend(server, {
-      respond: async (_items, request) => {
-        await untilAborted(request.signal);
-        return undefined;
-      },
-    });
+  it("sends the items not answered again, once, when the backend no longer knows the job", async () => {
+    const backend = fakeBackend(server);
     server.use(
-      http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
-        await untilAborted(request.signal);
-        return HttpResponse.json({});
-      }),
+      http.get(
+        `${BASE_URL}/api/v1/jobs/:id/events`,
+        () =>
+          HttpResponse.json(
+            { error: { code: "not_found", message: "No such job", requestId: "r" } },
+            { status: 404 },
+          ),
+        { once: true },
+      ),
     );
-    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 100 } });
-    const error = await excel.error("PROMPT", "Never", null);
-    expect(error.code).toBe("#N/A");
-    expect(error.message).toMatch(/did not answer in time/);
+    register(excel, await connectedStorage());
+    expect(await excel.value("PROMPT", "Restarted", null)).toBe("answer to: Restarted");
+    expect(backend.batches.map((items) => items.map((item) => item.prompt))).toEqual([
+      ["Restarted"],
+      ["Restarted"],
+    ]);
   });
 });
 
@@ -491,6 +466,49 @@ describe("a backend that stops answering", () => {
     timer.advance(100);
     expect(await again).toEqual(prompts.map((prompt) => `answer to: ${prompt}`));
     expect(backend.batches.map((items) => items.length)).toEqual([100, 100]);
+  });
+
+  it("shows a clear error within 10 s when the backend falls silent during a job, and answers on recalculation", async () => {
+    const state = { silent: false };
+    let hold = true;
+    const backend = fakeBackend(server, {
+      answer: async (item) => {
+        if (hold) await new Promise(() => {});
+        return echoAnswer(item);
+      },
+    });
+    server.use(
+      http.get(`${BASE_URL}/health`, async ({ request }) => {
+        if (state.silent) await untilAborted(request.signal);
+        return HttpResponse.json({ status: "ok", version: "test", uptimeSeconds: 1 });
+      }),
+    );
+    const timer = new ManualTimer();
+    register(excel, await connectedStorage(), { timer });
+    const prompts = Array.from({ length: 10 }, (_, i) => `Cell ${i}`);
+    const cells = prompts.map((prompt) => excel.call("PROMPT", [prompt, null]).result);
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100); // the batch window: the job is taken, its stream opened
+    await eventually(() => expect(backend.streams).toHaveLength(1));
+    // From now on the backend keeps its connections open and says nothing: no result, no
+    // heartbeat, no answer to GET /health.
+    state.silent = true;
+    timer.advance(5_000); // the stream quiet this long: the backend is probed
+    timer.advance(5_000); // the probe is not answered either
+    for (const cell of await Promise.all(cells)) {
+      expect(cell.ok).toBe(false);
+      if (!cell.ok)
+        expect(cell.error.message).toMatch(/^OfficeLLM did not answer: check the server/);
+    }
+    await untilAborted(backend.streams[0]!);
+    expect(backend.batches).toHaveLength(1);
+
+    state.silent = false;
+    hold = false;
+    const again = Promise.all(prompts.map((prompt) => excel.value("PROMPT", prompt, null)));
+    await eventually(() => expect(timer.pending).toEqual([100]));
+    timer.advance(100);
+    expect(await again).toEqual(prompts.map((prompt) => `answer to: ${prompt}`));
   });
 
   it("lets a live backend take its time over a batch: /health answers, the batch goes on", async () => {

@@ -1,9 +1,9 @@
-import type { BatchItem, BatchResponse, Completion } from "../../../server/wire.ts";
+import type { BatchItem, BatchItemResult, Job } from "../../../server/wire.ts";
 import { ApiClient, ApiClientError } from "../shared/api-client.ts";
 import { loadConnection, type Connection } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
 import { realTimer, type Timer } from "../shared/timer.ts";
-import { streamEvents } from "../shared/sse.ts";
+import { readEvents } from "../shared/sse.ts";
 import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
 import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
@@ -11,7 +11,7 @@ import { canonicalJson, sha256Hex } from "./hash.ts";
 export type { Answer };
 
 /**
- * One completion, as a batch item of POST /api/v1/batch (without its id): always a prompt, and
+ * One completion, as a batch item of POST /api/v1/jobs (without its id): always a prompt, and
  * a text or JSON answer. `cache: false`: the server neither reads nor keeps a cached answer; nor
  * does the add-in.
  */
@@ -26,28 +26,28 @@ export type LlmRequest = Pick<
 export interface EngineSettings {
   /** How long calls are gathered before they are sent (one recalculation). */
   batchWindowMs: number;
-  /** Items per POST /api/v1/batch (the server takes up to 500). */
+  /** Items per job (POST /api/v1/jobs; the server takes up to JOB_MAX_ITEMS, 1,000 by default). */
   maxItemsPerRequest: number;
   /** JSON characters per request, under the server's 1 MB body limit. */
   maxRequestChars: number;
-  /** Requests in flight at once. */
+  /** Jobs followed at once, each over one event stream (browsers allow ~6 connections a host). */
   maxConcurrentRequests: number;
   /**
-   * A request taking longer is aborted, below the ~60 s at which desktop Excel kills fetches
-   * from custom functions: a batch is then split in halves and retried (answers the server
-   * finished meanwhile come from its cache), and a single item is retried as a stream.
+   * The longest one request is held open: a job's event stream is closed and opened again (from
+   * the results already read) before this, below the ~60 s at which desktop Excel kills fetches
+   * from custom functions. The job itself goes on, however long it takes.
    */
   requestTimeoutMs: number;
   /**
-   * A request whose answer has not begun (no response headers) after this long, and again every
-   * as long, has the backend probed with GET /health, which a live backend answers at once (a
-   * batch's headers come only with its results, so a slow batch alone proves nothing).
+   * A request whose answer has not begun (no response headers), or a job's stream that has said
+   * nothing (the server sends a heartbeat every 2 s) after this long, and again every as long,
+   * has the backend probed with GET /health, which a live backend answers at once.
    */
   firstByteTimeoutMs: number;
   /**
    * A probe unanswered after this long means the backend is silent: every request it has not
-   * begun to answer, and every one queued, fails at once with a clear error (no splitting and
-   * resending, which is for batches that are slow to finish).
+   * begun to answer or has stopped answering, and every one queued, fails at once with a clear
+   * error; the next recalculation asks again.
    */
   probeTimeoutMs: number;
   /** A 429 whose Retry-After is at most this long is waited out (up to 3 times) rather than shown. */
@@ -57,7 +57,7 @@ export interface EngineSettings {
 
 export const defaultEngineSettings: EngineSettings = {
   batchWindowMs: 100,
-  maxItemsPerRequest: 100,
+  maxItemsPerRequest: 250,
   maxRequestChars: 800_000,
   maxConcurrentRequests: 4,
   requestTimeoutMs: 45_000,
@@ -95,18 +95,26 @@ class Item {
   }
 }
 
-/** Items sent in one request. */
+/** Items sent as one job. */
 interface Chunk {
   items: Item[];
+  /** The job's Idempotency-Key (see newChunk). */
+  key: string;
   rateLimitRetries: number;
-  /** Sent as a streamed single completion rather than a batch. */
-  stream: boolean;
+  /** Sent again as a new job once, when the backend no longer knew the first (a restart). */
+  resubmitted: boolean;
   controller?: AbortController;
+  /** Cancels the job on the backend: its items not started yet are not computed. */
+  cancelJob?: () => void;
 }
 
-const TIMEOUT = Symbol("timeout");
 const CANCELLED = Symbol("cancelled");
 const SILENT = Symbol("silent");
+/** A job's event stream held open as long as one request may be: opened again. */
+const REOPEN = Symbol("reopen");
+
+/** Event streams of a job that may fail in a row, with no result between, before it is given up. */
+const maxStreamFailures = 2;
 
 /** What a call can be cancelled through: Excel's invocation, or anything with the same slot. */
 export interface Cancelable {
@@ -115,16 +123,18 @@ export interface Cancelable {
 
 /**
  * Answers the custom functions' requests: from the cache when it can; otherwise gathered for
- * one batch window, identical requests merged, sent to POST /api/v1/batch in chunks with a
- * few requests in flight, and cached when answered.
+ * one batch window, identical requests merged, sent as jobs (POST /api/v1/jobs) with a few
+ * followed at once, each cell answered as its result arrives on the job's event stream, and
+ * cached. A job is computed once on the backend whatever happens to its stream: a stream that
+ * ends is opened again where it left off, never sent again as a new job (see newChunk).
  */
 export class LlmEngine {
   readonly cache: AnswerCache;
   readonly settings: EngineSettings;
-  /** Requests sent, and calls that joined a request already asked, for the curious (and the tests). */
+  /** Jobs and streams opened, and calls that joined a request already asked (for the tests). */
   readonly stats = {
-    batchRequests: 0,
-    streamRequests: 0,
+    jobsStarted: 0,
+    streamsOpened: 0,
     itemsSent: 0,
     joinedCalls: 0,
     healthProbes: 0,
@@ -136,22 +146,21 @@ export class LlmEngine {
   readonly #active = new Map<string, Item>();
   readonly #queue: Chunk[] = [];
   readonly #sending = new Set<Chunk>();
-  /** The requests in flight that the backend has not begun to answer (no headers yet). */
+  /** The requests in flight that the backend has not begun, or has stopped, answering. */
   readonly #unanswered = new Set<AbortController>();
   #probing = false;
   #running = 0;
   #flushScheduled = false;
   #pauseScheduled = false;
   #pausedUntil = 0;
-  #targetItems: number;
-  /** Lowered when the server refuses a batch as a whole (its BATCH_MAX_ITEMS or body limit). */
+  /** Lowered when the server refuses a job as a whole (its JOB_MAX_ITEMS or body limit). */
   #itemsCap: number;
 
   constructor(options: {
     storage: KeyValueStorage;
     fetch?: typeof fetch;
     settings?: Partial<EngineSettings>;
-    /** The batch window, request timeouts and rate-limit waits (real timers by default). */
+    /** The batch window, stream and liveness timers, and rate-limit waits (real by default). */
     timer?: Timer;
   }) {
     this.#storage = options.storage;
@@ -159,7 +168,6 @@ export class LlmEngine {
     this.#timer = options.timer ?? realTimer;
     this.settings = { ...defaultEngineSettings, ...options.settings };
     this.cache = new AnswerCache(options.storage, this.settings.cache);
-    this.#targetItems = this.settings.maxItemsPerRequest;
     this.#itemsCap = this.settings.maxItemsPerRequest;
   }
 
@@ -220,7 +228,11 @@ export class LlmEngine {
     await this.cache.flush();
   }
 
-  /** No one wants the item any more: unsend it, or abort its request if all of it is unwanted. */
+  /**
+   * No one wants the item any more: unsend it; or, when nobody wants anything of its job, stop
+   * following the job and cancel what the backend has not started (what it has is paid for, and
+   * lands in its cache).
+   */
   #abandon(item: Item): void {
     if (this.#waiting.get(item.key) === item) {
       this.#waiting.delete(item.key);
@@ -234,13 +246,13 @@ export class LlmEngine {
     }
     const sending = [...this.#sending].find((inFlight) => inFlight.items.includes(item));
     if (sending && sending.items.every((other) => !other.wanted)) {
-      // Later callers of the same request start afresh rather than join an aborted one.
+      // Later callers of the same request start afresh rather than join an abandoned one.
       for (const other of sending.items) {
         if (this.#active.get(other.key) === other) this.#active.delete(other.key);
       }
       sending.controller?.abort(CANCELLED);
+      sending.cancelJob?.();
     }
-    // Otherwise its answer still comes, and is cached: it is being paid for.
   }
 
   #flush(): void {
@@ -253,10 +265,10 @@ export class LlmEngine {
     for (const item of items) {
       if (
         !chunk ||
-        chunk.items.length >= this.#targetItems ||
+        chunk.items.length >= this.#itemsCap ||
         chars + item.chars > this.settings.maxRequestChars
       ) {
-        chunk = { items: [], rateLimitRetries: 0, stream: false };
+        chunk = newChunk([]);
         chars = 0;
         this.#queue.push(chunk);
       }
@@ -314,119 +326,195 @@ export class LlmEngine {
       this.#fail(chunk.items, notAvailable(messages.notConnected));
       return;
     }
-    let disarm = () => {};
-    const arm = () => {
-      disarm();
-      disarm = this.#timer.after(this.settings.requestTimeoutMs, () => controller.abort(TIMEOUT));
-    };
-    arm();
-    // Until the answer begins, the backend is checked on now and then.
-    this.#unanswered.add(controller);
-    let unwatch = () => {};
-    const watch = () => {
-      unwatch = this.#timer.after(this.settings.firstByteTimeoutMs, () => {
-        this.#checkAlive(connection);
-        watch();
-      });
-    };
-    watch();
-    const answered = () => {
-      this.#unanswered.delete(controller);
-      unwatch();
-    };
+    const liveness = this.#watch(controller, connection);
     const client = new ApiClient(connection, async (...args) => {
       const response = await this.#fetch(...args);
-      answered();
+      liveness.heard();
       return response;
     });
     try {
-      if (chunk.stream) {
-        this.stats.streamRequests += 1;
-        this.stats.itemsSent += 1;
-        const answer = await this.#streamOne(client, chunk.items[0]!, controller.signal, arm);
-        this.#succeed(chunk.items[0]!, answer);
-        return;
-      }
-      this.stats.batchRequests += 1;
+      const body = {
+        items: chunk.items.map((item, index) => ({ id: String(index), ...item.request })),
+      };
+      this.stats.jobsStarted += 1;
       this.stats.itemsSent += chunk.items.length;
-      const response = await client.post<BatchResponse>(
-        "/api/v1/batch",
-        { items: chunk.items.map((item, index) => ({ id: String(index), ...item.request })) },
-        controller.signal,
-      );
-      for (const result of response.results ?? []) {
-        const item = chunk.items[Number(result.id)];
-        if (!item || item.settled) continue;
-        if (result.ok) this.#succeed(item, { text: result.text, json: result.json });
-        else this.#fail([item], errorForCode(result.error.code, result.error.message));
-      }
-      this.#fail(
-        chunk.items.filter((item) => !item.settled),
-        errorForCode("bad_answer", "the backend's batch answer left this item out"),
-      );
-      if (chunk.items.length >= this.#targetItems) {
-        this.#targetItems = Math.min(this.#itemsCap, this.#targetItems * 2);
-      }
+      const job = await client.json<Job>("/api/v1/jobs", {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "idempotency-key": chunk.key },
+        signal: controller.signal,
+      });
+      chunk.cancelJob = () => {
+        void client
+          .json(`/api/v1/jobs/${encodeURIComponent(job.id)}`, { method: "DELETE" })
+          .catch(() => undefined);
+      };
+      for (const result of job.results) this.#settleResult(chunk, result);
+      await this.#follow(client, chunk, job, controller, liveness.heard);
     } catch (error) {
       this.#onFailure(chunk, error, controller.signal);
     } finally {
-      disarm();
-      answered();
+      liveness.stop();
       chunk.controller = undefined;
     }
+  }
+
+  /**
+   * Reads a job's results from its event stream until its `done`, opening the stream again (from
+   * the results read) when it ends first, whether the backend or the request limit ended it.
+   */
+  async #follow(
+    client: ApiClient,
+    chunk: Chunk,
+    job: Job,
+    controller: AbortController,
+    heard: () => void,
+  ): Promise<void> {
+    let read = job.results.length;
+    let failures = 0;
+    for (;;) {
+      const before = read;
+      let ended: "done" | "open";
+      try {
+        ended = await this.#readStream(
+          client,
+          chunk,
+          job.id,
+          read,
+          controller.signal,
+          heard,
+          () => {
+            read += 1;
+          },
+        );
+      } catch (error) {
+        if (controller.signal.aborted) throw error;
+        if (error instanceof ApiClientError && error.status === 404 && !chunk.resubmitted) {
+          // The backend no longer knows the job (it restarted, say): sent again, once, its
+          // finished answers come from the backend's cache.
+          const left = chunk.items.filter((item) => !item.settled);
+          if (left.length > 0) this.#queue.unshift({ ...newChunk(left), resubmitted: true });
+          return;
+        }
+        failures = read > before ? 1 : failures + 1;
+        if (failures > maxStreamFailures) throw error;
+        continue;
+      }
+      if (ended === "done") break;
+    }
+    this.#fail(
+      chunk.items.filter((item) => !item.settled),
+      errorForCode("bad_answer", "the backend's job left this item out"),
+    );
+  }
+
+  /** One event stream of a job, held open at most `requestTimeoutMs`. */
+  async #readStream(
+    client: ApiClient,
+    chunk: Chunk,
+    jobId: string,
+    after: number,
+    signal: AbortSignal,
+    heard: () => void,
+    onResult: () => void,
+  ): Promise<"done" | "open"> {
+    const stream = new AbortController();
+    const follow = () => stream.abort(signal.reason);
+    signal.addEventListener("abort", follow, { once: true });
+    const disarm = this.#timer.after(this.settings.requestTimeoutMs, () => stream.abort(REOPEN));
+    this.stats.streamsOpened += 1;
+    try {
+      const response = await client.request(
+        `/api/v1/jobs/${encodeURIComponent(jobId)}/events?after=${after}`,
+        { headers: { accept: "text/event-stream" }, signal: stream.signal },
+      );
+      if (!response.body) throw new ApiClientError("bad_answer", "The job's stream was empty", 200);
+      for await (const { event, data } of readEvents(response.body, heard)) {
+        if (event === "result") {
+          onResult();
+          this.#settleResult(chunk, JSON.parse(data) as BatchItemResult);
+        } else if (event === "done") return "done";
+      }
+      return "open";
+    } catch (error) {
+      if (stream.signal.reason === REOPEN) return "open";
+      throw error;
+    } finally {
+      disarm();
+      signal.removeEventListener("abort", follow);
+    }
+  }
+
+  #settleResult(chunk: Chunk, result: BatchItemResult): void {
+    const item = chunk.items[Number(result.id)];
+    if (!item || item.settled) return;
+    if (result.ok) this.#succeed(item, { text: result.text, json: result.json });
+    else this.#fail([item], errorForCode(result.error.code, result.error.message));
+  }
+
+  /**
+   * Watches a request for silence: whenever the backend has said nothing for
+   * `firstByteTimeoutMs`, the request counts as unanswered and the backend is probed.
+   */
+  #watch(
+    controller: AbortController,
+    connection: Connection,
+  ): { heard: () => void; stop: () => void } {
+    const quiet = () => {
+      this.#unanswered.add(controller);
+      this.#checkAlive(connection);
+      disarm = this.#timer.after(this.settings.firstByteTimeoutMs, quiet);
+    };
+    let disarm = this.#timer.after(this.settings.firstByteTimeoutMs, quiet);
+    const stop = () => {
+      disarm();
+      this.#unanswered.delete(controller);
+    };
+    return {
+      heard: () => {
+        stop();
+        disarm = this.#timer.after(this.settings.firstByteTimeoutMs, quiet);
+      },
+      stop,
+    };
   }
 
   #onFailure(chunk: Chunk, error: unknown, signal: AbortSignal): void {
     if (signal.aborted && signal.reason === CANCELLED) {
       // Everyone had gone; anyone who came back since is asked for again.
-      const revived = chunk.items.filter((item) => item.wanted);
-      if (revived.length > 0) this.#queue.unshift({ ...chunk, items: revived });
+      const revived = chunk.items.filter((item) => item.wanted && !item.settled);
+      if (revived.length > 0) this.#queue.unshift(newChunk(revived, chunk));
       return;
     }
     if (signal.aborted && signal.reason === SILENT) {
       this.#fail(chunk.items, errorForCode("no_answer", "no answer"));
       return;
     }
-    if (signal.aborted && signal.reason === TIMEOUT) {
-      if (chunk.items.length > 1) {
-        // Smaller requests from now on; the halves go first, in order.
-        const half = Math.ceil(chunk.items.length / 2);
-        this.#targetItems = Math.max(1, Math.min(this.#targetItems, half));
-        this.#queue.unshift(
-          { items: chunk.items.slice(0, half), rateLimitRetries: 0, stream: false },
-          { items: chunk.items.slice(half), rateLimitRetries: 0, stream: false },
-        );
-      } else if (!chunk.stream) {
-        this.#queue.unshift({ items: chunk.items, rateLimitRetries: 0, stream: true });
-      } else {
-        this.#fail(chunk.items, errorForCode("timeout", "timeout"));
-      }
-      return;
-    }
+    const left = chunk.items.filter((item) => !item.settled);
     if (error instanceof ApiClientError) {
       if (error.code === "rate_limited") {
         const waitMs = (error.retryAfterSeconds ?? 5) * 1000;
         if (waitMs <= this.settings.maxRateLimitWaitMs && chunk.rateLimitRetries < 3) {
+          // Sent again with the same key: the backend joins the job it may have started.
           chunk.rateLimitRetries += 1;
           this.#pausedUntil = Math.max(this.#pausedUntil, this.#timer.now() + waitMs);
-          this.#queue.unshift(chunk);
+          this.#queue.unshift(newChunk(left, chunk));
           return;
         }
       }
       // Refused as a whole (too many items, too large a body): the halves may pass, and a
       // single item refused is that cell's own error.
-      if ((error.status === 413 || error.status === 400) && chunk.items.length > 1) {
-        const half = Math.ceil(chunk.items.length / 2);
+      if ((error.status === 413 || error.status === 400) && left.length > 1) {
+        const half = Math.ceil(left.length / 2);
         this.#itemsCap = Math.max(1, Math.min(this.#itemsCap, half));
-        this.#targetItems = Math.min(this.#targetItems, this.#itemsCap);
         this.#queue.unshift(
-          { ...chunk, items: chunk.items.slice(0, half) },
-          { ...chunk, items: chunk.items.slice(half) },
+          newChunk(left.slice(0, half), chunk),
+          newChunk(left.slice(half), chunk),
         );
         return;
       }
     }
-    this.#fail(chunk.items, errorFromFailure(error, this.#timer.now()));
+    this.#fail(left, errorFromFailure(error, this.#timer.now()));
   }
 
   /** Probes GET /health (one probe at a time); a backend that does not answer is silenced. */
@@ -453,28 +541,12 @@ export class LlmEngine {
       });
   }
 
-  /** The backend is silent: what it has not begun to answer, and what is queued, fails now. */
+  /** The backend is silent: what it is not answering, and what is queued, fails now. */
   #silenced(): void {
     for (const controller of this.#unanswered) controller.abort(SILENT);
     for (const chunk of this.#queue.splice(0)) {
       this.#fail(chunk.items, errorForCode("no_answer", "no answer"));
     }
-  }
-
-  /** One completion over server-sent events, for work too long for one quiet request. */
-  async #streamOne(
-    client: ApiClient,
-    item: Item,
-    signal: AbortSignal,
-    onActivity: () => void,
-  ): Promise<Answer> {
-    const done = await streamEvents<Completion>(
-      client,
-      "/api/v1/completions",
-      { ...item.request, stream: true },
-      { onActivity, signal },
-    );
-    return { text: done.text, json: done.json };
   }
 
   #succeed(item: Item, answer: Answer): void {
@@ -489,10 +561,27 @@ export class LlmEngine {
 
   #fail(items: Item[], error: unknown): void {
     for (const item of items) {
+      if (item.settled) continue;
       item.settled = true;
       if (this.#active.get(item.key) === item) this.#active.delete(item.key);
       for (const waiter of item.waiters) waiter.reject(error);
       item.waiters.clear();
     }
   }
+}
+
+/**
+ * A chunk of `items`. Its Idempotency-Key goes with exactly these items: sent again as they are
+ * (a rate limit waited out, a POST whose answer was lost), the backend gives the same job back.
+ * A chunk made again later (a recalculation, a reopen) is a new job, whose items the backend
+ * answers from its cache, or joins to the calls it has in flight for them, at temperature 0.
+ */
+function newChunk(items: Item[], from?: Chunk): Chunk {
+  if (from && from.items.length === items.length) return { ...from, items };
+  return {
+    items,
+    key: `fn-${crypto.randomUUID()}`,
+    rateLimitRetries: from?.rateLimitRetries ?? 0,
+    resubmitted: from?.resubmitted ?? false,
+  };
 }

@@ -117,6 +117,7 @@ export function errorForCode(
         `The OfficeLLM backend does not offer this (${detail}): check the backend address in the task pane`,
       );
     case "unavailable":
+    case "queue_timeout":
       return notAvailable(`OfficeLLM is not available right now (${detail}). ${RECALC} later`);
     case "bad_answer":
       return notAvailable(`The model's answer was not in the expected form (${detail}). ${RECALC}`);

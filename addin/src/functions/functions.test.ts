@@ -13,7 +13,6 @@ import {
   FakeExcel,
   fakeBackend,
   register,
-  untilAborted,
   type BatchItem,
   type BatchResult,
 } from "./test-support.ts";
@@ -427,6 +426,18 @@ describe("errors in cells", () => {
     );
   });
 
+  it("a call that waited too long for a model slot (503 queue_timeout): #N/A, recalculate later", async () => {
+    failWith(503, "queue_timeout", "openai is busy: the call waited 30.0 s", {
+      "retry-after": "5",
+    });
+    register(excel, await connectedStorage());
+    const error = await excel.error("PROMPT", "Hi", null);
+    expect(error.code).toBe("#N/A");
+    expect(error.message).toMatch(
+      /^OfficeLLM is not available right now \(openai is busy: the call waited 30\.0 s\)\. Recalculate/,
+    );
+  });
+
   it("model error (502) and model timeout (504): #N/A", async () => {
     failWith(502, "upstream_error", "The provider answered 500");
     register(excel, await connectedStorage());
@@ -465,24 +476,8 @@ describe("errors in cells", () => {
     });
   });
 
-  it("timeout: #N/A when neither the batch nor the stream answers in time", async () => {
-    fakeBackend(server, {
-      respond: async (_items, request) => untilAborted(request.signal).then(() => undefined),
-    });
-    server.use(
-      http.post(`${BASE_URL}/api/v1/completions`, async ({ request }) => {
-        await untilAborted(request.signal);
-        return HttpResponse.json({});
-      }),
-    );
-    register(excel, await connectedStorage(), { settings: { requestTimeoutMs: 80 } });
-    const error = await excel.error("PROMPT", "Hi", null);
-    expect(error).toMatchObject({ code: "#N/A" });
-    expect(error.message).toMatch(/did not answer in time/);
-  });
-
   it("network down: #N/A saying the backend cannot be reached", async () => {
-    server.use(http.post(`${BASE_URL}/api/v1/batch`, () => HttpResponse.error()));
+    server.use(http.post(`${BASE_URL}/api/v1/jobs`, () => HttpResponse.error()));
     register(excel, await connectedStorage());
     const error = await excel.error("PROMPT", "Hi", null);
     expect(error.code).toBe("#N/A");

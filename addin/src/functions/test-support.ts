@@ -137,21 +137,37 @@ export function echoAnswer(item: BatchItem): BatchResult {
 }
 
 export interface FakeBackend {
-  /** The items of each POST /api/v1/batch, in the order the requests arrived. */
+  /** The items of each job (POST /api/v1/jobs), in the order the requests arrived. */
   batches: BatchItem[][];
-  /** Each batch request's signal, as the server side saw it. */
+  /** Each POST's Idempotency-Key. */
+  keys: (string | null)[];
+  /** Each job's POST signal, as the server side saw it. */
   signals: AbortSignal[];
-  /** Requests in flight now, and the most at once. */
+  /** Each event stream's signal (GET /api/v1/jobs/:id/events), as the server side saw it. */
+  streams: AbortSignal[];
+  /** Each event stream's `after`: the results its client had already read. */
+  streamAfters: number[];
+  /** The jobs cancelled (DELETE /api/v1/jobs/:id), by index into `batches`. */
+  cancelled: number[];
+  /** Jobs computing now (from their POST to their last result), and the most at once. */
   inFlight: number;
   maxInFlight: number;
-  /** Resolves once `count` batch requests have arrived. */
+  /** Resolves once `count` jobs have been asked for (POST requests, joined or not). */
   arrived(count: number): Promise<void>;
 }
 
+interface FakeJob {
+  index: number;
+  results: BatchResult[];
+  done: boolean;
+  listeners: Set<() => void>;
+}
+
 /**
- * Serves POST {BASE_URL}/api/v1/batch with msw: `answer` gives each item's result (default:
- * echoAnswer), or `respond` the whole response (for errors); with `gate`, each request is held
- * until it opens, or until its client gives up.
+ * The jobs API of OfficeLLM on msw: POST {BASE_URL}/api/v1/jobs starts a job (a retry with the
+ * same Idempotency-Key gets the same job), whose results `answer` gives (default: echoAnswer),
+ * each sent on GET /api/v1/jobs/:id/events as it comes, then `done`; DELETE cancels. `respond`
+ * may answer the POST itself (for errors, or to hold it); with `gate`, the results wait for it.
  */
 export function fakeBackend(
   server: SetupServer,
@@ -165,9 +181,15 @@ export function fakeBackend(
   } = {},
 ): FakeBackend {
   const arrivals = new Set<() => void>();
+  const jobs = new Map<string, FakeJob>();
+  const byKey = new Map<string, string>();
   const backend: FakeBackend = {
     batches: [],
+    keys: [],
     signals: [],
+    streams: [],
+    streamAfters: [],
+    cancelled: [],
     inFlight: 0,
     maxInFlight: 0,
     arrived: (count) =>
@@ -181,26 +203,105 @@ export function fakeBackend(
         check();
       }),
   };
+  const view = (id: string, job: FakeJob, after = 0) => ({
+    id,
+    status: job.done ? "done" : "running",
+    total: backend.batches[job.index]!.length,
+    completed: job.results.length,
+    createdAt: new Date(0).toISOString(),
+    expiresAt: null,
+    results: job.results.slice(after),
+  });
+  const compute = async (job: FakeJob, items: BatchItem[]) => {
+    backend.inFlight += 1;
+    backend.maxInFlight = Math.max(backend.maxInFlight, backend.inFlight);
+    try {
+      if (options.gate) await options.gate;
+      await Promise.all(
+        items.map(async (item) => {
+          job.results.push(await (options.answer ?? echoAnswer)(item));
+          for (const listener of [...job.listeners]) listener();
+        }),
+      );
+    } finally {
+      backend.inFlight -= 1;
+      job.done = true;
+      for (const listener of [...job.listeners]) listener();
+    }
+  };
   server.use(
-    http.post(`${BASE_URL}/api/v1/batch`, async ({ request }) => {
+    http.post(`${BASE_URL}/api/v1/jobs`, async ({ request }) => {
       const body = (await request.json()) as { items: BatchItem[] };
-      backend.batches.push(body.items);
+      const key = request.headers.get("idempotency-key");
+      const index = backend.batches.push(body.items) - 1;
+      backend.keys.push(key);
       backend.signals.push(request.signal);
-      backend.inFlight += 1;
-      backend.maxInFlight = Math.max(backend.maxInFlight, backend.inFlight);
       for (const check of [...arrivals]) check();
-      try {
-        if (options.gate) await Promise.race([options.gate, untilAborted(request.signal)]);
-        const custom = await options.respond?.(body.items, request);
-        if (custom) return custom;
-        const results = await Promise.all(body.items.map(options.answer ?? echoAnswer));
-        return HttpResponse.json({ results });
-      } finally {
-        backend.inFlight -= 1;
-      }
+      const custom = await options.respond?.(body.items, request);
+      if (custom) return custom;
+      const known = key === null ? undefined : byKey.get(key);
+      if (known) return HttpResponse.json(view(known, jobs.get(known)!), { status: 202 });
+      const id = `job_${index}`;
+      const job: FakeJob = {
+        index,
+        results: [],
+        done: false,
+        listeners: new Set(),
+      };
+      jobs.set(id, job);
+      if (key !== null) byKey.set(key, id);
+      void compute(job, body.items);
+      return HttpResponse.json(view(id, job), { status: 202 });
+    }),
+    http.get(`${BASE_URL}/api/v1/jobs/:id/events`, ({ request, params }) => {
+      const job = jobs.get(String(params.id));
+      if (!job) return notFound();
+      backend.streams.push(request.signal);
+      let sent = Number(new URL(request.url).searchParams.get("after") ?? 0);
+      backend.streamAfters.push(sent);
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const close = () => {
+            job.listeners.delete(relay);
+            try {
+              controller.close();
+            } catch {
+              // Already closed.
+            }
+          };
+          const send = (event: string, data: unknown) =>
+            controller.enqueue(
+              encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+            );
+          const relay = () => {
+            while (sent < job.results.length) send("result", job.results[sent++]);
+            if (!job.done) return;
+            send("done", { ...view("", job), results: undefined });
+            close();
+          };
+          job.listeners.add(relay);
+          request.signal.addEventListener("abort", close, { once: true });
+          relay();
+        },
+      });
+      return new HttpResponse(body, { headers: { "content-type": "text/event-stream" } });
+    }),
+    http.delete(`${BASE_URL}/api/v1/jobs/:id`, ({ params }) => {
+      const job = jobs.get(String(params.id));
+      if (!job) return notFound();
+      backend.cancelled.push(job.index);
+      return HttpResponse.json(view(String(params.id), job));
     }),
   );
   return backend;
+}
+
+function notFound(): Response {
+  return HttpResponse.json(
+    { error: { code: "not_found", message: "No such job", requestId: "r" } },
+    { status: 404 },
+  );
 }
 
 /** Polls `check` until it passes; the guard is for a hang, generous for a loaded machine. */

@@ -3,6 +3,7 @@ import type { Scope } from "../../auth/scopes.ts";
 import type { AuthFailure, Caller, TokenService } from "../../auth/token-service.ts";
 import { ApiError } from "../../errors.ts";
 import type { RateLimits } from "../../limits/rate-limits.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 
 const failureMessages: Record<AuthFailure | "missing", string> = {
   missing: "Send your OfficeLLM token as 'Authorization: Bearer ollm_…'",
@@ -20,7 +21,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * are throttled: a valid token always gets in, so one misconfigured script cannot lock out a
  * whole office behind the same address.
  */
-export function authenticator(tokens: TokenService, limits: RateLimits) {
+export function authenticator(tokens: TokenService, limits: RateLimits, metrics: Metrics) {
   return async (req: Request, scope: Scope | undefined): Promise<Caller> => {
     const match = BEARER.exec(req.headers.authorization ?? "");
     const result = match
@@ -29,6 +30,7 @@ export function authenticator(tokens: TokenService, limits: RateLimits) {
     if (!result.ok) {
       const blockedMs = await limits.recordAuthFailure(req.ip ?? "unknown");
       if (blockedMs > 0) {
+        metrics.refused("auth_failures");
         const seconds = Math.ceil(blockedMs / 1000);
         throw new ApiError("rate_limited", `Too many failed sign-ins; try again in ${seconds} s`, {
           headers: { "retry-after": String(seconds) },

@@ -7,6 +7,11 @@ import type { Logger } from "../../logger.ts";
  * whose client went away before its answer was complete is logged with status 499 (cancelled).
  */
 export function requestLog(logger: Logger): RequestHandler {
+  // The line's fields are fixed and none holds a secret (ids, method, route, path, status,
+  // time), so it skips pino's redaction by key, which with wildcard paths copies and walks every
+  // field of every line: a sixth of the memory a plain call allocated. The secret scrubber, which
+  // rewrites the written line itself (logger.ts), still runs, and would catch a secret in a path.
+  const lines = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("close", () => {
@@ -21,8 +26,8 @@ export function requestLog(logger: Logger): RequestHandler {
         tokenId: res.locals.caller?.tokenId,
         aborted: !res.writableFinished || undefined,
       };
-      if (res.statusCode >= 500) logger.error(line, "request failed");
-      else logger.info(line, "request");
+      if (res.statusCode >= 500) lines.error(line, "request failed");
+      else lines.info(line, "request");
     });
     next();
   };

@@ -78,7 +78,7 @@ export function corsPolicy(options: {
 }): RequestHandler {
   const allowed = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins]);
   const shared = {
-    allowedHeaders: ["authorization", "content-type", "x-request-id"],
+    allowedHeaders: ["authorization", "content-type", "x-request-id", "idempotency-key"],
     exposedHeaders: [
       "x-request-id",
       "retry-after",

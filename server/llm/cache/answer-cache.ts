@@ -1,3 +1,4 @@
+import type { Metrics } from "../../metrics/metrics.ts";
 import type { ModelRegistry } from "../model-registry.ts";
 import type { Answer } from "../pipeline/answer.ts";
 import type { PreparedCompletion } from "../request/prepare.ts";
@@ -8,6 +9,7 @@ export interface AnswerCacheDeps {
   cache: ResponseCache;
   schemas: SchemaChecker;
   registry: ModelRegistry;
+  metrics: Metrics;
 }
 
 /** Answers given before (response-cache.ts), replayed at no cost while they pass the schema. */
@@ -21,11 +23,12 @@ export class AnswerCache {
   /** The answer kept for the same request, unless it no longer matches the schema asked for. */
   async lookup(prepared: PreparedCompletion): Promise<Answer | undefined> {
     const hit = await this.#deps.cache.get(prepared.key);
-    if (!hit) return undefined;
-    const check = prepared.json
-      ? this.#deps.schemas.checkJson(hit.text, prepared.json.schema)
-      : undefined;
-    if (check && !check.ok) return undefined;
+    const check =
+      hit && prepared.json
+        ? this.#deps.schemas.checkJson(hit.text, prepared.json.schema)
+        : undefined;
+    this.#deps.metrics.cacheLookup(hit !== undefined && check?.ok !== false);
+    if (!hit || (check && !check.ok)) return undefined;
     return {
       text: hit.text,
       json: check?.ok ? check.value : undefined,

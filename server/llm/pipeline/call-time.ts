@@ -35,24 +35,52 @@ export interface CallTime {
 /** A call's time while it runs: `stop` it once the calls are over. */
 export type RunningCallTime = CallTime & { stop(): void };
 
-/** Starts the clock of a request's model calls. */
+/**
+ * Starts the clock of a request's model calls. Its signal, timer and the signal joining the
+ * caller's are made when first asked for: a cache hit, which calls no model, never asks, and
+ * saves them (an `AbortSignal.any` and a timer were about a tenth of a hit's CPU time). Once
+ * stopped, the time can no longer run out, so a signal asked for then is the caller's alone.
+ */
 export function startCallTime(caller: AbortSignal, deadline: number): RunningCallTime {
-  const timeUp = new AbortController();
-  const timer = setTimeout(
-    () =>
-      timeUp.abort(
-        new LlmError("upstream_timeout", "The model did not answer in the time the request has"),
-      ),
-    Math.max(0, deadline - performance.now()),
-  );
+  let signal: AbortSignal | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   return {
-    signal: AbortSignal.any([caller, timeUp.signal]),
+    get signal() {
+      if (signal) return signal;
+      if (stopped) return (signal = caller);
+      const timeUp = new AbortController();
+      timer = setTimeout(
+        () =>
+          timeUp.abort(
+            new LlmError(
+              "upstream_timeout",
+              "The model did not answer in the time the request has",
+            ),
+          ),
+        Math.max(0, deadline - performance.now()),
+      );
+      return (signal = AbortSignal.any([caller, timeUp.signal]));
+    },
     deadline,
-    stop: () => clearTimeout(timer),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
 
 /** Whether an attempt started after `delayMs` would still have `shortestMs` before the deadline. */
 export function leavesTime(time: CallTime, delayMs: number, shortestMs: number): boolean {
   return time.deadline - performance.now() - delayMs >= shortestMs;
+}
+
+/**
+ * Until when a call may wait in a queue (for its token's turn, or a provider's slot): at most
+ * `queueWaitMs` (QUEUE_TIMEOUT_MS) from now, and never so long that less than `shortestMs` would
+ * be left for the call itself. A call that waits that long fails as `queue_timeout`, before the
+ * call's time can end it as `upstream_timeout` for a model that was never asked.
+ */
+export function queueDeadline(time: CallTime, queueWaitMs: number, shortestMs: number): number {
+  return Math.min(performance.now() + queueWaitMs, time.deadline - shortestMs);
 }

@@ -1,7 +1,8 @@
 /**
- * One token's calls upstream at once are capped (TOKEN_MAX_IN_FLIGHT, here 2), so one caller's
- * large batch cannot take every provider slot from the others: its other calls wait their turn,
- * leave the queue when their request goes away, and cache hits wait for nothing.
+ * One token's calls upstream at once can be capped (TOKEN_MAX_IN_FLIGHT, here 2; by default as
+ * many as a provider's slots, which are shared fairly among tokens: fair-queue.int.test.ts): its
+ * other calls wait their turn, leave the queue when their request goes away, and cache hits wait
+ * for nothing.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {

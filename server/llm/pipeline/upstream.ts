@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { asLlmError, LlmError, type Spend } from "../errors.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
@@ -6,9 +7,10 @@ import type { PreparedCompletion } from "../request/prepare.ts";
 import type { SchemaChecker } from "../schemas/schema-checker.ts";
 import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage } from "../types.ts";
 import type { Answer } from "./answer.ts";
-import { leavesTime, type CallTime } from "./call-time.ts";
+import { leavesTime, queueDeadline, type CallTime } from "./call-time.ts";
+import type { Release, SlotsSnapshot } from "./fair-slots.ts";
+import { ProviderSlots } from "./provider-slots.ts";
 import { withRetries, type RetryPolicy } from "./retry.ts";
-import { Semaphore } from "./semaphore.ts";
 import { applyLocalStop } from "./streamed-answer.ts";
 
 export interface UpstreamDeps {
@@ -18,8 +20,11 @@ export interface UpstreamDeps {
   retry: RetryPolicy;
   /** LLM_TIMEOUT_MS: the longest one attempt may take. */
   timeoutMs: number;
-  /** Calls one provider may have in flight at once on this instance. */
+  /** Calls one provider may have in flight at once on this instance, unless it sets its own. */
   providerConcurrency: number;
+  /** QUEUE_TIMEOUT_MS: the longest a call waits for a provider's slot. */
+  queueWaitMs: number;
+  metrics: Metrics;
 }
 
 /** A stream opened upstream, its first chunk in hand. */
@@ -34,13 +39,14 @@ export interface OpenedStream {
 }
 
 /**
- * Calls the providers: each model under its provider's concurrency cap, its attempts retried
- * while the call's time allows (retry.ts, call-time.ts); then the fallbacks; and a JSON answer
- * that breaks its schema asked for again, once. Every failure leaves as an LlmError.
+ * Calls the providers: each model in one of its provider's slots, shared fairly among tokens
+ * (provider-slots.ts), its attempts retried while the call's time allows (retry.ts,
+ * call-time.ts); then the fallbacks; and a JSON answer that breaks its schema asked for again,
+ * once. Every failure leaves as an LlmError.
  */
 export class Upstream {
   readonly #deps: UpstreamDeps;
-  readonly #slots = new Map<string, Semaphore>();
+  readonly #slots = new Map<string, ProviderSlots>();
 
   constructor(deps: UpstreamDeps) {
     this.#deps = deps;
@@ -49,18 +55,30 @@ export class Upstream {
   /**
    * Asks the model, then each fallback in turn while the failures are the provider's and time is
    * left. A failure carries what the last model asked had spent (answers that broke the format).
+   * The first model is asked in `slot` (admission.ts took it); a fallback waits for a slot of its
+   * provider in the turn of `tokenId` among the other tokens' calls.
    */
-  async complete(prepared: PreparedCompletion, time: CallTime): Promise<Answer> {
+  async complete(
+    prepared: PreparedCompletion,
+    tokenId: string,
+    time: CallTime,
+    slot: Release,
+  ): Promise<Answer> {
     let spent: Spend | undefined;
     try {
       for (let index = 0; ; index++) {
         const candidate = prepared.candidates[index]!;
         spent = { model: candidate.model, usage: { inputTokens: 0, outputTokens: 0 } };
         try {
-          return await this.#ask(prepared, candidate, time, spent.usage);
+          const held = index === 0 ? slot : await this.#slot(candidate, tokenId, time);
+          return await this.#ask(prepared, candidate, held, time, spent.usage);
         } catch (error) {
           const next = prepared.candidates[index + 1];
           if (!next || !this.#fallsBack(error, time)) throw error;
+          this.#deps.metrics.fellBack({
+            provider: candidate.model.provider,
+            model: candidate.model.id,
+          });
           this.#deps.logger.warn(
             { model: candidate.model.id, fallback: next.model.id, kind: error.kind },
             "falling back",
@@ -73,10 +91,16 @@ export class Upstream {
     }
   }
 
-  /** Opens a stream of the model (streams have no fallbacks): once its first chunk is in hand. */
-  async open(prepared: PreparedCompletion, time: CallTime): Promise<OpenedStream> {
+  /**
+   * Opens a stream of the model (streams have no fallbacks), in `release`'s slot, its provider's
+   * that admission.ts took: once its first chunk is in hand.
+   */
+  async open(
+    prepared: PreparedCompletion,
+    time: CallTime,
+    release: Release,
+  ): Promise<OpenedStream> {
     const [candidate] = prepared.candidates;
-    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
     try {
       const startedAt = performance.now();
       let retries = 0;
@@ -90,7 +114,10 @@ export class Upstream {
         },
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       return { iterator, first, retries, startedAt, release };
     } catch (error) {
@@ -109,14 +136,14 @@ export class Upstream {
     );
   }
 
-  /** One model's answer; `usage` counts what its answers cost as they come. */
+  /** One model's answer, in `release`'s slot; `usage` counts what its answers cost as they come. */
   async #ask(
     prepared: PreparedCompletion,
     candidate: FittedModel,
+    release: Release,
     time: CallTime,
     usage: TokenUsage,
   ): Promise<Answer> {
-    const release = await this.#slot(candidate.model.provider).acquire(time.signal);
     const started = performance.now();
     let retries = 0;
     const call = async (extra: ChatMessage[] = []) => {
@@ -127,7 +154,10 @@ export class Upstream {
           ),
         this.#deps.retry,
         time,
-        () => retries++,
+        () => {
+          retries++;
+          this.#deps.metrics.retried(candidate.model.provider);
+        },
       );
       usage.inputTokens += result.usage.inputTokens;
       usage.outputTokens += result.usage.outputTokens;
@@ -209,13 +239,53 @@ export class Upstream {
     return provider;
   }
 
-  /** The provider's slots: PROVIDER_CONCURRENCY calls at once, the others queued in order. */
-  #slot(provider: string): Semaphore {
-    let slot = this.#slots.get(provider);
-    if (!slot) {
-      slot = new Semaphore(this.#deps.providerConcurrency);
-      this.#slots.set(provider, slot);
+  /** Each provider's slots at this moment, and the waits seen so far: for metrics and logs. */
+  queues(): Map<string, SlotsSnapshot> {
+    return new Map([...this.#slots].map(([provider, slots]) => [provider, slots.snapshot()]));
+  }
+
+  /** How many calls at once the provider of the call's first model takes. */
+  capacity(prepared: PreparedCompletion): number {
+    return this.#capacity(this.#provider(prepared.candidates[0]));
+  }
+
+  #capacity(provider: Provider): number {
+    return provider.concurrency ?? this.#deps.providerConcurrency;
+  }
+
+  /** A slot of the provider of the call's first model, for admission.ts to take. */
+  slot(prepared: PreparedCompletion, tokenId: string, time: CallTime): Promise<Release> {
+    return this.#slot(prepared.candidates[0], tokenId, time);
+  }
+
+  /**
+   * A slot of the model's provider, in the token's turn: it waits at most QUEUE_TIMEOUT_MS, and
+   * never past the time the call needs for one attempt; then it fails as `queue_timeout`.
+   */
+  async #slot(candidate: FittedModel, tokenId: string, time: CallTime): Promise<Release> {
+    const provider = this.#provider(candidate);
+    let slots = this.#slots.get(provider.name);
+    if (!slots) {
+      slots = new ProviderSlots(provider.name, this.#capacity(provider), this.#deps.logger);
+      this.#slots.set(provider.name, slots);
     }
-    return slot;
+    const { queueWaitMs, retry, metrics } = this.#deps;
+    const followed = metrics.providerSlot(provider.name);
+    let release: Release;
+    try {
+      release = await slots.acquire(
+        tokenId,
+        time.signal,
+        queueDeadline(time, queueWaitMs, retry.shortestAttemptMs),
+      );
+    } catch (error) {
+      followed.gaveUp();
+      throw error;
+    }
+    followed.granted();
+    return () => {
+      followed.released();
+      release();
+    };
   }
 }

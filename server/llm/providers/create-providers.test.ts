@@ -5,7 +5,7 @@ import { createProviders } from "./create-providers.ts";
 describe("createProviders", () => {
   it("offers only demo when no provider is configured", async () => {
     const config = loadConfig({});
-    const providers = await createProviders(config.providers.settings, config.limits);
+    const providers = await createProviders(config.providers.settings, config);
     expect([...providers.keys()]).toEqual(["demo"]);
     expect(providers.get("demo")?.name).toBe("demo");
   });
@@ -16,7 +16,7 @@ describe("createProviders", () => {
       ANTHROPIC_API_KEY: "sk-ant-test-abcdefghijklmnopqrstuvwxyz",
       OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1",
     });
-    const providers = await createProviders(config.providers.settings, config.limits);
+    const providers = await createProviders(config.providers.settings, config);
     expect([...providers.keys()].sort()).toEqual([
       "anthropic",
       "demo",
@@ -28,8 +28,9 @@ describe("createProviders", () => {
 
   it("creates the compatible provider without a key", async () => {
     const config = loadConfig({ OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:11434/v1" });
-    expect(
-      [...(await createProviders(config.providers.settings, config.limits)).keys()].sort(),
-    ).toEqual(["demo", "openai-compatible"]);
+    expect([...(await createProviders(config.providers.settings, config)).keys()].sort()).toEqual([
+      "demo",
+      "openai-compatible",
+    ]);
   });
 });

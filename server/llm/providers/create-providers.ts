@@ -1,4 +1,4 @@
-import type { Limits } from "../../config.ts";
+import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import type { Provider } from "../provider.ts";
 import { providerDefinitions, type ProviderSettings } from "./provider-list.ts";
@@ -9,14 +9,16 @@ import { createKeepAliveFetch } from "./shared/keep-alive-fetch.ts";
  * registry decides when its model is offered). Each adapter's module, with its SDK, is loaded only
  * when its provider is configured: a server without Anthropic never holds Anthropic's SDK in
  * memory, and a fresh install on the demo provider holds neither. With a `logger`, the SDKs' own
- * log lines join the server's JSON log instead of the console.
+ * log lines join the server's JSON log instead of the console. Their one HTTP client keeps up to
+ * `maxSockets` connections to each provider.
  */
 export async function createProviders(
   settings: ProviderSettings,
-  limits: Limits,
+  config: Pick<Config, "limits" | "llm">,
   logger?: Logger,
 ): Promise<Map<string, Provider>> {
-  const shared = { fetch: createKeepAliveFetch(), logger, limits };
+  const { limits, llm } = config;
+  const shared = { fetch: createKeepAliveFetch({ maxSockets: llm.maxSockets }), logger, limits };
   const started = await Promise.all(
     providerDefinitions.map(async (definition) => {
       return [definition.name, await definition.start(settings, shared)] as const;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { loadConfig } from "../../config.ts";
 import { LlmError } from "../errors.ts";
 import { SchemaChecker } from "./schema-checker.ts";
@@ -83,5 +84,56 @@ describe("SchemaChecker", () => {
       ok: false,
       problem: "the answer nests too deeply",
     });
+  });
+
+  it("reads a schema in the draft its $schema declares, 2020-12 when it declares none", () => {
+    const schemas = checker();
+    // zod 4 writes 2020-12, with its `$schema`: a tuple is `prefixItems`, `items: false` after.
+    const zodSchema = z.toJSONSchema(
+      z.object({ name: z.string(), pair: z.tuple([z.string(), z.number()]) }),
+    );
+    expect(zodSchema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    const zodCheck = schemas.compile(zodSchema as Record<string, unknown>);
+    expect(zodCheck({ name: "Ada", pair: ["x", 1] })).toBe(true);
+    expect(zodCheck({ name: "Ada", pair: ["x", "y"] })).toBe(false);
+
+    const { $schema: _declared, ...undeclared } = zodSchema;
+    expect(schemas.compile(undeclared)({ name: "Ada", pair: ["x", 1] })).toBe(true);
+
+    // 2019-09: unevaluatedProperties sees the properties an allOf evaluated.
+    const closed = {
+      $schema: "https://json-schema.org/draft/2019-09/schema",
+      allOf: [{ properties: { a: { type: "string" } } }],
+      unevaluatedProperties: false,
+    };
+    expect(schemas.compile(closed)({ a: "x" })).toBe(true);
+    expect(schemas.compile(closed)({ a: "x", b: 1 })).toBe(false);
+
+    // draft-07, as older tools write it, with its `#`: a tuple is an array under `items`.
+    const tuple = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "array",
+      items: [{ type: "string" }, { type: "number" }],
+      additionalItems: false,
+    };
+    expect(schemas.compile(tuple)(["x", 1])).toBe(true);
+    expect(schemas.compile(tuple)(["x", 1, 2])).toBe(false);
+  });
+
+  it("checks a schema against its own draft's meta-schema, and refuses drafts it does not know", () => {
+    // Valid draft-07; in 2020-12 (the default) `items` must be one schema.
+    const tupleItems = { type: "array", items: [{ type: "string" }] };
+    expect(refusal(tupleItems).message).toMatch(/not a valid JSON Schema: schema\/items/);
+    expect(() =>
+      checker().compile({ $schema: "http://json-schema.org/draft-07/schema", ...tupleItems }),
+    ).not.toThrow();
+
+    for (const $schema of ["http://json-schema.org/draft-04/schema#", 7, "https://example.com/x"]) {
+      const error = refusal({ $schema, type: "string" });
+      expect(error.code).toBe("invalid_request");
+      expect(error.message).toMatch(
+        /^responseFormat\.schema: \$schema .* is not a JSON Schema draft this gateway knows: use draft 2020-12, 2019-09 or draft-07/,
+      );
+    }
   });
 });

@@ -1,12 +1,48 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { Ajv, type Options, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../../config.ts";
 import { LlmError } from "../errors.ts";
 import { linearRegExp, UnsupportedPattern } from "./linear-regexp.ts";
 import { checkSchemaShape } from "./schema-shape.ts";
 
-const draft07 = "http://json-schema.org/draft-07/schema";
+/**
+ * The JSON Schema drafts a caller may declare with `$schema`, by meta-schema URI (without its
+ * scheme and any trailing `#`: `http` and `https` are the same draft), with the Ajv class that
+ * speaks each. A schema without `$schema` is read as 2020-12, the draft today's libraries (zod 4,
+ * the OpenAI and Anthropic SDKs) write.
+ */
+const drafts = {
+  "json-schema.org/draft/2020-12/schema": {
+    uri: "https://json-schema.org/draft/2020-12/schema",
+    Class: Ajv2020,
+  },
+  "json-schema.org/draft/2019-09/schema": {
+    uri: "https://json-schema.org/draft/2019-09/schema",
+    Class: Ajv2019,
+  },
+  "json-schema.org/draft-07/schema": { uri: "http://json-schema.org/draft-07/schema", Class: Ajv },
+} as const;
+
+type DraftKey = keyof typeof drafts;
+type DraftAjv = InstanceType<(typeof drafts)[DraftKey]["Class"]>;
+const defaultDraft: DraftKey = "json-schema.org/draft/2020-12/schema";
+
+/** The draft a schema declares; a `$schema` naming another one is an `invalid_request`. */
+function draftOf(schema: Record<string, unknown>): DraftKey {
+  const declared = schema.$schema;
+  if (declared === undefined) return defaultDraft;
+  const key =
+    typeof declared === "string" ? declared.replace(/^https?:\/\//, "").replace(/#$/, "") : "";
+  if (Object.hasOwn(drafts, key)) return key as DraftKey;
+  throw new LlmError(
+    "invalid_request",
+    `responseFormat.schema: $schema ${JSON.stringify(declared)} is not a JSON Schema draft this ` +
+      "gateway knows: use draft 2020-12, 2019-09 or draft-07, or leave $schema out (2020-12)",
+  );
+}
 
 export type JsonCheck = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -40,8 +76,8 @@ export class SchemaChecker {
    * of more distinct schemas than the cache holds checks its answers without compiling again.
    */
   readonly #inFlight = new WeakMap<object, ValidateFunction>();
-  /** Holds the meta-schemas; it compiles only draft-07's, once. */
-  readonly #metaAjv = new Ajv({ strict: false });
+  /** Per draft, an Ajv holding its meta-schemas; each compiles only its draft's, once. */
+  readonly #metaAjvs = new Map<DraftKey, DraftAjv>();
 
   constructor(limits: Limits) {
     this.#limits = limits;
@@ -108,14 +144,25 @@ export class SchemaChecker {
     };
   }
 
+  #metaAjv(draft: DraftKey): DraftAjv {
+    let ajv = this.#metaAjvs.get(draft);
+    if (!ajv) {
+      ajv = new drafts[draft].Class({ strict: false });
+      this.#metaAjvs.set(draft, ajv);
+    }
+    return ajv;
+  }
+
   #build(schema: Record<string, unknown>): ValidateFunction {
+    const draft = draftOf(schema);
     try {
-      // Against draft-07 whatever the schema's `$schema` says: a `$schema` pointing into the
-      // meta-schema would make ajv compile, and keep, one more validator.
-      const meta = this.#metaAjv.getSchema(draft07)!;
-      if (!meta(schema))
-        throw new Error(this.#metaAjv.errorsText(meta.errors, { dataVar: "schema" }));
-      return new Ajv(compileOptions).compile(schema);
+      // Against the draft's own meta-schema, looked up by its URI, never by what `$schema` says:
+      // a `$schema` pointing into a meta-schema would make ajv compile, and keep, one more
+      // validator.
+      const metaAjv = this.#metaAjv(draft);
+      const meta = metaAjv.getSchema(drafts[draft].uri)!;
+      if (!meta(schema)) throw new Error(metaAjv.errorsText(meta.errors, { dataVar: "schema" }));
+      return new drafts[draft].Class(compileOptions).compile(schema);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new LlmError(

@@ -44,6 +44,12 @@ export function typicalBodies(fixtures: {
         json_schema: { name: "colours", schema: answerSchema },
       },
     },
+    "POST /v1/responses": {
+      model,
+      instructions: "Be brief.",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Name three colours" }] }],
+      text: { format: { type: "json_schema", name: "colours", schema: answerSchema } },
+    },
     "POST /api/v1/conversations/:id/messages": { content: "Name three colours", model },
     "PUT /api/v1/me/settings": { model, systemPrompt: "Be brief.", temperature: 0 },
     "POST /api/v1/templates": { name: "greeting", body: "Say {{word}} to {{name}}" },

@@ -271,7 +271,7 @@ describe("demo provider bounds", () => {
       small.complete(providerRequest({ json: { schema: { ...schema, minItems: 80 } } })),
     ).resolves.toMatchObject({ finishReason: "stop" });
     expect(await refusal({ ...schema, minItems: 90 }, small)).toBe(
-      "The demo model cannot answer this schema: it takes more work to build than the demo model does",
+      "The demo model cannot answer this schema: it takes more work to build than GENERATED_OUTPUT_MAX_BYTES allows",
     );
   });
 

@@ -17,6 +17,13 @@ export const openAiCompatible = defineProvider({
           .filter(Boolean),
       )
       .optional(),
+    // A local server runs a few calls at once and queues the rest in arrival order: capped here,
+    // the calls wait in the gateway's fair queue instead (docs/operations.md, "Queues").
+    OPENAI_COMPATIBLE_CONCURRENCY: z.coerce
+      .number({ error: "must be a positive whole number (calls in flight)" })
+      .int("must be a positive whole number (calls in flight)")
+      .positive("must be a positive whole number (calls in flight)")
+      .default(16),
   },
   settings: (env) =>
     env.OPENAI_COMPATIBLE_BASE_URL
@@ -24,6 +31,7 @@ export const openAiCompatible = defineProvider({
           baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
           apiKey: env.OPENAI_COMPATIBLE_API_KEY,
           models: env.OPENAI_COMPATIBLE_MODELS,
+          concurrency: env.OPENAI_COMPATIBLE_CONCURRENCY,
         }
       : undefined,
   problems: (env) =>

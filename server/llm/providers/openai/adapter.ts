@@ -26,6 +26,8 @@ export interface OpenAiProviderOptions {
   fetch?: typeof fetch;
   /** Where the SDK's own log lines go; the console when not given. */
   logger?: Logger;
+  /** Calls the server takes at once, when it sets its own (a local server's); see Provider. */
+  concurrency?: number | undefined;
 }
 
 const openAiErrors: SdkErrors<InstanceType<typeof OpenAI.APIError>> = {
@@ -106,6 +108,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
 
   return {
     name,
+    concurrency: options.concurrency,
 
     async complete(request: ProviderRequest): Promise<ProviderResult> {
       let completion: OpenAI.Chat.ChatCompletion;

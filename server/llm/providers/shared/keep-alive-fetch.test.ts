@@ -5,7 +5,7 @@ import { createKeepAliveFetch } from "./keep-alive-fetch.ts";
 
 let server: Server;
 let base: string;
-const fetch = createKeepAliveFetch();
+const fetch = createKeepAliveFetch({ maxSockets: 4 });
 /** Sends the rest of the stream in flight: the test calls it once it has read the first part. */
 let sendRest = () => {};
 

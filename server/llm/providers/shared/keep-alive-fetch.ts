@@ -11,13 +11,17 @@ import { Readable } from "node:stream";
  * A JSON answer (completions, model lists, errors) is read whole and handed over as a
  * {@link BufferedResponse}; anything else, such as server-sent events, becomes a web `Response`
  * over the socket.
+ *
+ * It keeps up to `maxSockets` connections to each provider (PROVIDER_MAX_SOCKETS, by default as
+ * many as the provider's calls in flight may be), so a call given a provider slot never waits for
+ * a connection, and keeps them all open between bursts (until the provider closes them), so the
+ * next burst does not pay for new connections (a TLS handshake each). Without `maxSockets`, as
+ * Node's own agents, it opens as many as there are requests.
  */
 export function createKeepAliveFetch(options: { maxSockets?: number } = {}): typeof fetch {
-  const maxSockets = options.maxSockets ?? 256;
-  const agents = {
-    "http:": new HttpAgent({ keepAlive: true, maxSockets }),
-    "https:": new HttpsAgent({ keepAlive: true, maxSockets }),
-  };
+  const maxSockets = options.maxSockets ?? Infinity;
+  const pool = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+  const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
 
   return async (input, init = {}) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);

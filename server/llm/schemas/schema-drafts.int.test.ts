@@ -1,0 +1,84 @@
+/**
+ * A JSON Schema as zod 4 writes it (`z.toJSONSchema`, with its 2020-12 `$schema`) works on every
+ * endpoint that takes one, for an OpenAI and an Anthropic model: the answer is checked by the
+ * schema's own draft. A tuple is where drafts differ (2020-12 `prefixItems`, then `items: false`),
+ * so an answer checked as draft-07 would be refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { providerCases, startRig, uniquePrompt, type Rig } from "../../test/llm-rig.ts";
+
+const schema = z.toJSONSchema(
+  z.object({ name: z.string(), at: z.tuple([z.string(), z.number()]) }),
+) as Record<string, unknown>;
+
+const fitting = { name: expect.any(String), at: [expect.any(String), 0] };
+
+let rig: Rig;
+let token: string;
+beforeAll(async () => {
+  rig = await startRig();
+  token = (await rig.token()).token;
+});
+afterAll(() => rig.close());
+
+describe.each(providerCases)("a zod 4 schema with $model ($provider)", ({ model }) => {
+  it("on /api/v1/completions", async () => {
+    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    const reply = await rig.post("/api/v1/completions", token, {
+      model,
+      prompt: uniquePrompt("who"),
+      responseFormat: { type: "json", schema },
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.json).toEqual(fitting);
+  });
+
+  it("on every item of /api/v1/batch", async () => {
+    const reply = await rig.post<{ results: { ok: boolean; json?: unknown }[] }>(
+      "/api/v1/batch",
+      token,
+      {
+        items: [1, 2].map((n) => ({
+          id: `item${n}`,
+          model,
+          prompt: uniquePrompt(`who ${n}`),
+          responseFormat: { type: "json", schema },
+        })),
+      },
+    );
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.results).toEqual([
+      expect.objectContaining({ ok: true, json: fitting }),
+      expect.objectContaining({ ok: true, json: fitting }),
+    ]);
+  });
+
+  it("on /v1/chat/completions response_format", async () => {
+    const reply = await rig.post<{ choices: { message: { content: string } }[] }>(
+      "/v1/chat/completions",
+      token,
+      {
+        model,
+        messages: [{ role: "user", content: uniquePrompt("who") }],
+        response_format: { type: "json_schema", json_schema: { name: "who", schema } },
+      },
+    );
+    expect(reply.status, reply.text).toBe(200);
+    expect(JSON.parse(reply.body.choices[0]!.message.content)).toEqual(fitting);
+  });
+
+  it("on /v1/responses text.format", async () => {
+    const reply = await rig.post<{ output: { content: { text: string }[] }[] }>(
+      "/v1/responses",
+      token,
+      {
+        model,
+        input: uniquePrompt("who"),
+        text: { format: { type: "json_schema", name: "who", schema } },
+      },
+    );
+    expect(reply.status, reply.text).toBe(200);
+    expect(JSON.parse(reply.body.output[0]!.content[0]!.text)).toEqual(fitting);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Outages of the parts, against private Redis and PostgreSQL servers the tests stop and start
+ * (never the shared ones): requests keep being served without Redis, fail at once with 503
+ * `unavailable` without the database, and all is well again when each returns, without a restart.
+ */
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { createRateLimits } from "./limits/rate-limits.ts";
+import { createGateway } from "./llm/gateway.ts";
+import { createLogger } from "./logger.ts";
+import { connectRedis } from "./redis.ts";
+import {
+  LogCapture,
+  openCachedStore,
+  startTestServer,
+  TestClock,
+  type TestServer,
+} from "./test/harness.ts";
+import {
+  startPrivatePostgres,
+  startPrivateRedis,
+  type PrivateService,
+} from "./test/private-services.ts";
+
+let server: TestServer | undefined;
+let service: PrivateService | undefined;
+let redis: Redis | undefined;
+let closeStore: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  await closeStore?.();
+  redis?.disconnect();
+  await service?.dispose();
+  server = undefined;
+  service = undefined;
+  redis = undefined;
+  closeStore = undefined;
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: { cached?: boolean; error?: { code: string; message: string } };
+}
+
+async function ask(token: string, prompt: string): Promise<Answer> {
+  const response = await server!.fetch("/api/v1/completions", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt, temperature: 0 }),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Answer["body"],
+  };
+}
+
+async function ready(): Promise<{ status: number; text: string }> {
+  const response = await server!.fetch("/ready");
+  return { status: response.status, text: await response.text() };
+}
+
+describe("with Redis down", () => {
+  it("serves requests, limits rates in memory, bypasses the cache, and recovers", async () => {
+    service = await startPrivateRedis();
+    const logs = new LogCapture();
+    const logger = createLogger({ log: { level: "info", format: "json" } }, logs);
+    const connected = await connectRedis(service.url, logger);
+    redis = connected;
+    const config = loadConfig({ REDIS_URL: service.url });
+    server = await startTestServer({
+      gateway: await createGateway(config, { redis: connected }),
+      limits: createRateLimits({ authFailuresPerMinute: 1000, redis: connected }),
+      redis: connected,
+      readinessChecks: { redis: async () => void (await connected.ping()) },
+    });
+    const { token } = await server.token({ scopes: ["llm"], rpm: 3 });
+
+    expect((await ask(token, "Before")).body.cached).toBe(false);
+    expect((await ask(token, "Before")).body.cached).toBe(true);
+    expect((await ready()).status).toBe(200);
+
+    // Down once the client has tried to reconnect and failed.
+    const failed = new Promise((resolve) => connected.once("error", resolve));
+    await service.stop();
+    await failed;
+
+    const notReady = await ready();
+    expect(notReady.status).toBe(503);
+    expect(notReady.text).toMatch(/redis/);
+    // The cache is out of reach: the same question is asked upstream, and answered.
+    const during = [];
+    for (let i = 0; i < 4; i++) during.push(await ask(token, "Before"));
+    expect(during.slice(0, 3).map((answer) => [answer.status, answer.body.cached])).toEqual([
+      [200, false],
+      [200, false],
+      [200, false],
+    ]);
+    // This instance's own count: three a minute, the fourth refused.
+    expect(during[3]!.status).toBe(429);
+    expect(during[3]!.body.error?.code).toBe("rate_limited");
+    expect(logs.text).toMatch(/redis unavailable: /);
+
+    const back = new Promise((resolve) => connected.once("ready", resolve));
+    await service.start();
+    await back;
+
+    expect((await ready()).status).toBe(200);
+    // Counts and answers are in Redis again (the new one starts empty).
+    const after = await server.token({ scopes: ["llm"], rpm: 3 });
+    expect((await ask(after.token, "After")).body.cached).toBe(false);
+    expect((await ask(after.token, "After")).body.cached).toBe(true);
+    expect(logs.text).toMatch(/redis is back/);
+    expect(server.logs.text).not.toMatch(/unexpected error/);
+  });
+});
+
+describe("with PostgreSQL down", () => {
+  it("says so on /ready, answers 503 unavailable at once, and recovers", async () => {
+    service = await startPrivatePostgres();
+    const clock = new TestClock();
+    const store = await openCachedStore(service.url, { clock });
+    closeStore = () => store.close();
+    server = await startTestServer({ store, clock });
+    const { token } = await server.token({ scopes: ["llm"] });
+
+    expect((await ask(token, "Before")).status).toBe(200);
+    expect((await ready()).status).toBe(200);
+
+    await service.stop();
+
+    const notReady = await ready();
+    expect(notReady.status).toBe(503);
+    expect(notReady.text).toMatch(/store/);
+    for (const prompt of ["Before", "During"]) {
+      const answer = await ask(token, prompt);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(503);
+      expect(answer.body.error?.code).toBe("unavailable");
+      expect(answer.body.error?.message).toMatch(/database is not answering/);
+      expect(answer.headers.get("retry-after")).toBe("5");
+    }
+    const me = await server.fetch("/api/v1/me", { token });
+    expect(me.status).toBe(503);
+
+    await service.start();
+
+    expect((await ready()).status).toBe(200);
+    expect((await ask(token, "After")).status).toBe(200);
+    expect((await server.fetch("/api/v1/me", { token })).status).toBe(200);
+    expect(server.logs.text).not.toMatch(/unexpected error/);
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * POST /v1/responses through the official OpenAI client, against the real server with the fake
+ * provider behind it, for an OpenAI and an Anthropic model: answers, the typed stream events,
+ * structured output, the ledger and cache, and the honest refusals of what is not kept.
+ */
+import OpenAI from "openai";
+import { zodTextFormat } from "openai/helpers/zod";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { fakeTokenCount, startFakeProvider } from "../test/fake-provider.ts";
+import { startTestServer } from "../test/harness.ts";
+import {
+  bodyOf,
+  ledger,
+  providerCases,
+  startRig,
+  uniquePrompt,
+  type Rig,
+} from "../test/llm-rig.ts";
+
+function clientFor(rig: Rig, token: string): OpenAI {
+  return new OpenAI({ apiKey: token, baseURL: `${rig.server.url}/v1`, maxRetries: 0 });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig();
+});
+afterAll(() => rig.close());
+
+describe.each(providerCases)(
+  "POST /v1/responses with $model ($provider)",
+  ({ model, provider }) => {
+    it("answers text input in the Responses format, with usage, headers and a ledger row", async () => {
+      const { id, token } = await rig.token();
+      const prompt = uniquePrompt("What is 2 + 2?");
+      const { data, response } = await clientFor(rig, token)
+        .responses.create({
+          model,
+          input: prompt,
+          instructions: "Be brief.",
+          max_output_tokens: 50,
+        })
+        .withResponse();
+
+      expect(data.output_text).toBe(`echo: ${prompt}`);
+      expect(data).toMatchObject({
+        id: expect.stringMatching(/^resp_[0-9a-f]{32}$/),
+        object: "response",
+        status: "completed",
+        model,
+        instructions: "Be brief.",
+        max_output_tokens: 50,
+        store: false,
+        error: null,
+        output: [
+          {
+            type: "message",
+            id: expect.stringMatching(/^msg_/),
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: `echo: ${prompt}`, annotations: [] }],
+          },
+        ],
+      });
+      const input = fakeTokenCount(`Be brief.${prompt}`);
+      expect(data.usage).toEqual({
+        input_tokens: input,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: fakeTokenCount(`echo: ${prompt}`),
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: input + fakeTokenCount(`echo: ${prompt}`),
+      });
+      expect(response.headers.get("x-officellm-provider")).toBe(provider);
+      expect(response.headers.get("x-officellm-cache")).toBe("miss");
+      const upstream = bodyOf(rig.fake.requests.at(-1));
+      expect(upstream.max_tokens ?? upstream.max_completion_tokens).toBe(50);
+
+      const rows = await ledger(rig, id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        model,
+        status: "ok",
+        output_tokens: data.usage!.output_tokens,
+      });
+    });
+
+    it("takes message items: developer, earlier turns with output_text, input_text parts", async () => {
+      const { token } = await rig.token();
+      const prompt = uniquePrompt("and now?");
+      const answer = await clientFor(rig, token).responses.create({
+        model,
+        input: [
+          { role: "developer", content: "Answer in French." },
+          { role: "user", content: "Earlier question" },
+          {
+            type: "message",
+            id: "msg_earlier",
+            status: "completed",
+            role: "assistant",
+            content: [{ type: "output_text", text: "Earlier answer", annotations: [] }],
+          },
+          { role: "user", content: [{ type: "input_text", text: prompt }] },
+        ],
+        store: false,
+        user: "alice@example.com",
+        metadata: { sheet: "Q3" },
+        tool_choice: "none",
+      });
+      expect(answer.output_text).toBe(`echo: ${prompt}`);
+      expect(answer.metadata).toEqual({ sheet: "Q3" });
+      const call = rig.fake.calls.at(-1)!;
+      expect(call.system).toBe("Answer in French.");
+      expect(call.messages).toEqual([
+        { role: "user", content: "Earlier question" },
+        { role: "assistant", content: "Earlier answer" },
+        { role: "user", content: prompt },
+      ]);
+    });
+
+    it("streams the typed events in OpenAI's order, deltas joining to the answer", async () => {
+      const { id, token } = await rig.token();
+      const prompt = uniquePrompt("Stream me a sentence please");
+      const stream = await clientFor(rig, token).responses.create({
+        model,
+        input: prompt,
+        stream: true,
+      });
+      const types: string[] = [];
+      const sequence: number[] = [];
+      let text = "";
+      let completed: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) {
+        types.push(event.type);
+        sequence.push(event.sequence_number);
+        if (event.type === "response.output_text.delta") text += event.delta;
+        if (event.type === "response.output_text.done") expect(event.text).toBe(`echo: ${prompt}`);
+        if (event.type === "response.completed") completed = event.response;
+      }
+      const deltas = types.filter((type) => type === "response.output_text.delta").length;
+      expect(deltas).toBeGreaterThan(1);
+      expect(types).toEqual([
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        ...Array<string>(deltas).fill("response.output_text.delta"),
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+      ]);
+      expect(sequence).toEqual(types.map((_, index) => index));
+      expect(text).toBe(`echo: ${prompt}`);
+      expect(completed).toMatchObject({
+        status: "completed",
+        output: [{ content: [{ type: "output_text", text }] }],
+        usage: { output_tokens: fakeTokenCount(text) },
+      });
+      expect(await ledger(rig, id)).toHaveLength(1);
+    });
+
+    it("answers the SDK's stream helper and structured output with a zod 4 schema", async () => {
+      const { token } = await rig.token();
+      const client = clientFor(rig, token);
+      const final = await client.responses
+        .stream({ model, input: uniquePrompt("helper") })
+        .finalResponse();
+      expect(final.output_text).toMatch(/^echo: helper/);
+
+      const Person = z.object({ name: z.string(), tags: z.array(z.enum(["a", "b"])) });
+      const parsed = await client.responses.parse({
+        model,
+        input: uniquePrompt("who?"),
+        text: { format: zodTextFormat(Person, "person") },
+      });
+      expect(parsed.output_parsed).toEqual({
+        name: expect.stringMatching(/^echo: who\?/),
+        tags: ["a"],
+      });
+
+      // A schema as zod 4 writes it, with its 2020-12 `$schema` and a tuple.
+      const schema = z.toJSONSchema(z.object({ pair: z.tuple([z.string(), z.boolean()]) }));
+      const answer = await client.responses.create({
+        model,
+        input: uniquePrompt("pair"),
+        text: { format: { type: "json_schema", name: "pair", schema } },
+      });
+      expect(JSON.parse(answer.output_text)).toEqual({ pair: [expect.any(String), false] });
+    });
+
+    it("answers a second identical call at temperature 0 from the cache", async () => {
+      const { token } = await rig.token();
+      const client = clientFor(rig, token);
+      const body = { model, input: uniquePrompt("cache me"), temperature: 0 };
+      const first = await client.responses.create(body).withResponse();
+      const second = await client.responses.create(body).withResponse();
+      expect(first.response.headers.get("x-officellm-cache")).toBe("miss");
+      expect(second.response.headers.get("x-officellm-cache")).toBe("hit");
+      expect(second.data.output_text).toBe(first.data.output_text);
+    });
+  },
+);
+
+describe("POST /v1/responses and budgets", () => {
+  it("refuses a call the token's budget cannot cover with 429 budget_exceeded, recorded", async () => {
+    const { id, token } = await rig.token({ budgetUsd: 1e-9 });
+    const reply = await rig.post<{ error: { code: string } }>("/v1/responses", token, {
+      model: "gpt-4.1-mini",
+      input: uniquePrompt("too dear"),
+    });
+    expect(reply.status, reply.text).toBe(429);
+    expect(reply.body.error.code).toBe("budget_exceeded");
+    const rows = await ledger(rig, id);
+    expect(rows.map((row) => [row.status, row.error_code])).toEqual([["error", "budget_exceeded"]]);
+    expect(rig.fake.calls.filter((call) => call.lastUserText.startsWith("too dear"))).toEqual([]);
+  });
+});
+
+describe("POST /v1/responses failing after the stream began", () => {
+  it("sends one error event, which the SDK throws as an APIError", async () => {
+    const { id, token } = await rig.token();
+    rig.fake.enqueue({ cutStreamAfterChunks: 2 });
+    const stream = await clientFor(rig, token).responses.create({
+      model: "gpt-4.1-mini",
+      input: uniquePrompt("this answer will be cut short"),
+      stream: true,
+    });
+    const types: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const event of stream) types.push(event.type);
+      })(),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toMatch(/openai/);
+    expect(types).not.toContain("response.completed");
+    expect(types.filter((type) => type === "response.output_text.delta")).toHaveLength(2);
+    const rows = await ledger(rig, id);
+    expect(rows.map((row) => row.status)).toEqual(["error"]);
+  });
+});
+
+describe("POST /v1/responses with a local OpenAI-compatible server", () => {
+  it("asks the local server's chat completions, plain and streamed", async () => {
+    const local = await startFakeProvider();
+    const server = await startTestServer({
+      env: { OPENAI_COMPATIBLE_BASE_URL: local.openaiBaseUrl, OPENAI_COMPATIBLE_MODELS: "llama" },
+    });
+    try {
+      const { token } = await server.token();
+      const client = new OpenAI({ apiKey: token, baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const answer = await client.responses.create({ model: "llama", input: "hello there" });
+      expect(answer.output_text).toBe("echo: hello there");
+      let streamed = "";
+      const stream = await client.responses.create({
+        model: "llama",
+        input: "again",
+        stream: true,
+      });
+      for await (const event of stream) {
+        if (event.type === "response.output_text.delta") streamed += event.delta;
+      }
+      expect(streamed).toBe("echo: again");
+      expect(local.requests.map((request) => request.path)).toEqual([
+        "/v1/chat/completions",
+        "/v1/chat/completions",
+      ]);
+    } finally {
+      await server.close();
+      await local.close();
+    }
+  });
+});
+
+describe("POST /v1/responses refusals", () => {
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    [
+      "store: true",
+      { store: true },
+      /body\.store: store: true is not supported: OfficeLLM keeps no responses/,
+    ],
+    [
+      "previous_response_id",
+      { previous_response_id: "resp_123" },
+      /body\.previous_response_id: previous_response_id is not supported: OfficeLLM keeps no responses/,
+    ],
+    [
+      "conversation",
+      { conversation: "conv_1" },
+      /body\.conversation: conversation is not supported/,
+    ],
+    [
+      "tools",
+      { tools: [{ type: "function", name: "f", parameters: {}, strict: true }] },
+      /body\.tools: tools \(function calling\) is not supported/,
+    ],
+    [
+      "an image part",
+      {
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
+            ],
+          },
+        ],
+      },
+      /body\.input\.0\.content\.0\.type: only text parts \(input_text, output_text\) are supported, not 'input_image'/,
+    ],
+    [
+      "an item reference",
+      { input: [{ type: "item_reference", id: "msg_1" }] },
+      /body\.input\.0\.type: item references are not supported: OfficeLLM keeps no responses/,
+    ],
+    [
+      "a function call output",
+      { input: [{ type: "function_call_output", call_id: "c", output: "42" }] },
+      /body\.input\.0\.type: 'function_call_output' items are not supported/,
+    ],
+    ["background", { background: true }, /body\.background: background: true is not supported/],
+    ["an unknown text format", { text: { format: { type: "xml" } } }, /body\.text\.format/],
+  ];
+  for (const [label, change, message] of refused) {
+    it(`refuses ${label} with 400 invalid_request naming the field, recording nothing`, async () => {
+      const { id, token } = await rig.token();
+      const body = { model: "gpt-4.1-mini", input: "Hello", ...change };
+      const error = await rejection(
+        clientFor(rig, token).responses.create(
+          body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming,
+        ),
+      );
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
+      expect(apiError.code).toBe("invalid_request");
+      expect(apiError.message).toMatch(message);
+      expect(await ledger(rig, id)).toEqual([]);
+    });
+  }
+
+  it("refuses a schema of a draft it does not know, naming the drafts it does", async () => {
+    const { token } = await rig.token();
+    const error = await rejection(
+      clientFor(rig, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: "Hello",
+        text: {
+          format: {
+            type: "json_schema",
+            name: "x",
+            schema: { $schema: "http://json-schema.org/draft-04/schema#", type: "object" },
+          },
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/use draft 2020-12, 2019-09 or draft-07/);
+  });
+});

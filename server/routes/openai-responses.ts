@@ -1,0 +1,407 @@
+/**
+ * OpenAI's Responses API, `POST /v1/responses`, for the parts clients use: the Vercel AI SDK's
+ * default `openai("…")` model, the official SDK's `client.responses`, agents built on them. Like
+ * `/v1/chat/completions` it runs through the CompletionService (limits, cache, budgets, ledger),
+ * and so works for every provider: Anthropic models and local OpenAI-compatible servers get the
+ * request as the gateway's own chat call.
+ *
+ * OfficeLLM keeps no responses: `store: true`, `previous_response_id`, `conversation` and item
+ * references are refused with 400 saying so (the caller sends the whole conversation as `input`),
+ * and every answer says `store: false`. Tools and non-text parts are refused as on chat.
+ */
+import { randomUUID } from "node:crypto";
+import type { Response } from "express";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { ErrorEnvelope } from "../errors.ts";
+import { defineRoute, type Route } from "../http/route.ts";
+import type { EventStream } from "../http/sse.ts";
+import type {
+  CallContext,
+  CompletionOutcome,
+  CompletionService,
+} from "../llm/completion-service.ts";
+import type { CompletionRequest } from "../llm/request/completion-request.ts";
+import type { ChatMessage } from "../llm/types.ts";
+import { setLlmHeaders } from "./llm-headers.ts";
+import { unixSeconds } from "./openai-compatible.ts";
+import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
+
+const noStore = "OfficeLLM keeps no responses: send the whole conversation as input (store: false)";
+const unsupported = (what: string) => `${what} is not supported by this gateway`;
+
+/** Parts whose text is usable: what a caller wrote, and earlier answers sent back. */
+const textPartTypes = new Set(["input_text", "output_text"]);
+
+const contentPart = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  refusal: z.string().optional(),
+});
+
+const inputItemSchema = z
+  .looseObject({
+    type: z.string().optional(),
+    role: z.string().optional(),
+    content: z.union([z.string(), z.array(contentPart).max(1000)]).optional(),
+  })
+  .superRefine((item, ctx) => {
+    if (item.type !== undefined && item.type !== "message") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["type"],
+        message:
+          item.type === "item_reference"
+            ? `item references are not supported: ${noStore}`
+            : `'${item.type}' items are not supported by this gateway (only messages; no tools)`,
+      });
+      return;
+    }
+    if (!["system", "developer", "user", "assistant"].includes(item.role ?? "")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["role"],
+        message: "must be system, developer, user or assistant",
+      });
+    }
+    if (item.content === undefined) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: "is required" });
+    } else if (typeof item.content !== "string") {
+      item.content.forEach((part, index) => {
+        if (part.type === "refusal" && part.refusal !== undefined) return;
+        if (!textPartTypes.has(part.type)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["content", index, "type"],
+            message: `only text parts (input_text, output_text) are supported, not '${part.type}'`,
+          });
+        } else if (part.text === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["content", index, "text"],
+            message: "is required",
+          });
+        }
+      });
+    }
+  })
+  .describe("A message item: role and content (a string or input_text / output_text parts)");
+
+const textFormatSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.looseObject({ type: z.literal("text") }),
+    z.looseObject({ type: z.literal("json_object") }),
+    z.looseObject({
+      type: z.literal("json_schema"),
+      name: z.string().optional(),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()),
+      strict: z.boolean().nullish(),
+    }),
+  ],
+  { error: "type must be text, json_object or json_schema" },
+);
+
+/**
+ * The Responses API request. Not strict: fields that do not change what the answer must be
+ * (`user`, `metadata`, `top_p`, `truncation`, `include`, `reasoning`…) are accepted and ignored.
+ */
+export const responseRequestSchema = z
+  .looseObject({
+    model: z.string().min(1).describe("A model id from GET /v1/models"),
+    input: z.union([z.string(), z.array(inputItemSchema).min(1).max(1000)], {
+      error: "must be a string or an array of message items",
+    }),
+    instructions: z.string().nullish().describe("A system message placed before the input"),
+    temperature: z.number().min(0).max(2).nullish(),
+    max_output_tokens: z.number().int().positive().nullish(),
+    text: z.looseObject({ format: textFormatSchema.optional() }).nullish(),
+    stream: z.boolean().nullish(),
+    store: z
+      .boolean()
+      .refine((store) => !store, `store: true is not supported: ${noStore}`)
+      .nullish(),
+    previous_response_id: z
+      .null({ error: `previous_response_id is not supported: ${noStore}` })
+      .optional(),
+    conversation: z.null({ error: `conversation is not supported: ${noStore}` }).optional(),
+    prompt: z.null({ error: unsupported("prompt (stored prompts)") }).optional(),
+    background: z
+      .boolean()
+      .refine((background) => !background, unsupported("background: true"))
+      .nullish(),
+    tools: z.array(z.unknown()).max(0, unsupported("tools (function calling)")).nullish(),
+    tool_choice: z
+      .enum(["none", "auto"], { error: unsupported("tool_choice other than none or auto") })
+      .nullish(),
+  })
+  .describe(
+    "OpenAI's Responses API request: input as text or message items, instructions, " +
+      "temperature, max_output_tokens, text.format. Other fields (user, metadata, top_p, " +
+      "reasoning…) are accepted and ignored; tools, non-text parts and stored state are refused.",
+  );
+
+export type ResponseRequest = z.output<typeof responseRequestSchema>;
+type InputItem = z.output<typeof inputItemSchema>;
+
+const outputTextSchema = z.object({
+  type: z.literal("output_text"),
+  text: z.string(),
+  annotations: z.array(z.never()),
+  logprobs: z.array(z.never()),
+});
+
+const outputMessageSchema = z.object({
+  type: z.literal("message"),
+  id: z.string(),
+  status: z.enum(["in_progress", "completed"]),
+  role: z.literal("assistant"),
+  content: z.array(outputTextSchema),
+});
+
+const responseObjectSchema = z.object({
+  id: z.string(),
+  object: z.literal("response"),
+  created_at: z.number().int().describe("Unix time in seconds"),
+  status: z.enum(["in_progress", "completed"]),
+  completed_at: z.number().int().nullable(),
+  error: z.null(),
+  incomplete_details: z.null(),
+  instructions: z.string().nullable(),
+  max_output_tokens: z.number().int().nullable(),
+  model: z.string(),
+  output: z.array(outputMessageSchema),
+  parallel_tool_calls: z.literal(false),
+  previous_response_id: z.null(),
+  store: z.literal(false),
+  temperature: z.number().nullable(),
+  text: z.object({ format: z.record(z.string(), z.unknown()) }),
+  tool_choice: z.enum(["none", "auto"]),
+  tools: z.array(z.never()),
+  top_p: z.null(),
+  truncation: z.literal("disabled"),
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      input_tokens_details: z.object({ cached_tokens: z.number().int() }),
+      output_tokens: z.number().int(),
+      output_tokens_details: z.object({ reasoning_tokens: z.number().int() }),
+      total_tokens: z.number().int(),
+    })
+    .nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+type ResponseObject = z.output<typeof responseObjectSchema>;
+type OutputMessage = z.output<typeof outputMessageSchema>;
+
+function itemText(content: InputItem["content"]): string {
+  if (typeof content === "string") return content;
+  return (content ?? []).map((part) => part.text ?? part.refusal ?? "").join("\n");
+}
+
+/** A Responses request, as the gateway's own completion request. */
+export function toCompletionRequest(body: ResponseRequest): Omit<CompletionRequest, "stream"> {
+  const messages: ChatMessage[] = [];
+  if (body.instructions) messages.push({ role: "system", content: body.instructions });
+  if (typeof body.input === "string") {
+    messages.push({ role: "user", content: body.input });
+  } else {
+    for (const item of body.input) {
+      const role = item.role === "developer" ? "system" : (item.role as ChatMessage["role"]);
+      messages.push({ role, content: itemText(item.content) });
+    }
+  }
+  const request: Omit<CompletionRequest, "stream"> = { model: body.model, messages };
+  if (body.temperature !== undefined && body.temperature !== null)
+    request.temperature = body.temperature;
+  if (body.max_output_tokens) request.maxTokens = body.max_output_tokens;
+  const format = body.text?.format;
+  if (format?.type === "json_object") request.responseFormat = { type: "json" };
+  if (format?.type === "json_schema")
+    request.responseFormat = { type: "json", schema: format.schema };
+  return request;
+}
+
+const hexId = () => randomUUID().replaceAll("-", "");
+
+function usageOf(outcome: CompletionOutcome): NonNullable<ResponseObject["usage"]> {
+  const { inputTokens, outputTokens } = outcome.usage;
+  return {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: inputTokens + outputTokens,
+  };
+}
+
+/** The response object as it stands: in progress (no output yet), or completed. */
+function responseObject(
+  body: ResponseRequest,
+  meta: { id: string; createdAt: number; model: string },
+  state:
+    | { status: "in_progress" }
+    | {
+        status: "completed";
+        completedAt: number;
+        output: OutputMessage;
+        outcome: CompletionOutcome;
+      },
+): ResponseObject {
+  const done = state.status === "completed";
+  return {
+    id: meta.id,
+    object: "response",
+    created_at: meta.createdAt,
+    status: state.status,
+    completed_at: done ? state.completedAt : null,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: meta.model,
+    output: done ? [state.output] : [],
+    parallel_tool_calls: false,
+    previous_response_id: null,
+    store: false,
+    temperature: body.temperature ?? null,
+    text: { format: body.text?.format ?? { type: "text" } },
+    tool_choice: body.tool_choice ?? "auto",
+    tools: [],
+    top_p: null,
+    truncation: "disabled",
+    usage: done ? usageOf(state.outcome) : null,
+    metadata: isRecord(body.metadata) ? body.metadata : {},
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function outputMessage(id: string, text: string | undefined): OutputMessage {
+  return {
+    type: "message",
+    id,
+    status: text === undefined ? "in_progress" : "completed",
+    role: "assistant",
+    content:
+      text === undefined ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }],
+  };
+}
+
+/**
+ * Writes one streamed answer as the Responses API's typed events, in OpenAI's order: created,
+ * in_progress, the message item and its text part opened, text deltas, then each closed and
+ * `response.completed` with the whole response. A failure after the stream began is one `error`
+ * event, as OpenAI sends it.
+ */
+function responseEventWriter(
+  events: EventStream,
+  body: ResponseRequest,
+  meta: { id: string; createdAt: number; model: string },
+  now: () => number,
+): StreamWriter {
+  let sequence = 0;
+  const send = (type: string, data: Record<string, unknown>) =>
+    events.send(type, { type, sequence_number: sequence++, ...data });
+  const itemId = `msg_${hexId()}`;
+  const at = { item_id: itemId, output_index: 0, content_index: 0 };
+  return {
+    start() {
+      const response = responseObject(body, meta, { status: "in_progress" });
+      send("response.created", { response });
+      send("response.in_progress", { response });
+      send("response.output_item.added", {
+        output_index: 0,
+        item: outputMessage(itemId, undefined),
+      });
+      send("response.content_part.added", {
+        ...at,
+        part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+      });
+    },
+    delta(piece) {
+      if (piece) send("response.output_text.delta", { ...at, delta: piece, logprobs: [] });
+    },
+    done(outcome) {
+      const output = outputMessage(itemId, outcome.text);
+      send("response.output_text.done", { ...at, text: outcome.text, logprobs: [] });
+      send("response.content_part.done", { ...at, part: output.content[0] });
+      send("response.output_item.done", { output_index: 0, item: output });
+      send("response.completed", {
+        response: responseObject(body, meta, {
+          status: "completed",
+          completedAt: now(),
+          output,
+          outcome,
+        }),
+      });
+    },
+    error(envelope: ErrorEnvelope) {
+      send("error", { code: envelope.error.code, message: envelope.error.message, param: null });
+    },
+  };
+}
+
+export function openAiResponsesRoutes(deps: {
+  completions: CompletionService;
+  clock: Clock;
+}): Route[] {
+  const { completions, clock } = deps;
+  const now = () => unixSeconds(clock);
+
+  async function streamAnswer(
+    body: ResponseRequest,
+    request: Omit<CompletionRequest, "stream">,
+    context: CallContext,
+    res: Response,
+  ): Promise<void> {
+    const prepared = await completions.prepare(request, context.caller.tokenId);
+    const opened = await completions.stream(prepared, context);
+    const meta = { id: `resp_${hexId()}`, createdAt: now(), model: opened.model };
+    await relayCompletionStream(res, opened, context, (events) =>
+      responseEventWriter(events, body, meta, now),
+    );
+  }
+
+  return [
+    defineRoute({
+      method: "post",
+      path: "/v1/responses",
+      access: "llm",
+      tag: "OpenAI-compatible",
+      summary: "OpenAI's Responses API (text and JSON output), for OpenAI clients and the AI SDK",
+      description:
+        "Point an OpenAI client's base URL at `<this server>/v1` and use an OfficeLLM token as " +
+        "its API key. `input` is a string or message items; `text.format` asks for JSON or a " +
+        "JSON Schema. `stream: true` answers with the typed events (`response.created` … " +
+        "`response.output_text.delta` … `response.completed`); a failure after the stream began " +
+        "is one `error` event. Nothing is stored: `store: true`, `previous_response_id` and " +
+        "`conversation` are refused. Limits, budgets, the cache and the usage ledger apply as " +
+        "on /v1/chat/completions.",
+      body: responseRequestSchema,
+      response: responseObjectSchema,
+      handle: async ({ body, ...context }, _req, res) => {
+        const request = toCompletionRequest(body);
+        if (body.stream) return streamAnswer(body, request, context, res);
+        const createdAt = now();
+        const prepared = await completions.prepare(request, context.caller.tokenId);
+        const outcome = await completions.run(prepared, context);
+        setLlmHeaders(res, outcome);
+        return responseObject(
+          body,
+          { id: `resp_${hexId()}`, createdAt, model: outcome.model },
+          {
+            status: "completed",
+            completedAt: now(),
+            output: outputMessage(`msg_${hexId()}`, outcome.text),
+            outcome,
+          },
+        );
+      },
+    }),
+  ];
+}

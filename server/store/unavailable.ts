@@ -1,0 +1,69 @@
+import type { Pool, PoolClient } from "pg";
+import type { PostgresPool, PostgresPoolClient } from "kysely";
+import { errorText } from "../util/error-text.ts";
+
+/**
+ * The database could not be reached, or lost the connection mid-query: a request that needs it
+ * is answered 503 `unavailable` at once (http/failures.ts), and the next one tries again.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`The database is not answering: ${errorText(cause)}`, { cause });
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** Whether `error`, or an error it was caused by, is the database being unavailable. */
+export function causedByUnavailableDatabase(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 10; depth++) {
+    if (cause instanceof DatabaseUnavailableError) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
+/**
+ * PostgreSQL's error classes for a connection that failed or ended: 08 (connection exception) and
+ * 57P01-57P03 (the server shutting down or starting). Node's own socket errors have no SQLSTATE.
+ */
+const lostConnection = (error: unknown): boolean => {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return /^(08|57P0[123]|E[A-Z]+)/.test(code);
+  return error instanceof Error && /connection terminated|connection error/i.test(error.message);
+};
+
+/**
+ * The pool as Kysely sees it, its connection failures turned into DatabaseUnavailableError: a
+ * connection that could not be opened (refused, timed out), and a query whose connection ended.
+ */
+export function reportingUnavailability(pool: Pool): PostgresPool {
+  return {
+    options: pool.options,
+    async connect() {
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw new DatabaseUnavailableError(error);
+      }
+      return withQueryFailures(client);
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** The two methods Kysely calls on a pooled client, a query's failure described. */
+function withQueryFailures(client: PoolClient): PostgresPoolClient {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  return {
+    query: (...args: unknown[]) => {
+      const result = query(...args);
+      // A cursor (a streamed query) is returned as it is; a promise, with its failure described.
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        throw lostConnection(error) ? new DatabaseUnavailableError(error) : error;
+      });
+    },
+    release: (destroy?: boolean) => client.release(destroy),
+  } as PostgresPoolClient;
+}

@@ -1,0 +1,120 @@
+/**
+ * Conformance: the Vercel AI SDK (`ai` with `@ai-sdk/openai`) against `/v1`, both with its
+ * default `openai("…")` model (the Responses API) and with `openai.chat("…")` (chat
+ * completions). What docs/api.md's compatibility table says for it, proven here.
+ */
+import { createOpenAI } from "@ai-sdk/openai";
+import {
+  APICallError,
+  embed,
+  generateObject,
+  generateText,
+  streamObject,
+  streamText,
+  tool,
+  type LanguageModel,
+} from "ai";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { uniquePrompt } from "../llm-rig.ts";
+import { conformanceModels, rejection, useConformanceRig } from "./conformance-rig.ts";
+
+const setting = useConformanceRig();
+const provider = () => createOpenAI({ apiKey: setting.apiKey, baseURL: setting.baseURL });
+
+const apis: { api: string; languageModel: (id: string) => LanguageModel }[] = [
+  { api: 'openai("…") (Responses API)', languageModel: (id) => provider()(id) },
+  { api: 'openai.chat("…")', languageModel: (id) => provider().chat(id) },
+];
+const cases = conformanceModels.flatMap((model) => apis.map((api) => ({ ...model, ...api })));
+
+const Person = z.object({ name: z.string(), tags: z.array(z.enum(["a", "b"])) });
+
+/** The APICallError a refused call ends with, wherever the SDK wraps it. */
+function apiCallError(error: unknown): APICallError {
+  let cause = error;
+  while (cause instanceof Error && !APICallError.isInstance(cause)) cause = cause.cause;
+  expect(APICallError.isInstance(cause), String(error)).toBe(true);
+  return cause as APICallError;
+}
+
+describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
+  const model = () => setup.languageModel(setup.model);
+
+  it("generateText", async () => {
+    const prompt = uniquePrompt("generate");
+    const result = await generateText({ model: model(), prompt, maxRetries: 0 });
+    expect(result.text).toBe(`echo: ${prompt}`);
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+    expect(result.finishReason).toBe("stop");
+  });
+
+  it("streamText", async () => {
+    const prompt = uniquePrompt("stream");
+    const result = streamText({ model: model(), prompt, maxRetries: 0 });
+    let text = "";
+    for await (const piece of result.textStream) text += piece;
+    expect(text).toBe(`echo: ${prompt}`);
+    expect((await result.usage).outputTokens).toBeGreaterThan(0);
+  });
+
+  it("generateObject", async () => {
+    const result = await generateObject({
+      model: model(),
+      schema: Person,
+      prompt: uniquePrompt("who"),
+      maxRetries: 0,
+    });
+    expect(result.object).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
+  });
+
+  it("streamObject", async () => {
+    const result = streamObject({
+      model: model(),
+      schema: Person,
+      prompt: uniquePrompt("who"),
+      maxRetries: 0,
+    });
+    const partials: unknown[] = [];
+    for await (const partial of result.partialObjectStream) partials.push(partial);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(await result.object).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
+  });
+
+  it("tool calls: refused, 400 naming the field", async () => {
+    const error = apiCallError(
+      await rejection(
+        generateText({
+          model: model(),
+          prompt: "weather in Paris?",
+          tools: {
+            weather: tool({
+              description: "The weather in a city",
+              inputSchema: z.object({ city: z.string() }),
+              execute: async () => "sunny",
+            }),
+          },
+          maxRetries: 0,
+        }),
+      ),
+    );
+    expect(error.statusCode).toBe(400);
+    expect(error.message).toMatch(/body\.tools: tools \(function calling\) is not supported/);
+  });
+});
+
+describe("AI SDK embed", () => {
+  it("is refused, 404 (no embeddings endpoint yet)", async () => {
+    const error = apiCallError(
+      await rejection(
+        embed({
+          model: provider().embedding("text-embedding-3-small"),
+          value: "hello",
+          maxRetries: 0,
+        }),
+      ),
+    );
+    expect(error.statusCode).toBe(404);
+    expect(error.message).toMatch(/\/v1\/embeddings/);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Conformance: the official `openai` client against `/v1`, unchanged but for its base URL and
+ * an OfficeLLM token. What docs/api.md's compatibility table says for it, proven here.
+ */
+import OpenAI from "openai";
+import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { uniquePrompt } from "../llm-rig.ts";
+import { conformanceModels, rejection, useConformanceRig } from "./conformance-rig.ts";
+
+const setting = useConformanceRig();
+const client = () =>
+  new OpenAI({ apiKey: setting.apiKey, baseURL: setting.baseURL, maxRetries: 0 });
+
+const Person = z.object({ name: z.string(), tags: z.array(z.enum(["a", "b"])) });
+
+describe.each(conformanceModels)("openai client with $model ($provider)", ({ model }) => {
+  it("chat: create", async () => {
+    const prompt = uniquePrompt("chat");
+    const completion = await client().chat.completions.create({
+      model,
+      messages: [{ role: "user", content: prompt }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(`echo: ${prompt}`);
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("chat: streaming, with usage", async () => {
+    const prompt = uniquePrompt("chat stream");
+    const stream = await client().chat.completions.create({
+      model,
+      messages: [{ role: "user", content: prompt }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      usage ??= chunk.usage;
+    }
+    expect(text).toBe(`echo: ${prompt}`);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("chat: structured output (parse with a zod schema)", async () => {
+    const parsed = await client().chat.completions.parse({
+      model,
+      messages: [{ role: "user", content: uniquePrompt("who") }],
+      response_format: zodResponseFormat(Person, "person"),
+    });
+    expect(parsed.choices[0]?.message.parsed).toEqual({
+      name: expect.stringMatching(/^echo: who/),
+      tags: ["a"],
+    });
+  });
+
+  it("responses: create", async () => {
+    const prompt = uniquePrompt("responses");
+    const response = await client().responses.create({ model, input: prompt });
+    expect(response.output_text).toBe(`echo: ${prompt}`);
+    expect(response.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("responses: streaming (the stream helper)", async () => {
+    const prompt = uniquePrompt("responses stream");
+    const deltas: string[] = [];
+    const stream = client()
+      .responses.stream({ model, input: prompt })
+      .on("response.output_text.delta", (event) => deltas.push(event.delta));
+    const final = await stream.finalResponse();
+    expect(deltas.join("")).toBe(`echo: ${prompt}`);
+    expect(final.output_text).toBe(`echo: ${prompt}`);
+  });
+
+  it("responses: structured output (parse with a zod schema)", async () => {
+    const parsed = await client().responses.parse({
+      model,
+      input: uniquePrompt("who"),
+      text: { format: zodTextFormat(Person, "person") },
+    });
+    expect(parsed.output_parsed).toEqual({
+      name: expect.stringMatching(/^echo: who/),
+      tags: ["a"],
+    });
+  });
+
+  it("embeddings: refused, 404 (no embeddings endpoint yet)", async () => {
+    const error = await rejection(
+      client().embeddings.create({ model: "text-embedding-3-small", input: "hello" }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as Error).message).toMatch(/\/v1\/embeddings/);
+  });
+
+  it("tools: refused, 400 naming the field (chat and responses)", async () => {
+    const chat = await rejection(
+      client().chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "weather?" }],
+        tools: [
+          { type: "function", function: { name: "weather", parameters: { type: "object" } } },
+        ],
+      }),
+    );
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chat as Error).message).toMatch(
+      /body\.tools: tools \(function calling\) is not supported/,
+    );
+    const responses = await rejection(
+      client().responses.create({
+        model,
+        input: "weather?",
+        tools: [
+          { type: "function", name: "weather", parameters: { type: "object" }, strict: false },
+        ],
+      }),
+    );
+    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((responses as Error).message).toMatch(
+      /body\.tools: tools \(function calling\) is not supported/,
+    );
+  });
+
+  it("image parts: refused, 400 naming the part (chat and responses)", async () => {
+    const chat = await rejection(
+      client().chat.completions.create({
+        model,
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
+          },
+        ],
+      }),
+    );
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chat as Error).message).toMatch(/only text parts are supported, not 'image_url'/);
+    const responses = await rejection(
+      client().responses.create({
+        model,
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((responses as Error).message).toMatch(
+      /only text parts .* are supported, not 'input_image'/,
+    );
+  });
+});
