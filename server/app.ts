@@ -164,6 +164,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       startedAt,
       readinessChecks: deps.readinessChecks ?? {},
       maxPageRows: config.limits.adminPageRows,
+      metrics,
     }),
     ...calendarRoutes({ calendar, completions, clock }),
     ...webhookRoutes({ calendar, completions, clock }),

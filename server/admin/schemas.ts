@@ -79,6 +79,7 @@ export const systemStatusSchema = z.object({
   demoOnly: z.boolean().describe("Only the offline demo answers: no provider is configured"),
   defaultModel: z.string(),
   lastBackup: z
-    .null()
-    .describe("Not reported yet: backups are taken outside the server (docs/operations.md)"),
+    .string()
+    .nullable()
+    .describe("When this instance last made a verified backup; null when it has made none"),
 });

@@ -259,6 +259,14 @@ export class Metrics {
   /** For the backup scheduler: a backup made at `at` was verified. */
   backupSucceeded(at: Date): void {
     this.#lastBackup.set(at.getTime() / 1000);
+    this.#lastBackupAt = at;
+  }
+
+  #lastBackupAt: Date | null = null;
+
+  /** When this process last made a verified backup (the admin console's System screen). */
+  get lastBackupAt(): Date | null {
+    return this.#lastBackupAt;
   }
 
   /** The exposition, in Prometheus' text format: this app's metrics and the process's. */

@@ -215,5 +215,9 @@ describe("GET /api/v1/admin/system", () => {
     });
     expect(reply.body.cache!.bytes).toBeGreaterThan(0);
     expect(reply.text).not.toContain(server.config.databaseUrl);
+    // A backup made beside the app (the scheduler reports to its metrics) shows here.
+    server.app.metrics.backupSucceeded(new Date("2026-11-25T03:00:00.000Z"));
+    const after = await get<SystemStatus>("/api/v1/admin/system");
+    expect(after.body.lastBackup).toBe("2026-11-25T03:00:00.000Z");
   });
 });

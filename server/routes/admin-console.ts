@@ -8,6 +8,7 @@ import {
 import type { Clock } from "../clock.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Gateway } from "../llm/gateway.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 import { runReadinessChecks, type ReadinessChecks } from "./health.ts";
@@ -77,6 +78,7 @@ export function adminConsoleRoutes(deps: {
   startedAt: number;
   readinessChecks: ReadinessChecks;
   maxPageRows: number;
+  metrics: Metrics;
 }): Route[] {
   const { store, gateway, clock } = deps;
   return [
@@ -180,7 +182,7 @@ export function adminConsoleRoutes(deps: {
           })),
           demoOnly: gateway.registry.demoOnly,
           defaultModel: gateway.registry.defaultModel,
-          lastBackup: null,
+          lastBackup: deps.metrics.lastBackupAt?.toISOString() ?? null,
         };
       },
     }),

@@ -2,7 +2,7 @@ import { Badge, Button, Text } from "@fluentui/react-components";
 import type { ReactNode } from "react";
 import type { AdminApi } from "../api.ts";
 import { useLoad } from "../load.ts";
-import { integer, LoadedView } from "../parts.tsx";
+import { formatTime, integer, LoadedView } from "../parts.tsx";
 
 const bytes = (value: number) =>
   value >= 1024 * 1024
@@ -80,7 +80,9 @@ export default function System(props: { api: AdminApi }) {
               ],
               [
                 "Last backup",
-                system.lastBackup ?? "not reported by the server (see docs/operations.md, Backups)",
+                system.lastBackup
+                  ? formatTime(system.lastBackup)
+                  : "none made by this instance (backups taken outside the server do not show here)",
               ],
             ]}
           />
