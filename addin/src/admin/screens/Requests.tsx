@@ -34,8 +34,10 @@ export default function Requests(props: { api: AdminApi }) {
   const [cursors, setCursors] = useState<string[]>([""]);
   const cursor = cursors.at(-1)!;
   const [options] = useLoad(async () => {
-    const [tokens, models] = await Promise.all([api.tokens(), api.models(24)]);
-    return { tokens: tokens.tokens, models: models.models.map((m) => m.id) };
+    const [tokens, models] = await Promise.all([api.tokens(), api.models(24 * 31)]);
+    // The models offered, and those called of late that are offered no more.
+    const ids = new Set([...models.models.map((m) => m.id), ...models.health.map((m) => m.model)]);
+    return { tokens: tokens.tokens, models: [...ids].sort() };
   }, "options");
   const [loaded, reload] = useLoad(
     () =>
