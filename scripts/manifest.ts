@@ -4,11 +4,12 @@
  * (`--format json`), as GET /manifest.xml and GET /manifest.json serve them.
  *
  *   npm run manifest -- --url https://officellm.example.com [--format xml|json] [--out FILE]
+ *   npm run manifest -- --development     rewrites the committed manifest.xml from addin-facts.ts
  *
  * FILE defaults to officellm-manifest.xml or manifest.json; `--out -` writes to standard output.
  * A relative FILE is taken from the directory npm was run in.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -18,6 +19,7 @@ import {
   rewriteManifest,
 } from "../server/addin/manifest.ts";
 import { unifiedManifest } from "../server/addin/unified-manifest.ts";
+import { developmentManifest } from "../server/addin/xml-manifest.ts";
 
 const usage = `Usage: npm run manifest -- --url https://officellm.example.com [--format xml|json] [--out FILE]
 
@@ -25,13 +27,18 @@ Writes the OfficeLLM add-in manifest for the deployment at --url (https:// only;
 is kept) to FILE ("-" for standard output): the XML manifest (--format xml, the default; FILE
 defaults to officellm-manifest.xml) or the unified manifest for Microsoft 365 (--format json;
 FILE defaults to manifest.json).
+
+       npm run manifest -- --development
+
+Rewrites the committed development manifest, manifest.xml (every URL on https://localhost:3000),
+from server/addin/addin-facts.ts, the source of both manifests.
 `;
 
 /** Each format: its default file and the manifest for a checked base URL. */
 const formats = {
   xml: {
     file: "officellm-manifest.xml",
-    write: (baseUrl: string) => rewriteManifest(readFileSync(manifestFile, "utf8"), baseUrl),
+    write: (baseUrl: string) => rewriteManifest(developmentManifest(), baseUrl),
   },
   json: {
     file: "manifest.json",
@@ -44,13 +51,20 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let options: { url?: string; format?: string; out?: string; help?: boolean };
+let options: {
+  url?: string;
+  format?: string;
+  out?: string;
+  development?: boolean;
+  help?: boolean;
+};
 try {
   options = parseArgs({
     options: {
       url: { type: "string" },
       format: { type: "string", default: "xml" },
       out: { type: "string" },
+      development: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   }).values;
@@ -60,6 +74,11 @@ try {
 
 if (options.help) {
   process.stdout.write(usage);
+  process.exit(0);
+}
+if (options.development) {
+  writeFileSync(manifestFile, developmentManifest());
+  process.stderr.write(`officellm manifest: wrote ${manifestFile} from addin-facts.ts\n`);
   process.exit(0);
 }
 if (!options.url) fail("--url is required");

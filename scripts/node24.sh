@@ -16,11 +16,20 @@ officellm_node_is_recent() {
 }
 
 if ! officellm_node_is_recent; then
+  # npm run under the Node brought here would read its global npmrc beside that Node; keep the
+  # machine's, where an organisation may set a registry mirror, a proxy or a CA file.
+  officellm_machine_node=$(command -v node 2>/dev/null || true)
+  if [ -n "$officellm_machine_node" ] && [ -z "${npm_config_globalconfig:-}" ]; then
+    officellm_npmrc="$(dirname "$(dirname "$officellm_machine_node")")/etc/npmrc"
+    [ -f "$officellm_npmrc" ] && npm_config_globalconfig=$officellm_npmrc && export npm_config_globalconfig
+  fi
   if [ ! -x "$officellm_tools/node_modules/.bin/node" ]; then
     echo "officellm: bringing Node $OFFICELLM_NODE_VERSION into .tools/ (the machine's Node is older than 22.22)" >&2
     mkdir -p "$officellm_tools"
     [ -f "$officellm_tools/package.json" ] || echo '{"private":true}' > "$officellm_tools/package.json"
-    npm install --prefix "$officellm_tools" --no-audit --no-fund --loglevel=error "node@$OFFICELLM_NODE_VERSION" >&2 ||
+    # From inside .tools rather than with --prefix, which would also move npm's global config
+    # (where a machine may keep its registry's CA file) to .tools/etc/npmrc.
+    (cd "$officellm_tools" && npm install --no-audit --no-fund --loglevel=error "node@$OFFICELLM_NODE_VERSION") >&2 ||
       { echo "officellm: could not install Node $OFFICELLM_NODE_VERSION from the npm registry" >&2; return 1 2>/dev/null || exit 1; }
   fi
   PATH="$officellm_tools/node_modules/.bin:$PATH"

@@ -41,6 +41,7 @@ import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
+import type { BackupStatus } from "./store/backup-schedule.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -61,6 +62,8 @@ export interface AppDeps {
   gateway: Gateway;
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
+  /** The scheduled backups' status (BACKUP_DIR), reported by /health; none when they are off. */
+  backups?: BackupStatus;
   /** The add-in's build to serve under /addin/ (addin/dist when not given). */
   addinDirectory?: string;
 }
@@ -82,6 +85,11 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     "officellm_budget_used_ratio_max",
     "The largest share of its monthly budget any token has spent this month (1 = all of it)",
     highestBudgetShare(store, clock),
+  );
+  metrics.gaugeFromSource(
+    "officellm_backup_last_success_timestamp_seconds",
+    "When the last verified backup of the embedded database was made (Unix time); 0 before any",
+    () => Promise.resolve((deps.backups?.lastGoodAt()?.getTime() ?? 0) / 1000),
   );
   const authenticate = authenticator(tokens, limits, metrics);
   const completions = new CompletionService({
@@ -139,6 +147,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       version,
       startedAt,
       checks: readinessChecks,
+      backups: deps.backups,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
       showsFailures: async (req) =>
         req.headers.authorization !== undefined &&
@@ -164,7 +173,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       startedAt,
       readinessChecks: deps.readinessChecks ?? {},
       maxPageRows: config.limits.adminPageRows,
-      metrics,
+      backups: deps.backups,
     }),
     ...calendarRoutes({ calendar, completions, clock }),
     ...webhookRoutes({ calendar, completions, clock }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { httpUrl, optionalString } from "./config-values.ts";
 import { isWeakKey } from "./crypto/secret-box.ts";
+import { parseDuration } from "./util/duration.ts";
 import {
   providerProblems,
   providerVariables,
@@ -46,6 +47,18 @@ const databaseUrl = z
     (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
     "must be sqlite:PATH or postgres://user@host:port/database",
   );
+
+/** A backup interval such as 6h or 1d; at least a minute, as a backup rewrites the whole file. */
+const backupInterval = z.string().transform((value, ctx) => {
+  try {
+    const ms = parseDuration(value);
+    if (ms >= 60_000) return ms;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: "must be a duration of at least 1m, such as 6h or 1d" });
+  return z.NEVER;
+});
 
 const redisUrl = z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL");
 
@@ -93,6 +106,9 @@ const envSchema = z.object({
   TLS_KEY_FILE: optionalString,
   DATABASE_URL: databaseUrl.default("sqlite:./data/officellm.db"),
   REDIS_URL: redisUrl.optional(),
+  BACKUP_DIR: optionalString,
+  BACKUP_INTERVAL: backupInterval.default(86_400_000),
+  BACKUP_KEEP: positiveInt("backups kept").default(7),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
   CORS_ORIGINS: origins.default([]),
@@ -220,6 +236,8 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   databaseUrl: string;
   redisUrl: string | undefined;
+  /** Scheduled online backups of the embedded SQLite database (BACKUP_DIR); off when unset. */
+  backup: { directory: string; intervalMs: number; keep: number } | undefined;
   log: { level: Env["LOG_LEVEL"]; format: "json" | "pretty" };
   corsOrigins: string[];
   trustProxy: boolean | number;
@@ -306,6 +324,11 @@ export function loadConfig(
     );
   }
   problems.push(...providerProblems(env));
+  if (env.BACKUP_DIR && !env.DATABASE_URL.startsWith("sqlite:")) {
+    problems.push(
+      "BACKUP_DIR backs up the embedded SQLite database; with PostgreSQL use pg_dump (docs/operations.md)",
+    );
+  }
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
     problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   }
@@ -326,6 +349,9 @@ export function loadConfig(
         : undefined,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    backup: env.BACKUP_DIR
+      ? { directory: env.BACKUP_DIR, intervalMs: env.BACKUP_INTERVAL, keep: env.BACKUP_KEEP }
+      : undefined,
     log: {
       level: env.LOG_LEVEL,
       // Readable lines at a terminal, JSON for a log collector (and whenever NODE_ENV=production).

@@ -11,6 +11,7 @@ import { createServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
 import { stopGracefullyOnSignals } from "./shutdown.ts";
+import { BackupSchedule } from "./store/backup-schedule.ts";
 import { databaseFailure, listenFailure } from "./startup-failures.ts";
 import { openStore } from "./store/store.ts";
 import { TokenService } from "./auth/token-service.ts";
@@ -38,6 +39,9 @@ async function main(): Promise<void> {
     logger,
     redis,
   });
+  const backups = config.backup
+    ? new BackupSchedule({ store, ...config.backup, clock: systemClock, logger })
+    : undefined;
   const limits = createRateLimits({
     authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
     redis,
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     limits,
     logger,
     clock: systemClock,
+    backups,
     readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
 
@@ -63,7 +68,9 @@ async function main(): Promise<void> {
     server.once("listening", resolve);
     server.once("error", (error) => reject(listenFailure(error, config)));
   });
+  backups?.start();
   stopGracefullyOnSignals(server, config.shutdownTimeoutMs, logger, async () => {
+    await backups?.stop();
     await store.close();
     redis?.disconnect();
   });

@@ -1,7 +1,8 @@
 /**
- * Opens the real built task pane, served by the real backend, in Debian's Chromium: with the
- * in-memory Excel host injected (office.js from the CDN answered with an empty script, so the
- * stand-in stays), or with office.js failing to load (a plain browser, offline).
+ * Opens the real built task pane, served by the real backend, in the Chromium, Chrome or Edge
+ * that scripts/find-chromium.ts finds (CHROMIUM_PATH first): with the in-memory Excel host
+ * injected (office.js from the CDN answered with an empty script, so the stand-in stays), or with
+ * office.js failing to load (a plain browser, offline).
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import {
   type Page,
 } from "playwright-core";
 import { inject } from "vitest";
+import { findChromium } from "../../scripts/find-chromium.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import { installFakeExcel, type FakeExcelSeed, type FakeCellValue } from "./fake-excel.ts";
 
@@ -25,9 +27,10 @@ export function startAddinServer(
   return startTestServer({ ...options, addinDirectory: inject("addinDirectory") });
 }
 
+/** Launches the browser found; without one, fails with the message that names CHROMIUM_PATH. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: findChromium(),
     args: [
       "--no-sandbox",
       "--disable-gpu",

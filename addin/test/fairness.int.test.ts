@@ -58,8 +58,8 @@ it("answers a second user's cell at the next free slot while the first user's fi
   const fill = Array.from({ length: 60 }, (_, row) =>
     fillExcel.value("PROMPT", `Fill row ${row}`, null),
   );
+  // Four of the fill's calls hold the provider's four slots; the rest wait in the fill's job.
   await rig.fake.waitForRequests(4);
-  await until(() => queuedCalls(filler.id) === 56, "the rest of the fill to queue");
 
   // The other user recalculates one cell in their own workbook.
   const otherExcel = await excelOf(other.token);

@@ -96,7 +96,7 @@ describe("the functions against the real backend", () => {
     expect(row).toHaveLength(1);
     expect(row[0]!.length).toBeGreaterThanOrEqual(1);
     expect(column).toEqual(row[0]!.map((item) => [item]));
-    expect(counter.calls).toEqual(["POST /api/v1/batch"]);
+    expect(counter.calls).toEqual(["POST /api/v1/jobs", "GET /api/v1/jobs/:id/events"]);
   });
 
   it("asks nothing again when the workbook is reopened", async () => {

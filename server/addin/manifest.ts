@@ -48,13 +48,13 @@ export function manifestBaseUrl(input: string, options: { allowHttp?: boolean } 
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-function escapeXml(text: string): string {
+/** Text for an element or a double-quoted attribute (an apostrophe needs no escape there). */
+export function escapeXml(text: string): string {
   return text
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&apos;");
+    .replaceAll('"', "&quot;");
 }
 
 /** The development manifest's own leading comment, which describes the development setup. */

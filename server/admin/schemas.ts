@@ -81,5 +81,7 @@ export const systemStatusSchema = z.object({
   lastBackup: z
     .string()
     .nullable()
-    .describe("When this instance last made a verified backup; null when it has made none"),
+    .describe(
+      "The newest verified scheduled backup (BACKUP_DIR); null when none or backups are off",
+    ),
 });

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { TokenService } from "../auth/token-service.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config.ts";
+import { restoreSqliteBackup } from "../store/restore.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { tokenCommands, tokenHelp, UsageError } from "./token-commands.ts";
 
@@ -13,6 +14,7 @@ ${Object.values(tokenCommands)
   .map((command) => `  ${command.help.split("\n")[0]}`)
   .join("\n")}
   backup PATH
+  restore FILE    replace the embedded database with a backup (the server must be stopped)
 
 Every command prints JSON. The secret of a created or rotated token is printed once only.
 --rpm is in requests per minute, --budget in US dollars per calendar month.
@@ -77,6 +79,17 @@ async function run(
   });
 }
 
+function restore(file: string | undefined, databaseUrl: string) {
+  if (!file) throw new UsageError("restore needs a FILE", "restore FILE");
+  const path = databaseUrl.slice("sqlite:".length);
+  if (!databaseUrl.startsWith("sqlite:") || path === ":memory:") {
+    throw new Error(
+      "restore replaces the embedded SQLite database; for PostgreSQL use pg_restore (docs/operations.md)",
+    );
+  }
+  return restoreSqliteBackup(path, file, systemClock);
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   let parsed: ReturnType<typeof parse>;
@@ -94,6 +107,12 @@ async function main(): Promise<number> {
   let store: Store | undefined;
   try {
     const config = loadConfig(process.env);
+    // Before the store is opened: restoring needs the database closed by everyone.
+    if (parsed.positionals[0] === "restore") {
+      const file = parsed.positionals[1];
+      process.stdout.write(`${JSON.stringify(await restore(file, config.databaseUrl))}\n`);
+      return 0;
+    }
     store = await openStore(config.databaseUrl);
     const result = await run(parsed, store, config.rateLimit.defaultRpm);
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -126,12 +126,6 @@ export class Metrics {
     buckets: shortBuckets,
     registers: [this.registry],
   });
-  readonly #lastBackup = new Gauge({
-    name: "officellm_backup_last_success_timestamp_seconds",
-    help: "When the last verified backup of the embedded database was made (Unix time); 0 before any",
-    registers: [this.registry],
-  });
-
   constructor() {
     processMetrics();
   }
@@ -254,19 +248,6 @@ export class Metrics {
 
   ledgerCommitted(seconds: number): void {
     this.#ledgerCommit.observe(seconds);
-  }
-
-  /** For the backup scheduler: a backup made at `at` was verified. */
-  backupSucceeded(at: Date): void {
-    this.#lastBackup.set(at.getTime() / 1000);
-    this.#lastBackupAt = at;
-  }
-
-  #lastBackupAt: Date | null = null;
-
-  /** When this process last made a verified backup (the admin console's System screen). */
-  get lastBackupAt(): Date | null {
-    return this.#lastBackupAt;
   }
 
   /** The exposition, in Prometheus' text format: this app's metrics and the process's. */

@@ -211,13 +211,25 @@ describe("GET /api/v1/admin/system", () => {
       cache: { kind: "memory", entries: 1 },
       queues: { budgetReservations: 0 },
       demoOnly: true,
-      lastBackup: null,
     });
     expect(reply.body.cache!.bytes).toBeGreaterThan(0);
     expect(reply.text).not.toContain(server.config.databaseUrl);
-    // A backup made beside the app (the scheduler reports to its metrics) shows here.
-    server.app.metrics.backupSucceeded(new Date("2026-11-25T03:00:00.000Z"));
-    const after = await get<SystemStatus>("/api/v1/admin/system");
-    expect(after.body.lastBackup).toBe("2026-11-25T03:00:00.000Z");
+    // No scheduled backups on this server (BACKUP_DIR unset).
+    expect(reply.body.lastBackup).toBeNull();
+  });
+});
+
+describe("GET /api/v1/admin/system with scheduled backups", () => {
+  it("gives the newest verified backup's time", async () => {
+    const withBackups = await startTestServer({
+      backups: { lastGoodAt: () => new Date("2026-11-25T03:00:00.000Z") },
+    });
+    try {
+      const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
+      const reply = await api<SystemStatus>(withBackups, ops.token, "GET", "/api/v1/admin/system");
+      expect(reply.body.lastBackup).toBe("2026-11-25T03:00:00.000Z");
+    } finally {
+      await withBackups.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
 import type { Clock } from "../clock.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Gateway } from "../llm/gateway.ts";
-import type { Metrics } from "../metrics/metrics.ts";
+import type { BackupStatus } from "../store/backup-schedule.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 import { runReadinessChecks, type ReadinessChecks } from "./health.ts";
@@ -78,7 +78,8 @@ export function adminConsoleRoutes(deps: {
   startedAt: number;
   readinessChecks: ReadinessChecks;
   maxPageRows: number;
-  metrics: Metrics;
+  /** The scheduled backups (BACKUP_DIR), when they are on. */
+  backups: BackupStatus | undefined;
 }): Route[] {
   const { store, gateway, clock } = deps;
   return [
@@ -182,7 +183,7 @@ export function adminConsoleRoutes(deps: {
           })),
           demoOnly: gateway.registry.demoOnly,
           defaultModel: gateway.registry.defaultModel,
-          lastBackup: deps.metrics.lastBackupAt?.toISOString() ?? null,
+          lastBackup: deps.backups?.lastGoodAt()?.toISOString() ?? null,
         };
       },
     }),

@@ -2,6 +2,7 @@ import type { Request } from "express";
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
+import type { BackupStatus } from "../store/backup-schedule.ts";
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
@@ -9,6 +10,7 @@ export function healthRoutes(options: {
   version: string;
   checks: ReadinessChecks;
   startedAt: number;
+  backups?: BackupStatus | undefined;
   /** Whether the caller may read why a check failed: its messages name hosts and drivers. */
   showsFailures(req: Request): Promise<boolean>;
 }): Route[] {
@@ -23,11 +25,19 @@ export function healthRoutes(options: {
         status: z.literal("ok"),
         version: z.string(),
         uptimeSeconds: z.number(),
+        lastBackupAt: z
+          .string()
+          .nullable()
+          .optional()
+          .describe("With BACKUP_DIR set: when the last good backup was taken, null before one"),
       }),
       handle: () => ({
         status: "ok",
         version: options.version,
         uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+        ...(options.backups && {
+          lastBackupAt: options.backups.lastGoodAt()?.toISOString() ?? null,
+        }),
       }),
     }),
     defineRoute({

@@ -9,6 +9,7 @@ import { ConversationRepository } from "./conversation-repository.ts";
 import { connect, migrateToLatest, ping, type ConnectOptions, type Dialect } from "./database.ts";
 import type { Database } from "./schema.ts";
 import { SettingsRepository } from "./settings-repository.ts";
+import { copySqliteDatabase } from "./sqlite-copy.ts";
 import { TemplateRepository } from "./template-repository.ts";
 import { sqliteTokenChanges, type TokenChanges } from "./token-changes.ts";
 import { watchPostgresTokenChanges } from "./token-changes-postgres.ts";
@@ -73,7 +74,7 @@ export async function openStore(databaseUrl: string, options: ConnectOptions = {
         throw new Error("backup copies the embedded SQLite database; use pg_dump for PostgreSQL");
       }
       mkdirSync(dirname(resolve(path)), { recursive: true });
-      await sqliteFile.backup(path);
+      await copySqliteDatabase(sqliteFile, path);
     },
     async close() {
       await usageWriter.flush();

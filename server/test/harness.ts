@@ -101,6 +101,7 @@ export async function startTestServer(
     store?: Store;
     limits?: RateLimits;
     readinessChecks?: AppDeps["readinessChecks"];
+    backups?: AppDeps["backups"];
     gateway?: Gateway;
     clock?: TestClock;
     /** How waits between a provider's retries pass (real time when not given). */
@@ -135,6 +136,7 @@ export async function startTestServer(
     sleep: options.sleep,
     gateway,
     readinessChecks: options.readinessChecks,
+    backups: options.backups,
     addinDirectory: options.addinDirectory,
   });
   const server = createServer(app, config).listen(0, "127.0.0.1");

@@ -82,7 +82,7 @@ export default function System(props: { api: AdminApi }) {
                 "Last backup",
                 system.lastBackup
                   ? formatTime(system.lastBackup)
-                  : "none made by this instance (backups taken outside the server do not show here)",
+                  : "none: no scheduled backup yet, or BACKUP_DIR is not set",
               ],
             ]}
           />
