@@ -8,7 +8,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 
 /**
  * One shared-runtime page (taskpane.html) hosts the task pane and the custom functions; the
- * backend serves the build under /addin/, so API, add-in and manifest share one origin.
+ * backend serves the build under /addin/, so API, add-in and manifest share one origin. The admin
+ * console (admin/index.html) is built with it and served at /admin/, its assets under /addin/.
  */
 export default defineConfig({
   root,
@@ -26,7 +27,9 @@ export default defineConfig({
   build: {
     outDir: `${root}dist`,
     emptyOutDir: true,
-    rollupOptions: { input: { taskpane: `${root}taskpane.html` } },
+    rollupOptions: {
+      input: { taskpane: `${root}taskpane.html`, admin: `${root}admin/index.html` },
+    },
   },
   server: { port: 3001 },
 });

@@ -25,6 +25,7 @@ import { answerMarginMs, shortestAttemptMs } from "./llm/pipeline/call-time.ts";
 import { CompletionService } from "./llm/completion-service.ts";
 import type { Gateway } from "./llm/gateway.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminConsoleRoutes } from "./routes/admin-console.ts";
 import { CalendarService } from "./calendar/calendar-service.ts";
 import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
   const calendar = new CalendarService({ store, clock, logger, config });
 
+  const startedAt = clock.now().getTime();
   let openApiCache: unknown;
   let connectorCache: unknown;
   const docs = docsRoutes({
@@ -143,7 +145,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   const routes: Route[] = [
     ...healthRoutes({
       version,
-      startedAt: clock.now().getTime(),
+      startedAt,
       checks: readinessChecks,
       backups: deps.backups,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
@@ -157,7 +159,22 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...docs.routes,
     ...manifestRoutes(config.publicUrl),
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
-    ...adminRoutes({ tokens, store, defaultRpm: config.rateLimit.defaultRpm }),
+    ...adminRoutes({
+      tokens,
+      store,
+      defaultRpm: config.rateLimit.defaultRpm,
+      maxPageRows: config.limits.adminPageRows,
+    }),
+    ...adminConsoleRoutes({
+      store,
+      gateway,
+      clock,
+      version,
+      startedAt,
+      readinessChecks: deps.readinessChecks ?? {},
+      maxPageRows: config.limits.adminPageRows,
+      backups: deps.backups,
+    }),
     ...calendarRoutes({ calendar, completions, clock }),
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),

@@ -46,6 +46,7 @@ describe("loadConfig defaults", () => {
       cacheBytes: 32 * 1024 * 1024,
       localModels: 500,
       tools: 128,
+      adminPageRows: 1000,
     });
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();

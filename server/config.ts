@@ -130,6 +130,7 @@ const envSchema = z.object({
   TEMPLATE_MAX_BYTES: byteSize.default(100 * 1024),
   CONVERSATION_MAX_MESSAGES: positiveInt("messages in one conversation").default(1_000),
   TOKEN_MAX_IN_FLIGHT: positiveInt("model calls in flight per token").default(PROVIDER_CONCURRENCY),
+  ADMIN_PAGE_MAX_ROWS: positiveInt("rows in one page of an admin list").default(1_000),
   REQUEST_TIMEOUT_MS: positiveInt("milliseconds").default(120_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds").default(10_000),
   RATE_LIMIT_RPM: positiveInt("requests per minute").default(60),
@@ -223,6 +224,8 @@ export interface Limits {
   localModels: number;
   /** Functions one request may offer the model (TOOLS_MAX); each schema within the SCHEMA_ limits. */
   tools: number;
+  /** Most rows one page of the ledger or the audit log may carry (ADMIN_PAGE_MAX_ROWS). */
+  adminPageRows: number;
 }
 
 export interface Config {
@@ -390,6 +393,7 @@ export function loadConfig(
       cacheBytes: env.CACHE_MAX_BYTES,
       localModels: env.LOCAL_MODELS_MAX,
       tools: env.TOOLS_MAX,
+      adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

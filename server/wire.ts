@@ -22,7 +22,18 @@ import type {
 import type { jobEndSchema, jobSchema } from "./llm/jobs/schemas.ts";
 import type { modelInfoSchema, modelsResponseSchema } from "./models/schemas.ts";
 import type { TemplateBodies, templateListSchema } from "./templates/schemas.ts";
-import type { usageRangeSchema, usageReportSchema } from "./usage/schemas.ts";
+import type {
+  adminUsageReportSchema,
+  usageRangeSchema,
+  usageReportSchema,
+} from "./usage/schemas.ts";
+import type {
+  ledgerPageSchema,
+  ledgerRowSchema,
+  modelHealthSchema,
+  systemStatusSchema,
+} from "./admin/schemas.ts";
+import type { auditEntry, issuedToken, tokenSummary } from "./routes/admin.ts";
 
 /**
  * The API's wire types for the add-in, derived from the schemas of the route table (which the
@@ -80,3 +91,13 @@ export type Disconnected = z.output<typeof disconnectedSchema>;
 export type ParsedEvent = z.output<typeof parsedEventSchema>;
 export type ParseResponse = z.output<typeof parseResponseSchema>;
 export type CreateResponse = z.output<typeof createResponseSchema>;
+
+/** The admin console (addin/src/admin/): tokens, everyone's usage, the ledger, audit, system. */
+export type TokenSummary = z.output<typeof tokenSummary>;
+export type IssuedToken = z.output<typeof issuedToken>;
+export type AuditEntry = z.output<typeof auditEntry>;
+export type AdminUsageReport = z.output<typeof adminUsageReportSchema>;
+export type LedgerPage = z.output<typeof ledgerPageSchema>;
+export type LedgerRow = z.output<typeof ledgerRowSchema>;
+export type ModelHealth = z.output<typeof modelHealthSchema>;
+export type SystemStatus = z.output<typeof systemStatusSchema>;

@@ -17,6 +17,8 @@ beforeAll(async () => {
   mkdirSync(join(dir, "assets"));
   writeFileSync(join(dir, "taskpane.html"), "<!doctype html><title>pane</title>");
   writeFileSync(join(dir, "functions.json"), "{}");
+  mkdirSync(join(dir, "admin"));
+  writeFileSync(join(dir, "admin", "index.html"), "<!doctype html><title>admin</title>");
   writeFileSync(join(dir, "assets", "taskpane-abc123.js"), "console.log(1)");
   const app = express();
   app.use((_req, res, next) => {
@@ -51,6 +53,19 @@ describe("the add-in's static files", () => {
     );
     const bundle = await fetch(`${url}/addin/assets/taskpane-abc123.js`);
     expect(bundle.headers.get("cache-control")).toContain("immutable");
+  });
+
+  it("serves the admin console at /admin/, fresh, keeping the API's own frame policy", async () => {
+    const bare = await fetch(`${url}/admin`, { redirect: "manual" });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get("location")).toBe("/admin/");
+    const response = await fetch(`${url}/admin/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("<title>admin</title>");
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    // Not the pane's policy: Office has no reason to frame the console.
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(response.headers.has("content-security-policy")).toBe(false);
   });
 
   it("serves nothing when the add-in has not been built", async () => {

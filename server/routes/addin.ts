@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import type { ServerResponse as Response } from "node:http";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Router } from "express";
 
@@ -18,7 +20,19 @@ const addinContentSecurityPolicy = [
   "frame-ancestors 'self' https://*.officeapps.live.com https://*.office.com https://*.office365.com https://*.microsoft365.com https://*.cloud.microsoft https://*.sharepoint.com https://*.live.com",
 ].join("; ");
 
-/** Serves the built add-in under /addin/ (nothing when it has not been built). */
+/**
+ * Hashed bundles may be kept; the pages and the function metadata must be fetched fresh after
+ * every deployment, or they would point at bundles that are gone.
+ */
+function cacheHeaders(res: Response, path: string): void {
+  const entry = path.endsWith(".html") || path.endsWith(".json");
+  res.setHeader("cache-control", entry ? "no-cache" : "public, max-age=31536000, immutable");
+}
+
+/**
+ * Serves the built add-in under /addin/, and the admin console (built with it) at /admin/ with
+ * the API's own, stricter, headers: nothing when it has not been built.
+ */
 export function addinStatic(directory = addinDistDirectory): Router {
   const router = express.Router();
   if (!existsSync(directory)) return router;
@@ -33,13 +47,12 @@ export function addinStatic(directory = addinDistDirectory): Router {
     "/addin",
     express.static(directory, {
       index: "taskpane.html",
-      // Hashed bundles may be kept; the page and the function metadata must be fetched fresh
-      // after every deployment, or they would point at bundles that are gone.
-      setHeaders: (res, path) => {
-        const entry = path.endsWith(".html") || path.endsWith(".json");
-        res.setHeader("cache-control", entry ? "no-cache" : "public, max-age=31536000, immutable");
-      },
+      setHeaders: cacheHeaders,
     }),
+  );
+  router.use(
+    "/admin",
+    express.static(join(directory, "admin"), { index: "index.html", setHeaders: cacheHeaders }),
   );
   return router;
 }

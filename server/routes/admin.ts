@@ -11,9 +11,11 @@ import {
 import { ApiError } from "../errors.ts";
 import { MAX_REQUESTS_PER_MINUTE } from "../limits/rate-limits.ts";
 import { defineRoute, type Route } from "../http/route.ts";
+import { timeRangeQuery } from "../admin/schemas.ts";
+import { cursorSchema, encodeCursor, pageLimit } from "./admin-console.ts";
 import type { Store } from "../store/store.ts";
 
-const tokenSummary = z.object({
+export const tokenSummary = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
@@ -29,7 +31,7 @@ const tokenSummary = z.object({
   limits: z.object({ requestsPerMinute: z.number(), monthlyBudgetUsd: z.number().nullable() }),
 });
 
-const auditEntry = z.object({
+export const auditEntry = z.object({
   id: z.string(),
   actorTokenId: z.string().nullable(),
   action: z.string(),
@@ -67,7 +69,7 @@ const rotateTokenBody = z.strictObject({
     .default(0),
 });
 
-const issuedToken = z.object({ id: z.string(), token: z.string() });
+export const issuedToken = z.object({ id: z.string(), token: z.string() });
 
 /** Token-service refusals as the caller should see them. */
 async function asApiErrors<T>(work: Promise<T>): Promise<T> {
@@ -90,6 +92,7 @@ export function adminRoutes(deps: {
   tokens: TokenService;
   store: Store;
   defaultRpm: number;
+  maxPageRows: number;
 }): Route[] {
   const withLimits = (token: TokenSummary) => withEffectiveLimits(token, deps.defaultRpm);
   return [
@@ -174,10 +177,27 @@ export function adminRoutes(deps: {
       path: "/api/v1/admin/audit",
       access: "admin",
       tag: "Admin",
-      summary: "The audit log, newest first",
-      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-      response: z.object({ entries: z.array(auditEntry) }),
-      handle: async ({ query }) => ({ entries: await deps.store.audit.list(query.limit) }),
+      summary: "The audit log, newest first, filtered and paged",
+      description: "Every filter narrows. Pages follow `nextCursor` (null on the last page).",
+      query: z.object({
+        limit: pageLimit(deps.maxPageRows),
+        action: z.string().trim().min(1).max(100).optional(),
+        actorTokenId: z.string().trim().min(1).max(200).optional(),
+        subject: z.string().trim().min(1).max(200).optional(),
+        ...timeRangeQuery,
+        cursor: cursorSchema.optional(),
+      }),
+      response: z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() }),
+      handle: async ({ query }) => {
+        const { limit, cursor, ...filter } = query;
+        const entries = await deps.store.audit.list(limit + 1, { ...filter, after: cursor });
+        const page = entries.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          entries: page,
+          nextCursor: entries.length > limit && last ? encodeCursor(last) : null,
+        };
+      },
     }),
   ];
 }

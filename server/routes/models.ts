@@ -2,6 +2,32 @@ import { defineRoute, type Route } from "../http/route.ts";
 import type { ModelInfo, ModelRegistry } from "../llm/model-registry.ts";
 import { modelsResponseSchema } from "../models/schemas.ts";
 
+/**
+ * The models offered, as GET /api/v1/models answers them (the admin console's catalog too): each
+ * configured provider's catalog models, the models a local server lists, then the aliases.
+ */
+export function modelList(registry: ModelRegistry) {
+  const described = (id: string, model: ModelInfo) => ({
+    id,
+    provider: model.provider,
+    contextWindow: model.contextWindow,
+    maxOutputTokens: model.maxOutputTokens,
+    pricePerMillionTokens: { input: model.inputPerMillion, output: model.outputPerMillion },
+    structuredOutput: model.structuredOutput,
+    default: id === registry.defaultModel,
+  });
+  return {
+    catalogVersion: registry.catalogVersion,
+    defaultModel: registry.defaultModel,
+    models: [
+      ...registry.list().map((model) => described(model.id, model)),
+      ...registry
+        .aliases()
+        .map(({ alias, model }) => ({ ...described(alias, model), aliasOf: model.id })),
+    ],
+  };
+}
+
 export function modelRoutes(registry: ModelRegistry): Route[] {
   return [
     defineRoute({
@@ -14,27 +40,7 @@ export function modelRoutes(registry: ModelRegistry): Route[] {
         "Exactly the names a request may use: each configured provider's catalog models, the " +
         "models a local server lists, then the operator's aliases (with `aliasOf`).",
       response: modelsResponseSchema,
-      handle: () => {
-        const described = (id: string, model: ModelInfo) => ({
-          id,
-          provider: model.provider,
-          contextWindow: model.contextWindow,
-          maxOutputTokens: model.maxOutputTokens,
-          pricePerMillionTokens: { input: model.inputPerMillion, output: model.outputPerMillion },
-          structuredOutput: model.structuredOutput,
-          default: id === registry.defaultModel,
-        });
-        return {
-          catalogVersion: registry.catalogVersion,
-          defaultModel: registry.defaultModel,
-          models: [
-            ...registry.list().map((model) => described(model.id, model)),
-            ...registry
-              .aliases()
-              .map(({ alias, model }) => ({ ...described(alias, model), aliasOf: model.id })),
-          ],
-        };
-      },
+      handle: () => modelList(registry),
     }),
   ];
 }

@@ -3,7 +3,12 @@ import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { UsageRange, UsageSums } from "../store/usage-repository.ts";
 import type { Store } from "../store/store.ts";
-import { adminUsageReportSchema, usageRangeSchema, usageReportSchema } from "../usage/schemas.ts";
+import {
+  adminUsageRangeSchema,
+  adminUsageReportSchema,
+  usageRangeSchema,
+  usageReportSchema,
+} from "../usage/schemas.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 
 const nextDay = (day: string) =>
@@ -67,11 +72,11 @@ export function usageRoutes(deps: { store: Store; clock: Clock }): Route[] {
       tag: "Admin",
       summary: "Everyone's calls, tokens and cost, by token, day and model",
       description: rangeDescription,
-      query: usageRangeSchema,
+      query: adminUsageRangeSchema,
       response: adminUsageReportSchema,
       handle: async ({ query }) => {
         const { from, to, since, until } = dayRange(query, clock);
-        const range = { since, until };
+        const range = { since, until, tokenId: query.tokenId };
         const [summary, byToken] = await Promise.all([
           report(store, range),
           store.usage.byToken(range),

@@ -20,6 +20,17 @@ export interface AuditEntry {
   createdAt: string;
 }
 
+/** Which entries an operator looks for; every field narrows. */
+export interface AuditFilter {
+  action?: string | undefined;
+  actorTokenId?: string | undefined;
+  subject?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  /** Entries older than this one (its time and id), for the next page. */
+  after?: { createdAt: string; id: string } | undefined;
+}
+
 export class AuditRepository {
   readonly #db: Kysely<Database>;
 
@@ -41,11 +52,27 @@ export class AuditRepository {
       .execute();
   }
 
-  async list(limit = 100): Promise<AuditEntry[]> {
-    const rows = await this.#db
-      .selectFrom("audit_log")
-      .selectAll()
+  /** Newest first. */
+  async list(limit = 100, filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    let query = this.#db.selectFrom("audit_log").selectAll();
+    if (filter.action !== undefined) query = query.where("action", "=", filter.action);
+    if (filter.actorTokenId !== undefined)
+      query = query.where("actor_token_id", "=", filter.actorTokenId);
+    if (filter.subject !== undefined) query = query.where("subject", "=", filter.subject);
+    if (filter.since !== undefined) query = query.where("created_at", ">=", filter.since);
+    if (filter.until !== undefined) query = query.where("created_at", "<", filter.until);
+    const after = filter.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("created_at", "<", after.createdAt),
+          eb.and([eb("created_at", "=", after.createdAt), eb("id", "<", after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
       .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
       .limit(limit)
       .execute();
     return rows.map((row) => ({

@@ -53,6 +53,16 @@ export class BudgetReservations {
     await this.#db.deleteFrom("budget_reservations").where("id", "=", id).execute();
   }
 
+  /** Holds standing at `now` (ISO), every token's: the model calls in flight on every instance. */
+  async countHeld(now: string): Promise<number> {
+    const { held } = await this.#db
+      .selectFrom("budget_reservations")
+      .select((eb) => eb.fn.countAll<number | string>().as("held"))
+      .where("expires_at", ">", now)
+      .executeTakeFirstOrThrow();
+    return Number(held);
+  }
+
   async standing(tokenId: string, since: string, now: string): Promise<BudgetStanding> {
     const { spent, held } = await sql<{ spent: number | string; held: number | string }>`
       select ${spentSince(tokenId, since)} as spent, ${heldAt(tokenId, now)} as held`

@@ -201,6 +201,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The admin console's ledger: a request id looked up for support, pages by time across tokens.
+  "0008_ledger_lookups": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex("usage_request").on("usage").column("request_id").execute();
+      await db.schema.createIndex("usage_time").on("usage").columns(["created_at", "id"]).execute();
+    },
+  },
 };
 
 /**

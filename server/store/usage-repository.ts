@@ -30,6 +30,35 @@ export type UsageByDay = UsageSums & { day: string };
 export type UsageByModel = UsageSums & { model: string; provider: string };
 export type UsageByToken = UsageSums & { tokenId: string; name: string | null };
 
+/** Which ledger rows an operator looks for; every field narrows, none widens. */
+export interface LedgerFilter {
+  since?: string | undefined;
+  until?: string | undefined;
+  tokenId?: string | undefined;
+  model?: string | undefined;
+  status?: string | undefined;
+  cached?: boolean | undefined;
+  requestId?: string | undefined;
+}
+
+/** Where a page of the ledger (newest first) resumes: after the row with this time and id. */
+export interface LedgerCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** A model's calls over a range: how often they failed and how long they took. */
+export interface ModelHealth {
+  model: string;
+  provider: string;
+  calls: number;
+  failedCalls: number;
+  cachedCalls: number;
+  /** Of the calls that went to the provider (not cached), in ms; null when there were none. */
+  averageLatencyMs: number | null;
+  maxLatencyMs: number | null;
+}
+
 /** The UTC day (YYYY-MM-DD) of an ISO time, the same expression on SQLite and PostgreSQL. */
 const day = sql<string>`substr(usage.created_at, 1, 10)`;
 
@@ -163,6 +192,71 @@ export class UsageRepository {
     return rows
       .map((row) => ({ tokenId: row.token_id, name: row.name ?? null, ...toSums(row) }))
       .sort(byCostThenCalls((row) => row.tokenId));
+  }
+
+  /** A page of the ledger with each token's name, newest first, from after `after` when given. */
+  async list(
+    filter: LedgerFilter,
+    limit: number,
+    after?: LedgerCursor,
+  ): Promise<(UsageRow & { token_name: string | null })[]> {
+    let query = this.#db
+      .selectFrom("usage")
+      .leftJoin("tokens", "tokens.id", "usage.token_id")
+      .selectAll("usage")
+      .select("tokens.name as token_name");
+    const { since, until, tokenId, model, status, cached, requestId } = filter;
+    if (since !== undefined) query = query.where("usage.created_at", ">=", since);
+    if (until !== undefined) query = query.where("usage.created_at", "<", until);
+    if (tokenId !== undefined) query = query.where("usage.token_id", "=", tokenId);
+    if (model !== undefined) query = query.where("usage.model", "=", model);
+    if (status !== undefined) query = query.where("usage.status", "=", status);
+    if (cached !== undefined) query = query.where("usage.cached", "=", cached ? 1 : 0);
+    if (requestId !== undefined) query = query.where("usage.request_id", "=", requestId);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("usage.created_at", "<", after.createdAt),
+          eb.and([eb("usage.created_at", "=", after.createdAt), eb("usage.id", "<", after.id)]),
+        ]),
+      );
+    }
+    return query
+      .orderBy("usage.created_at", "desc")
+      .orderBy("usage.id", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  /** Per model over a range: failures and the provider's latency, the busiest first. */
+  async modelHealth(range: UsageRange): Promise<ModelHealth[]> {
+    const upstream = sql<number | null>`case when usage.cached = 0 then usage.latency_ms end`;
+    const rows = await this.#inRange(range)
+      .select((eb) => [
+        "usage.model",
+        "usage.provider",
+        eb.fn.countAll<number | string>().as("calls"),
+        sql<number | string | null>`sum(case when usage.status = 'error' then 1 else 0 end)`.as(
+          "failed_calls",
+        ),
+        eb.fn.sum<number | string | null>("usage.cached").as("cached_calls"),
+        sql<number | string | null>`avg(${upstream})`.as("average_latency"),
+        sql<number | string | null>`max(${upstream})`.as("max_latency"),
+      ])
+      .groupBy(["usage.model", "usage.provider"])
+      .execute();
+    const orNull = (value: number | string | null) => (value === null ? null : Number(value));
+    return rows
+      .map((row) => ({
+        model: row.model,
+        provider: row.provider,
+        calls: Number(row.calls),
+        failedCalls: Number(row.failed_calls ?? 0),
+        cachedCalls: Number(row.cached_calls ?? 0),
+        averageLatencyMs: orNull(row.average_latency),
+        maxLatencyMs: orNull(row.max_latency),
+      }))
+      .sort((a, b) => b.calls - a.calls || a.model.localeCompare(b.model));
   }
 
   #inRange(range: UsageRange) {

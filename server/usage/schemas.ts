@@ -19,6 +19,11 @@ export const usageRangeSchema = z.object({
   to: isoDay.optional().describe("Last day (UTC), included; default: today"),
 });
 
+/** Everyone's usage, or one token's (its budget's burn-down). */
+export const adminUsageRangeSchema = usageRangeSchema.extend({
+  tokenId: z.string().trim().min(1).max(200).optional().describe("Only this token's calls"),
+});
+
 const sums = {
   calls: z.number().int(),
   inputTokens: z.number().int(),

@@ -79,6 +79,17 @@ describe.each(kinds)("the $name response cache", (kind) => {
       expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 30 - kept.length + i));
     },
   );
+
+  it.runIf(kind.enabled)("reports the answers and bytes it holds, for operators", async () => {
+    const cache = kind.create(bounds);
+    expect(await cache.stats()).toMatchObject({ kind: kind.name, entries: 0, bytes: 0 });
+    for (let i = 0; i < 3; i++) await cache.set(`k${i}`, answer(1_000, `answer ${i}`));
+    const stats = await cache.stats();
+    expect(stats).toMatchObject({ kind: kind.name, entries: 3, maxEntries: 10_000 });
+    // Each answer counts its text and a little more (its model and bookkeeping, or its JSON).
+    expect(stats!.bytes).toBeGreaterThanOrEqual(3_000);
+    expect(stats!.bytes).toBeLessThan(3_600);
+  });
 });
 
 describe.runIf(REDIS_URL)("the Redis response cache shared by several instances", () => {

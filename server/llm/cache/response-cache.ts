@@ -14,6 +14,18 @@ export interface CachedAnswer {
 export interface ResponseCache {
   get(key: string): Promise<CachedAnswer | undefined>;
   set(key: string, answer: CachedAnswer): Promise<void>;
+  /** What it holds now, for operators; undefined when that cannot be read (Redis down). */
+  stats(): Promise<CacheStats | undefined>;
+}
+
+export interface CacheStats {
+  /** "memory" (this instance's) or "redis" (shared by every instance). */
+  kind: "memory" | "redis";
+  entries: number;
+  /** As counted against CACHE_MAX_BYTES. */
+  bytes: number;
+  maxEntries: number;
+  maxBytes: number;
 }
 
 /** How long answers are kept, and how many and how many bytes of them the cache may hold. */
@@ -59,6 +71,13 @@ export function createMemoryCache(bounds: CacheBounds): ResponseCache {
   return {
     get: async (key) => lru.get(key),
     set: async (key, answer) => void lru.set(key, answer),
+    stats: async () => ({
+      kind: "memory",
+      entries: lru.size,
+      bytes: lru.calculatedSize,
+      maxEntries: bounds.maxEntries,
+      maxBytes: bounds.maxBytes,
+    }),
   };
 }
 
@@ -143,6 +162,20 @@ export function createRedisCache(
         );
       } catch {
         // A cache that cannot store is a cache that misses next time.
+      }
+    },
+    async stats() {
+      const [index, , total] = bookkeeping as [string, string, string];
+      try {
+        // Answers past their TTL stay in the index until the next store trims them.
+        const [entries, bytes] = await Promise.all([
+          redis.zcount(index, Date.now(), "+inf"),
+          redis.get(total),
+        ]);
+        const { maxEntries, maxBytes } = bounds;
+        return { kind: "redis", entries, bytes: Number(bytes ?? 0), maxEntries, maxBytes };
+      } catch {
+        return undefined;
       }
     },
   };

@@ -1,0 +1,337 @@
+/**
+ * The admin console in Chromium: the real build, served by the real backend at /admin/, signed
+ * in with an admin token. Each screen does its work through the admin API (checked against the
+ * API itself), passes axe in light and dark, and leaves a screenshot for review.
+ */
+import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AdminUsageReport, TokenSummary } from "../../server/wire.ts";
+import { TestClock, type TestServer } from "../../server/test/harness.ts";
+import type { UsageRow } from "../../server/store/usage-repository.ts";
+import { formatUsd } from "../src/shared/money.ts";
+import { launchChromium, screenshot, startAddinServer } from "./pane.ts";
+
+let server: TestServer;
+let browser: Browser;
+let admin: { id: string; token: string };
+let finance: { id: string; token: string };
+/** The X-Request-Id of one of Finance's demo completions. */
+let requestId: string;
+
+const screens = ["tokens", "usage", "requests", "audit", "models", "system"] as const;
+const headings: Record<(typeof screens)[number], string> = {
+  tokens: "Tokens",
+  usage: "Usage and cost",
+  requests: "Requests",
+  audit: "Audit log",
+  models: "Providers and models",
+  system: "System",
+};
+
+beforeAll(async () => {
+  // The server's clock is today's, so that "this month" is the same month for it and the browser.
+  server = await startAddinServer({
+    clock: new TestClock(new Date().toISOString()),
+    env: { RATE_LIMIT_RPM: "100000", AUTH_FAILURES_PER_MINUTE: "100000" },
+  });
+  admin = await server.token({ name: "Ops", scopes: ["admin"] });
+  finance = await server.token({ name: "Finance", scopes: ["llm"] });
+  for (const prompt of ["Quarterly summary", "Name three colours", "Quarterly summary"]) {
+    const response = await server.fetch("/api/v1/completions", {
+      method: "POST",
+      token: finance.token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt, temperature: 0 }),
+    });
+    expect(response.status).toBe(200);
+    requestId = response.headers.get("x-request-id")!;
+  }
+  // Priced calls (the demo is free) from earlier today, so money shows: $0.00008775 each.
+  const now = server.clock.now().toISOString();
+  const priced: UsageRow[] = Array.from({ length: 7 }, (_, i) => ({
+    id: randomUUID(),
+    token_id: finance.id,
+    request_id: `req_priced_${i}`,
+    provider: "openai",
+    model: "gpt-4.1-mini",
+    input_tokens: 100,
+    output_tokens: 30,
+    cost_nano_usd: 87_750 + i * 1_000_000_000,
+    cached: 0,
+    latency_ms: 420 + i,
+    status: i === 0 ? "error" : "ok",
+    error_code: i === 0 ? "upstream_error" : null,
+    created_at: `${now.slice(0, 10)}T00:0${i}:00.000Z`,
+  }));
+  await server.store.usage.insertMany(priced);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openConsole(options: {
+  colorScheme?: "light" | "dark";
+  width?: number;
+}): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: 900 },
+    colorScheme: options.colorScheme ?? "light",
+    acceptDownloads: true,
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !/Failed to load resource/.test(message.text()))
+      errors.push(message.text());
+  });
+  await page.goto(`${server.url}/admin/`);
+  return { page, context, errors };
+}
+
+async function signIn(page: Page, token = admin.token): Promise<void> {
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function show(page: Page, screen: (typeof screens)[number]): Promise<void> {
+  await page.getByRole("tab", { name: headings[screen] }).click();
+  await page.getByRole("heading", { level: 1, name: headings[screen] }).waitFor();
+  // Loaded: no spinner left on the screen.
+  await page.locator("main .fui-Spinner").first().waitFor({ state: "detached" });
+}
+
+async function adminApi<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await server.fetch(path, { ...init, token: admin.token });
+  expect(response.status, path).toBeLessThan(300);
+  return (await response.json()) as T;
+}
+
+async function tokenNamed(name: string): Promise<TokenSummary> {
+  const { tokens } = await adminApi<{ tokens: TokenSummary[] }>("/api/v1/admin/tokens");
+  return tokens.find((token) => token.name === name)!;
+}
+
+/**
+ * Fluent's, not ours: the focus traps of Tabster (the TabList's arrow keys), focusable yet
+ * aria-hidden by design (microsoft/fluentui#25133, microsoft/tabster#288).
+ */
+const fluentsOwn = (rule: string, html: string) =>
+  rule === "aria-hidden-focus" && html.includes("data-tabster-dummy");
+
+describe("the admin console", () => {
+  it("signs in with an admin token only, kept for the browser tab", async () => {
+    const { page, context, errors } = await openConsole({});
+    await screenshot(page, "admin-sign-in");
+    await signIn(page, finance.token);
+    await page.getByText("This token does not have the admin scope.").waitFor();
+    await signIn(page);
+    await page.getByRole("heading", { level: 1, name: "Tokens" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("officellm.admin.token"))).toBe(
+      admin.token,
+    );
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Tokens" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Admin token").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("creates a token and shows its secret once, edits its budget, rotates and revokes it", async () => {
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await page.getByRole("button", { name: "New token" }).click();
+    const form = page.getByRole("dialog");
+    await form.getByLabel("Name").fill("Report bot");
+    await form.getByLabel("Monthly budget (USD)").fill("5");
+    await form.getByRole("button", { name: "Create" }).click();
+
+    const secretDialog = page.getByRole("dialog", { name: "Secret of Report bot" });
+    const secret = await secretDialog.getByTestId("new-secret").inputValue();
+    expect(secret).toMatch(/\S{20,}/);
+    expect(await secretDialog.getByTestId("authorization-header").inputValue()).toBe(
+      `Authorization: Bearer ${secret}`,
+    );
+    await secretDialog.getByRole("button", { name: "Copy header" }).click();
+    await secretDialog.getByText("Copied the header.").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      `Authorization: Bearer ${secret}`,
+    );
+    await screenshot(page, "admin-token-secret");
+    const me = await server.fetch("/api/v1/me", { token: secret });
+    expect(me.status).toBe(200);
+    await secretDialog.getByRole("button", { name: "Done" }).click();
+    await secretDialog.waitFor({ state: "detached" });
+    // Once: nowhere on the page any more.
+    expect(await page.content()).not.toContain(secret);
+    await page.getByRole("cell", { name: "Report bot", exact: true }).waitFor();
+
+    // The budget, edited in the console, is what the API applies.
+    await page.getByRole("button", { name: "Edit Report bot" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit Report bot" });
+    await edit.getByLabel("Monthly budget (USD)").fill("12.5");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await page.getByText("$0.00 of $12.50").waitFor();
+    const edited = await tokenNamed("Report bot");
+    expect(edited.budgetUsd).toBe(12.5);
+    expect(edited.limits.monthlyBudgetUsd).toBe(12.5);
+
+    // Rotating with a grace period: the new secret works, and the old one still does for now.
+    await page.getByRole("button", { name: "Rotate Report bot" }).click();
+    const rotate = page.getByRole("dialog", { name: "Rotate Report bot" });
+    await rotate.getByLabel("Grace period for the current secret").selectOption("86400");
+    await rotate.getByRole("button", { name: "Rotate" }).click();
+    const rotatedDialog = page.getByRole("dialog", { name: "Secret of Report bot" });
+    const rotated = await rotatedDialog.getByTestId("new-secret").inputValue();
+    expect(rotated).not.toBe(secret);
+    await rotatedDialog.getByRole("button", { name: "Done" }).click();
+    await rotatedDialog.waitFor({ state: "detached" });
+    expect((await server.fetch("/api/v1/me", { token: rotated })).status).toBe(200);
+    expect((await server.fetch("/api/v1/me", { token: secret })).status).toBe(200);
+    expect((await tokenNamed("Report bot")).previousSecretValidUntil).not.toBeNull();
+    await page.getByText(/^old secret until/).waitFor();
+
+    await page.getByRole("button", { name: "Revoke Report bot" }).click();
+    const confirm = page.getByRole("dialog", { name: "Revoke Report bot?" });
+    await confirm.getByRole("button", { name: "Revoke" }).click();
+    await confirm.waitFor({ state: "detached" });
+    await page
+      .getByRole("cell", { name: "Report bot", exact: true })
+      .waitFor({ state: "detached" });
+    expect((await tokenNamed("Report bot")).revokedAt).not.toBeNull();
+    expect((await server.fetch("/api/v1/me", { token: rotated })).status).toBe(401);
+    // The revoked filter still finds it.
+    await page.getByLabel("State").selectOption("revoked");
+    await page.getByRole("cell", { name: "Report bot", exact: true }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("charts usage after demo completions and exports exactly what the API reports as CSV", async () => {
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "usage");
+    await page.getByTestId("usage-chart").first().waitFor();
+    await page.getByLabel("Charts show").selectOption("calls");
+    await screenshot(page, "admin-usage");
+    const report = await adminApi<AdminUsageReport>("/api/v1/admin/usage");
+    expect(report.totals.calls).toBe(10);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV: By token" }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, "utf8");
+    const expected = [
+      "Token,Calls,Input tokens,Output tokens,Cost",
+      ...report.byToken.map((row) =>
+        [
+          row.name ?? row.tokenId,
+          row.calls.toLocaleString("en-US"),
+          row.inputTokens.toLocaleString("en-US"),
+          row.outputTokens.toLocaleString("en-US"),
+          formatUsd(row.costUsd),
+        ].join(","),
+      ),
+    ];
+    expect(csv.trimEnd().split("\r\n")).toEqual(expected);
+    // Seven priced calls: 21 whole dollars and 7 × $0.00008775, rounded for people.
+    expect(csv).toContain("Finance,10,");
+    expect(csv).toContain(",$21.00");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("finds a call by its request id, and lists the audit entries of what was done", async () => {
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "requests");
+    await page.getByLabel("Request id").fill(requestId);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("cell", { name: requestId }).waitFor();
+    expect(await page.getByRole("table", { name: "Requests" }).getByRole("row").count()).toBe(2);
+    await screenshot(page, "admin-requests");
+
+    await show(page, "audit");
+    const audit = page.getByRole("table", { name: "Audit log" });
+    await audit.getByRole("cell", { name: "token.revoked" }).waitFor();
+    await audit.getByRole("cell", { name: "token.updated" }).first().waitFor();
+    await audit.getByText("budgetUsd: 5 → 12.5").waitFor();
+    await screenshot(page, "admin-audit");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("says when a screen cannot load, and loads it again on Retry", async () => {
+    const { page, context } = await openConsole({});
+    await signIn(page);
+    let failing = true;
+    await page.route("**/api/v1/admin/system", (route) =>
+      failing
+        ? route.fulfill({
+            status: 503,
+            contentType: "application/json",
+            body: JSON.stringify({
+              error: { code: "unavailable", message: "Not ready (test)", requestId: "r" },
+            }),
+          })
+        : route.continue(),
+    );
+    await page.getByRole("tab", { name: "System" }).click();
+    await page.getByRole("alert").getByText("Not ready (test)").waitFor();
+    await screenshot(page, "admin-system-error");
+    failing = false;
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.getByText("Response cache").waitFor();
+    await context.close();
+  });
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    it(`passes axe on every screen (${colorScheme}) and shows each one`, async () => {
+      const { page, context, errors } = await openConsole({ colorScheme });
+      const check = async (name: string) => {
+        const result = await new AxeBuilder({ page }).analyze();
+        const serious = result.violations
+          .filter((v) => v.impact === "critical" || v.impact === "serious")
+          .map((v) => ({ ...v, nodes: v.nodes.filter((n) => !fluentsOwn(v.id, n.html)) }))
+          .filter((v) => v.nodes.length > 0);
+        expect(
+          serious.map((v) => `${name}: ${v.id}: ${v.nodes.map((n) => n.html).join(" | ")}`),
+        ).toEqual([]);
+      };
+      await check("sign-in");
+      await signIn(page);
+      for (const screen of screens) {
+        await show(page, screen);
+        await check(screen);
+        await screenshot(page, `admin-${screen}-${colorScheme}`);
+      }
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it("stays usable in a narrow window", async () => {
+    const { page, context } = await openConsole({ width: 380 });
+    await signIn(page);
+    for (const screen of ["tokens", "usage"] as const) {
+      await show(page, screen);
+      // Nothing wider than the window but the tables, which scroll inside their own region.
+      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(pageWidth).toBeLessThanOrEqual(380);
+      await screenshot(page, `admin-${screen}-narrow`);
+    }
+    await context.close();
+  });
+});

@@ -1,0 +1,140 @@
+import { Button, Field, Input, Select } from "@fluentui/react-components";
+import { useState, type FormEvent } from "react";
+import type { AdminApi, AuditEntry } from "../api.ts";
+import { useLoad } from "../load.ts";
+import { DataTable, formatTime, LoadedView, Pager, Toolbar } from "../parts.tsx";
+
+const actions = [
+  "token.created",
+  "token.updated",
+  "token.rotated",
+  "token.revoked",
+  "settings.changed",
+  "calendar.connected",
+  "calendar.disconnected",
+];
+
+interface Filters {
+  action: string;
+  actorTokenId: string;
+  subject: string;
+  since: string;
+  until: string;
+}
+const none: Filters = { action: "", actorTokenId: "", subject: "", since: "", until: "" };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** An entry's detail in one line: a change as `budgetUsd: 5 → 10`, anything else as JSON. */
+function describe(detail: Record<string, unknown>): string {
+  const fields = isRecord(detail.changes) ? { ...detail, ...detail.changes } : detail;
+  return Object.entries(fields)
+    .filter(([key]) => !(key === "changes" && isRecord(detail.changes)))
+    .map(([key, value]) =>
+      isRecord(value) && "from" in value && "to" in value
+        ? `${key}: ${JSON.stringify(value.from)} → ${JSON.stringify(value.to)}`
+        : `${key}: ${JSON.stringify(value)}`,
+    )
+    .join("; ");
+}
+
+export default function Audit(props: { api: AdminApi }) {
+  const { api } = props;
+  const [draft, setDraft] = useState<Filters>(none);
+  const [filters, setFilters] = useState<Filters>(none);
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const cursor = cursors.at(-1)!;
+  const [tokens] = useLoad(() => api.tokens(), "tokens");
+  const [loaded, reload] = useLoad(
+    () =>
+      api.audit({
+        ...filters,
+        since: filters.since ? `${filters.since}T00:00:00.000Z` : undefined,
+        until: filters.until
+          ? new Date(Date.parse(`${filters.until}T00:00:00.000Z`) + 86_400_000).toISOString()
+          : undefined,
+        limit: 50,
+        cursor: cursor || undefined,
+      }),
+    JSON.stringify([filters, cursor]),
+  );
+  const names = new Map(
+    tokens.state === "ready" ? tokens.data.tokens.map((t) => [t.id, t.name]) : [],
+  );
+  const name = (id: string | null) => (id === null ? "the command line" : (names.get(id) ?? id));
+  const set = (change: Partial<Filters>) => setDraft((old) => ({ ...old, ...change }));
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters(draft);
+    setCursors([""]);
+  };
+  return (
+    <>
+      <form onSubmit={apply}>
+        <Toolbar label="Audit filters">
+          <Field label="Action">
+            <Select value={draft.action} onChange={(_, d) => set({ action: d.value })}>
+              <option value="">Any</option>
+              {actions.map((action) => (
+                <option key={action}>{action}</option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="By">
+            <Select value={draft.actorTokenId} onChange={(_, d) => set({ actorTokenId: d.value })}>
+              <option value="">Anyone</option>
+              {[...names].map(([id, tokenName]) => (
+                <option key={id} value={id}>
+                  {tokenName}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Subject (token id)">
+            <Input value={draft.subject} onChange={(_, d) => set({ subject: d.value })} />
+          </Field>
+          <Field label="From (UTC day)">
+            <Input type="date" value={draft.since} onChange={(_, d) => set({ since: d.value })} />
+          </Field>
+          <Field label="To (UTC day)">
+            <Input type="date" value={draft.until} onChange={(_, d) => set({ until: d.value })} />
+          </Field>
+          <Button appearance="primary" type="submit">
+            Filter
+          </Button>
+        </Toolbar>
+      </form>
+      <LoadedView loaded={loaded} what="the audit log" retry={reload}>
+        {(page) => (
+          <>
+            <DataTable<AuditEntry>
+              caption="Audit log"
+              csvName="audit.csv"
+              rows={page.entries}
+              rowKey={(entry) => entry.id}
+              empty="No audit entries match these filters."
+              columns={[
+                { title: "When", text: (entry) => formatTime(entry.createdAt) },
+                { title: "Who", text: (entry) => name(entry.actorTokenId) },
+                { title: "What", text: (entry) => entry.action },
+                {
+                  title: "Subject",
+                  text: (entry) => (entry.subject === null ? "—" : name(entry.subject)),
+                },
+                { title: "Detail", text: (entry) => describe(entry.detail) },
+              ]}
+            />
+            <Pager
+              label="Audit log"
+              page={cursors.length - 1}
+              hasNext={page.nextCursor !== null}
+              previous={() => setCursors(cursors.slice(0, -1))}
+              next={() => setCursors([...cursors, page.nextCursor!])}
+            />
+          </>
+        )}
+      </LoadedView>
+    </>
+  );
+}

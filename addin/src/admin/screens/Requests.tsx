@@ -1,0 +1,183 @@
+import { Badge, Button, Field, Input, Select } from "@fluentui/react-components";
+import { useState, type FormEvent } from "react";
+import { formatUsd } from "../../shared/money.ts";
+import type { AdminApi, LedgerRow } from "../api.ts";
+import { useLoad } from "../load.ts";
+import { DataTable, formatTime, integer, LoadedView, Pager, Toolbar } from "../parts.tsx";
+
+interface Filters {
+  requestId: string;
+  tokenId: string;
+  model: string;
+  status: string;
+  cached: string;
+  /** datetime-local values, in the admin's own zone. */
+  since: string;
+  until: string;
+}
+const none: Filters = {
+  requestId: "",
+  tokenId: "",
+  model: "",
+  status: "",
+  cached: "",
+  since: "",
+  until: "",
+};
+const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+export default function Requests(props: { api: AdminApi }) {
+  const { api } = props;
+  const [draft, setDraft] = useState<Filters>(none);
+  const [filters, setFilters] = useState<Filters>(none);
+  /** The cursors of the pages before this one; this page's is the last. */
+  const [cursors, setCursors] = useState<string[]>([""]);
+  const cursor = cursors.at(-1)!;
+  const [options] = useLoad(async () => {
+    const [tokens, models] = await Promise.all([api.tokens(), api.models(24 * 31)]);
+    // The models offered, and those called of late that are offered no more.
+    const ids = new Set([...models.models.map((m) => m.id), ...models.health.map((m) => m.model)]);
+    return { tokens: tokens.tokens, models: [...ids].sort() };
+  }, "options");
+  const [loaded, reload] = useLoad(
+    () =>
+      api.requests({
+        requestId: filters.requestId.trim(),
+        tokenId: filters.tokenId,
+        model: filters.model,
+        status: filters.status,
+        cached: filters.cached,
+        since: iso(filters.since),
+        until: iso(filters.until),
+        limit: 50,
+        cursor: cursor || undefined,
+      }),
+    JSON.stringify([filters, cursor]),
+  );
+  const set = (change: Partial<Filters>) => setDraft((old) => ({ ...old, ...change }));
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters(draft);
+    setCursors([""]);
+  };
+  const tokens = options.state === "ready" ? options.data.tokens : [];
+  const models = options.state === "ready" ? options.data.models : [];
+  return (
+    <>
+      <form onSubmit={apply}>
+        <Toolbar label="Request filters">
+          <Field label="Request id">
+            <Input
+              value={draft.requestId}
+              placeholder="req_…"
+              onChange={(_, d) => set({ requestId: d.value })}
+            />
+          </Field>
+          <Field label="Token">
+            <Select value={draft.tokenId} onChange={(_, d) => set({ tokenId: d.value })}>
+              <option value="">Any</option>
+              {tokens.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Model">
+            <Select value={draft.model} onChange={(_, d) => set({ model: d.value })}>
+              <option value="">Any</option>
+              {models.map((id) => (
+                <option key={id}>{id}</option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Status">
+            <Select value={draft.status} onChange={(_, d) => set({ status: d.value })}>
+              <option value="">Any</option>
+              <option value="ok">ok</option>
+              <option value="error">error</option>
+            </Select>
+          </Field>
+          <Field label="Cached">
+            <Select value={draft.cached} onChange={(_, d) => set({ cached: d.value })}>
+              <option value="">Any</option>
+              <option value="true">From the cache</option>
+              <option value="false">From the provider</option>
+            </Select>
+          </Field>
+          <Field label="From">
+            <Input
+              type="datetime-local"
+              value={draft.since}
+              onChange={(_, d) => set({ since: d.value })}
+            />
+          </Field>
+          <Field label="Until">
+            <Input
+              type="datetime-local"
+              value={draft.until}
+              onChange={(_, d) => set({ until: d.value })}
+            />
+          </Field>
+          <Button appearance="primary" type="submit">
+            Search
+          </Button>
+          <Button
+            onClick={() => {
+              setDraft(none);
+              setFilters(none);
+              setCursors([""]);
+            }}
+          >
+            Clear
+          </Button>
+        </Toolbar>
+      </form>
+      <LoadedView loaded={loaded} what="requests" retry={reload}>
+        {(page) => (
+          <>
+            <DataTable<LedgerRow>
+              caption="Requests"
+              csvName="requests.csv"
+              rows={page.rows}
+              rowKey={(row) => row.id}
+              empty={
+                filters.requestId
+                  ? `No call with request id ${filters.requestId.trim()}.`
+                  : "No calls match these filters."
+              }
+              columns={[
+                { title: "Time", text: (row) => formatTime(row.createdAt) },
+                { title: "Request id", text: (row) => row.requestId },
+                { title: "Token", text: (row) => row.tokenName ?? row.tokenId },
+                { title: "Model", text: (row) => row.model },
+                {
+                  title: "Status",
+                  text: (row) => (row.errorCode ? `error: ${row.errorCode}` : row.status),
+                  render: (row) =>
+                    row.errorCode ? (
+                      <Badge color="danger">{row.errorCode}</Badge>
+                    ) : (
+                      <Badge color="success">ok</Badge>
+                    ),
+                },
+                { title: "Cached", text: (row) => (row.cached ? "yes" : "no") },
+                { title: "Input", text: (row) => integer(row.inputTokens), numeric: true },
+                { title: "Output", text: (row) => integer(row.outputTokens), numeric: true },
+                { title: "Cost", text: (row) => formatUsd(row.costUsd), numeric: true },
+                { title: "Latency", text: (row) => `${integer(row.latencyMs)} ms`, numeric: true },
+              ]}
+            />
+            <Pager
+              label="Requests"
+              page={cursors.length - 1}
+              hasNext={page.nextCursor !== null}
+              previous={() => setCursors(cursors.slice(0, -1))}
+              next={() => setCursors([...cursors, page.nextCursor!])}
+            />
+          </>
+        )}
+      </LoadedView>
+    </>
+  );
+}
