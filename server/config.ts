@@ -123,6 +123,14 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
+  FILE_MAX_BYTES: byteSize.default(10 * 1024 * 1024),
+  FILE_MAX_UNZIPPED_BYTES: byteSize.default(50 * 1024 * 1024),
+  FILE_MAX_PAGES: positiveInt("pages of a PDF").default(300),
+  FILE_MAX_CELLS: positiveInt("cells of a spreadsheet, all sheets together").default(200_000),
+  FILE_MAX_SHEETS: positiveInt("sheets of a workbook").default(50),
+  FILE_MAX_TEXT_CHARS: positiveInt("characters of text kept from a file").default(1_000_000),
+  FILE_EXTRACT_TIMEOUT_MS: positiveInt("milliseconds").default(20_000),
+  FILE_RETENTION_HOURS: positiveInt("hours").default(7 * 24),
   ENCRYPTION_KEY: encryptionKey.optional(),
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
@@ -172,6 +180,24 @@ export interface Limits {
   /** The response cache: answers and bytes it may hold. */
   cacheEntries: number;
   cacheBytes: number;
+  /** Uploaded files (POST /api/v1/files): what one may be, and what reading it may cost. */
+  files: FileLimits;
+}
+
+export interface FileLimits {
+  /** Largest upload, in bytes (FILE_MAX_BYTES). */
+  bytes: number;
+  /** What an XLSX's or DOCX's zip entries may inflate to, together, by their own headers. */
+  unzippedBytes: number;
+  /** Most pages of a PDF, checked before any page is read. */
+  pages: number;
+  /** Most non-empty cells of a spreadsheet (CSV or XLSX), and most sheets of a workbook. */
+  cells: number;
+  sheets: number;
+  /** Most characters of extracted text kept; more is refused, not cut. */
+  textChars: number;
+  /** Longest text extraction may take, in ms; it runs in a worker thread stopped when it is up. */
+  extractTimeoutMs: number;
 }
 
 export interface Config {
@@ -195,6 +221,8 @@ export interface Config {
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
   limits: Limits;
   requestTimeoutMs: number;
+  /** How long an uploaded file is kept before the sweep deletes it (FILE_RETENTION_HOURS). */
+  fileRetentionMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
   llm: {
@@ -299,7 +327,18 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       inFlightPerToken: env.TOKEN_MAX_IN_FLIGHT,
       cacheEntries: env.CACHE_MAX_ENTRIES,
       cacheBytes: env.CACHE_MAX_BYTES,
+      files: {
+        bytes: env.FILE_MAX_BYTES,
+        unzippedBytes: env.FILE_MAX_UNZIPPED_BYTES,
+        pages: env.FILE_MAX_PAGES,
+        cells: env.FILE_MAX_CELLS,
+        sheets: env.FILE_MAX_SHEETS,
+        textChars: env.FILE_MAX_TEXT_CHARS,
+        extractTimeoutMs: env.FILE_EXTRACT_TIMEOUT_MS,
+      },
     },
+    /** How long an uploaded file is kept (FILE_RETENTION_HOURS), in ms. */
+    fileRetentionMs: env.FILE_RETENTION_HOURS * 3_600_000,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     rateLimit: {
