@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { fileSchema } from "./files/schemas.ts";
 import type { meSchema, settingsChangeSchema } from "./account/schemas.ts";
 import type {
   consentLinkSchema,
@@ -75,3 +76,6 @@ export type Disconnected = z.output<typeof disconnectedSchema>;
 export type ParsedEvent = z.output<typeof parsedEventSchema>;
 export type ParseResponse = z.output<typeof parseResponseSchema>;
 export type CreateResponse = z.output<typeof createResponseSchema>;
+
+// Files
+export type StoredFile = z.output<typeof fileSchema>;
