@@ -190,3 +190,24 @@ describe("each token's own files", () => {
     expect(totals.body.bytes).toBe("new notes".length);
   });
 });
+
+describe("reading off the event loop", () => {
+  it("stops a reading that outlasts FILE_EXTRACT_TIMEOUT_MS and answers 413", async () => {
+    const hurried = await startTestServer({ env: { FILE_EXTRACT_TIMEOUT_MS: "1" } });
+    try {
+      const form = new FormData();
+      form.append("file", new Blob([new Uint8Array(await xlsxFixture())]), "sales.xlsx");
+      const { token } = await hurried.token();
+      const reply = await hurried.fetch("/api/v1/files", { method: "POST", token, body: form });
+      expect(reply.status).toBe(413);
+      expect(((await reply.json()) as ErrorBody).error.message).toMatch(
+        /could not be read within 1 ms and 256 MB of memory/,
+      );
+      // The server goes on reading files when given the time.
+      const health = await hurried.fetch("/health");
+      expect(health.status).toBe(200);
+    } finally {
+      await hurried.close();
+    }
+  });
+});
