@@ -26,6 +26,7 @@ export function readUpload(
       "payload_too_large",
       `The file is larger than the limit of ${maxBytes} bytes (FILE_MAX_BYTES)`,
     );
+  const malformed = () => new ApiError("invalid_request", "The multipart body is malformed");
   if (!req.is("multipart/form-data")) {
     return Promise.reject(
       new ApiError(
@@ -81,6 +82,8 @@ export function readUpload(
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("limit", () => finish(tooLarge()));
+      // A body cut short fails the file's stream too: unhandled, it would end the process.
+      stream.on("error", () => finish(malformed()));
       stream.on("end", () => {
         upload = { name: info.filename || "upload", bytes: Buffer.concat(chunks) };
       });
@@ -91,9 +94,7 @@ export function readUpload(
     parser.on("partsLimit", () =>
       finish(new ApiError("invalid_request", "The form has too many fields")),
     );
-    parser.on("error", () =>
-      finish(new ApiError("invalid_request", "The multipart body is malformed")),
-    );
+    parser.on("error", () => finish(malformed()));
     parser.on("close", () =>
       finish(
         upload ?? new ApiError("invalid_request", `The form has no file in the field '${field}'`),

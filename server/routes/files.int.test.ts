@@ -137,6 +137,24 @@ describe("refusing files it will not read", () => {
     await refused("photo.png", Buffer.from([0x89, 0x50]), 415, /reads \.csv/);
   });
 
+  it("refuses a multipart body without a boundary, or cut short, with 400", async () => {
+    const send = (type: string, body: string) =>
+      server.fetch("/api/v1/files", {
+        method: "POST",
+        token: owner,
+        headers: { "content-type": type },
+        body,
+      });
+    const unbounded = await send("multipart/form-data", "hello");
+    expect(unbounded.status).toBe(400);
+    const cut = await send(
+      "multipart/form-data; boundary=x",
+      '--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello',
+    );
+    expect(cut.status).toBe(400);
+    expect(((await cut.json()) as ErrorBody).error.message).toMatch(/malformed/);
+  });
+
   it("refuses a body that is not multipart, or has no file", async () => {
     const json = await api<ErrorBody>(server, owner, "POST", "/api/v1/files", { text: "hi" });
     expect(json.status).toBe(415);
