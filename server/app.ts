@@ -46,6 +46,8 @@ import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { templateRoutes } from "./routes/templates.ts";
+import { fileRoutes } from "./routes/files.ts";
+import { FileExtractor } from "./files/extractor.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import type { Store } from "./store/store.ts";
 import { version } from "./version.ts";
@@ -196,6 +198,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
       maxMessages: config.limits.conversationMessages,
     }),
     ...usageRoutes({ store, clock }),
+    ...fileRoutes({
+      store,
+      clock,
+      extractor: new FileExtractor(config.limits.files),
+      limits: config.limits.files,
+      bodyTimeoutMs: config.limits.bodyTimeoutMs,
+      retentionMs: config.fileRetentionMs,
+    }),
   ];
 
   const app = express();

@@ -47,7 +47,17 @@ describe("loadConfig defaults", () => {
       localModels: 500,
       tools: 128,
       adminPageRows: 1000,
+      files: {
+        bytes: 10 * 1024 * 1024,
+        unzippedBytes: 50 * 1024 * 1024,
+        pages: 300,
+        sheets: 50,
+        cells: 200_000,
+        textChars: 1_000_000,
+        extractTimeoutMs: 20_000,
+      },
     });
+    expect(config.fileRetentionMs).toBe(7 * 24 * 3_600_000);
     expect(config.redisUrl).toBeUndefined();
     expect(config.encryptionKey).toBeUndefined();
     expect(config.google).toBeUndefined();

@@ -157,6 +157,14 @@ const envSchema = z.object({
   JOBS_PER_TOKEN: positiveInt("jobs one token may hold").default(20),
   JOB_RETENTION_SECONDS: positiveInt("seconds").default(3_600),
   JOBS_MAX_BYTES: byteSize.default(64 * 1024 * 1024),
+  FILE_MAX_BYTES: byteSize.default(10 * 1024 * 1024),
+  FILE_MAX_UNZIPPED_BYTES: byteSize.default(50 * 1024 * 1024),
+  FILE_MAX_PAGES: positiveInt("pages of a PDF").default(300),
+  FILE_MAX_CELLS: positiveInt("cells of a spreadsheet, all sheets together").default(200_000),
+  FILE_MAX_SHEETS: positiveInt("sheets of a workbook").default(50),
+  FILE_MAX_TEXT_CHARS: positiveInt("characters of text kept from a file").default(1_000_000),
+  FILE_EXTRACT_TIMEOUT_MS: positiveInt("milliseconds").default(20_000),
+  FILE_RETENTION_HOURS: positiveInt("hours").default(7 * 24),
   ENCRYPTION_KEY: encryptionKey.optional(),
   // OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_BASE_URL…: each provider's own.
   ...providerVariables,
@@ -226,6 +234,24 @@ export interface Limits {
   tools: number;
   /** Most rows one page of the ledger or the audit log may carry (ADMIN_PAGE_MAX_ROWS). */
   adminPageRows: number;
+  /** Uploaded files (POST /api/v1/files): what one may be, and what reading it may cost. */
+  files: FileLimits;
+}
+
+export interface FileLimits {
+  /** Largest upload, in bytes (FILE_MAX_BYTES). */
+  bytes: number;
+  /** What an XLSX's or DOCX's zip entries may inflate to, together, by their own headers. */
+  unzippedBytes: number;
+  /** Most pages of a PDF, checked before any page is read. */
+  pages: number;
+  /** Most non-empty cells of a spreadsheet (CSV or XLSX), and most sheets of a workbook. */
+  cells: number;
+  sheets: number;
+  /** Most characters of extracted text kept; more is refused, not cut. */
+  textChars: number;
+  /** Longest text extraction may take, in ms; it runs in a worker thread stopped when it is up. */
+  extractTimeoutMs: number;
 }
 
 export interface Config {
@@ -251,6 +277,8 @@ export interface Config {
   /** Every bound that keeps one caller from stalling, starving or crashing the service. */
   limits: Limits;
   requestTimeoutMs: number;
+  /** How long an uploaded file is kept before the sweep deletes it (FILE_RETENTION_HOURS). */
+  fileRetentionMs: number;
   shutdownTimeoutMs: number;
   rateLimit: { defaultRpm: number; authFailuresPerMinute: number };
   /** The bearer secret a Prometheus scraper reads GET /metrics with, besides an admin token. */
@@ -394,7 +422,18 @@ export function loadConfig(
       localModels: env.LOCAL_MODELS_MAX,
       tools: env.TOOLS_MAX,
       adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
+      files: {
+        bytes: env.FILE_MAX_BYTES,
+        unzippedBytes: env.FILE_MAX_UNZIPPED_BYTES,
+        pages: env.FILE_MAX_PAGES,
+        cells: env.FILE_MAX_CELLS,
+        sheets: env.FILE_MAX_SHEETS,
+        textChars: env.FILE_MAX_TEXT_CHARS,
+        extractTimeoutMs: env.FILE_EXTRACT_TIMEOUT_MS,
+      },
     },
+    /** How long an uploaded file is kept (FILE_RETENTION_HOURS), in ms. */
+    fileRetentionMs: env.FILE_RETENTION_HOURS * 3_600_000,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     rateLimit: {

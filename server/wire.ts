@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { fileSchema } from "./files/schemas.ts";
 import type { meSchema, settingsChangeSchema } from "./account/schemas.ts";
 import type {
   consentLinkSchema,
@@ -101,3 +102,5 @@ export type LedgerPage = z.output<typeof ledgerPageSchema>;
 export type LedgerRow = z.output<typeof ledgerRowSchema>;
 export type ModelHealth = z.output<typeof modelHealthSchema>;
 export type SystemStatus = z.output<typeof systemStatusSchema>;
+// Files
+export type StoredFile = z.output<typeof fileSchema>;

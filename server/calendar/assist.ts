@@ -3,6 +3,7 @@ import type { CallContext, CompletionService } from "../llm/completion-service.t
 import { toldFailure } from "../llm/errors.ts";
 import { eventInputSchema, normalizeEvent } from "./events.ts";
 import { parseEvents, type CalendarEvent, type ParseOutcome } from "./parse.ts";
+import { readToDo, type ToDo } from "./todo.ts";
 
 /**
  * The model's help with parsing and routing, when a real provider is configured (the offline demo
@@ -257,12 +258,14 @@ export function looksLikeCalendarRequest(text: string, parsed: ParseOutcome): bo
   return parsed.events.length > 0 && eventWords.test(text) && !questionStart.test(text);
 }
 
-export interface RouteDecision {
-  route: Route;
-  decidedBy: "rules" | "model";
-  /** The events to create, when the route is calendar. */
-  parse: AssistedParse;
-}
+export type RouteDecision =
+  | {
+      route: Route;
+      decidedBy: "rules" | "model";
+      /** The events to create, when the route is calendar. */
+      parse: AssistedParse;
+    }
+  | { route: "task"; decidedBy: "rules"; task: ToDo };
 
 /**
  * Decides whether text asks for a calendar event or a completion. Text with no date at all is a
@@ -275,7 +278,11 @@ export async function decideRoute(
   deps: AssistDeps,
 ): Promise<RouteDecision> {
   const parsed = parseEvents(text, options);
-  const byRules: Route = looksLikeCalendarRequest(text, parsed) ? "calendar" : "completion";
+  const looksLikeEvent = looksLikeCalendarRequest(text, parsed);
+  // A text that starts like a to-do and does not ask for an event is one, without a model call.
+  const toDo = looksLikeEvent ? undefined : readToDo(text, parsed);
+  if (toDo) return { route: "task", decidedBy: "rules", task: toDo };
+  const byRules: Route = looksLikeEvent ? "calendar" : "completion";
   const plain = { ...parsed, assistedBy: null };
   if (parsed.events.length === 0 || !modelAvailable(deps.completions))
     return { route: byRules, decidedBy: "rules", parse: plain };

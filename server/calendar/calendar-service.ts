@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { calendar_v3 } from "@googleapis/calendar";
+import type { tasks_v1 } from "@googleapis/tasks";
 import type { Credentials, OAuth2Client } from "google-auth-library";
 import { hashSecret } from "../auth/secrets.ts";
 import type { Clock } from "../clock.ts";
@@ -20,6 +21,8 @@ import {
 } from "./events.ts";
 import {
   CALENDAR_SCOPE,
+  TASKS_SCOPE,
+  tasksClient,
   calendarClient,
   fromGoogleError,
   googleStatus,
@@ -28,7 +31,7 @@ import {
   type GoogleSettings,
 } from "./google.ts";
 import type { CalendarEvent } from "./parse.ts";
-import type { CalendarStatus, CreateResult, PublicEvent } from "./schemas.ts";
+import type { CalendarStatus, CreateResult, PublicEvent, TaskResult } from "./schemas.ts";
 
 /** How long a consent stays open once a browser has started it (Google's page, the callback). */
 export const STATE_TTL_MS = 10 * 60 * 1000;
@@ -205,7 +208,7 @@ export class CalendarService {
     const googleUrl = client.generateAuthUrl({
       access_type: "offline",
       prompt: "consent",
-      scope: [CALENDAR_SCOPE],
+      scope: [CALENDAR_SCOPE, TASKS_SCOPE],
       state,
       code_challenge: codeChallenge!,
       code_challenge_method: CodeChallengeMethod.S256,
@@ -400,10 +403,31 @@ export class CalendarService {
     tokenId: string,
     work: (api: calendar_v3.Calendar) => Promise<T>,
   ): Promise<T> {
+    return this.#withGoogle(tokenId, CALENDAR_SCOPE, calendarClient, work);
+  }
+
+  /** As #withCalendar, with the Google Tasks client; the grant must include TASKS_SCOPE. */
+  async #withTasks<T>(tokenId: string, work: (api: tasks_v1.Tasks) => Promise<T>): Promise<T> {
+    return this.#withGoogle(tokenId, TASKS_SCOPE, tasksClient, work);
+  }
+
+  async #withGoogle<C, T>(
+    tokenId: string,
+    scope: string,
+    client: (google: GoogleSettings, auth: OAuth2Client) => Promise<C>,
+    work: (api: C) => Promise<T>,
+  ): Promise<T> {
     const { google, key } = this.#settings();
     const row = await this.#store.calendar.getConnection(tokenId);
     if (!row) throw notConnected();
     if (row.needs_reconnect) throw reconnect();
+    // Grants given before Tasks was asked for (or with it unticked) lack its scope.
+    if (!row.scope.split(/\s+/).includes(scope)) {
+      throw new ApiError(
+        "not_connected",
+        "Connect Google again and allow Google Tasks: the stored grant does not include it",
+      );
+    }
     const stored = this.#openTokens(key, row);
     if (!stored) {
       await this.#markNeedsReconnect(tokenId, "the stored grant does not open with ENCRYPTION_KEY");
@@ -428,7 +452,7 @@ export class CalendarService {
         });
       });
     });
-    const api = await calendarClient(google, auth);
+    const api = await client(google, auth);
     try {
       try {
         return await work(api);
@@ -456,6 +480,40 @@ export class CalendarService {
       needs_reconnect: 1,
       updated_at: this.#clock.now().toISOString(),
     });
+  }
+
+  // --- Tasks ------------------------------------------------------------------------------
+
+  /**
+   * Adds a to-do to the user's default Google Tasks list, with the date it is due (Google Tasks
+   * keeps a date, not a time). A dry run touches nothing.
+   */
+  async createTask(
+    tokenId: string,
+    task: { title: string; notes?: string; due?: string },
+    options: { dryRun: boolean },
+  ): Promise<TaskResult> {
+    const planned = { title: task.title, notes: task.notes ?? null, due: task.due ?? null };
+    if (options.dryRun) {
+      this.#settings();
+      return { dryRun: true, task: { id: null, ...planned, webViewLink: null } };
+    }
+    const created = await this.#withTasks(tokenId, async (api) => {
+      const answer = await api.tasks.insert({
+        tasklist: "@default",
+        requestBody: {
+          title: planned.title,
+          ...(planned.notes ? { notes: planned.notes } : {}),
+          // Google Tasks reads only the date part of `due`.
+          ...(planned.due ? { due: `${planned.due}T00:00:00.000Z` } : {}),
+        },
+      });
+      return answer.data;
+    });
+    return {
+      dryRun: false,
+      task: { id: created.id ?? null, ...planned, webViewLink: created.webViewLink ?? null },
+    };
   }
 
   // --- Events -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { calendar_v3 } from "@googleapis/calendar";
+import type { tasks_v1 } from "@googleapis/tasks";
 import type { OAuth2Client } from "google-auth-library";
 import { ApiError } from "../errors.ts";
 
@@ -13,6 +14,9 @@ import { ApiError } from "../errors.ts";
 
 /** View and edit events on the user's calendars: the narrowest scope that can create events. */
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events";
+
+/** Create and edit the user's Google Tasks: asked on the same consent, for to-do texts. */
+export const TASKS_SCOPE = "https://www.googleapis.com/auth/tasks";
 
 export interface GoogleSettings {
   clientId: string;
@@ -55,6 +59,21 @@ export async function calendarClient(
     auth,
     timeout: GOOGLE_TIMEOUT_MS,
     // Idempotent reads are retried on 429 and 5xx by gaxios; writes are not (POST is never retried).
+    retryConfig: { retry: 2, retryDelay: 200 },
+    ...(settings.baseUrl ? { rootUrl: `${settings.baseUrl}/` } : {}),
+  });
+}
+
+export async function tasksClient(
+  settings: GoogleSettings,
+  auth: OAuth2Client,
+): Promise<tasks_v1.Tasks> {
+  const { tasks } = await import("@googleapis/tasks");
+  return tasks({
+    version: "v1",
+    // @googleapis/tasks brings its own copy of google-auth-library: the same client, other types.
+    auth: auth as unknown as tasks_v1.Options["auth"],
+    timeout: GOOGLE_TIMEOUT_MS,
     retryConfig: { retry: 2, retryDelay: 200 },
     ...(settings.baseUrl ? { rootUrl: `${settings.baseUrl}/` } : {}),
   });

@@ -93,3 +93,17 @@ export const createResponseSchema = z.object({
     failed: z.number(),
   }),
 });
+
+/** A Google Tasks to-do the webhook created (or, in a dry run, would create). */
+export const taskResultSchema = z.object({
+  dryRun: z.boolean(),
+  task: z.object({
+    id: z.string().nullable().describe("Google's id; null in a dry run"),
+    title: z.string(),
+    notes: z.string().nullable(),
+    due: z.string().nullable().describe("YYYY-MM-DD, when the text named a day"),
+    webViewLink: z.string().nullable(),
+  }),
+});
+
+export type TaskResult = z.output<typeof taskResultSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fileIdsField } from "../files/schemas.ts";
 import { completionResponseSchema } from "../llm/request/completion-request.ts";
 
 /**
@@ -25,6 +26,7 @@ export const appendMessageSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().optional().describe("Longest answer, in tokens"),
   stream: z.boolean().optional(),
+  fileIds: fileIdsField.describe("Files whose text the model receives with this message only"),
 });
 
 export const conversationSchema = z.object({

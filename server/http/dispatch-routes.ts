@@ -39,7 +39,7 @@ async function handle(
       );
     }
     body = parseInput(route.body, (await readJsonBody(req, res)) ?? {}, "body");
-  } else {
+  } else if (!route.upload) {
     closeIfBodyUnread(req, res);
   }
   const query = route.query ? parseInput(route.query, req.query, "query") : undefined;

@@ -51,6 +51,11 @@ export interface Route<
   summary: string;
   description?: string;
   body?: B;
+  /**
+   * A multipart/form-data body the handler reads itself (an upload), instead of a JSON `body`:
+   * the form field that carries the file, for the OpenAPI document.
+   */
+  upload?: { field: string; description: string };
   query?: Q;
   /** The success body, for the OpenAPI document. */
   response?: z.ZodType;

@@ -91,7 +91,7 @@ function operation(route: Route) {
         : {}),
     },
   };
-  if (route.body || route.query) responses["400"] = errorResponse("Invalid request");
+  if (route.body || route.upload || route.query) responses["400"] = errorResponse("Invalid request");
   if (route.access !== "public") {
     responses["401"] = errorResponse("Missing, unknown, expired or revoked token");
     if (route.access !== "token")
@@ -115,6 +115,28 @@ function operation(route: Route) {
           requestBody: {
             required: true,
             content: { "application/json": { schema: jsonSchema(route.body, "input") } },
+          },
+        }
+      : {}),
+    ...(route.upload
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  properties: {
+                    [route.upload.field]: {
+                      type: "string",
+                      format: "binary",
+                      description: route.upload.description,
+                    },
+                  },
+                  required: [route.upload.field],
+                },
+              },
+            },
           },
         }
       : {}),

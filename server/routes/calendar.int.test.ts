@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CALENDAR_SCOPE } from "../calendar/google.ts";
+import { CALENDAR_SCOPE, TASKS_SCOPE } from "../calendar/google.ts";
 import { open } from "../crypto/secret-box.ts";
 import { api, type ErrorBody } from "../test/api.ts";
 import { Browser } from "../test/browser.ts";
@@ -96,7 +96,7 @@ function sqliteFile(): string {
 }
 
 describe("connecting (OAuth with PKCE and a single-use state)", () => {
-  it("answers a link that takes a browser to Google's consent: offline, consent, the events scope, S256 PKCE, a state", async () => {
+  it("answers a link that takes a browser to Google's consent: offline, consent, the events and tasks scopes, S256 PKCE, a state", async () => {
     const { token } = await calendarToken();
     const reply = await api<{ url: string; expiresAt: string }>(
       server,
@@ -123,7 +123,7 @@ describe("connecting (OAuth with PKCE and a single-use state)", () => {
     const params = url.searchParams;
     expect(params.get("access_type")).toBe("offline");
     expect(params.get("prompt")).toBe("consent");
-    expect(params.get("scope")).toBe(CALENDAR_SCOPE);
+    expect(params.get("scope")).toBe(`${CALENDAR_SCOPE} ${TASKS_SCOPE}`);
     expect(params.get("response_type")).toBe("code");
     expect(params.get("client_id")).toBe(google.clientId);
     expect(params.get("redirect_uri")).toBe("http://127.0.0.1:3000/api/v1/calendar/oauth/callback");

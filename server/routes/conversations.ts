@@ -203,6 +203,7 @@ export function conversationRoutes(deps: {
             model: model.id,
             temperature: body.temperature,
             maxTokens: body.maxTokens,
+            fileIds: body.fileIds,
           },
           tokenId,
         );

@@ -11,7 +11,7 @@ import { startFakeGoogle, type FakeGoogle } from "../test/fake-google.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
 
 interface WebhookBody {
-  route: "calendar" | "completion";
+  route: "calendar" | "task" | "completion";
   decidedBy: "rules" | "model";
   result: {
     results?: { ok: boolean; status?: string; event?: { summary: string; start: string } }[];
@@ -147,6 +147,69 @@ describe("calendar requests", () => {
     });
     expect(zone.status).toBe(400);
     expect(zone.body.error.details?.[0]?.path).toBe("body.timezone");
+  });
+});
+
+describe("to-dos become Google Tasks", () => {
+  it("asks for the tasks scope on the same consent as the calendar", async () => {
+    const [connection] = await server.store.db
+      .selectFrom("calendar_connections")
+      .select("scope")
+      .execute();
+    expect(connection!.scope.split(" ").sort()).toEqual([
+      "https://www.googleapis.com/auth/calendar.events",
+      "https://www.googleapis.com/auth/tasks",
+    ]);
+  });
+
+  it("creates a task with the day it is due, and previews one in a dry run", async () => {
+    const preview = await webhook({
+      text: "Remember to pay the rent on Friday",
+      now: "2026-11-25T09:00:00+01:00",
+      dryRun: true,
+    });
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body).toMatchObject({
+      route: "task",
+      decidedBy: "rules",
+      result: {
+        dryRun: true,
+        task: { id: null, title: "Pay the rent on Friday", due: "2026-11-27" },
+      },
+    });
+    expect(google.tasks.get("@default") ?? []).toHaveLength(0);
+
+    const reply = await webhook({ text: "todo: renew the office lease" });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body).toMatchObject({
+      route: "task",
+      result: { dryRun: false, task: { title: "Renew the office lease", due: null } },
+    });
+    expect(google.tasks.get("@default")).toEqual([
+      expect.objectContaining({ title: "Renew the office lease", status: "needsAction" }),
+    ]);
+  });
+
+  it("keeps texts that ask for an event on the calendar, and questions as completions", async () => {
+    const event = await webhook({
+      text: "Remind me to call the bank tomorrow at 4pm",
+      dryRun: true,
+    });
+    expect(event.body.route).toBe("calendar");
+    const question = await webhook({ text: "What should I remember to do before a trip?" });
+    expect(question.body.route).toBe("completion");
+  });
+
+  it("asks to connect again when the grant lacks the tasks scope", async () => {
+    const narrow = (await server.token({ scopes: ["llm", "calendar"] })).token;
+    const consent = await api<{ url: string }>(server, narrow, "GET", "/api/v1/calendar/connect");
+    const page = await new Browser(server.url).consent(consent.body.url, google, {
+      grantScope: "https://www.googleapis.com/auth/calendar.events",
+    });
+    expect(page.status).toBe(200);
+    const reply = await webhook({ text: "Don't forget to water the plants" }, narrow);
+    expect(reply.status, reply.text).toBe(409);
+    expect((reply.body as unknown as ErrorBody).error.message).toMatch(/allow Google Tasks/);
   });
 });
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { decideRoute } from "../calendar/assist.ts";
 import type { CalendarService } from "../calendar/calendar-service.ts";
 import { readNow } from "../calendar/parse.ts";
-import { createResponseSchema } from "../calendar/schemas.ts";
+import { createResponseSchema, taskResultSchema } from "../calendar/schemas.ts";
 import { countResults, timezoneField } from "../calendar/shared-fields.ts";
 import type { Clock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
@@ -31,12 +31,15 @@ export function webhookRoutes(deps: {
       path: "/api/v1/webhook",
       access: "llm",
       tag: "Webhook",
-      summary: "Route free text to calendar event creation or to a completion",
+      summary: "Route free text to a calendar event, a Google Tasks to-do, or a completion",
       description:
         "A first pass by rules (the text parses to a dated event and names something one puts in a " +
         "calendar: meet, lunch, call, schedule, book, remind, appointment…, and is not a question); " +
         "with a real model configured, the model decides texts that carry a date. Calendar texts " +
-        "need the token's `calendar` scope too; `dryRun` previews the events without creating them.",
+        "need the token's `calendar` scope too; `dryRun` previews the events without creating them. " +
+        "A text that starts like a to-do (`todo:`, `remember to`, `don't forget to`, `I need to`) " +
+        "and does not ask for an event becomes a task in the user's default Google Tasks list " +
+        "(route `task`, the same Google grant and scope).",
       body: z
         .strictObject({
           text: z.string().trim().min(1).max(20_000),
@@ -54,9 +57,9 @@ export function webhookRoutes(deps: {
             });
         }),
       response: z.object({
-        route: z.enum(["calendar", "completion"]),
+        route: z.enum(["calendar", "task", "completion"]),
         decidedBy: z.enum(["rules", "model"]),
-        result: z.union([createResponseSchema, completionResponseSchema]),
+        result: z.union([createResponseSchema, taskResultSchema, completionResponseSchema]),
       }),
       handle: async ({ body, ...context }, _req, res) => {
         const tokenId = context.caller.tokenId;
@@ -85,8 +88,15 @@ export function webhookRoutes(deps: {
         if (!context.caller.scopes.includes("calendar"))
           throw new ApiError(
             "forbidden",
-            "This text asks for a calendar event, and this token lacks the 'calendar' scope",
+            `This text asks for a ${decision.route === "task" ? "to-do" : "calendar event"}, and this token lacks the 'calendar' scope`,
           );
+        if (decision.route === "task") {
+          return {
+            route: "task",
+            decidedBy: decision.decidedBy,
+            result: await calendar.createTask(tokenId, decision.task, { dryRun: body.dryRun }),
+          };
+        }
         const results = await calendar.createEvents(tokenId, decision.parse.events, {
           timezone,
           calendarId: body.calendarId,

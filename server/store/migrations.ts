@@ -208,6 +208,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("usage_time").on("usage").columns(["created_at", "id"]).execute();
     },
   },
+  "0009_files": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("files")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("name", "text", (col) => col.notNull())
+        .addColumn("kind", "text", (col) => col.notNull())
+        .addColumn("bytes", "integer", (col) => col.notNull())
+        .addColumn("text", "text", (col) => col.notNull())
+        .addColumn("text_chars", "integer", (col) => col.notNull())
+        .addColumn("detail", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("files_token")
+        .on("files")
+        .columns(["token_id", "created_at"])
+        .execute();
+      await db.schema.createIndex("files_expiry").on("files").column("expires_at").execute();
+    },
+  },
 };
 
 /**

@@ -159,6 +159,24 @@ export interface TokenChangesTable {
   generation: number;
 }
 
+/** A file a token uploaded, kept as the text extracted from it until `expires_at`. */
+export interface FilesTable {
+  id: string;
+  token_id: string;
+  /** The name the file was uploaded with. */
+  name: string;
+  /** csv, xlsx, pdf, docx, txt or md. */
+  kind: string;
+  /** Size of the upload, in bytes; the upload itself is not kept. */
+  bytes: number;
+  text: string;
+  text_chars: number;
+  /** What was read, e.g. "3 pages" or "2 sheets, 120 cells". */
+  detail: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   tokens: TokensTable;
   token_changes: TokenChangesTable;
@@ -172,4 +190,5 @@ export interface Database {
   calendar_connections: CalendarConnectionsTable;
   oauth_states: OAuthStatesTable;
   oauth_starts: OAuthStartsTable;
+  files: FilesTable;
 }

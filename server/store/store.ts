@@ -6,6 +6,7 @@ import { AuditRepository } from "./audit-repository.ts";
 import { BudgetReservations } from "./budget-reservations.ts";
 import { CalendarRepository } from "./calendar-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
+import { FileRepository } from "./file-repository.ts";
 import { connect, migrateToLatest, ping, type ConnectOptions, type Dialect } from "./database.ts";
 import type { Database } from "./schema.ts";
 import { SettingsRepository } from "./settings-repository.ts";
@@ -32,6 +33,7 @@ export interface Store {
   readonly templates: TemplateRepository;
   readonly conversations: ConversationRepository;
   readonly calendar: CalendarRepository;
+  readonly files: FileRepository;
   ping(): Promise<void>;
   /** Starts following the token change counter, for a cache of tokens (close it before the store). */
   watchTokenChanges(logger: Logger): Promise<TokenChanges>;
@@ -64,6 +66,7 @@ export async function openStore(databaseUrl: string, options: ConnectOptions = {
     templates: new TemplateRepository(db),
     conversations: new ConversationRepository(db),
     calendar: new CalendarRepository(db),
+    files: new FileRepository(db),
     ping: () => ping(db),
     watchTokenChanges: async (logger) =>
       sqliteFile

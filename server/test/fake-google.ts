@@ -2,9 +2,11 @@
  * A fake Google at the HTTP edge, for the real `google-auth-library` and `@googleapis/calendar`
  * clients (pointed at it with GOOGLE_BASE_URL): OAuth 2.0 with PKCE (consent is simulated by
  * `authorize`, which plays the user's browser), token refresh and revocation, and the Calendar
- * API's events (insert, list, get, patch, delete) with Google's error shapes.
+ * API's events (insert, list, get, patch, delete) and the Tasks API's insert, with Google's error
+ * shapes (a token whose grant lacks the tasks scope gets Google's 403).
  *
- * Routes: `POST /token`, `POST /revoke`, `…/calendar/v3/calendars/:calendarId/events[/:eventId]`.
+ * Routes: `POST /token`, `POST /revoke`, `…/calendar/v3/calendars/:calendarId/events[/:eventId]`,
+ * `POST …/tasks/v1/lists/:tasklist/tasks`.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -58,6 +60,8 @@ export interface FakeGoogle {
   readonly requests: GoogleRequest[];
   /** Events by calendar id ("primary" for the primary calendar), then by event id. */
   readonly calendars: Map<string, Map<string, StoredEvent>>;
+  /** Google Tasks by list id ("@default" for the default list), in the order inserted. */
+  readonly tasks: Map<string, Record<string, unknown>[]>;
   /** Lifetime of access tokens issued from now on. */
   accessTokenTtlSeconds: number;
   /**
@@ -109,6 +113,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const timeZone = options.timeZone ?? "Europe/Berlin";
   const requests: GoogleRequest[] = [];
   const calendars = new Map<string, Map<string, StoredEvent>>();
+  const tasks = new Map<string, Record<string, unknown>[]>();
   const codes = new Map<string, PendingCode>();
   const grants = new Map<string, Grant>();
   const accessTokens = new Map<string, { grant: Grant; expiresAt: number; valid: boolean }>();
@@ -120,6 +125,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     clientSecret,
     requests,
     calendars,
+    tasks,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     authorize(consentUrl, authorizeOptions = {}) {
       const url = new URL(consentUrl);
@@ -233,21 +239,59 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     return { status: 200, body: {} };
   }
 
+  /** The grant behind the request's access token, if it is valid. */
+  function grantOf(request: GoogleRequest): Grant | undefined {
+    const auth = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ""))?.[1];
+    const access = auth ? accessTokens.get(auth) : undefined;
+    if (!access || !access.valid || access.grant.revoked || access.expiresAt < Date.now())
+      return undefined;
+    return access.grant;
+  }
+
+  const unauthenticated = () =>
+    googleError(
+      401,
+      "Request had invalid authentication credentials.",
+      "authError",
+      "UNAUTHENTICATED",
+    );
+
+  /** The Tasks API's insert into a list (`@default` is the user's default list). */
+  function insertTask(listId: string, request: GoogleRequest): GoogleFault {
+    const grant = grantOf(request);
+    if (!grant) return unauthenticated();
+    if (!grant.scope.split(" ").includes("https://www.googleapis.com/auth/tasks"))
+      return googleError(
+        403,
+        "Request had insufficient authentication scopes.",
+        "insufficientPermissions",
+        "PERMISSION_DENIED",
+      );
+    const body = request.body ?? {};
+    if (typeof body.title !== "string")
+      return googleError(400, "Missing title.", "invalid", "INVALID_ARGUMENT");
+    const id = random(12);
+    const task = {
+      kind: "tasks#task",
+      id,
+      title: body.title,
+      ...(typeof body.notes === "string" ? { notes: body.notes } : {}),
+      ...(typeof body.due === "string" ? { due: body.due } : {}),
+      status: "needsAction",
+      webViewLink: `https://tasks.google.com/task/${id}`,
+    };
+    const list = tasks.get(listId) ?? [];
+    tasks.set(listId, [...list, task]);
+    return { status: 200, body: task };
+  }
+
   function events(
     method: string,
     calendarId: string,
     eventId: string | undefined,
     request: GoogleRequest,
   ): GoogleFault {
-    const auth = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ""))?.[1];
-    const access = auth ? accessTokens.get(auth) : undefined;
-    if (!access || !access.valid || access.grant.revoked || access.expiresAt < Date.now())
-      return googleError(
-        401,
-        "Request had invalid authentication credentials.",
-        "authError",
-        "UNAUTHENTICATED",
-      );
+    if (!grantOf(request)) return unauthenticated();
     const calendar = calendars.get(calendarId) ?? new Map<string, StoredEvent>();
     calendars.set(calendarId, calendar);
     const body = request.body ?? {};
@@ -352,12 +396,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       const key = `${request.method} ${request.path}`;
       const faultIndex = faults.findIndex((f) => f.match.test(key));
       const match = /\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/.exec(url.pathname);
+      const tasksMatch = /\/tasks\/v1\/lists\/([^/]+)\/tasks$/.exec(url.pathname);
       if (faultIndex >= 0) {
         answer = faults.splice(faultIndex, 1)[0]!.fault;
       } else if (request.method === "POST" && url.pathname === "/token") {
         answer = token(body ?? {});
       } else if (request.method === "POST" && url.pathname === "/revoke") {
         answer = revoke(request.query.token ?? String(body?.token ?? ""));
+      } else if (tasksMatch && request.method === "POST") {
+        answer = insertTask(decodeURIComponent(tasksMatch[1]!), request);
       } else if (match) {
         answer = events(
           request.method,

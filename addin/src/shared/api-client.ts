@@ -40,7 +40,8 @@ export class ApiClient {
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${this.connection.token}`);
-    if (init.body !== undefined && !headers.has("content-type"))
+    // A form (a file upload) gets its multipart content type, with its boundary, from fetch.
+    if (init.body !== undefined && !(init.body instanceof FormData) && !headers.has("content-type"))
       headers.set("content-type", "application/json");
     let response: Response;
     try {

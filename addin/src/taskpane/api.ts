@@ -15,6 +15,7 @@ import type {
   ModelInfo,
   ModelsResponse,
   ReplyDoneEvent,
+  StoredFile,
   Template,
   TemplateChange,
   TemplateInput,
@@ -33,6 +34,7 @@ export type {
   Me,
   ModelInfo,
   ModelsResponse,
+  StoredFile,
   Template,
   TemplateInput,
   UsageReport,
@@ -122,4 +124,19 @@ export function getUsage(
   const search = query.toString();
   const suffix = search ? `?${search}` : "";
   return client.get<UsageReport>(`/api/v1/usage${suffix}`, signal);
+}
+
+/** Uploads a file; the answer holds the text a model will read of it. */
+export function uploadFile(
+  client: ApiClient,
+  file: File,
+  signal?: AbortSignal,
+): Promise<StoredFile> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return client.json<StoredFile>("/api/v1/files", {
+    method: "POST",
+    body: form,
+    signal: signal ?? null,
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { errorCodeSchema } from "../../errors.ts";
+import { fileIdsField } from "../../files/schemas.ts";
 
 /** The bodies of POST /api/v1/completions and of each batch item, and their answers. */
 
@@ -42,6 +43,7 @@ export const completionFields = {
     })
     .optional(),
   cache: z.boolean().optional().describe("Default: on when temperature is 0"),
+  fileIds: fileIdsField,
 };
 
 function exactlyOneSource(

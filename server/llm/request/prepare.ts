@@ -9,6 +9,9 @@ import { renderTemplate } from "./templates.ts";
 import type { ChatMessage, ToolOffer } from "../types.ts";
 import { estimateTokens } from "../token-estimate.ts";
 import { fitToModel, type FittedModel } from "./fit-to-model.ts";
+import type { Clock } from "../../clock.ts";
+import { attachFiles } from "./attach-files.ts";
+import { outputReserve } from "./fit-history.ts";
 
 /** A request with every default applied and its parameters fitted to each model it may ask. */
 export interface PreparedCompletion {
@@ -45,12 +48,18 @@ export async function prepareCompletion(
     registry: ModelRegistry;
     limits: Pick<Limits, "bodyBytes" | "tools">;
     schemas: SchemaChecker;
+    clock: Clock;
   },
 ): Promise<PreparedCompletion> {
-  const [settings, template] = await Promise.all([
+  const fileIds = [...new Set(request.fileIds ?? [])];
+  const [settings, template, files] = await Promise.all([
     deps.store.settings.get(tokenId),
     request.templateId ? deps.store.templates.get(tokenId, request.templateId) : undefined,
+    deps.store.files.getMany(tokenId, fileIds, deps.clock.now().toISOString()),
   ]);
+  // Another token's file is as unknown as one never uploaded.
+  const missing = fileIds.find((id) => !files.some((file) => file.id === id));
+  if (missing) throw new LlmError("not_found", `No file with id ${missing}`);
   let prompt = request.prompt;
   let templateSystem: string | null = null;
   let templateModel: string | null = null;
@@ -67,7 +76,7 @@ export async function prepareCompletion(
     request.system ?? templateSystem ?? settings?.system_prompt ?? undefined,
     ...conversation.filter((m) => m.role === "system").map((m) => m.content),
   ].filter((part): part is string => Boolean(part));
-  const messages = conversation.filter((m) => m.role !== "system");
+  let messages = conversation.filter((m) => m.role !== "system");
   if (messages.length === 0) {
     throw new LlmError(
       "invalid_request",
@@ -92,6 +101,14 @@ export async function prepareCompletion(
   const requested = { temperature: requestedTemperature, maxTokens: request.maxTokens, stop };
   const first = fitToModel(model, requested);
   const { temperature, maxTokens } = first;
+
+  if (fileIds.length > 0) {
+    // The files get what the prompt and the answer leave of the window, in the order named.
+    const promptTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
+    const room = model.contextWindow - outputReserve(model, maxTokens) - promptTokens;
+    const named = fileIds.map((id) => files.find((file) => file.id === id)!);
+    messages = attachFiles(messages, named, room, model.id);
+  }
 
   const inputTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
   if (inputTokens + (maxTokens ?? 0) > model.contextWindow) {

@@ -1,6 +1,13 @@
 import { Button, Field, Input, Select, Text, Textarea } from "@fluentui/react-components";
 import { useEffect, useRef, useState } from "react";
-import { listTemplates, streamCompletion, type Completion, type Template } from "../api.ts";
+import {
+  listTemplates,
+  streamCompletion,
+  type Completion,
+  type StoredFile,
+  type Template,
+} from "../api.ts";
+import { FileAttachments } from "../FileAttachments.tsx";
 import {
   ErrorNotice,
   ModelSelect,
@@ -43,6 +50,7 @@ function Ask() {
   const [stopped, setStopped] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [insert, setInsert] = useState<InsertState>({ kind: "idle" });
+  const [files, setFiles] = useState<StoredFile[]>([]);
   const controller = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -84,6 +92,7 @@ function Ask() {
         {
           ...(template ? { templateId: template.id, variables } : { prompt }),
           ...(model ? { model } : {}),
+          ...(files.length > 0 ? { fileIds: files.map((file) => file.id) } : {}),
           temperature,
         },
         (text) => setAnswer((previous) => previous + text),
@@ -189,6 +198,7 @@ function Ask() {
           />
         </Field>
       )}
+      <FileAttachments client={client} files={files} onChange={setFiles} disabled={streaming} />
       <ModelSelect value={model || (template?.model ?? "")} onChange={setModel} />
       <TemperatureSlider value={temperature} onChange={setTemperature} />
       <div className={styles.row}>

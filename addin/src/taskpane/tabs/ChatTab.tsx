@@ -17,7 +17,9 @@ import {
   sendChatMessage,
   type Conversation,
   type ConversationMessage,
+  type StoredFile,
 } from "../api.ts";
+import { FileAttachments } from "../FileAttachments.tsx";
 import { ErrorNotice, ModelSelect, NeedsConnection, useStyles } from "../components.tsx";
 import { isAbort } from "../errors.ts";
 import { useSession } from "../session.tsx";
@@ -64,6 +66,7 @@ function Chat() {
   const [selected, setSelected] = useState("");
   const [messages, setMessages] = useState<ConversationMessage[]>([]);
   const [draft, setDraft] = useState("");
+  const [files, setFiles] = useState<StoredFile[]>([]);
   const [model, setModel] = useState("");
   const [pending, setPending] = useState<{ question: string; reply: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -117,10 +120,16 @@ function Chat() {
       const done = await sendChatMessage(
         client,
         conversationId,
-        { content, ...(model ? { model } : {}) },
+        {
+          content,
+          ...(model ? { model } : {}),
+          ...(files.length > 0 ? { fileIds: files.map((file) => file.id) } : {}),
+        },
         (text) => setPending((p) => (p ? { ...p, reply: p.reply + text } : p)),
         abort.signal,
       );
+      // Files go with the message they were attached to, not with later ones.
+      setFiles([]);
       const now = new Date().toISOString();
       setMessages((list) => [
         ...list,
@@ -216,6 +225,7 @@ function Chat() {
           resize="vertical"
         />
       </Field>
+      <FileAttachments client={client} files={files} onChange={setFiles} disabled={!!pending} />
       <div className={styles.row}>
         <Button
           appearance="primary"
