@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 import { customFunctionsMetadata } from "./functions-metadata-plugin.ts";
+import { preloadDynamicChunks } from "./preload-plugin.ts";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
@@ -12,7 +13,12 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   root,
   base: "/addin/",
-  plugins: [react(), customFunctionsMetadata(`${root}src/functions/functions.ts`)],
+  plugins: [
+    react(),
+    customFunctionsMetadata(`${root}src/functions/functions.ts`),
+    // The pane's code and React's renderer, fetched alongside the entry (see main.tsx).
+    preloadDynamicChunks(/\/taskpane\/App\.tsx$|\/react-dom\/client\.js$/, "/addin/"),
+  ],
   build: {
     outDir: `${root}dist`,
     emptyOutDir: true,

@@ -15,6 +15,8 @@ import type {
   ModelInfo,
   ModelsResponse,
   ReplyDoneEvent,
+  Settings,
+  SettingsChange,
   Template,
   TemplateChange,
   TemplateInput,
@@ -33,6 +35,8 @@ export type {
   Me,
   ModelInfo,
   ModelsResponse,
+  Settings,
+  SettingsChange,
   Template,
   TemplateInput,
   UsageReport,
@@ -40,6 +44,12 @@ export type {
 
 export const getMe = (client: ApiClient, signal?: AbortSignal) =>
   client.get<Me>("/api/v1/me", signal);
+
+export const getSettings = (client: ApiClient, signal?: AbortSignal) =>
+  client.get<Settings>("/api/v1/me/settings", signal);
+
+export const putSettings = (client: ApiClient, change: SettingsChange) =>
+  client.json<Settings>("/api/v1/me/settings", { method: "PUT", body: JSON.stringify(change) });
 
 export const getModels = (client: ApiClient, signal?: AbortSignal) =>
   client.get<ModelsResponse>("/api/v1/models", signal);

@@ -2,15 +2,18 @@ import { Button, Field, Input, Select, Text, Textarea } from "@fluentui/react-co
 import { useEffect, useRef, useState } from "react";
 import { listTemplates, streamCompletion, type Completion, type Template } from "../api.ts";
 import {
+  Advanced,
   ErrorNotice,
   ModelSelect,
   NeedsConnection,
   Notice,
+  SEND_KEY_HINT,
   TemperatureSlider,
+  sendOnEnter,
   useStyles,
 } from "../components.tsx";
 import { describeError, isAbort } from "../errors.ts";
-import { formatUsd } from "../fill-plan.ts";
+import { formatUsd } from "../money.ts";
 import { useSession } from "../session.tsx";
 import { answerLines, previewTemplate } from "../text.ts";
 
@@ -33,7 +36,10 @@ function Ask() {
   const client = session.client!;
   const [prompt, setPrompt] = useState("");
   const [model, setModel] = useState("");
-  const [temperature, setTemperature] = useState(0.2);
+  // Unchanged, it is the user's default, else 0: the temperature of Fill and the =LLM.*
+  // functions, so the same question asked here and in a cell is one cached answer.
+  const [chosenTemperature, setTemperature] = useState<number | null>(null);
+  const temperature = chosenTemperature ?? session.settings?.temperature ?? 0;
   const [templates, setTemplates] = useState<Template[]>([]);
   const [templateId, setTemplateId] = useState("");
   const [variables, setVariables] = useState<Record<string, string>>({});
@@ -44,6 +50,7 @@ function Ask() {
   const [error, setError] = useState<unknown>(null);
   const [insert, setInsert] = useState<InsertState>({ kind: "idle" });
   const controller = useRef<AbortController | null>(null);
+  const answerRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -61,6 +68,11 @@ function Ask() {
   }, [askTemplateId, openTemplate]);
 
   useEffect(() => () => controller.current?.abort(), []);
+
+  // At a short pane's height the answer would start below the fold: bring it up as it starts.
+  useEffect(() => {
+    if (streaming) answerRef.current?.scrollIntoView?.({ block: "start", behavior: "auto" });
+  }, [streaming]);
 
   const template = templates.find((t) => t.id === templateId);
   const ready = template
@@ -173,30 +185,21 @@ function Ask() {
           ))}
         </div>
       ) : (
-        <Field label="Prompt" hint="Ctrl+Enter asks.">
+        <Field label="Prompt">
           <Textarea
             value={prompt}
             onChange={(_event, data) => setPrompt(data.value)}
-            onKeyDown={(event) => {
-              if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-                event.preventDefault();
-                void ask();
-              }
-            }}
+            onKeyDown={sendOnEnter(() => void ask())}
             resize="vertical"
             rows={4}
-            placeholder="Write a short product description for a steel water bottle"
+            placeholder={`Write a short product description for a steel water bottle. ${SEND_KEY_HINT}`}
           />
         </Field>
       )}
-      <ModelSelect value={model || (template?.model ?? "")} onChange={setModel} />
-      <TemperatureSlider value={temperature} onChange={setTemperature} />
-      <div className={styles.row}>
-        <Button type="submit" appearance="primary" disabled={!ready || streaming}>
-          {streaming ? "Answering…" : "Ask"}
-        </Button>
-        {streaming ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
-      </div>
+      <Advanced>
+        <ModelSelect value={model || (template?.model ?? "")} onChange={setModel} />
+        <TemperatureSlider value={temperature} onChange={setTemperature} />
+      </Advanced>
       <ErrorNotice error={error} title="The question failed" />
       {answer || streaming ? (
         <div className={styles.stack}>
@@ -204,6 +207,7 @@ function Ask() {
             Answer
           </Text>
           <div
+            ref={answerRef}
             className={styles.answer}
             aria-labelledby="ask-answer-label"
             aria-live="polite"
@@ -274,6 +278,14 @@ function Ask() {
           </Notice>
         </div>
       ) : null}
+      <div className={styles.footer}>
+        <div className={styles.row}>
+          <Button type="submit" appearance="primary" disabled={!ready || streaming}>
+            {streaming ? "Answering…" : "Ask"}
+          </Button>
+          {streaming ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
+        </div>
+      </div>
     </form>
   );
 }
