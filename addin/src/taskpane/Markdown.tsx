@@ -52,7 +52,7 @@ const components: Components = {
   img: ({ alt }) => <span>{alt ? `[image: ${alt}]` : "[image]"}</span>,
 };
 
-export function Markdown(props: { children: string }) {
+export default function Markdown(props: { children: string }) {
   const styles = useStyles();
   return (
     <div className={styles.root} data-testid="markdown">

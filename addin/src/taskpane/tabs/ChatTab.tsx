@@ -14,7 +14,7 @@ import {
   mergeClasses,
   tokens,
 } from "@fluentui/react-components";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from "react";
 import {
   createConversation,
   deleteConversation,
@@ -33,9 +33,12 @@ import {
   sendOnEnter,
   useStyles,
 } from "../components.tsx";
-import { Markdown } from "../Markdown.tsx";
 import { isAbort } from "../errors.ts";
 import { useSession } from "../session.tsx";
+
+// The Markdown renderer (react-markdown, micromark) is a fifth of the pane's JavaScript: it is
+// fetched when the first answer is drawn, not on the pane's first load.
+const Markdown = lazy(() => import("../Markdown.tsx"));
 
 const useChatStyles = makeStyles({
   log: {
@@ -280,7 +283,13 @@ function Bubble(props: {
       <Text size={100} weight="semibold" block>
         {props.role === "user" ? "You" : "OfficeLLM"}
       </Text>
-      {props.role === "user" ? <Text>{props.content}</Text> : <Markdown>{props.content}</Markdown>}
+      {props.role === "user" ? (
+        <Text>{props.content}</Text>
+      ) : (
+        <Suspense fallback={<Text>{props.content}</Text>}>
+          <Markdown>{props.content}</Markdown>
+        </Suspense>
+      )}
     </div>
   );
 }
