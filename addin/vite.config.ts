@@ -3,6 +3,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 import { recordBuildInputs } from "./build-inputs-plugin.ts";
 import { customFunctionsMetadata } from "./functions-metadata-plugin.ts";
+import { preloadDynamicChunks } from "./preload-plugin.ts";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
@@ -21,8 +22,15 @@ export default defineConfig({
       `${root}vite.config.ts`,
       `${root}functions-metadata-plugin.ts`,
       `${root}build-inputs-plugin.ts`,
+      `${root}preload-plugin.ts`,
       `${root}../package-lock.json`,
     ]),
+    // The pane's code and React's renderer, fetched alongside the entry (see main.tsx).
+    preloadDynamicChunks(
+      "/taskpane.html",
+      /\/taskpane\/App\.tsx$|\/react-dom\/client\.js$/,
+      "/addin/",
+    ),
   ],
   build: {
     outDir: `${root}dist`,

@@ -39,6 +39,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
 import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { homeRoutes } from "./routes/home.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
 import type { BackupStatus } from "./store/backup-schedule.ts";
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
         )),
     }),
     ...docs.routes,
+    ...homeRoutes(),
     ...manifestRoutes(config.publicUrl),
     ...meRoutes({ store, clock, defaultRpm: config.rateLimit.defaultRpm }),
     ...adminRoutes({

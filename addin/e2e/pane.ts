@@ -56,12 +56,14 @@ export async function openPane(
   options: {
     excel?: FakeExcelSeed;
     colorScheme?: "light" | "dark";
+    /** The page's size; a default task pane (350 × 700) unless a test needs more. */
+    viewport?: { width: number; height: number };
     /** Runs before the page loads (after the fake Excel is installed): more init scripts, routes. */
     beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>;
   } = {},
 ): Promise<Pane> {
   const context = await browser.newContext({
-    viewport: { width: 360, height: 760 },
+    viewport: options.viewport ?? { width: 360, height: 760 },
     colorScheme: options.colorScheme ?? "light",
   });
   const page = await context.newPage();
@@ -93,8 +95,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true });
 }
 
+/** Opens a tab: on the row, or from the "More" menu the tabs that do not fit go into. */
 export async function openTab(page: Page, name: string): Promise<void> {
-  await page.getByRole("tab", { name, exact: true }).click();
+  // The row is measured once laid out; at a pane's width some tabs always overflow.
+  const more = page.getByTestId("more-tabs");
+  await more.waitFor();
+  const tab = page.getByRole("tab", { name, exact: true });
+  if (await tab.isVisible()) {
+    await tab.click();
+  } else {
+    await more.click();
+    await page.getByRole("menuitem", { name, exact: true }).click();
+  }
+  await page.getByRole("tab", { name, exact: true, selected: true }).waitFor();
 }
 
 /** The tab panel on show (the others stay mounted, hidden). */

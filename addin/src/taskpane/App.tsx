@@ -1,8 +1,6 @@
 import {
   Badge,
   FluentProvider,
-  Tab,
-  TabList,
   Text,
   makeStyles,
   tokens,
@@ -11,7 +9,7 @@ import {
 } from "@fluentui/react-components";
 import { useEffect, useState } from "react";
 import type { KeyValueStorage } from "../shared/storage.ts";
-import { Notice } from "./components.tsx";
+import { BackendDown, Notice } from "./components.tsx";
 import { SessionProvider, useSession, type ExcelState, type TabId } from "./session.tsx";
 import { AskTab } from "./tabs/AskTab.tsx";
 import { CalendarTab } from "./tabs/calendar/CalendarTab.tsx";
@@ -20,6 +18,8 @@ import { ConnectTab } from "./tabs/ConnectTab.tsx";
 import { FillTab } from "./tabs/FillTab.tsx";
 import { FreezeTab } from "./tabs/FreezeTab.tsx";
 import { MigrateTab } from "./tabs/MigrateTab.tsx";
+import { SettingsTab } from "./tabs/SettingsTab.tsx";
+import { TabBar } from "./TabBar.tsx";
 import { TemplatesTab } from "./tabs/TemplatesTab.tsx";
 import { UsageTab } from "./tabs/UsageTab.tsx";
 import { useDarkMode } from "./theme.ts";
@@ -42,7 +42,7 @@ const useStyles = makeStyles({
     flexWrap: "wrap",
   },
   title: { marginRight: "auto" },
-  tabs: { flexWrap: "wrap", rowGap: tokens.spacingVerticalXXS },
+  main: { display: "flex", flexDirection: "column", flexGrow: 1 },
   panel: { paddingTop: tokens.spacingVerticalS, paddingBottom: tokens.spacingVerticalXL },
 });
 
@@ -56,6 +56,7 @@ const TABS: { id: TabId; label: string; render: () => React.ReactNode }[] = [
   { id: "templates", label: "Templates", render: () => <TemplatesTab /> },
   { id: "calendar", label: "Calendar", render: () => <CalendarTab /> },
   { id: "usage", label: "Usage", render: () => <UsageTab /> },
+  { id: "settings", label: "Settings", render: () => <SettingsTab /> },
 ];
 
 export function App(props: { excel: ExcelState; storage: KeyValueStorage; fetch?: typeof fetch }) {
@@ -80,6 +81,7 @@ function Shell() {
   const styles = useStyles();
   const session = useSession();
   const { tab, setTab, excel, me } = session;
+  const [outsideDismissed, setOutsideDismissed] = useState(false);
   // Panels stay mounted once opened, so a running fill or a streaming answer survives a tab switch.
   const [opened, setOpened] = useState<Set<TabId>>(() => new Set([tab]));
   useEffect(() => setOpened((set) => (set.has(tab) ? set : new Set(set).add(tab))), [tab]);
@@ -101,46 +103,36 @@ function Shell() {
           {me ? me.name : "Not connected"}
         </Badge>
       </header>
-      {excel.kind === "outside" ? (
+      {excel.kind === "outside" && !outsideDismissed ? (
         <div data-testid="outside-excel">
-          <Notice intent="info" title="OfficeLLM is not running inside Excel">
+          <Notice
+            intent="info"
+            title="OfficeLLM is not running inside Excel"
+            onDismiss={() => setOutsideDismissed(true)}
+          >
             Ask, Chat, Templates and Usage work here; Fill, Freeze and Migrate need the add-in open
             in Excel.
           </Notice>
         </div>
       ) : null}
-      <TabList
-        className={styles.tabs}
-        size="small"
-        selectedValue={tab}
-        onTabSelect={(_event, data) => setTab(data.value as TabId)}
-        aria-label="OfficeLLM features"
-      >
-        {TABS.map(({ id, label }) => (
-          <Tab
-            key={id}
-            value={id}
-            id={`tab-${id}`}
-            aria-controls={opened.has(id) ? `panel-${id}` : undefined}
-          >
-            {label}
-          </Tab>
-        ))}
-      </TabList>
-      {TABS.map(({ id, render }) =>
-        opened.has(id) ? (
-          <section
-            key={id}
-            id={`panel-${id}`}
-            role="tabpanel"
-            aria-labelledby={`tab-${id}`}
-            hidden={tab !== id}
-            className={styles.panel}
-          >
-            {render()}
-          </section>
-        ) : null,
-      )}
+      <TabBar tabs={TABS} selected={tab} opened={opened} onSelect={setTab} />
+      {session.backendDown && session.connection ? <BackendDown /> : null}
+      <main className={styles.main}>
+        {TABS.map(({ id, render }) =>
+          opened.has(id) ? (
+            <section
+              key={id}
+              id={`panel-${id}`}
+              role="tabpanel"
+              aria-labelledby={`tab-${id}`}
+              hidden={tab !== id}
+              className={styles.panel}
+            >
+              {render()}
+            </section>
+          ) : null,
+        )}
+      </main>
     </div>
   );
 }

@@ -16,6 +16,8 @@ import type {
   ModelsResponse,
   ReplyDoneEvent,
   StoredFile,
+  Settings,
+  SettingsChange,
   Template,
   TemplateChange,
   TemplateInput,
@@ -35,6 +37,8 @@ export type {
   ModelInfo,
   ModelsResponse,
   StoredFile,
+  Settings,
+  SettingsChange,
   Template,
   TemplateInput,
   UsageReport,
@@ -42,6 +46,12 @@ export type {
 
 export const getMe = (client: ApiClient, signal?: AbortSignal) =>
   client.get<Me>("/api/v1/me", signal);
+
+export const getSettings = (client: ApiClient, signal?: AbortSignal) =>
+  client.get<Settings>("/api/v1/me/settings", signal);
+
+export const putSettings = (client: ApiClient, change: SettingsChange) =>
+  client.json<Settings>("/api/v1/me/settings", { method: "PUT", body: JSON.stringify(change) });
 
 export const getModels = (client: ApiClient, signal?: AbortSignal) =>
   client.get<ModelsResponse>("/api/v1/models", signal);

@@ -1,5 +1,9 @@
 /** Small pieces the tabs share. */
 import {
+  Accordion,
+  AccordionHeader,
+  AccordionItem,
+  AccordionPanel,
   Button,
   Field,
   MessageBar,
@@ -11,7 +15,7 @@ import {
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { describeError } from "./errors.ts";
 import { useSession } from "./session.tsx";
 
@@ -33,8 +37,22 @@ export const useStyles = makeStyles({
     minHeight: "3em",
     maxHeight: "40vh",
     overflowY: "auto",
+    scrollMarginTop: "2.5em",
   },
   muted: { color: tokens.colorNeutralForeground3 },
+  fieldset: { border: "none", margin: 0, padding: 0, minWidth: 0 },
+  /** The main action and its progress, kept in view at the bottom of a short pane. */
+  footer: {
+    position: "sticky",
+    bottom: 0,
+    zIndex: 1,
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalS,
+    padding: `${tokens.spacingVerticalS} 0`,
+    backgroundColor: tokens.colorNeutralBackground2,
+    borderTop: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
   card: {
     display: "flex",
     flexDirection: "column",
@@ -98,6 +116,7 @@ export function Notice(props: {
   intent: "info" | "success" | "warning";
   title?: string;
   children: React.ReactNode;
+  onDismiss?: () => void;
 }) {
   return (
     <MessageBar intent={props.intent} layout="multiline">
@@ -105,7 +124,55 @@ export function Notice(props: {
         {props.title ? <MessageBarTitle>{props.title}</MessageBarTitle> : null}
         {props.children}
       </MessageBarBody>
+      {props.onDismiss ? (
+        <Button size="small" appearance="transparent" onClick={props.onDismiss}>
+          Dismiss
+        </Button>
+      ) : null}
     </MessageBar>
+  );
+}
+
+/** When the backend cannot be reached at all: one message, on every tab, with a way back. */
+export function BackendDown() {
+  const { connection, retry } = useSession();
+  const [busy, setBusy] = useState(false);
+  return (
+    <div role="alert" data-testid="backend-down">
+      <MessageBar intent="error" layout="multiline">
+        <MessageBarBody>
+          <MessageBarTitle>The OfficeLLM backend cannot be reached</MessageBarTitle>
+          Nothing answered at {connection?.baseUrl ?? "the backend"}: it may be down or restarting,
+          or your network is offline. Your drafts stay here.
+        </MessageBarBody>
+        <Button
+          size="small"
+          appearance="primary"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            // A failure keeps the message up (the session's fetch saw it); nothing else to show.
+            void retry()
+              .catch(() => {})
+              .finally(() => setBusy(false));
+          }}
+        >
+          {busy ? "Retrying…" : "Retry"}
+        </Button>
+      </MessageBar>
+    </div>
+  );
+}
+
+/** Rarely changed settings (model, temperature), folded away until wanted. */
+export function Advanced(props: { children: React.ReactNode }) {
+  return (
+    <Accordion collapsible>
+      <AccordionItem value="advanced">
+        <AccordionHeader size="small">Advanced</AccordionHeader>
+        <AccordionPanel>{props.children}</AccordionPanel>
+      </AccordionItem>
+    </Accordion>
   );
 }
 
@@ -134,15 +201,30 @@ export function NeedsExcel(props: { feature: string }) {
   );
 }
 
+/** The pane's one send-key convention (Ask, Chat), said in each box's placeholder. */
+export const SEND_KEY_HINT = "Enter sends; Shift+Enter adds a line.";
+
+/** Enter sends, Shift+Enter is a new line (and Enter while an IME composes is the IME's). */
+export function sendOnEnter(send: () => void) {
+  return (event: React.KeyboardEvent) => {
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    send();
+  };
+}
+
 /** The model picker: the backend's models, "default" first. */
 export function ModelSelect(props: {
   value: string;
   onChange(value: string): void;
   label?: string;
   allowDefault?: boolean;
+  /** "Default" is the server's, not the user's (on the Settings tab, which sets the user's). */
+  serverDefault?: boolean;
 }) {
-  const { models, modelsError } = useSession();
-  const defaultLabel = models ? `Default (${models.defaultModel})` : "Default";
+  const { models, modelsError, settings } = useSession();
+  const fallback = (!props.serverDefault && settings?.model) || models?.defaultModel;
+  const defaultLabel = fallback ? `Default (${fallback})` : "Default";
   return (
     <Field
       label={props.label ?? "Model"}

@@ -141,12 +141,6 @@ export function estimateCost(rows: readonly FillRow[], model: ModelInfo | undefi
   return { inputTokens, outputTokens, usd };
 }
 
-export function formatUsd(usd: number): string {
-  if (usd === 0) return "$0.00";
-  if (usd < 0.01) return "under $0.01";
-  return `$${usd.toFixed(2)}`;
-}
-
 export function formatColumn(column: number): string {
   return columnLetter(column);
 }

@@ -12,11 +12,29 @@ import {
   type Connection,
 } from "../shared/connection.ts";
 import type { KeyValueStorage } from "../shared/storage.ts";
-import { getMe, getModels, type Me, type ModelsResponse } from "./api.ts";
+import {
+  getMe,
+  getModels,
+  getSettings,
+  putSettings,
+  type Me,
+  type ModelsResponse,
+  type Settings,
+  type SettingsChange,
+} from "./api.ts";
 import { clearCustomFunctionCache } from "../functions/register.ts";
 
 export type TabId =
-  "connect" | "ask" | "fill" | "freeze" | "migrate" | "chat" | "templates" | "usage" | "calendar";
+  | "connect"
+  | "ask"
+  | "fill"
+  | "freeze"
+  | "migrate"
+  | "chat"
+  | "templates"
+  | "usage"
+  | "calendar"
+  | "settings";
 
 /** Where Excel stands: still asking office.js, there, or not. */
 export type ExcelState =
@@ -38,6 +56,14 @@ export interface Session {
   refreshMe(): Promise<void>;
   models: ModelsResponse | null;
   modelsError: unknown;
+  /** The user's saved defaults (model, temperature, system prompt); null until loaded. */
+  settings: Settings | null;
+  saveSettings(change: SettingsChange): Promise<Settings>;
+  /** True while the last call to the backend could not reach it at all. */
+  backendDown: boolean;
+  /** Asks the backend again; on success, tabs reload what they show (they watch retryVersion). */
+  retry(): Promise<void>;
+  retryVersion: number;
   /** Bumped when templates change, so lists elsewhere reload. */
   templatesVersion: number;
   templatesChanged(): void;
@@ -83,8 +109,26 @@ export function SessionProvider(props: {
   const [templatesVersion, setTemplatesVersion] = useState(0);
   const [tab, setTab] = useState<TabId>("connect");
   const [askTemplateId, setAskTemplateId] = useState<string | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [backendDown, setBackendDown] = useState(false);
+  const [retryVersion, setRetryVersion] = useState(0);
 
-  const fetchImpl = props.fetch;
+  // Every call goes through here, so any tab's failure to reach the backend (not an error answer,
+  // and not a call the user stopped) raises the one "backend down" message, and any answer clears it.
+  const givenFetch = props.fetch;
+  const fetchImpl = useMemo<typeof fetch>(
+    () => async (input, init) => {
+      try {
+        const response = await (givenFetch ?? fetch)(input, init);
+        setBackendDown(false);
+        return response;
+      } catch (error) {
+        if (!init?.signal?.aborted) setBackendDown(true);
+        throw error;
+      }
+    },
+    [givenFetch],
+  );
   const client = useMemo(
     () => (connection ? new ApiClient(connection, fetchImpl) : null),
     [connection, fetchImpl],
@@ -123,6 +167,34 @@ export function SessionProvider(props: {
       if (!controller.signal.aborted) setModelsError(error);
     });
     return () => controller.abort();
+  }, [client, retryVersion]);
+
+  // The user's defaults, whenever the connection changes.
+  useEffect(() => {
+    setSettings(null);
+    if (!client) return;
+    const controller = new AbortController();
+    getSettings(client, controller.signal).then(setSettings, () => {});
+    return () => controller.abort();
+  }, [client, retryVersion]);
+
+  const saveSettings = useCallback(
+    async (change: SettingsChange) => {
+      if (!client) throw new Error("Not connected");
+      const saved = await putSettings(client, change);
+      setSettings(saved);
+      return saved;
+    },
+    [client],
+  );
+
+  const retry = useCallback(async () => {
+    if (client) {
+      const who = await getMe(client);
+      setMe(who);
+      setStartupError(null);
+    }
+    setRetryVersion((v) => v + 1);
   }, [client]);
 
   const connect = useCallback(
@@ -165,6 +237,11 @@ export function SessionProvider(props: {
     refreshMe,
     models,
     modelsError,
+    settings,
+    saveSettings,
+    backendDown,
+    retry,
+    retryVersion,
     templatesVersion,
     templatesChanged: useCallback(() => setTemplatesVersion((v) => v + 1), []),
     tab,

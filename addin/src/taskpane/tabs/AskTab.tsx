@@ -9,15 +9,18 @@ import {
 } from "../api.ts";
 import { FileAttachments } from "../FileAttachments.tsx";
 import {
+  Advanced,
   ErrorNotice,
   ModelSelect,
   NeedsConnection,
   Notice,
+  SEND_KEY_HINT,
   TemperatureSlider,
+  sendOnEnter,
   useStyles,
 } from "../components.tsx";
 import { describeError, isAbort } from "../errors.ts";
-import { formatUsd } from "../fill-plan.ts";
+import { formatUsd } from "../money.ts";
 import { useSession } from "../session.tsx";
 import { answerLines, previewTemplate } from "../text.ts";
 
@@ -40,7 +43,10 @@ function Ask() {
   const client = session.client!;
   const [prompt, setPrompt] = useState("");
   const [model, setModel] = useState("");
-  const [temperature, setTemperature] = useState(0.2);
+  // Unchanged, it is the user's default, else 0: the temperature of Fill and the =LLM.*
+  // functions, so the same question asked here and in a cell is one cached answer.
+  const [chosenTemperature, setTemperature] = useState<number | null>(null);
+  const temperature = chosenTemperature ?? session.settings?.temperature ?? 0;
   const [templates, setTemplates] = useState<Template[]>([]);
   const [templateId, setTemplateId] = useState("");
   const [variables, setVariables] = useState<Record<string, string>>({});
@@ -52,6 +58,7 @@ function Ask() {
   const [insert, setInsert] = useState<InsertState>({ kind: "idle" });
   const [files, setFiles] = useState<StoredFile[]>([]);
   const controller = useRef<AbortController | null>(null);
+  const answerRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -69,6 +76,11 @@ function Ask() {
   }, [askTemplateId, openTemplate]);
 
   useEffect(() => () => controller.current?.abort(), []);
+
+  // At a short pane's height the answer would start below the fold: bring it up as it starts.
+  useEffect(() => {
+    if (streaming) answerRef.current?.scrollIntoView?.({ block: "start", behavior: "auto" });
+  }, [streaming]);
 
   const template = templates.find((t) => t.id === templateId);
   const ready = template
@@ -182,31 +194,22 @@ function Ask() {
           ))}
         </div>
       ) : (
-        <Field label="Prompt" hint="Ctrl+Enter asks.">
+        <Field label="Prompt">
           <Textarea
             value={prompt}
             onChange={(_event, data) => setPrompt(data.value)}
-            onKeyDown={(event) => {
-              if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-                event.preventDefault();
-                void ask();
-              }
-            }}
+            onKeyDown={sendOnEnter(() => void ask())}
             resize="vertical"
             rows={4}
-            placeholder="Write a short product description for a steel water bottle"
+            placeholder={`Write a short product description for a steel water bottle. ${SEND_KEY_HINT}`}
           />
         </Field>
       )}
       <FileAttachments client={client} files={files} onChange={setFiles} disabled={streaming} />
-      <ModelSelect value={model || (template?.model ?? "")} onChange={setModel} />
-      <TemperatureSlider value={temperature} onChange={setTemperature} />
-      <div className={styles.row}>
-        <Button type="submit" appearance="primary" disabled={!ready || streaming}>
-          {streaming ? "Answering…" : "Ask"}
-        </Button>
-        {streaming ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
-      </div>
+      <Advanced>
+        <ModelSelect value={model || (template?.model ?? "")} onChange={setModel} />
+        <TemperatureSlider value={temperature} onChange={setTemperature} />
+      </Advanced>
       <ErrorNotice error={error} title="The question failed" />
       {answer || streaming ? (
         <div className={styles.stack}>
@@ -214,6 +217,7 @@ function Ask() {
             Answer
           </Text>
           <div
+            ref={answerRef}
             className={styles.answer}
             aria-labelledby="ask-answer-label"
             aria-live="polite"
@@ -284,6 +288,14 @@ function Ask() {
           </Notice>
         </div>
       ) : null}
+      <div className={styles.footer}>
+        <div className={styles.row}>
+          <Button type="submit" appearance="primary" disabled={!ready || streaming}>
+            {streaming ? "Answering…" : "Ask"}
+          </Button>
+          {streaming ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
+        </div>
+      </div>
     </form>
   );
 }

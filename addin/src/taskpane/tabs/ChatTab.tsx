@@ -1,5 +1,11 @@
 import {
   Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   Field,
   Select,
   Text,
@@ -8,7 +14,7 @@ import {
   mergeClasses,
   tokens,
 } from "@fluentui/react-components";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from "react";
 import {
   createConversation,
   deleteConversation,
@@ -20,9 +26,21 @@ import {
   type StoredFile,
 } from "../api.ts";
 import { FileAttachments } from "../FileAttachments.tsx";
-import { ErrorNotice, ModelSelect, NeedsConnection, useStyles } from "../components.tsx";
+import {
+  Advanced,
+  ErrorNotice,
+  ModelSelect,
+  NeedsConnection,
+  SEND_KEY_HINT,
+  sendOnEnter,
+  useStyles,
+} from "../components.tsx";
 import { isAbort } from "../errors.ts";
 import { useSession } from "../session.tsx";
+
+// The Markdown renderer (react-markdown, micromark) is a fifth of the pane's JavaScript: it is
+// fetched when the first answer is drawn, not on the pane's first load.
+const Markdown = lazy(() => import("../Markdown.tsx"));
 
 const useChatStyles = makeStyles({
   log: {
@@ -34,13 +52,13 @@ const useChatStyles = makeStyles({
     padding: tokens.spacingHorizontalXS,
   },
   message: {
-    whiteSpace: "pre-wrap",
     overflowWrap: "anywhere",
     padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
     borderRadius: tokens.borderRadiusLarge,
     maxWidth: "92%",
   },
   user: {
+    whiteSpace: "pre-wrap",
     alignSelf: "flex-end",
     backgroundColor: tokens.colorBrandBackground2,
     color: tokens.colorNeutralForeground1,
@@ -61,7 +79,9 @@ export function ChatTab() {
 function Chat() {
   const styles = useStyles();
   const chat = useChatStyles();
-  const client = useSession().client!;
+  const { client: sessionClient, retryVersion } = useSession();
+  const client = sessionClient!;
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const [conversations, setConversations] = useState<Conversation[]>([]);
   const [selected, setSelected] = useState("");
   const [messages, setMessages] = useState<ConversationMessage[]>([]);
@@ -83,7 +103,7 @@ function Chat() {
 
   useEffect(() => {
     void reloadList();
-  }, [reloadList]);
+  }, [reloadList, retryVersion]);
 
   useEffect(() => {
     setMessages([]);
@@ -96,7 +116,7 @@ function Chat() {
       },
     );
     return () => abort.abort();
-  }, [client, selected]);
+  }, [client, selected, retryVersion]);
 
   useEffect(() => () => controller.current?.abort(), []);
   useEffect(() => {
@@ -138,6 +158,8 @@ function Chat() {
       ]);
     } catch (caught) {
       if (!isAbort(caught)) setError(caught);
+      // Not answered: the message goes back in the box to send again (unless more was typed).
+      setDraft((typed) => (typed.trim() ? typed : content));
       if (conversationId) {
         // The question was stored even though the answer failed: show what the server has.
         getConversation(client, conversationId).then(
@@ -153,6 +175,7 @@ function Chat() {
   }
 
   async function remove() {
+    setConfirmDelete(false);
     if (!selected) return;
     try {
       await deleteConversation(client, selected);
@@ -181,7 +204,7 @@ function Chat() {
           </Select>
         </Field>
         {selected ? (
-          <Button appearance="subtle" onClick={() => void remove()} disabled={!!pending}>
+          <Button appearance="subtle" onClick={() => setConfirmDelete(true)} disabled={!!pending}>
             Delete
           </Button>
         ) : null}
@@ -211,33 +234,50 @@ function Chat() {
           </>
         ) : null}
       </div>
-      <Field label="Message" hint="Enter sends; Shift+Enter starts a new line.">
-        <Textarea
-          value={draft}
-          onChange={(_event, d) => setDraft(d.value)}
-          onKeyDown={(event) => {
-            if (event.key === "Enter" && !event.shiftKey) {
-              event.preventDefault();
-              void send();
-            }
-          }}
-          rows={2}
-          resize="vertical"
-        />
-      </Field>
-      <FileAttachments client={client} files={files} onChange={setFiles} disabled={!!pending} />
-      <div className={styles.row}>
-        <Button
-          appearance="primary"
-          onClick={() => void send()}
-          disabled={!draft.trim() || !!pending}
-        >
-          Send
-        </Button>
-        {pending ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
-      </div>
-      <ModelSelect value={model} onChange={setModel} />
+      <Advanced>
+        <ModelSelect value={model} onChange={setModel} />
+      </Advanced>
       <ErrorNotice error={error} onDismiss={() => setError(null)} />
+      <div className={styles.footer}>
+        <Field label="Message">
+          <Textarea
+            value={draft}
+            onChange={(_event, d) => setDraft(d.value)}
+            onKeyDown={sendOnEnter(() => void send())}
+            rows={2}
+            resize="vertical"
+            placeholder={`Your message. ${SEND_KEY_HINT}`}
+          />
+        </Field>
+        <FileAttachments client={client} files={files} onChange={setFiles} disabled={!!pending} />
+        <div className={styles.row}>
+          <Button
+            appearance="primary"
+            onClick={() => void send()}
+            disabled={!draft.trim() || !!pending}
+          >
+            Send
+          </Button>
+          {pending ? <Button onClick={() => controller.current?.abort()}>Stop</Button> : null}
+        </div>
+      </div>
+      <Dialog open={confirmDelete} onOpenChange={(_event, data) => setConfirmDelete(data.open)}>
+        <DialogSurface>
+          <DialogBody>
+            <DialogTitle>Delete this conversation?</DialogTitle>
+            <DialogContent>
+              “{conversations.find((c) => c.id === selected)?.title ?? "This conversation"}” and all
+              its messages are deleted from the server. This cannot be undone.
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" onClick={() => void remove()}>
+                Delete
+              </Button>
+              <Button onClick={() => setConfirmDelete(false)}>Keep it</Button>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
     </div>
   );
 }
@@ -253,7 +293,13 @@ function Bubble(props: {
       <Text size={100} weight="semibold" block>
         {props.role === "user" ? "You" : "OfficeLLM"}
       </Text>
-      <Text>{props.content}</Text>
+      {props.role === "user" ? (
+        <Text>{props.content}</Text>
+      ) : (
+        <Suspense fallback={<Text>{props.content}</Text>}>
+          <Markdown>{props.content}</Markdown>
+        </Suspense>
+      )}
     </div>
   );
 }

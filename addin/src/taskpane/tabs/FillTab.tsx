@@ -14,6 +14,7 @@ import type { CellValue, ExcelBridge, SelectionInfo } from "../../office/index.t
 import type { ApiClient } from "../../shared/api-client.ts";
 import { runBatch } from "../api.ts";
 import {
+  Advanced,
   ErrorNotice,
   ModelSelect,
   NeedsConnection,
@@ -25,13 +26,13 @@ import {
 import {
   ASSUMED_OUTPUT_TOKENS,
   estimateCost,
-  formatUsd,
   headerMap,
   parseColumnReferences,
   planFill,
   type FillPlan,
 } from "../fill-plan.ts";
 import { FillRunner, type FillSnapshot } from "../fill-runner.ts";
+import { formatUsd } from "../money.ts";
 import { useSession } from "../session.tsx";
 
 /** Columns of a selection read for header names; wider selections only read what is used. */
@@ -246,8 +247,10 @@ function Fill(props: { bridge: ExcelBridge; client: ApiClient }) {
         onChange={(_event, d) => setSkipFilled(Boolean(d.checked))}
         label="Skip rows whose output cell already has an answer"
       />
-      <ModelSelect value={model} onChange={setModel} />
-      <TemperatureSlider value={temperature} onChange={setTemperature} />
+      <Advanced>
+        <ModelSelect value={model} onChange={setModel} />
+        <TemperatureSlider value={temperature} onChange={setTemperature} />
+      </Advanced>
 
       {problems.length > 0 && selection ? (
         <ul aria-label="Before running" data-testid="fill-problems">
@@ -281,17 +284,20 @@ function Fill(props: { bridge: ExcelBridge; client: ApiClient }) {
           </Text>
         </div>
       ) : null}
-      <div className={styles.row}>
-        <Button
-          appearance="primary"
-          disabled={!plan || plan.rows.length === 0 || problems.length > 0 || running}
-          onClick={() => void start()}
-        >
-          Run
-        </Button>
-      </div>
       <ErrorNotice error={error} />
-      {run ? <RunProgress run={run} /> : null}
+      {run ? <FailedRows run={run} /> : null}
+      <div className={styles.footer}>
+        {run ? <RunProgress run={run} /> : null}
+        <div className={styles.row}>
+          <Button
+            appearance="primary"
+            disabled={!plan || plan.rows.length === 0 || problems.length > 0 || running}
+            onClick={() => void start()}
+          >
+            Run
+          </Button>
+        </div>
+      </div>
     </div>
   );
 }
@@ -311,7 +317,7 @@ function neededColumns(
 
 function RunProgress(props: { run: ActiveRun }) {
   const styles = useStyles();
-  const { runner, snapshot, sheet, outputColumn } = props.run;
+  const { runner, snapshot, outputColumn } = props.run;
   const { status, total, done, failed, pending, notice } = snapshot;
   const finished = done + failed.length;
   const letter = columnLetter(outputColumn);
@@ -371,32 +377,41 @@ function RunProgress(props: { run: ActiveRun }) {
           <Button onClick={() => runner.retry()}>Retry {failed.length} failed</Button>
         ) : null}
       </div>
-      {failed.length > 0 ? (
-        <div className={styles.stack}>
-          <Text weight="semibold" id="fill-failed-label">
-            Failed rows (marked in column {letter})
-          </Text>
-          <ul className={styles.list} aria-labelledby="fill-failed-label" data-testid="fill-failed">
-            {failed.slice(0, 50).map((f) => (
-              <li key={f.row} className={styles.row}>
-                <Text size={200}>
-                  {sheet}!{letter}
-                  {f.row}: {f.message}
-                </Text>
-                <Button
-                  size="small"
-                  onClick={() => runner.retry([f.row])}
-                  disabled={status === "cancelling"}
-                  aria-label={`Retry row ${f.row}`}
-                >
-                  Retry
-                </Button>
-              </li>
-            ))}
-          </ul>
-          {failed.length > 50 ? <Text size={200}>…and {failed.length - 50} more.</Text> : null}
-        </div>
-      ) : null}
+    </div>
+  );
+}
+
+/** The rows that failed, each with its own Retry (above the footer: the list can be long). */
+function FailedRows(props: { run: ActiveRun }) {
+  const styles = useStyles();
+  const { runner, snapshot, sheet, outputColumn } = props.run;
+  const { status, failed } = snapshot;
+  const letter = columnLetter(outputColumn);
+  if (failed.length === 0) return null;
+  return (
+    <div className={styles.stack}>
+      <Text weight="semibold" id="fill-failed-label">
+        Failed rows (marked in column {letter})
+      </Text>
+      <ul className={styles.list} aria-labelledby="fill-failed-label" data-testid="fill-failed">
+        {failed.slice(0, 50).map((f) => (
+          <li key={f.row} className={styles.row}>
+            <Text size={200}>
+              {sheet}!{letter}
+              {f.row}: {f.message}
+            </Text>
+            <Button
+              size="small"
+              onClick={() => runner.retry([f.row])}
+              disabled={status === "cancelling"}
+              aria-label={`Retry row ${f.row}`}
+            >
+              Retry
+            </Button>
+          </li>
+        ))}
+      </ul>
+      {failed.length > 50 ? <Text size={200}>…and {failed.length - 50} more.</Text> : null}
     </div>
   );
 }

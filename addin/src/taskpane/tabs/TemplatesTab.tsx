@@ -45,7 +45,7 @@ function Templates() {
 
   useEffect(() => {
     void reload();
-  }, [reload, session.templatesVersion]);
+  }, [reload, session.templatesVersion, session.retryVersion]);
 
   async function save(event: React.FormEvent) {
     event.preventDefault();

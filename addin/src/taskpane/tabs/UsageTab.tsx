@@ -9,6 +9,7 @@ import {
 } from "@fluentui/react-components";
 import { useCallback, useEffect, useState } from "react";
 import { getUsage, type UsageReport } from "../api.ts";
+import { formatUsd } from "../money.ts";
 import { ErrorNotice, NeedsConnection, useStyles } from "../components.tsx";
 import { BarChart, daysBetween } from "../UsageChart.tsx";
 import { useSession } from "../session.tsx";
@@ -18,8 +19,6 @@ type Metric = "calls" | "cost";
 
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-const usd = (value: number) =>
-  value === 0 ? "$0" : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
 
 /** The dates to ask for; this month is the backend's default (by its own clock). */
 export function rangeFor(period: Period): { from?: string; to?: string } {
@@ -35,7 +34,8 @@ export function UsageTab() {
 
 function Usage() {
   const styles = useStyles();
-  const client = useSession().client!;
+  const { client: sessionClient, retryVersion } = useSession();
+  const client = sessionClient!;
   const [period, setPeriod] = useState<Period>("month");
   const [metric, setMetric] = useState<Metric>("calls");
   const [report, setReport] = useState<UsageReport | null>(null);
@@ -61,7 +61,7 @@ function Usage() {
     const abort = new AbortController();
     void load(abort.signal);
     return () => abort.abort();
-  }, [load]);
+  }, [load, retryVersion]);
 
   const byDay = new Map(report?.byDay.map((d) => [d.day, d]));
   const points = report
@@ -70,7 +70,7 @@ function Usage() {
         value: (metric === "calls" ? byDay.get(day)?.calls : byDay.get(day)?.costUsd) ?? 0,
       }))
     : [];
-  const format = metric === "calls" ? (v: number) => String(v) : usd;
+  const format = metric === "calls" ? (v: number) => String(v) : formatUsd;
 
   return (
     <div className={styles.stack}>
@@ -92,7 +92,7 @@ function Usage() {
         <>
           <div className={styles.card} data-testid="usage-totals" aria-live="polite">
             <Text weight="semibold">
-              {usd(report.totals.costUsd)} · {report.totals.calls} call
+              {formatUsd(report.totals.costUsd)} · {report.totals.calls} call
               {report.totals.calls === 1 ? "" : "s"}
             </Text>
             <Text size={200}>
@@ -117,7 +117,7 @@ function Usage() {
               report.byDay.length === 0
                 ? "none"
                 : report.byDay
-                    .map((d) => `${d.day} ${metric === "calls" ? d.calls : usd(d.costUsd)}`)
+                    .map((d) => `${d.day} ${metric === "calls" ? d.calls : formatUsd(d.costUsd)}`)
                     .join(", ")
             }`}
           />
@@ -147,7 +147,7 @@ function Usage() {
                     <td>{m.model}</td>
                     <td className="number">{m.calls}</td>
                     <td className="number">{(m.inputTokens + m.outputTokens).toLocaleString()}</td>
-                    <td className="number">{usd(m.costUsd)}</td>
+                    <td className="number">{formatUsd(m.costUsd)}</td>
                   </tr>
                 ))
               )}
@@ -175,7 +175,7 @@ function Usage() {
                     <tr key={d.day}>
                       <td>{d.day}</td>
                       <td className="number">{d.calls}</td>
-                      <td className="number">{usd(d.costUsd)}</td>
+                      <td className="number">{formatUsd(d.costUsd)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -7,7 +7,7 @@ import {
   type CreateResult,
   type ParseResponse,
 } from "../../calendar-api.ts";
-import { ErrorNotice, useStyles } from "../../components.tsx";
+import { SEND_KEY_HINT, sendOnEnter, ErrorNotice, useStyles } from "../../components.tsx";
 import { countsText } from "./event-text.ts";
 import { NotConnectedHint } from "./NotConnectedHint.tsx";
 import { ParsedEvents } from "./ParsedEvents.tsx";
@@ -57,19 +57,14 @@ export function FromText(props: { client: ApiClient; timezone: string; connected
       <Text as="h2" weight="semibold" size={400} id="calendar-text-heading">
         From text
       </Text>
-      <Field label="Describe the event" hint="Ctrl+Enter previews.">
+      <Field label="Describe the event">
         <Textarea
           value={text}
           onChange={(_event, data) => setText(data.value)}
-          onKeyDown={(event) => {
-            if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-              event.preventDefault();
-              void runPreview();
-            }
-          }}
+          onKeyDown={sendOnEnter(() => void runPreview())}
           rows={3}
           resize="vertical"
-          placeholder="lunch with Sam next Tuesday at 1pm for 90 minutes"
+          placeholder={`lunch with Sam next Tuesday at 1pm for 90 minutes. ${SEND_KEY_HINT}`}
         />
       </Field>
       <div className={styles.row}>

@@ -3,13 +3,13 @@ import { useCallback, useEffect } from "react";
 import type { ApiClient } from "../../../shared/api-client.ts";
 import { disconnectCalendar, getCalendarStatus, type CalendarStatus } from "../../calendar-api.ts";
 import { ErrorNotice, useStyles } from "../../components.tsx";
+import { useSession } from "../../session.tsx";
 import { useAction } from "./use-action.ts";
 import { useGoogleConsent, type ConsentWait } from "./use-google-consent.ts";
 
 function statusLine(status: CalendarStatus | null, error: unknown): string {
   if (!status) return error ? "Google Calendar: status unknown." : "Checking Google Calendar…";
-  if (!status.configured)
-    return "Google Calendar is not set up on this OfficeLLM server. Ask its administrator (see docs/google-calendar.md).";
+  if (!status.configured) return "Google Calendar is not set up on this OfficeLLM server.";
   if (status.needsReconnect)
     return "Google Calendar needs reconnecting: Google no longer accepts the stored permission (revoked or expired).";
   if (status.connected)
@@ -27,6 +27,7 @@ export function GoogleConnection(props: {
   const styles = useStyles();
   const { busy, error, setError, act } = useAction<"connect" | "disconnect">();
   const consent = useGoogleConsent(client, { onStatus, onError: setError });
+  const { retryVersion } = useSession();
 
   const refresh = useCallback(
     async (signal?: AbortSignal) => {
@@ -46,7 +47,7 @@ export function GoogleConnection(props: {
     const controller = new AbortController();
     void refresh(controller.signal);
     return () => controller.abort();
-  }, [refresh]);
+  }, [refresh, retryVersion]);
 
   const connect = () => act("connect", consent.open);
   const disconnect = () =>
@@ -64,6 +65,19 @@ export function GoogleConnection(props: {
       <Text role="status" aria-live="polite" data-testid="calendar-status">
         {statusLine(status, error)}
       </Text>
+      {status?.configured === false ? (
+        <Text size={200}>
+          Its administrator can turn it on;{" "}
+          <Link
+            href={`${client.connection.baseUrl}/#google-calendar`}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            what they need to do
+          </Link>
+          .
+        </Text>
+      ) : null}
       <div className={styles.row}>
         {canConnect ? (
           <Button appearance="primary" onClick={() => void connect()} disabled={busy !== null}>

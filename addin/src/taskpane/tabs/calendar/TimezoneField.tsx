@@ -9,12 +9,26 @@ function knownTimezones(): string[] {
   }
 }
 
+/**
+ * Whether this browser knows the zone: its list holds only canonical names (no "UTC", no
+ * aliases such as "Europe/Kiev"), so a name off the list is tried on the formatter too.
+ */
+export function isKnownTimezone(zone: string, listed: readonly string[]): boolean {
+  if (listed.includes(zone)) return true;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An IANA timezone, suggested from the browser's list and warned about when it is not on it. */
 export function TimezoneField(props: { value: string; onChange(value: string): void }) {
   const [zones] = useState(knownTimezones);
   const zoneListId = useId();
   const zone = props.value.trim();
-  const unknown = zones.length > 0 && zone !== "" && !zones.includes(zone);
+  const unknown = zone !== "" && !isKnownTimezone(zone, zones);
   return (
     <>
       <Field
