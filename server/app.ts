@@ -122,6 +122,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     completions,
     jobs: new Jobs({ limits: config.limits, clock, logger }),
     itemTimeoutMs: config.requestTimeoutMs,
+    itemsInFlight: config.limits.batchInFlight,
   };
 
   // Google Calendar; GOOGLE_BASE_URL (config) points its client at a fake in tests.
@@ -184,7 +185,12 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
     ...openAiResponsesRoutes({ completions, clock }),
-    ...completionRoutes({ completions, batchMaxItems: config.limits.batchItems, jobs }),
+    ...completionRoutes({
+      completions,
+      batchMaxItems: config.limits.batchItems,
+      batchInFlight: config.limits.batchInFlight,
+      jobs,
+    }),
     ...jobRoutes({ jobs, jobMaxItems: config.limits.jobItems }),
     ...settingsRoutes({ store, clock, registry: gateway.registry }),
     ...templateRoutes({

@@ -153,6 +153,7 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
+  BATCH_MAX_IN_FLIGHT: positiveInt("items of one batch or job under way at once").default(32),
   JOB_MAX_ITEMS: positiveInt("items per job").default(1_000),
   JOBS_PER_TOKEN: positiveInt("jobs one token may hold").default(20),
   JOB_RETENTION_SECONDS: positiveInt("seconds").default(3_600),
@@ -208,6 +209,11 @@ export interface Limits {
   generatedOutputBytes: number;
   /** Items one batch may carry (BATCH_MAX_ITEMS). */
   batchItems: number;
+  /**
+   * Items of one batch or job under way at once (BATCH_MAX_IN_FLIGHT): hundreds of answers that
+   * complete together are each checked, billed and recorded on the event loop, back to back.
+   */
+  batchInFlight: number;
   /**
    * Jobs (POST /api/v1/jobs): items one may carry, jobs one token may hold on an instance
    * (running, or finished and kept), how long a finished job's results are kept, and the bytes
@@ -409,6 +415,7 @@ export function loadConfig(
       schemaCacheEntries: env.SCHEMA_CACHE_MAX,
       generatedOutputBytes: env.GENERATED_OUTPUT_MAX_BYTES,
       batchItems: env.BATCH_MAX_ITEMS,
+      batchInFlight: env.BATCH_MAX_IN_FLIGHT,
       jobItems: env.JOB_MAX_ITEMS,
       jobsPerToken: env.JOBS_PER_TOKEN,
       jobRetentionMs: env.JOB_RETENTION_SECONDS * 1000,

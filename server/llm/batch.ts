@@ -53,19 +53,21 @@ export interface ItemRun {
 }
 
 /**
- * Runs a batch: items in order, each succeeding or failing alone, all at once (each waits for
- * its turn among the token's calls and a provider slot). Identical items are asked once; the
- * copies get the same answer or failure, each recorded in the ledger at no cost.
+ * Runs a batch: items in order, each succeeding or failing alone, `inFlight` at once
+ * (BATCH_MAX_IN_FLIGHT; each waits for its turn among the token's calls and a provider slot).
+ * Identical items are asked once; the copies get the same answer or failure, each recorded in the
+ * ledger at no cost.
  */
 export function runBatch(
   service: CompletionService,
   items: (BatchItem | InvalidBatchItem)[],
   context: CallContext,
+  inFlight: number,
 ): Promise<BatchItemResult[]> {
   return runItems(service, items, {
     caller: context.caller,
     contextFor: () => context,
-    concurrency: Math.max(1, items.length),
+    concurrency: inFlight,
   });
 }
 

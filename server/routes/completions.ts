@@ -14,6 +14,8 @@ import { batchRequestSchema, idempotencyKeyOf } from "./batch-body.ts";
 export function completionRoutes(deps: {
   completions: CompletionService;
   batchMaxItems: number;
+  /** A batch's items under way at once (BATCH_MAX_IN_FLIGHT). */
+  batchInFlight: number;
   jobs: JobRunner;
 }): Route[] {
   const { completions } = deps;
@@ -59,7 +61,7 @@ export function completionRoutes(deps: {
       handle: async ({ body, ...context }, req) => {
         const idempotencyKey = idempotencyKeyOf(req);
         if (idempotencyKey === undefined)
-          return { results: await runBatch(completions, body.items, context) };
+          return { results: await runBatch(completions, body.items, context, deps.batchInFlight) };
         const { job } = submitJob(deps.jobs, {
           caller: context.caller,
           items: body.items,

@@ -10,6 +10,8 @@ export interface JobRunner {
   jobs: Jobs;
   /** The time each item's call has from its start, as a request has (REQUEST_TIMEOUT_MS). */
   itemTimeoutMs: number;
+  /** A job's items under way at once (BATCH_MAX_IN_FLIGHT). */
+  itemsInFlight: number;
 }
 
 /** A job's calls outlive the requests that follow it: only their own time limit ends them. */
@@ -41,8 +43,8 @@ export function submitJob(
     async (job) => {
       await runItems(runner.completions, items, {
         caller,
-        // Every item may start: pacing holds back what the provider cannot take at once.
-        concurrency: items.length,
+        // At most BATCH_MAX_IN_FLIGHT, and pacing holds back what the provider cannot take.
+        concurrency: runner.itemsInFlight,
         contextFor: (index) => ({
           caller,
           requestId: `${job.id}.${index}`,
