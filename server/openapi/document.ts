@@ -91,7 +91,8 @@ function operation(route: Route) {
         : {}),
     },
   };
-  if (route.body || route.upload || route.query) responses["400"] = errorResponse("Invalid request");
+  if (route.body || route.upload || route.query)
+    responses["400"] = errorResponse("Invalid request");
   if (route.access !== "public") {
     responses["401"] = errorResponse("Missing, unknown, expired or revoked token");
     if (route.access !== "token")

@@ -81,7 +81,9 @@ export class FileRepository {
   }
 
   /** What all tokens keep, for operators: files, tokens holding some, bytes uploaded, text kept. */
-  async totals(now: string): Promise<{ files: number; tokens: number; bytes: number; textChars: number }> {
+  async totals(
+    now: string,
+  ): Promise<{ files: number; tokens: number; bytes: number; textChars: number }> {
     const row = await this.#db
       .selectFrom("files")
       .select((eb) => [
