@@ -86,7 +86,10 @@ describe("authentication on every protected route", () => {
       // Past authentication, the route refuses only the made-up input ({} or a made-up id), or
       // a feature this server has not set up (Google Calendar): never with an internal error.
       const body = (await response.json()) as { error: { code: string } };
-      expect(["invalid_request", "not_found", "unavailable"], where).toContain(body.error.code);
+      expect(
+        ["invalid_request", "not_found", "unavailable", "unsupported_media_type"],
+        where,
+      ).toContain(body.error.code);
     }
   });
 });

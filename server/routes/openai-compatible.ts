@@ -164,6 +164,8 @@ export const chatCompletionRequestSchema = z
       .nullish(),
     tools: z
       .array(toolSchema)
+      // A ceiling for the schema; TOOLS_MAX (128 by default, at most this) is checked after.
+      .max(1024, "at most 1,024 tools")
       .nullish()
       .describe(
         "Functions the model may call (at most TOOLS_MAX; each schema within SCHEMA_MAX_*)",

@@ -106,7 +106,9 @@ describe("creating templates", () => {
     it(`refuses ${label} with 400 naming ${path}`, async () => {
       const reply = await api<ErrorBody>(server, owner, "POST", "/api/v1/templates", body);
       expect(reply.status).toBe(400);
-      expect(reply.body.error.code).toBe("invalid_request");
+      expect(reply.body.error.code).toBe(
+        path === "body.model" ? "unknown_model" : "invalid_request",
+      );
       expect(reply.body.error.details?.map((d) => d.path)).toContain(path);
     });
   }
