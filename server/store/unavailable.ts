@@ -46,14 +46,35 @@ export function reportingUnavailability(pool: Pool): PostgresPool {
       } catch (error) {
         throw new DatabaseUnavailableError(error);
       }
-      return withQueryFailures(client);
+      return withQueryFailures(client, watchWhileCheckedOut(client));
     },
     end: () => pool.end(),
   };
 }
 
+/**
+ * The pool listens for a connection's errors only while it is idle: a checked-out connection lost
+ * between two queries (inside a transaction, or while the database stops) would emit an error
+ * nobody hears, which ends the process. Listens while it is out; `release` answers the error, if
+ * one came, so that the pool drops the connection instead of lending it again.
+ */
+function watchWhileCheckedOut(client: PoolClient): () => Error | undefined {
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on("error", onError);
+  return () => {
+    client.off("error", onError);
+    return lost;
+  };
+}
+
 /** The two methods Kysely calls on a pooled client, a query's failure described. */
-function withQueryFailures(client: PoolClient): PostgresPoolClient {
+function withQueryFailures(
+  client: PoolClient,
+  stopWatching: () => Error | undefined,
+): PostgresPoolClient {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   return {
     query: (...args: unknown[]) => {
@@ -64,6 +85,9 @@ function withQueryFailures(client: PoolClient): PostgresPoolClient {
         throw lostConnection(error) ? new DatabaseUnavailableError(error) : error;
       });
     },
-    release: (destroy?: boolean) => client.release(destroy),
+    release: (destroy?: boolean) => {
+      const lost = stopWatching();
+      client.release(lost ?? destroy);
+    },
   } as PostgresPoolClient;
 }
