@@ -11,6 +11,8 @@ export const gemini = defineProvider({
   models: geminiModels,
   async create(settings, shared) {
     const { createGeminiProvider } = await import("./adapter.ts");
+    // The shared keep-alive fetch, as for the other SDKs. Google's SDK takes no logger (it writes
+    // nothing in the calls made here), so `shared.logger` has nowhere to go.
     return createGeminiProvider({ ...settings, fetch: shared.fetch });
   },
 });
