@@ -22,6 +22,7 @@ import type {
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { estimateUsage, jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
 import { guardStream } from "../shared/stream-guard.ts";
+import { argumentsObject } from "../shared/tool-call-parts.ts";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -285,7 +286,7 @@ function geminiContents(messages: ChatMessage[]): Content[] {
       for (const call of message.toolCalls ?? []) {
         names.set(call.id, call.name);
         parts.push({
-          functionCall: { name: call.name, args: toolArgs(call.arguments) },
+          functionCall: { name: call.name, args: argumentsObject(call.arguments) },
           thoughtSignature: noThoughtSignature,
         });
       }
@@ -295,18 +296,6 @@ function geminiContents(messages: ChatMessage[]): Content[] {
     }
   }
   return contents;
-}
-
-/** A call's JSON arguments as the object Gemini wants; what is not an object goes as `{}`. */
-function toolArgs(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
 
 /**
