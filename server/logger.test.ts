@@ -6,8 +6,10 @@ import { LogCapture } from "./test/harness.ts";
 const ollm = generateSecret();
 const openAiKey = "sk-proj-Abc123Def456Ghi789Jkl012Mno345";
 const anthropicKey = "sk-ant-api03-Zyx987Wvu654Tsr321Qpo000";
+const geminiKey = "AIzaSyD4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T";
+const groqKey = "gsk_Abc123Def456Ghi789Jkl012Mno345Pqr";
 const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
-const secrets = [ollm, ollm.slice(5), openAiKey, anthropicKey, jwt];
+const secrets = [ollm, ollm.slice(5), openAiKey, anthropicKey, geminiKey, groqKey, jwt];
 
 function capture(): { logger: Logger; logs: LogCapture } {
   const logs = new LogCapture();
@@ -36,6 +38,9 @@ describe("the logger never writes a credential", () => {
     ["apiKey", (l) => l.warn({ provider: "openai", apiKey: openAiKey }, "configured")],
     ["x-api-key", (l) => l.info({ headers: { "x-api-key": anthropicKey } }, "upstream")],
     ["an unlisted field", (l) => l.info({ note: `key is ${anthropicKey}` }, "note")],
+    ["x-goog-api-key", (l) => l.info({ headers: { "x-goog-api-key": geminiKey } }, "upstream")],
+    ["a Google key in a message", (l) => l.warn({ note: `bad key ${geminiKey}` }, "upstream")],
+    ["a Groq key in a message", (l) => l.warn({ note: `bad key ${groqKey}` }, "upstream")],
     ["a child logger's bindings", (l) => l.child({ token: ollm }).info("from child")],
   ];
   for (const [label, write] of fieldCases) {

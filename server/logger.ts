@@ -17,6 +17,7 @@ const redactedPaths = [
   "headers.authorization",
   "headers.cookie",
   "headers['x-api-key']",
+  "headers['x-goog-api-key']",
   "*.authorization",
   "*.cookie",
   "*.token",
@@ -37,6 +38,9 @@ const redactedPaths = [
 const secretPatterns: [RegExp, string][] = [
   [/ollm_[A-Za-z0-9_-]{20,}/g, "ollm_[redacted]"],
   [/\bsk-[A-Za-z0-9_-]{16,}/g, "sk-[redacted]"],
+  // Google's API keys (Gemini) and Groq's.
+  [/\bAIza[A-Za-z0-9_-]{30,}/g, "AIza[redacted]"],
+  [/\bgsk_[A-Za-z0-9]{16,}/g, "gsk_[redacted]"],
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi, "$1[redacted]"],
 ];
 

@@ -63,7 +63,7 @@ describe("GET /api/v1/models", () => {
   it("offers the demo model alone when no provider is configured", async () => {
     server = await startTestServer();
     expect(await models(server)).toEqual({
-      catalogVersion: "2026-11-01",
+      catalogVersion: "2026-12-05",
       defaultModel: "demo",
       models: [
         {
@@ -84,7 +84,7 @@ describe("GET /api/v1/models", () => {
       env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY },
     });
     const list = await models(server);
-    expect(list.catalogVersion).toBe("2026-11-01");
+    expect(list.catalogVersion).toBe("2026-12-05");
     expect(rows(list)).toEqual([
       ["gpt-5", "openai", 400_000, 128_000, 1.25, 10, true],
       ["gpt-5-mini", "openai", 400_000, 128_000, 0.25, 2, true],

@@ -1,8 +1,9 @@
 /**
  * Proves the fake provider speaks the providers' wire formats by driving it with the real
- * OpenAI and Anthropic SDKs.
+ * OpenAI, Anthropic and Google Gen AI SDKs.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { ApiError, GoogleGenAI } from "@google/genai";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { fakeTokenCount, startFakeProvider, type FakeProvider } from "./fake-pro
 let fake: FakeProvider;
 let openai: OpenAI;
 let anthropic: Anthropic;
+let google: GoogleGenAI;
 
 beforeAll(async () => {
   fake = await startFakeProvider();
@@ -20,6 +22,11 @@ beforeAll(async () => {
     apiKey: "sk-ant-test",
     baseURL: fake.anthropicBaseUrl,
     maxRetries: 0,
+  });
+  google = new GoogleGenAI({
+    apiKey: "gemini-test",
+    vertexai: false,
+    httpOptions: { baseUrl: fake.geminiBaseUrl },
   });
 });
 
@@ -528,6 +535,78 @@ describe("fake provider, Anthropic wire format", () => {
     controller.abort();
     expect(await settled).toBeInstanceOf(Anthropic.APIUserAbortError);
     await fake.waitForAborted(1);
+  });
+});
+
+describe("fake provider, Gemini wire format", () => {
+  it("answers generateContent with the echo and usage", async () => {
+    const response = await google.models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: "Hello there",
+      config: { systemInstruction: "Be brief." },
+    });
+    expect(response.text).toBe("echo: Hello there");
+    expect(response.candidates?.[0]?.finishReason).toBe("STOP");
+    expect(response.usageMetadata).toMatchObject({
+      promptTokenCount: fakeTokenCount("Be brief.Hello there"),
+      candidatesTokenCount: fakeTokenCount("echo: Hello there"),
+    });
+    expect(fake.calls[0]).toMatchObject({
+      provider: "gemini",
+      model: "gemini-2.5-flash",
+      system: "Be brief.",
+      stream: false,
+    });
+    expect(fake.requests[0]?.headers["x-goog-api-key"]).toBe("gemini-test");
+  });
+
+  it("streams with generateContentStream: text pieces, then the finish reason and usage", async () => {
+    const stream = await google.models.generateContentStream({
+      model: "gemini-2.5-flash",
+      contents: "Tell me more",
+    });
+    let text = "";
+    let finish: string | undefined;
+    for await (const chunk of stream) {
+      text += chunk.candidates?.[0]?.content?.parts?.map((part) => part.text ?? "").join("") ?? "";
+      finish = chunk.candidates?.[0]?.finishReason ?? finish;
+    }
+    expect(text).toBe("echo: Tell me more");
+    expect(finish).toBe("STOP");
+    expect(fake.calls[0]?.stream).toBe(true);
+  });
+
+  it("answers JSON for responseJsonSchema, and function calls", async () => {
+    const response = await google.models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: "Who?",
+      config: { responseMimeType: "application/json", responseJsonSchema: personSchema },
+    });
+    const ajv = new Ajv2020();
+    expect(ajv.validate(personSchema, JSON.parse(response.text ?? ""))).toBe(true);
+
+    fake.enqueue({ toolCalls: [{ name: "lookup", arguments: { q: "x" } }] });
+    const called = await google.models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: "Look it up",
+    });
+    expect(called.functionCalls).toEqual([{ name: "lookup", args: { q: "x" } }]);
+  });
+
+  it("surfaces errors in Google's format, a 429 with its RetryInfo", async () => {
+    fake.enqueue({ status: 429, retryAfterSeconds: 12 });
+    const error = await google.models
+      .generateContent({ model: "gemini-2.5-flash", contents: "Busy?" })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(429);
+    expect(JSON.parse((error as ApiError).message)).toMatchObject({
+      error: {
+        code: 429,
+        status: "RESOURCE_EXHAUSTED",
+        details: [{ retryDelay: "12s" }],
+      },
+    });
   });
 });
 

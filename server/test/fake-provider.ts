@@ -1,6 +1,6 @@
 /**
  * A fake model provider at the HTTP edge: a small real HTTP server that speaks the wire formats
- * the official OpenAI and Anthropic SDKs use (chat completions, messages, model lists, plain and
+ * the official OpenAI, Anthropic and Google Gen AI SDKs use (chat completions, messages, model lists, plain and
  * streamed), so tests and benchmarks can drive the real SDKs and the gateway's provider adapters
  * against it. Tests script it in-process: queue faults and answers, set a responder, read what
  * it received and how many requests the client abandoned.
@@ -8,6 +8,7 @@
  * Routes (any leading prefix is accepted, e.g. `/openai/v1/chat/completions`):
  * - `POST …/chat/completions`   OpenAI chat completions (`stream: true` → SSE)
  * - `POST …/messages`           Anthropic messages (`stream: true` → SSE)
+ * - `POST …/models/M:generateContent`, `…:streamGenerateContent?alt=sse`  Gemini (Google's SDK)
  * - `POST …/messages/count_tokens` Anthropic token count
  * - `GET  …/models`             OpenAI list, or Anthropic list when `anthropic-version` is sent
  *
@@ -24,7 +25,7 @@ import {
 import type { AddressInfo } from "node:net";
 import { SampleRefused, sampleSchema } from "../llm/schemas/schema-sampler.ts";
 
-export type FakeProviderKind = "openai" | "anthropic";
+export type FakeProviderKind = "openai" | "anthropic" | "gemini";
 
 export interface FakeProviderOptions {
   /** Delay before every answer (errors included), in ms. Default 0. */
@@ -151,6 +152,8 @@ export interface FakeProvider {
   readonly openaiBaseUrl: string;
   /** `url`, the Anthropic SDK's `baseURL`. */
   readonly anthropicBaseUrl: string;
+  /** `url`, the Google Gen AI SDK's `httpOptions.baseUrl`. */
+  readonly geminiBaseUrl: string;
   /** Every request received, in order (cleared by `reset`; the same array throughout). */
   readonly requests: RecordedRequest[];
   /** Every completion request (not token counts or model lists), as the responder sees it. */
@@ -204,19 +207,63 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Text of an OpenAI or Anthropic message content: a string or an array of text parts. */
+/**
+ * Text of an OpenAI or Anthropic message content (a string or an array of text parts), or of
+ * Gemini's parts, a function's result written as its JSON.
+ */
 function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   let text = "";
   for (const part of content) {
     if (isRecord(part) && typeof part.text === "string") text += part.text;
+    else if (isRecord(part) && isRecord(part.functionResponse))
+      text += JSON.stringify(part.functionResponse.response);
   }
   return text;
 }
 
+/** Gemini's request as the other two are read: its `contents` as messages, its config's JSON. */
+function geminiCall(body: Record<string, unknown>, path: string) {
+  const system = isRecord(body.systemInstruction)
+    ? contentText(body.systemInstruction.parts)
+    : contentText(body.systemInstruction);
+  const messages: { role: string; content: string }[] = [];
+  for (const content of Array.isArray(body.contents) ? body.contents : []) {
+    if (!isRecord(content)) continue;
+    const role = content.role === "model" ? "assistant" : "user";
+    messages.push({ role, content: contentText(content.parts) });
+  }
+  const config = isRecord(body.generationConfig) ? body.generationConfig : {};
+  let json: FakeCall["json"];
+  if (config.responseMimeType === "application/json") {
+    const schema = config.responseJsonSchema ?? config.responseSchema;
+    json = { schema: isRecord(schema) ? schema : undefined };
+  }
+  const match = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path);
+  return {
+    model: match?.[1] ?? "fake-model",
+    stream: match?.[2] === "streamGenerateContent",
+    system,
+    messages,
+    json,
+    maxTokens: config.maxOutputTokens,
+  };
+}
+
 function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall {
   const body = isRecord(request.body) ? request.body : {};
+  if (provider === "gemini") {
+    const { maxTokens, ...call } = geminiCall(body, request.path);
+    const lastUser = call.messages.findLast((message) => message.role === "user");
+    return {
+      provider,
+      ...call,
+      lastUserText: lastUser?.content ?? "",
+      maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
+      request,
+    };
+  }
   const messages: { role: string; content: string }[] = [];
   const systemParts: string[] = [];
   if (provider === "anthropic" && body.system !== undefined)
@@ -297,7 +344,40 @@ const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
-function errorBody(provider: FakeProviderKind, status: number, message: string, id: string) {
+/** Google's status names for the HTTP statuses its APIs answer. */
+const GOOGLE_STATUSES: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+function errorBody(
+  provider: FakeProviderKind,
+  status: number,
+  message: string,
+  id: string,
+  retryAfterSeconds?: number,
+) {
+  if (provider === "gemini") {
+    // Google says how long to wait in the body (RetryInfo), not in a header.
+    const details =
+      retryAfterSeconds === undefined
+        ? []
+        : [
+            {
+              "@type": "type.googleapis.com/google.rpc.RetryInfo",
+              retryDelay: `${retryAfterSeconds}s`,
+            },
+          ];
+    const statusName =
+      GOOGLE_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION");
+    return { error: { code: status, message, status: statusName, details } };
+  }
   if (provider === "anthropic") {
     const type =
       ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
@@ -308,6 +388,8 @@ function errorBody(provider: FakeProviderKind, status: number, message: string, 
     (status >= 500 ? ["server_error", null] : ["invalid_request_error", null]);
   return { error: { message, type, param: null, code } };
 }
+
+type Kind = "chat" | "messages" | "count" | "models" | "generate";
 
 interface Exchange {
   res: ServerResponse;
@@ -362,8 +444,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
     const method = req.method ?? "GET";
     let provider: FakeProviderKind | undefined;
-    let kind: "chat" | "messages" | "count" | "models" | undefined;
-    if (method === "POST" && path.endsWith("/chat/completions")) {
+    let kind: Kind | undefined;
+    if (
+      method === "POST" &&
+      /\/models\/[^/:]+:(generateContent|streamGenerateContent)$/.test(path)
+    ) {
+      provider = "gemini";
+      kind = "generate";
+    } else if (method === "POST" && path.endsWith("/chat/completions")) {
       provider = "openai";
       kind = "chat";
     } else if (method === "POST" && path.endsWith("/messages")) {
@@ -419,7 +507,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   function act(
     exchange: Exchange,
     provider: FakeProviderKind,
-    kind: "chat" | "messages" | "count" | "models",
+    kind: Kind,
     call: FakeCall | undefined,
     behaviour: FakeBehaviour | undefined,
     id: string,
@@ -439,7 +527,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       sendJson(
         res,
         behaviour.status,
-        errorBody(provider, behaviour.status, message, id),
+        errorBody(provider, behaviour.status, message, id, behaviour.retryAfterSeconds),
         id,
         provider,
         headers,
@@ -465,7 +553,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       text = behaviour.text ?? "";
       finish = "tool_calls";
       toolCalls = behaviour.toolCalls.map((call, index) => ({
-        id: `${provider === "openai" ? "call" : "toolu"}_fake${counter}_${index}`,
+        id: `${provider === "anthropic" ? "toolu" : "call"}_fake${counter}_${index}`,
         name: call.name,
         arguments: JSON.stringify(call.arguments),
       }));
@@ -496,12 +584,18 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       toolCalls,
     };
     if (!call.stream) {
-      const body = provider === "openai" ? openaiCompletion(answer) : anthropicMessage(answer);
+      const body = {
+        openai: openaiCompletion,
+        anthropic: anthropicMessage,
+        gemini: geminiResponse,
+      }[provider](answer);
       if (cut === undefined) sendJson(res, 200, body, id, provider);
       else sendCut(exchange, JSON.stringify(body), id, provider, cut);
       return;
     }
-    const events = provider === "openai" ? openaiStream(answer) : anthropicStream(answer);
+    const events = { openai: openaiStream, anthropic: anthropicStream, gemini: geminiStream }[
+      provider
+    ](answer);
     sendStream(exchange, events, id, provider, cut);
   }
 
@@ -534,6 +628,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     url: "",
     openaiBaseUrl: "",
     anthropicBaseUrl: "",
+    geminiBaseUrl: "",
     requests,
     calls,
     get aborted() {
@@ -584,7 +679,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     server.once("error", reject);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return Object.assign(fake, { url, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url });
+  return Object.assign(fake, {
+    url,
+    openaiBaseUrl: `${url}/v1`,
+    anthropicBaseUrl: url,
+    geminiBaseUrl: url,
+  });
 
   function sendStream(
     exchange: Exchange,
@@ -951,4 +1051,67 @@ function anthropicStream(answer: Answer): StreamEvents {
     sse("message_stop", '{"type":"message_stop"}'),
   );
   return { head, deltas, tail };
+}
+
+/** Gemini's finish reason for an answer: function calls end with STOP, as Google's do. */
+function geminiFinish(answer: Answer): string {
+  return answer.finish === "length" ? "MAX_TOKENS" : "STOP";
+}
+
+function geminiUsage(answer: Answer, outputTokens = answer.outputTokens) {
+  return {
+    promptTokenCount: answer.inputTokens,
+    candidatesTokenCount: outputTokens,
+    totalTokenCount: answer.inputTokens + outputTokens,
+  };
+}
+
+/** Google gives function calls no id unless asked; the adapter makes its own. */
+function geminiCallPart(call: { name: string; arguments: string }) {
+  return { functionCall: { name: call.name, args: JSON.parse(call.arguments) as unknown } };
+}
+
+function geminiResponse(answer: Answer) {
+  const parts = [
+    ...(answer.toolCalls && !answer.text ? [] : [{ text: answer.text }]),
+    ...(answer.toolCalls ?? []).map(geminiCallPart),
+  ];
+  return {
+    candidates: [
+      { content: { parts, role: "model" }, finishReason: geminiFinish(answer), index: 0 },
+    ],
+    usageMetadata: geminiUsage(answer),
+    modelVersion: answer.model,
+    responseId: answer.id,
+  };
+}
+
+/**
+ * Gemini's stream (`alt=sse`): one response per text delta, then the function calls, each whole,
+ * then the finish reason with the final usage (each chunk carries the usage so far).
+ */
+function geminiStream(answer: Answer): StreamEvents {
+  const chunk = (parts: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({
+      candidates: [{ content: { parts, role: "model" }, index: 0, ...extra }],
+      usageMetadata: geminiUsage(answer, 0),
+      modelVersion: answer.model,
+      responseId: answer.id,
+    })}\r\n\r\n`;
+  const deltas = splitDeltas(answer.text).map((text) => chunk([{ text }]));
+  const tail = (answer.toolCalls ?? []).map((call) => chunk([geminiCallPart(call)]));
+  const last = {
+    candidates: [
+      {
+        content: { parts: [{ text: "" }], role: "model" },
+        finishReason: geminiFinish(answer),
+        index: 0,
+      },
+    ],
+    usageMetadata: geminiUsage(answer),
+    modelVersion: answer.model,
+    responseId: answer.id,
+  };
+  tail.push(`data: ${JSON.stringify(last)}\r\n\r\n`);
+  return { head: [], deltas, tail };
 }

@@ -6,7 +6,7 @@ import { providerDefinitions } from "./provider-list.ts";
  * windows and parameter rules are written once, in its folder's definition. Prices change: bump
  * this when any does. GET /api/v1/models reports it, so callers can see what they pay.
  */
-export const CATALOG_VERSION = "2026-11-01";
+export const CATALOG_VERSION = "2026-12-05";
 
 /** A model of the catalog, with the name of the provider that serves it. */
 export interface CatalogModel extends CatalogEntry {

@@ -24,5 +24,8 @@ describe("provider SDKs", () => {
     expect(
       await sdksLoaded({ OPENAI_API_KEY: "sk-test", ANTHROPIC_API_KEY: "sk-ant-test" }),
     ).toEqual(["anthropic", "openai"]);
+    expect(await sdksLoaded({ GEMINI_API_KEY: "gemini-test" })).toEqual(["google"]);
+    // The hosted presets speak OpenAI's API, through OpenAI's SDK.
+    expect(await sdksLoaded({ MISTRAL_API_KEY: "mistral-test" })).toEqual(["openai"]);
   });
 });

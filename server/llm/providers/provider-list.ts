@@ -1,16 +1,31 @@
 import type { z } from "zod";
 import { anthropic } from "./anthropic/definition.ts";
+import { deepSeek } from "./deepseek/definition.ts";
 import { demo } from "./demo/definition.ts";
 import type { ProviderDefinition } from "./definition.ts";
+import { gemini } from "./gemini/definition.ts";
+import { groq } from "./groq/definition.ts";
+import { mistral } from "./mistral/definition.ts";
 import { openAiCompatible } from "./openai-compatible/definition.ts";
 import { openAi } from "./openai/definition.ts";
+import { openRouter } from "./openrouter/definition.ts";
 
 /**
  * Every provider OfficeLLM knows, in the order their models are listed. The settings, the catalog,
  * the model registry and the adapters are all read from here: a provider is its folder and its
  * entry in this list.
  */
-export const providerDefinitions = [openAi, anthropic, openAiCompatible, demo] as const;
+export const providerDefinitions = [
+  openAi,
+  anthropic,
+  gemini,
+  mistral,
+  deepSeek,
+  groq,
+  openRouter,
+  openAiCompatible,
+  demo,
+] as const;
 
 type Definition = (typeof providerDefinitions)[number];
 

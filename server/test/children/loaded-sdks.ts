@@ -4,7 +4,11 @@
  */
 import { registerHooks } from "node:module";
 
-const sdks = { openai: "/node_modules/openai/", anthropic: "/node_modules/@anthropic-ai/sdk/" };
+const sdks = {
+  openai: "/node_modules/openai/",
+  anthropic: "/node_modules/@anthropic-ai/sdk/",
+  google: "/node_modules/@google/genai/",
+};
 const loaded = new Set<string>();
 registerHooks({
   resolve(specifier, context, nextResolve) {

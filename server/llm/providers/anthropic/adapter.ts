@@ -14,7 +14,7 @@ import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
-import { ToolCallParts } from "../shared/tool-call-parts.ts";
+import { argumentsObject, ToolCallParts } from "../shared/tool-call-parts.ts";
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -230,18 +230,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   };
 }
 
-/** Arguments as the object Anthropic's `tool_use.input` is; text that is no object as `{}`. */
-function toolInput(json: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(json || "{}");
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The gateway's turns in Anthropic's words: an assistant's function calls become `tool_use`
  * blocks, and tool results `tool_result` blocks of a user turn; consecutive results (answers to
@@ -273,7 +261,7 @@ function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
           type: "tool_use",
           id: call.id,
           name: call.name,
-          input: toolInput(call.arguments),
+          input: argumentsObject(call.arguments),
         });
       turns.push({ role: "assistant", content: blocks });
     } else {

@@ -13,6 +13,7 @@ import {
   estimateUsage,
   jsonObjectInstruction,
   promptText,
+  schemaInstruction,
   withInstruction,
 } from "../shared/prompt.ts";
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
@@ -36,6 +37,12 @@ export interface OpenAiProviderOptions {
   logger?: Logger;
   /** Calls the server takes at once, when it sets its own (a local server's); see Provider. */
   concurrency?: number | undefined;
+  /**
+   * Whether a model takes `json_schema` output; one that does not (DeepSeek's) is asked for a
+   * JSON object with the schema in its instructions, and the gateway checks the answer. All do
+   * when not given.
+   */
+  nativeSchema?: (model: string) => boolean;
 }
 
 const openAiErrors: SdkErrors<InstanceType<typeof OpenAI.APIError>> = {
@@ -81,15 +88,17 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
   function params(request: ProviderRequest): Params {
     let system = request.system;
     let responseFormat: Params["response_format"];
-    if (request.json?.schema) {
+    if (request.json?.schema && (options.nativeSchema?.(request.model) ?? true)) {
       responseFormat = {
         type: "json_schema",
         json_schema: { name: "response", schema: request.json.schema, strict: false },
       };
     } else if (request.json) {
       responseFormat = { type: "json_object" };
+      if (request.json.schema)
+        system = withInstruction(system, schemaInstruction(request.json.schema));
       // OpenAI rejects json_object mode unless the word "JSON" appears in the messages.
-      if (!/json/i.test(promptText(request)))
+      else if (!/json/i.test(promptText(request)))
         system = withInstruction(system, jsonObjectInstruction);
     }
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];

@@ -56,7 +56,7 @@ const failureByType: Record<string, ProviderFailure> = {
 /** What the official SDKs' `APIError` carries that the mapping reads. */
 export interface SdkApiError extends Error {
   readonly status: number | undefined;
-  readonly headers: Headers | undefined;
+  readonly headers?: Headers | undefined;
 }
 
 type ErrorClass<T extends Error> = abstract new (...args: never[]) => T;
@@ -70,12 +70,17 @@ export interface SdkErrors<E extends SdkApiError = SdkApiError> {
   base: ErrorClass<Error>;
   /** The provider answered with an error status, or sent an error event in a stream. */
   api: ErrorClass<E>;
-  /** The following three are kinds of `api`, so they are told apart first. */
-  connection: ErrorClass<E>;
-  connectionTimeout: ErrorClass<E>;
-  userAbort: ErrorClass<E>;
+  /**
+   * The following three are kinds of `api`, so they are told apart first. An SDK without them
+   * (Google's) lets network failures through as they are, and the cause chain tells them apart.
+   */
+  connection?: ErrorClass<E>;
+  connectionTimeout?: ErrorClass<E>;
+  userAbort?: ErrorClass<E>;
   /** The `message` and `type` (or code) of the provider's error body, where it has them. */
   describe(error: E): { message: string | undefined; type: string | undefined };
+  /** How long a 429 asks to wait, when the body says it (else the Retry-After header). */
+  retryAfterMs?(error: E): number | undefined;
 }
 
 /** Codes and names along an error's `cause` chain (undici hides the socket error two levels down). */
@@ -139,7 +144,10 @@ function fromApiError<E extends SdkApiError>(
   }
   return new ProviderError(kind, provider, message, {
     status,
-    retryAfterMs: kind === "rate_limited" ? retryAfterMs(error.headers) : undefined,
+    retryAfterMs:
+      kind === "rate_limited"
+        ? (sdk.retryAfterMs?.(error) ?? retryAfterMs(error.headers))
+        : undefined,
   });
 }
 
@@ -167,14 +175,14 @@ export function classifySdkError<E extends SdkApiError>(
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof ProviderError) return error;
 
-  if (error instanceof sdk.connectionTimeout) {
+  if (sdk.connectionTimeout && error instanceof sdk.connectionTimeout) {
     return new ProviderError("timeout", provider, "The provider did not answer in time.");
   }
-  if (error instanceof sdk.userAbort) {
+  if (sdk.userAbort && error instanceof sdk.userAbort) {
     // Aborted, but not by our caller (who was checked above): the SDK gave up on the connection.
     return new ProviderError("connection", provider, "The request to the provider was cut off.");
   }
-  if (error instanceof sdk.connection) return connectionError(error, provider);
+  if (sdk.connection && error instanceof sdk.connection) return connectionError(error, provider);
   if (error instanceof sdk.api) return fromApiError(error, sdk, provider, secrets);
 
   const { codes, messages } = causeChain(error);

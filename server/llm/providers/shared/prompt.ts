@@ -15,6 +15,11 @@ export function estimateUsage(request: ProviderRequest, output: string): TokenUs
 export const jsonObjectInstruction =
   "Respond with one valid JSON object and nothing else: no prose, no code fences.";
 
+/** Said to models that cannot be given a JSON schema natively: the schema, in words. */
+export function schemaInstruction(schema: Record<string, unknown>): string {
+  return `Respond with one valid JSON value matching this JSON Schema and nothing else: no prose, no code fences.\n${JSON.stringify(schema)}`;
+}
+
 /** Appends an instruction to an optional system prompt. */
 export function withInstruction(system: string | undefined, instruction: string): string {
   return system ? `${system}\n\n${instruction}` : instruction;
