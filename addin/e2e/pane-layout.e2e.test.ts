@@ -306,7 +306,7 @@ describe("the task pane at 350 × 700", () => {
     await screenshot(page, "pane-calendar-unavailable");
     await page
       .getByTestId("calendar-status")
-      .getByText("Google Calendar is not set up on this OfficeLLM addin.server.")
+      .getByText("Google Calendar is not set up on this OfficeLLM server.")
       .waitFor();
     await expect(page.getByTestId("calendar-forms").getAttribute("disabled")).resolves.toBe("");
     await expect(
