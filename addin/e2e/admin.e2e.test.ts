@@ -279,6 +279,10 @@ describe("the admin console", () => {
     await page.getByRole("button", { name: "Filter" }).click();
     await audit.getByRole("cell", { name: "token.updated" }).first().waitFor({ state: "detached" });
     await audit.getByRole("cell", { name: "token.revoked" }).waitFor();
+    // Finance (an llm token) changed nothing.
+    await page.getByLabel("By").selectOption({ label: "Finance" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("No audit entries match these filters.").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -2,7 +2,7 @@
  * A server-side list behind a filter bar, read a page at a time by cursor (Audit, Requests):
  * the filters being edited, the filters applied, and the cursors of the pages read so far.
  */
-import { Button } from "@fluentui/react-components";
+import { Button, Field, Select } from "@fluentui/react-components";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { Pager, Toolbar } from "./parts.tsx";
 
@@ -92,5 +92,34 @@ export function CursorPager<F>(props: {
       previous={pages.previous}
       next={() => pages.next(nextCursor!)}
     />
+  );
+}
+
+/** A choice offered by a filter: a value shown as itself, or a value and what it reads as. */
+export type Choice = string | { value: string; label: string };
+
+/** A filter field that offers its choices, and "Any" (or `any`), the empty value, first. */
+export function ChoiceFilter(props: {
+  label: string;
+  any?: string;
+  value: string;
+  choices: readonly Choice[];
+  onChange(value: string): void;
+}) {
+  return (
+    <Field label={props.label}>
+      <Select value={props.value} onChange={(_, d) => props.onChange(d.value)}>
+        <option value="">{props.any ?? "Any"}</option>
+        {props.choices.map((choice) =>
+          typeof choice === "string" ? (
+            <option key={choice}>{choice}</option>
+          ) : (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ),
+        )}
+      </Select>
+    </Field>
   );
 }

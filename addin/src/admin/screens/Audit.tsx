@@ -1,6 +1,6 @@
-import { Field, Input, Select } from "@fluentui/react-components";
+import { Field, Input } from "@fluentui/react-components";
 import type { AdminApi, AuditEntry } from "../api.ts";
-import { CursorPager, FilterBar, useFilteredPages } from "../filtered-pages.tsx";
+import { ChoiceFilter, CursorPager, FilterBar, useFilteredPages } from "../filtered-pages.tsx";
 import { useLoad } from "../load.ts";
 import { DataTable, formatTime, LoadedView } from "../parts.tsx";
 
@@ -43,7 +43,7 @@ export default function Audit(props: { api: AdminApi }) {
   const { api } = props;
   const pages = useFilteredPages(none);
   const { draft, edit, filters } = pages;
-  const [tokens] = useLoad(() => api.tokens(), "tokens");
+  const [loadedTokens] = useLoad(() => api.tokens(), "tokens");
   const [loaded, reload] = useLoad(
     () =>
       api.audit({
@@ -57,31 +57,25 @@ export default function Audit(props: { api: AdminApi }) {
       }),
     pages.key,
   );
-  const names = new Map(
-    tokens.state === "ready" ? tokens.data.tokens.map((t) => [t.id, t.name]) : [],
-  );
+  const tokens = loadedTokens.state === "ready" ? loadedTokens.data.tokens : [];
+  const names = new Map(tokens.map((t) => [t.id, t.name]));
   const name = (id: string | null) => (id === null ? "the command line" : (names.get(id) ?? id));
   return (
     <>
       <FilterBar label="Audit filters" submit="Filter" pages={pages}>
-        <Field label="Action">
-          <Select value={draft.action} onChange={(_, d) => edit({ action: d.value })}>
-            <option value="">Any</option>
-            {actions.map((action) => (
-              <option key={action}>{action}</option>
-            ))}
-          </Select>
-        </Field>
-        <Field label="By">
-          <Select value={draft.actorTokenId} onChange={(_, d) => edit({ actorTokenId: d.value })}>
-            <option value="">Anyone</option>
-            {[...names].map(([id, tokenName]) => (
-              <option key={id} value={id}>
-                {tokenName}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <ChoiceFilter
+          label="Action"
+          value={draft.action}
+          choices={actions}
+          onChange={(action) => edit({ action })}
+        />
+        <ChoiceFilter
+          label="By"
+          any="Anyone"
+          value={draft.actorTokenId}
+          choices={tokens.map((t) => ({ value: t.id, label: t.name }))}
+          onChange={(actorTokenId) => edit({ actorTokenId })}
+        />
         <Field label="Subject (token id)">
           <Input value={draft.subject} onChange={(_, d) => edit({ subject: d.value })} />
         </Field>

@@ -1,7 +1,13 @@
-import { Badge, Field, Input, Select } from "@fluentui/react-components";
+import { Badge, Field, Input } from "@fluentui/react-components";
 import { formatUsd } from "../../shared/money.ts";
 import type { AdminApi, LedgerRow } from "../api.ts";
-import { CursorPager, FilterBar, useFilteredPages } from "../filtered-pages.tsx";
+import {
+  ChoiceFilter,
+  CursorPager,
+  FilterBar,
+  useFilteredPages,
+  type Choice,
+} from "../filtered-pages.tsx";
 import { useLoad } from "../load.ts";
 import { DataTable, formatTime, integer, LoadedView } from "../parts.tsx";
 
@@ -24,6 +30,14 @@ const none: Filters = {
   since: "",
   until: "",
 };
+const statuses: Choice[] = [
+  { value: "ok", label: "ok" },
+  { value: "error", label: "error" },
+];
+const cachedChoices: Choice[] = [
+  { value: "true", label: "From the cache" },
+  { value: "false", label: "From the provider" },
+];
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 export default function Requests(props: { api: AdminApi }) {
@@ -63,38 +77,30 @@ export default function Requests(props: { api: AdminApi }) {
             onChange={(_, d) => edit({ requestId: d.value })}
           />
         </Field>
-        <Field label="Token">
-          <Select value={draft.tokenId} onChange={(_, d) => edit({ tokenId: d.value })}>
-            <option value="">Any</option>
-            {tokens.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label="Model">
-          <Select value={draft.model} onChange={(_, d) => edit({ model: d.value })}>
-            <option value="">Any</option>
-            {models.map((id) => (
-              <option key={id}>{id}</option>
-            ))}
-          </Select>
-        </Field>
-        <Field label="Status">
-          <Select value={draft.status} onChange={(_, d) => edit({ status: d.value })}>
-            <option value="">Any</option>
-            <option value="ok">ok</option>
-            <option value="error">error</option>
-          </Select>
-        </Field>
-        <Field label="Cached">
-          <Select value={draft.cached} onChange={(_, d) => edit({ cached: d.value })}>
-            <option value="">Any</option>
-            <option value="true">From the cache</option>
-            <option value="false">From the provider</option>
-          </Select>
-        </Field>
+        <ChoiceFilter
+          label="Token"
+          value={draft.tokenId}
+          choices={tokens.map((t) => ({ value: t.id, label: t.name }))}
+          onChange={(tokenId) => edit({ tokenId })}
+        />
+        <ChoiceFilter
+          label="Model"
+          value={draft.model}
+          choices={models}
+          onChange={(model) => edit({ model })}
+        />
+        <ChoiceFilter
+          label="Status"
+          value={draft.status}
+          choices={statuses}
+          onChange={(status) => edit({ status })}
+        />
+        <ChoiceFilter
+          label="Cached"
+          value={draft.cached}
+          choices={cachedChoices}
+          onChange={(cached) => edit({ cached })}
+        />
         <Field label="From">
           <Input
             type="datetime-local"
