@@ -262,6 +262,10 @@ describe("the admin console", () => {
     await page.getByRole("cell", { name: requestId }).waitFor();
     expect(await page.getByRole("table", { name: "Requests" }).getByRole("row").count()).toBe(2);
     await screenshot(page, "admin-requests");
+    // Clear empties the fields and shows every call again.
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.getByRole("cell", { name: "req_priced_1" }).waitFor();
+    await expect(page.getByLabel("Request id").inputValue()).resolves.toBe("");
 
     await show(page, "audit");
     const audit = page.getByRole("table", { name: "Audit log" });
@@ -269,6 +273,16 @@ describe("the admin console", () => {
     await audit.getByRole("cell", { name: "token.updated" }).first().waitFor();
     await audit.getByText("budgetUsd: 5 → 12.5").waitFor();
     await screenshot(page, "admin-audit");
+    // The Audit screen has no Clear; Filter applies the action chosen.
+    expect(await page.getByRole("button", { name: "Clear" }).count()).toBe(0);
+    await page.getByLabel("Action").selectOption("token.revoked");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await audit.getByRole("cell", { name: "token.updated" }).first().waitFor({ state: "detached" });
+    await audit.getByRole("cell", { name: "token.revoked" }).waitFor();
+    // Finance (an llm token) changed nothing.
+    await page.getByLabel("By").selectOption({ label: "Finance" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("No audit entries match these filters.").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -2,28 +2,15 @@
  * Files in the task pane: Ask attaches a file with the picker, shows the text the model will
  * read, and sends it with the question; a file the backend refuses reads as a clear message.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../server/test/harness.ts";
-import { connect, launchChromium, openPane, openTab, panel, startAddinServer } from "./pane.ts";
+import { describe, expect, it } from "vitest";
+import { connect, openTab, panel, useAddinInBrowser } from "./pane.ts";
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAddinServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const addin = useAddinInBrowser();
 
 describe("attaching files in Ask", () => {
   it("uploads a file, shows what the model reads, and sends it with the question", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server);
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open();
     await connect(page, token);
     await openTab(page, "Ask");
     const ask = panel(page);

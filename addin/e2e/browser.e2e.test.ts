@@ -2,36 +2,15 @@
  * The task pane outside Excel (office.js cannot load), and the features that need no
  * workbook: Ask, Chat, Templates, Usage; and how a rate limit reads.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../server/test/harness.ts";
-import {
-  connect,
-  launchChromium,
-  openPane,
-  openTab,
-  panel,
-  screenshot,
-  startAddinServer,
-} from "./pane.ts";
+import { describe, expect, it } from "vitest";
+import { connect, openTab, panel, screenshot, useAddinInBrowser } from "./pane.ts";
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAddinServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const addin = useAddinInBrowser();
 
 describe("task pane outside Excel", () => {
   it("renders, says it is not inside Excel, and Ask still works", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server);
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open();
     await page
       .getByTestId("outside-excel")
       .getByText("OfficeLLM is not running inside Excel")
@@ -63,8 +42,8 @@ describe("task pane outside Excel", () => {
   });
 
   it("shows a rate limit as a readable message with when to try again", async () => {
-    const { token } = await server.token({ rpm: 3 });
-    const { page, context } = await openPane(browser, server);
+    const { token } = await addin.server.token({ rpm: 3 });
+    const { page, context } = await addin.open();
     await connect(page, token);
     await openTab(page, "Ask");
     await panel(page)
@@ -86,8 +65,8 @@ describe("task pane outside Excel", () => {
   });
 
   it("uses a template from the Templates tab, chats with history, and shows usage", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server);
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open();
     await connect(page, token);
 
     await openTab(page, "Templates");

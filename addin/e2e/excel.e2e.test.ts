@@ -2,9 +2,7 @@
  * The task pane inside (a stand-in for) Excel: the real built add-in, served by the real
  * backend with the offline `demo` provider, in Chromium.
  */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../server/test/harness.ts";
+import { describe, expect, it } from "vitest";
 import type { FakeExcelSeed } from "./fake-excel.ts";
 import {
   cell,
@@ -12,26 +10,13 @@ import {
   connect,
   eventually,
   formula,
-  launchChromium,
-  openPane,
   openTab,
   panel,
   screenshot,
-  startAddinServer,
+  useAddinInBrowser,
 } from "./pane.ts";
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAddinServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const addin = useAddinInBrowser();
 
 const NAMES = [
   "Ada",
@@ -81,11 +66,11 @@ async function startFill(page: import("playwright-core").Page) {
 
 describe("task pane in Excel", () => {
   it("connects with a token, shows who that is, and remembers it", async () => {
-    const { token } = await server.token({ name: "Ada Lovelace" });
-    const { page, context, errors } = await openPane(browser, server, { excel: {} });
+    const { token } = await addin.server.token({ name: "Ada Lovelace" });
+    const { page, context, errors } = await addin.open({ excel: {} });
     await page.getByTestId("host-badge").getByText("Excel", { exact: true }).waitFor();
     // The backend URL defaults to the page's own origin.
-    await expect(page.getByLabel("Backend URL").inputValue()).resolves.toBe(server.url);
+    await expect(page.getByLabel("Backend URL").inputValue()).resolves.toBe(addin.server.url);
 
     await page.getByLabel("Token").fill("oll_not-a-real-token");
     await page.getByRole("button", { name: "Connect", exact: true }).click();
@@ -109,8 +94,8 @@ describe("task pane in Excel", () => {
   });
 
   it("asks, streams the answer in, and inserts it into the active cell", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, {
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({
       excel: { selection: "Sheet1!B3:D6", active: "Sheet1!C4" },
     });
     await connect(page, token);
@@ -145,8 +130,8 @@ describe("task pane in Excel", () => {
   });
 
   it("fills a 20-row range with progress, writing every answer to the output column", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { excel: twentyRows() });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ excel: twentyRows() });
     await connect(page, token);
     await startFill(page);
     await expect(page.getByTestId("fill-estimate").textContent()).resolves.toMatch(
@@ -184,13 +169,13 @@ describe("task pane in Excel", () => {
   });
 
   it("cancels a fill midway: some rows stay unfilled, and no error is shown", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { excel: twentyRows() });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ excel: twentyRows() });
     // Rows go 5 to a request, 2 requests at a time. The first request is answered; the others
     // are held until the pane gives up on them, so they are in flight when the fill is cancelled.
     const held: import("playwright-core").Route[] = [];
     let batches = 0;
-    await page.route(`${server.url}/api/v1/batch`, async (route) => {
+    await page.route(`${addin.server.url}/api/v1/batch`, async (route) => {
       if (batches++ === 0) await route.continue();
       else held.push(route);
     });
@@ -227,11 +212,11 @@ describe("task pane in Excel", () => {
   });
 
   it("marks a failed row and retries it on its own", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { excel: twentyRows() });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ excel: twentyRows() });
     // Row 7 fails once, as a provider error would.
     let failures = 0;
-    await page.route(`${server.url}/api/v1/batch`, async (route) => {
+    await page.route(`${addin.server.url}/api/v1/batch`, async (route) => {
       const response = await route.fetch();
       const body = (await response.json()) as { results: { id: string; ok: boolean }[] };
       const results = body.results.map((result) =>
@@ -263,7 +248,7 @@ describe("task pane in Excel", () => {
   });
 
   it("freezes =LLM formulas in the selection into their values", async () => {
-    const { page, context, errors } = await openPane(browser, server, {
+    const { page, context, errors } = await addin.open({
       excel: {
         selection: "Sheet1!A1:C3",
         cells: {
@@ -298,8 +283,8 @@ describe("task pane in Excel", () => {
   });
 
   it("follows a dark Office theme", async () => {
-    const { token } = await server.token();
-    const { page, context } = await openPane(browser, server, { excel: { dark: true } });
+    const { token } = await addin.server.token();
+    const { page, context } = await addin.open({ excel: { dark: true } });
     await connect(page, token);
     await openTab(page, "Ask");
     await panel(page)

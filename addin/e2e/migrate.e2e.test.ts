@@ -3,33 +3,12 @@
  * served by the real backend, over the in-memory Excel host.
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../server/test/harness.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { FakeCellValue, FakeExcelSeed, FakeFormulaCell } from "./fake-excel.ts";
-import {
-  connect,
-  formula,
-  launchChromium,
-  openPane,
-  openTab,
-  panel,
-  screenshot,
-  startAddinServer,
-} from "./pane.ts";
+import { connect, formula, openTab, panel, screenshot, useAddinInBrowser } from "./pane.ts";
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAddinServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const addin = useAddinInBrowser();
 
 /** Two sheets with formulas (20 COPILOT, 10 Cellm, 5 Labs, one that cannot move), one without. */
 function workbook(): { seed: FakeExcelSeed; originals: Map<string, string> } {
@@ -68,9 +47,9 @@ async function fitsWidth(page: Page): Promise<boolean> {
 
 describe("the Migrate screen", () => {
   it("scans, shows each change, converts one, then all, and restores the originals", async () => {
-    const { token } = await server.token();
+    const { token } = await addin.server.token();
     const { seed, originals } = workbook();
-    const { page, context, errors } = await openPane(browser, server, { excel: seed });
+    const { page, context, errors } = await addin.open({ excel: seed });
     await page.setViewportSize({ width: 350, height: 700 });
     await connect(page, token);
     await openTab(page, "Migrate");

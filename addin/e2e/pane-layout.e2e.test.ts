@@ -4,19 +4,10 @@
  * HTML, the user's own defaults, a backend that is down, and axe-core on every tab.
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../server/test/harness.ts";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { FakeExcelSeed } from "./fake-excel.ts";
-import {
-  connect,
-  launchChromium,
-  openPane,
-  openTab,
-  panel,
-  screenshot,
-  startAddinServer,
-} from "./pane.ts";
+import { connect, openTab, panel, screenshot, useAddinInBrowser } from "./pane.ts";
 
 const PANE = { width: 350, height: 700 };
 const TABS = [
@@ -32,18 +23,7 @@ const TABS = [
   "Settings",
 ];
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAddinServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const addin = useAddinInBrowser();
 
 /** Whether the element's whole box is inside the window (not scrolled away). */
 async function inViewport(locator: Locator): Promise<boolean> {
@@ -82,8 +62,8 @@ function twentyRows(): FakeExcelSeed {
 
 describe("the task pane at 350 × 700", () => {
   it("brings Ask's answer into view as it streams, the Ask button staying in view", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ viewport: PANE });
     const bodies = completionBodies(page);
     await connect(page, token);
     await openTab(page, "Ask");
@@ -106,8 +86,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("keeps Run and the progress in view during a fill, scrolled to the top", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, {
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({
       viewport: PANE,
       excel: twentyRows(),
     });
@@ -132,8 +112,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("keeps the draft when sending fails, and asks before deleting a conversation", async () => {
-    const { token } = await server.token();
-    const { page, context } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token();
+    const { page, context } = await addin.open({ viewport: PANE });
     await connect(page, token);
     await openTab(page, "Chat");
     await messageBox(page).fill("First question");
@@ -189,8 +169,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("renders a chat answer's Markdown, without its raw HTML or unsafe links", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ viewport: PANE });
     await connect(page, token);
     await openTab(page, "Chat");
     // The demo model repeats the question, so the answer carries this Markdown back.
@@ -220,7 +200,7 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("fits the tabs on one row, has a main landmark and a favicon, and lets the notice go", async () => {
-    const { page, context, errors } = await openPane(browser, server, { viewport: PANE });
+    const { page, context, errors } = await addin.open({ viewport: PANE });
     await page.getByTestId("more-tabs").waitFor();
     const tops = await page
       .getByRole("tab")
@@ -239,7 +219,7 @@ describe("the task pane at 350 × 700", () => {
 
     await expect(page.getByRole("main").count()).resolves.toBe(1);
     const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
-    const iconResponse = await fetch(new URL(icon!, server.url));
+    const iconResponse = await fetch(new URL(icon!, addin.server.url));
     expect(iconResponse.headers.get("content-type")).toBe("image/png");
 
     await page.getByTestId("outside-excel").getByRole("button", { name: "Dismiss" }).click();
@@ -250,8 +230,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("says when the backend is down, on every tab, and Retry brings it back", async () => {
-    const { token } = await server.token();
-    const { page, context } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token();
+    const { page, context } = await addin.open({ viewport: PANE });
     await connect(page, token);
     await page.route("**/api/v1/**", (route) => route.abort("connectionrefused"));
     await page.reload();
@@ -276,8 +256,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("saves the user's defaults, shows them again, and Ask uses them", async () => {
-    const { token } = await server.token();
-    const { page, context, errors } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token();
+    const { page, context, errors } = await addin.open({ viewport: PANE });
     const bodies = completionBodies(page);
     await connect(page, token);
     await openTab(page, "Settings");
@@ -292,7 +272,7 @@ describe("the task pane at 350 × 700", () => {
     await panel(page).getByRole("button", { name: "Save" }).click();
     await page.getByTestId("settings-status").getByText("Saved.").waitFor();
 
-    const saved = await fetch(`${server.url}/api/v1/me/settings`, {
+    const saved = await fetch(`${addin.server.url}/api/v1/me/settings`, {
       headers: { authorization: `Bearer ${token}` },
     });
     await expect(saved.json()).resolves.toMatchObject({
@@ -319,8 +299,8 @@ describe("the task pane at 350 × 700", () => {
   });
 
   it("accepts UTC without a warning, and greys out Calendar when Google is not set up", async () => {
-    const { token } = await server.token({ scopes: ["calendar", "llm"] });
-    const { page, context, errors } = await openPane(browser, server, { viewport: PANE });
+    const { token } = await addin.server.token({ scopes: ["calendar", "llm"] });
+    const { page, context, errors } = await addin.open({ viewport: PANE });
     await connect(page, token);
     await openTab(page, "Calendar");
     await screenshot(page, "pane-calendar-unavailable");
@@ -334,9 +314,9 @@ describe("the task pane at 350 × 700", () => {
     ).resolves.toBe(true);
     await panel(page).getByText("Unavailable: Google Calendar is not set up").waitFor();
     const help = panel(page).getByRole("link", { name: "what they need to do" });
-    await expect(help.getAttribute("href")).resolves.toBe(`${server.url}/#google-calendar`);
+    await expect(help.getAttribute("href")).resolves.toBe(`${addin.server.url}/#google-calendar`);
     await expect(panel(page).textContent()).resolves.not.toMatch(/docs\/|\.md\b/);
-    const page404 = await fetch(`${server.url}/`);
+    const page404 = await fetch(`${addin.server.url}/`);
     expect(page404.status).toBe(200);
     await expect(page404.text()).resolves.toMatch(/id="google-calendar"[\s\S]*/);
 
@@ -353,8 +333,8 @@ describe("the task pane at 350 × 700", () => {
 
   for (const colorScheme of ["light", "dark"] as const)
     it(`has no critical or serious axe violation of its own on any tab (${colorScheme})`, async () => {
-      const { token } = await server.token({ scopes: ["calendar", "llm"] });
-      const { page, context } = await openPane(browser, server, {
+      const { token } = await addin.server.token({ scopes: ["calendar", "llm"] });
+      const { page, context } = await addin.open({
         viewport: PANE,
         colorScheme,
         excel: { ...twentyRows(), dark: colorScheme === "dark" },

@@ -13,7 +13,7 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { findChromium } from "../../scripts/find-chromium.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import { installFakeExcel, type FakeExcelSeed, type FakeCellValue } from "./fake-excel.ts";
@@ -43,6 +43,40 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The backend and the browser a test file shares, and panes opened on them. */
+export interface AddinInBrowser {
+  /** The backend; read it inside a test or hook, once `beforeAll` has started it. */
+  readonly server: TestServer;
+  open(options?: OpenPaneOptions): Promise<Pane>;
+}
+
+/**
+ * Starts the backend (startAddinServer) and the browser before the calling file's tests, and
+ * closes both after them.
+ */
+export function useAddinInBrowser(): AddinInBrowser {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startAddinServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("The backend and the browser start in beforeAll");
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    open: (options) => openPane(started(browser), started(server), options),
+  };
+}
+
 export interface Pane {
   page: Page;
   context: BrowserContext;
@@ -50,17 +84,19 @@ export interface Pane {
   errors: string[];
 }
 
+export interface OpenPaneOptions {
+  excel?: FakeExcelSeed;
+  colorScheme?: "light" | "dark";
+  /** The page's size; a default task pane (350 × 700) unless a test needs more. */
+  viewport?: { width: number; height: number };
+  /** Runs before the page loads (after the fake Excel is installed): more init scripts, routes. */
+  beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>;
+}
+
 export async function openPane(
   browser: Browser,
   server: TestServer,
-  options: {
-    excel?: FakeExcelSeed;
-    colorScheme?: "light" | "dark";
-    /** The page's size; a default task pane (350 × 700) unless a test needs more. */
-    viewport?: { width: number; height: number };
-    /** Runs before the page loads (after the fake Excel is installed): more init scripts, routes. */
-    beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>;
-  } = {},
+  options: OpenPaneOptions = {},
 ): Promise<Pane> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 360, height: 760 },

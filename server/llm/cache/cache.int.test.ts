@@ -183,24 +183,33 @@ const waitersReach = (count: number) =>
   vi.waitFor(() => expect(rig.flights.waiting).toBe(count), { timeout: 20_000, interval: 5 });
 
 describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
+  /**
+   * Sends `count` identical calls at temperature 0 while the upstream answer is held, and lets
+   * it go once all of them wait for the one shared call; resolves with their replies.
+   */
+  const askTogether = async <T>(
+    token: string,
+    count: number,
+    upstream: ReturnType<typeof gate>,
+    body: Record<string, unknown>,
+  ) => {
+    const pending = Promise.all(
+      Array.from({ length: count }, () =>
+        rig.post<T>("/api/v1/completions", token, { model: c.model, temperature: 0, ...body }),
+      ),
+    );
+    await waitersReach(count);
+    upstream.open();
+    return pending;
+  };
+
   it("answers 20 concurrent identical calls with one upstream call, billed once", async () => {
     const { id, token } = await rig.token();
     const prompt = uniquePrompt("Everyone asks this");
     // The upstream answer is held until all 20 wait for it (any extra call would show).
     const upstream = gate();
     rig.fake.setResponder((call) => ({ text: `slow ${call.lastUserText}`, gate: upstream.opened }));
-    const pending = Promise.all(
-      Array.from({ length: 20 }, () =>
-        rig.post<CompletionBody>("/api/v1/completions", token, {
-          model: c.model,
-          prompt,
-          temperature: 0,
-        }),
-      ),
-    );
-    await waitersReach(20);
-    upstream.open();
-    const replies = await pending;
+    const replies = await askTogether<CompletionBody>(token, 20, upstream, { prompt });
     expect(rig.fake.requests).toHaveLength(1);
     for (const reply of replies) {
       expect(reply.status, reply.text).toBe(200);
@@ -237,18 +246,7 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
       message: "Unsupported parameter (fake).",
       gate: upstream.opened,
     });
-    const pending = Promise.all(
-      Array.from({ length: 5 }, () =>
-        rig.post<ErrorBody>("/api/v1/completions", token, {
-          model: c.model,
-          prompt,
-          temperature: 0,
-        }),
-      ),
-    );
-    await waitersReach(5);
-    upstream.open();
-    const replies = await pending;
+    const replies = await askTogether<ErrorBody>(token, 5, upstream, { prompt });
     expect(rig.fake.requests).toHaveLength(1);
     for (const reply of replies) {
       expect(reply.status).toBe(502);
@@ -273,19 +271,10 @@ describe.each(providerCases)("single-flight with $provider ($model)", (c) => {
     const prompt = uniquePrompt("Shared broken format");
     const upstream = gate();
     rig.fake.enqueue({ text: "not json", gate: upstream.opened }, { text: "still not json" });
-    const pending = Promise.all(
-      Array.from({ length: 4 }, () =>
-        rig.post<ErrorBody>("/api/v1/completions", token, {
-          model: c.model,
-          prompt,
-          temperature: 0,
-          responseFormat: { type: "json", schema },
-        }),
-      ),
-    );
-    await waitersReach(4);
-    upstream.open();
-    const replies = await pending;
+    const replies = await askTogether<ErrorBody>(token, 4, upstream, {
+      prompt,
+      responseFormat: { type: "json", schema },
+    });
     expect(replies.map((reply) => reply.status)).toEqual([502, 502, 502, 502]);
     expect(rig.fake.requests).toHaveLength(2);
     const rows = await ledger(rig, id);

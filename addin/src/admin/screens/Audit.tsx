@@ -1,8 +1,8 @@
-import { Button, Field, Input, Select } from "@fluentui/react-components";
-import { useState, type FormEvent } from "react";
+import { Field, Input } from "@fluentui/react-components";
 import type { AdminApi, AuditEntry } from "../api.ts";
+import { ChoiceFilter, CursorPager, FilterBar, useFilteredPages } from "../filtered-pages.tsx";
 import { useLoad } from "../load.ts";
-import { DataTable, formatTime, LoadedView, Pager, Toolbar } from "../parts.tsx";
+import { DataTable, formatTime, LoadedView } from "../parts.tsx";
 
 const actions = [
   "token.created",
@@ -41,11 +41,9 @@ function describe(detail: Record<string, unknown>): string {
 
 export default function Audit(props: { api: AdminApi }) {
   const { api } = props;
-  const [draft, setDraft] = useState<Filters>(none);
-  const [filters, setFilters] = useState<Filters>(none);
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const cursor = cursors.at(-1)!;
-  const [tokens] = useLoad(() => api.tokens(), "tokens");
+  const pages = useFilteredPages(none);
+  const { draft, edit, filters } = pages;
+  const [loadedTokens] = useLoad(() => api.tokens(), "tokens");
   const [loaded, reload] = useLoad(
     () =>
       api.audit({
@@ -55,56 +53,39 @@ export default function Audit(props: { api: AdminApi }) {
           ? new Date(Date.parse(`${filters.until}T00:00:00.000Z`) + 86_400_000).toISOString()
           : undefined,
         limit: 50,
-        cursor: cursor || undefined,
+        cursor: pages.cursor,
       }),
-    JSON.stringify([filters, cursor]),
+    pages.key,
   );
-  const names = new Map(
-    tokens.state === "ready" ? tokens.data.tokens.map((t) => [t.id, t.name]) : [],
-  );
+  const tokens = loadedTokens.state === "ready" ? loadedTokens.data.tokens : [];
+  const names = new Map(tokens.map((t) => [t.id, t.name]));
   const name = (id: string | null) => (id === null ? "the command line" : (names.get(id) ?? id));
-  const set = (change: Partial<Filters>) => setDraft((old) => ({ ...old, ...change }));
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setFilters(draft);
-    setCursors([""]);
-  };
   return (
     <>
-      <form onSubmit={apply}>
-        <Toolbar label="Audit filters">
-          <Field label="Action">
-            <Select value={draft.action} onChange={(_, d) => set({ action: d.value })}>
-              <option value="">Any</option>
-              {actions.map((action) => (
-                <option key={action}>{action}</option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="By">
-            <Select value={draft.actorTokenId} onChange={(_, d) => set({ actorTokenId: d.value })}>
-              <option value="">Anyone</option>
-              {[...names].map(([id, tokenName]) => (
-                <option key={id} value={id}>
-                  {tokenName}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Subject (token id)">
-            <Input value={draft.subject} onChange={(_, d) => set({ subject: d.value })} />
-          </Field>
-          <Field label="From (UTC day)">
-            <Input type="date" value={draft.since} onChange={(_, d) => set({ since: d.value })} />
-          </Field>
-          <Field label="To (UTC day)">
-            <Input type="date" value={draft.until} onChange={(_, d) => set({ until: d.value })} />
-          </Field>
-          <Button appearance="primary" type="submit">
-            Filter
-          </Button>
-        </Toolbar>
-      </form>
+      <FilterBar label="Audit filters" submit="Filter" pages={pages}>
+        <ChoiceFilter
+          label="Action"
+          value={draft.action}
+          choices={actions}
+          onChange={(action) => edit({ action })}
+        />
+        <ChoiceFilter
+          label="By"
+          any="Anyone"
+          value={draft.actorTokenId}
+          choices={tokens.map((t) => ({ value: t.id, label: t.name }))}
+          onChange={(actorTokenId) => edit({ actorTokenId })}
+        />
+        <Field label="Subject (token id)">
+          <Input value={draft.subject} onChange={(_, d) => edit({ subject: d.value })} />
+        </Field>
+        <Field label="From (UTC day)">
+          <Input type="date" value={draft.since} onChange={(_, d) => edit({ since: d.value })} />
+        </Field>
+        <Field label="To (UTC day)">
+          <Input type="date" value={draft.until} onChange={(_, d) => edit({ until: d.value })} />
+        </Field>
+      </FilterBar>
       <LoadedView loaded={loaded} what="the audit log" retry={reload}>
         {(page) => (
           <>
@@ -125,13 +106,7 @@ export default function Audit(props: { api: AdminApi }) {
                 { title: "Detail", text: (entry) => describe(entry.detail) },
               ]}
             />
-            <Pager
-              label="Audit log"
-              page={cursors.length - 1}
-              hasNext={page.nextCursor !== null}
-              previous={() => setCursors(cursors.slice(0, -1))}
-              next={() => setCursors([...cursors, page.nextCursor!])}
-            />
+            <CursorPager label="Audit log" pages={pages} nextCursor={page.nextCursor} />
           </>
         )}
       </LoadedView>

@@ -1,9 +1,15 @@
-import { Badge, Button, Field, Input, Select } from "@fluentui/react-components";
-import { useState, type FormEvent } from "react";
+import { Badge, Field, Input } from "@fluentui/react-components";
 import { formatUsd } from "../../shared/money.ts";
 import type { AdminApi, LedgerRow } from "../api.ts";
+import {
+  ChoiceFilter,
+  CursorPager,
+  FilterBar,
+  useFilteredPages,
+  type Choice,
+} from "../filtered-pages.tsx";
 import { useLoad } from "../load.ts";
-import { DataTable, formatTime, integer, LoadedView, Pager, Toolbar } from "../parts.tsx";
+import { DataTable, formatTime, integer, LoadedView } from "../parts.tsx";
 
 interface Filters {
   requestId: string;
@@ -24,15 +30,20 @@ const none: Filters = {
   since: "",
   until: "",
 };
+const statuses: Choice[] = [
+  { value: "ok", label: "ok" },
+  { value: "error", label: "error" },
+];
+const cachedChoices: Choice[] = [
+  { value: "true", label: "From the cache" },
+  { value: "false", label: "From the provider" },
+];
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 export default function Requests(props: { api: AdminApi }) {
   const { api } = props;
-  const [draft, setDraft] = useState<Filters>(none);
-  const [filters, setFilters] = useState<Filters>(none);
-  /** The cursors of the pages before this one; this page's is the last. */
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const cursor = cursors.at(-1)!;
+  const pages = useFilteredPages(none);
+  const { draft, edit, filters } = pages;
   const [options] = useLoad(async () => {
     const [tokens, models] = await Promise.all([api.tokens(), api.models(24 * 31)]);
     // The models offered, and those called of late that are offered no more.
@@ -50,89 +61,61 @@ export default function Requests(props: { api: AdminApi }) {
         since: iso(filters.since),
         until: iso(filters.until),
         limit: 50,
-        cursor: cursor || undefined,
+        cursor: pages.cursor,
       }),
-    JSON.stringify([filters, cursor]),
+    pages.key,
   );
-  const set = (change: Partial<Filters>) => setDraft((old) => ({ ...old, ...change }));
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setFilters(draft);
-    setCursors([""]);
-  };
   const tokens = options.state === "ready" ? options.data.tokens : [];
   const models = options.state === "ready" ? options.data.models : [];
   return (
     <>
-      <form onSubmit={apply}>
-        <Toolbar label="Request filters">
-          <Field label="Request id">
-            <Input
-              value={draft.requestId}
-              placeholder="req_…"
-              onChange={(_, d) => set({ requestId: d.value })}
-            />
-          </Field>
-          <Field label="Token">
-            <Select value={draft.tokenId} onChange={(_, d) => set({ tokenId: d.value })}>
-              <option value="">Any</option>
-              {tokens.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Model">
-            <Select value={draft.model} onChange={(_, d) => set({ model: d.value })}>
-              <option value="">Any</option>
-              {models.map((id) => (
-                <option key={id}>{id}</option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Status">
-            <Select value={draft.status} onChange={(_, d) => set({ status: d.value })}>
-              <option value="">Any</option>
-              <option value="ok">ok</option>
-              <option value="error">error</option>
-            </Select>
-          </Field>
-          <Field label="Cached">
-            <Select value={draft.cached} onChange={(_, d) => set({ cached: d.value })}>
-              <option value="">Any</option>
-              <option value="true">From the cache</option>
-              <option value="false">From the provider</option>
-            </Select>
-          </Field>
-          <Field label="From">
-            <Input
-              type="datetime-local"
-              value={draft.since}
-              onChange={(_, d) => set({ since: d.value })}
-            />
-          </Field>
-          <Field label="Until">
-            <Input
-              type="datetime-local"
-              value={draft.until}
-              onChange={(_, d) => set({ until: d.value })}
-            />
-          </Field>
-          <Button appearance="primary" type="submit">
-            Search
-          </Button>
-          <Button
-            onClick={() => {
-              setDraft(none);
-              setFilters(none);
-              setCursors([""]);
-            }}
-          >
-            Clear
-          </Button>
-        </Toolbar>
-      </form>
+      <FilterBar label="Request filters" submit="Search" pages={pages} clearable>
+        <Field label="Request id">
+          <Input
+            value={draft.requestId}
+            placeholder="req_…"
+            onChange={(_, d) => edit({ requestId: d.value })}
+          />
+        </Field>
+        <ChoiceFilter
+          label="Token"
+          value={draft.tokenId}
+          choices={tokens.map((t) => ({ value: t.id, label: t.name }))}
+          onChange={(tokenId) => edit({ tokenId })}
+        />
+        <ChoiceFilter
+          label="Model"
+          value={draft.model}
+          choices={models}
+          onChange={(model) => edit({ model })}
+        />
+        <ChoiceFilter
+          label="Status"
+          value={draft.status}
+          choices={statuses}
+          onChange={(status) => edit({ status })}
+        />
+        <ChoiceFilter
+          label="Cached"
+          value={draft.cached}
+          choices={cachedChoices}
+          onChange={(cached) => edit({ cached })}
+        />
+        <Field label="From">
+          <Input
+            type="datetime-local"
+            value={draft.since}
+            onChange={(_, d) => edit({ since: d.value })}
+          />
+        </Field>
+        <Field label="Until">
+          <Input
+            type="datetime-local"
+            value={draft.until}
+            onChange={(_, d) => edit({ until: d.value })}
+          />
+        </Field>
+      </FilterBar>
       <LoadedView loaded={loaded} what="requests" retry={reload}>
         {(page) => (
           <>
@@ -168,13 +151,7 @@ export default function Requests(props: { api: AdminApi }) {
                 { title: "Latency", text: (row) => `${integer(row.latencyMs)} ms`, numeric: true },
               ]}
             />
-            <Pager
-              label="Requests"
-              page={cursors.length - 1}
-              hasNext={page.nextCursor !== null}
-              previous={() => setCursors(cursors.slice(0, -1))}
-              next={() => setCursors([...cursors, page.nextCursor!])}
-            />
+            <CursorPager label="Requests" pages={pages} nextCursor={page.nextCursor} />
           </>
         )}
       </LoadedView>
