@@ -130,10 +130,16 @@ export class KeyPool {
     });
   }
 
-  /** Counts the failure against the key; sets the key aside for a 401, 403 or 429. */
+  /**
+   * Counts the failure against the key; sets the key aside for a 401, 403 or 429. A 429 that
+   * waiting does not cure (an account out of credit: errors.ts makes it `rejected`) is a refusal.
+   */
   #failed(key: PooledKey, error: unknown, request: ProviderRequest | undefined): unknown {
     if (!(error instanceof ProviderError)) return error;
-    const refused = error.status === 401 || error.status === 403;
+    const refused =
+      error.status === 401 ||
+      error.status === 403 ||
+      (error.status === 429 && error.kind === "rejected");
     const outcome: KeyOutcome = refused
       ? "refused"
       : error.kind === "rate_limited"

@@ -31,6 +31,17 @@ describe("a provider's keys in the settings", () => {
     });
   });
 
+  it("takes empty lists for unset, as a Secret or Compose file leaves them", () => {
+    const { settings } = loadConfig({
+      OPENAI_API_KEY: KEY,
+      OPENAI_API_KEYS: "",
+      OPENAI_BASE_URLS: "",
+      OPENAI_COMPATIBLE_BASE_URLS: "",
+    }).providers;
+    expect(settings.openai?.keys.map((key) => key.label)).toEqual(["default"]);
+    expect(settings["openai-compatible"]).toBeUndefined();
+  });
+
   it("reads a key holding ':' whole, the label being what comes before the first", () => {
     const { settings } = loadConfig({
       ANTHROPIC_API_KEYS: `team-a:${KEY}:x,team_b:${OTHER}`,
