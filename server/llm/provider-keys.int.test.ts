@@ -153,6 +153,23 @@ describe("several keys per provider", () => {
     expect(keysAsked(before).sort()).toEqual([OPENAI_ALPHA, OPENAI_BETA]);
   });
 
+  it("sets aside a key whose account is out of credit as refused, not for a while", async () => {
+    answers.set(OPENAI_ALPHA, {
+      status: 429,
+      code: "insufficient_quota",
+      message: "You exceeded your current quota, please check your plan and billing details.",
+    });
+    const before = fake.requests.length;
+    for (let i = 0; i < 3; i++) await ask();
+    expect(keysAsked(before).filter((key) => key === OPENAI_ALPHA)).toHaveLength(1);
+    answers.clear();
+    // Past the 429 cool-down, short of the refusal's: still aside.
+    clock.advance(120_000);
+    const later = fake.requests.length;
+    for (let i = 0; i < 2; i++) await ask();
+    expect(keysAsked(later)).toEqual([OPENAI_BETA, OPENAI_BETA]);
+  });
+
   it("moves a stream that a key refuses on to the next key", async () => {
     answers.set(OPENAI_ALPHA, refusedBy(OPENAI_ALPHA));
     const rowsBefore = (await server.store.usage.listForToken(user.id)).length;

@@ -74,6 +74,8 @@ export interface FakeHttpError extends FakeTiming {
   status: number;
   message?: string;
   retryAfterSeconds?: number;
+  /** OpenAI's error code in place of the status's own (`insufficient_quota` on a 429). */
+  code?: string;
 }
 
 /** Never answers; the request stays open until the client gives up or the fake closes. */
@@ -297,7 +299,13 @@ const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
-function errorBody(provider: FakeProviderKind, status: number, message: string, id: string) {
+function errorBody(
+  provider: FakeProviderKind,
+  status: number,
+  message: string,
+  id: string,
+  openaiCode?: string,
+) {
   if (provider === "anthropic") {
     const type =
       ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
@@ -306,7 +314,7 @@ function errorBody(provider: FakeProviderKind, status: number, message: string, 
   const [type, code] =
     OPENAI_ERROR_TYPES[status] ??
     (status >= 500 ? ["server_error", null] : ["invalid_request_error", null]);
-  return { error: { message, type, param: null, code } };
+  return { error: { message, type, param: null, code: openaiCode ?? code } };
 }
 
 interface Exchange {
@@ -439,7 +447,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       sendJson(
         res,
         behaviour.status,
-        errorBody(provider, behaviour.status, message, id),
+        errorBody(provider, behaviour.status, message, id, behaviour.code),
         id,
         provider,
         headers,
