@@ -111,11 +111,18 @@ describe("loadConfig defaults", () => {
     });
     expect(config.providers).toEqual({
       settings: {
-        openai: { apiKey: "sk-openai", baseUrl: "https://openai-proxy.example.com/v1" },
-        anthropic: { apiKey: "sk-ant", baseUrl: undefined },
+        openai: {
+          keys: [
+            {
+              label: "default",
+              apiKey: "sk-openai",
+              baseUrl: "https://openai-proxy.example.com/v1",
+            },
+          ],
+        },
+        anthropic: { keys: [{ label: "default", apiKey: "sk-ant", baseUrl: undefined }] },
         "openai-compatible": {
-          baseUrl: "http://127.0.0.1:11434/v1",
-          apiKey: undefined,
+          servers: [{ label: "default", apiKey: undefined, baseUrl: "http://127.0.0.1:11434/v1" }],
           models: ["llama3.1:8b", "qwen2.5:7b"],
           concurrency: 16,
           prices: {},

@@ -148,6 +148,8 @@ const envSchema = z.object({
     .default(2),
   PROVIDER_CONCURRENCY: positiveInt("calls in flight per provider").default(PROVIDER_CONCURRENCY),
   PROVIDER_MAX_SOCKETS: positiveInt("connections per provider").optional(),
+  PROVIDER_KEY_COOLDOWN_SECONDS: positiveInt("seconds").default(60),
+  PROVIDER_KEY_REFUSED_COOLDOWN_SECONDS: positiveInt("seconds").default(600),
   QUEUE_TIMEOUT_MS: positiveInt("milliseconds").default(30_000),
   CACHE_TTL_SECONDS: positiveInt("seconds").default(7 * 86_400),
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
@@ -299,6 +301,12 @@ export interface Config {
      */
     maxSockets: number;
     cacheTtlMs: number;
+    /**
+     * How long one of a provider's keys is set aside after a 429 without Retry-After, and after a
+     * 401 or 403 (PROVIDER_KEY_COOLDOWN_SECONDS, PROVIDER_KEY_REFUSED_COOLDOWN_SECONDS).
+     */
+    keyCooldownMs: number;
+    keyRefusedCooldownMs: number;
   };
   encryptionKey: Buffer | undefined;
   providers: {
@@ -456,6 +464,8 @@ export function loadConfig(
         env.PROVIDER_MAX_SOCKETS ??
         Math.max(env.PROVIDER_CONCURRENCY, env.OPENAI_COMPATIBLE_CONCURRENCY),
       cacheTtlMs: env.CACHE_TTL_SECONDS * 1000,
+      keyCooldownMs: env.PROVIDER_KEY_COOLDOWN_SECONDS * 1000,
+      keyRefusedCooldownMs: env.PROVIDER_KEY_REFUSED_COOLDOWN_SECONDS * 1000,
     },
     encryptionKey: env.ENCRYPTION_KEY,
     providers: {

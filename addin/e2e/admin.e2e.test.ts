@@ -57,6 +57,7 @@ beforeAll(async () => {
     request_id: `req_priced_${i}`,
     provider: "openai",
     model: "gpt-4.1-mini",
+    key_label: "default",
     input_tokens: 100,
     output_tokens: 30,
     cost_nano_usd: 87_750 + i * 1_000_000_000,

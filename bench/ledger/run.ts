@@ -65,6 +65,7 @@ async function measure(dir: string, level: Level, writers: number): Promise<Figu
     const entry = {
       provider: "openai",
       model: "gpt-4.1-mini",
+      keyLabel: null,
       usage: { inputTokens: 420, outputTokens: 180 },
       costNanoUsd: 456_000,
       cached: false,

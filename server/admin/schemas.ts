@@ -21,6 +21,10 @@ export const ledgerRowSchema = z.object({
   tokenId: z.string(),
   tokenName: z.string().nullable(),
   provider: z.string(),
+  keyLabel: z
+    .string()
+    .nullable()
+    .describe("The operator's label of the provider key that answered; null when none did"),
   model: z.string(),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),

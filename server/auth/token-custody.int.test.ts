@@ -263,6 +263,7 @@ describe("GET /api/v1/me", () => {
       request_id: `req_${n}`,
       provider: "demo",
       model: "demo",
+      key_label: null,
       input_tokens: 10,
       output_tokens: 20,
       cost_nano_usd: usdToNanoUsd(costUsd),

@@ -199,6 +199,7 @@ describe.each(providerCases)("batch through $provider ($model)", (c) => {
       request_id: "earlier",
       provider: c.provider,
       model: c.model,
+      key_label: null,
       input_tokens: 1000,
       output_tokens: 1000,
       cost_nano_usd: 10_000_000,

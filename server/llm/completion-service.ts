@@ -301,6 +301,7 @@ export class CompletionService {
         toolCalls: streamed.toolCalls,
         usage: streamed.usage ?? estimateUsage(prepared, streamed.received),
         model,
+        keyLabel: opened.keyLabel,
         retries: opened.retries,
         upstreamMs: performance.now() - opened.startedAt,
         reservation: call.admitted.reservation,

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Answer } from "./pipeline/answer.ts";
@@ -26,9 +27,14 @@ export interface Gateway {
  */
 export async function createGateway(
   config: Pick<Config, "providers" | "llm" | "limits">,
-  options: { logger?: Logger; redis?: Redis | undefined } = {},
+  options: { logger?: Logger; redis?: Redis | undefined; clock?: Clock } = {},
 ): Promise<Gateway> {
-  const providers = await createProviders(config.providers.settings, config, options.logger);
+  const providers = await createProviders(
+    config.providers.settings,
+    config,
+    options.logger,
+    options.clock,
+  );
   const local = config.providers.settings["openai-compatible"];
   const registry = await ModelRegistry.create({
     providers,

@@ -33,12 +33,21 @@ export class ProviderError extends Error {
   readonly provider: string;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /**
+   * The key that failed is set aside and another of the provider's keys is ready: worth another
+   * attempt at once, whatever the failure (shared/key-pool.ts).
+   */
+  readonly anotherKey: boolean;
 
   constructor(
     kind: ProviderFailure,
     provider: string,
     message: string,
-    options: { status?: number | undefined; retryAfterMs?: number | undefined } = {},
+    options: {
+      status?: number | undefined;
+      retryAfterMs?: number | undefined;
+      anotherKey?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = "ProviderError";
@@ -46,10 +55,11 @@ export class ProviderError extends Error {
     this.provider = provider;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.anotherKey = options.anotherKey ?? false;
   }
 
   get retryable(): boolean {
-    return this.kind !== "rejected" && this.kind !== "invalid_output";
+    return this.anotherKey || (this.kind !== "rejected" && this.kind !== "invalid_output");
   }
 }
 

@@ -60,6 +60,20 @@ export interface ProviderRequest {
   tools?: ToolOffer | undefined;
   signal: AbortSignal;
   timeoutMs: number;
+  /** Told which of the provider's keys each attempt went to, and how it went (for metrics). */
+  onKey?: ((use: KeyUse) => void) | undefined;
+}
+
+/**
+ * How an attempt on one of a provider's keys went: answered, refused (401/403: the key is
+ * wrong), rate limited (429), or failed otherwise.
+ */
+export type KeyOutcome = "ok" | "refused" | "rate_limited" | "failed";
+
+/** One attempt on a provider's key, by the operator's label for it (never the key). */
+export interface KeyUse {
+  label: string;
+  outcome: KeyOutcome;
 }
 
 export interface ProviderResult {

@@ -1,11 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { providerDefinitions } from "../llm/providers/provider-list.ts";
+import type { KeyUse } from "../llm/types.ts";
 
 /**
  * OfficeLLM's Prometheus metrics (docs/operations.md, "Metrics"), one registry per app so that
  * several apps in one process (tests) never mix their counts. Every label value comes from a
- * bounded set: route templates, HTTP methods and statuses, provider names, catalog models and
- * error codes. Whatever else a caller sends (a model name of its own, a random path) is counted
+ * bounded set: route templates, HTTP methods and statuses, provider names, catalog models, the
+ * operator's labels of provider keys (from the configuration) and error codes. Whatever else a caller sends (a model name of its own, a random path) is counted
  * under `unlisted`, `other` or `unmatched`, so that no request can add a series.
  */
 
@@ -87,6 +88,12 @@ export class Metrics {
     name: "officellm_model_retries_total",
     help: "Attempts retried upstream (429, 5xx, timeouts, connection errors), by provider",
     labelNames: ["provider"],
+    registers: [this.registry],
+  });
+  readonly #keyAttempts = new Counter({
+    name: "officellm_provider_key_attempts_total",
+    help: "Attempts on each provider key, by provider, the operator's key label and outcome (ok, refused, rate_limited, failed)",
+    labelNames: ["provider", "key", "outcome"],
     registers: [this.registry],
   });
   readonly #fallbacks = new Counter({
@@ -204,6 +211,15 @@ export class Metrics {
 
   retried(provider: string): void {
     this.#retries.inc({ provider: providerLabel(provider) });
+  }
+
+  /** An attempt on one of a provider's keys: its label is the operator's, never the key. */
+  keyAttempt(provider: string, use: KeyUse): void {
+    this.#keyAttempts.inc({
+      provider: providerLabel(provider),
+      key: use.label,
+      outcome: use.outcome,
+    });
   }
 
   fellBack(call: { provider: string; model: string }): void {

@@ -110,6 +110,7 @@ export function adminConsoleRoutes(deps: {
             tokenId: row.token_id,
             tokenName: row.token_name,
             provider: row.provider,
+            keyLabel: row.key_label,
             model: row.model,
             inputTokens: row.input_tokens,
             outputTokens: row.output_tokens,

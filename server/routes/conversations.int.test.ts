@@ -310,6 +310,7 @@ describe("conversations with the demo model", () => {
         request_id: "req",
         provider: "openai",
         model: "gpt-x",
+        key_label: null,
         input_tokens: 1,
         output_tokens: 1,
         cost_nano_usd: 2_000_000_000,

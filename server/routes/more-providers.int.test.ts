@@ -114,6 +114,7 @@ describe("Gemini through /v1/chat/completions", () => {
       output_tokens: usage.output,
       cost_nano_usd: catalogNanoUsd(model, usage.input, usage.output),
       status: "ok",
+      key_label: "default",
     });
   });
 
@@ -316,6 +317,7 @@ describe.each(presets)("the $name preset", (preset) => {
       provider: preset.name,
       model: preset.model,
       cost_nano_usd: catalogNanoUsd(preset.model, input, output),
+      key_label: "default",
     });
   });
 });

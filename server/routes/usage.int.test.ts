@@ -48,6 +48,7 @@ function ledgerRow(overrides: Partial<UsageRow> & Pick<UsageRow, "created_at">):
     request_id: `req_${randomUUID()}`,
     provider: "openai",
     model: "gpt-x",
+    key_label: null,
     input_tokens: 1000,
     output_tokens: 100,
     cost_nano_usd: 250_000_000,

@@ -231,6 +231,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("files_expiry").on("files").column("expires_at").execute();
     },
   },
+  // Which of a provider's keys answered each call, by the operator's label; null on older rows.
+  "0010_ledger_key_label": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("usage").addColumn("key_label", "text").execute();
+    },
+  },
 };
 
 /**

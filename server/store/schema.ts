@@ -29,6 +29,8 @@ export interface UsageTable {
   request_id: string;
   provider: string;
   model: string;
+  /** The operator's label of the provider key that answered (never the key); null when none. */
+  key_label: string | null;
   input_tokens: number;
   output_tokens: number;
   /** Whole nano-dollars (10⁻⁹ USD): exact sums, see util/money.ts. */

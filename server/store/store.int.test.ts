@@ -90,6 +90,7 @@ function usageRow(overrides: Partial<UsageRow> = {}): UsageRow {
     request_id: `req_${randomUUID()}`,
     provider: "demo",
     model: "demo-small",
+    key_label: null,
     input_tokens: 12,
     output_tokens: 34,
     cost_nano_usd: 1_000_000,

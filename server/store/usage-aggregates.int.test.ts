@@ -35,6 +35,7 @@ function row(overrides: Partial<UsageRow> & Pick<UsageRow, "created_at">): Usage
     request_id: `req_${randomUUID()}`,
     provider: "openai",
     model: "gpt-x",
+    key_label: null,
     input_tokens: 100,
     output_tokens: 10,
     cost_nano_usd: 500_000_000,

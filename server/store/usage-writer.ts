@@ -1,7 +1,7 @@
 import { GroupCommit } from "../util/group-commit.ts";
 import type { UsageRepository, UsageRow } from "./usage-repository.ts";
 
-/** 13 columns a row: 3,328 parameters an INSERT, well within SQLite's and PostgreSQL's limits. */
+/** 14 columns a row: 3,584 parameters an INSERT, well within SQLite's and PostgreSQL's limits. */
 export const MAX_ROWS_PER_INSERT = 256;
 
 interface Queued {

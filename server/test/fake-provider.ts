@@ -75,6 +75,8 @@ export interface FakeHttpError extends FakeTiming {
   status: number;
   message?: string;
   retryAfterSeconds?: number;
+  /** OpenAI's error code in place of the status's own (`insufficient_quota` on a 429). */
+  code?: string;
 }
 
 /** Never answers; the request stays open until the client gives up or the fake closes. */
@@ -362,6 +364,7 @@ function errorBody(
   message: string,
   id: string,
   retryAfterSeconds?: number,
+  openaiCode?: string,
 ) {
   if (provider === "gemini") {
     // Google says how long to wait in the body (RetryInfo), not in a header.
@@ -386,7 +389,7 @@ function errorBody(
   const [type, code] =
     OPENAI_ERROR_TYPES[status] ??
     (status >= 500 ? ["server_error", null] : ["invalid_request_error", null]);
-  return { error: { message, type, param: null, code } };
+  return { error: { message, type, param: null, code: openaiCode ?? code } };
 }
 
 type Kind = "chat" | "messages" | "count" | "models" | "generate";
@@ -527,7 +530,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       sendJson(
         res,
         behaviour.status,
-        errorBody(provider, behaviour.status, message, id, behaviour.retryAfterSeconds),
+        errorBody(
+          provider,
+          behaviour.status,
+          message,
+          id,
+          behaviour.retryAfterSeconds,
+          behaviour.code,
+        ),
         id,
         provider,
         headers,

@@ -43,6 +43,7 @@ export class Billing {
       {
         provider: model.provider,
         model: model.id,
+        keyLabel: call.cached ? null : (answer.keyLabel ?? null),
         usage,
         costNanoUsd,
         cached: call.cached,
@@ -76,6 +77,7 @@ export class Billing {
       {
         provider: billed.provider,
         model: billed.id,
+        keyLabel: null,
         usage,
         costNanoUsd: this.#registry.costNanoUsd(billed, usage.inputTokens, usage.outputTokens),
         cached: false,

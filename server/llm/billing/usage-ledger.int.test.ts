@@ -37,6 +37,7 @@ function entry(costUsd = 0.01, overrides: Partial<LedgerEntry> = {}): LedgerEntr
   return {
     provider: "openai",
     model: "gpt-x",
+    keyLabel: null,
     usage: { inputTokens: 10, outputTokens: 2 },
     costNanoUsd: usdToNanoUsd(costUsd),
     cached: false,
@@ -46,7 +47,7 @@ function entry(costUsd = 0.01, overrides: Partial<LedgerEntry> = {}): LedgerEntr
   };
 }
 
-const COLUMNS = 13;
+const COLUMNS = 14;
 /** The month of TestClock's time. */
 const november = "2026-11-01T00:00:00.000Z";
 const now = () => new TestClock().now().toISOString();

@@ -11,6 +11,8 @@ import type { TokenUsage } from "../types.ts";
 export interface LedgerEntry {
   provider: string;
   model: string;
+  /** The operator's label of the provider key that answered; null for a cached or failed call. */
+  keyLabel: string | null;
   usage: TokenUsage;
   /** Whole nano-dollars. */
   costNanoUsd: number;
@@ -102,6 +104,7 @@ export class UsageLedger {
         request_id: requestId,
         provider: entry.provider,
         model: entry.model,
+        key_label: entry.keyLabel,
         input_tokens: entry.usage.inputTokens,
         output_tokens: entry.usage.outputTokens,
         cost_nano_usd: entry.costNanoUsd,

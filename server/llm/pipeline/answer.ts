@@ -12,6 +12,8 @@ export interface Answer {
   usage: TokenUsage;
   /** The model that answered (a fallback, perhaps). */
   model: ModelInfo;
+  /** The operator's label of the provider key that answered; none from the cache. */
+  keyLabel?: string | undefined;
   /** Retries taken upstream (for the x-officellm-retries header). */
   retries: number;
   /** Time spent waiting on the provider, to report the gateway's own overhead. */

@@ -539,6 +539,7 @@ describe.each(providerCases)("resilience with $provider ($model)", (c) => {
         request_id: "earlier",
         provider: c.provider,
         model: c.model,
+        key_label: null,
         input_tokens: 2000,
         output_tokens: 2000,
         cost_nano_usd: 10_000_000,

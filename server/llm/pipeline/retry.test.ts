@@ -46,6 +46,24 @@ describe("withRetries", () => {
     expect(retries).toEqual([1500]);
   });
 
+  it("retries a refusal at once when another key can take the call, within maxRetries", async () => {
+    const sleep = new TestSleep();
+    const refused = new ProviderError("rejected", "openai", "Incorrect API key", {
+      status: 401,
+      anotherKey: true,
+    });
+    const { attempt, attempts } = failingWith(refused);
+    await expect(withRetries(attempt, { ...policy, sleep: sleep.sleep }, callTime())).resolves.toBe(
+      "ok",
+    );
+    expect(attempts).toEqual([0, 1]);
+    expect(sleep.asked).toEqual([0]);
+    const once = failingWith(refused);
+    await expect(withRetries(once.attempt, { ...policy, maxRetries: 0 }, callTime())).rejects.toBe(
+      refused,
+    );
+  });
+
   it("backs off with jitter under a doubling bound, and gives up after maxRetries", async () => {
     const sleep = new TestSleep();
     const down = () => new ProviderError("server", "openai", "down", { status: 503 });

@@ -16,8 +16,8 @@ export interface RetryPolicy {
 
 /**
  * Runs `attempt`, retrying on 429, 5xx, timeouts and connection errors with exponential
- * backoff and full jitter, waiting at least what a Retry-After asked for, while the call's time
- * leaves room for another attempt. Other errors, aborts, and the time running out go straight to
+ * backoff and full jitter, waiting at least what a Retry-After asked for, and at once when another
+ * of the provider's keys can take the call, while the call's time leaves room for another attempt. Other errors, aborts, and the time running out go straight to
  * the caller.
  */
 export async function withRetries<T>(
@@ -33,8 +33,10 @@ export async function withRetries<T>(
     } catch (error) {
       if (!(error instanceof ProviderError) || !error.retryable || signal.aborted) throw error;
       if (attemptNumber >= policy.maxRetries) throw error;
-      const backoff =
-        Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attemptNumber);
+      // Another key is ready: nothing to wait for, the failure was the key's.
+      const backoff = error.anotherKey
+        ? 0
+        : Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attemptNumber);
       const asked = error.retryAfterMs ?? 0;
       if (asked > policy.maxRetryAfterMs) throw error;
       const delayMs = Math.max(backoff, asked);

@@ -5,7 +5,14 @@ import { ProviderError, type Provider } from "../provider.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
 import type { PreparedCompletion } from "../request/prepare.ts";
 import type { SchemaChecker } from "../schemas/schema-checker.ts";
-import type { ChatMessage, ProviderRequest, StreamChunk, TokenUsage, ToolCall } from "../types.ts";
+import type {
+  ChatMessage,
+  KeyUse,
+  ProviderRequest,
+  StreamChunk,
+  TokenUsage,
+  ToolCall,
+} from "../types.ts";
 import type { Answer } from "./answer.ts";
 import { leavesTime, queueDeadline, type CallTime } from "./call-time.ts";
 import type { Release, SlotsSnapshot } from "./fair-slots.ts";
@@ -32,6 +39,8 @@ export interface OpenedStream {
   iterator: AsyncIterator<StreamChunk>;
   first: IteratorResult<StreamChunk>;
   retries: number;
+  /** The label of the provider's key the stream is on. */
+  keyLabel: string | undefined;
   /** When the call upstream began (`performance.now()`), for the time spent on the provider. */
   startedAt: number;
   /** Gives the provider's slot back: once the stream is over. */
@@ -104,10 +113,11 @@ export class Upstream {
     try {
       const startedAt = performance.now();
       let retries = 0;
+      const keys = this.#keyUses(candidate);
       const { iterator, first } = await withRetries(
         async () => {
           const chunks = this.#provider(candidate).stream(
-            this.#request(prepared, candidate, time.signal),
+            this.#request(prepared, candidate, time.signal, keys.onKey),
           );
           const iterator = chunks[Symbol.asyncIterator]();
           return { iterator, first: await iterator.next() };
@@ -119,7 +129,7 @@ export class Upstream {
           this.#deps.metrics.retried(candidate.model.provider);
         },
       );
-      return { iterator, first, retries, startedAt, release };
+      return { iterator, first, retries, keyLabel: keys.answered(), startedAt, release };
     } catch (error) {
       release();
       throw asLlmError(error);
@@ -148,11 +158,12 @@ export class Upstream {
     let retries = 0;
     // The functions the model called, in its last answer.
     let toolCalls: ToolCall[] | undefined;
+    const keys = this.#keyUses(candidate);
     const call = async (extra: ChatMessage[] = []) => {
       const result = await withRetries(
         () =>
           this.#provider(candidate).complete(
-            this.#request(prepared, candidate, time.signal, extra),
+            this.#request(prepared, candidate, time.signal, keys.onKey, extra),
           ),
         this.#deps.retry,
         time,
@@ -179,6 +190,7 @@ export class Upstream {
         ...(toolCalls ? { toolCalls } : {}),
         usage,
         model: candidate.model,
+        keyLabel: keys.answered(),
         retries,
         upstreamMs: performance.now() - started,
       };
@@ -216,11 +228,30 @@ export class Upstream {
     );
   }
 
+  /**
+   * Follows the attempts of one model's call on its provider's keys: each counted by key and
+   * outcome; the key that answered last, for the ledger.
+   */
+  #keyUses({ model }: FittedModel): {
+    onKey: (use: KeyUse) => void;
+    answered: () => string | undefined;
+  } {
+    let answered: string | undefined;
+    return {
+      onKey: (use) => {
+        this.#deps.metrics.keyAttempt(model.provider, use);
+        if (use.outcome === "ok") answered = use.label;
+      },
+      answered: () => answered,
+    };
+  }
+
   /** What the provider is asked: the prepared request, with its parameters fitted to the model. */
   #request(
     prepared: PreparedCompletion,
     candidate: FittedModel,
     signal: AbortSignal,
+    onKey: (use: KeyUse) => void,
     extra: ChatMessage[] = [],
   ): ProviderRequest {
     return {
@@ -234,6 +265,7 @@ export class Upstream {
       tools: prepared.tools,
       signal,
       timeoutMs: this.#deps.timeoutMs,
+      onKey,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import type { Provider } from "../provider.ts";
+import type { KeySetAside } from "./shared/key-pool.ts";
 
 /** Parameters a model refuses, which the gateway leaves out or fixes before calling it. */
 export interface ParameterRules {
@@ -44,6 +45,8 @@ export interface SharedParts {
   logger: Logger | undefined;
   /** Bounds on generated output (the demo's JSON), from config.limits. */
   limits: { generatedOutputBytes: number; schemaDepth: number };
+  /** How long a provider's key that failed is set aside (shared/key-pool.ts). */
+  keyPool: KeySetAside;
 }
 
 /** The validated values of a provider's variables. */

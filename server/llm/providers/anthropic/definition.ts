@@ -1,18 +1,47 @@
 import { httpUrl, optionalString } from "../../../config-values.ts";
 import { defineProvider } from "../definition.ts";
+import { pooledProvider } from "../shared/key-pool.ts";
+import {
+  labelledKeys,
+  labelledUrls,
+  poolMembers,
+  poolProblems,
+  readPool,
+} from "../shared/key-settings.ts";
 import { anthropicModels } from "./models.ts";
 
-/** Anthropic's Messages API, with ANTHROPIC_API_KEY. */
+const names = {
+  single: "ANTHROPIC_API_KEY",
+  list: "ANTHROPIC_API_KEYS",
+  shared: "ANTHROPIC_BASE_URL",
+  byLabel: "ANTHROPIC_BASE_URLS",
+} as const;
+
+/** Anthropic's Messages API, with ANTHROPIC_API_KEY, or several keys by label. */
 export const anthropic = defineProvider({
   name: "anthropic",
-  variables: { ANTHROPIC_API_KEY: optionalString, ANTHROPIC_BASE_URL: httpUrl.optional() },
-  settings: (env) =>
-    env.ANTHROPIC_API_KEY
-      ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL }
-      : undefined,
+  variables: {
+    ANTHROPIC_API_KEY: optionalString,
+    ANTHROPIC_API_KEYS: labelledKeys.optional(),
+    ANTHROPIC_BASE_URL: httpUrl.optional(),
+    ANTHROPIC_BASE_URLS: labelledUrls.optional(),
+  },
+  settings(env) {
+    const keys = poolMembers(readPool(names, env), "apiKey");
+    return keys.length > 0 ? { keys } : undefined;
+  },
+  problems: (env) => poolProblems(readPool(names, env)),
   models: anthropicModels,
   async create(settings, shared) {
     const { createAnthropicProvider } = await import("./adapter.ts");
-    return createAnthropicProvider({ ...settings, fetch: shared.fetch, logger: shared.logger });
+    return pooledProvider("anthropic", settings.keys, shared, (key) =>
+      createAnthropicProvider({
+        // Every member has a key: the members are made from the keys.
+        apiKey: key.apiKey!,
+        baseUrl: key.baseUrl,
+        fetch: shared.fetch,
+        logger: shared.logger,
+      }),
+    );
   },
 });

@@ -1,13 +1,33 @@
 import { z } from "zod";
 import { httpUrl, modelPrices, optionalString } from "../../../config-values.ts";
 import { defineProvider } from "../definition.ts";
+import { pooledProvider } from "../shared/key-pool.ts";
+import {
+  labelledKeys,
+  labelledUrls,
+  poolMembers,
+  poolProblems,
+  readPool,
+} from "../shared/key-settings.ts";
 
-/** A local server speaking OpenAI's API (Ollama, vLLM, LM Studio, llama.cpp…), at its URL. */
+const names = {
+  single: "OPENAI_COMPATIBLE_BASE_URL",
+  list: "OPENAI_COMPATIBLE_BASE_URLS",
+  shared: "OPENAI_COMPATIBLE_API_KEY",
+  byLabel: "OPENAI_COMPATIBLE_API_KEYS",
+} as const;
+
+/**
+ * A local server speaking OpenAI's API (Ollama, vLLM, LM Studio, llama.cpp…), at its URL; or
+ * several, by label (OPENAI_COMPATIBLE_BASE_URLS), serving the same models.
+ */
 export const openAiCompatible = defineProvider({
   name: "openai-compatible",
   variables: {
     OPENAI_COMPATIBLE_BASE_URL: httpUrl.optional(),
+    OPENAI_COMPATIBLE_BASE_URLS: labelledUrls.optional(),
     OPENAI_COMPATIBLE_API_KEY: optionalString,
+    OPENAI_COMPATIBLE_API_KEYS: labelledKeys.optional(),
     OPENAI_COMPATIBLE_MODELS: z
       .string()
       .transform((value) =>
@@ -33,21 +53,26 @@ export const openAiCompatible = defineProvider({
       .min(0, "must be a whole number of seconds (0: never)")
       .default(300),
   },
-  settings: (env) =>
-    env.OPENAI_COMPATIBLE_BASE_URL
+  settings(env) {
+    const servers = poolMembers(readPool(names, env), "baseUrl");
+    return servers.length > 0
       ? {
-          baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
-          apiKey: env.OPENAI_COMPATIBLE_API_KEY,
+          servers,
           models: env.OPENAI_COMPATIBLE_MODELS,
           concurrency: env.OPENAI_COMPATIBLE_CONCURRENCY,
           prices: env.OPENAI_COMPATIBLE_PRICES ?? {},
           refreshMs: env.MODEL_LIST_REFRESH_SECONDS * 1000,
         }
-      : undefined,
-  problems: (env) =>
-    env.OPENAI_COMPATIBLE_API_KEY && !env.OPENAI_COMPATIBLE_BASE_URL
+      : undefined;
+  },
+  problems: (env) => [
+    ...(env.OPENAI_COMPATIBLE_API_KEY &&
+    !env.OPENAI_COMPATIBLE_BASE_URL &&
+    !env.OPENAI_COMPATIBLE_BASE_URLS
       ? ["OPENAI_COMPATIBLE_BASE_URL must be set when OPENAI_COMPATIBLE_API_KEY is set"]
-      : [],
+      : []),
+    ...poolProblems(readPool(names, env)),
+  ],
   models: [],
   unlistedModels: {
     // A local model's limits are unknown: a small context, and free unless priced in settings.
@@ -63,14 +88,17 @@ export const openAiCompatible = defineProvider({
   },
   async create(settings, shared) {
     const { createOpenAiProvider } = await import("../openai/adapter.ts");
-    return createOpenAiProvider({
-      name: "openai-compatible",
-      baseUrl: settings.baseUrl,
-      apiKey: settings.apiKey,
-      models: settings.models,
-      maxTokensField: "max_tokens",
-      fetch: shared.fetch,
-      logger: shared.logger,
-    });
+    return pooledProvider("openai-compatible", settings.servers, shared, (server) =>
+      createOpenAiProvider({
+        name: "openai-compatible",
+        baseUrl: server.baseUrl,
+        apiKey: server.apiKey,
+        models: settings.models,
+        maxTokensField: "max_tokens",
+        concurrency: settings.concurrency,
+        fetch: shared.fetch,
+        logger: shared.logger,
+      }),
+    );
   },
 });

@@ -1,5 +1,7 @@
 import { httpUrl, optionalString } from "../../../config-values.ts";
 import { defineProvider, type CatalogEntry } from "../definition.ts";
+import { pooledProvider } from "./key-pool.ts";
+import { DEFAULT_LABEL } from "./key-settings.ts";
 
 /** What sets one hosted OpenAI-compatible provider apart from another. */
 export interface HostedPreset<Name extends string, Prefix extends string> {
@@ -45,15 +47,20 @@ export function defineHostedPreset<const Name extends string, const Prefix exten
     models: preset.models,
     async create(settings, shared) {
       const { createOpenAiProvider } = await import("../openai/adapter.ts");
-      return createOpenAiProvider({
-        name: preset.name,
-        ...settings,
-        // The field every one of them knows; max_completion_tokens is OpenAI's own.
-        maxTokensField: "max_tokens",
-        nativeSchema: (model) => !withoutSchema.has(model),
-        fetch: shared.fetch,
-        logger: shared.logger,
-      });
+      // One key, pooled as OpenAI's keys are: its calls carry the key label in the ledger and
+      // the metrics.
+      const key = { label: DEFAULT_LABEL, ...settings };
+      return pooledProvider(preset.name, [key], shared, () =>
+        createOpenAiProvider({
+          name: preset.name,
+          ...settings,
+          // The field every one of them knows; max_completion_tokens is OpenAI's own.
+          maxTokensField: "max_tokens",
+          nativeSchema: (model) => !withoutSchema.has(model),
+          fetch: shared.fetch,
+          logger: shared.logger,
+        }),
+      );
     },
   });
 }
