@@ -13,6 +13,7 @@ import type { ResponseCache } from "./cache/response-cache.ts";
 import { SharedCalls } from "./cache/shared-calls.ts";
 import { asLlmError, callFailure, type LlmError } from "./errors.ts";
 import type { ModelRegistry } from "./model-registry.ts";
+import { checkChatModel } from "./model-kind.ts";
 import { Admission, type Admitted } from "./pipeline/admission.ts";
 import type { Answer } from "./pipeline/answer.ts";
 import type { SlotsSnapshot } from "./pipeline/fair-slots.ts";
@@ -151,8 +152,11 @@ export class CompletionService {
     return { tokenTurns: this.#admission.turns(), providers: this.#upstream.queues() };
   }
 
-  prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
-    return prepareCompletion(request, tokenId, this.#deps);
+  /** Prepares a request (request/prepare.ts); an embedding model among its models is refused. */
+  async prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
+    const prepared = await prepareCompletion(request, tokenId, this.#deps);
+    for (const { model } of prepared.candidates) checkChatModel(model, this.#deps.registry);
+    return prepared;
   }
 
   async complete(request: CompletionInput, context: CallContext): Promise<CompletionOutcome> {
