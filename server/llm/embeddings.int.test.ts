@@ -5,13 +5,18 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_EMBEDDING_DIMENSIONS, fakeTokenCount } from "../test/fake-provider.ts";
+import {
+  FAKE_EMBEDDING_DIMENSIONS,
+  fakeTokenCount,
+  startFakeProvider,
+} from "../test/fake-provider.ts";
 import {
   bodyOf,
   catalogCost,
   catalogNanoUsd,
   ledger,
   uniquePrompt,
+  startGatewayServer,
   startRig,
   type ErrorBody,
   type Rig,
@@ -31,8 +36,8 @@ beforeEach(async () => {
   token = await rig.token();
 });
 
-const client = (apiKey = token.token) =>
-  new OpenAI({ apiKey, baseURL: `${rig.server.url}/v1`, maxRetries: 0 });
+const client = (apiKey = token.token, url = rig.server.url) =>
+  new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
 
 function cosine(a: number[], b: number[]): number {
   let dot = 0;
@@ -255,5 +260,40 @@ describe("POST /api/v1/embeddings", () => {
     expect(Buffer.from(reply.body.embeddings[0]!, "base64").length).toBe(
       FAKE_EMBEDDING_DIMENSIONS * 4,
     );
+  });
+});
+
+describe("a local OpenAI-compatible server's model", () => {
+  it("embeds through it, at the price the operator set", async () => {
+    const fake = await startFakeProvider({ models: ["nomic-embed-text"] });
+    const server = await startGatewayServer(fake, {
+      OPENAI_COMPATIBLE_BASE_URL: fake.openaiBaseUrl,
+      OPENAI_COMPATIBLE_PRICES: "nomic-embed-text=1/0",
+    });
+    try {
+      const local = await server.token({ name: "local", scopes: ["llm"] });
+      const input = uniquePrompt("local");
+      const response = await client(local.token, server.url).embeddings.create({
+        model: "nomic-embed-text",
+        input,
+      });
+      expect(response.data[0]!.embedding).toHaveLength(FAKE_EMBEDDING_DIMENSIONS);
+      expect(bodyOf(fake.requests.find((r) => r.path.endsWith("/embeddings")))).toMatchObject({
+        model: "nomic-embed-text",
+        input: [input],
+      });
+      const rows = await server.store.usage.listForToken(local.id);
+      expect(rows).toMatchObject([
+        {
+          provider: "openai-compatible",
+          model: "nomic-embed-text",
+          input_tokens: fakeTokenCount(input),
+          cost_nano_usd: fakeTokenCount(input) * 1000,
+        },
+      ]);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
   });
 });
