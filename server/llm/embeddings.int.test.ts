@@ -51,6 +51,14 @@ function cosine(a: number[], b: number[]): number {
   return dot / Math.sqrt(aa * bb);
 }
 
+/** A sample's value on GET /metrics (0 when it is not there yet). */
+async function metric(sample: string): Promise<number> {
+  const admin = await rig.server.token({ name: "scraper", scopes: ["admin"] });
+  const response = await rig.server.fetch("/metrics", { token: admin.token });
+  const line = (await response.text()).split("\n").find((each) => each.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}
+
 /** The embedding requests the fake received. */
 const embeddingRequests = () => rig.fake.requests.filter((r) => r.path.endsWith("/embeddings"));
 
@@ -71,9 +79,13 @@ describe("POST /v1/embeddings with the openai client", () => {
     expect(bodyOf(embeddingRequests()[0])).toMatchObject({ model: MODEL, input: inputs });
   });
 
-  it("writes one ledger row: the input tokens at the model's price, no output", async () => {
+  it("writes one ledger row: the input tokens at the model's price, no output; and counts it", async () => {
     const input = uniquePrompt("metered");
+    const tokensCounted = () =>
+      metric(`officellm_model_tokens_total{provider="openai",model="${MODEL}",direction="input"}`);
+    const before = await tokensCounted();
     await client().embeddings.create({ model: MODEL, input });
+    expect((await tokensCounted()) - before).toBe(fakeTokenCount(input));
     const rows = await ledger(rig, token.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
