@@ -12,11 +12,11 @@ import { AnswerCache } from "./cache/answer-cache.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import { SharedCalls } from "./cache/shared-calls.ts";
 import { asLlmError, callFailure, type LlmError } from "./errors.ts";
-import type { ModelRegistry } from "./model-registry.ts";
+import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
 import { checkChatModel } from "./model-kind.ts";
 import { Admission, type Admitted } from "./pipeline/admission.ts";
 import type { Answer } from "./pipeline/answer.ts";
-import type { SlotsSnapshot } from "./pipeline/fair-slots.ts";
+import type { Release, SlotsSnapshot } from "./pipeline/fair-slots.ts";
 import type { SingleFlight } from "./cache/single-flight.ts";
 import { startCallTime, type CallTime, type RunningCallTime } from "./pipeline/call-time.ts";
 import type { RetryPolicy } from "./pipeline/retry.ts";
@@ -137,6 +137,14 @@ export class CompletionService {
 
   get registry(): ModelRegistry {
     return this.#deps.registry;
+  }
+
+  /**
+   * A slot of the model's provider, in the token's turn among the others' calls: a call other
+   * than a completion (embeddings) shares the provider's cap with completions.
+   */
+  providerSlot(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release> {
+    return this.#upstream.modelSlot(model, tokenId, time);
   }
 
   /** How many calls at once the provider that would answer `call` takes. */

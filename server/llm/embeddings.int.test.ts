@@ -309,3 +309,39 @@ describe("a local OpenAI-compatible server's model", () => {
     }
   });
 });
+
+describe("the provider's slots", () => {
+  it("are shared with completions: with the one slot held, embeddings wait, then queue_timeout", async () => {
+    const fake = await startFakeProvider();
+    const server = await startGatewayServer(fake, {
+      PROVIDER_CONCURRENCY: "1",
+      QUEUE_TIMEOUT_MS: "300",
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      const caller = await server.token({ name: "slots", scopes: ["llm"] });
+      fake.enqueue({ text: "held", gate });
+      const held = client(caller.token, server.url).chat.completions.create({
+        model: "gpt-4.1-mini",
+        messages: [{ role: "user", content: uniquePrompt("hold") }],
+      });
+      await fake.waitForRequests(1);
+      const reply = await server.fetch("/v1/embeddings", {
+        method: "POST",
+        token: caller.token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: MODEL, input: uniquePrompt("waits") }),
+      });
+      expect(reply.status).toBe(503);
+      expect(((await reply.json()) as ErrorBody).error.code).toBe("queue_timeout");
+      expect(fake.requests.filter((r) => r.path.endsWith("/embeddings"))).toHaveLength(0);
+      open();
+      await held;
+    } finally {
+      open();
+      await server.close();
+      await fake.close();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import { checkEmbeddingModel } from "../model-kind.ts";
 import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
 import type { Answer } from "../pipeline/answer.ts";
 import { startCallTime, type CallTime } from "../pipeline/call-time.ts";
+import type { Release } from "../pipeline/fair-slots.ts";
 import { withRetries, type RetryPolicy } from "../pipeline/retry.ts";
 import type { Provider } from "../provider.ts";
 import { estimateTokens } from "../token-estimate.ts";
@@ -55,6 +56,8 @@ export interface EmbeddingServiceDeps {
   requestTimeoutMs: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "embeddings">;
+  /** A slot of the model's provider, shared fairly with completions (CompletionService). */
+  providerSlot(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release>;
 }
 
 /** What an input counted when it was embedded, kept with its vector. */
@@ -67,8 +70,8 @@ interface Embedded {
  * Embeds texts, metered as completions are: the model checked and the request's bounds
  * (EMBEDDING_MAX_INPUTS, EMBEDDING_MAX_CHARS) before anything else; each text's vector read
  * from the response cache (keyed by provider, model, dimensions and the text), and only the
- * texts not found sent upstream, in one call, with retries, after the call's maximum cost is
- * reserved against the token's budget; one ledger row per request, at what the upstream call
+ * texts not found sent upstream, in one call, with retries, in a slot of the provider shared
+ * with completions, after the call's maximum cost is reserved against the token's budget; one ledger row per request, at what the upstream call
  * cost (a request answered wholly from the cache: a cached row at no cost).
  */
 export class EmbeddingService {
@@ -205,7 +208,9 @@ export class EmbeddingService {
     const { registry, metrics, retry, timeoutMs, answerMarginMs } = this.#deps;
     const time = startCallTime(context.signal, context.deadline - answerMarginMs);
     let reservation: ReservationId | undefined;
+    let release: Release | undefined;
     try {
+      release = await this.#deps.providerSlot(model, context.caller.tokenId, time);
       // A byte-level tokenizer makes at most one token of each UTF-8 byte.
       const maxTokens = sum(texts.map((text) => Buffer.byteLength(text)));
       reservation = await this.#ledger.reserve(context.caller, () =>
@@ -239,6 +244,7 @@ export class EmbeddingService {
       await this.#billing.failed(context, failure, model, latencyMs);
       throw failure.unbilled();
     } finally {
+      release?.();
       time.stop();
     }
   }
