@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     requestTimeoutMs: config.requestTimeoutMs,
     retry,
     limits: config.limits,
-    providerSlot: (model, tokenId, time) => completions.providerSlot(model, tokenId, time),
+    admit: (model, tokenId, time) => completions.admitCall(model, tokenId, time),
   });
 
   const jobs: JobRunner = {

@@ -140,11 +140,22 @@ export class CompletionService {
   }
 
   /**
-   * A slot of the model's provider, in the token's turn among the others' calls: a call other
-   * than a completion (embeddings) shares the provider's cap with completions.
+   * Lets a call other than a completion (embeddings) upstream as completions are: a turn among
+   * its token's calls (TOKEN_MAX_IN_FLIGHT), then a slot of the model's provider, shared fairly
+   * with the completions'. The function returned gives both back.
    */
-  providerSlot(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release> {
-    return this.#upstream.modelSlot(model, tokenId, time);
+  async admitCall(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release> {
+    const endTurn = await this.#admission.turn(tokenId, time);
+    try {
+      const slot = await this.#upstream.modelSlot(model, tokenId, time);
+      return () => {
+        slot();
+        endTurn();
+      };
+    } catch (error) {
+      endTurn();
+      throw error;
+    }
   }
 
   /** How many calls at once the provider that would answer `call` takes. */

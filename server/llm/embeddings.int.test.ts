@@ -310,38 +310,61 @@ describe("a local OpenAI-compatible server's model", () => {
   });
 });
 
-describe("the provider's slots", () => {
-  it("are shared with completions: with the one slot held, embeddings wait, then queue_timeout", async () => {
+describe("admission, shared with completions", () => {
+  /**
+   * With a chat call of one token held at the fake, an embeddings request of `who` ("same" token
+   * or "other"): its status, and whether it reached the fake.
+   */
+  async function whileHeld(settings: Record<string, string>, who: "same" | "other") {
     const fake = await startFakeProvider();
-    const server = await startGatewayServer(fake, {
-      PROVIDER_CONCURRENCY: "1",
-      QUEUE_TIMEOUT_MS: "300",
-    });
+    const server = await startGatewayServer(fake, { QUEUE_TIMEOUT_MS: "300", ...settings });
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     try {
-      const caller = await server.token({ name: "slots", scopes: ["llm"] });
+      const holder = await server.token({ name: "holder", scopes: ["llm"] });
+      const other = await server.token({ name: "other", scopes: ["llm"] });
       fake.enqueue({ text: "held", gate });
-      const held = client(caller.token, server.url).chat.completions.create({
+      const held = client(holder.token, server.url).chat.completions.create({
         model: "gpt-4.1-mini",
         messages: [{ role: "user", content: uniquePrompt("hold") }],
       });
       await fake.waitForRequests(1);
       const reply = await server.fetch("/v1/embeddings", {
         method: "POST",
-        token: caller.token,
+        token: (who === "same" ? holder : other).token,
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ model: MODEL, input: uniquePrompt("waits") }),
       });
-      expect(reply.status).toBe(503);
-      expect(((await reply.json()) as ErrorBody).error.code).toBe("queue_timeout");
-      expect(fake.requests.filter((r) => r.path.endsWith("/embeddings"))).toHaveLength(0);
+      const body = (await reply.json()) as Partial<ErrorBody>;
+      const reached = fake.requests.some((r) => r.path.endsWith("/embeddings"));
       open();
       await held;
+      return { status: reply.status, code: body.error?.code, reached };
     } finally {
       open();
       await server.close();
       await fake.close();
     }
+  }
+
+  it("the provider's one slot held: embeddings wait, then 503 queue_timeout", async () => {
+    expect(await whileHeld({ PROVIDER_CONCURRENCY: "1" }, "other")).toEqual({
+      status: 503,
+      code: "queue_timeout",
+      reached: false,
+    });
+  });
+
+  it("the token's one turn held: its embeddings wait, another token's go", async () => {
+    expect(await whileHeld({ TOKEN_MAX_IN_FLIGHT: "1" }, "same")).toEqual({
+      status: 503,
+      code: "queue_timeout",
+      reached: false,
+    });
+    expect(await whileHeld({ TOKEN_MAX_IN_FLIGHT: "1" }, "other")).toEqual({
+      status: 200,
+      code: undefined,
+      reached: true,
+    });
   });
 });

@@ -56,8 +56,11 @@ export interface EmbeddingServiceDeps {
   requestTimeoutMs: number;
   retry: RetryPolicy;
   limits: Pick<Limits, "embeddings">;
-  /** A slot of the model's provider, shared fairly with completions (CompletionService). */
-  providerSlot(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release>;
+  /**
+   * A turn among the token's calls and a slot of the model's provider, shared with completions
+   * (CompletionService.admitCall); the function it gives back gives both back.
+   */
+  admit(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release>;
 }
 
 /** What an input counted when it was embedded, kept with its vector. */
@@ -70,8 +73,8 @@ interface Embedded {
  * Embeds texts, metered as completions are: the model checked and the request's bounds
  * (EMBEDDING_MAX_INPUTS, EMBEDDING_MAX_CHARS) before anything else; each text's vector read
  * from the response cache (keyed by provider, model, dimensions and the text), and only the
- * texts not found sent upstream, in one call, with retries, in a slot of the provider shared
- * with completions, after the call's maximum cost is reserved against the token's budget; one ledger row per request, at what the upstream call
+ * texts not found sent upstream, in one call, with retries, in the token's turn and a slot of
+ * the provider, both shared with completions, after the call's maximum cost is reserved against the token's budget; one ledger row per request, at what the upstream call
  * cost (a request answered wholly from the cache: a cached row at no cost).
  */
 export class EmbeddingService {
@@ -210,7 +213,7 @@ export class EmbeddingService {
     let reservation: ReservationId | undefined;
     let release: Release | undefined;
     try {
-      release = await this.#deps.providerSlot(model, context.caller.tokenId, time);
+      release = await this.#deps.admit(model, context.caller.tokenId, time);
       // A byte-level tokenizer makes at most one token of each UTF-8 byte.
       const maxTokens = sum(texts.map((text) => Buffer.byteLength(text)));
       reservation = await this.#ledger.reserve(context.caller, () =>
