@@ -31,9 +31,11 @@ import { calendarRoutes } from "./routes/calendar.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { addinStatic } from "./routes/addin.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { embeddingRoutes } from "./routes/embeddings.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { Jobs } from "./llm/jobs/jobs.ts";
 import type { JobRunner } from "./llm/jobs/submit-job.ts";
+import { EmbeddingService } from "./llm/embeddings/embedding-service.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
@@ -95,6 +97,14 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     () => Promise.resolve((deps.backups?.lastGoodAt()?.getTime() ?? 0) / 1000),
   );
   const authenticate = authenticator(tokens, limits, metrics);
+  const retry = {
+    maxRetries: config.llm.maxRetries,
+    baseDelayMs: 250,
+    maxDelayMs: 8000,
+    maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
+    shortestAttemptMs: shortestAttemptMs(config.llm.timeoutMs),
+    sleep: deps.sleep,
+  };
   const completions = new CompletionService({
     ...gateway,
     metrics,
@@ -107,15 +117,20 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     providerConcurrency: config.llm.providerConcurrency,
     inFlightPerToken: config.limits.inFlightPerToken,
     queueWaitMs: config.limits.queueWaitMs,
-    retry: {
-      maxRetries: config.llm.maxRetries,
-      baseDelayMs: 250,
-      maxDelayMs: 8000,
-      maxRetryAfterMs: Math.min(config.llm.timeoutMs, 30_000),
-      shortestAttemptMs: shortestAttemptMs(config.llm.timeoutMs),
-      sleep: deps.sleep,
-    },
+    retry,
     limits: config.limits,
+  });
+  const embeddings = new EmbeddingService({
+    ...gateway,
+    metrics,
+    store,
+    clock,
+    timeoutMs: config.llm.timeoutMs,
+    answerMarginMs: answerMarginMs(config.requestTimeoutMs),
+    requestTimeoutMs: config.requestTimeoutMs,
+    retry,
+    limits: config.limits,
+    admit: (model, tokenId, time) => completions.admitCall(model, tokenId, time),
   });
 
   const jobs: JobRunner = {
@@ -185,6 +200,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
     ...openAiResponsesRoutes({ completions, clock }),
+    ...embeddingRoutes({ embeddings }),
     ...completionRoutes({
       completions,
       batchMaxItems: config.limits.batchItems,

@@ -48,6 +48,7 @@ describe("loadConfig defaults", () => {
       localModels: 500,
       tools: 128,
       adminPageRows: 1000,
+      embeddings: { inputs: 256, chars: 400_000 },
       files: {
         bytes: 10 * 1024 * 1024,
         unzippedBytes: 50 * 1024 * 1024,

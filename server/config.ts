@@ -174,6 +174,10 @@ const envSchema = z.object({
   DEFAULT_MODEL: optionalString,
   MODEL_ALIASES: modelAliases.optional(),
   TOOLS_MAX: positiveInt("functions offered in one request").default(128),
+  EMBEDDING_MAX_INPUTS: positiveInt("texts in one embeddings request")
+    .max(2048, "must be at most 2048 (texts in one embeddings request)")
+    .default(256),
+  EMBEDDING_MAX_CHARS: positiveInt("characters of one embeddings request's texts").default(400_000),
   LOCAL_MODELS_MAX: positiveInt("models kept from a local server's list").default(500),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
@@ -242,6 +246,11 @@ export interface Limits {
   tools: number;
   /** Most rows one page of the ledger or the audit log may carry (ADMIN_PAGE_MAX_ROWS). */
   adminPageRows: number;
+  /**
+   * One embeddings request: its texts (EMBEDDING_MAX_INPUTS), and their characters together
+   * (EMBEDDING_MAX_CHARS), which bound both what goes upstream and the vectors that come back.
+   */
+  embeddings: { inputs: number; chars: number };
   /** Uploaded files (POST /api/v1/files): what one may be, and what reading it may cost. */
   files: FileLimits;
 }
@@ -437,6 +446,7 @@ export function loadConfig(
       localModels: env.LOCAL_MODELS_MAX,
       tools: env.TOOLS_MAX,
       adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
+      embeddings: { inputs: env.EMBEDDING_MAX_INPUTS, chars: env.EMBEDDING_MAX_CHARS },
       files: {
         bytes: env.FILE_MAX_BYTES,
         unzippedBytes: env.FILE_MAX_UNZIPPED_BYTES,

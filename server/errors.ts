@@ -10,6 +10,10 @@ export const errorStatuses = {
   invalid_request: 400,
   /** The model named is not offered here (nor an alias); the message suggests the closest. */
   unknown_model: 400,
+  /** An embedding model was asked for a completion; the message names the chat models. */
+  not_a_chat_model: 400,
+  /** Embeddings were asked of a model that makes none; the message names those that do. */
+  not_an_embedding_model: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -21,6 +21,7 @@ import type {
   completionResponseSchema,
 } from "./llm/request/completion-request.ts";
 import type { jobEndSchema, jobSchema } from "./llm/jobs/schemas.ts";
+import type { embeddingRequestSchema, embeddingResponseSchema } from "./llm/embeddings/schemas.ts";
 import type { modelInfoSchema, modelsResponseSchema } from "./models/schemas.ts";
 import type { TemplateBodies, templateListSchema } from "./templates/schemas.ts";
 import type {
@@ -54,6 +55,10 @@ export type Completion = z.output<typeof completionResponseSchema>;
 export type BatchItem = z.input<typeof batchItemSchema>;
 export type BatchResponse = z.output<typeof batchResponseSchema>;
 export type { BatchItemResult } from "./llm/request/completion-request.ts";
+
+/** POST /api/v1/embeddings: the body, and the answer. */
+export type EmbeddingRequest = z.input<typeof embeddingRequestSchema>;
+export type Embeddings = z.output<typeof embeddingResponseSchema>;
 
 /** POST /api/v1/jobs (the body is a batch's), GET /api/v1/jobs/:id, and its events' `done`. */
 export type Job = z.output<typeof jobSchema>;

@@ -99,6 +99,22 @@ describe("the functions against the real backend", () => {
     expect(counter.calls).toEqual(["POST /api/v1/jobs", "GET /api/v1/jobs/:id/events"]);
   });
 
+  it("ranks candidates by meaning with SIMILAR and CLOSEST, in one embeddings request", async () => {
+    const counter = countingFetch();
+    register(excel, await storageFor(token), { fetch: counter.fetch });
+    const candidates = [["Acme Corporation"], ["Lisbon weather"], ["Globex Inc"]];
+    const [ranked, best] = await Promise.all([
+      excel.value("SIMILAR", "ACME Corp", candidates, 2, null),
+      excel.value("CLOSEST", "Globex Incorporated", candidates, null),
+    ]);
+    expect((ranked as [string, number][]).map(([candidate]) => candidate)[0]).toBe(
+      "Acme Corporation",
+    );
+    expect(ranked).toHaveLength(2);
+    expect(best).toBe("Globex Inc");
+    expect(counter.calls).toEqual(["POST /api/v1/embeddings"]);
+  });
+
   it("asks nothing again when the workbook is reopened", async () => {
     const storage = await storageFor(token);
     const first = countingFetch();

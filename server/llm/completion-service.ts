@@ -12,10 +12,11 @@ import { AnswerCache } from "./cache/answer-cache.ts";
 import type { ResponseCache } from "./cache/response-cache.ts";
 import { SharedCalls } from "./cache/shared-calls.ts";
 import { asLlmError, callFailure, type LlmError } from "./errors.ts";
-import type { ModelRegistry } from "./model-registry.ts";
+import type { ModelInfo, ModelRegistry } from "./model-registry.ts";
+import { checkChatModel } from "./model-kind.ts";
 import { Admission, type Admitted } from "./pipeline/admission.ts";
 import type { Answer } from "./pipeline/answer.ts";
-import type { SlotsSnapshot } from "./pipeline/fair-slots.ts";
+import type { Release, SlotsSnapshot } from "./pipeline/fair-slots.ts";
 import type { SingleFlight } from "./cache/single-flight.ts";
 import { startCallTime, type CallTime, type RunningCallTime } from "./pipeline/call-time.ts";
 import type { RetryPolicy } from "./pipeline/retry.ts";
@@ -138,6 +139,25 @@ export class CompletionService {
     return this.#deps.registry;
   }
 
+  /**
+   * Lets a call other than a completion (embeddings) upstream as completions are: a turn among
+   * its token's calls (TOKEN_MAX_IN_FLIGHT), then a slot of the model's provider, shared fairly
+   * with the completions'. The function returned gives both back.
+   */
+  async admitCall(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release> {
+    const endTurn = await this.#admission.turn(tokenId, time);
+    try {
+      const slot = await this.#upstream.modelSlot(model, tokenId, time);
+      return () => {
+        slot();
+        endTurn();
+      };
+    } catch (error) {
+      endTurn();
+      throw error;
+    }
+  }
+
   /** How many calls at once the provider that would answer `call` takes. */
   capacity(call: PreparedCompletion): number {
     return this.#upstream.capacity(call);
@@ -151,8 +171,11 @@ export class CompletionService {
     return { tokenTurns: this.#admission.turns(), providers: this.#upstream.queues() };
   }
 
-  prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
-    return prepareCompletion(request, tokenId, this.#deps);
+  /** Prepares a request (request/prepare.ts); an embedding model among its models is refused. */
+  async prepare(request: CompletionInput, tokenId: string): Promise<PreparedCompletion> {
+    const prepared = await prepareCompletion(request, tokenId, this.#deps);
+    for (const { model } of prepared.candidates) checkChatModel(model, this.#deps.registry);
+    return prepared;
   }
 
   async complete(request: CompletionInput, context: CallContext): Promise<CompletionOutcome> {

@@ -14,6 +14,10 @@ export type LlmErrorCode =
   | "invalid_request"
   /** The model named is neither offered by a configured provider nor an operator's alias. */
   | "unknown_model"
+  /** An embedding model was asked for a completion. */
+  | "not_a_chat_model"
+  /** A model that makes no embeddings (a chat model, or any of a provider without them). */
+  | "not_an_embedding_model"
   /** What the request names (a template) does not exist. */
   | "not_found"
   /** The token's monthly budget cannot cover the call's maximum cost. */

@@ -14,6 +14,26 @@ export interface Provider {
   stream(request: ProviderRequest): AsyncIterable<StreamChunk>;
   /** Models beyond the catalog (a local server's): those its settings name, else the server's. */
   listModels?(): Promise<string[]>;
+  /** Embeds texts, one vector each in the inputs' order; absent for a provider without them. */
+  embed?(request: EmbeddingRequest): Promise<EmbeddingResult>;
+}
+
+/** What the gateway asks a provider's embedding model for. */
+export interface EmbeddingRequest {
+  /** The provider's own model id. */
+  model: string;
+  inputs: string[];
+  /** The vectors' length, for models that can shorten theirs; the model's own when undefined. */
+  dimensions: number | undefined;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in the inputs' order. */
+  vectors: number[][];
+  /** The tokens of every input together (an embedding has no output). */
+  inputTokens: number;
 }
 
 /**

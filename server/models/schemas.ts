@@ -8,6 +8,11 @@ import { z } from "zod";
 export const modelInfoSchema = z.object({
   id: z.string(),
   provider: z.string(),
+  kind: z
+    .enum(["chat", "embedding", "unknown"])
+    .describe(
+      "chat: completions; embedding: POST /v1/embeddings; unknown: a local server's model, either",
+    ),
   contextWindow: z.number().int(),
   maxOutputTokens: z.number().int(),
   pricePerMillionTokens: z.object({ input: z.number(), output: z.number() }),

@@ -578,9 +578,9 @@ describe("conversations through openai and anthropic (official SDKs)", () => {
     messages.map((m) => `${m.role} ${m.content.length}×${m.content.slice(0, 1)}`);
 
   describe.each(providerCases)("with $provider", (c) => {
-    // The provider's catalog model with the smallest context window.
+    // The provider's catalog chat model with the smallest context window.
     const model = catalog
-      .filter((m) => m.provider === c.provider)
+      .filter((m) => m.provider === c.provider && m.kind !== "embedding")
       .reduce((smallest, m) => (m.contextWindow < smallest.contextWindow ? m : smallest));
 
     it(`sends upstream the newest turns that fill ${model.id}'s context window, the oldest dropped`, async () => {

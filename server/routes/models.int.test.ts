@@ -60,7 +60,7 @@ describe("GET /api/v1/models", () => {
     await fake.close();
   });
 
-  it("offers the demo model alone when no provider is configured", async () => {
+  it("offers the demo models alone when no provider is configured", async () => {
     server = await startTestServer();
     expect(await models(server)).toEqual({
       catalogVersion: "2026-12-05",
@@ -69,11 +69,22 @@ describe("GET /api/v1/models", () => {
         {
           id: "demo",
           provider: "demo",
+          kind: "chat",
           contextWindow: 32_768,
           maxOutputTokens: 4096,
           pricePerMillionTokens: { input: 0, output: 0 },
           structuredOutput: true,
           default: true,
+        },
+        {
+          id: "demo-embedding",
+          provider: "demo",
+          kind: "embedding",
+          contextWindow: 8192,
+          maxOutputTokens: 0,
+          pricePerMillionTokens: { input: 0, output: 0 },
+          structuredOutput: false,
+          default: false,
         },
       ],
     });
@@ -96,6 +107,8 @@ describe("GET /api/v1/models", () => {
       ["gpt-4o-mini", "openai", 128_000, 16_384, 0.15, 0.6, true],
       ["o4-mini", "openai", 200_000, 100_000, 1.1, 4.4, true],
       ["o3", "openai", 200_000, 100_000, 2, 8, true],
+      ["text-embedding-3-small", "openai", 8191, 0, 0.02, 0, false],
+      ["text-embedding-3-large", "openai", 8191, 0, 0.13, 0, false],
       ["claude-opus-4-1", "anthropic", 200_000, 32_000, 15, 75, true],
       ["claude-sonnet-4-5", "anthropic", 200_000, 64_000, 3, 15, true],
       ["claude-haiku-4-5", "anthropic", 200_000, 64_000, 1, 5, true],

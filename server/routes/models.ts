@@ -10,6 +10,7 @@ export function modelList(registry: ModelRegistry) {
   const described = (id: string, model: ModelInfo) => ({
     id,
     provider: model.provider,
+    kind: model.kind ?? "chat",
     contextWindow: model.contextWindow,
     maxOutputTokens: model.maxOutputTokens,
     pricePerMillionTokens: { input: model.inputPerMillion, output: model.outputPerMillion },

@@ -213,7 +213,10 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
     const client = clientFor(server, token);
     const models: OpenAI.Models.Model[] = [];
     for await (const model of client.models.list()) models.push(model);
-    expect(models).toEqual([{ id: "demo", object: "model", created: 0, owned_by: "demo" }]);
+    expect(models).toEqual([
+      { id: "demo", object: "model", created: 0, owned_by: "demo" },
+      { id: "demo-embedding", object: "model", created: 0, owned_by: "demo" },
+    ]);
     expect(await client.models.retrieve("demo")).toEqual(models[0]);
     const missing = await rejection(client.models.retrieve("gpt-9"));
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);

@@ -11,6 +11,8 @@
  * - `POST …/models/M:generateContent`, `…:streamGenerateContent?alt=sse`  Gemini (Google's SDK)
  * - `POST …/messages/count_tokens` Anthropic token count
  * - `GET  …/models`             OpenAI list, or Anthropic list when `anthropic-version` is sent
+ * - `POST …/embeddings`         OpenAI embeddings: hashed bag-of-words vectors (1536 long unless
+ *                               `dimensions` says), as floats or base64 as `encoding_format` asks
  *
  * The default answer is `echo: <last user message>`; with JSON output asked for, a value built
  * from the JSON schema (or `{"echo": …}` without one). Token counts are `fakeTokenCount`:
@@ -24,6 +26,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SampleRefused, sampleSchema } from "../llm/schemas/schema-sampler.ts";
+import { hashedEmbedding } from "../llm/providers/shared/hashed-embedding.ts";
 
 export type FakeProviderKind = "openai" | "anthropic" | "gemini";
 
@@ -392,10 +395,12 @@ function errorBody(
   return { error: { message, type, param: null, code: openaiCode ?? code } };
 }
 
-type Kind = "chat" | "messages" | "count" | "models" | "generate";
+type Kind = "chat" | "messages" | "count" | "models" | "generate" | "embeddings";
 
 interface Exchange {
   res: ServerResponse;
+  /** The request's parsed body. */
+  body?: unknown;
   /** The fake itself ended the connection (reset, cut stream): not a client abort. */
   deliberate: boolean;
 }
@@ -463,6 +468,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     } else if (method === "POST" && path.endsWith("/messages/count_tokens")) {
       provider = "anthropic";
       kind = "count";
+    } else if (method === "POST" && path.endsWith("/embeddings")) {
+      provider = "openai";
+      kind = "embeddings";
     } else if (method === "GET" && path.endsWith("/models")) {
       provider = req.headers["anthropic-version"] === undefined ? "openai" : "anthropic";
       kind = "models";
@@ -478,6 +486,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       }
     }
     const recorded: RecordedRequest = { method, path, headers: req.headers, body, provider };
+    exchange.body = body;
     if (record) {
       requests.push(recorded);
       for (const waiter of waiters) waiter();
@@ -493,7 +502,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       sendJson(exchange.res, 400, errorBody(provider, 400, message, id), id, provider);
       return;
     }
-    const call = kind === "models" ? undefined : toCall(provider, recorded);
+    const call =
+      kind === "models" || kind === "embeddings" ? undefined : toCall(provider, recorded);
     if (call && kind !== "count" && record) calls.push(call);
     const behaviour =
       queue.shift() ?? (call && kind !== "count" && responder ? responder(call) : undefined);
@@ -549,6 +559,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       const body = provider === "anthropic" ? anthropicModels(models) : openaiModels(models);
       if (cut === undefined) sendJson(res, 200, body, id, provider);
       else sendCut(exchange, JSON.stringify(body), id, provider, cut);
+      return;
+    }
+    if (kind === "embeddings") {
+      const answer = embeddingsAnswer(exchange.body);
+      if (answer.status === 200) sendJson(res, 200, answer.body, id, provider);
+      else sendJson(res, 400, errorBody(provider, 400, answer.message, id), id, provider);
       return;
     }
     if (!call) return;
@@ -738,6 +754,40 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     };
     next();
   }
+}
+
+/** The length of the fake's vectors unless a request asks for others. */
+export const FAKE_EMBEDDING_DIMENSIONS = 1536;
+
+/** OpenAI's embeddings answer for a body: one hashed bag-of-words vector per text. */
+function embeddingsAnswer(
+  body: unknown,
+): { status: 200; body: unknown } | { status: 400; message: string } {
+  const request = isRecord(body) ? body : {};
+  const inputs = typeof request.input === "string" ? [request.input] : request.input;
+  if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === "string"))
+    return { status: 400, message: "'$.input' is invalid." };
+  const dimensions =
+    typeof request.dimensions === "number" ? request.dimensions : FAKE_EMBEDDING_DIMENSIONS;
+  const base64 = request.encoding_format === "base64";
+  const data = inputs.map((input: string, index) => {
+    const vector = hashedEmbedding(input, dimensions);
+    return {
+      object: "embedding",
+      index,
+      embedding: base64 ? Buffer.from(Float32Array.from(vector).buffer).toString("base64") : vector,
+    };
+  });
+  const tokens = inputs.reduce((sum: number, input: string) => sum + fakeTokenCount(input), 0);
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      data,
+      model: typeof request.model === "string" ? request.model : "fake-embedding",
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+  };
 }
 
 function defaultErrorMessage(status: number): string {

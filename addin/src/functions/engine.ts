@@ -5,6 +5,7 @@ import type { KeyValueStorage } from "../shared/storage.ts";
 import { realTimer, type Timer } from "../shared/timer.ts";
 import { readEvents } from "../shared/sse.ts";
 import { AnswerCache, type Answer, type CacheLimits } from "./cache.ts";
+import { EmbeddingClient } from "./embeddings.ts";
 import { errorForCode, errorFromFailure, messages, notAvailable } from "./errors.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
 
@@ -130,6 +131,8 @@ export interface Cancelable {
  */
 export class LlmEngine {
   readonly cache: AnswerCache;
+  /** Vectors for the similarity functions, batched in the same window. */
+  readonly embeddings: EmbeddingClient;
   readonly settings: EngineSettings;
   /** Jobs and streams opened, and calls that joined a request already asked (for the tests). */
   readonly stats = {
@@ -168,6 +171,12 @@ export class LlmEngine {
     this.#timer = options.timer ?? realTimer;
     this.settings = { ...defaultEngineSettings, ...options.settings };
     this.cache = new AnswerCache(options.storage, this.settings.cache);
+    this.embeddings = new EmbeddingClient({
+      storage: options.storage,
+      fetch: this.#fetch,
+      timer: this.#timer,
+      settings: { batchWindowMs: this.settings.batchWindowMs },
+    });
     this.#itemsCap = this.settings.maxItemsPerRequest;
   }
 

@@ -107,6 +107,9 @@ export function errorForCode(
         `Cannot reach the OfficeLLM backend: check your network connection and the backend address in the task pane. ${RECALC}`,
       );
     case "invalid_request":
+    case "unknown_model":
+    case "not_an_embedding_model":
+    case "not_a_chat_model":
       return invalidValue(`OfficeLLM refused the request: ${detail}`);
     case "payload_too_large":
       return invalidValue(

@@ -43,11 +43,13 @@ describe("registration", () => {
     register(excel, await connectedStorage());
     expect([...excel.functions.keys()].sort()).toEqual([
       "CLASSIFY",
+      "CLOSEST",
       "EXTRACT",
       "LIST",
       "PROMPT",
       "PROMPT.TOCOLUMN",
       "PROMPT.TOROW",
+      "SIMILAR",
       "SUMMARIZE",
       "TABLE",
       "TRANSLATE",

@@ -158,3 +158,41 @@ export async function summarize(
 ): Promise<string> {
   return llm.summarize(currentEngine(), text, words, options, invocation);
 }
+
+/**
+ * Ranks candidates by how close in meaning each is to the text (embeddings), spilling the closest with their scores.
+ * @customfunction SIMILAR
+ * @param text The text to compare.
+ * @param candidates The candidates: a range, an array such as {"a","b"}, or "a, b".
+ * @param [top] How many of the closest to show (default 3).
+ * @param [options] Options such as "model=text-embedding-3-small".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns One row per candidate, closest first: the candidate, and its cosine similarity (1 = the same meaning).
+ */
+export async function similar(
+  text: unknown,
+  candidates: unknown[][],
+  top: number,
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<unknown[][]> {
+  return llm.similar(currentEngine(), text, candidates, top, options, invocation);
+}
+
+/**
+ * The candidate closest in meaning to the text (embeddings): a lookup that tolerates other wordings.
+ * @customfunction CLOSEST
+ * @param text The text to look up.
+ * @param candidates The candidates: a range, an array such as {"a","b"}, or "a, b".
+ * @param [options] Options such as "model=text-embedding-3-small".
+ * @param invocation Excel's invocation (not an argument).
+ * @returns The closest candidate.
+ */
+export async function closest(
+  text: unknown,
+  candidates: unknown[][],
+  options: string,
+  invocation: CustomFunctions.CancelableInvocation,
+): Promise<string> {
+  return llm.closest(currentEngine(), text, candidates, options, invocation);
+}

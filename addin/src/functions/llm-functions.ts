@@ -1,4 +1,6 @@
 import type { Answer, Cancelable, LlmEngine, LlmRequest } from "./engine.ts";
+import { cosine } from "./embeddings.ts";
+import { canonicalJson, sha256Hex } from "./hash.ts";
 import { errorForCode, errorFromFailure, invalidValue, notAvailable } from "./errors.ts";
 import { parseOptions, splitTrailingOptions, type CallOptions } from "./options.ts";
 import { fitCell } from "../shared/cell.ts";
@@ -24,6 +26,10 @@ export const PREVIEW_PLACEHOLDER = "LLM result appears after you press Enter";
 export const MAX_PROMPT_CHARS = 200_000;
 export const MAX_FIELDS = 50;
 export const MAX_LABELS = 200;
+/** Candidates one similarity formula ranks (each a text the backend embeds once). */
+export const MAX_CANDIDATES = 1000;
+/** Rows SIMILAR spills by default. */
+export const DEFAULT_TOP = 3;
 
 export type Cell = string | number | boolean;
 export type Invocation = Cancelable & { isInValuePreview?: boolean };
@@ -430,4 +436,86 @@ export function summarize(
       preview: PREVIEW_PLACEHOLDER,
     };
   });
+}
+
+/**
+ * Each candidate's cosine similarity to the text, in the candidates' order, by their embeddings
+ * (the vectors never reach the sheet). Kept in the functions' cache, so a recalculation or a
+ * reopened workbook ranks again without asking the backend; a preview reads that cache only.
+ */
+async function similarities(
+  engine: LlmEngine,
+  text: string,
+  candidates: string[],
+  model: string | undefined,
+  invocation: Invocation | undefined,
+): Promise<number[] | undefined> {
+  const key = sha256Hex(`officellm-similar-v1\n${canonicalJson({ model, text, candidates })}`);
+  const kept = engine.cache.peek(key) ?? (await engine.cache.get(key));
+  if (Array.isArray(kept?.json)) return kept.json as number[];
+  if (invocation?.isInValuePreview) return undefined;
+  const [target, ...others] = await engine.embeddings.embed([text, ...candidates], model);
+  const scores = others.map((vector) => Math.round(cosine(target!, vector) * 10_000) / 10_000);
+  engine.cache.set(key, { text: "", json: scores });
+  return scores;
+}
+
+/** The text and candidates of SIMILAR and CLOSEST, checked, with the options' model. */
+function similarityArguments(text: CellInput, candidates: unknown, options: unknown) {
+  const source = cellText(text).trim();
+  const choices = parseList(candidates);
+  if (choices.length === 0)
+    throw invalidValue('Give the candidates: a range, an array such as {"a","b"}, or "a, b"');
+  if (choices.length > MAX_CANDIDATES)
+    throw invalidValue(`At most ${MAX_CANDIDATES} candidates (got ${choices.length})`);
+  if (source === "") throw notAvailable("There is no text to compare (the cell is empty)");
+  checkSize(source + choices.join(""));
+  return { source, choices, model: parseOptions(options).model };
+}
+
+/** Candidates with their scores, closest first (ties in the candidates' order). */
+function ranked(choices: string[], scores: number[]): [string, number][] {
+  return choices
+    .map((choice, index) => [choice, scores[index]!] as [string, number])
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** The `top` candidates closest in meaning to the text, each with its score, spilled as 2 columns. */
+export async function similar(
+  engine: LlmEngine,
+  text: CellInput,
+  candidates: unknown,
+  top: unknown,
+  options: unknown,
+  invocation?: Invocation,
+): Promise<Cell[][]> {
+  try {
+    const count = top === null || top === undefined || top === "" ? DEFAULT_TOP : Number(top);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_CANDIDATES)
+      throw invalidValue(`top must be a whole number from 1 to ${MAX_CANDIDATES}`);
+    const { source, choices, model } = similarityArguments(text, candidates, options);
+    const scores = await similarities(engine, source, choices, model, invocation);
+    if (!scores) return [[PREVIEW_PLACEHOLDER, ""]];
+    return ranked(choices, scores).slice(0, count);
+  } catch (error) {
+    throw errorFromFailure(error, Date.now());
+  }
+}
+
+/** The one candidate closest in meaning to the text. */
+export async function closest(
+  engine: LlmEngine,
+  text: CellInput,
+  candidates: unknown,
+  options: unknown,
+  invocation?: Invocation,
+): Promise<string> {
+  try {
+    const { source, choices, model } = similarityArguments(text, candidates, options);
+    const scores = await similarities(engine, source, choices, model, invocation);
+    if (!scores) return PREVIEW_PLACEHOLDER;
+    return ranked(choices, scores)[0]![0];
+  } catch (error) {
+    throw errorFromFailure(error, Date.now());
+  }
 }

@@ -49,11 +49,13 @@ describe("functions.json from the Vite build", () => {
     expect([...byId.keys()].sort()).toEqual(
       [
         "CLASSIFY",
+        "CLOSEST",
         "EXTRACT",
         "LIST",
         "PROMPT",
         "PROMPT.TOCOLUMN",
         "PROMPT.TOROW",
+        "SIMILAR",
         "SUMMARIZE",
         "TABLE",
         "TRANSLATE",
@@ -162,6 +164,19 @@ describe("functions.json from the Vite build", () => {
       ["words", "number", "scalar", true],
       ["options", "string", "scalar", true],
     ]);
+    expect(shape("SIMILAR")).toEqual([
+      ["text", "any", "scalar", false],
+      ["candidates", "any", "matrix", false],
+      ["top", "number", "scalar", true],
+      ["options", "string", "scalar", true],
+    ]);
+    expect(byId.get("SIMILAR")!.result).toEqual({ dimensionality: "matrix" });
+    expect(shape("CLOSEST")).toEqual([
+      ["text", "any", "scalar", false],
+      ["candidates", "any", "matrix", false],
+      ["options", "string", "scalar", true],
+    ]);
+    expect(byId.get("CLOSEST")!.result).toEqual({ type: "string" });
     for (const fn of byId.values()) {
       expect(
         fn.parameters.some((p) => p.name === "invocation"),

@@ -5,11 +5,13 @@ import { currentEngine, setCurrentEngine } from "./current.ts";
 import { LlmEngine, type EngineSettings } from "./engine.ts";
 import {
   classify,
+  closest,
   extract,
   list,
   prompt,
   promptToColumn,
   promptToRow,
+  similar,
   summarize,
   table,
   translate,
@@ -26,6 +28,8 @@ export const customFunctions = {
   CLASSIFY: classify,
   TRANSLATE: translate,
   SUMMARIZE: summarize,
+  SIMILAR: similar,
+  CLOSEST: closest,
 } as const;
 
 /**

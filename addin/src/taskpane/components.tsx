@@ -233,11 +233,14 @@ export function ModelSelect(props: {
     >
       <Select value={props.value} onChange={(_event, data) => props.onChange(data.value)}>
         {props.allowDefault === false ? null : <option value="">{defaultLabel}</option>}
-        {models?.models.map((model) => (
-          <option key={model.id} value={model.id}>
-            {model.id} ({model.provider})
-          </option>
-        ))}
+        {/* Every picker chooses a model to answer: embedding models make vectors only. */}
+        {models?.models
+          .filter((model) => model.kind !== "embedding")
+          .map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.id} ({model.provider})
+            </option>
+          ))}
       </Select>
     </Field>
   );

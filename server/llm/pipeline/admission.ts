@@ -62,11 +62,8 @@ export class Admission {
     time: CallTime,
     streamed: boolean,
   ): Promise<Admitted> {
-    const { ledger, registry, schemas, queueWaitMs, retry } = this.#deps;
-    const endTurn = await this.#turns.acquire(caller.tokenId, time.signal, {
-      deadline: queueDeadline(time, queueWaitMs, retry.shortestAttemptMs),
-      expired: (waitedMs) => this.#expired(caller.tokenId, waitedMs),
-    });
+    const { ledger, registry, schemas } = this.#deps;
+    const endTurn = await this.turn(caller.tokenId, time);
     let slot: Release | undefined;
     const leave = () => {
       slot?.();
@@ -87,6 +84,18 @@ export class Admission {
       leave();
       throw error;
     }
+  }
+
+  /**
+   * The call's turn among its token's calls (TOKEN_MAX_IN_FLIGHT), waited for at most
+   * QUEUE_TIMEOUT_MS: for a completion here, for an embeddings call by itself. Ends when called.
+   */
+  turn(tokenId: string, time: CallTime): Promise<Release> {
+    const { queueWaitMs, retry } = this.#deps;
+    return this.#turns.acquire(tokenId, time.signal, {
+      deadline: queueDeadline(time, queueWaitMs, retry.shortestAttemptMs),
+      expired: (waitedMs) => this.#expired(tokenId, waitedMs),
+    });
   }
 
   #expired(tokenId: string, waitedMs: number): LlmError {

@@ -2,6 +2,7 @@ import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { asLlmError, LlmError, type Spend } from "../errors.ts";
 import { ProviderError, type Provider } from "../provider.ts";
+import type { ModelInfo } from "../model-registry.ts";
 import type { FittedModel } from "../request/fit-to-model.ts";
 import type { PreparedCompletion } from "../request/prepare.ts";
 import type { SchemaChecker } from "../schemas/schema-checker.ts";
@@ -269,7 +270,7 @@ export class Upstream {
     };
   }
 
-  #provider({ model }: FittedModel): Provider {
+  #provider({ model }: Pick<FittedModel, "model">): Provider {
     const provider = this.#deps.providers.get(model.provider);
     if (!provider)
       throw new LlmError("invalid_request", `The provider of ${model.id} is not configured`);
@@ -299,7 +300,16 @@ export class Upstream {
    * A slot of the model's provider, in the token's turn: it waits at most QUEUE_TIMEOUT_MS, and
    * never past the time the call needs for one attempt; then it fails as `queue_timeout`.
    */
-  async #slot(candidate: FittedModel, tokenId: string, time: CallTime): Promise<Release> {
+  /** A slot of the model's provider for a call other than a completion (embeddings). */
+  modelSlot(model: ModelInfo, tokenId: string, time: CallTime): Promise<Release> {
+    return this.#slot({ model }, tokenId, time);
+  }
+
+  async #slot(
+    candidate: Pick<FittedModel, "model">,
+    tokenId: string,
+    time: CallTime,
+  ): Promise<Release> {
     const provider = this.#provider(candidate);
     let slots = this.#slots.get(provider.name);
     if (!slots) {

@@ -11,9 +11,22 @@ export interface ParameterRules {
   noStop?: boolean;
 }
 
+/**
+ * What a model answers: chat (completions), or embeddings; "unknown" for a local server's model,
+ * which may be either (the server refuses what its model cannot do).
+ */
+export type ModelKind = "chat" | "embedding" | "unknown";
+
 /** What the catalog knows of a model: its limits, prices and parameter rules. */
 export interface CatalogEntry {
   id: string;
+  /** Chat when not given. */
+  kind?: ModelKind;
+  /**
+   * An embedding model's vectors: their length, and whether a request may ask for shorter ones
+   * (`dimensions`).
+   */
+  vectors?: { dimensions: number; shortens: boolean };
   contextWindow: number;
   maxOutputTokens: number;
   /**

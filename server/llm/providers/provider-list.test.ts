@@ -22,6 +22,6 @@ describe("the provider list", () => {
   it("has one standby provider, with a model, for a server with none configured", () => {
     const standby = providerDefinitions.filter((definition) => definition.standby);
     expect(standby.map((definition) => definition.name)).toEqual(["demo"]);
-    expect(standby[0]?.models.map((model) => model.id)).toEqual(["demo"]);
+    expect(standby[0]?.models.map((model) => model.id)).toEqual(["demo", "demo-embedding"]);
   });
 });

@@ -6,7 +6,9 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import {
   APICallError,
+  cosineSimilarity,
   embed,
+  embedMany,
   generateObject,
   generateText,
   streamObject,
@@ -122,18 +124,29 @@ describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
   );
 });
 
-describe("AI SDK embed", () => {
-  it("is refused, 404 (no embeddings endpoint yet)", async () => {
+describe("AI SDK embed and embedMany", () => {
+  const embeddingModel = () => provider().embedding("text-embedding-3-small");
+
+  it("embed: one vector, with its usage", async () => {
+    const result = await embed({ model: embeddingModel(), value: "hello", maxRetries: 0 });
+    expect(result.embedding.length).toBeGreaterThan(0);
+    expect(result.usage.tokens).toBeGreaterThan(0);
+  });
+
+  it("embedMany: one vector per value, in order, similar values closest", async () => {
+    const values = ["Acme Corporation", "ACME Corp", "weather in Lisbon"];
+    const result = await embedMany({ model: embeddingModel(), values, maxRetries: 0 });
+    expect(result.embeddings).toHaveLength(3);
+    const [acme, corp, weather] = result.embeddings;
+    expect(cosineSimilarity(acme!, corp!)).toBeGreaterThan(cosineSimilarity(acme!, weather!));
+  });
+
+  it("embed with a chat model: refused, 400", async () => {
     const error = apiCallError(
       await rejection(
-        embed({
-          model: provider().embedding("text-embedding-3-small"),
-          value: "hello",
-          maxRetries: 0,
-        }),
+        embed({ model: provider().embedding("gpt-4.1-mini"), value: "hello", maxRetries: 0 }),
       ),
     );
-    expect(error.statusCode).toBe(404);
-    expect(error.message).toMatch(/\/v1\/embeddings/);
+    expect(error.statusCode).toBe(400);
   });
 });

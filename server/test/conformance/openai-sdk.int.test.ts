@@ -86,12 +86,24 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
     });
   });
 
-  it("embeddings: refused, 404 (no embeddings endpoint yet)", async () => {
-    const error = await rejection(
-      client().embeddings.create({ model: "text-embedding-3-small", input: "hello" }),
-    );
-    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as Error).message).toMatch(/\/v1\/embeddings/);
+  it("embeddings: create (floats, and base64)", async () => {
+    const input = [uniquePrompt("embed"), uniquePrompt("embed")];
+    const floats = await client().embeddings.create({ model: "text-embedding-3-small", input });
+    expect(floats.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(floats.data[0]?.embedding.length).toBeGreaterThan(0);
+    expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+    const base64 = await client().embeddings.create({
+      model: "text-embedding-3-small",
+      input,
+      encoding_format: "base64",
+    });
+    expect(typeof base64.data[0]?.embedding).toBe("string");
+  });
+
+  it("embeddings: refused for this chat model, 400", async () => {
+    const error = await rejection(client().embeddings.create({ model, input: "hello" }));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/not an embedding model|offers no embeddings/);
   });
 
   it("tools: chat returns the model's function calls", async () => {

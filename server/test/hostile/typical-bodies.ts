@@ -50,6 +50,8 @@ export function typicalBodies(fixtures: {
       input: [{ role: "user", content: [{ type: "input_text", text: "Name three colours" }] }],
       text: { format: { type: "json_schema", name: "colours", schema: answerSchema } },
     },
+    "POST /v1/embeddings": { model: "text-embedding-3-small", input: ["Acme Corp", "Lisbon"] },
+    "POST /api/v1/embeddings": { input: ["Acme Corp", "Lisbon"], encodingFormat: "base64" },
     "POST /api/v1/conversations/:id/messages": { content: "Name three colours", model },
     "PUT /api/v1/me/settings": { model, systemPrompt: "Be brief.", temperature: 0 },
     "POST /api/v1/templates": { name: "greeting", body: "Say {{word}} to {{name}}" },

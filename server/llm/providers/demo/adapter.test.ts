@@ -287,3 +287,35 @@ describe("demo provider bounds", () => {
     });
   });
 });
+
+describe("demo embeddings", () => {
+  const embed = (inputs: string[], dimensions?: number) =>
+    demo.embed!({
+      model: "demo-embedding",
+      inputs,
+      dimensions,
+      signal: new AbortController().signal,
+      timeoutMs: 1000,
+    });
+  const dot = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
+
+  it("gives the same unit vector for the same text, closer for texts that share words", async () => {
+    const { vectors, inputTokens } = await embed([
+      "Acme Corporation",
+      "ACME Corp",
+      "weather in Lisbon",
+      "Acme Corporation",
+    ]);
+    const [acme, corp, weather, again] = vectors as [number[], number[], number[], number[]];
+    expect(acme).toHaveLength(256);
+    expect(again).toEqual(acme);
+    expect(dot(acme, acme)).toBeCloseTo(1, 10);
+    expect(dot(acme, corp)).toBeGreaterThan(dot(acme, weather));
+    expect(inputTokens).toBe(4 + 3 + 5 + 4);
+  });
+
+  it("makes vectors of the length asked", async () => {
+    const { vectors } = await embed(["hello"], 32);
+    expect(vectors[0]).toHaveLength(32);
+  });
+});

@@ -1,9 +1,11 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LlmError } from "../../errors.ts";
-import type { Provider } from "../../provider.ts";
+import type { EmbeddingRequest, EmbeddingResult, Provider } from "../../provider.ts";
 import type { SharedParts } from "../definition.ts";
 import type { ProviderRequest, ProviderResult, StreamChunk } from "../../types.ts";
 import { estimateUsage } from "../shared/prompt.ts";
+import { hashedEmbedding } from "../shared/hashed-embedding.ts";
+import { estimateTokens } from "../../token-estimate.ts";
 import { SampleRefused, sampleSchema } from "../../schemas/schema-sampler.ts";
 
 /**
@@ -34,6 +36,17 @@ export function createDemoProvider(limits: DemoLimits): Provider {
       yield { type: "done", usage: result.usage, finishReason: result.finishReason };
     },
 
+    async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+      await nextTurn();
+      request.signal.throwIfAborted();
+      return {
+        vectors: request.inputs.map((input) =>
+          hashedEmbedding(input, request.dimensions ?? demoDimensions),
+        ),
+        inputTokens: request.inputs.reduce((sum, input) => sum + estimateTokens(input), 0),
+      };
+    },
+
     async listModels(): Promise<string[]> {
       return ["demo"];
     },
@@ -41,6 +54,8 @@ export function createDemoProvider(limits: DemoLimits): Provider {
 }
 
 const maxQuoted = 120;
+/** The length of demo-embedding's vectors (its catalog entry says so too). */
+const demoDimensions = 256;
 
 function demoSentence(request: ProviderRequest): string {
   const lastUser = [...request.messages].reverse().find((message) => message.role === "user");

@@ -15,6 +15,17 @@ export const demo = defineProvider({
       structuredOutput: true,
       rules: {},
     },
+    {
+      id: "demo-embedding",
+      kind: "embedding",
+      vectors: { dimensions: 256, shortens: true },
+      contextWindow: 8192,
+      maxOutputTokens: 0,
+      inputPerMillion: 0,
+      outputPerMillion: 0,
+      structuredOutput: false,
+      rules: {},
+    },
   ],
   standby: true,
   async create(_settings, shared) {

@@ -77,6 +77,7 @@ export const openAiCompatible = defineProvider({
   unlistedModels: {
     // A local model's limits are unknown: a small context, and free unless priced in settings.
     traits: {
+      kind: "unknown",
       contextWindow: 8192,
       maxOutputTokens: 4096,
       inputPerMillion: 0,

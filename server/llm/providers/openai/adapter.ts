@@ -1,6 +1,11 @@
 import OpenAI from "openai";
 import type { Logger } from "../../../logger.ts";
-import { ProviderError, type Provider } from "../../provider.ts";
+import {
+  ProviderError,
+  type EmbeddingRequest,
+  type EmbeddingResult,
+  type Provider,
+} from "../../provider.ts";
 import type {
   ChatMessage,
   ProviderRequest,
@@ -20,6 +25,7 @@ import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 import { ToolCallParts } from "../shared/tool-call-parts.ts";
+import { estimateTokens } from "../../token-estimate.ts";
 
 export interface OpenAiProviderOptions {
   /** "openai" for the official API, "openai-compatible" for Ollama, vLLM, LM Studio, llama.cpp… */
@@ -199,6 +205,34 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
         finishReason: finishReason ?? "stop",
         ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
+    },
+
+    async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+      let response: OpenAI.CreateEmbeddingResponse;
+      try {
+        response = await client.embeddings.create(
+          {
+            model: request.model,
+            input: request.inputs,
+            ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+          },
+          { timeout: request.timeoutMs, signal: request.signal },
+        );
+      } catch (error) {
+        throw fail(error, request.signal);
+      }
+      const byIndex = new Map(response.data?.map((item) => [item.index, item.embedding]));
+      const vectors = request.inputs.map((_, index) => byIndex.get(index));
+      if (!vectors.every((vector): vector is number[] => vector !== undefined))
+        throw new ProviderError(
+          "invalid_output",
+          name,
+          `The provider answered ${byIndex.size} vectors for ${request.inputs.length} inputs.`,
+        );
+      // A local server may report no usage: the gateway's estimate stands in.
+      const inputTokens =
+        response.usage?.prompt_tokens ?? estimateTokens(request.inputs.join("\n"));
+      return { vectors, inputTokens };
     },
 
     async listModels(): Promise<string[]> {

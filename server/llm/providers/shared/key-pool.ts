@@ -67,6 +67,10 @@ export class KeyPool {
       complete: (request) => this.#run(request, (key) => key.complete(request)),
       stream: (request) => this.#stream(request),
       ...(first.listModels ? { listModels: () => this.#run(undefined, listModels) } : {}),
+      // Every key's adapter is the same kind: when the first embeds, they all do.
+      ...(first.embed
+        ? { embed: (request) => this.#run(undefined, (key) => key.embed!(request)) }
+        : {}),
     };
   }
 
