@@ -10,6 +10,8 @@ export const errorStatuses = {
   invalid_request: 400,
   /** The model named is not offered here (nor an alias); the message suggests the closest. */
   unknown_model: 400,
+  /** The request shows images (image_url, input_image) to a model that reads text only. */
+  vision_unsupported: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

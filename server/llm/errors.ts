@@ -14,6 +14,8 @@ export type LlmErrorCode =
   | "invalid_request"
   /** The model named is neither offered by a configured provider nor an operator's alias. */
   | "unknown_model"
+  /** The request shows images to a model that reads text only. */
+  | "vision_unsupported"
   /** What the request names (a template) does not exist. */
   | "not_found"
   /** The token's monthly budget cannot cover the call's maximum cost. */

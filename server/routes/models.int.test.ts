@@ -17,6 +17,7 @@ interface ModelList {
     maxOutputTokens: number;
     pricePerMillionTokens: { input: number; output: number };
     structuredOutput: boolean;
+    vision: boolean;
     default: boolean;
   }[];
 }
@@ -73,6 +74,7 @@ describe("GET /api/v1/models", () => {
           maxOutputTokens: 4096,
           pricePerMillionTokens: { input: 0, output: 0 },
           structuredOutput: true,
+          vision: false,
           default: true,
         },
       ],
@@ -103,6 +105,9 @@ describe("GET /api/v1/models", () => {
     ]);
     expect(list.defaultModel).toBe("gpt-5");
     expect(defaults(list)).toEqual(["gpt-5"]);
+    expect(list.models.filter((m) => !m.vision).map((m) => m.id)).toEqual([
+      "claude-3-5-haiku-latest",
+    ]);
   });
 
   it("offers one provider's catalog only, with DEFAULT_MODEL as the default", async () => {
@@ -140,6 +145,21 @@ describe("GET /api/v1/models", () => {
     ]);
     expect(list.defaultModel).toBe("local-a");
     expect(fake.requests.filter((r) => r.path.endsWith("/models"))).toEqual([]);
+  });
+
+  it.each([
+    ["none of them without OPENAI_COMPATIBLE_VISION_MODELS", undefined, [false, false]],
+    ["those OPENAI_COMPATIBLE_VISION_MODELS names", "local-b", [false, true]],
+    ["every one with OPENAI_COMPATIBLE_VISION_MODELS=*", "*", [true, true]],
+  ])("says which local models read images: %s", async (_label, vision, expected) => {
+    server = await startTestServer({
+      env: {
+        OPENAI_COMPATIBLE_BASE_URL: fake.openaiBaseUrl,
+        OPENAI_COMPATIBLE_MODELS: "local-a, local-b",
+        ...(vision ? { OPENAI_COMPATIBLE_VISION_MODELS: vision } : {}),
+      },
+    });
+    expect((await models(server)).models.map((m) => m.vision)).toEqual(expected);
   });
 
   it("refuses a model the local server did not list, and another provider's", async () => {

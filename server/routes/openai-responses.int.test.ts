@@ -305,18 +305,34 @@ describe("POST /v1/responses refusals", () => {
       /body\.tools: tools \(function calling\) is not supported/,
     ],
     [
-      "an image part",
+      "a file part",
+      {
+        input: [{ role: "user", content: [{ type: "input_file", file_id: "file_1" }] }],
+      },
+      /body\.input\.0\.content\.0\.type: only text and image parts \(input_text, output_text, input_image\) are supported, not 'input_file'/,
+    ],
+    [
+      "an image by file id",
+      {
+        input: [
+          { role: "user", content: [{ type: "input_image", file_id: "file_1", detail: "auto" }] },
+        ],
+      },
+      /body\.input\.0\.content\.0\.image_url: is required \(an https: or data:image URL; file_id is not supported\)/,
+    ],
+    [
+      "an image that is no image",
       {
         input: [
           {
             role: "user",
             content: [
-              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
+              { type: "input_image", image_url: "data:text/plain;base64,aGk=", detail: "auto" },
             ],
           },
         ],
       },
-      /body\.input\.0\.content\.0\.type: only text parts \(input_text, output_text\) are supported, not 'input_image'/,
+      /body\.input\.0\.content\.0\.image_url: a data: URL must be a base64 PNG, JPEG, GIF or WebP image/,
     ],
     [
       "an item reference",

@@ -7,7 +7,8 @@
  *
  * OfficeLLM keeps no responses: `store: true`, `previous_response_id`, `conversation` and item
  * references are refused with 400 saying so (the caller sends the whole conversation as `input`),
- * and every answer says `store: false`. Tools and non-text parts are refused as on chat.
+ * and every answer says `store: false`. Image parts (`input_image` with an https: or data: URL) go
+ * to models that read images, as on chat; file and audio parts are refused.
  */
 import { randomUUID } from "node:crypto";
 import type { Response } from "express";
@@ -22,7 +23,8 @@ import type {
   CompletionService,
 } from "../llm/completion-service.ts";
 import type { CompletionInput } from "../llm/request/prepare.ts";
-import type { ChatMessage } from "../llm/types.ts";
+import type { ChatMessage, ContentPart } from "../llm/types.ts";
+import { imageDetailSchema, imageUrlSchema, turnOfParts } from "../llm/request/images.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
 import { unixSeconds } from "./openai-compatible.ts";
 import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
@@ -37,6 +39,8 @@ const contentPart = z.looseObject({
   type: z.string(),
   text: z.string().optional(),
   refusal: z.string().optional(),
+  image_url: imageUrlSchema.nullish(),
+  detail: imageDetailSchema,
 });
 
 const inputItemSchema = z
@@ -69,11 +73,24 @@ const inputItemSchema = z
     } else if (typeof item.content !== "string") {
       item.content.forEach((part, index) => {
         if (part.type === "refusal" && part.refusal !== undefined) return;
-        if (!textPartTypes.has(part.type)) {
+        if (part.type === "input_image") {
+          if (item.role !== "user")
+            ctx.addIssue({
+              code: "custom",
+              path: ["content", index, "type"],
+              message: "only a user message shows images",
+            });
+          else if (!part.image_url)
+            ctx.addIssue({
+              code: "custom",
+              path: ["content", index, "image_url"],
+              message: "is required (an https: or data:image URL; file_id is not supported)",
+            });
+        } else if (!textPartTypes.has(part.type)) {
           ctx.addIssue({
             code: "custom",
             path: ["content", index, "type"],
-            message: `only text parts (input_text, output_text) are supported, not '${part.type}'`,
+            message: `only text and image parts (input_text, output_text, input_image) are supported, not '${part.type}'`,
           });
         } else if (part.text === undefined) {
           ctx.addIssue({
@@ -85,7 +102,10 @@ const inputItemSchema = z
       });
     }
   })
-  .describe("A message item: role and content (a string or input_text / output_text parts)");
+  .describe(
+    "A message item: role and content (a string or input_text / output_text parts, and in a " +
+      "user message input_image parts with an https: or data:image `image_url`)",
+  );
 
 const textFormatSchema = z.discriminatedUnion(
   "type",
@@ -139,7 +159,8 @@ export const responseRequestSchema = z
   .describe(
     "OpenAI's Responses API request: input as text or message items, instructions, " +
       "temperature, max_output_tokens, text.format. Other fields (user, metadata, top_p, " +
-      "reasoning…) are accepted and ignored; tools, non-text parts and stored state are refused.",
+      "reasoning…) are accepted and ignored; tools, file and audio parts and stored state are " +
+      "refused.",
   );
 
 export type ResponseRequest = z.output<typeof responseRequestSchema>;
@@ -196,9 +217,14 @@ const responseObjectSchema = z.object({
 type ResponseObject = z.output<typeof responseObjectSchema>;
 type OutputMessage = z.output<typeof outputMessageSchema>;
 
-function itemText(content: InputItem["content"]): string {
-  if (typeof content === "string") return content;
-  return (content ?? []).map((part) => part.text ?? part.refusal ?? "").join("\n");
+/** An item's content as the gateway's parts: text (refusals as text), and images by URL. */
+function itemParts(content: InputItem["content"]): ContentPart[] {
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return (content ?? []).map((part) =>
+    part.type === "input_image" && part.image_url
+      ? { type: "image", url: part.image_url, detail: part.detail }
+      : { type: "text", text: part.text ?? part.refusal ?? "" },
+  );
 }
 
 /** A Responses request, as the gateway's own completion request. */
@@ -210,7 +236,7 @@ export function toCompletionRequest(body: ResponseRequest): CompletionInput {
   } else {
     for (const item of body.input) {
       const role = item.role === "developer" ? "system" : (item.role as ChatMessage["role"]);
-      messages.push({ role, content: itemText(item.content) });
+      messages.push(turnOfParts(role, itemParts(item.content)));
     }
   }
   const request: CompletionInput = { model: body.model, messages };

@@ -11,7 +11,9 @@
  * - `POST …/messages/count_tokens` Anthropic token count
  * - `GET  …/models`             OpenAI list, or Anthropic list when `anthropic-version` is sent
  *
- * The default answer is `echo: <last user message>`; with JSON output asked for, a value built
+ * The default answer is `echo: <last user message>`, followed by ` [images: …]` naming each image
+ * that message showed (its URL, or `image/png base64 (N chars)` for inline data, as OpenAI's
+ * `image_url` parts or Anthropic's image blocks carry it); with JSON output asked for, a value built
  * from the JSON schema (or `{"echo": …}` without one). Token counts are `fakeTokenCount`:
  * ceil(characters / 3), input over the system prompt and every message's text.
  */
@@ -134,6 +136,8 @@ export interface FakeCall {
   /** Non-system turns, their text parts joined. */
   messages: { role: string; content: string }[];
   lastUserText: string;
+  /** The images the last user message showed: each URL, or `<media type> base64 (N chars)`. */
+  lastUserImages: string[];
   stream: boolean;
   /** Set when the request asks for JSON output; `schema` when it gives a JSON schema. */
   json: { schema: Record<string, unknown> | undefined } | undefined;
@@ -192,7 +196,8 @@ const sampleTextChars = 200;
  * still fits); `SampleRefused` when no bounded value does.
  */
 export function defaultFakeText(call: FakeCall): string {
-  const echo = `echo: ${call.lastUserText}`;
+  const images = call.lastUserImages;
+  const echo = `echo: ${call.lastUserText}${images.length ? ` [images: ${images.join(", ")}]` : ""}`;
   if (!call.json) return echo;
   const text = echo.slice(0, sampleTextChars);
   return JSON.stringify(
@@ -215,9 +220,35 @@ function contentText(content: unknown): string {
   return text;
 }
 
+/** Inline image data as the echo names it: its media type and length. */
+function inlineImage(mediaType: unknown, data: unknown): string {
+  return `${String(mediaType)} base64 (${typeof data === "string" ? data.length : 0} chars)`;
+}
+
+/** The images of a message's content: OpenAI `image_url` parts, Anthropic `image` blocks. */
+function contentImages(content: unknown): string[] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part): string[] => {
+    if (!isRecord(part)) return [];
+    if (part.type === "image_url" && isRecord(part.image_url)) {
+      const url = String(part.image_url.url);
+      const data = /^data:([^;,]+);base64,/.exec(url);
+      return [data ? inlineImage(data[1], url.slice(data[0].length)) : url];
+    }
+    if (part.type === "image" && isRecord(part.source)) {
+      const source = part.source;
+      return [
+        source.type === "url" ? String(source.url) : inlineImage(source.media_type, source.data),
+      ];
+    }
+    return [];
+  });
+}
+
 function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall {
   const body = isRecord(request.body) ? request.body : {};
   const messages: { role: string; content: string }[] = [];
+  const images: string[][] = [];
   const systemParts: string[] = [];
   if (provider === "anthropic" && body.system !== undefined)
     systemParts.push(contentText(body.system));
@@ -227,14 +258,19 @@ function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall 
       const role = typeof message.role === "string" ? message.role : "user";
       const content = contentText(message.content);
       if (role === "system" || role === "developer") systemParts.push(content);
-      else messages.push({ role, content });
+      else {
+        messages.push({ role, content });
+        images.push(contentImages(message.content));
+      }
     }
   }
   let lastUserText = "";
+  let lastUserImages: string[] = [];
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = messages[index];
     if (message?.role === "user") {
       lastUserText = message.content;
+      lastUserImages = images[index] ?? [];
       break;
     }
   }
@@ -261,6 +297,7 @@ function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall 
     system: systemParts.join("\n"),
     messages,
     lastUserText,
+    lastUserImages,
     stream: body.stream === true,
     json,
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,

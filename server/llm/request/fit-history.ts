@@ -1,6 +1,6 @@
 import { LlmError } from "../errors.ts";
 import type { ModelInfo } from "../model-registry.ts";
-import { estimateTokens } from "../token-estimate.ts";
+import { estimateTokens, imageTokens } from "../token-estimate.ts";
 import type { ChatMessage } from "../types.ts";
 
 /**
@@ -11,8 +11,8 @@ import type { ChatMessage } from "../types.ts";
 /** What a message costs beyond its text (role markers, separators): a safe overestimate. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-export function messageTokens(message: Pick<ChatMessage, "content">): number {
-  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+export function messageTokens(message: Pick<ChatMessage, "content" | "parts">): number {
+  return estimateTokens(message.content) + imageTokens([message]) + MESSAGE_OVERHEAD_TOKENS;
 }
 
 /**

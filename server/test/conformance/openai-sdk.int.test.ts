@@ -125,36 +125,34 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
     );
   });
 
-  it("image parts: refused, 400 naming the part (chat and responses)", async () => {
-    const chat = await rejection(
-      client().chat.completions.create({
-        model,
-        messages: [
-          {
-            role: "user",
-            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
-          },
-        ],
-      }),
-    );
-    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((chat as Error).message).toMatch(/only text parts are supported, not 'image_url'/);
-    const responses = await rejection(
-      client().responses.create({
-        model,
-        input: [
-          {
-            role: "user",
-            content: [
-              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
-            ],
-          },
-        ],
-      }),
-    );
-    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((responses as Error).message).toMatch(
-      /only text parts .* are supported, not 'input_image'/,
-    );
+  it("image parts: read by the model (chat and responses)", async () => {
+    const prompt = uniquePrompt("what is this?");
+    const url = "https://example.com/a.png";
+    const chat = await client().chat.completions.create({
+      model,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: prompt },
+            { type: "image_url", image_url: { url } },
+          ],
+        },
+      ],
+    });
+    expect(chat.choices[0]?.message.content).toBe(`echo: ${prompt} [images: ${url}]`);
+    const response = await client().responses.create({
+      model,
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: prompt },
+            { type: "input_image", image_url: url, detail: "auto" },
+          ],
+        },
+      ],
+    });
+    expect(response.output_text).toBe(`echo: ${prompt} [images: ${url}]`);
   });
 });

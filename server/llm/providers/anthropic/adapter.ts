@@ -4,6 +4,7 @@ import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
 import type {
   ChatMessage,
+  ContentPart,
   ProviderRequest,
   ProviderResult,
   StreamChunk,
@@ -276,6 +277,8 @@ function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
           input: toolInput(call.arguments),
         });
       turns.push({ role: "assistant", content: blocks });
+    } else if (message.role === "user" && message.parts) {
+      turns.push({ role: "user", content: message.parts.map(anthropicPart) });
     } else {
       turns.push({
         role: message.role === "assistant" ? "assistant" : "user",
@@ -284,6 +287,28 @@ function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
     }
   }
   return turns;
+}
+
+/** A data: URL's media type and base64 data (the gateway admits only image/png|jpeg|gif|webp). */
+const dataUrl = /^data:(image\/(?:png|jpeg|gif|webp));base64,/;
+
+/**
+ * A user turn's part as Anthropic's block: an image sent as a data: URL becomes a base64 source,
+ * one at an https: URL a url source (Anthropic fetches it).
+ */
+function anthropicPart(part: ContentPart): Anthropic.TextBlockParam | Anthropic.ImageBlockParam {
+  if (part.type === "text") return { type: "text", text: part.text };
+  const data = dataUrl.exec(part.url);
+  return {
+    type: "image",
+    source: data
+      ? {
+          type: "base64",
+          media_type: data[1] as Anthropic.Base64ImageSource["media_type"],
+          data: part.url.slice(data[0].length),
+        }
+      : { type: "url", url: part.url },
+  };
 }
 
 /** The request's functions as Anthropic's tools, its choice as `tool_choice`. */

@@ -13,6 +13,7 @@ export const demo = defineProvider({
       inputPerMillion: 0,
       outputPerMillion: 0,
       structuredOutput: true,
+      vision: false,
       rules: {},
     },
   ],
