@@ -29,6 +29,7 @@ import type {
 import type { ModelRegistry } from "../llm/model-registry.ts";
 import type { ChatMessage, ContentPart, ToolOffer } from "../llm/types.ts";
 import { imageDetailSchema, imageUrlSchema, turnOfParts } from "../llm/request/images.ts";
+import { functionNameSchema, maxToolCallsPerTurn } from "../llm/request/completion-request.ts";
 
 const contentPart = z.looseObject({
   type: z.string(),
@@ -61,9 +62,6 @@ const messageContent = z
   });
 
 const unsupported = (what: string) => `${what} is not supported by this gateway`;
-
-/** The most function calls one assistant turn may carry back. */
-const maxToolCallsPerTurn = 128;
 
 const toolCallSchema = z.looseObject({
   id: z.string().min(1).max(200),
@@ -119,7 +117,7 @@ const messageSchema = z
 const toolSchema = z.looseObject({
   type: z.literal("function", { error: "only function tools are supported" }),
   function: z.looseObject({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -"),
+    name: functionNameSchema,
     description: z.string().max(10_000).optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullish(),

@@ -32,7 +32,10 @@ export interface PreparedCompletion {
  * What a completion is asked with: the body of /api/v1/completions (or a batch item, or what an
  * OpenAI-format request translates to), whose messages may carry function calls and results.
  */
-export type CompletionInput = Omit<CompletionRequest, "stream" | "messages"> & {
+export type CompletionInput = Omit<
+  CompletionRequest,
+  "stream" | "messages" | "tools" | "toolChoice" | "parallelToolCalls"
+> & {
   messages?: ChatMessage[] | undefined;
   tools?: ToolOffer | undefined;
 };
