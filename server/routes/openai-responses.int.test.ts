@@ -300,9 +300,9 @@ describe("POST /v1/responses refusals", () => {
       /body\.conversation: conversation is not supported/,
     ],
     [
-      "tools",
-      { tools: [{ type: "function", name: "f", parameters: {}, strict: true }] },
-      /body\.tools: tools \(function calling\) is not supported/,
+      "a built-in tool",
+      { tools: [{ type: "web_search" }] },
+      /body\.tools\.0\.type: only function tools are supported by this gateway/,
     ],
     [
       "a file part",
@@ -340,9 +340,14 @@ describe("POST /v1/responses refusals", () => {
       /body\.input\.0\.type: item references are not supported: OfficeLLM keeps no responses/,
     ],
     [
-      "a function call output",
-      { input: [{ type: "function_call_output", call_id: "c", output: "42" }] },
-      /body\.input\.0\.type: 'function_call_output' items are not supported/,
+      "a function result without its output",
+      { input: [{ type: "function_call_output", call_id: "c" }] },
+      /body\.input\.0\.output: must be the function's result as text/,
+    ],
+    [
+      "a reasoning item",
+      { input: [{ type: "reasoning", summary: [] }] },
+      /body\.input\.0\.type: 'reasoning' items are not supported/,
     ],
     ["background", { background: true }, /body\.background: background: true is not supported/],
     ["an unknown text format", { text: { format: { type: "xml" } } }, /body\.text\.format/],
