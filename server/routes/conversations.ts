@@ -207,7 +207,10 @@ export function conversationRoutes(deps: {
         "messages (1,000 by default): a message that would pass it, with its reply, is refused " +
         "with 400 and nothing is stored; start a new conversation. A streamed reply arrives as on POST /api/v1/completions: " +
         "`event: delta` events, then `event: done` whose data is the completion plus `message` " +
-        "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply.",
+        "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply. " +
+        "With `tools`, a reply may call functions (its `toolCalls` are stored with it); the next " +
+        "message sends `toolResults`, one for each call, stored as `tool` messages before its " +
+        "`content`, if any.",
       body: appendMessageSchema,
       response: replySchema,
       handle: async ({ params, body, ...context }, _req, res) => {
