@@ -145,6 +145,20 @@ describe("fitHistory", () => {
     ).toThrow(/plus 64 of system prompt/);
   });
 
+  it("refuses function results that do not fit with the call they answer", () => {
+    const call: ChatMessage = {
+      role: "assistant",
+      content: "".padEnd(40, "."),
+      toolCalls: [{ id: "c1", name: "f", arguments: "{}" }],
+    };
+    const result: ChatMessage = { role: "tool", toolCallId: "c1", content: "r".padEnd(40, ".") };
+    const history = [user("q"), call, result];
+    expect(fitHistory(history, { contextWindow: 3 * PER, reserveForOutput: 0 }).dropped).toBe(0);
+    expect(() => fitHistory(history, { contextWindow: PER, reserveForOutput: 0 })).toThrow(
+      /function results do not fit/,
+    );
+  });
+
   it("rejects an empty history", () => {
     expect(() => fitHistory([], { contextWindow: 100, reserveForOutput: 0 })).toThrow();
   });
