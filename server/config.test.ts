@@ -47,6 +47,7 @@ describe("loadConfig defaults", () => {
       cacheBytes: 32 * 1024 * 1024,
       localModels: 500,
       tools: 128,
+      images: { perRequest: 20, dataUrlBytes: 5 * 1024 * 1024 },
       adminPageRows: 1000,
       embeddings: { inputs: 256, chars: 400_000 },
       files: {
@@ -127,6 +128,7 @@ describe("loadConfig defaults", () => {
           models: ["llama3.1:8b", "qwen2.5:7b"],
           concurrency: 16,
           prices: {},
+          visionModels: [],
           refreshMs: 300_000,
         },
         demo: {},

@@ -178,6 +178,8 @@ const envSchema = z.object({
     .max(2048, "must be at most 2048 (texts in one embeddings request)")
     .default(256),
   EMBEDDING_MAX_CHARS: positiveInt("characters of one embeddings request's texts").default(400_000),
+  IMAGES_MAX: positiveInt("image parts in one request").default(20),
+  IMAGE_MAX_BYTES: byteSize.default(5 * 1024 * 1024),
   LOCAL_MODELS_MAX: positiveInt("models kept from a local server's list").default(500),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
@@ -244,6 +246,11 @@ export interface Limits {
   localModels: number;
   /** Functions one request may offer the model (TOOLS_MAX); each schema within the SCHEMA_ limits. */
   tools: number;
+  /**
+   * Images one request may show the model (IMAGES_MAX), and the longest `data:` URL one may be
+   * sent as (IMAGE_MAX_BYTES); an https: URL is the provider's to fetch, never ours.
+   */
+  images: { perRequest: number; dataUrlBytes: number };
   /** Most rows one page of the ledger or the audit log may carry (ADMIN_PAGE_MAX_ROWS). */
   adminPageRows: number;
   /**
@@ -445,6 +452,7 @@ export function loadConfig(
       cacheBytes: env.CACHE_MAX_BYTES,
       localModels: env.LOCAL_MODELS_MAX,
       tools: env.TOOLS_MAX,
+      images: { perRequest: env.IMAGES_MAX, dataUrlBytes: env.IMAGE_MAX_BYTES },
       adminPageRows: env.ADMIN_PAGE_MAX_ROWS,
       embeddings: { inputs: env.EMBEDDING_MAX_INPUTS, chars: env.EMBEDDING_MAX_CHARS },
       files: {

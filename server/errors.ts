@@ -14,6 +14,8 @@ export const errorStatuses = {
   not_a_chat_model: 400,
   /** Embeddings were asked of a model that makes none; the message names those that do. */
   not_an_embedding_model: 400,
+  /** The request shows images (image_url, input_image) to a model that reads text only. */
+  vision_unsupported: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { fileIdsField } from "../files/schemas.ts";
-import { completionResponseSchema } from "../llm/request/completion-request.ts";
+import {
+  completionResponseSchema,
+  maxToolCallsPerTurn,
+  toolCallSchema,
+  toolFields,
+} from "../llm/request/completion-request.ts";
 
 /**
  * The conversation API's bodies and answers: the route table's schemas, so the OpenAPI
@@ -19,15 +24,33 @@ export const createConversationSchema = z.strictObject({
   systemPrompt: z.string().max(50_000).optional().describe("Default: your settings' one"),
 });
 
-/** A user message added to a conversation. */
-export const appendMessageSchema = z.strictObject({
-  content: z.string().min(1).describe("The user's message"),
-  model: z.string().trim().min(1).max(200).optional().describe("For this message only"),
-  temperature: z.number().min(0).max(2).optional(),
-  maxTokens: z.number().int().positive().optional().describe("Longest answer, in tokens"),
-  stream: z.boolean().optional(),
-  fileIds: fileIdsField.describe("Files whose text the model receives with this message only"),
+/** The result of one function the last reply called. */
+const toolResultSchema = z.strictObject({
+  toolCallId: z.string().min(1).max(200).describe("The call's id, from the reply's toolCalls"),
+  content: z.string().describe("What the function returned, as text"),
 });
+
+/** A user message, or the results of the functions the last reply called, or both. */
+export const appendMessageSchema = z
+  .strictObject({
+    content: z.string().min(1).optional().describe("The user's message"),
+    toolResults: z
+      .array(toolResultSchema)
+      .min(1)
+      .max(maxToolCallsPerTurn)
+      .optional()
+      .describe("One result for each function the last reply called, stored before `content`"),
+    ...toolFields,
+    model: z.string().trim().min(1).max(200).optional().describe("For this message only"),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional().describe("Longest answer, in tokens"),
+    stream: z.boolean().optional(),
+    fileIds: fileIdsField.describe("Files whose text the model receives with this message only"),
+  })
+  .refine((body) => body.content !== undefined || body.toolResults !== undefined, {
+    path: ["content"],
+    message: "send content, toolResults or both",
+  });
 
 export const conversationSchema = z.object({
   id: z.string(),
@@ -42,8 +65,10 @@ export type Conversation = z.output<typeof conversationSchema>;
 
 export const conversationMessageSchema = z.object({
   id: z.string(),
-  role: z.enum(["user", "assistant"]),
+  role: z.enum(["user", "assistant", "tool"]),
   content: z.string(),
+  toolCalls: z.array(toolCallSchema).optional().describe("An assistant turn's function calls"),
+  toolCallId: z.string().optional().describe("A tool turn: the call whose result it holds"),
   createdAt: z.string(),
 });
 

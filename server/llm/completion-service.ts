@@ -29,7 +29,7 @@ import {
   type PreparedCompletion,
 } from "./request/prepare.ts";
 import type { SchemaChecker } from "./schemas/schema-checker.ts";
-import { estimateTokens } from "./token-estimate.ts";
+import { estimateTokens, imageTokens } from "./token-estimate.ts";
 import type { TokenUsage, ToolCall } from "./types.ts";
 
 export interface QueuesSnapshot {
@@ -95,7 +95,7 @@ export interface CompletionServiceDeps {
   /** The longest a call waits for its token's turn, or for a provider's slot (config.limits). */
   queueWaitMs: number;
   retry: RetryPolicy;
-  limits: Pick<Limits, "bodyBytes" | "tools">;
+  limits: Pick<Limits, "bodyBytes" | "tools" | "images">;
   /** The calls identical requests share; a test passes its own to count who waits. */
   flights?: SingleFlight<Answer>;
   metrics: Metrics;
@@ -429,5 +429,8 @@ export class CompletionService {
 /** A call's usage where the provider reported none: estimated from its text. */
 function estimateUsage(prepared: PreparedCompletion, answer: string): TokenUsage {
   const input = (prepared.system ?? "") + prepared.messages.map((m) => m.content).join("");
-  return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(answer) };
+  return {
+    inputTokens: estimateTokens(input) + imageTokens(prepared.messages),
+    outputTokens: estimateTokens(answer),
+  };
 }

@@ -18,6 +18,8 @@ export type LlmErrorCode =
   | "not_a_chat_model"
   /** A model that makes no embeddings (a chat model, or any of a provider without them). */
   | "not_an_embedding_model"
+  /** The request shows images to a model that reads text only. */
+  | "vision_unsupported"
   /** What the request names (a template) does not exist. */
   | "not_found"
   /** The token's monthly budget cannot cover the call's maximum cost. */

@@ -42,7 +42,9 @@ export async function createGateway(
     aliases: config.providers.aliases,
     local: {
       maxModels: config.limits.localModels,
-      ...(local ? { prices: local.prices, refreshMs: local.refreshMs } : {}),
+      ...(local
+        ? { prices: local.prices, refreshMs: local.refreshMs, visionModels: local.visionModels }
+        : {}),
     },
     logger: options.logger,
   });

@@ -21,6 +21,8 @@ export interface ModelAlias {
 export interface LocalModelOptions {
   /** Prices by model (OPENAI_COMPATIBLE_PRICES); a model not named is free. */
   prices?: Readonly<Record<string, ModelPrice>>;
+  /** Models that read images (OPENAI_COMPATIBLE_VISION_MODELS); `*` names every one. */
+  visionModels?: readonly string[];
   /** How often its list is read again; 0: never. */
   refreshMs?: number;
   /** Most models kept from its list (LOCAL_MODELS_MAX). */
@@ -182,7 +184,8 @@ export class ModelRegistry {
       );
       return;
     }
-    const { maxModels, prices = {} } = local.options;
+    const { maxModels, prices = {}, visionModels = [] } = local.options;
+    const everyVision = visionModels.includes("*");
     if (ids.length > maxModels)
       this.#logger?.warn(
         { listed: ids.length, kept: maxModels },
@@ -195,6 +198,7 @@ export class ModelRegistry {
         provider: local.provider.name,
         ...local.unlisted.traits,
         ...(price ? { inputPerMillion: price.input, outputPerMillion: price.output } : {}),
+        ...(everyVision || visionModels.includes(id) ? { vision: true } : {}),
       };
     });
     local.listed = true;

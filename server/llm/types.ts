@@ -10,9 +10,18 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** What a user turn shows the model: text, or an image the provider fetches or decodes. */
+export type ContentPart =
+  | { type: "text"; text: string }
+  /** `url` is https: (the provider fetches it) or a base64 `data:image/…` URL. */
+  | { type: "image"; url: string; detail?: "auto" | "low" | "high" | undefined };
+
 export interface ChatMessage {
   role: Role;
+  /** The turn's text (its text parts joined, when it has `parts`). */
   content: string;
+  /** A user turn with images: its text and images in order. Absent on text-only turns. */
+  parts?: ContentPart[] | undefined;
   /** An assistant turn's function calls (its content may then be empty). */
   toolCalls?: ToolCall[] | undefined;
   /** A tool turn: the id of the call whose result `content` is. */

@@ -17,6 +17,7 @@ export const modelInfoSchema = z.object({
   maxOutputTokens: z.number().int(),
   pricePerMillionTokens: z.object({ input: z.number(), output: z.number() }),
   structuredOutput: z.boolean(),
+  vision: z.boolean().describe("Whether the model reads images (image_url / input_image parts)"),
   default: z.boolean(),
   /** Set on an operator's alias (MODEL_ALIASES): the model it names, whose figures it shows. */
   aliasOf: z.string().optional(),

@@ -5,6 +5,7 @@ import {
   batchResponseSchema,
   completionRequestSchema,
   completionResponseSchema,
+  toolOfferOf,
 } from "../llm/request/completion-request.ts";
 import type { CompletionService } from "../llm/completion-service.ts";
 import { runBatch } from "../llm/batch.ts";
@@ -29,12 +30,19 @@ export function completionRoutes(deps: {
         "Complete a prompt or a conversation; `stream: true` answers with server-sent events",
       description:
         "Streams as `event: delta` (`{text}`) events, then one `event: done` with the full result; " +
-        "a failure after the stream began arrives as `event: error` with the error envelope.",
+        "a failure after the stream began arrives as `event: error` with the error envelope. " +
+        "`tools` offers functions: the answer's `toolCalls` holds the model's calls, and the " +
+        "next request sends them back in an assistant message with each result in a `tool` " +
+        "message.",
       body: completionRequestSchema,
       response: completionResponseSchema,
       handle: async ({ body, ...context }, _req, res) => {
-        const { stream, ...request } = body;
-        const prepared = await completions.prepare(request, context.caller.tokenId);
+        const { stream, tools, toolChoice, parallelToolCalls, ...request } = body;
+        const offer = toolOfferOf({ tools, toolChoice, parallelToolCalls });
+        const prepared = await completions.prepare(
+          offer ? { ...request, tools: offer } : request,
+          context.caller.tokenId,
+        );
         if (!stream) {
           const outcome = await completions.run(prepared, context);
           setLlmHeaders(res, outcome);

@@ -16,9 +16,10 @@ import { ApiError } from "../errors.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import { publicOutcome, sendCompletionStream } from "./stream-completion.ts";
-import type { CompletionService } from "../llm/completion-service.ts";
+import type { CompletionOutcome, CompletionService } from "../llm/completion-service.ts";
+import { toolOfferOf } from "../llm/request/completion-request.ts";
 import { fitHistory, outputReserve } from "../llm/request/fit-history.ts";
-import type { ChatMessage } from "../llm/types.ts";
+import type { ChatMessage, ToolCall } from "../llm/types.ts";
 import type { ConversationRow, MessageRow } from "../store/conversation-repository.ts";
 import type { Store } from "../store/store.ts";
 import { assertKnownModel } from "./settings.ts";
@@ -41,13 +42,60 @@ function toConversation(row: ConversationRow): Conversation {
   };
 }
 
+/** A stored assistant turn's function calls; undefined when it called none. */
+function storedToolCalls(row: Pick<MessageRow, "tool_calls">): ToolCall[] | undefined {
+  return row.tool_calls === null ? undefined : (JSON.parse(row.tool_calls) as ToolCall[]);
+}
+
 function toMessage(row: MessageRow): ConversationMessage {
+  const toolCalls = storedToolCalls(row);
   return {
     id: row.id,
-    role: row.role as "user" | "assistant",
+    role: row.role as ConversationMessage["role"],
     content: row.content,
+    ...(toolCalls ? { toolCalls } : {}),
+    ...(row.tool_call_id === null ? {} : { toolCallId: row.tool_call_id }),
     createdAt: row.created_at,
   };
+}
+
+type NewMessage = Parameters<Store["conversations"]["append"]>[1][number];
+
+/** A stored or new message as the turn the model gets. */
+function toTurn(row: NewMessage): ChatMessage {
+  const toolCalls = storedToolCalls({ tool_calls: row.tool_calls ?? null });
+  return {
+    role: row.role as ChatMessage["role"],
+    content: row.content,
+    ...(toolCalls ? { toolCalls } : {}),
+    ...(row.tool_call_id ? { toolCallId: row.tool_call_id } : {}),
+  };
+}
+
+/**
+ * Tool results answer the last reply's function calls, each once and all of them; a reply that
+ * called functions is answered by their results before anything else (providers refuse a
+ * conversation where a call has no result).
+ */
+function checkToolResults(last: MessageRow | undefined, results: { toolCallId: string }[]): void {
+  const calls = (last && storedToolCalls(last)) ?? [];
+  const pending = new Set(calls.map((call) => call.id));
+  if (calls.length === 0 && results.length > 0)
+    throw new ApiError(
+      "invalid_request",
+      "body.toolResults: the conversation's last message called no function",
+    );
+  for (const { toolCallId } of results)
+    if (!pending.delete(toolCallId))
+      throw new ApiError(
+        "invalid_request",
+        `body.toolResults: '${toolCallId}' is no unanswered call of the last reply`,
+      );
+  if (pending.size > 0)
+    throw new ApiError(
+      "invalid_request",
+      `body.toolResults: the last reply called functions; send a result for each (missing: ${[...pending].join(", ")})`,
+    );
 }
 
 /** A title from the first message: its first line, whitespace collapsed, cut to length. */
@@ -159,7 +207,10 @@ export function conversationRoutes(deps: {
         "messages (1,000 by default): a message that would pass it, with its reply, is refused " +
         "with 400 and nothing is stored; start a new conversation. A streamed reply arrives as on POST /api/v1/completions: " +
         "`event: delta` events, then `event: done` whose data is the completion plus `message` " +
-        "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply.",
+        "(the stored reply) and `history`; a stream that fails or is abandoned stores no reply. " +
+        "With `tools`, a reply may call functions (its `toolCalls` are stored with it); the next " +
+        "message sends `toolResults`, one for each call, stored as `tool` messages before its " +
+        "`content`, if any.",
       body: appendMessageSchema,
       response: replySchema,
       handle: async ({ params, body, ...context }, _req, res) => {
@@ -177,25 +228,32 @@ export function conversationRoutes(deps: {
 
         const earlier = await store.conversations.messages(conversation.id);
         // The message and its reply must both fit, checked before any model work.
-        if (earlier.length + 2 > maxMessages) {
+        const adding = (body.toolResults?.length ?? 0) + (body.content === undefined ? 0 : 1);
+        if (earlier.length + adding + 1 > maxMessages) {
           throw new ApiError(
             "invalid_request",
             `This conversation is full: it holds ${earlier.length} messages and may hold ${maxMessages} ` +
               "(CONVERSATION_MAX_MESSAGES). Start a new conversation.",
           );
         }
-        const turn: ChatMessage = { role: "user", content: body.content };
-        const fitted = fitHistory(
-          [
-            ...earlier.map((m) => ({ role: m.role as ChatMessage["role"], content: m.content })),
-            turn,
-          ],
-          {
-            contextWindow: model.contextWindow,
-            reserveForOutput: outputReserve(model, body.maxTokens),
-            system,
-          },
-        );
+        checkToolResults(earlier.at(-1), body.toolResults ?? []);
+        const added: NewMessage[] = [
+          ...(body.toolResults ?? []).map((result) => ({
+            id: newId("msg"),
+            role: "tool",
+            content: result.content,
+            tool_call_id: result.toolCallId,
+          })),
+          ...(body.content === undefined
+            ? []
+            : [{ id: newId("msg"), role: "user", content: body.content }]),
+        ];
+        const fitted = fitHistory([...earlier, ...added].map(toTurn), {
+          contextWindow: model.contextWindow,
+          reserveForOutput: outputReserve(model, body.maxTokens),
+          system,
+        });
+        const tools = toolOfferOf(body);
         const prepared = await completions.prepare(
           {
             messages: fitted.messages,
@@ -204,24 +262,28 @@ export function conversationRoutes(deps: {
             temperature: body.temperature,
             maxTokens: body.maxTokens,
             fileIds: body.fileIds,
+            ...(tools ? { tools } : {}),
           },
           tokenId,
         );
 
         // Accepted input: stored before the call, kept whatever the call does.
-        await store.conversations.append(
-          conversation.id,
-          [{ id: newId("msg"), role: "user", content: body.content }],
-          now(),
-        );
-        if (earlier.length === 0 && conversation.title === UNTITLED)
+        await store.conversations.append(conversation.id, added, now());
+        if (earlier.length === 0 && conversation.title === UNTITLED && body.content)
           await store.conversations.rename(tokenId, conversation.id, titleFrom(body.content));
 
         const history = { sent: fitted.messages.length, dropped: fitted.dropped };
-        const storeReply = async (text: string) => {
+        const storeReply = async (outcome: CompletionOutcome) => {
           const [reply] = await store.conversations.append(
             conversation.id,
-            [{ id: newId("msg"), role: "assistant", content: text }],
+            [
+              {
+                id: newId("msg"),
+                role: "assistant",
+                content: outcome.text,
+                tool_calls: outcome.toolCalls ? JSON.stringify(outcome.toolCalls) : null,
+              },
+            ],
             now(),
           );
           return toMessage(reply!);
@@ -229,7 +291,7 @@ export function conversationRoutes(deps: {
 
         if (!body.stream) {
           const outcome = await completions.run(prepared, context);
-          const message = await storeReply(outcome.text);
+          const message = await storeReply(outcome);
           setLlmHeaders(res, outcome);
           res.setHeader(HISTORY_DROPPED_HEADER, String(history.dropped));
           return { message, completion: publicOutcome(outcome), history };
@@ -238,7 +300,7 @@ export function conversationRoutes(deps: {
           headers: { [HISTORY_DROPPED_HEADER]: String(history.dropped) },
           done: async (outcome): Promise<ReplyDoneEvent> => ({
             ...publicOutcome(outcome),
-            message: await storeReply(outcome.text),
+            message: await storeReply(outcome),
             history,
           }),
         });

@@ -17,6 +17,7 @@ interface ModelList {
     maxOutputTokens: number;
     pricePerMillionTokens: { input: number; output: number };
     structuredOutput: boolean;
+    vision: boolean;
     default: boolean;
   }[];
 }
@@ -74,6 +75,7 @@ describe("GET /api/v1/models", () => {
           maxOutputTokens: 4096,
           pricePerMillionTokens: { input: 0, output: 0 },
           structuredOutput: true,
+          vision: false,
           default: true,
         },
         {
@@ -84,6 +86,7 @@ describe("GET /api/v1/models", () => {
           maxOutputTokens: 0,
           pricePerMillionTokens: { input: 0, output: 0 },
           structuredOutput: false,
+          vision: false,
           default: false,
         },
       ],
@@ -116,6 +119,12 @@ describe("GET /api/v1/models", () => {
     ]);
     expect(list.defaultModel).toBe("gpt-5");
     expect(defaults(list)).toEqual(["gpt-5"]);
+    // Every chat model but one reads images; no embedding model does.
+    expect(list.models.filter((m) => !m.vision).map((m) => m.id)).toEqual([
+      "text-embedding-3-small",
+      "text-embedding-3-large",
+      "claude-3-5-haiku-latest",
+    ]);
   });
 
   it("offers one provider's catalog only, with DEFAULT_MODEL as the default", async () => {
@@ -153,6 +162,21 @@ describe("GET /api/v1/models", () => {
     ]);
     expect(list.defaultModel).toBe("local-a");
     expect(fake.requests.filter((r) => r.path.endsWith("/models"))).toEqual([]);
+  });
+
+  it.each([
+    ["none of them without OPENAI_COMPATIBLE_VISION_MODELS", undefined, [false, false]],
+    ["those OPENAI_COMPATIBLE_VISION_MODELS names", "local-b", [false, true]],
+    ["every one with OPENAI_COMPATIBLE_VISION_MODELS=*", "*", [true, true]],
+  ])("says which local models read images: %s", async (_label, vision, expected) => {
+    server = await startTestServer({
+      env: {
+        OPENAI_COMPATIBLE_BASE_URL: fake.openaiBaseUrl,
+        OPENAI_COMPATIBLE_MODELS: "local-a, local-b",
+        ...(vision ? { OPENAI_COMPATIBLE_VISION_MODELS: vision } : {}),
+      },
+    });
+    expect((await models(server)).models.map((m) => m.vision)).toEqual(expected);
   });
 
   it("refuses a model the local server did not list, and another provider's", async () => {

@@ -15,6 +15,7 @@ export function modelList(registry: ModelRegistry) {
     maxOutputTokens: model.maxOutputTokens,
     pricePerMillionTokens: { input: model.inputPerMillion, output: model.outputPerMillion },
     structuredOutput: model.structuredOutput,
+    vision: model.vision,
     default: id === registry.defaultModel,
   });
   return {

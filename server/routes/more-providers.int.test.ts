@@ -118,6 +118,39 @@ describe("Gemini through /v1/chat/completions", () => {
     });
   });
 
+  it("shows it images: a data: URL as inline data, an https: URL as file data", async () => {
+    fake.reset();
+    const png =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+    const chart = "https://images.example.com/chart.webp";
+    const completion = await client().chat.completions.create({
+      model,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Compare" },
+            { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } },
+            { type: "image_url", image_url: { url: chart } },
+          ],
+        },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toBe(
+      `echo: Compare [images: image/png base64 (${png.length} chars), ${chart}]`,
+    );
+    expect(bodyOf(fake.requests.at(-1)!).contents).toEqual([
+      {
+        role: "user",
+        parts: [
+          { text: "Compare" },
+          { inlineData: { mimeType: "image/png", data: png } },
+          { fileData: { fileUri: chart, mimeType: "image/webp" } },
+        ],
+      },
+    ]);
+  });
+
   it("streams, over Google's server-sent events, with the usage", async () => {
     fake.reset();
     const question = uniquePrompt("Tell me a short story");

@@ -262,19 +262,31 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
     ["an unknown tool_choice", { tool_choice: "sometimes" }, /body\.tool_choice/],
     ["audio output", { modalities: ["text", "audio"] }, /body\.modalities\.1/],
     [
-      "an image part",
+      "an audio part",
       {
         messages: [
           {
             role: "user",
             content: [
               { type: "text", text: "What is this?" },
-              { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+              { type: "input_audio", input_audio: { data: "AAAA", format: "wav" } },
             ],
           },
         ],
       },
-      /body\.messages\.0\.content\.1\.type: only text parts are supported, not 'image_url'/,
+      /body\.messages\.0\.content\.1\.type: only text and image_url parts are supported, not 'input_audio'/,
+    ],
+    [
+      "an image at an http: URL",
+      {
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }],
+          },
+        ],
+      },
+      /body\.messages\.0\.content\.0\.image_url\.url: must be an https: URL/,
     ],
     [
       "a tool message without its call's id",
@@ -308,6 +320,25 @@ describe("the OpenAI-compatible API with the offline demo provider", () => {
       expect(await server.store.usage.listForToken(id)).toEqual([]);
     });
   }
+
+  it("refuses an image to the demo model, which reads text only: 400 vision_unsupported", async () => {
+    const { id, token } = await server.token();
+    const error = await rejection(
+      clientFor(server, token).chat.completions.create({
+        model: "demo",
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
+          },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/demo does not read images/);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("vision_unsupported");
+    expect(await server.store.usage.listForToken(id)).toEqual([]);
+  });
 
   it("answers a second identical call at temperature 0 from the cache, at no cost", async () => {
     const { id, token } = await server.token();

@@ -6,7 +6,8 @@
  *
  * Requests are read leniently: fields OpenAI knows and we do not need (`user`, `seed`, `top_p`,
  * `logprobs`…) are accepted and ignored; fields asking for what the gateway cannot do (`n > 1`,
- * tools, non-text content parts, audio output) are refused with 400 naming the field.
+ * audio or file content parts, audio output) are refused with 400 naming the field. Image parts
+ * go to models that read images (the catalog's `vision`); their URLs are never fetched here.
  * Answers are in OpenAI's wire format; errors before a stream starts use the gateway's envelope
  * `{"error":{"code","message","requestId"}}`, whose `error.message` the OpenAI SDKs show.
  */
@@ -26,37 +27,41 @@ import type {
   CompletionService,
 } from "../llm/completion-service.ts";
 import type { ModelRegistry } from "../llm/model-registry.ts";
-import type { ChatMessage, ToolOffer } from "../llm/types.ts";
+import type { ChatMessage, ContentPart, ToolOffer } from "../llm/types.ts";
+import { imageDetailSchema, imageUrlSchema, turnOfParts } from "../llm/request/images.ts";
+import { functionNameSchema, maxToolCallsPerTurn } from "../llm/request/completion-request.ts";
 
-const textPart = z.looseObject({
+const contentPart = z.looseObject({
   type: z.string(),
   text: z.string().optional(),
+  image_url: z.looseObject({ url: imageUrlSchema, detail: imageDetailSchema }).optional(),
 });
 
-/** A message's content: a string, or an array of parts of which only text parts are usable. */
+/** A message's content: a string, or an array of text and image_url parts. */
 const messageContent = z
-  .union([z.string(), z.array(textPart).max(1000)], {
-    error: "must be a string or an array of text parts",
+  .union([z.string(), z.array(contentPart).max(1000)], {
+    error: "must be a string or an array of text and image_url parts",
   })
   .superRefine((content, ctx) => {
     if (typeof content === "string") return;
     content.forEach((part, index) => {
-      if (part.type !== "text") {
+      if (part.type === "text") {
+        if (part.text === undefined)
+          ctx.addIssue({ code: "custom", path: [index, "text"], message: "is required" });
+      } else if (part.type === "image_url") {
+        if (part.image_url === undefined)
+          ctx.addIssue({ code: "custom", path: [index, "image_url"], message: "is required" });
+      } else {
         ctx.addIssue({
           code: "custom",
           path: [index, "type"],
-          message: `only text parts are supported, not '${part.type}'`,
+          message: `only text and image_url parts are supported, not '${part.type}'`,
         });
-      } else if (part.text === undefined) {
-        ctx.addIssue({ code: "custom", path: [index, "text"], message: "is required" });
       }
     });
   });
 
 const unsupported = (what: string) => `${what} is not supported by this gateway`;
-
-/** The most function calls one assistant turn may carry back. */
-const maxToolCallsPerTurn = 128;
 
 const toolCallSchema = z.looseObject({
   id: z.string().min(1).max(200),
@@ -92,16 +97,27 @@ const messageSchema = z
       });
     if ((message.content === undefined || message.content === null) && !message.tool_calls?.length)
       ctx.addIssue({ code: "custom", path: ["content"], message: "is required" });
+    if (
+      message.role !== "user" &&
+      Array.isArray(message.content) &&
+      message.content.some((part) => part.type === "image_url")
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["content"],
+        message: "only a user message shows images",
+      });
   })
   .describe(
-    "A chat message; content is a string or an array of `{type: 'text', text}` parts; an " +
-      "assistant's `tool_calls`, a tool's `tool_call_id`",
+    "A chat message; content is a string or an array of `{type: 'text', text}` parts and, in a " +
+      "user message, `{type: 'image_url', image_url: {url, detail}}` parts (an https: or " +
+      "data:image URL); an assistant's `tool_calls`, a tool's `tool_call_id`",
   );
 
 const toolSchema = z.looseObject({
   type: z.literal("function", { error: "only function tools are supported" }),
   function: z.looseObject({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -"),
+    name: functionNameSchema,
     description: z.string().max(10_000).optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullish(),
@@ -187,7 +203,7 @@ export const chatCompletionRequestSchema = z
   })
   .describe(
     "OpenAI's chat completion request. Other OpenAI fields (user, seed, top_p, logprobs, " +
-      "presence_penalty…) are accepted and ignored; n > 1 and non-text content are refused.",
+      "presence_penalty…) are accepted and ignored; n > 1 and audio or file parts are refused.",
   );
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
@@ -240,18 +256,22 @@ const modelListSchema = z.object({
   ),
 });
 
-/** Text of a message's content; text parts are joined with a line break. */
-function contentText(content: ChatCompletionRequest["messages"][number]["content"]): string {
-  if (content === undefined || content === null) return "";
-  if (typeof content === "string") return content;
-  return content.map((part) => part.text ?? "").join("\n");
+type ChatRequestMessage = ChatCompletionRequest["messages"][number];
+
+/** A message's content as the gateway's parts: text, and images by URL. */
+function contentParts(content: ChatRequestMessage["content"]): ContentPart[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return content.map((part) =>
+    part.type === "image_url" && part.image_url
+      ? { type: "image", url: part.image_url.url, detail: part.image_url.detail }
+      : { type: "text", text: part.text ?? "" },
+  );
 }
 
-function toMessage(message: ChatCompletionRequest["messages"][number]): ChatMessage {
-  const turn: ChatMessage = {
-    role: message.role === "developer" ? "system" : message.role,
-    content: contentText(message.content),
-  };
+function toMessage(message: ChatRequestMessage): ChatMessage {
+  const role = message.role === "developer" ? "system" : message.role;
+  const turn = turnOfParts(role, contentParts(message.content));
   if (message.tool_calls?.length)
     turn.toolCalls = message.tool_calls.map((call) => ({
       id: call.id,

@@ -300,23 +300,39 @@ describe("POST /v1/responses refusals", () => {
       /body\.conversation: conversation is not supported/,
     ],
     [
-      "tools",
-      { tools: [{ type: "function", name: "f", parameters: {}, strict: true }] },
-      /body\.tools: tools \(function calling\) is not supported/,
+      "a built-in tool",
+      { tools: [{ type: "web_search" }] },
+      /body\.tools\.0\.type: only function tools are supported by this gateway/,
     ],
     [
-      "an image part",
+      "a file part",
+      {
+        input: [{ role: "user", content: [{ type: "input_file", file_id: "file_1" }] }],
+      },
+      /body\.input\.0\.content\.0\.type: only text and image parts \(input_text, output_text, input_image\) are supported, not 'input_file'/,
+    ],
+    [
+      "an image by file id",
+      {
+        input: [
+          { role: "user", content: [{ type: "input_image", file_id: "file_1", detail: "auto" }] },
+        ],
+      },
+      /body\.input\.0\.content\.0\.image_url: is required \(an https: or data:image URL; file_id is not supported\)/,
+    ],
+    [
+      "an image that is no image",
       {
         input: [
           {
             role: "user",
             content: [
-              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
+              { type: "input_image", image_url: "data:text/plain;base64,aGk=", detail: "auto" },
             ],
           },
         ],
       },
-      /body\.input\.0\.content\.0\.type: only text parts \(input_text, output_text\) are supported, not 'input_image'/,
+      /body\.input\.0\.content\.0\.image_url: a data: URL must be a base64 PNG, JPEG, GIF or WebP image/,
     ],
     [
       "an item reference",
@@ -324,9 +340,14 @@ describe("POST /v1/responses refusals", () => {
       /body\.input\.0\.type: item references are not supported: OfficeLLM keeps no responses/,
     ],
     [
-      "a function call output",
-      { input: [{ type: "function_call_output", call_id: "c", output: "42" }] },
-      /body\.input\.0\.type: 'function_call_output' items are not supported/,
+      "a function result without its output",
+      { input: [{ type: "function_call_output", call_id: "c" }] },
+      /body\.input\.0\.output: must be the function's result as text/,
+    ],
+    [
+      "a reasoning item",
+      { input: [{ type: "reasoning", summary: [] }] },
+      /body\.input\.0\.type: 'reasoning' items are not supported/,
     ],
     ["background", { background: true }, /body\.background: background: true is not supported/],
     ["an unknown text format", { text: { format: { type: "xml" } } }, /body\.text\.format/],

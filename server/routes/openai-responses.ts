@@ -7,7 +7,9 @@
  *
  * OfficeLLM keeps no responses: `store: true`, `previous_response_id`, `conversation` and item
  * references are refused with 400 saying so (the caller sends the whole conversation as `input`),
- * and every answer says `store: false`. Tools and non-text parts are refused as on chat.
+ * and every answer says `store: false`. Function tools are carried (`function_call` and
+ * `function_call_output` items); built-in tools are refused. Image parts (`input_image` with an https: or data: URL) go
+ * to models that read images, as on chat; file and audio parts are refused.
  */
 import { randomUUID } from "node:crypto";
 import type { Response } from "express";
@@ -22,7 +24,9 @@ import type {
   CompletionService,
 } from "../llm/completion-service.ts";
 import type { CompletionInput } from "../llm/request/prepare.ts";
-import type { ChatMessage } from "../llm/types.ts";
+import type { ChatMessage, ContentPart, ToolOffer } from "../llm/types.ts";
+import { functionNameSchema } from "../llm/request/completion-request.ts";
+import { imageDetailSchema, imageUrlSchema, turnOfParts } from "../llm/request/images.ts";
 import { setLlmHeaders } from "./llm-headers.ts";
 import { unixSeconds } from "./openai-compatible.ts";
 import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
@@ -37,15 +41,38 @@ const contentPart = z.looseObject({
   type: z.string(),
   text: z.string().optional(),
   refusal: z.string().optional(),
+  image_url: imageUrlSchema.nullish(),
+  detail: imageDetailSchema,
 });
 
-const inputItemSchema = z
+/** A function call the model made, sent back; and a function's result. */
+const functionCallItemSchema = z.looseObject({
+  type: z.literal("function_call"),
+  call_id: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  arguments: z.string(),
+});
+const functionCallOutputItemSchema = z.looseObject({
+  type: z.literal("function_call_output"),
+  call_id: z.string().min(1).max(200),
+  output: z.string({ error: "must be the function's result as text" }),
+});
+
+const messageItemSchema = z
   .looseObject({
     type: z.string().optional(),
     role: z.string().optional(),
     content: z.union([z.string(), z.array(contentPart).max(1000)]).optional(),
   })
   .superRefine((item, ctx) => {
+    if (item.type === "function_call" || item.type === "function_call_output") {
+      // Reached only when the item's own schema refused it (see the union below): say why.
+      const own =
+        item.type === "function_call" ? functionCallItemSchema : functionCallOutputItemSchema;
+      for (const issue of own.safeParse(item).error?.issues ?? [])
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+      return;
+    }
     if (item.type !== undefined && item.type !== "message") {
       ctx.addIssue({
         code: "custom",
@@ -53,7 +80,8 @@ const inputItemSchema = z
         message:
           item.type === "item_reference"
             ? `item references are not supported: ${noStore}`
-            : `'${item.type}' items are not supported by this gateway (only messages; no tools)`,
+            : `'${item.type}' items are not supported by this gateway (only messages, ` +
+              "function_call and function_call_output)",
       });
       return;
     }
@@ -69,11 +97,24 @@ const inputItemSchema = z
     } else if (typeof item.content !== "string") {
       item.content.forEach((part, index) => {
         if (part.type === "refusal" && part.refusal !== undefined) return;
-        if (!textPartTypes.has(part.type)) {
+        if (part.type === "input_image") {
+          if (item.role !== "user")
+            ctx.addIssue({
+              code: "custom",
+              path: ["content", index, "type"],
+              message: "only a user message shows images",
+            });
+          else if (!part.image_url)
+            ctx.addIssue({
+              code: "custom",
+              path: ["content", index, "image_url"],
+              message: "is required (an https: or data:image URL; file_id is not supported)",
+            });
+        } else if (!textPartTypes.has(part.type)) {
           ctx.addIssue({
             code: "custom",
             path: ["content", index, "type"],
-            message: `only text parts (input_text, output_text) are supported, not '${part.type}'`,
+            message: `only text and image parts (input_text, output_text, input_image) are supported, not '${part.type}'`,
           });
         } else if (part.text === undefined) {
           ctx.addIssue({
@@ -85,7 +126,17 @@ const inputItemSchema = z
       });
     }
   })
-  .describe("A message item: role and content (a string or input_text / output_text parts)");
+  .describe(
+    "A message item: role and content (a string or input_text / output_text parts, and in a " +
+      "user message input_image parts with an https: or data:image `image_url`)",
+  );
+
+/** An input item: a message, a function call sent back, or a function's result. */
+const inputItemSchema = z.union([
+  functionCallItemSchema,
+  functionCallOutputItemSchema,
+  messageItemSchema,
+]);
 
 const textFormatSchema = z.discriminatedUnion(
   "type",
@@ -101,6 +152,24 @@ const textFormatSchema = z.discriminatedUnion(
     }),
   ],
   { error: "type must be text, json_object or json_schema" },
+);
+
+const functionToolSchema = z.looseObject({
+  type: z.literal("function", {
+    error: "only function tools are supported by this gateway (no built-in tools)",
+  }),
+  name: functionNameSchema,
+  description: z.string().max(10_000).nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+
+const toolChoiceSchema = z.union(
+  [
+    z.enum(["none", "auto", "required"]),
+    z.looseObject({ type: z.literal("function"), name: z.string().min(1) }),
+  ],
+  { error: "must be none, auto, required or {type: 'function', name}" },
 );
 
 /**
@@ -131,18 +200,24 @@ export const responseRequestSchema = z
       .boolean()
       .refine((background) => !background, unsupported("background: true"))
       .nullish(),
-    tools: z.array(z.unknown()).max(0, unsupported("tools (function calling)")).nullish(),
-    tool_choice: z
-      .enum(["none", "auto"], { error: unsupported("tool_choice other than none or auto") })
-      .nullish(),
+    tools: z
+      .array(functionToolSchema)
+      // A ceiling for the schema; TOOLS_MAX (128 by default, at most this) is checked after.
+      .max(1024, "at most 1,024 tools")
+      .nullish()
+      .describe("Function tools the model may call (at most TOOLS_MAX)"),
+    tool_choice: toolChoiceSchema.nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
   })
   .describe(
     "OpenAI's Responses API request: input as text or message items, instructions, " +
       "temperature, max_output_tokens, text.format. Other fields (user, metadata, top_p, " +
-      "reasoning…) are accepted and ignored; tools, non-text parts and stored state are refused.",
+      "reasoning…) are accepted and ignored; built-in tools, file and audio parts and stored " +
+      "state are refused.",
   );
 
 export type ResponseRequest = z.output<typeof responseRequestSchema>;
+type MessageItem = z.output<typeof messageItemSchema>;
 type InputItem = z.output<typeof inputItemSchema>;
 
 const outputTextSchema = z.object({
@@ -160,6 +235,17 @@ const outputMessageSchema = z.object({
   content: z.array(outputTextSchema),
 });
 
+const functionCallOutputSchema = z.object({
+  type: z.literal("function_call"),
+  id: z.string(),
+  call_id: z.string().describe("Send the result back with this id (function_call_output)"),
+  name: z.string(),
+  arguments: z.string().describe("JSON text, as the model wrote it"),
+  status: z.literal("completed"),
+});
+
+const outputItemSchema = z.union([outputMessageSchema, functionCallOutputSchema]);
+
 const responseObjectSchema = z.object({
   id: z.string(),
   object: z.literal("response"),
@@ -171,14 +257,17 @@ const responseObjectSchema = z.object({
   instructions: z.string().nullable(),
   max_output_tokens: z.number().int().nullable(),
   model: z.string(),
-  output: z.array(outputMessageSchema),
-  parallel_tool_calls: z.literal(false),
+  output: z.array(outputItemSchema),
+  parallel_tool_calls: z.boolean(),
   previous_response_id: z.null(),
   store: z.literal(false),
   temperature: z.number().nullable(),
   text: z.object({ format: z.record(z.string(), z.unknown()) }),
-  tool_choice: z.enum(["none", "auto"]),
-  tools: z.array(z.never()),
+  tool_choice: z.union([
+    z.enum(["none", "auto", "required"]),
+    z.object({ type: z.literal("function"), name: z.string() }),
+  ]),
+  tools: z.array(z.record(z.string(), z.unknown())).describe("The function tools offered"),
   top_p: z.null(),
   truncation: z.literal("disabled"),
   usage: z
@@ -195,10 +284,16 @@ const responseObjectSchema = z.object({
 
 type ResponseObject = z.output<typeof responseObjectSchema>;
 type OutputMessage = z.output<typeof outputMessageSchema>;
+type OutputItem = z.output<typeof outputItemSchema>;
 
-function itemText(content: InputItem["content"]): string {
-  if (typeof content === "string") return content;
-  return (content ?? []).map((part) => part.text ?? part.refusal ?? "").join("\n");
+/** An item's content as the gateway's parts: text (refusals as text), and images by URL. */
+function itemParts(content: MessageItem["content"]): ContentPart[] {
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return (content ?? []).map((part) =>
+    part.type === "input_image" && part.image_url
+      ? { type: "image", url: part.image_url, detail: part.detail }
+      : { type: "text", text: part.text ?? part.refusal ?? "" },
+  );
 }
 
 /** A Responses request, as the gateway's own completion request. */
@@ -208,12 +303,11 @@ export function toCompletionRequest(body: ResponseRequest): CompletionInput {
   if (typeof body.input === "string") {
     messages.push({ role: "user", content: body.input });
   } else {
-    for (const item of body.input) {
-      const role = item.role === "developer" ? "system" : (item.role as ChatMessage["role"]);
-      messages.push({ role, content: itemText(item.content) });
-    }
+    for (const item of body.input) messages.push(...turnOf(item, messages.at(-1)));
   }
   const request: CompletionInput = { model: body.model, messages };
+  const tools = toolOffer(body);
+  if (tools) request.tools = tools;
   if (body.temperature !== undefined && body.temperature !== null)
     request.temperature = body.temperature;
   if (body.max_output_tokens) request.maxTokens = body.max_output_tokens;
@@ -224,7 +318,61 @@ export function toCompletionRequest(body: ResponseRequest): CompletionInput {
   return request;
 }
 
+/** Whether an input item is a function call or result (a message item's `type` is any string). */
+function isItem<Type extends "function_call" | "function_call_output">(
+  item: InputItem,
+  type: Type,
+): item is Extract<InputItem, { type: Type }> {
+  return item.type === type;
+}
+
+/**
+ * An input item as the turn it adds: a message; a function's result as a tool turn; a function
+ * call sent back joins the assistant turn just before it (the answer's text and calls were one
+ * turn), else makes one.
+ */
+function turnOf(item: InputItem, previous: ChatMessage | undefined): ChatMessage[] {
+  if (isItem(item, "function_call_output"))
+    return [{ role: "tool", toolCallId: item.call_id, content: item.output }];
+  if (isItem(item, "function_call")) {
+    const call = { id: item.call_id, name: item.name, arguments: item.arguments };
+    if (previous?.role !== "assistant")
+      return [{ role: "assistant", content: "", toolCalls: [call] }];
+    previous.toolCalls = [...(previous.toolCalls ?? []), call];
+    return [];
+  }
+  const role = item.role === "developer" ? "system" : (item.role as ChatMessage["role"]);
+  return [turnOfParts(role, itemParts(item.content))];
+}
+
+/** The request's function tools, choice and parallelism as the gateway's offer. */
+function toolOffer(body: ResponseRequest): ToolOffer | undefined {
+  if (!body.tools?.length) return undefined;
+  const choice = body.tool_choice ?? undefined;
+  return {
+    definitions: body.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? undefined,
+      parameters: tool.parameters ?? undefined,
+    })),
+    choice: typeof choice === "object" ? { name: choice.name } : choice,
+    parallel: body.parallel_tool_calls ?? undefined,
+  };
+}
+
 const hexId = () => randomUUID().replaceAll("-", "");
+
+/** The functions an answer called, as output items. */
+function functionCallItems(outcome: CompletionOutcome): OutputItem[] {
+  return (outcome.toolCalls ?? []).map((call) => ({
+    type: "function_call",
+    id: `fc_${hexId()}`,
+    call_id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+    status: "completed",
+  }));
+}
 
 function usageOf(outcome: CompletionOutcome): NonNullable<ResponseObject["usage"]> {
   const { inputTokens, outputTokens } = outcome.usage;
@@ -246,7 +394,7 @@ function responseObject(
     | {
         status: "completed";
         completedAt: number;
-        output: OutputMessage;
+        output: OutputItem[];
         outcome: CompletionOutcome;
       },
 ): ResponseObject {
@@ -262,14 +410,14 @@ function responseObject(
     instructions: body.instructions ?? null,
     max_output_tokens: body.max_output_tokens ?? null,
     model: meta.model,
-    output: done ? [state.output] : [],
-    parallel_tool_calls: false,
+    output: done ? state.output : [],
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
     previous_response_id: null,
     store: false,
     temperature: body.temperature ?? null,
     text: { format: body.text?.format ?? { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: [],
+    tools: body.tools ?? [],
     top_p: null,
     truncation: "disabled",
     usage: done ? usageOf(state.outcome) : null,
@@ -294,9 +442,11 @@ function outputMessage(id: string, text: string | undefined): OutputMessage {
 
 /**
  * Writes one streamed answer as the Responses API's typed events, in OpenAI's order: created,
- * in_progress, the message item and its text part opened, text deltas, then each closed and
- * `response.completed` with the whole response. A failure after the stream began is one `error`
- * event, as OpenAI sends it.
+ * in_progress, the message item and its text part opened, text deltas, then each closed, each
+ * function call as an item of its own (its arguments in one delta), and `response.completed`
+ * with the whole response. A failure after the stream began is one `error` event, as OpenAI
+ * sends it. The message item opens before the answer is known, so an answer that only calls
+ * functions still has it, with empty text, first.
  */
 function responseEventWriter(
   events: EventStream,
@@ -327,10 +477,24 @@ function responseEventWriter(
       if (piece) send("response.output_text.delta", { ...at, delta: piece, logprobs: [] });
     },
     done(outcome) {
-      const output = outputMessage(itemId, outcome.text);
+      const message = outputMessage(itemId, outcome.text);
       send("response.output_text.done", { ...at, text: outcome.text, logprobs: [] });
-      send("response.content_part.done", { ...at, part: output.content[0] });
-      send("response.output_item.done", { output_index: 0, item: output });
+      send("response.content_part.done", { ...at, part: message.content[0] });
+      send("response.output_item.done", { output_index: 0, item: message });
+      const calls = functionCallItems(outcome);
+      calls.forEach((item, index) => {
+        if (item.type !== "function_call") return;
+        const output_index = index + 1;
+        send("response.output_item.added", {
+          output_index,
+          item: { ...item, arguments: "", status: "in_progress" },
+        });
+        const place = { item_id: item.id, output_index };
+        send("response.function_call_arguments.delta", { ...place, delta: item.arguments });
+        send("response.function_call_arguments.done", { ...place, arguments: item.arguments });
+        send("response.output_item.done", { output_index, item });
+      });
+      const output = [message, ...calls];
       send("response.completed", {
         response: responseObject(body, meta, {
           status: "completed",
@@ -373,11 +537,13 @@ export function openAiResponsesRoutes(deps: {
       path: "/v1/responses",
       access: "llm",
       tag: "OpenAI-compatible",
-      summary: "OpenAI's Responses API (text and JSON output), for OpenAI clients and the AI SDK",
+      summary:
+        "OpenAI's Responses API (text and JSON output, function tools), for OpenAI clients and the AI SDK",
       description:
         "Point an OpenAI client's base URL at `<this server>/v1` and use an OfficeLLM token as " +
         "its API key. `input` is a string or message items; `text.format` asks for JSON or a " +
-        "JSON Schema. `stream: true` answers with the typed events (`response.created` … " +
+        "JSON Schema; `tools` offers functions, whose calls come back as `function_call` output " +
+        "items and go back in `input` with `function_call_output` items. `stream: true` answers with the typed events (`response.created` … " +
         "`response.output_text.delta` … `response.completed`); a failure after the stream began " +
         "is one `error` event. Nothing is stored: `store: true`, `previous_response_id` and " +
         "`conversation` are refused. Limits, budgets, the cache and the usage ledger apply as " +
@@ -391,15 +557,14 @@ export function openAiResponsesRoutes(deps: {
         const prepared = await completions.prepare(request, context.caller.tokenId);
         const outcome = await completions.run(prepared, context);
         setLlmHeaders(res, outcome);
+        const calls = functionCallItems(outcome);
+        // An answer that only calls functions has no message item, as OpenAI answers it.
+        const message =
+          calls.length && !outcome.text ? [] : [outputMessage(`msg_${hexId()}`, outcome.text)];
         return responseObject(
           body,
           { id: `resp_${hexId()}`, createdAt, model: outcome.model },
-          {
-            status: "completed",
-            completedAt: now(),
-            output: outputMessage(`msg_${hexId()}`, outcome.text),
-            outcome,
-          },
+          { status: "completed", completedAt: now(), output: [...message, ...calls], outcome },
         );
       },
     }),

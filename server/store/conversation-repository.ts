@@ -47,7 +47,8 @@ export class ConversationRepository {
   /** Appends messages after the last one, in one transaction, and touches the conversation. */
   async append(
     conversationId: string,
-    messages: { id: string; role: string; content: string }[],
+    messages: (Pick<MessageRow, "id" | "role" | "content"> &
+      Partial<Pick<MessageRow, "tool_calls" | "tool_call_id">>)[],
     at: string,
   ): Promise<MessageRow[]> {
     return this.#db.transaction().execute(async (trx) => {
@@ -65,6 +66,8 @@ export class ConversationRepository {
         .executeTakeFirst();
       const start = last?.seq === null || last?.seq === undefined ? 0 : Number(last.seq) + 1;
       const rows: MessageRow[] = messages.map((message, index) => ({
+        tool_calls: null,
+        tool_call_id: null,
         ...message,
         conversation_id: conversationId,
         seq: start + index,

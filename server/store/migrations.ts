@@ -237,6 +237,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("usage").addColumn("key_label", "text").execute();
     },
   },
+  // Function calling in conversations: an assistant turn's calls (JSON), a tool turn's call id.
+  "0011_conversation_tool_turns": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("conversation_messages").addColumn("tool_calls", "text").execute();
+      await db.schema
+        .alterTable("conversation_messages")
+        .addColumn("tool_call_id", "text")
+        .execute();
+    },
+  },
 };
 
 /**

@@ -105,6 +105,10 @@ export interface ConversationMessagesTable {
   seq: number;
   role: string;
   content: string;
+  /** An assistant turn's function calls, as JSON (`[{id, name, arguments}]`); else null. */
+  tool_calls: string | null;
+  /** A tool turn: the id of the call whose result it holds; else null. */
+  tool_call_id: string | null;
   created_at: string;
 }
 

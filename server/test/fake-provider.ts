@@ -14,7 +14,9 @@
  * - `POST …/embeddings`         OpenAI embeddings: hashed bag-of-words vectors (1536 long unless
  *                               `dimensions` says), as floats or base64 as `encoding_format` asks
  *
- * The default answer is `echo: <last user message>`; with JSON output asked for, a value built
+ * The default answer is `echo: <last user message>`, followed by ` [images: …]` naming each image
+ * that message showed (its URL, or `image/png base64 (N chars)` for inline data, as OpenAI's
+ * `image_url` parts, Anthropic's image blocks or Gemini's inline and file data carry it); with JSON output asked for, a value built
  * from the JSON schema (or `{"echo": …}` without one). Token counts are `fakeTokenCount`:
  * ceil(characters / 3), input over the system prompt and every message's text.
  */
@@ -140,6 +142,8 @@ export interface FakeCall {
   /** Non-system turns, their text parts joined. */
   messages: { role: string; content: string }[];
   lastUserText: string;
+  /** The images the last user message showed: each URL, or `<media type> base64 (N chars)`. */
+  lastUserImages: string[];
   stream: boolean;
   /** Set when the request asks for JSON output; `schema` when it gives a JSON schema. */
   json: { schema: Record<string, unknown> | undefined } | undefined;
@@ -200,7 +204,8 @@ const sampleTextChars = 200;
  * still fits); `SampleRefused` when no bounded value does.
  */
 export function defaultFakeText(call: FakeCall): string {
-  const echo = `echo: ${call.lastUserText}`;
+  const images = call.lastUserImages;
+  const echo = `echo: ${call.lastUserText}${images.length ? ` [images: ${images.join(", ")}]` : ""}`;
   if (!call.json) return echo;
   const text = echo.slice(0, sampleTextChars);
   return JSON.stringify(
@@ -234,10 +239,12 @@ function geminiCall(body: Record<string, unknown>, path: string) {
     ? contentText(body.systemInstruction.parts)
     : contentText(body.systemInstruction);
   const messages: { role: string; content: string }[] = [];
+  let lastUserImages: string[] = [];
   for (const content of Array.isArray(body.contents) ? body.contents : []) {
     if (!isRecord(content)) continue;
     const role = content.role === "model" ? "assistant" : "user";
     messages.push({ role, content: contentText(content.parts) });
+    if (role === "user") lastUserImages = contentImages(content.parts);
   }
   const config = isRecord(body.generationConfig) ? body.generationConfig : {};
   let json: FakeCall["json"];
@@ -249,11 +256,43 @@ function geminiCall(body: Record<string, unknown>, path: string) {
   return {
     model: match?.[1] ?? "fake-model",
     stream: match?.[2] === "streamGenerateContent",
+    lastUserImages,
     system,
     messages,
     json,
     maxTokens: config.maxOutputTokens,
   };
+}
+
+/** Inline image data as the echo names it: its media type and length. */
+function inlineImage(mediaType: unknown, data: unknown): string {
+  return `${String(mediaType)} base64 (${typeof data === "string" ? data.length : 0} chars)`;
+}
+
+/**
+ * The images of a message's content: OpenAI `image_url` parts, Anthropic `image` blocks, Gemini
+ * `inlineData` and `fileData` parts.
+ */
+function contentImages(content: unknown): string[] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part): string[] => {
+    if (!isRecord(part)) return [];
+    if (part.type === "image_url" && isRecord(part.image_url)) {
+      const url = String(part.image_url.url);
+      const data = /^data:([^;,]+);base64,/.exec(url);
+      return [data ? inlineImage(data[1], url.slice(data[0].length)) : url];
+    }
+    if (isRecord(part.inlineData))
+      return [inlineImage(part.inlineData.mimeType, part.inlineData.data)];
+    if (isRecord(part.fileData)) return [String(part.fileData.fileUri)];
+    if (part.type === "image" && isRecord(part.source)) {
+      const source = part.source;
+      return [
+        source.type === "url" ? String(source.url) : inlineImage(source.media_type, source.data),
+      ];
+    }
+    return [];
+  });
 }
 
 function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall {
@@ -270,6 +309,7 @@ function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall 
     };
   }
   const messages: { role: string; content: string }[] = [];
+  const images: string[][] = [];
   const systemParts: string[] = [];
   if (provider === "anthropic" && body.system !== undefined)
     systemParts.push(contentText(body.system));
@@ -279,14 +319,19 @@ function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall 
       const role = typeof message.role === "string" ? message.role : "user";
       const content = contentText(message.content);
       if (role === "system" || role === "developer") systemParts.push(content);
-      else messages.push({ role, content });
+      else {
+        messages.push({ role, content });
+        images.push(contentImages(message.content));
+      }
     }
   }
   let lastUserText = "";
+  let lastUserImages: string[] = [];
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = messages[index];
     if (message?.role === "user") {
       lastUserText = message.content;
+      lastUserImages = images[index] ?? [];
       break;
     }
   }
@@ -313,6 +358,7 @@ function toCall(provider: FakeProviderKind, request: RecordedRequest): FakeCall 
     system: systemParts.join("\n"),
     messages,
     lastUserText,
+    lastUserImages,
     stream: body.stream === true,
     json,
     maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,

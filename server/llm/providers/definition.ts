@@ -37,6 +37,8 @@ export interface CatalogEntry {
   outputPerMillion: number;
   /** Whether the provider enforces a JSON schema natively (else: instruct and validate). */
   structuredOutput: boolean;
+  /** Whether the model reads images (`image_url` / `input_image` parts); else they are refused. */
+  vision: boolean;
   rules: ParameterRules;
 }
 

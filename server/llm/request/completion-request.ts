@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { errorCodeSchema } from "../../errors.ts";
 import { fileIdsField } from "../../files/schemas.ts";
+import type { ToolOffer } from "../types.ts";
 
 /** The bodies of POST /api/v1/completions and of each batch item, and their answers. */
 
@@ -8,6 +9,96 @@ export const chatMessageSchema = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
   content: z.string(),
 });
+
+/** A function's name, as OpenAI and Anthropic both take it. */
+export const functionNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -");
+
+/** The most function calls one assistant turn may carry back. */
+export const maxToolCallsPerTurn = 128;
+
+export const toolCallSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  arguments: z.string().describe("The arguments as JSON text, as the model wrote them"),
+});
+
+/**
+ * A message of a completion that may offer functions: besides system, user and assistant turns,
+ * an assistant's `toolCalls` and a tool's result (`role: "tool"`, `toolCallId`, the result as
+ * `content`).
+ */
+export const toolChatMessageSchema = z
+  .strictObject({
+    role: z.enum(["system", "user", "assistant", "tool"]),
+    content: z.string(),
+    toolCalls: z.array(toolCallSchema).max(maxToolCallsPerTurn).optional(),
+    toolCallId: z.string().min(1).max(200).optional(),
+  })
+  .superRefine((message, ctx) => {
+    if (message.role === "tool" && message.toolCallId === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["toolCallId"],
+        message: "is required on a tool message",
+      });
+    if (message.role !== "tool" && message.toolCallId !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["toolCallId"],
+        message: "only a tool message has one",
+      });
+    if (message.role !== "assistant" && message.toolCalls?.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["toolCalls"],
+        message: "only an assistant message calls functions",
+      });
+  });
+
+/** The functions a native request offers, how the model may use them, and its parallel calls. */
+export const toolFields = {
+  tools: z
+    .array(
+      z.strictObject({
+        name: functionNameSchema,
+        description: z.string().max(10_000).optional(),
+        parameters: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("The arguments' JSON Schema (within the SCHEMA_MAX_* limits)"),
+      }),
+    )
+    // A ceiling for the schema; TOOLS_MAX (128 by default, at most this) is checked after.
+    .max(1024, "at most 1,024 tools")
+    .optional()
+    .describe("Functions the model may call (at most TOOLS_MAX)"),
+  toolChoice: z
+    .union([z.enum(["auto", "none", "required"]), z.strictObject({ name: z.string().min(1) })], {
+      error: "must be auto, none, required or {name}",
+    })
+    .optional()
+    .describe(
+      "Whether the model may (auto), must (required) or must not (none) call a function, or must call the one named",
+    ),
+  parallelToolCalls: z
+    .boolean()
+    .optional()
+    .describe("false: at most one call per turn; default: the provider's"),
+};
+
+type ToolFields = { [K in keyof typeof toolFields]?: z.output<(typeof toolFields)[K]> };
+
+/** A native request's tool fields as the gateway's offer; undefined when it offers none. */
+export function toolOfferOf(fields: ToolFields): ToolOffer | undefined {
+  if (!fields.tools?.length) return undefined;
+  return {
+    definitions: fields.tools,
+    choice: fields.toolChoice,
+    parallel: fields.parallelToolCalls,
+  };
+}
 
 const variableValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -66,7 +157,12 @@ function exactlyOneSource(
 }
 
 export const completionRequestSchema = z
-  .strictObject({ ...completionFields, stream: z.boolean().optional() })
+  .strictObject({
+    ...completionFields,
+    messages: z.array(toolChatMessageSchema).min(1).max(1000).optional(),
+    ...toolFields,
+    stream: z.boolean().optional(),
+  })
   .superRefine(exactlyOneSource);
 
 export const batchItemSchema = z
@@ -82,6 +178,10 @@ export const completionResponseSchema = z.object({
   provider: z.string(),
   text: z.string(),
   json: z.unknown().optional(),
+  toolCalls: z
+    .array(toolCallSchema)
+    .optional()
+    .describe("The functions the model called, when it called any"),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }),
   cached: z.boolean(),
   latencyMs: z.number(),

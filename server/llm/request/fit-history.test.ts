@@ -6,7 +6,7 @@ import {
   messageTokens,
   outputReserve,
 } from "./fit-history.ts";
-import { estimateTokens } from "../token-estimate.ts";
+import { estimateTokens, IMAGE_TOKENS } from "../token-estimate.ts";
 import type { ChatMessage } from "../types.ts";
 
 /** A message of exactly `tokens` estimated tokens of text (4 characters a token). */
@@ -28,6 +28,20 @@ describe("messageTokens", () => {
     expect(messageTokens(user("a", 10))).toBe(PER);
     expect(messageTokens({ content: "" })).toBe(MESSAGE_OVERHEAD_TOKENS);
     expect(messageTokens({ content: "abcde" })).toBe(2 + MESSAGE_OVERHEAD_TOKENS);
+  });
+
+  it("counts each image at IMAGE_TOKENS, never its URL or data as text", () => {
+    const data = `data:image/png;base64,${"A".repeat(100_000)}`;
+    const shown: ChatMessage = {
+      role: "user",
+      content: "abcd",
+      parts: [
+        { type: "text", text: "abcd" },
+        { type: "image", url: data },
+        { type: "image", url: "https://example.com/a.png" },
+      ],
+    };
+    expect(messageTokens(shown)).toBe(1 + 2 * IMAGE_TOKENS + MESSAGE_OVERHEAD_TOKENS);
   });
 });
 
@@ -129,6 +143,20 @@ describe("fitHistory", () => {
         system: "s".repeat(4 * 60),
       }),
     ).toThrow(/plus 64 of system prompt/);
+  });
+
+  it("refuses function results that do not fit with the call they answer", () => {
+    const call: ChatMessage = {
+      role: "assistant",
+      content: "".padEnd(40, "."),
+      toolCalls: [{ id: "c1", name: "f", arguments: "{}" }],
+    };
+    const result: ChatMessage = { role: "tool", toolCallId: "c1", content: "r".padEnd(40, ".") };
+    const history = [user("q"), call, result];
+    expect(fitHistory(history, { contextWindow: 3 * PER, reserveForOutput: 0 }).dropped).toBe(0);
+    expect(() => fitHistory(history, { contextWindow: PER, reserveForOutput: 0 })).toThrow(
+      /function results do not fit/,
+    );
   });
 
   it("rejects an empty history", () => {

@@ -1,6 +1,6 @@
 import { LlmError } from "../errors.ts";
 import type { ModelInfo } from "../model-registry.ts";
-import { estimateTokens } from "../token-estimate.ts";
+import { estimateTokens, imageTokens } from "../token-estimate.ts";
 import type { ChatMessage } from "../types.ts";
 
 /**
@@ -11,8 +11,8 @@ import type { ChatMessage } from "../types.ts";
 /** What a message costs beyond its text (role markers, separators): a safe overestimate. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-export function messageTokens(message: Pick<ChatMessage, "content">): number {
-  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+export function messageTokens(message: Pick<ChatMessage, "content" | "parts">): number {
+  return estimateTokens(message.content) + imageTokens([message]) + MESSAGE_OVERHEAD_TOKENS;
 }
 
 /**
@@ -48,7 +48,8 @@ export interface FittedHistory {
 /**
  * Keeps the newest message and every earlier one back to the first that would not fit; the
  * kept part never starts with an assistant turn (it would answer a question the model cannot
- * see). Refuses (`invalid_request`) a newest message that does not fit alone.
+ * see). Refuses (`invalid_request`) a newest message that does not fit alone, and function
+ * results that do not fit with the assistant turn whose calls they answer.
  */
 export function fitHistory(history: readonly ChatMessage[], budget: HistoryBudget): FittedHistory {
   if (history.length === 0) throw new Error("fitHistory needs at least one message");
@@ -76,6 +77,16 @@ export function fitHistory(history: readonly ChatMessage[], budget: HistoryBudge
     used -= messageTokens(history[start]!);
     start++;
   }
+  if (history[start]!.role === "tool")
+    // Results sent without the call they answer would be refused by the provider.
+    throw new LlmError(
+      "invalid_request",
+      `The function results do not fit the model's context window of ${budget.contextWindow} ` +
+        "tokens together with the call they answer",
+      {
+        details: [{ path: "body.toolResults", message: "too long for the model's context window" }],
+      },
+    );
   return {
     messages: history.slice(start),
     dropped: start,

@@ -7,7 +7,8 @@ import { cacheKey } from "../cache/response-cache.ts";
 import { jsonInstruction, type SchemaChecker } from "../schemas/schema-checker.ts";
 import { renderTemplate } from "./templates.ts";
 import type { ChatMessage, ToolOffer } from "../types.ts";
-import { estimateTokens } from "../token-estimate.ts";
+import { estimateTokens, imageTokens } from "../token-estimate.ts";
+import { checkImageBounds, checkVision } from "./images.ts";
 import { fitToModel, type FittedModel } from "./fit-to-model.ts";
 import type { Clock } from "../../clock.ts";
 import { attachFiles } from "./attach-files.ts";
@@ -31,7 +32,10 @@ export interface PreparedCompletion {
  * What a completion is asked with: the body of /api/v1/completions (or a batch item, or what an
  * OpenAI-format request translates to), whose messages may carry function calls and results.
  */
-export type CompletionInput = Omit<CompletionRequest, "stream" | "messages"> & {
+export type CompletionInput = Omit<
+  CompletionRequest,
+  "stream" | "messages" | "tools" | "toolChoice" | "parallelToolCalls"
+> & {
   messages?: ChatMessage[] | undefined;
   tools?: ToolOffer | undefined;
 };
@@ -46,11 +50,12 @@ export async function prepareCompletion(
   deps: {
     store: Store;
     registry: ModelRegistry;
-    limits: Pick<Limits, "bodyBytes" | "tools">;
+    limits: Pick<Limits, "bodyBytes" | "tools" | "images">;
     schemas: SchemaChecker;
     clock: Clock;
   },
 ): Promise<PreparedCompletion> {
+  const images = checkImageBounds(request.messages ?? [], deps.limits.images);
   const fileIds = [...new Set(request.fileIds ?? [])];
   const [settings, template, files] = await Promise.all([
     deps.store.settings.get(tokenId),
@@ -88,6 +93,7 @@ export async function prepareCompletion(
     request.model ?? templateModel ?? settings?.model ?? deps.registry.defaultModel,
   );
   const fallbacks = (request.fallbackModels ?? []).map((id) => deps.registry.resolve(id));
+  if (images > 0) checkVision([model, ...fallbacks]);
 
   const wantsJson = request.responseFormat?.type === "json";
   const schema = wantsJson ? request.responseFormat?.schema : undefined;
@@ -104,13 +110,17 @@ export async function prepareCompletion(
 
   if (fileIds.length > 0) {
     // The files get what the prompt and the answer leave of the window, in the order named.
-    const promptTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
+    const promptTokens =
+      estimateTokens((system ?? "") + messages.map((m) => m.content).join("")) +
+      imageTokens(messages);
     const room = model.contextWindow - outputReserve(model, maxTokens) - promptTokens;
     const named = fileIds.map((id) => files.find((file) => file.id === id)!);
     messages = attachFiles(messages, named, room, model.id);
   }
 
-  const inputTokens = estimateTokens((system ?? "") + messages.map((m) => m.content).join(""));
+  const inputTokens =
+    estimateTokens((system ?? "") + messages.map((m) => m.content).join("")) +
+    imageTokens(messages);
   if (inputTokens + (maxTokens ?? 0) > model.contextWindow) {
     throw new LlmError(
       "invalid_request",

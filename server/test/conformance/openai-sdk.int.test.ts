@@ -121,52 +121,71 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
     ]);
   });
 
-  it("tools: refused on responses, 400 naming the field", async () => {
-    const responses = await rejection(
-      client().responses.create({
-        model,
-        input: "weather?",
-        tools: [
-          { type: "function", name: "weather", parameters: { type: "object" }, strict: false },
-        ],
-      }),
-    );
-    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((responses as Error).message).toMatch(
-      /body\.tools: tools \(function calling\) is not supported/,
-    );
+  it("tools: responses returns function_call items, then answers from their output", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: "function", name: "weather", parameters: { type: "object" }, strict: false },
+    ];
+    const question = uniquePrompt("weather?");
+    const first = await client().responses.create({ model, input: question, tools });
+    const calls = first.output.filter((item) => item.type === "function_call");
+    expect(calls.map((call) => [call.name, call.arguments])).toEqual([
+      ["weather", '{"city":"Paris"}'],
+    ]);
+    const second = await client().responses.create({
+      model,
+      tools,
+      input: [
+        { role: "user", content: question },
+        ...calls,
+        { type: "function_call_output", call_id: calls[0]!.call_id, output: "sunny" },
+      ],
+    });
+    expect(second.output_text).toMatch(/^echo: /);
   });
 
-  it("image parts: refused, 400 naming the part (chat and responses)", async () => {
-    const chat = await rejection(
-      client().chat.completions.create({
-        model,
-        messages: [
-          {
-            role: "user",
-            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
-          },
-        ],
-      }),
-    );
-    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((chat as Error).message).toMatch(/only text parts are supported, not 'image_url'/);
-    const responses = await rejection(
-      client().responses.create({
-        model,
-        input: [
-          {
-            role: "user",
-            content: [
-              { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" },
-            ],
-          },
-        ],
-      }),
-    );
-    expect(responses).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((responses as Error).message).toMatch(
-      /only text parts .* are supported, not 'input_image'/,
-    );
+  it("tools: responses streams function_call items (the stream helper)", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Oslo" } }] });
+    const stream = client().responses.stream({
+      model,
+      input: uniquePrompt("weather?"),
+      tools: [{ type: "function", name: "weather", parameters: { type: "object" }, strict: false }],
+    });
+    const final = await stream.finalResponse();
+    const calls = final.output.filter((item) => item.type === "function_call");
+    expect(calls.map((call) => [call.name, call.arguments])).toEqual([
+      ["weather", '{"city":"Oslo"}'],
+    ]);
+  });
+
+  it("image parts: read by the model (chat and responses)", async () => {
+    const prompt = uniquePrompt("what is this?");
+    const url = "https://example.com/a.png";
+    const chat = await client().chat.completions.create({
+      model,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: prompt },
+            { type: "image_url", image_url: { url } },
+          ],
+        },
+      ],
+    });
+    expect(chat.choices[0]?.message.content).toBe(`echo: ${prompt} [images: ${url}]`);
+    const response = await client().responses.create({
+      model,
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: prompt },
+            { type: "input_image", image_url: url, detail: "auto" },
+          ],
+        },
+      ],
+    });
+    expect(response.output_text).toBe(`echo: ${prompt} [images: ${url}]`);
   });
 });

@@ -224,9 +224,12 @@ function Chat() {
             No messages yet. The conversation is kept on the server.
           </Text>
         ) : null}
-        {messages.map((m) => (
-          <Bubble key={m.id} role={m.role} content={m.content} className={chat} />
-        ))}
+        {/* A tool turn (a function's result, sent through the API) is no chat bubble. */}
+        {messages.flatMap((m) =>
+          m.role === "tool"
+            ? []
+            : [<Bubble key={m.id} role={m.role} content={m.content} className={chat} />],
+        )}
         {pending ? (
           <>
             <Bubble role="user" content={pending.question} className={chat} />

@@ -4,6 +4,7 @@ import type { Logger } from "../../../logger.ts";
 import { ProviderError, type Provider } from "../../provider.ts";
 import type {
   ChatMessage,
+  ContentPart,
   ProviderRequest,
   ProviderResult,
   StreamChunk,
@@ -13,6 +14,7 @@ import type {
 import { jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { sdkLogging } from "../shared/sdk-logging.ts";
+import { inlineImage } from "../shared/image-parts.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 import { argumentsObject, ToolCallParts } from "../shared/tool-call-parts.ts";
 
@@ -264,6 +266,8 @@ function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
           input: argumentsObject(call.arguments),
         });
       turns.push({ role: "assistant", content: blocks });
+    } else if (message.role === "user" && message.parts) {
+      turns.push({ role: "user", content: message.parts.map(anthropicPart) });
     } else {
       turns.push({
         role: message.role === "assistant" ? "assistant" : "user",
@@ -272,6 +276,25 @@ function anthropicMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
     }
   }
   return turns;
+}
+
+/**
+ * A user turn's part as Anthropic's block: an image sent as a data: URL becomes a base64 source,
+ * one at an https: URL a url source (Anthropic fetches it).
+ */
+function anthropicPart(part: ContentPart): Anthropic.TextBlockParam | Anthropic.ImageBlockParam {
+  if (part.type === "text") return { type: "text", text: part.text };
+  const inline = inlineImage(part.url);
+  return {
+    type: "image",
+    source: inline
+      ? {
+          type: "base64",
+          media_type: inline.mediaType as Anthropic.Base64ImageSource["media_type"],
+          data: inline.data,
+        }
+      : { type: "url", url: part.url },
+  };
 }
 
 /** The request's functions as Anthropic's tools, its choice as `tool_choice`. */

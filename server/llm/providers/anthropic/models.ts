@@ -9,6 +9,7 @@ export const anthropicModels: readonly CatalogEntry[] = [
     inputPerMillion: 15,
     outputPerMillion: 75,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -18,6 +19,7 @@ export const anthropicModels: readonly CatalogEntry[] = [
     inputPerMillion: 3,
     outputPerMillion: 15,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -27,6 +29,7 @@ export const anthropicModels: readonly CatalogEntry[] = [
     inputPerMillion: 1,
     outputPerMillion: 5,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -36,6 +39,8 @@ export const anthropicModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.8,
     outputPerMillion: 4,
     structuredOutput: false,
+    // Claude 3.5 Haiku reads text only.
+    vision: false,
     rules: {},
   },
 ];

@@ -17,6 +17,7 @@ export const deepSeek = defineHostedPreset({
       inputPerMillion: 0.28,
       outputPerMillion: 0.42,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
     {
@@ -26,6 +27,7 @@ export const deepSeek = defineHostedPreset({
       inputPerMillion: 0.28,
       outputPerMillion: 0.42,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
   ],

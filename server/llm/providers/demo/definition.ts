@@ -13,6 +13,7 @@ export const demo = defineProvider({
       inputPerMillion: 0,
       outputPerMillion: 0,
       structuredOutput: true,
+      vision: false,
       rules: {},
     },
     {
@@ -24,6 +25,7 @@ export const demo = defineProvider({
       inputPerMillion: 0,
       outputPerMillion: 0,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
   ],

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { ProviderError, type Provider } from "../../provider.ts";
 import type {
   ChatMessage,
+  ContentPart,
   ProviderRequest,
   ProviderResult,
   StreamChunk,
@@ -21,6 +22,7 @@ import type {
 } from "../../types.ts";
 import { classifySdkError, type SdkErrors } from "../shared/errors.ts";
 import { estimateUsage, jsonObjectInstruction, withInstruction } from "../shared/prompt.ts";
+import { imageTypeOfUrl, inlineImage } from "../shared/image-parts.ts";
 import { guardStream } from "../shared/stream-guard.ts";
 import { argumentsObject } from "../shared/tool-call-parts.ts";
 
@@ -291,11 +293,25 @@ function geminiContents(messages: ChatMessage[]): Content[] {
         });
       }
       contents.push({ role: "model", parts });
+    } else if (message.parts) {
+      contents.push({ role: "user", parts: message.parts.map(geminiPart) });
     } else {
       contents.push({ role: "user", parts: [{ text: message.content }] });
     }
   }
   return contents;
+}
+
+/**
+ * A user turn's part as Gemini's: an image sent as a data: URL becomes inline data, one at an
+ * https: URL file data (Google fetches it), its media type read from the URL's name.
+ */
+function geminiPart(part: ContentPart): Part {
+  if (part.type === "text") return { text: part.text };
+  const inline = inlineImage(part.url);
+  return inline
+    ? { inlineData: { mimeType: inline.mediaType, data: inline.data } }
+    : { fileData: { fileUri: part.url, mimeType: imageTypeOfUrl(part.url) } };
 }
 
 /**

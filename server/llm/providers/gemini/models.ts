@@ -15,6 +15,7 @@ export const geminiModels: readonly CatalogEntry[] = [
     inputPerMillion: 1.25,
     outputPerMillion: 10,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -24,6 +25,7 @@ export const geminiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.3,
     outputPerMillion: 2.5,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -33,6 +35,7 @@ export const geminiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.1,
     outputPerMillion: 0.4,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -42,6 +45,7 @@ export const geminiModels: readonly CatalogEntry[] = [
     inputPerMillion: 2,
     outputPerMillion: 12,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -51,6 +55,7 @@ export const geminiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.5,
     outputPerMillion: 3,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
 ];

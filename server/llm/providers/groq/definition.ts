@@ -17,6 +17,7 @@ export const groq = defineHostedPreset({
       inputPerMillion: 0.15,
       outputPerMillion: 0.6,
       structuredOutput: true,
+      vision: false,
       rules: {},
     },
     {
@@ -26,6 +27,7 @@ export const groq = defineHostedPreset({
       inputPerMillion: 0.11,
       outputPerMillion: 0.34,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -35,6 +37,7 @@ export const groq = defineHostedPreset({
       inputPerMillion: 0.59,
       outputPerMillion: 0.79,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
     {
@@ -44,6 +47,7 @@ export const groq = defineHostedPreset({
       inputPerMillion: 0.05,
       outputPerMillion: 0.08,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
   ],

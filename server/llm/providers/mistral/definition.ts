@@ -16,6 +16,7 @@ export const mistral = defineHostedPreset({
       inputPerMillion: 0.4,
       outputPerMillion: 2,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -25,6 +26,7 @@ export const mistral = defineHostedPreset({
       inputPerMillion: 0.1,
       outputPerMillion: 0.3,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -34,6 +36,7 @@ export const mistral = defineHostedPreset({
       inputPerMillion: 0.3,
       outputPerMillion: 0.9,
       structuredOutput: true,
+      vision: false,
       rules: {},
     },
   ],

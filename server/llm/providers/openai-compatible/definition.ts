@@ -10,6 +10,14 @@ import {
   readPool,
 } from "../shared/key-settings.ts";
 
+/** A comma-separated list of model names. */
+const modelNames = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((model) => model.trim())
+    .filter(Boolean),
+);
+
 const names = {
   single: "OPENAI_COMPATIBLE_BASE_URL",
   list: "OPENAI_COMPATIBLE_BASE_URLS",
@@ -28,15 +36,7 @@ export const openAiCompatible = defineProvider({
     OPENAI_COMPATIBLE_BASE_URLS: labelledUrls.optional(),
     OPENAI_COMPATIBLE_API_KEY: optionalString,
     OPENAI_COMPATIBLE_API_KEYS: labelledKeys.optional(),
-    OPENAI_COMPATIBLE_MODELS: z
-      .string()
-      .transform((value) =>
-        value
-          .split(",")
-          .map((model) => model.trim())
-          .filter(Boolean),
-      )
-      .optional(),
+    OPENAI_COMPATIBLE_MODELS: modelNames.optional(),
     // A local server runs a few calls at once and queues the rest in arrival order: capped here,
     // the calls wait in the gateway's fair queue instead (docs/operations.md, "Queues").
     OPENAI_COMPATIBLE_CONCURRENCY: z.coerce
@@ -46,6 +46,8 @@ export const openAiCompatible = defineProvider({
       .default(16),
     /** What each local model costs, `model=input/output` in USD per million tokens; else free. */
     OPENAI_COMPATIBLE_PRICES: modelPrices.optional(),
+    /** Which local models read images: names, or `*` for every one; none by default. */
+    OPENAI_COMPATIBLE_VISION_MODELS: modelNames.optional(),
     /** How often the server's model list is read again (a model pulled later becomes usable). */
     MODEL_LIST_REFRESH_SECONDS: z.coerce
       .number({ error: "must be a whole number of seconds (0: never)" })
@@ -61,6 +63,7 @@ export const openAiCompatible = defineProvider({
           models: env.OPENAI_COMPATIBLE_MODELS,
           concurrency: env.OPENAI_COMPATIBLE_CONCURRENCY,
           prices: env.OPENAI_COMPATIBLE_PRICES ?? {},
+          visionModels: env.OPENAI_COMPATIBLE_VISION_MODELS ?? [],
           refreshMs: env.MODEL_LIST_REFRESH_SECONDS * 1000,
         }
       : undefined;
@@ -75,7 +78,8 @@ export const openAiCompatible = defineProvider({
   ],
   models: [],
   unlistedModels: {
-    // A local model's limits are unknown: a small context, and free unless priced in settings.
+    // A local model's limits are unknown: a small context, free unless priced in settings, and
+    // text only unless OPENAI_COMPATIBLE_VISION_MODELS names it.
     traits: {
       kind: "unknown",
       contextWindow: 8192,
@@ -83,6 +87,7 @@ export const openAiCompatible = defineProvider({
       inputPerMillion: 0,
       outputPerMillion: 0,
       structuredOutput: true,
+      vision: false,
       rules: {},
     },
     listFailure: "could not list the local server's models; set OPENAI_COMPATIBLE_MODELS",

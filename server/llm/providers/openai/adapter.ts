@@ -8,6 +8,7 @@ import {
 } from "../../provider.ts";
 import type {
   ChatMessage,
+  ContentPart,
   ProviderRequest,
   ProviderResult,
   StreamChunk,
@@ -266,9 +267,26 @@ function openAiMessage(message: ChatMessage): OpenAI.Chat.ChatCompletionMessageP
             })),
           }
         : { role: "assistant", content: message.content };
+    case "user":
+      return {
+        role: "user",
+        content: message.parts ? openAiParts(message.parts) : message.content,
+      };
     default:
       return { role: message.role, content: message.content };
   }
+}
+
+/** A user turn's text and images as OpenAI's content parts; an image's URL goes as given. */
+function openAiParts(parts: ContentPart[]): OpenAI.Chat.ChatCompletionContentPart[] {
+  return parts.map((part) =>
+    part.type === "text"
+      ? { type: "text", text: part.text }
+      : {
+          type: "image_url",
+          image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) },
+        },
+  );
 }
 
 /** The request's functions, choice and parallelism as OpenAI's fields (none when none). */

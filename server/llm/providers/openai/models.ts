@@ -12,6 +12,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 1.25,
     outputPerMillion: 10,
     structuredOutput: true,
+    vision: true,
     rules: reasoning,
   },
   {
@@ -21,6 +22,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.25,
     outputPerMillion: 2,
     structuredOutput: true,
+    vision: true,
     rules: reasoning,
   },
   {
@@ -30,6 +32,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.05,
     outputPerMillion: 0.4,
     structuredOutput: true,
+    vision: true,
     rules: reasoning,
   },
   {
@@ -39,6 +42,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 2,
     outputPerMillion: 8,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -48,6 +52,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.4,
     outputPerMillion: 1.6,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -57,6 +62,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.1,
     outputPerMillion: 0.4,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -66,6 +72,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 2.5,
     outputPerMillion: 10,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -75,6 +82,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.15,
     outputPerMillion: 0.6,
     structuredOutput: true,
+    vision: true,
     rules: {},
   },
   {
@@ -84,6 +92,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 1.1,
     outputPerMillion: 4.4,
     structuredOutput: true,
+    vision: true,
     rules: reasoning,
   },
   {
@@ -93,6 +102,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 2,
     outputPerMillion: 8,
     structuredOutput: true,
+    vision: true,
     rules: reasoning,
   },
   {
@@ -104,6 +114,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.02,
     outputPerMillion: 0,
     structuredOutput: false,
+    vision: false,
     rules: {},
   },
   {
@@ -115,6 +126,7 @@ export const openAiModels: readonly CatalogEntry[] = [
     inputPerMillion: 0.13,
     outputPerMillion: 0,
     structuredOutput: false,
+    vision: false,
     rules: {},
   },
 ];

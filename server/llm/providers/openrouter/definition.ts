@@ -18,6 +18,7 @@ export const openRouter = defineHostedPreset({
       inputPerMillion: 3,
       outputPerMillion: 15,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -27,6 +28,7 @@ export const openRouter = defineHostedPreset({
       inputPerMillion: 0.3,
       outputPerMillion: 2.5,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -36,6 +38,7 @@ export const openRouter = defineHostedPreset({
       inputPerMillion: 0.15,
       outputPerMillion: 0.6,
       structuredOutput: true,
+      vision: true,
       rules: {},
     },
     {
@@ -45,6 +48,7 @@ export const openRouter = defineHostedPreset({
       inputPerMillion: 0.1,
       outputPerMillion: 0.32,
       structuredOutput: false,
+      vision: false,
       rules: {},
     },
   ],

@@ -1,4 +1,4 @@
-import { estimateTokens } from "../../token-estimate.ts";
+import { estimateTokens, imageTokens } from "../../token-estimate.ts";
 import type { ProviderRequest, TokenUsage } from "../../types.ts";
 
 /** Every character the model reads: the system prompt and each message. */
@@ -8,7 +8,10 @@ export function promptText(request: Pick<ProviderRequest, "system" | "messages">
 }
 
 export function estimateUsage(request: ProviderRequest, output: string): TokenUsage {
-  return { inputTokens: estimateTokens(promptText(request)), outputTokens: estimateTokens(output) };
+  return {
+    inputTokens: estimateTokens(promptText(request)) + imageTokens(request.messages),
+    outputTokens: estimateTokens(output),
+  };
 }
 
 /** Said to models that have no native "any JSON object" mode (or need the word JSON for it). */
