@@ -15,7 +15,6 @@
  *   npm run bench:burst [-- --mode job --items 500 --provider-ms 2000 --rounds 3]
  */
 import { parseArgs } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../server/config.ts";
 import { createGateway } from "../../server/llm/gateway.ts";
 import { longestStall } from "../../server/test/event-loop.ts";
@@ -99,10 +98,11 @@ async function round(salt: string): Promise<number> {
   }
   const response = await post("/api/v1/jobs", { items: promptItems(salt) });
   const { id } = (await response.json()) as { id: string };
-  for (;;) {
-    await sleep(100);
-    const polled = await server.fetch(`/api/v1/jobs/${id}`, { token });
-    const job = (await polled.json()) as { status: string };
+  // A long poll for the results not seen yet, as the add-in's engine follows a job.
+  for (let seen = 0; ;) {
+    const polled = await server.fetch(`/api/v1/jobs/${id}?after=${seen}&wait=10`, { token });
+    const job = (await polled.json()) as { status: string; results: unknown[] };
+    seen += job.results.length;
     if (job.status !== "running") return polled.status;
   }
 }

@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { GroupCommit } from "./group-commit.ts";
 
@@ -54,37 +53,5 @@ describe("GroupCommit", () => {
       { status: "rejected", reason: refused },
     ]);
     await expect(later).resolves.toBeUndefined();
-  });
-
-  it("after a slow write, gathers the items of the next turns into one write", async () => {
-    let now = 0;
-    let writeMs = 0;
-    const batches: number[][] = [];
-    const commits = new GroupCommit<number>(
-      async (items) => {
-        batches.push(items);
-        now += writeMs;
-      },
-      10,
-      { now: () => now },
-    );
-    const oneATurn = async (items: number[]) => {
-      const added: Promise<void>[] = [];
-      for (const item of items) {
-        added.push(commits.add(item));
-        await nextTurn();
-      }
-      await Promise.all(added);
-    };
-
-    // Writes that take no time: each turn's item is written alone, on its turn.
-    await oneATurn([1, 2, 3]);
-    expect(batches).toEqual([[1], [2], [3]]);
-
-    // A write that held the thread for a while: the next one waits, and takes what came meanwhile.
-    writeMs = 50;
-    await commits.add(4);
-    await oneATurn([5, 6, 7]);
-    expect(batches.slice(3)).toEqual([[4], [5, 6, 7]]);
   });
 });

@@ -167,7 +167,12 @@ export class SchemaChecker {
       const validate = new drafts[draft].Class(compileOptions).compile(schema);
       // V8 compiles a generated function's body on its first call: made here, in the compile's
       // turn, rather than when the answer is checked, where a burst of answers would pay for all.
-      validate(undefined);
+      try {
+        validate(undefined);
+      } catch {
+        // A schema that recurses on any value (`not: {$ref: "#"}`) overflows the stack: its
+        // answers are refused as they are checked (checkJson), as before.
+      }
       return validate;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
