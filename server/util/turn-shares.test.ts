@@ -28,4 +28,24 @@ describe("TurnShares", () => {
     await waited;
     expect(resumed).toBe(true);
   });
+
+  it("resumes thousands of callers in the order they asked, perTurn a turn", async () => {
+    const shares = new TurnShares(1000);
+    const order: number[] = [];
+    const turns = new Set<number>();
+    let turn = 0;
+    const waits = Array.from({ length: 3500 }, (_, caller) =>
+      shares.next().then(() => {
+        order.push(caller);
+        turns.add(turn);
+      }),
+    );
+    while (order.length < 3500) {
+      await nextTurn();
+      turn++;
+    }
+    await Promise.all(waits);
+    expect(order).toEqual(Array.from({ length: 3500 }, (_, caller) => caller));
+    expect(turns.size).toBe(4);
+  });
 });

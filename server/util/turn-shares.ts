@@ -8,7 +8,9 @@
  */
 export class TurnShares {
   readonly #perTurn: number;
+  /** Callers waiting, from `#head` on: those before it have resumed. */
   #waiting: (() => void)[] = [];
+  #head = 0;
   #scheduled = false;
 
   constructor(perTurn: number) {
@@ -26,11 +28,22 @@ export class TurnShares {
   #schedule(): void {
     this.#scheduled = true;
     setImmediate(() => {
-      const resumed = this.#waiting.slice(0, this.#perTurn);
-      this.#waiting = this.#waiting.slice(this.#perTurn);
-      // Scheduled while the immediates run: the next share comes on the next turn, not this one.
-      if (this.#waiting.length > 0) this.#schedule();
-      else this.#scheduled = false;
+      const end = Math.min(this.#head + this.#perTurn, this.#waiting.length);
+      const resumed = this.#waiting.slice(this.#head, end);
+      this.#head = end;
+      if (this.#head === this.#waiting.length) {
+        this.#waiting = [];
+        this.#head = 0;
+        this.#scheduled = false;
+      } else {
+        // Those resumed are dropped now and then, not on every turn (a copy of every waiter).
+        if (this.#head >= 1024) {
+          this.#waiting = this.#waiting.slice(this.#head);
+          this.#head = 0;
+        }
+        // Scheduled while the immediates run: the next share comes on the next turn, not this one.
+        this.#schedule();
+      }
       for (const resume of resumed) resume();
     });
   }
