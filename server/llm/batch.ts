@@ -79,8 +79,8 @@ export function runBatch(
  * Runs a batch's items as `run` says; resolves with every result, in the items' order. The items
  * are paced: at most as many are under way as their provider takes at once (PROVIDER_CONCURRENCY,
  * or a local server's own), the rest wait here, holding no place among the token's calls and no
- * slot, instead of in the
- * provider's queue, whose wait is bounded (QUEUE_TIMEOUT_MS) for callers waiting on the line.
+ * slot, instead of in the provider's queue, whose wait is bounded (QUEUE_TIMEOUT_MS) for callers
+ * waiting on the line.
  * Their calls start at most ITEM_STARTS_PER_TURN a turn of the event loop.
  */
 export async function runItems(
