@@ -34,7 +34,7 @@ describe("loadConfig defaults", () => {
       schemaPatternSize: 1000,
       generatedOutputBytes: 256 * 1024,
       batchItems: 500,
-      batchInFlight: 32,
+      batchInFlight: 1_000,
       jobItems: 1_000,
       jobsPerToken: 20,
       jobRetentionMs: 3_600_000,

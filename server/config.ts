@@ -155,7 +155,7 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: positiveInt("answers the response cache keeps").default(10_000),
   CACHE_MAX_BYTES: byteSize.default(32 * 1024 * 1024),
   BATCH_MAX_ITEMS: positiveInt("items per batch").default(500),
-  BATCH_MAX_IN_FLIGHT: positiveInt("items of one batch or job under way at once").default(32),
+  BATCH_MAX_IN_FLIGHT: positiveInt("items of one batch or job under way at once").default(1_000),
   JOB_MAX_ITEMS: positiveInt("items per job").default(1_000),
   JOBS_PER_TOKEN: positiveInt("jobs one token may hold").default(20),
   JOB_RETENTION_SECONDS: positiveInt("seconds").default(3_600),
@@ -218,8 +218,9 @@ export interface Limits {
   /** Items one batch may carry (BATCH_MAX_ITEMS). */
   batchItems: number;
   /**
-   * Items of one batch or job under way at once (BATCH_MAX_IN_FLIGHT): hundreds of answers that
-   * complete together are each checked, billed and recorded on the event loop, back to back.
+   * Items of one batch or job under way at once (BATCH_MAX_IN_FLIGHT), at most: what bounds them
+   * by default is their provider's slots (llm/batch.ts paces them), and their calls start a few
+   * a turn of the event loop.
    */
   batchInFlight: number;
   /**

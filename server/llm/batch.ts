@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Caller } from "../auth/token-service.ts";
+import { TurnShares } from "../util/turn-shares.ts";
 import type { BatchItem, BatchItemResult } from "./request/completion-request.ts";
 import type { CallContext, CompletionOutcome, CompletionService } from "./completion-service.ts";
 import { LlmError, toldFailure } from "./errors.ts";
@@ -32,6 +33,15 @@ function success(id: string, outcome: CompletionOutcome): BatchItemResult {
   return { id, ok: true, completionId, ...rest };
 }
 
+/**
+ * Calls of batch and job items that start in one turn of the event loop, across every batch and
+ * job: each start builds and sends a request upstream (about half a millisecond of the main
+ * thread with the provider's SDK), and hundreds of items starting together would hold every other
+ * request back for all of them.
+ */
+export const ITEM_STARTS_PER_TURN = 16;
+const itemStarts = new TurnShares(ITEM_STARTS_PER_TURN);
+
 /** How a batch's items run: in whose name, each in which context, how many at once. */
 export interface ItemRun {
   /** Who asks: whose settings and templates the items are prepared with. */
@@ -44,17 +54,11 @@ export interface ItemRun {
   onResult?(index: number, result: BatchItemResult): void;
   /** Once aborted, an item not yet started fails `cancelled` instead of starting. */
   stop?: AbortSignal;
-  /**
-   * Paced (a job's items): at most as many items as their provider takes at once are under way,
-   * the rest wait here, with no clock running, instead of in the provider's queue, whose wait is
-   * bounded (QUEUE_TIMEOUT_MS) for callers who are waiting on the line.
-   */
-  paced?: boolean;
 }
 
 /**
- * Runs a batch: items in order, each succeeding or failing alone, `inFlight` at once
- * (BATCH_MAX_IN_FLIGHT; each waits for its turn among the token's calls and a provider slot).
+ * Runs a batch: items in order, each succeeding or failing alone, at most `inFlight` at once
+ * (BATCH_MAX_IN_FLIGHT) and no more than their provider takes (see `runItems`).
  * Identical items are asked once; the copies get the same answer or failure, each recorded in the
  * ledger at no cost.
  */
@@ -71,7 +75,14 @@ export function runBatch(
   });
 }
 
-/** Runs a batch's items as `run` says; resolves with every result, in the items' order. */
+/**
+ * Runs a batch's items as `run` says; resolves with every result, in the items' order. The items
+ * are paced: at most as many are under way as their provider takes at once (PROVIDER_CONCURRENCY,
+ * or a local server's own), the rest wait here, holding no place among the token's calls and no
+ * slot, instead of in the provider's queue, whose wait is bounded (QUEUE_TIMEOUT_MS) for callers
+ * waiting on the line.
+ * Their calls start at most ITEM_STARTS_PER_TURN a turn of the event loop.
+ */
 export async function runItems(
   service: CompletionService,
   items: (BatchItem | InvalidBatchItem)[],
@@ -99,7 +110,7 @@ export async function runItems(
       settle(index, failure(id, itemError(error)));
     }
   };
-  const pacer = run.paced ? new ProviderPacer(service, run.stop) : undefined;
+  const pacer = new ProviderPacer(service, run.stop);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -122,9 +133,11 @@ export async function runItems(
         copies.push(answer(index, () => service.replay(call, context, earlier), id));
         continue;
       }
-      const first = pacer
-        ? pacer.run(call, () => service.run(call, run.contextFor(index)))
-        : service.run(call, run.contextFor(index));
+      const start = async () => {
+        await itemStarts.next();
+        return service.run(call, run.contextFor(index));
+      };
+      const first = pacer.run(call, start);
       firstRun.set(identity, first);
       await answer(index, () => first, id);
     }
@@ -154,7 +167,7 @@ function identityOf(call: PreparedCompletion): string {
   return `${call.key}:${fallbacks.join(",")}`;
 }
 
-/** A paced run's items under way, per provider: no more at once than the provider takes. */
+/** A run's items under way, per provider: no more at once than the provider takes. */
 class ProviderPacer {
   readonly #lanes = new Map<string, FairSlots>();
   readonly #service: CompletionService;

@@ -43,7 +43,7 @@ export function submitJob(
     async (job) => {
       await runItems(runner.completions, items, {
         caller,
-        // At most BATCH_MAX_IN_FLIGHT, and pacing holds back what the provider cannot take.
+        // At most BATCH_MAX_IN_FLIGHT, and no more than the provider takes (runItems's pacing).
         concurrency: runner.itemsInFlight,
         contextFor: (index) => ({
           caller,
@@ -53,7 +53,6 @@ export function submitJob(
         }),
         onResult: (index, result) => job.add(index, result),
         stop: job.stopSignal,
-        paced: true,
       });
     },
   );

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { loadConfig } from "../../config.ts";
@@ -61,6 +62,33 @@ describe("SchemaChecker", () => {
     expect(() => schemas.compile({ $ref: "https://example.com/person" })).toThrow(
       /can't resolve reference/,
     );
+  });
+
+  it("compiles schemas asked for together one a turn of the event loop", async () => {
+    const schemas = checker();
+    const compiledIn: number[] = [];
+    let turn = 0;
+    const compiles = Array.from({ length: 5 }, (_, index) =>
+      schemas
+        .compileInTurn({ type: "object", properties: { [`field${index}`]: { type: "string" } } })
+        .then(() => compiledIn.push(turn)),
+    );
+    while (compiledIn.length < 5) {
+      await nextTurn();
+      turn++;
+    }
+    await Promise.all(compiles);
+    expect(new Set(compiledIn).size).toBe(5);
+  });
+
+  it("compiles a schema that recurses on any value, and refuses its answers", () => {
+    const schemas = checker();
+    const schema = { not: { $ref: "#" } };
+    expect(() => schemas.compile(schema)).not.toThrow();
+    expect(schemas.checkJson("{}", schema)).toEqual({
+      ok: false,
+      problem: "the answer nests too deeply",
+    });
   });
 
   it("checks answers: fenced, spaced out, or nested deeper than the check can follow", () => {

@@ -1,9 +1,9 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { Ajv, type Options, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { LRUCache } from "lru-cache";
 import type { Limits } from "../../config.ts";
+import { TurnShares } from "../../util/turn-shares.ts";
 import { LlmError } from "../errors.ts";
 import { linearRegExp, UnsupportedPattern } from "./linear-regexp.ts";
 import { checkSchemaShape } from "./schema-shape.ts";
@@ -76,6 +76,8 @@ export class SchemaChecker {
    * of more distinct schemas than the cache holds checks its answers without compiling again.
    */
   readonly #inFlight = new WeakMap<object, ValidateFunction>();
+  /** One compile a turn of the event loop (compileInTurn). */
+  readonly #compileTurns = new TurnShares(1);
   /** Per draft, an Ajv holding its meta-schemas; each compiles only its draft's, once. */
   readonly #metaAjvs = new Map<DraftKey, DraftAjv>();
 
@@ -91,12 +93,12 @@ export class SchemaChecker {
 
   /**
    * `compile`, on a turn of the event loop of its own when the schema is not compiled yet: calls
-   * that start together (a batch's items, as turns free up) would otherwise compile one after
-   * another in a single turn, and hold every other request back for all of them.
+   * that start together (a batch's items) compile one a turn, so that every other request is
+   * looked at between two of them.
    */
   async compileInTurn(schema: Record<string, unknown>): Promise<ValidateFunction> {
     if (!this.#inFlight.has(schema) && !this.#compiled.has(JSON.stringify(schema))) {
-      await nextTurn();
+      await this.#compileTurns.next();
     }
     return this.compile(schema);
   }
@@ -162,7 +164,16 @@ export class SchemaChecker {
       const metaAjv = this.#metaAjv(draft);
       const meta = metaAjv.getSchema(drafts[draft].uri)!;
       if (!meta(schema)) throw new Error(metaAjv.errorsText(meta.errors, { dataVar: "schema" }));
-      return new drafts[draft].Class(compileOptions).compile(schema);
+      const validate = new drafts[draft].Class(compileOptions).compile(schema);
+      // V8 compiles a generated function's body on its first call: made here, in the compile's
+      // turn, rather than when the answer is checked, where a burst of answers would pay for all.
+      try {
+        validate(undefined);
+      } catch {
+        // A schema that recurses on any value (`not: {$ref: "#"}`) overflows the stack: its
+        // answers are refused as they are checked (checkJson), as before.
+      }
+      return validate;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new LlmError(
