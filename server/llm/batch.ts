@@ -134,7 +134,7 @@ export async function runItems(
         continue;
       }
       const start = async () => {
-        await itemStarts.next();
+        await itemStarts.next(run.caller.tokenId);
         return service.run(call, run.contextFor(index));
       };
       const first = pacer.run(call, start);

@@ -48,4 +48,30 @@ describe("TurnShares", () => {
     expect(order).toEqual(Array.from({ length: 3500 }, (_, caller) => caller));
     expect(turns.size).toBe(4);
   });
+
+  it("takes owners in turn: one owner's thousands delay another's single caller by a share", async () => {
+    const shares = new TurnShares(4);
+    const order: string[] = [];
+    const fill = Array.from({ length: 2000 }, (_, caller) =>
+      shares.next("fill").then(() => order.push(`fill ${caller}`)),
+    );
+    while (order.length === 0) await nextTurn();
+    // Asked after the fill's 2,000, once its first share has gone: served in the next share.
+    const single = shares.next("neighbour").then(() => order.push("neighbour"));
+    const other = shares.next("other").then(() => order.push("other"));
+    await Promise.all([...fill, single, other]);
+    expect(order.slice(0, 8)).toEqual([
+      "fill 0",
+      "fill 1",
+      "fill 2",
+      "fill 3",
+      "fill 4",
+      "neighbour",
+      "other",
+      "fill 5",
+    ]);
+    // The fill's own callers keep the order they asked in.
+    const fillOrder = order.filter((entry) => entry.startsWith("fill"));
+    expect(fillOrder).toEqual(Array.from({ length: 2000 }, (_, caller) => `fill ${caller}`));
+  });
 });
