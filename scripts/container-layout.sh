@@ -29,8 +29,10 @@ cp "$src/scripts/serve.sh" "$dest/scripts/"
   --config addin/vite.config.ts --outDir "$dest/addin/dist" --emptyOutDir --logLevel warn)
 
 case "${OFFICELLM_DEPENDENCIES:-ci}" in
-  # No install scripts: better-sqlite3 ships prebuilt binaries; the others are banners.
-  ci) (cd "$dest" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund) ;;
+  # No install scripts: better-sqlite3 ships prebuilt binaries; the others are banners. What npm's
+  # cache holds is taken from there (a CI machine that has just run npm ci, a build cache mount):
+  # the registry is asked only for what it lacks.
+  ci) (cd "$dest" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline) ;;
   copy) node "$src/scripts/copy-production-dependencies.ts" "$src" "$dest" ;;
   *) echo "container-layout: OFFICELLM_DEPENDENCIES must be ci or copy" >&2; exit 1 ;;
 esac

@@ -27,6 +27,21 @@ function imageEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * What reaching the npm registry takes on this machine, passed to the layout's `npm ci` as a build
+ * machine would have it: a proxy, and the certificates a proxy presents. (Not npm's own
+ * `npm_config_*`, which `npm test` sets for its scripts: its prefix would point `npm ci` here.)
+ */
+function registryAccess(): Record<string, string> {
+  const access: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (/^(https?_proxy|no_proxy|node_extra_ca_certs|ssl_cert_file)$/i.test(name))
+      access[name] = value;
+  }
+  return access;
+}
+
 function imageCommand(): string[] {
   const cmd = /^CMD (\[.*\])$/m.exec(runtime);
   return JSON.parse(cmd![1]!) as string[];
@@ -44,6 +59,7 @@ beforeAll(async () => {
   const layout = spawn("sh", ["scripts/container-layout.sh", repoRoot, app], {
     cwd: repoRoot,
     env: {
+      ...registryAccess(),
       PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
       HOME: process.env.HOME ?? dir,
       OFFICELLM_DEPENDENCIES: process.env.CI ? "ci" : "copy",
