@@ -153,6 +153,22 @@ describe("several keys per provider", () => {
     expect(keysAsked(before).sort()).toEqual([OPENAI_ALPHA, OPENAI_BETA]);
   });
 
+  it("keeps using a key that answered 403 to one request: the refusal is the request's", async () => {
+    // A 403 may be this request's alone (a model the key's project may not use): setting the key
+    // aside would let one caller take every key away from everyone.
+    answers.set(OPENAI_ALPHA, { status: 403, message: "This project may not use the model." });
+    const refused: unknown[] = [];
+    for (let i = 0; i < 2; i++) await ask().catch((error: unknown) => refused.push(error));
+    expect(refused).toHaveLength(1);
+    answers.clear();
+    const before = fake.requests.length;
+    for (let i = 0; i < 2; i++) await ask();
+    expect(keysAsked(before).sort()).toEqual([OPENAI_ALPHA, OPENAI_BETA]);
+    expect(
+      gatewayLogs.records().filter((r) => r.code === "provider_key_refused" && r.status === 403),
+    ).toEqual([]);
+  });
+
   it("sets aside a key whose account is out of credit as refused, not for a while", async () => {
     answers.set(OPENAI_ALPHA, {
       status: 429,
@@ -274,5 +290,47 @@ describe("several local servers", () => {
     expect(gpu2.calls).toHaveLength(2);
     const rows = await server.store.usage.listForToken(user.id);
     expect(rows.map((row) => row.key_label).sort()).toEqual(["gpu1", "gpu1", "gpu2", "gpu2"]);
+  });
+});
+
+describe("several local servers, one of them down", () => {
+  let live: FakeProvider;
+  let down: FakeProvider;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    live = await startFakeProvider({ models: ["local-a"] });
+    down = await startFakeProvider({ models: ["local-a"] });
+    const env = {
+      OPENAI_COMPATIBLE_BASE_URLS: `live:${live.openaiBaseUrl},down:${down.openaiBaseUrl}`,
+      OPENAI_COMPATIBLE_MODELS: "local-a",
+      RATE_LIMIT_RPM: "100000",
+    };
+    server = await startTestServer({ env, gateway: await createGateway(loadConfig(env)) });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await live?.close();
+    await down?.close();
+  });
+
+  it("passes the server that cannot be reached over, the call going at once to the other", async () => {
+    // Every connection to it is reset, as to a server that went away.
+    down.setResponder(() => ({ reset: true }));
+    const user = await server.token({ scopes: ["llm"] });
+    const client = new OpenAI({ apiKey: user.token, baseURL: `${server.url}/v1`, maxRetries: 0 });
+    for (let i = 0; i < 4; i++) {
+      await client.chat.completions.create({
+        model: "local-a",
+        messages: [{ role: "user", content: uniquePrompt("local") }],
+      });
+    }
+    // Tried once, then passed over: not every other call, as the least busy server.
+    expect(down.requests).toHaveLength(1);
+    expect(live.calls).toHaveLength(4);
+    const rows = await server.store.usage.listForToken(user.id);
+    expect(rows.map((row) => [row.status, row.key_label])).toEqual(
+      Array.from({ length: 4 }, () => ["ok", "live"]),
+    );
   });
 });

@@ -10,7 +10,7 @@ export interface KeySetAside {
   clock: Clock;
   /** A 429 without Retry-After (PROVIDER_KEY_COOLDOWN_SECONDS). */
   rateLimitedMs: number;
-  /** A 401 or 403: the key is wrong or revoked (PROVIDER_KEY_REFUSED_COOLDOWN_SECONDS). */
+  /** A 401: the key is wrong or revoked (PROVIDER_KEY_REFUSED_COOLDOWN_SECONDS). */
   refusedMs: number;
 }
 
@@ -27,12 +27,22 @@ interface PooledKey {
   asideUntil: number;
   /** What set it aside: what a caller is told while every key is. */
   asideFor: ProviderError | undefined;
+  /** When it last could not be reached (ms since the epoch); 0 when it never failed so. */
+  unreachableAt: number;
 }
 
 /**
+ * How long a key (a server, for several local servers) that could not be reached is passed over
+ * while another is usable. Not set aside: when every one fails to connect (a network outage), the
+ * calls still go and fail as the provider's answer, not the pool's.
+ */
+const UNREACHABLE_MS = 10_000;
+
+/**
  * A provider's keys as one provider: each call goes to the usable key with the fewest calls in
- * flight, in turn among equals; a key that answers 401/403 or 429 is set aside for a while and the
- * failure marked for an immediate retry on the next (retry.ts). While every key is set aside, a
+ * flight, in turn among equals; a key that answers 401 or 429 is set aside for a while and the
+ * failure marked for an immediate retry on the next (retry.ts); one that cannot be reached is
+ * passed over for a while. While every key is set aside, a
  * call gets the failure that set aside the key back soonest. One key is never set aside: the
  * provider's answer to each call is the truth, as without a pool.
  */
@@ -42,6 +52,11 @@ export class KeyPool {
   readonly #options: KeyPoolOptions;
   /** Where the next search for a key starts: the turn among keys equally busy. */
   #turn = 0;
+  /**
+   * The keys each call has tried, by its `onKey` (one per call, the same on each of its
+   * attempts): a retry goes to a key the call has not failed on, while there is one.
+   */
+  readonly #tried = new WeakMap<object, Set<PooledKey>>();
 
   constructor(
     name: string,
@@ -50,7 +65,13 @@ export class KeyPool {
   ) {
     if (keys.length === 0) throw new Error(`${name}: a key pool needs a key`);
     this.#name = name;
-    this.#keys = keys.map((key) => ({ ...key, inFlight: 0, asideUntil: 0, asideFor: undefined }));
+    this.#keys = keys.map((key) => ({
+      ...key,
+      inFlight: 0,
+      asideUntil: 0,
+      asideFor: undefined,
+      unreachableAt: 0,
+    }));
     this.#options = options;
   }
 
@@ -75,7 +96,7 @@ export class KeyPool {
   }
 
   async *#stream(request: ProviderRequest): AsyncIterable<StreamChunk> {
-    const key = this.#take();
+    const key = this.#take(request);
     let opened = false;
     try {
       for await (const chunk of key.provider.stream(request)) {
@@ -97,7 +118,7 @@ export class KeyPool {
     request: ProviderRequest | undefined,
     call: (provider: Provider) => Promise<T>,
   ): Promise<T> {
-    const key = this.#take();
+    const key = this.#take(request);
     try {
       const result = await call(key.provider);
       request?.onKey?.({ label: key.label, outcome: "ok" });
@@ -109,14 +130,25 @@ export class KeyPool {
     }
   }
 
-  /** The usable key with the fewest calls in flight, counted in; else the failure to give. */
-  #take(): PooledKey {
+  /**
+   * The usable key with the fewest calls in flight, counted in; else the failure to give. Keys the
+   * call has failed on, then keys lately unreachable, are taken only when no other is usable.
+   */
+  #take(request: ProviderRequest | undefined): PooledKey {
     const now = this.#options.clock.now().getTime();
+    const tried = request?.onKey ? this.#tried.get(request.onKey) : undefined;
+    const avoided = (key: PooledKey) =>
+      (tried?.has(key) ? 2 : 0) + (now - key.unreachableAt < UNREACHABLE_MS ? 1 : 0);
     let chosen: PooledKey | undefined;
     for (let step = 0; step < this.#keys.length; step++) {
       const key = this.#keys[(this.#turn + step) % this.#keys.length]!;
       if (key.asideUntil > now) continue;
-      if (!chosen || key.inFlight < chosen.inFlight) chosen = key;
+      if (
+        !chosen ||
+        avoided(key) < avoided(chosen) ||
+        (avoided(key) === avoided(chosen) && key.inFlight < chosen.inFlight)
+      )
+        chosen = key;
     }
     if (!chosen) throw this.#allAside(now);
     this.#turn = (this.#keys.indexOf(chosen) + 1) % this.#keys.length;
@@ -135,34 +167,44 @@ export class KeyPool {
   }
 
   /**
-   * Counts the failure against the key; sets the key aside for a 401, 403 or 429. A 429 that
-   * waiting does not cure (an account out of credit: errors.ts makes it `rejected`) is a refusal.
+   * Counts the failure against the key; sets the key aside for a 401 or 429. A 429 that waiting
+   * does not cure (an account out of credit: errors.ts makes it `rejected`) is a refusal. A 403
+   * is not: it may be this request's (a model the key's project may not use), and setting the key
+   * aside for it would let one caller take every key away from everyone. A key that could not be
+   * reached is passed over for a while, and the call retried at once on another.
    */
   #failed(key: PooledKey, error: unknown, request: ProviderRequest | undefined): unknown {
     if (!(error instanceof ProviderError)) return error;
-    const refused =
-      error.status === 401 ||
-      error.status === 403 ||
-      (error.status === 429 && error.kind === "rejected");
+    const refused = error.status === 401 || (error.status === 429 && error.kind === "rejected");
     const outcome: KeyOutcome = refused
       ? "refused"
       : error.kind === "rate_limited"
         ? "rate_limited"
         : "failed";
     request?.onKey?.({ label: key.label, outcome });
-    if (outcome === "failed" || this.#keys.length === 1) return error;
+    if (this.#keys.length === 1) return error;
     const { clock, refusedMs, rateLimitedMs } = this.#options;
     const now = clock.now().getTime();
+    if (request?.onKey) {
+      const tried = this.#tried.get(request.onKey) ?? new Set<PooledKey>();
+      tried.add(key);
+      this.#tried.set(request.onKey, tried);
+    }
+    if (error.kind === "connection") {
+      key.unreachableAt = now;
+      const untried = this.#keys.some(
+        (other) =>
+          other !== key && other.asideUntil <= now && now - other.unreachableAt >= UNREACHABLE_MS,
+      );
+      return untried ? anotherKey(error) : error;
+    }
+    if (outcome === "failed") return error;
     const forMs = refused ? refusedMs : (error.retryAfterMs ?? rateLimitedMs);
     if (key.asideUntil <= now) this.#logAside(key, error, forMs);
     key.asideUntil = Math.max(key.asideUntil, now + forMs);
     key.asideFor = error;
     const another = this.#keys.some((other) => other.asideUntil <= now);
-    if (!another) return error;
-    return new ProviderError(error.kind, error.provider, error.message, {
-      status: error.status,
-      anotherKey: true,
-    });
+    return another ? anotherKey(error) : error;
   }
 
   #logAside(key: PooledKey, error: ProviderError, forMs: number): void {
@@ -186,6 +228,14 @@ export class KeyPool {
       );
     }
   }
+}
+
+/** The failure, marked for an immediate retry on another key (retry.ts). */
+function anotherKey(error: ProviderError): ProviderError {
+  return new ProviderError(error.kind, error.provider, error.message, {
+    status: error.status,
+    anotherKey: true,
+  });
 }
 
 function listModels(provider: Provider): Promise<string[]> {
