@@ -147,8 +147,16 @@ export class EmbeddingClient {
     } catch (error) {
       return fail(error);
     }
+    // Every vector read before any is given: an answer that cannot be read fails its formulas
+    // with a message, instead of leaving them waiting.
+    let vectors: Float32Array[];
+    try {
+      vectors = texts.map((_, index) => decode(answer.embeddings[index]));
+    } catch {
+      return fail(notAvailable(messages.unreadableEmbeddings));
+    }
     texts.forEach(([text, waiters], index) => {
-      const vector = decode(answer.embeddings[index]);
+      const vector = vectors[index]!;
       this.#keep(`${model}\n${text}`, vector);
       for (const waiter of waiters) waiter.resolve(vector);
     });
@@ -164,7 +172,10 @@ export class EmbeddingClient {
 /** A vector as the backend sends it with `encodingFormat: "base64"`: float32, little-endian. */
 function decode(encoded: string | number[] | undefined): Float32Array {
   if (Array.isArray(encoded)) return Float32Array.from(encoded);
-  const binary = atob(encoded ?? "");
+  if (encoded === undefined) throw new Error("a vector is missing");
+  // atob throws on text that is not base64.
+  const binary = atob(encoded);
+  if (binary.length % 4 !== 0) throw new Error("a vector is not whole float32 values");
   const view = new DataView(new ArrayBuffer(binary.length));
   for (let index = 0; index < binary.length; index++)
     view.setUint8(index, binary.charCodeAt(index));

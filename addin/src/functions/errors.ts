@@ -47,6 +47,7 @@ export const messages = {
   notConnected:
     "Not connected to OfficeLLM: open the OfficeLLM task pane, connect with your token, then recalculate",
   cancelled: "The calculation was cancelled",
+  unreadableEmbeddings: `OfficeLLM's answer to the similarity request could not be read. ${RECALC}`,
   timeout: `The model did not answer in time. ${RECALC}, or shorten the prompt`,
   noAnswer: `OfficeLLM did not answer: check the server (is it running, is the backend address in the task pane right?). ${RECALC}`,
 };

@@ -145,6 +145,30 @@ describe("=LLM.SIMILAR(text, candidates, [top], [options])", () => {
   });
 });
 
+describe("an answer that cannot be read", () => {
+  it("fails the formulas with #N/A and a message, leaving none waiting", async () => {
+    server.use(
+      http.post(`${BASE_URL}/api/v1/embeddings`, () =>
+        HttpResponse.json({
+          id: "emb_1",
+          model: "text-embedding-3-small",
+          provider: "openai",
+          // Not base64, and one vector short.
+          embeddings: ["%%%"],
+          dimensions: 26,
+          usage: { inputTokens: 1, outputTokens: 0, costUsd: 0 },
+          cached: false,
+          latencyMs: 1,
+        }),
+      ),
+    );
+    register(excel, await connectedStorage());
+    const error = await excel.error("SIMILAR", "bananas", fruit, 1, null);
+    expect(error.code).toBe("#N/A");
+    expect(error.message).toMatch(/could not be read/);
+  });
+});
+
 describe("=LLM.CLOSEST(text, candidates, [options])", () => {
   it("answers the one closest candidate", async () => {
     embeddingBackend();
