@@ -10,6 +10,12 @@ export interface ToolCall {
   arguments: string;
 }
 
+/**
+ * An inline image's URL: a base64 PNG, JPEG, GIF or WebP (Anthropic's four, which every provider
+ * reads), its media type the first group.
+ */
+export const DATA_IMAGE_URL = /^data:(image\/(?:png|jpeg|gif|webp));base64,/;
+
 /** What a user turn shows the model: text, or an image the provider fetches or decodes. */
 export type ContentPart =
   | { type: "text"; text: string }

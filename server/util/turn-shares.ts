@@ -7,8 +7,9 @@
  * together all resume in the same turn.
  *
  * Callers may name an owner (a token): owners take turns, one caller each, so an owner with
- * thousands waiting delays another owner's single caller by one turn at most. An owner's own
- * callers resume in the order they asked.
+ * thousands waiting delays another owner's single caller by one share at most (by one turn while
+ * there are no more owners waiting than `perTurn`). An owner's own callers resume in the order
+ * they asked.
  */
 export class TurnShares {
   readonly #perTurn: number;

@@ -2,10 +2,8 @@ import { z } from "zod";
 import type { Limits } from "../../config.ts";
 import { LlmError } from "../errors.ts";
 import type { ModelInfo } from "../model-registry.ts";
-import type { ChatMessage, ContentPart } from "../types.ts";
+import { DATA_IMAGE_URL, type ChatMessage, type ContentPart } from "../types.ts";
 
-/** The image types every provider reads: Anthropic's four, which OpenAI reads too. */
-const dataUrlPrefix = /^data:image\/(png|jpeg|gif|webp);base64,/;
 /** An https: URL longer than this is no image address. */
 const maxHttpsUrlChars = 8192;
 
@@ -16,7 +14,7 @@ const maxHttpsUrlChars = 8192;
  */
 export const imageUrlSchema = z.string().superRefine((url, ctx) => {
   if (url.startsWith("data:")) {
-    if (!dataUrlPrefix.test(url.slice(0, 40)))
+    if (!DATA_IMAGE_URL.test(url.slice(0, 40)))
       ctx.addIssue({
         code: "custom",
         message:

@@ -1,9 +1,9 @@
 /** An image part's URL, as the adapters that cannot take a `data:` URL whole need it. */
-const dataUrl = /^data:(image\/(?:png|jpeg|gif|webp));base64,/;
+import { DATA_IMAGE_URL } from "../../types.ts";
 
 /** A base64 `data:image/…` URL's media type and data; undefined for an https: URL. */
 export function inlineImage(url: string): { mediaType: string; data: string } | undefined {
-  const match = dataUrl.exec(url);
+  const match = DATA_IMAGE_URL.exec(url);
   return match ? { mediaType: match[1]!, data: url.slice(match[0].length) } : undefined;
 }
 
