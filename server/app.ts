@@ -122,6 +122,7 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
   });
   const embeddings = new EmbeddingService({
     ...gateway,
+    cache: gateway.embeddingCache,
     metrics,
     store,
     clock,

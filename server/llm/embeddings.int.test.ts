@@ -368,3 +368,31 @@ describe("admission, shared with completions", () => {
     });
   });
 });
+
+describe("the cache, shared with completions", () => {
+  let small: Rig;
+  beforeAll(async () => {
+    // Room for 2,000 KB; a vector of the fake's (1,536 floats, about 8 KB stored) fits in a tenth.
+    small = await startRig({ env: { CACHE_MAX_BYTES: "2000000" } });
+  });
+  afterAll(() => small.close());
+
+  it("never pushes out a cached answer, however many vectors a caller has embedded", async () => {
+    const caller = await small.token();
+    const prompt = uniquePrompt("Capital of Portugal?");
+    const ask = () =>
+      small.post<{ cached: boolean }>("/api/v1/completions", caller.token, {
+        model: "gpt-4.1-mini",
+        prompt,
+        temperature: 0,
+      });
+    expect((await ask()).body.cached).toBe(false);
+    // Twice the cache's bytes in vectors, 256 texts a request.
+    for (let round = 0; round < 2; round++) {
+      const input = Array.from({ length: 256 }, (_, index) => uniquePrompt(`text ${index}`));
+      const reply = await small.post("/api/v1/embeddings", caller.token, { model: MODEL, input });
+      expect(reply.status, reply.text).toBe(200);
+    }
+    expect((await ask()).body.cached).toBe(true);
+  });
+});

@@ -15,6 +15,11 @@ export interface Gateway {
   providers: Map<string, Provider>;
   registry: ModelRegistry;
   cache: ResponseCache;
+  /**
+   * Embedding vectors, in a cache of their own with the same bounds: a caller's thousands of
+   * vectors (16 KB each for the largest model) can push out only vectors, never the answers.
+   */
+  embeddingCache: ResponseCache;
   /** Callers' JSON Schemas: their limits and compiled validators. */
   schemas: SchemaChecker;
   /** The calls identical requests share (the service makes its own when not given). */
@@ -54,6 +59,15 @@ export async function createGateway(
     maxEntries: config.limits.cacheEntries,
     maxBytes: config.limits.cacheBytes,
   };
-  const cache = options.redis ? createRedisCache(options.redis, bounds) : createMemoryCache(bounds);
-  return { providers, registry, cache, schemas: new SchemaChecker(config.limits) };
+  const cacheOf = (prefix: string) =>
+    options.redis
+      ? createRedisCache(options.redis, { ...bounds, prefix })
+      : createMemoryCache(bounds);
+  return {
+    providers,
+    registry,
+    cache: cacheOf("officellm:cache:"),
+    embeddingCache: cacheOf("officellm:embeddings:"),
+    schemas: new SchemaChecker(config.limits),
+  };
 }
