@@ -203,6 +203,40 @@ describe("tools refused", () => {
     expect(orphan.body.error.message).toMatch(/tool_call_id/);
   });
 
+  it("refuses a function result that answers no call of the turn before it: 400, no upstream call", async () => {
+    rig.fake.reset();
+    const called = {
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        { id: "call_1", type: "function", function: { name: "weather", arguments: "{}" } },
+      ],
+    };
+    const unknown = await ask({
+      tools: [weather],
+      messages: [
+        { role: "user", content: "Weather?" },
+        called,
+        { role: "tool", tool_call_id: "call_2", content: "sunny" },
+      ],
+    });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, "invalid_request"]);
+    expect(unknown.body.error.message).toMatch(
+      /'call_2', which the assistant turn before it did not call/,
+    );
+    const twice = await ask({
+      tools: [weather],
+      messages: [
+        { role: "user", content: "Weather?" },
+        called,
+        { role: "tool", tool_call_id: "call_1", content: "sunny" },
+        { role: "tool", tool_call_id: "call_1", content: "sunny again" },
+      ],
+    });
+    expect([twice.status, twice.body.error.code]).toEqual([400, "invalid_request"]);
+    expect(rig.fake.requests).toEqual([]);
+  });
+
   it("refuses a parameters schema beyond the schema limits", async () => {
     let deep: Record<string, unknown> = { type: "string" };
     for (let level = 0; level < 100; level++) deep = { type: "object", properties: { x: deep } };

@@ -9,6 +9,7 @@ import { renderTemplate } from "./templates.ts";
 import type { ChatMessage, ToolOffer } from "../types.ts";
 import { estimateTokens, imageTokens } from "../token-estimate.ts";
 import { checkImageBounds, checkVision } from "./images.ts";
+import { checkToolTurns } from "./tool-turns.ts";
 import { fitToModel, type FittedModel } from "./fit-to-model.ts";
 import type { Clock } from "../../clock.ts";
 import { attachFiles } from "./attach-files.ts";
@@ -56,6 +57,7 @@ export async function prepareCompletion(
   },
 ): Promise<PreparedCompletion> {
   const images = checkImageBounds(request.messages ?? [], deps.limits.images);
+  checkToolTurns(request.messages ?? []);
   const fileIds = [...new Set(request.fileIds ?? [])];
   const [settings, template, files] = await Promise.all([
     deps.store.settings.get(tokenId),
