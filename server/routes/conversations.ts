@@ -267,8 +267,19 @@ export function conversationRoutes(deps: {
           tokenId,
         );
 
-        // Accepted input: stored before the call, kept whatever the call does.
-        await store.conversations.append(conversation.id, added, now());
+        // Accepted input: stored before the call, kept whatever the call does; unless another
+        // message came in since `earlier` was read (two sent at once), whose order would be wrong.
+        const stored = await store.conversations.appendAfter(
+          conversation.id,
+          added,
+          now(),
+          earlier.at(-1)?.seq ?? null,
+        );
+        if (!stored)
+          throw new ApiError(
+            "conflict",
+            "Another message reached this conversation while this one was sent; read it again and send this one once more",
+          );
         if (earlier.length === 0 && conversation.title === UNTITLED && body.content)
           await store.conversations.rename(tokenId, conversation.id, titleFrom(body.content));
 

@@ -5,6 +5,10 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<ConversationMessagesTable>;
 
 /** Conversation history, each conversation owned by one token. */
+/** Messages to append: their ids and text, and a turn's function calls or call id. */
+type NewMessages = (Pick<MessageRow, "id" | "role" | "content"> &
+  Partial<Pick<MessageRow, "tool_calls" | "tool_call_id">>)[];
+
 export class ConversationRepository {
   readonly #db: Kysely<Database>;
 
@@ -45,12 +49,29 @@ export class ConversationRepository {
   }
 
   /** Appends messages after the last one, in one transaction, and touches the conversation. */
-  async append(
+  async append(conversationId: string, messages: NewMessages, at: string): Promise<MessageRow[]> {
+    return (await this.#append(conversationId, messages, at, undefined))!;
+  }
+
+  /**
+   * Appends messages as `append` does, only if the last message is still the one the caller read
+   * (`after`: its seq, null for none); else appends nothing and answers undefined.
+   */
+  async appendAfter(
     conversationId: string,
-    messages: (Pick<MessageRow, "id" | "role" | "content"> &
-      Partial<Pick<MessageRow, "tool_calls" | "tool_call_id">>)[],
+    messages: NewMessages,
     at: string,
-  ): Promise<MessageRow[]> {
+    after: number | null,
+  ): Promise<MessageRow[] | undefined> {
+    return this.#append(conversationId, messages, at, { after });
+  }
+
+  async #append(
+    conversationId: string,
+    messages: NewMessages,
+    at: string,
+    expected: { after: number | null } | undefined,
+  ): Promise<MessageRow[] | undefined> {
     return this.#db.transaction().execute(async (trx) => {
       // Touching the conversation first locks its row (PostgreSQL), so concurrent appends to
       // one conversation take turns and never pick the same position.
@@ -64,7 +85,9 @@ export class ConversationRepository {
         .select((eb) => eb.fn.max<number>("seq").as("seq"))
         .where("conversation_id", "=", conversationId)
         .executeTakeFirst();
-      const start = last?.seq === null || last?.seq === undefined ? 0 : Number(last.seq) + 1;
+      const lastSeq = last?.seq === null || last?.seq === undefined ? null : Number(last.seq);
+      if (expected && expected.after !== lastSeq) return undefined;
+      const start = lastSeq === null ? 0 : lastSeq + 1;
       const rows: MessageRow[] = messages.map((message, index) => ({
         tool_calls: null,
         tool_call_id: null,

@@ -62,6 +62,19 @@ for (const backend of backends) {
       );
     });
 
+    it("appends after the message a caller read, and nothing once another came first", async () => {
+      const id = await conversation();
+      const at = "2026-11-25T10:00:00.000Z";
+      const message = (content: string) => [{ id: randomUUID(), role: "user", content }];
+      expect(await store.conversations.appendAfter(id, message("first"), at, null)).toHaveLength(1);
+      // Two callers read the conversation with "first" last; one appends, then the other tries.
+      expect(await store.conversations.appendAfter(id, message("second"), at, 0)).toHaveLength(1);
+      expect(await store.conversations.appendAfter(id, message("late"), at, 0)).toBeUndefined();
+      expect(await store.conversations.appendAfter(id, message("stale"), at, null)).toBeUndefined();
+      const messages = await store.conversations.messages(id);
+      expect(messages.map((m) => m.content)).toEqual(["first", "second"]);
+    });
+
     it("gives each of 20 concurrent appends its own position", async () => {
       const id = await conversation();
       const at = new Date().toISOString();
