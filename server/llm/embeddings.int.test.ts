@@ -96,7 +96,14 @@ describe("POST /v1/embeddings with the openai client", () => {
       cost_nano_usd: catalogNanoUsd(MODEL, fakeTokenCount(input), 0),
       cached: 0,
       status: "ok",
+      // The provider's one key, pooled as several would be.
+      key_label: "default",
     });
+    expect(
+      await metric(
+        `officellm_provider_key_attempts_total{provider="openai",key="default",outcome="ok"}`,
+      ),
+    ).toBeGreaterThan(0);
   });
 
   it("answers a text asked again from the cache, with no provider call and no cost", async () => {

@@ -1,4 +1,4 @@
-import type { ProviderRequest, ProviderResult, StreamChunk } from "./types.ts";
+import type { KeyUse, ProviderRequest, ProviderResult, StreamChunk } from "./types.ts";
 
 /** A model server OfficeLLM forwards completions to. Each provider's adapter implements it. */
 export interface Provider {
@@ -27,6 +27,8 @@ export interface EmbeddingRequest {
   dimensions: number | undefined;
   signal: AbortSignal;
   timeoutMs: number;
+  /** Told which of the provider's keys each attempt went to, as a completion's request is. */
+  onKey?: ((use: KeyUse) => void) | undefined;
 }
 
 export interface EmbeddingResult {

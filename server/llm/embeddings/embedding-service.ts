@@ -13,6 +13,7 @@ import type { ModelInfo, ModelRegistry } from "../model-registry.ts";
 import type { Answer } from "../pipeline/answer.ts";
 import { startCallTime, type CallTime } from "../pipeline/call-time.ts";
 import type { Release } from "../pipeline/fair-slots.ts";
+import { followKeyUses } from "../pipeline/key-uses.ts";
 import { withRetries, type RetryPolicy } from "../pipeline/retry.ts";
 import type { Provider } from "../provider.ts";
 import { estimateTokens } from "../token-estimate.ts";
@@ -124,6 +125,7 @@ export class EmbeddingService {
       retries: upstream?.retries ?? 0,
       upstreamMs: upstream?.upstreamMs ?? 0,
       reservation: upstream?.reservation,
+      keyLabel: upstream?.keyLabel,
     };
     const latencyMs = Math.round(performance.now() - started);
     const costNanoUsd = await this.#billing.answered(context, answer, {
@@ -221,8 +223,9 @@ export class EmbeddingService {
       );
       const upstreamStarted = performance.now();
       let retries = 0;
+      const keys = followKeyUses(metrics, model.provider);
       const result = await withRetries(
-        () => provider.embed!(embeddingRequest(call, time, timeoutMs)),
+        () => provider.embed!({ ...embeddingRequest(call, time, timeoutMs), onKey: keys.onKey }),
         retry,
         time,
         () => {
@@ -240,7 +243,14 @@ export class EmbeddingService {
         }),
       );
       await this.#keep(call, embedded);
-      return { embedded, inputTokens: result.inputTokens, retries, upstreamMs, reservation };
+      return {
+        embedded,
+        inputTokens: result.inputTokens,
+        retries,
+        upstreamMs,
+        reservation,
+        keyLabel: keys.answered(),
+      };
     } catch (error) {
       const failure = callFailure(error, context.signal).carrying({ reservation });
       const latencyMs = Math.round(performance.now() - started);
@@ -276,6 +286,8 @@ interface UpstreamEmbeddings {
   retries: number;
   upstreamMs: number;
   reservation: ReservationId | undefined;
+  /** The provider's key that answered. */
+  keyLabel: string | undefined;
 }
 
 function embeddingRequest(

@@ -1,5 +1,6 @@
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
+import { followKeyUses, type KeyUses } from "./key-uses.ts";
 import { asLlmError, LlmError, type Spend } from "../errors.ts";
 import { ProviderError, type Provider } from "../provider.ts";
 import type { ModelInfo } from "../model-registry.ts";
@@ -229,22 +230,9 @@ export class Upstream {
     );
   }
 
-  /**
-   * Follows the attempts of one model's call on its provider's keys: each counted by key and
-   * outcome; the key that answered last, for the ledger.
-   */
-  #keyUses({ model }: FittedModel): {
-    onKey: (use: KeyUse) => void;
-    answered: () => string | undefined;
-  } {
-    let answered: string | undefined;
-    return {
-      onKey: (use) => {
-        this.#deps.metrics.keyAttempt(model.provider, use);
-        if (use.outcome === "ok") answered = use.label;
-      },
-      answered: () => answered,
-    };
+  /** Follows the attempts of one model's call on its provider's keys. */
+  #keyUses({ model }: FittedModel): KeyUses {
+    return followKeyUses(this.#deps.metrics, model.provider);
   }
 
   /** What the provider is asked: the prepared request, with its parameters fitted to the model. */

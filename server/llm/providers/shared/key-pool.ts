@@ -90,7 +90,7 @@ export class KeyPool {
       ...(first.listModels ? { listModels: () => this.#run(undefined, listModels) } : {}),
       // Every key's adapter is the same kind: when the first embeds, they all do.
       ...(first.embed
-        ? { embed: (request) => this.#run(undefined, (key) => key.embed!(request)) }
+        ? { embed: (request) => this.#run(request, (key) => key.embed!(request)) }
         : {}),
     };
   }
@@ -115,7 +115,7 @@ export class KeyPool {
   }
 
   async #run<T>(
-    request: ProviderRequest | undefined,
+    request: KeyTold | undefined,
     call: (provider: Provider) => Promise<T>,
   ): Promise<T> {
     const key = this.#take(request);
@@ -134,7 +134,7 @@ export class KeyPool {
    * The usable key with the fewest calls in flight, counted in; else the failure to give. Keys the
    * call has failed on, then keys lately unreachable, are taken only when no other is usable.
    */
-  #take(request: ProviderRequest | undefined): PooledKey {
+  #take(request: KeyTold | undefined): PooledKey {
     const now = this.#options.clock.now().getTime();
     const tried = request?.onKey ? this.#tried.get(request.onKey) : undefined;
     const avoided = (key: PooledKey) =>
@@ -173,7 +173,7 @@ export class KeyPool {
    * aside for it would let one caller take every key away from everyone. A key that could not be
    * reached is passed over for a while, and the call retried at once on another.
    */
-  #failed(key: PooledKey, error: unknown, request: ProviderRequest | undefined): unknown {
+  #failed(key: PooledKey, error: unknown, request: KeyTold | undefined): unknown {
     if (!(error instanceof ProviderError)) return error;
     const refused = error.status === 401 || (error.status === 429 && error.kind === "rejected");
     const outcome: KeyOutcome = refused
@@ -229,6 +229,9 @@ export class KeyPool {
     }
   }
 }
+
+/** A call that is told which key each of its attempts went to (a completion's, an embedding's). */
+type KeyTold = Pick<ProviderRequest, "onKey">;
 
 /** The failure, marked for an immediate retry on another key (retry.ts). */
 function anotherKey(error: ProviderError): ProviderError {
