@@ -19,6 +19,7 @@ import { loadConfig } from "../../server/config.ts";
 import { createGateway } from "../../server/llm/gateway.ts";
 import { longestStall } from "../../server/test/event-loop.ts";
 import { startFakeProvider } from "../../server/test/fake-provider.ts";
+import { distinctSchemaItems } from "../../server/test/form-batch.ts";
 import { startTestServer } from "../../server/test/harness.ts";
 
 const { values } = parseArgs({
@@ -53,27 +54,6 @@ const server = await startTestServer({
 });
 const { token } = await server.token({ scopes: ["llm"] });
 
-/** As the stall guard's: distinct schemas of 20 fields, `salt` making every round new. */
-function schemaItems(salt: string): unknown[] {
-  return Array.from({ length: itemCount }, (_, item) => {
-    const properties = Object.fromEntries(
-      Array.from({ length: 20 }, (_, field) => [
-        `${salt}_${item}_${field}`,
-        field % 3 === 0
-          ? { type: "string", maxLength: 50 + field }
-          : field % 3 === 1
-            ? { type: "integer", minimum: field, maximum: 1000 + item }
-            : { type: "array", items: { enum: ["a", "b", `c${item}`] }, maxItems: 5 },
-      ]),
-    );
-    return {
-      prompt: `Fill in form ${item}`,
-      cache: false,
-      responseFormat: { type: "json", schema: { type: "object", properties } },
-    };
-  });
-}
-
 /** As Excel's cells: distinct prompts at temperature 0. */
 const promptItems = (salt: string) =>
   Array.from({ length: itemCount }, (_, item) => ({
@@ -92,7 +72,7 @@ const post = (path: string, body: unknown) =>
 /** Sends the round's items and waits for every result; resolves with the final status. */
 async function round(salt: string): Promise<number> {
   if (!jobMode) {
-    const response = await post("/api/v1/batch", { items: schemaItems(salt) });
+    const response = await post("/api/v1/batch", { items: distinctSchemaItems(salt, itemCount) });
     await response.arrayBuffer();
     return response.status;
   }

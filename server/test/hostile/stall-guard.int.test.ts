@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { longestStall } from "../event-loop.ts";
+import { distinctSchemaItems } from "../form-batch.ts";
 
 const BOUND_MS = 100;
 const ATTEMPTS = 3;
@@ -48,26 +49,10 @@ const nestedSchema = (depth: number) =>
   '{"type":"object","properties":{"a":'.repeat(depth) + "{}" + "}}".repeat(depth);
 
 /** 500 distinct schemas of 20 fields, about the size a real form-filling batch sends. */
-function distinctSchemaBatch(salt: string): HostileRequest {
-  const items = Array.from({ length: 500 }, (_, item) => {
-    const properties = Object.fromEntries(
-      Array.from({ length: 20 }, (_, field) => [
-        `${salt}_${item}_${field}`,
-        field % 3 === 0
-          ? { type: "string", maxLength: 50 + field }
-          : field % 3 === 1
-            ? { type: "integer", minimum: field, maximum: 1000 + item }
-            : { type: "array", items: { enum: ["a", "b", `c${item}`] }, maxItems: 5 },
-      ]),
-    );
-    return {
-      prompt: `Fill in form ${item}`,
-      cache: false,
-      responseFormat: { type: "json", schema: { type: "object", properties } },
-    };
-  });
-  return { path: "/api/v1/batch", body: JSON.stringify({ items }) };
-}
+const distinctSchemaBatch = (salt: string): HostileRequest => ({
+  path: "/api/v1/batch",
+  body: JSON.stringify({ items: distinctSchemaItems(salt, 500) }),
+});
 
 const cases: [label: string, request: (salt: string) => HostileRequest][] = [
   [
