@@ -1,6 +1,5 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualTimer } from "../shared/manual-timer.ts";
 import { memoryStorage } from "../shared/storage.ts";
 import { requestKey } from "./engine.ts";
@@ -11,23 +10,14 @@ import {
   connectedStorage,
   echoAnswer,
   eventually,
-  FakeExcel,
   fakeBackend,
   register,
   TOKEN,
   untilAborted,
+  useBackendAndExcel,
 } from "./test-support.ts";
 
-const server = setupServer();
-const excel = new FakeExcel();
-
-beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
-beforeEach(() => excel.install());
-afterEach(() => {
-  server.resetHandlers();
-  excel.uninstall();
-});
-afterAll(() => server.close());
+const { server, excel } = useBackendAndExcel();
 
 describe("batching", () => {
   it("sends 300 calls made in one recalculation as two jobs", async () => {

@@ -1,6 +1,5 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memoryStorage } from "../shared/storage.ts";
 import { setCurrentEngine } from "./current.ts";
 import { PREVIEW_PLACEHOLDER, pickLabel } from "./llm-functions.ts";
@@ -10,23 +9,14 @@ import {
   connectedStorage,
   echoAnswer,
   FakeCustomFunctionsError,
-  FakeExcel,
   fakeBackend,
   register,
   type BatchItem,
   type BatchResult,
+  useBackendAndExcel,
 } from "./test-support.ts";
 
-const server = setupServer();
-const excel = new FakeExcel();
-
-beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
-beforeEach(() => excel.install());
-afterEach(() => {
-  server.resetHandlers();
-  excel.uninstall();
-});
-afterAll(() => server.close());
+const { server, excel } = useBackendAndExcel();
 
 /** A backend answering each item with `json` (as its parsed JSON and its text). */
 function answeringJson(json: (item: BatchItem) => unknown) {

@@ -1,19 +1,9 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PREVIEW_PLACEHOLDER } from "./llm-functions.ts";
-import { BASE_URL, connectedStorage, FakeExcel, register } from "./test-support.ts";
+import { BASE_URL, connectedStorage, register, useBackendAndExcel } from "./test-support.ts";
 
-const server = setupServer();
-const excel = new FakeExcel();
-
-beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
-beforeEach(() => excel.install());
-afterEach(() => {
-  server.resetHandlers();
-  excel.uninstall();
-});
-afterAll(() => server.close());
+const { server, excel } = useBackendAndExcel();
 
 /** A made-up embedding: how often each letter occurs, so shared letters mean closeness. */
 function letterVector(text: string): Float32Array {

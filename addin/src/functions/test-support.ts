@@ -3,8 +3,8 @@
  * stand-in for Excel's CustomFunctions runtime, and a fake OfficeLLM backend on msw.
  */
 import { http, HttpResponse } from "msw";
-import type { SetupServer } from "msw/node";
-import { expect, vi } from "vitest";
+import { setupServer, type SetupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 import { saveConnection } from "../shared/connection.ts";
 import { memoryStorage, type KeyValueStorage } from "../shared/storage.ts";
 import { currentEngine } from "./current.ts";
@@ -326,4 +326,22 @@ export function register(
   registerCustomFunctions({ storage, ...options });
   expect(excel.functions.size).toBe(Object.keys(customFunctions).length);
   return currentEngine();
+}
+
+/**
+ * A test file's msw backend (any request it has no handler for is an error) and Excel stand-in:
+ * the backend listens for the whole file, its handlers reset after each test; the stand-in is
+ * installed for each test.
+ */
+export function useBackendAndExcel(): { server: SetupServer; excel: FakeExcel } {
+  const server = setupServer();
+  const excel = new FakeExcel();
+  beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
+  beforeEach(() => excel.install());
+  afterEach(() => {
+    server.resetHandlers();
+    excel.uninstall();
+  });
+  afterAll(() => server.close());
+  return { server, excel };
 }
