@@ -54,6 +54,27 @@ describe.each(providerCases)("a zod 4 schema with $model ($provider)", ({ model 
     ]);
   });
 
+  it("on every item of a job (/api/v1/jobs, as Excel's EXTRACT and TABLE send theirs)", async () => {
+    const started = await rig.post<{ id: string }>("/api/v1/jobs", token, {
+      items: [1, 2].map((n) => ({
+        id: `item${n}`,
+        model,
+        prompt: uniquePrompt(`who ${n}`),
+        responseFormat: { type: "json", schema },
+      })),
+    });
+    expect(started.status, started.text).toBe(202);
+    const response = await rig.server.fetch(`/api/v1/jobs/${started.body.id}?wait=30`, { token });
+    const job = (await response.json()) as { status: string; results: unknown[] };
+    expect(job.status).toBe("done");
+    expect(job.results).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: "item1", ok: true, json: fitting }),
+        expect.objectContaining({ id: "item2", ok: true, json: fitting }),
+      ]),
+    );
+  });
+
   it("on /v1/chat/completions response_format", async () => {
     const reply = await rig.post<{ choices: { message: { content: string } }[] }>(
       "/v1/chat/completions",
