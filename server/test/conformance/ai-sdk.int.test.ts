@@ -11,6 +11,7 @@ import {
   embedMany,
   generateObject,
   generateText,
+  Output,
   stepCountIs,
   streamObject,
   streamText,
@@ -82,6 +83,30 @@ describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
     for await (const partial of result.partialObjectStream) partials.push(partial);
     expect(partials.length).toBeGreaterThan(0);
     expect(await result.object).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
+  });
+
+  it("generateText and streamText with output: Output.object (structured output)", async () => {
+    const output = Output.object({ schema: Person });
+    const generated = await generateText({
+      model: model(),
+      prompt: uniquePrompt("who"),
+      output,
+      maxRetries: 0,
+    });
+    expect(generated.output).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
+    const streamed = streamText({
+      model: model(),
+      prompt: uniquePrompt("who"),
+      output,
+      maxRetries: 0,
+    });
+    const partials: unknown[] = [];
+    for await (const partial of streamed.partialOutputStream) partials.push(partial);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(await streamed.output).toEqual({
+      name: expect.stringMatching(/^echo: who/),
+      tags: ["a"],
+    });
   });
 
   const weatherTools = {
