@@ -184,14 +184,14 @@ function checkTools(
       `body.tools: at most ${deps.limits.tools} functions may be offered (TOOLS_MAX)`,
     );
   const names = new Set<string>();
-  for (const tool of tools.definitions) {
+  for (const [index, tool] of tools.definitions.entries()) {
     if (names.has(tool.name))
       throw new LlmError(
         "invalid_request",
         `body.tools: the function '${tool.name}' is named twice`,
       );
     names.add(tool.name);
-    if (tool.parameters) deps.schemas.checkShape(tool.parameters);
+    if (tool.parameters) deps.schemas.checkShape(tool.parameters, `body.tools.${index}.parameters`);
   }
   const chosen = tools.choice;
   if (typeof chosen === "object" && !names.has(chosen.name))

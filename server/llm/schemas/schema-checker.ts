@@ -86,9 +86,12 @@ export class SchemaChecker {
     this.#compiled = new LRUCache({ max: limits.schemaCacheEntries });
   }
 
-  /** Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits allow. */
-  checkShape(schema: Record<string, unknown>): void {
-    checkSchemaShape(schema, this.#limits);
+  /**
+   * Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits
+   * allow, naming it as `field` (a response format's schema unless said).
+   */
+  checkShape(schema: Record<string, unknown>, field?: string): void {
+    checkSchemaShape(schema, this.#limits, field);
   }
 
   /**
