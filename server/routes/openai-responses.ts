@@ -327,8 +327,10 @@ export function toCompletionRequest(body: ResponseRequest, input: ResolvedInput)
   if (body.max_output_tokens) request.maxTokens = body.max_output_tokens;
   const format = body.text?.format;
   if (format?.type === "json_object") request.responseFormat = { type: "json" };
-  if (format?.type === "json_schema")
+  if (format?.type === "json_schema") {
     request.responseFormat = { type: "json", schema: format.schema };
+    request.schemaField = "body.text.format.schema";
+  }
   return request;
 }
 

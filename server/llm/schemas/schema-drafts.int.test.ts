@@ -22,6 +22,39 @@ beforeAll(async () => {
 });
 afterAll(() => rig.close());
 
+describe("a schema of a draft the gateway does not know", () => {
+  const draft4 = { $schema: "http://json-schema.org/draft-04/schema#", type: "object" };
+  const refusals: [string, string, Record<string, unknown>][] = [
+    [
+      "/api/v1/completions",
+      "responseFormat.schema",
+      { prompt: "hi", responseFormat: { type: "json", schema: draft4 } },
+    ],
+    [
+      "/v1/chat/completions",
+      "body.response_format.json_schema.schema",
+      {
+        messages: [{ role: "user", content: "hi" }],
+        response_format: { type: "json_schema", json_schema: { name: "x", schema: draft4 } },
+      },
+    ],
+    [
+      "/v1/responses",
+      "body.text.format.schema",
+      { input: "hi", text: { format: { type: "json_schema", name: "x", schema: draft4 } } },
+    ],
+  ];
+  it.each(refusals)("on %s: 400 naming %s, and the drafts it knows", async (path, field, body) => {
+    const reply = await rig.post<{ error: { code: string; message: string } }>(path, token, {
+      model: "gpt-4.1-mini",
+      ...body,
+    });
+    expect([reply.status, reply.body.error.code]).toEqual([400, "invalid_request"]);
+    expect(reply.body.error.message.startsWith(`${field}: $schema`), reply.text).toBe(true);
+    expect(reply.body.error.message).toMatch(/use draft 2020-12, 2019-09 or draft-07/);
+  });
+});
+
 describe.each(providerCases)("a zod 4 schema with $model ($provider)", ({ model }) => {
   it("on /api/v1/completions", async () => {
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");

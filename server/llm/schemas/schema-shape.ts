@@ -15,11 +15,7 @@ export type SchemaShapeLimits = Pick<
  * first limit passed. A `pattern` under a keyword whose value is data (`const`, `enum`) counts
  * too: erring that way costs nothing. The refusal names the schema as `field`.
  */
-export function checkSchemaShape(
-  schema: unknown,
-  limits: SchemaShapeLimits,
-  field = "responseFormat.schema",
-): void {
+export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits, field: string): void {
   const pending: { value: unknown; depth: number }[] = [{ value: schema, depth: 1 }];
   let nodes = 0;
   let patternSize = 0;
