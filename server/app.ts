@@ -39,7 +39,7 @@ import { EmbeddingService } from "./llm/embeddings/embedding-service.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
-import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
+import { OutputItems, openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
@@ -200,7 +200,11 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
-    ...openAiResponsesRoutes({ completions, clock }),
+    ...openAiResponsesRoutes({
+      completions,
+      items: new OutputItems(gateway.responseItems),
+      clock,
+    }),
     ...embeddingRoutes({ embeddings }),
     ...completionRoutes({
       completions,
