@@ -39,6 +39,12 @@ export interface FakeExcelSeed {
   sheets?: string[];
   /** The most cells one request may load; more fails as ResponsePayloadSizeLimitExceeded. */
   maxCellsPerRequest?: number;
+  /**
+   * Keep a written formula in Excel's own form rather than as sent: outside quoted text and
+   * sheet names, function names and references in capitals (`=llm.prompt(a2)` is kept as
+   * `=LLM.PROMPT(A2)`). Seeded cells are kept as given.
+   */
+  capitalizeFormulas?: boolean;
 }
 
 /** What tests reach through `window.__fakeExcel`. */
@@ -141,6 +147,21 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     else if (input === "") grid.delete(key(sheet, r, c));
     else grid.set(key(sheet, r, c), { value: input, formula: String(input) });
   };
+  /** A formula with what lies outside quotes ("text", 'sheet') and brackets in capitals. */
+  const capitalized = (formula: string) => {
+    let quote = "";
+    let depth = 0;
+    return formula.replace(/./gs, (ch) => {
+      if (quote) {
+        if (ch === quote) quote = "";
+        return ch;
+      }
+      if (ch === '"' || ch === "'") quote = depth === 0 ? ch : "";
+      if (ch === "[") depth++;
+      if (ch === "]") depth--;
+      return depth === 0 ? ch.toUpperCase() : ch;
+    });
+  };
   /**
    * Enters a value the add-in writes, as Excel does: a leading apostrophe keeps text as text;
    * without one, text is converted as if it were typed. This fake converts formulas (showing
@@ -153,7 +174,10 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     const number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(input);
     if (/^[=+-]/.test(input) && !number) {
       const formula = input.startsWith("=") ? input : `=${input}`;
-      return store(sheet, r, c, { value: "#NAME?", formula });
+      return store(sheet, r, c, {
+        value: "#NAME?",
+        formula: seed.capitalizeFormulas ? capitalized(formula) : formula,
+      });
     }
     if (/^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$|^\d{1,2}:\d{2}/.test(input))
       throw new Error(`fake Excel: "${input}" would be entered as a date or time`);

@@ -342,4 +342,31 @@ describe("Migrate on a workbook of several sheets", () => {
       if (address !== "'Q1 Sales'!D5") expect(excel.formula(address)).toBe(original);
     }
   });
+
+  it("restores cells whose formula Excel keeps in its own form, not as the pane wrote it", async () => {
+    // Written by another tool: references in lower case, which Excel capitalises on entry.
+    const originals: Record<string, string> = {
+      "Sheet1!B1": '=copilot("Tone of", a1)',
+      "Sheet1!B2": '=IFERROR(PROMPT("Summarise", a2:a3), "")',
+      "Sheet1!B3": '=LABS.GENERATIVEAI("About "&a3, 0.2)',
+    };
+    const excel = host({
+      cells: Object.fromEntries(
+        Object.entries(originals).map(([address, formula]) => [address, { formula, value: NAME }]),
+      ),
+      capitalizeFormulas: true,
+    });
+    const findings = await scanWorkbook(officeExcel);
+    const applied = await applyFindings(officeExcel, findings.filter(appliesInBulk));
+    expect(applied.written).toHaveLength(3);
+    expect(excel.formula("Sheet1!B1")).toBe('=LLM.PROMPT("Tone of", A1)');
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.changed).toEqual([]);
+    expect(restored?.restored).toHaveLength(3);
+    // The originals, as Excel keeps them when entered.
+    expect(excel.formula("Sheet1!B1")).toBe('=COPILOT("Tone of", A1)');
+    expect(excel.formula("Sheet1!B2")).toBe('=IFERROR(PROMPT("Summarise", A2:A3), "")');
+    expect(excel.formula("Sheet1!B3")).toBe('=LABS.GENERATIVEAI("About "&A3, 0.2)');
+  });
 });

@@ -106,18 +106,13 @@ export async function applyFindings(
     })),
     options.onProgress ? { onProgress: options.onProgress } : {},
   );
-  const result = sorted(planned, outcomes);
-  const written = new Set(result.written.map((finding) => finding.id));
-  await bridge.saveWorkbookText(
-    MIGRATION_KEY,
-    JSON.stringify(
-      merged(
-        previous,
-        changes.filter((_, index) => written.has(planned[index]!.id)),
-      ),
-    ),
-  );
-  return result;
+  // The record keeps what each cell holds now, which Restore must find there.
+  const kept = changes.flatMap((change, index) => {
+    const outcome = outcomes[index]!;
+    return outcome.status === "written" ? [{ ...change, after: outcome.formula }] : [];
+  });
+  await bridge.saveWorkbookText(MIGRATION_KEY, JSON.stringify(merged(previous, kept)));
+  return sorted(planned, outcomes);
 }
 
 function sorted<T>(items: readonly T[], outcomes: readonly ChangeOutcome[]) {
