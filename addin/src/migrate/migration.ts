@@ -75,9 +75,9 @@ export interface ApplyResult {
 }
 
 /**
- * Writes the findings' proposed formulas where the cells still hold what the scan read. The
- * originals are saved in the workbook before anything is written, then the record is cut down
- * to what was written.
+ * Writes the findings' proposed formulas (the writable ones) where the cells still hold what the
+ * scan read. The originals are saved in the workbook before anything is written, then the record
+ * is cut down to what was written.
  */
 export async function applyFindings(
   bridge: Bridge,
@@ -85,7 +85,8 @@ export async function applyFindings(
   options: { onProgress?: (done: number) => void } = {},
 ): Promise<ApplyResult> {
   const planned = findings.filter(
-    (finding): finding is Finding & { after: string } => finding.after !== undefined,
+    (finding): finding is Finding & { after: string } =>
+      finding.writable && finding.after !== undefined,
   );
   const changes = planned.map((finding) => ({
     sheet: finding.sheet,

@@ -28,6 +28,11 @@ export interface Finding {
   after?: string;
   /** Applied by "apply all" and "apply sheet" only when exact; otherwise one by one, by choice. */
   exact: boolean;
+  /**
+   * Whether the pane may write `after`: not for a legacy array formula, which Office.js cannot
+   * enter (a "{=…}" written is taken as text); the user re-enters it by hand as shown.
+   */
+  writable: boolean;
   reasons: string[];
   sources: SourceFunction[];
   /** The cell shows #NAME? (its function is not there any more). */
@@ -59,6 +64,7 @@ export function findMigrations(
       before: cell.formula,
       ...(rewrite.after !== undefined ? { after: rewrite.after } : {}),
       exact: rewrite.exact && !legacyArray,
+      writable: rewrite.after !== undefined && !legacyArray,
       reasons: legacyArray ? [...rewrite.reasons, LEGACY_ARRAY] : rewrite.reasons,
       sources: rewrite.sources,
       nameError: cell.value === "#NAME?",
@@ -69,7 +75,7 @@ export function findMigrations(
 
 /** Whether "apply all" (or a sheet's) writes this finding. */
 export function appliesInBulk(finding: Finding): boolean {
-  return finding.exact && finding.after !== undefined;
+  return finding.exact && finding.writable;
 }
 
 export interface SheetGroup {

@@ -358,7 +358,7 @@ function SheetFindings(props: {
                     {reason}
                   </Text>
                 ))}
-                {finding.after !== undefined ? (
+                {finding.writable ? (
                   <div className={styles.row}>
                     <Button
                       size="small"
