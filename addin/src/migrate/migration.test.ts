@@ -39,7 +39,7 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-const MODELS = ["openai/gpt-4o-mini"];
+const MODELS = [{ id: "openai/gpt-4o-mini", provider: "openrouter" }];
 const NAME = "#NAME?";
 
 /** The workbook: 355 formulas on three sheets (and a fourth without any), most showing #NAME?. */

@@ -104,7 +104,7 @@ function Migrate(props: { bridge: ExcelBridge }) {
       setOutcome(null);
       setFindings(
         await scanWorkbook(bridge, {
-          ...(models ? { models: models.models.map((m) => m.id) } : {}),
+          ...(models ? { models: models.models } : {}),
           onProgress: setProgress,
         }),
       );
