@@ -294,14 +294,26 @@ describe("Migrate on a workbook of several sheets", () => {
     const asked = items.map(({ id: _id, ...request }) => JSON.stringify(request));
     expect(new Set(asked).size).toBe(items.length);
     expect(items.length).toBeLessThan(350);
-    expect((await scanWorkbook(officeExcel)).map((finding) => finding.id)).toEqual([
-      "'Q1 Sales'!F2",
-      "'Bob''s data'!C1",
-      "'Bob''s data'!C2",
+
+    // The one convertible but not exact (PROMPT.TORANGE), converted by choice, computes too.
+    const anyway = findings.filter((finding) => finding.writable && !appliesInBulk(finding));
+    expect(anyway.map((finding) => finding.id)).toEqual(["'Q1 Sales'!F2"]);
+    expect((await applyFindings(officeExcel, anyway)).written).toHaveLength(1);
+    await expect(compute(anyway[0]!.after!, "Q1 Sales", excel)).resolves.toEqual([
+      ["Name", "Age"],
+      ["Ann", 31],
+      ["Bob", 27],
+    ]);
+    // A second scan finds only what cannot be converted, each with its reason.
+    expect(
+      (await scanWorkbook(officeExcel)).map((finding) => [finding.id, finding.writable]),
+    ).toEqual([
+      ["'Bob''s data'!C1", false],
+      ["'Bob''s data'!C2", false],
     ]);
 
     const restored = await restoreLastMigration(officeExcel);
-    expect(restored?.restored).toHaveLength(350);
+    expect(restored?.restored).toHaveLength(351);
     for (const [address, original] of formulas) expect(excel.formula(address)).toBe(original);
     expect(excel.settings).toEqual({});
     expect(await restoreLastMigration(officeExcel)).toBeNull();
