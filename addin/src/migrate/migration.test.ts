@@ -21,6 +21,7 @@ import {
   applyFindings,
   MIGRATION_KEY,
   readMigrationRecord,
+  readPromptInputs,
   restoreLastMigration,
   scanWorkbook,
 } from "./migration.ts";
@@ -253,13 +254,15 @@ describe("Migrate on a workbook of several sheets", () => {
       ],
     ]);
 
-    // Distinct prompts before the first recalculation: identical text is one prompt.
-    const estimate = estimatePrompts(
-      findings.filter(appliesInBulk).map((finding) => finding.after!),
-      { id: "m", pricePerMillionTokens: { input: 1, output: 2 } } as never,
-    );
-    expect(estimate).toMatchObject({ calls: 350, distinct: 350 });
+    // Distinct prompts before converting: the cells the calls read are read too, so calls that
+    // ask the same are one prompt (the reviews repeat 10 texts, the regions 5, the topics 7).
+    const bulk = findings.filter(appliesInBulk);
+    const priced = { id: "m", pricePerMillionTokens: { input: 1, output: 2 } } as never;
+    const estimate = estimatePrompts(bulk, priced, await readPromptInputs(officeExcel, bulk));
+    expect(estimate).toMatchObject({ calls: 350, distinct: 10 + 10 + 5 + 50 + 7, unread: 0 });
     expect(estimate.usd).toBeGreaterThan(0);
+    // Without the cells' values: distinct call texts, an upper bound.
+    expect(estimatePrompts(bulk, priced)).toMatchObject({ distinct: 350, unread: 350 });
   });
 
   it("applies all, computes every converted formula through the functions, and restores the originals exactly", async () => {
@@ -270,6 +273,7 @@ describe("Migrate on a workbook of several sheets", () => {
 
     const findings = await scanWorkbook(officeExcel, { models: MODELS });
     const bulk = findings.filter(appliesInBulk);
+    const estimate = estimatePrompts(bulk, undefined, await readPromptInputs(officeExcel, bulk));
     const writesBefore = excel.writes;
     const result = await applyFindings(officeExcel, bulk);
     expect(result.written).toHaveLength(350);
@@ -290,10 +294,10 @@ describe("Migrate on a workbook of several sheets", () => {
     expect(values.filter((value) => value === undefined || value === "")).toEqual([]);
     expect(values[0]).toMatch(/^answer to: Classify Review 2: broken as positive or negative/);
     const items = backend.batches.flat();
-    // Each distinct prompt reached the backend once (identical reviews repeat: fewer than 350).
+    // Each distinct prompt reached the backend once, as many as the pane said before converting.
     const asked = items.map(({ id: _id, ...request }) => JSON.stringify(request));
     expect(new Set(asked).size).toBe(items.length);
-    expect(items.length).toBeLessThan(350);
+    expect(items).toHaveLength(estimate.distinct);
 
     // The one convertible but not exact (PROMPT.TORANGE), converted by choice, computes too.
     const anyway = findings.filter((finding) => finding.writable && !appliesInBulk(finding));
