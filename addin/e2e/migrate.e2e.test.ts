@@ -62,7 +62,7 @@ describe("the Migrate screen", () => {
       .waitFor();
     await expect(page.getByTestId("migrate-estimate").textContent()).resolves.toMatch(
       // 20 reviews, 10 regions, and 5 "Write about" on empty cells that ask the same.
-      /send 31 distinct prompts \(35 calls; calls that ask the same are asked once\)\. Estimated cost: about \$[\d.]+ with \S+\.$/,
+      /send 31 distinct prompts \(35 calls; calls that ask the same are asked once\)\. Estimated cost: about \$[\d.]+ with \S+ where a formula names no model\.$/,
     );
 
     await page.getByRole("button", { name: "Q1 Sales: 16 formulas" }).click();

@@ -257,7 +257,10 @@ describe("Migrate on a workbook of several sheets", () => {
     // Distinct prompts before converting: the cells the calls read are read too, so calls that
     // ask the same are one prompt (the reviews repeat 10 texts, the regions 5, the topics 7).
     const bulk = findings.filter(appliesInBulk);
-    const priced = { id: "m", pricePerMillionTokens: { input: 1, output: 2 } } as never;
+    const priced = {
+      defaultModel: "m",
+      models: [{ id: "m", pricePerMillionTokens: { input: 1, output: 2 } }],
+    } as never;
     const estimate = estimatePrompts(bulk, priced, await readPromptInputs(officeExcel, bulk));
     expect(estimate).toMatchObject({ calls: 350, distinct: 10 + 10 + 5 + 50 + 7, unread: 0 });
     expect(estimate.usd).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ModelInfo } from "../taskpane/api.ts";
 import { estimatePrompts, promptInputBlocks, valueKey } from "./plan.ts";
 
 describe("the distinct-prompt estimate", () => {
@@ -30,5 +31,23 @@ describe("the distinct-prompt estimate", () => {
       usd: null,
     });
     expect(estimatePrompts(converted, undefined)).toMatchObject({ distinct: 5, unread: 5 });
+  });
+
+  it("prices each prompt with the model it names, others with the default model", () => {
+    const model = (id: string, input: number, output: number) =>
+      ({ id, pricePerMillionTokens: { input, output } }) as ModelInfo;
+    const pricing = {
+      defaultModel: "cheap",
+      models: [model("cheap", 1, 1), model("dear", 100, 100)],
+    };
+    const estimate = (after: string) =>
+      estimatePrompts([{ sheet: "S", after }], pricing) as { usd: number; inputTokens: number };
+    const plain = estimate('=LLM.PROMPT("Hi")');
+    const named = estimate('=LLM.PROMPT("Hi", "options: model=dear")');
+    const unknown = estimate('=LLM.PROMPT("Hi", "options: model=other")');
+    expect(plain.usd).toBeCloseTo(((plain.inputTokens + 100) * 1) / 1e6);
+    expect(named.usd).toBeCloseTo(((named.inputTokens + 100) * 100) / 1e6);
+    expect(unknown.usd).toBeCloseTo(((unknown.inputTokens + 100) * 1) / 1e6);
+    expect(estimatePrompts([{ sheet: "S", after: '=LLM.PROMPT("Hi")' }], undefined).usd).toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import { blockRowCount, cellAddress, parseAddress, type CellBlock } from "../off
 import type { CellValue } from "../office/types.ts";
 import type { FormulaCell } from "../office/formulas.ts";
 import { ASSUMED_OUTPUT_TOKENS } from "../taskpane/fill-plan.ts";
-import type { ModelInfo } from "../taskpane/api.ts";
+import { splitTrailingOptions } from "../functions/options.ts";
+import type { ModelsResponse } from "../taskpane/api.ts";
 import { parseFormula, tokensIn, type PlacedToken } from "./formula.ts";
 import {
   mayCallSource,
@@ -241,18 +242,31 @@ function argumentValue(
   return parts.map((part) => String((part as unknown[][])[0]![0])).join("");
 }
 
+/** The model an options argument names (a text starting "options:"), if any. */
+function namedModel(last: unknown): string | undefined {
+  try {
+    return splitTrailingOptions([last]).options.model;
+  } catch {
+    return undefined; // options LLM.* would refuse: the default model's price stands
+  }
+}
+
+/** The backend's models and default, for prices. */
+export type Pricing = Pick<ModelsResponse, "models" | "defaultModel">;
+
 /**
  * The model calls the converted formulas will make once written, and a rough cost: with the
  * values of the cells they read (`inputs`, see readPromptInputs), calls that ask the same are
- * counted once and their input measured; without them, calls count by their text. Each answer
- * is assumed to take ASSUMED_OUTPUT_TOKENS.
+ * counted once and their input measured; without them, calls count by their text. Each prompt
+ * is priced with the model its options name, else the default model, and its answer assumed to
+ * take ASSUMED_OUTPUT_TOKENS.
  */
 export function estimatePrompts(
   findings: readonly Converted[],
-  model: ModelInfo | undefined,
+  pricing: Pricing | undefined,
   inputs: PromptInputs = new Map(),
 ): PromptEstimate {
-  const prompts = new Map<string, number>();
+  const prompts = new Map<string, { tokens: number; model: string | undefined }>();
   let calls = 0;
   let unread = 0;
   for (const finding of findings) {
@@ -261,22 +275,41 @@ export function estimatePrompts(
     for (const call of found) {
       calls++;
       const values = call.args.map((span) => argumentValue(parsed, span, finding.sheet, inputs));
+      const model = namedModel(values.at(-1));
       const text = parsed.text.slice(call.start, call.end);
       if (values.some((value) => value === undefined)) {
         unread++;
-        prompts.set(`text\u0000${finding.sheet}\u0000${text}`, estimateTokens(text));
+        prompts.set(`text\u0000${finding.sheet}\u0000${text}`, {
+          tokens: estimateTokens(text),
+          model,
+        });
       } else {
         const asked = JSON.stringify(values);
-        prompts.set(`${call.name.toUpperCase()}\u0000${asked}`, estimateTokens(asked));
+        prompts.set(`${call.name.toUpperCase()}\u0000${asked}`, {
+          tokens: estimateTokens(asked),
+          model,
+        });
       }
     }
   }
-  const inputTokens = [...prompts.values()].reduce((sum, tokens) => sum + tokens, 0);
-  const outputTokens = prompts.size * ASSUMED_OUTPUT_TOKENS;
-  const usd = model
-    ? (inputTokens * model.pricePerMillionTokens.input +
-        outputTokens * model.pricePerMillionTokens.output) /
-      1_000_000
-    : null;
-  return { calls, distinct: prompts.size, unread, inputTokens, outputTokens, usd };
+  let inputTokens = 0;
+  let usd: number | null = 0;
+  const fallback = pricing?.models.find((model) => model.id === pricing.defaultModel);
+  for (const prompt of prompts.values()) {
+    inputTokens += prompt.tokens;
+    const price = (pricing?.models.find((model) => model.id === prompt.model) ?? fallback)
+      ?.pricePerMillionTokens;
+    usd =
+      price && usd !== null
+        ? usd + (prompt.tokens * price.input + ASSUMED_OUTPUT_TOKENS * price.output) / 1_000_000
+        : null;
+  }
+  return {
+    calls,
+    distinct: prompts.size,
+    unread,
+    inputTokens,
+    outputTokens: prompts.size * ASSUMED_OUTPUT_TOKENS,
+    usd,
+  };
 }

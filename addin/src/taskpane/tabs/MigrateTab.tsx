@@ -139,8 +139,8 @@ function Migrate(props: { bridge: ExcelBridge }) {
   const bulk = useMemo(() => findings?.filter(appliesInBulk) ?? [], [findings]);
   const model = models?.models.find((m) => m.id === models.defaultModel);
   const estimate = useMemo(
-    () => (bulk.length > 0 ? estimatePrompts(bulk, model, inputs) : null),
-    [bulk, model, inputs],
+    () => (bulk.length > 0 ? estimatePrompts(bulk, models ?? undefined, inputs) : null),
+    [bulk, models, inputs],
   );
 
   return (
@@ -265,7 +265,7 @@ function Findings(props: {
             {estimate.distinct} distinct prompt{estimate.distinct === 1 ? "" : "s"} (
             {estimate.calls} calls; calls that ask the same are asked once). Estimated cost:{" "}
             {estimate.usd === null ? "unknown" : `about ${formatUsd(estimate.usd)}`}
-            {props.modelName ? ` with ${props.modelName}` : ""}
+            {props.modelName ? ` with ${props.modelName} where a formula names no model` : ""}
             {estimate.unread > 0 ? ", more for the cells they read" : ""}.
           </Text>
         ) : null}
