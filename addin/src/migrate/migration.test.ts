@@ -394,4 +394,24 @@ describe("Migrate on a workbook of several sheets", () => {
     expect(excel.formula("Sheet1!B2")).toBe('=IFERROR(PROMPT("Summarise", A2:A3), "")');
     expect(excel.formula("Sheet1!B3")).toBe('=LABS.GENERATIVEAI("About "&A3, 0.2)');
   });
+
+  it("keeps the originals of a large migration in requests Excel accepts", async () => {
+    // 2,000 formulas with long prompts: a record of about 1.8 million characters, more than
+    // one request may carry.
+    const prompt =
+      "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(6);
+    const cells: Record<string, FakeFormulaCell> = {};
+    for (let row = 1; row <= 2_000; row++)
+      cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
+    const excel = host({ cells, maxSettingCharsPerRequest: 600_000 });
+    const findings = await scanWorkbook(officeExcel);
+    expect((await applyFindings(officeExcel, findings)).written).toHaveLength(2_000);
+    expect(JSON.stringify(excel.settings).length).toBeGreaterThan(1_500_000);
+    expect(excel.formula("Sheet1!B2000")).toBe(`=LLM.PROMPT("${prompt}", A2000)`);
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(2_000);
+    expect(excel.formula("Sheet1!B2000")).toBe(cells["Sheet1!B2000"]!.formula);
+    expect(excel.settings).toEqual({});
+  });
 });

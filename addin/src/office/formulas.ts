@@ -190,7 +190,8 @@ export function replaceFormulas(
 
 /**
  * The workbook's settings (saved in the file with the workbook) as a small key-value store for
- * text. A long text is kept in parts of at most SETTING_PART_CHARS characters.
+ * text. A long text is kept in parts of at most SETTING_PART_CHARS characters, each sent and
+ * read in a request of its own.
  */
 export const SETTING_PART_CHARS = 500_000;
 
@@ -204,11 +205,14 @@ export function saveWorkbookText(key: string, text: string): Promise<void> {
     await context.sync();
     const oldParts = old.isNullObject ? 0 : Number(old.value);
     for (let part = parts; part < oldParts; part++) settings.getItem(`${key}.${part}`).delete();
-    for (let part = 0; part < parts; part++)
+    // One part a request: Excel refuses a request over its payload limit (5 MB on the web).
+    for (let part = 0; part < parts; part++) {
       settings.add(
         `${key}.${part}`,
         text.slice(part * SETTING_PART_CHARS, (part + 1) * SETTING_PART_CHARS),
       );
+      await context.sync();
+    }
     settings.add(key, parts);
     await context.sync();
   });
@@ -222,11 +226,14 @@ export function loadWorkbookText(key: string): Promise<string | null> {
     head.load("value");
     await context.sync();
     if (head.isNullObject) return null;
-    const parts = Array.from({ length: Number(head.value) }, (_, part) =>
-      settings.getItem(`${key}.${part}`).load("value"),
-    );
-    await context.sync();
-    return parts.map((part) => String(part.value)).join("");
+    // One part a request, as they were saved.
+    let text = "";
+    for (let part = 0; part < Number(head.value); part++) {
+      const item = settings.getItem(`${key}.${part}`).load("value");
+      await context.sync();
+      text += String(item.value);
+    }
+    return text;
   });
 }
 
