@@ -255,6 +255,54 @@ describe("the task pane at 350 × 700", () => {
     await context.close();
   });
 
+  it("paints its skeleton before any script runs, and preloads every chunk it starts with", async () => {
+    // No script at all: the static skeleton is what paints, a main landmark included.
+    const blocked = await addin.open({
+      viewport: PANE,
+      beforeLoad: async (page) => {
+        await page.route("**/addin/**/*.js", (route) => route.abort());
+      },
+    });
+    await blocked.page.getByRole("main").getByText("Loading the task pane…").waitFor();
+    await expect(
+      blocked.page.evaluate(() => performance.getEntriesByName("first-contentful-paint").length),
+    ).resolves.toBe(1);
+    await blocked.context.close();
+
+    // With scripts: every script the pane loads before its first render is named in its HTML (the
+    // entry or a modulepreload link), so none waits for another to run before it is fetched.
+    const html = await (await fetch(`${addin.server.url}/addin/taskpane.html`)).text();
+    const named = new Set(
+      [
+        ...html.matchAll(
+          /<(?:script type="module"[^>]*|link rel="modulepreload"[^>]*) (?:src|href)="([^"]+)"/g,
+        ),
+      ].map((match) => new URL(match[1]!, addin.server.url).pathname),
+    );
+    const preloads = [...html.matchAll(/rel="modulepreload"/g)].length;
+    expect(preloads).toBeGreaterThan(0);
+    const loaded: string[] = [];
+    const { page, context, errors } = await addin.open({
+      viewport: PANE,
+      beforeLoad: async (page) => {
+        page.on("request", (request) => {
+          const url = new URL(request.url());
+          if (url.origin === addin.server.url && url.pathname.endsWith(".js"))
+            loaded.push(url.pathname);
+        });
+      },
+    });
+    await page.getByTestId("more-tabs").waitFor();
+    expect(loaded.length).toBeGreaterThan(1);
+    expect(loaded.filter((path) => !named.has(path))).toEqual([]);
+    // The admin console's page preloads none of the pane's chunks.
+    const admin = await (await fetch(`${addin.server.url}/admin/`)).text();
+    const paneOnly = [...named].filter((path) => !admin.includes(path));
+    expect(paneOnly.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("saves the user's defaults, shows them again, and Ask uses them", async () => {
     const { token } = await addin.server.token();
     const { page, context, errors } = await addin.open({ viewport: PANE });
