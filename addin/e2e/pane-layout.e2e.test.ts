@@ -3,9 +3,11 @@
  * actions in view, the tabs on one row, chat that keeps what was typed, Markdown without raw
  * HTML, the user's own defaults, a backend that is down, and axe-core on every tab.
  */
+import { randomUUID } from "node:crypto";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { formatUsd } from "../src/shared/money.ts";
 import type { FakeExcelSeed } from "./fake-excel.ts";
 import { connect, openTab, panel, screenshot, useAddinInBrowser } from "./pane.ts";
 
@@ -299,6 +301,39 @@ describe("the task pane at 350 × 700", () => {
     const admin = await (await fetch(`${addin.server.url}/admin/`)).text();
     const paneOnly = [...named].filter((path) => !admin.includes(path));
     expect(paneOnly.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("formats money as the admin console does", async () => {
+    const { id, token } = await addin.server.token({ budgetUsd: 5 });
+    // $0.00996 this month: "$0.01" for people, as the console shows it (never "$0.0100").
+    await addin.server.store.usage.insertMany([
+      {
+        id: randomUUID(),
+        token_id: id,
+        request_id: "req_pane_money",
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        key_label: "default",
+        input_tokens: 100,
+        output_tokens: 30,
+        cost_nano_usd: 9_960_000,
+        cached: 0,
+        latency_ms: 400,
+        status: "ok",
+        error_code: null,
+        created_at: addin.server.clock.now().toISOString(),
+      },
+    ]);
+    const { page, context, errors } = await addin.open({ viewport: PANE });
+    await connect(page, token);
+    await openTab(page, "Connect");
+    await page
+      .getByTestId("connected")
+      .getByText(`${formatUsd(0.00996)} spent of ${formatUsd(5)} (${formatUsd(4.99004)} left)`)
+      .waitFor();
+    expect(formatUsd(0.00996)).toBe("$0.01");
     expect(errors).toEqual([]);
     await context.close();
   });
