@@ -234,3 +234,27 @@ describe("GET /api/v1/admin/system with scheduled backups", () => {
     }
   });
 });
+
+describe("the admin console's reads with a provider configured", () => {
+  it("name the provider and its models, never its key or its address", async () => {
+    const key = "sk-never-shown-3f9a2c7e1b";
+    const baseUrl = "http://127.0.0.1:9/never-shown";
+    const configured = await startTestServer({
+      env: { OPENAI_API_KEY: key, OPENAI_BASE_URL: baseUrl },
+    });
+    try {
+      const ops = await configured.token({ name: "Ops", scopes: ["admin"] });
+      const system = await api<SystemStatus>(configured, ops.token, "GET", "/api/v1/admin/system");
+      expect(system.status, system.text).toBe(200);
+      expect(system.body.providers.map((provider) => provider.name)).toContain("openai");
+      const models = await api<ModelHealth>(configured, ops.token, "GET", "/api/v1/admin/models");
+      expect(models.body.models.some((model) => model.provider === "openai")).toBe(true);
+      for (const text of [system.text, models.text]) {
+        expect(text).not.toContain(key);
+        expect(text).not.toContain("never-shown");
+      }
+    } finally {
+      await configured.close();
+    }
+  });
+});
