@@ -337,6 +337,159 @@ describe("the admin console", () => {
     });
   }
 
+  it("finds tokens by search, scope and expiry, and edits name, scopes, rate limit and expiry", async () => {
+    await server.token({ name: "Diary bot", scopes: ["calendar"], expiresInMs: 3 * 86_400_000 });
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    const table = page.getByRole("table", { name: "Tokens" });
+    const names = () => table.getByRole("row").evaluateAll((rows) => rows.length - 1);
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+
+    await page.getByLabel("Search").fill("diary");
+    await expect(names()).resolves.toBe(1);
+    await page.getByLabel("Search").fill("");
+    await page.getByLabel("Scope").selectOption("calendar");
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+    await expect(table.getByRole("cell", { name: "Finance", exact: true }).count()).resolves.toBe(
+      0,
+    );
+    await page.getByLabel("Scope").selectOption("");
+    await page.getByLabel("Expiry").selectOption("7");
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+    await expect(names()).resolves.toBe(1);
+    await page.getByLabel("Expiry").selectOption("");
+
+    await page.getByRole("button", { name: "Edit Diary bot" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit Diary bot" });
+    await edit.getByLabel("Name").fill("Planner bot");
+    await edit.getByRole("checkbox", { name: "llm" }).check();
+    await edit.getByLabel("Rate limit (requests per minute)").fill("30");
+    const day = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    await edit.getByLabel("Expires on (UTC, end of day)").fill(day);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await table.getByRole("cell", { name: "Planner bot", exact: true }).waitFor();
+    const edited = await tokenNamed("Planner bot");
+    expect([...edited.scopes].sort()).toEqual(["calendar", "llm"]);
+    expect(edited.limits.requestsPerMinute).toBe(30);
+    expect(edited.expiresAt).toBe(`${day}T23:59:59.000Z`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("filters the ledger by status, cache and model, and pages through a token's calls", async () => {
+    const pager = await server.token({ name: "Pager", scopes: ["llm"] });
+    const day = server.clock.now().toISOString().slice(0, 10);
+    await server.store.usage.insertMany(
+      Array.from({ length: 55 }, (_, i) => ({
+        id: randomUUID(),
+        token_id: pager.id,
+        request_id: `req_pager_${i}`,
+        provider: "openai",
+        model: "pager-model",
+        key_label: "default",
+        input_tokens: 10,
+        output_tokens: 5,
+        cost_nano_usd: 1_000,
+        cached: 0,
+        latency_ms: 100,
+        status: "ok",
+        error_code: null,
+        created_at: `${day}T00:30:${String(i).padStart(2, "0")}.000Z`,
+      })),
+    );
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "requests");
+    const table = page.getByRole("table", { name: "Requests" });
+    const rows = () => table.getByRole("row").count();
+    const search = async (filters: Record<string, string | { label: string }>) => {
+      await page.getByRole("button", { name: "Clear" }).click();
+      for (const [label, value] of Object.entries(filters))
+        await page.getByLabel(label, { exact: true }).selectOption(value);
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.locator("main .fui-Spinner").first().waitFor({ state: "detached" });
+    };
+
+    await search({ Status: "error" });
+    await table.getByRole("cell", { name: "req_priced_0" }).waitFor();
+    await expect(rows()).resolves.toBe(2);
+    await search({ Cached: "true" });
+    await table.getByRole("cell", { name: "yes", exact: true }).first().waitFor();
+    await expect(table.getByRole("cell", { name: "no", exact: true }).count()).resolves.toBe(0);
+    await search({ Model: "gpt-4.1-mini" });
+    await table.getByRole("cell", { name: "req_priced_6" }).waitFor();
+    await expect(rows()).resolves.toBe(8);
+
+    await search({ Token: { label: "Pager" } });
+    await table.getByRole("cell", { name: "req_pager_54" }).waitFor();
+    await expect(rows()).resolves.toBe(51);
+    await page.getByRole("button", { name: "Next page" }).click();
+    await table.getByRole("cell", { name: "req_pager_0", exact: true }).waitFor();
+    await expect(rows()).resolves.toBe(6);
+    await expect(page.getByRole("button", { name: "Next page" }).isDisabled()).resolves.toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await table.getByRole("cell", { name: "req_pager_54" }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the tables by day, token and model, the top spender and a budget's burn-down", async () => {
+    const budgeted = await server.token({ name: "Budgeted", scopes: ["llm"], budgetUsd: 50 });
+    const today = server.clock.now().toISOString().slice(0, 10);
+    await server.store.usage.insertMany([
+      {
+        id: randomUUID(),
+        token_id: budgeted.id,
+        request_id: "req_budgeted",
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        key_label: "default",
+        input_tokens: 1000,
+        output_tokens: 300,
+        cost_nano_usd: 2_500_000_000,
+        cached: 0,
+        latency_ms: 500,
+        status: "ok",
+        error_code: null,
+        created_at: `${today}T00:10:00.000Z`,
+      },
+    ]);
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "usage");
+    await page.getByRole("textbox", { name: "From" }).fill(today);
+    await page.getByRole("textbox", { name: "To" }).fill(today);
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.getByRole("status").getByText(`from ${today} to ${today}`).waitFor();
+    const report = await adminApi<AdminUsageReport>(
+      `/api/v1/admin/usage?from=${today}&to=${today}`,
+    );
+    const byDay = page.getByRole("table", { name: "By day" });
+    await expect(byDay.getByRole("row").count()).resolves.toBe(2);
+    await byDay.getByRole("cell", { name: formatUsd(report.totals.costUsd) }).waitFor();
+    // The top spender first, in the table and in its chart.
+    const byToken = page.getByRole("table", { name: "By token" });
+    await expect(
+      byToken.getByRole("row").nth(1).getByRole("cell").first().textContent(),
+    ).resolves.toBe("Finance");
+    const byModel = page.getByRole("table", { name: "By model" });
+    await byModel.getByRole("cell", { name: "gpt-4.1-mini", exact: true }).waitFor();
+    await expect(byModel.getByRole("row").count()).resolves.toBe(report.byModel.length + 1);
+
+    await page
+      .getByRole("region", { name: "Budget burn-down this month" })
+      .getByLabel("Token")
+      .selectOption({ label: "Budgeted" });
+    await page
+      .getByTestId("burn-down-summary")
+      .getByText("Budgeted: $2.50 of $50.00 spent this month, $47.50 left.")
+      .waitFor();
+    await screenshot(page, "admin-usage-burn-down");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("stays usable in a narrow window", async () => {
     const { page, context } = await openConsole({ width: 380 });
     await signIn(page);
