@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { fileSchema } from "./files/schemas.ts";
+import type { fileSchema, fileTotalsSchema } from "./files/schemas.ts";
 import type { meSchema, settingsChangeSchema } from "./account/schemas.ts";
 import type {
   consentLinkSchema,
@@ -107,5 +107,6 @@ export type LedgerPage = z.output<typeof ledgerPageSchema>;
 export type LedgerRow = z.output<typeof ledgerRowSchema>;
 export type ModelHealth = z.output<typeof modelHealthSchema>;
 export type SystemStatus = z.output<typeof systemStatusSchema>;
+export type FileTotals = z.output<typeof fileTotalsSchema>;
 // Files
 export type StoredFile = z.output<typeof fileSchema>;

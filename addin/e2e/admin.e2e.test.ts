@@ -490,6 +490,51 @@ describe("the admin console", () => {
     await context.close();
   });
 
+  it("shows each model's error rate and latency, and the system's status", async () => {
+    const upload = new FormData();
+    upload.append("file", new Blob(["region,sales\nNorth,12\n"], { type: "text/csv" }), "q.csv");
+    const uploaded = await server.fetch("/api/v1/files", {
+      method: "POST",
+      token: finance.token,
+      body: upload,
+    });
+    expect(uploaded.status).toBe(201);
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "models");
+    await page.getByRole("table", { name: "Catalog" }).getByRole("row").nth(1).waitFor();
+    const health = page.getByRole("table", { name: "Model health" });
+    // Seven priced calls of gpt-4.1-mini (one failed) and, from the test before, "Budgeted"'s one:
+    // 1 failure in 8, 420–426 ms and 500 ms.
+    const row = health.getByRole("row").filter({ hasText: "gpt-4.1-mini" });
+    await expect(row.getByRole("cell").allTextContents()).resolves.toEqual([
+      "gpt-4.1-mini",
+      "openai",
+      "8",
+      "1",
+      "12.5%",
+      "0",
+      "433 ms",
+      "500 ms",
+    ]);
+
+    await show(page, "system");
+    const facts = page.locator("main dl");
+    const system = await adminApi<{ version: string }>("/api/v1/admin/system");
+    await facts.getByText(system.version, { exact: true }).waitFor();
+    await facts.getByText("sqlite").waitFor();
+    await facts.getByText("not configured").waitFor();
+    await facts.getByText(/^in memory: \d+ of [\d,]+ answers/).waitFor();
+    await facts.getByText(/^0 \(budget holds/).waitFor();
+    await facts.getByText(/^none: no scheduled backup yet/).waitFor();
+    await facts
+      .getByText(/^1 file from 1 token, \d+ B, 22 characters of text; each kept 168 h$/)
+      .waitFor();
+    await screenshot(page, "admin-system");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("stays usable in a narrow window", async () => {
     const { page, context } = await openConsole({ width: 380 });
     await signIn(page);

@@ -1,6 +1,7 @@
 import type {
   AdminUsageReport,
   AuditEntry,
+  FileTotals,
   IssuedToken,
   LedgerPage,
   ModelHealth,
@@ -93,5 +94,8 @@ export class AdminApi {
   }
   system(): Promise<SystemStatus> {
     return this.#client.get("/api/v1/admin/system");
+  }
+  files(): Promise<FileTotals> {
+    return this.#client.get("/api/v1/admin/files");
   }
 }

@@ -11,6 +11,8 @@ const bytes = (value: number) =>
       ? `${(value / 1024).toFixed(1)} KB`
       : `${value} B`;
 
+const count = (n: number, noun: string) => `${integer(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 function duration(seconds: number): string {
   const days = Math.floor(seconds / 86_400);
   const hours = Math.floor((seconds % 86_400) / 3600);
@@ -45,10 +47,13 @@ function Facts(props: { rows: [string, ReactNode][] }) {
 }
 
 export default function System(props: { api: AdminApi }) {
-  const [loaded, reload] = useLoad(() => props.api.system(), "system");
+  const [loaded, reload] = useLoad(async () => {
+    const [system, files] = await Promise.all([props.api.system(), props.api.files()]);
+    return { system, files };
+  }, "system");
   return (
     <LoadedView loaded={loaded} what="the system's status" retry={reload}>
-      {(system) => (
+      {({ system, files }) => (
         <>
           <Facts
             rows={[
@@ -70,6 +75,10 @@ export default function System(props: { api: AdminApi }) {
               [
                 "Model calls in flight",
                 `${integer(system.queues.budgetReservations)} (budget holds, every instance)`,
+              ],
+              [
+                "Uploaded files",
+                `${count(files.files, "file")} from ${count(files.tokens, "token")}, ${bytes(files.bytes)}, ${integer(files.textChars)} characters of text; each kept ${integer(files.retentionHours)} h`,
               ],
               ["Default model", system.defaultModel],
               [
