@@ -30,6 +30,7 @@ import type {
   usageReportSchema,
 } from "./usage/schemas.ts";
 import type {
+  backupTakenSchema,
   ledgerPageSchema,
   ledgerRowSchema,
   modelHealthSchema,
@@ -108,5 +109,6 @@ export type LedgerRow = z.output<typeof ledgerRowSchema>;
 export type ModelHealth = z.output<typeof modelHealthSchema>;
 export type SystemStatus = z.output<typeof systemStatusSchema>;
 export type FileTotals = z.output<typeof fileTotalsSchema>;
+export type BackupTaken = z.output<typeof backupTakenSchema>;
 // Files
 export type StoredFile = z.output<typeof fileSchema>;

@@ -3,13 +3,19 @@
  * in with an admin token. Each screen does its work through the admin API (checked against the
  * API itself), passes axe in light and dark, and leaves a screenshot for review.
  */
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminUsageReport, TokenSummary } from "../../server/wire.ts";
-import { TestClock, type TestServer } from "../../server/test/harness.ts";
+import { systemClock } from "../../server/clock.ts";
+import { createLogger } from "../../server/logger.ts";
+import { BackupSchedule } from "../../server/store/backup-schedule.ts";
+import { openStore } from "../../server/store/store.ts";
+import { LogCapture, TestClock, type TestServer } from "../../server/test/harness.ts";
 import type { UsageRow } from "../../server/store/usage-repository.ts";
 import { formatUsd } from "../src/shared/money.ts";
 import { launchChromium, screenshot, startAddinServer } from "./pane.ts";
@@ -527,6 +533,10 @@ describe("the admin console", () => {
     await facts.getByText(/^in memory: \d+ of [\d,]+ answers/).waitFor();
     await facts.getByText(/^0 \(budget holds/).waitFor();
     await facts.getByText(/^none: no scheduled backup yet/).waitFor();
+    await expect(page.getByRole("button", { name: "Back up now" }).isDisabled()).resolves.toBe(
+      true,
+    );
+    await page.getByText("Scheduled backups are off on this server: set BACKUP_DIR").waitFor();
     await facts
       .getByText(/^1 file from 1 token, \d+ B, 22 characters of text; each kept 168 h$/)
       .waitFor();
@@ -546,5 +556,61 @@ describe("the admin console", () => {
       await screenshot(page, `admin-${screen}-narrow`);
     }
     await context.close();
+  });
+});
+
+describe("the admin console with scheduled backups", () => {
+  it("takes a backup on demand, shows it as the last one, and audits it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "officellm-console-backups-"));
+    const store = await openStore(`sqlite:${join(dir, "officellm.db")}`);
+    const schedule = new BackupSchedule({
+      store,
+      directory: join(dir, "backups"),
+      intervalMs: 86_400_000,
+      keep: 7,
+      clock: systemClock,
+      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
+    });
+    const withBackups = await startAddinServer({ store, backups: schedule });
+    const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${withBackups.url}/admin/`);
+      await signIn(page, ops.token);
+      await show(page, "system");
+      await page
+        .locator("main dl")
+        .getByText(/^none: no scheduled backup yet/)
+        .waitFor();
+      await page.getByRole("button", { name: "Back up now" }).click();
+      const taken = page.getByTestId("backup-taken");
+      await taken
+        .getByText(/^Backed up at .+: 1 token, 0 ledger rows, \d+ audit log rows?\.$/)
+        .waitFor();
+      const [file] = readdirSync(join(dir, "backups"));
+      expect(file).toMatch(/^officellm-.+\.db$/);
+      const system = await withBackups.fetch("/api/v1/admin/system", { token: ops.token });
+      const { lastBackup } = (await system.json()) as { lastBackup: string | null };
+      expect(lastBackup).not.toBeNull();
+      // The screen reloaded: the last backup is this one.
+      await page
+        .locator("main dl")
+        .getByText(/^none: no scheduled backup yet/)
+        .waitFor({ state: "detached" });
+      await screenshot(page, "admin-system-backup");
+
+      await show(page, "audit");
+      await page
+        .getByRole("table", { name: "Audit log" })
+        .getByRole("cell", { name: "backup.taken" })
+        .waitFor();
+    } finally {
+      await context.close();
+      await schedule.stop();
+      await withBackups.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

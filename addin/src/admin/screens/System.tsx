@@ -1,8 +1,8 @@
 import { Badge, Button, Text } from "@fluentui/react-components";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { AdminApi } from "../api.ts";
 import { useLoad } from "../load.ts";
-import { formatTime, integer, LoadedView } from "../parts.tsx";
+import { Failure, formatTime, integer, LoadedView, Toolbar } from "../parts.tsx";
 
 const bytes = (value: number) =>
   value >= 1024 * 1024
@@ -46,7 +46,59 @@ function Facts(props: { rows: [string, ReactNode][] }) {
   );
 }
 
+type BackupState =
+  | { kind: "idle" }
+  | { kind: "busy" }
+  | { kind: "done"; text: string }
+  | { kind: "failed"; message: string };
+
+/**
+ * Takes a scheduled backup now, and says what it holds or why it could not. Its state is the
+ * screen's, so that what it says outlives the reload that shows the new last backup.
+ */
+function BackUpNow(props: {
+  api: AdminApi;
+  enabled: boolean;
+  state: BackupState;
+  setState(state: BackupState): void;
+  taken(): void;
+}) {
+  const { state, setState } = props;
+  const run = async () => {
+    setState({ kind: "busy" });
+    try {
+      const taken = await props.api.backupNow();
+      setState({
+        kind: "done",
+        text: `Backed up at ${formatTime(taken.at)}: ${count(taken.tokens, "token")}, ${count(taken.usage, "ledger row")}, ${count(taken.auditLog, "audit log row")}.`,
+      });
+      props.taken();
+    } catch (error) {
+      setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  return (
+    <>
+      <Toolbar label="Backup">
+        <Button disabled={!props.enabled || state.kind === "busy"} onClick={() => void run()}>
+          {state.kind === "busy" ? "Backing up…" : "Back up now"}
+        </Button>
+        {props.enabled ? null : (
+          <Text>Scheduled backups are off on this server: set BACKUP_DIR to take one here.</Text>
+        )}
+      </Toolbar>
+      {state.kind === "done" ? (
+        <Text as="p" role="status" data-testid="backup-taken">
+          {state.text}
+        </Text>
+      ) : null}
+      {state.kind === "failed" ? <Failure message={state.message} /> : null}
+    </>
+  );
+}
+
 export default function System(props: { api: AdminApi }) {
+  const [backup, setBackup] = useState<BackupState>({ kind: "idle" });
   const [loaded, reload] = useLoad(async () => {
     const [system, files] = await Promise.all([props.api.system(), props.api.files()]);
     return { system, files };
@@ -94,6 +146,13 @@ export default function System(props: { api: AdminApi }) {
                   : "none: no scheduled backup yet, or BACKUP_DIR is not set",
               ],
             ]}
+          />
+          <BackUpNow
+            api={props.api}
+            enabled={system.backupsEnabled}
+            state={backup}
+            setState={setBackup}
+            taken={reload}
           />
           <Text as="p" size={200}>
             Metrics for monitoring are at /metrics where enabled.
