@@ -83,6 +83,16 @@ describe("the task pane at 350 × 700", () => {
     await expect(panel(page).getByRole("combobox", { name: "Model" }).count()).resolves.toBe(0);
     expect(bodies.map((body) => body.temperature)).toEqual([0]);
     await screenshot(page, "pane-ask-answer");
+    // Ask says the pane's one send-key convention, as Chat and Calendar do.
+    await expect(
+      panel(page)
+        .getByRole("textbox", { name: /^Prompt/ })
+        .getAttribute("placeholder"),
+    ).resolves.toContain("Enter sends; Shift+Enter adds a line.");
+    // "Advanced" opens to the model and the temperature.
+    await panel(page).getByRole("button", { name: "Advanced" }).click();
+    await panel(page).getByRole("combobox", { name: "Model" }).waitFor();
+    await panel(page).getByRole("slider").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
