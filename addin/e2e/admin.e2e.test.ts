@@ -318,6 +318,31 @@ describe("the admin console", () => {
     await context.close();
   });
 
+  it("says on every screen when the admin API fails, with a Retry", async () => {
+    const { page, context } = await openConsole({});
+    await signIn(page);
+    await page.getByRole("heading", { level: 1, name: "Tokens" }).waitFor();
+    await page.route("**/api/v1/admin/**", (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "unavailable", message: "Down for the test", requestId: "r" },
+        }),
+      }),
+    );
+    for (const screen of screens) {
+      await show(page, screen);
+      const alert = page
+        .locator("main")
+        .getByRole("alert")
+        .filter({ hasText: "Down for the test" });
+      await alert.first().waitFor();
+      await page.locator("main").getByRole("button", { name: "Retry" }).first().waitFor();
+    }
+    await context.close();
+  });
+
   for (const colorScheme of ["light", "dark"] as const) {
     it(`passes axe on every screen (${colorScheme}) and shows each one`, async () => {
       const { page, context, errors } = await openConsole({ colorScheme });
