@@ -561,7 +561,9 @@ describe("the admin console", () => {
     await expect(page.getByRole("button", { name: "Back up now" }).isDisabled()).resolves.toBe(
       true,
     );
-    await page.getByText("Scheduled backups are off on this server: set BACKUP_DIR").waitFor();
+    await page
+      .getByText(/^Scheduled backups are off on this server: they need BACKUP_DIR/)
+      .waitFor();
     await facts
       .getByText(/^1 file from 1 token, \d+ B, 22 characters of text; each kept 168 h$/)
       .waitFor();

@@ -207,7 +207,8 @@ export function adminConsoleRoutes(deps: {
         if (!deps.backups)
           throw new ApiError(
             "conflict",
-            "Scheduled backups are off on this server: set BACKUP_DIR (see operations.md, Backups)",
+            "Scheduled backups are off on this server: they need BACKUP_DIR, on SQLite (PostgreSQL " +
+              "is backed up with its own tools; see operations.md, Backups)",
           );
         const { at, contents } = await deps.backups.backupNow();
         const taken = {

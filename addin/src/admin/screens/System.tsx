@@ -84,7 +84,10 @@ function BackUpNow(props: {
           {state.kind === "busy" ? "Backing up…" : "Back up now"}
         </Button>
         {props.enabled ? null : (
-          <Text>Scheduled backups are off on this server: set BACKUP_DIR to take one here.</Text>
+          <Text>
+            Scheduled backups are off on this server: they need BACKUP_DIR, on SQLite (PostgreSQL is
+            backed up with its own tools).
+          </Text>
         )}
       </Toolbar>
       {state.kind === "done" ? (
