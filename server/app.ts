@@ -44,7 +44,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
-import type { BackupStatus } from "./store/backup-schedule.ts";
+import type { Backups } from "./store/backup-schedule.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -68,7 +68,7 @@ export interface AppDeps {
   /** Extra readiness checks beyond the store, e.g. Redis. */
   readinessChecks?: ReadinessChecks;
   /** The scheduled backups' status (BACKUP_DIR), reported by /health; none when they are off. */
-  backups?: BackupStatus;
+  backups?: Backups;
   /** The add-in's build to serve under /addin/ (addin/dist when not given). */
   addinDirectory?: string;
 }

@@ -37,7 +37,7 @@ import {
   type SheetGroup,
 } from "../../migrate/plan.ts";
 import { ErrorNotice, NeedsExcel, Notice, useStyles } from "../components.tsx";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { useSession } from "../session.tsx";
 
 const useMigrateStyles = makeStyles({
