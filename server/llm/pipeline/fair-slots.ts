@@ -135,6 +135,11 @@ export class FairSlots {
     return this.#free;
   }
 
+  /** Whether a call of `key` asking now would get a slot at once. */
+  hasRoomFor(key: string): boolean {
+    return this.#free > 0 && (this.#lanes.get(key)?.inFlight ?? 0) < this.#perKey;
+  }
+
   /** Keys holding or waiting for a slot. */
   get keys(): number {
     return this.#lanes.size;

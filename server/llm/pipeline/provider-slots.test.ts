@@ -64,3 +64,32 @@ describe("a provider's slots in the log", () => {
     expect(lines.records().at(-1)).toMatchObject({ msg: "provider queue", timedOut: 1 });
   });
 });
+
+describe("a provider's slots among tokens", () => {
+  it("keeps a hundredth of them out of any one token's reach, for the other tokens' next calls", async () => {
+    const { messages, slots } = slotsLogging(200);
+    const batch = Array.from({ length: 200 }, () => slots.acquire("batch", never, Infinity));
+    expect(slots.snapshot()).toMatchObject({ inFlight: 198, waiting: 2 });
+    expect(messages()).toEqual(["provider slots all taken: calls queue"]);
+
+    // Another token's call goes upstream at once, not after one of the batch's calls.
+    const single = await slots.acquire("single", never, Infinity);
+    expect(slots.snapshot()).toMatchObject({ inFlight: 199, waiting: 2 });
+
+    // The batch keeps its share: a slot it frees goes to its next call.
+    (await batch[0]!)();
+    expect(slots.snapshot()).toMatchObject({ inFlight: 199, waiting: 1 });
+    const other = await slots.acquire("other", never, Infinity);
+    expect(slots.snapshot()).toMatchObject({ inFlight: 200, waiting: 1 });
+
+    single();
+    other();
+    expect(slots.snapshot()).toMatchObject({ inFlight: 198, waiting: 1 });
+  });
+
+  it("keeps none of a local server's 16", async () => {
+    const { slots } = slotsLogging(16);
+    for (let call = 0; call < 16; call++) await slots.acquire("batch", never, Infinity);
+    expect(slots.snapshot()).toMatchObject({ inFlight: 16, waiting: 0 });
+  });
+});

@@ -2,6 +2,13 @@ import type { Logger } from "../../logger.ts";
 import { LlmError } from "../errors.ts";
 import { FairSlots, type Release, type SlotsSnapshot } from "./fair-slots.ts";
 
+/**
+ * The share of a provider's slots that no one token may take: they are kept for the other tokens'
+ * next calls, which so get a slot at once instead of waiting for one of a large batch's to free
+ * (up to a whole model answer). A hundredth: 50 of the default 5,000; none of a local server's 16.
+ */
+export const KEPT_FOR_OTHERS = 0.01;
+
 /** What a caller told to come back after a queue wait is told: by then slots have turned over. */
 export const QUEUE_RETRY_AFTER_MS = 5_000;
 
@@ -22,7 +29,8 @@ const emptyReport = (): QueueReport => ({ queued: 0, deepest: 0, longestWaitMs: 
 
 /**
  * One provider's slots (PROVIDER_CONCURRENCY calls at once, or the provider's own cap), shared
- * fairly among tokens (fair-slots.ts), with its queue in the log: a line when calls begin to
+ * fairly among tokens (fair-slots.ts), a hundredth of them out of any one token's reach
+ * (`KEPT_FOR_OTHERS`), with its queue in the log: a line when calls begin to
  * queue, then every 10 seconds while they do one that sums the queue up (calls that waited, the
  * deepest queue, the longest wait, the calls refused), and a last one once it has drained. So a
  * saturated provider costs the log a line per 10 seconds, not one per call (those are at debug).
@@ -39,12 +47,12 @@ export class ProviderSlots {
     this.#provider = provider;
     this.#capacity = capacity;
     this.#logger = logger;
-    this.#slots = new FairSlots(capacity);
+    this.#slots = new FairSlots(capacity, capacity - Math.floor(capacity * KEPT_FOR_OTHERS));
   }
 
   /** A slot for a call of `tokenId`; fails as `queue_timeout` once `deadline` passes. */
   async acquire(tokenId: string, signal: AbortSignal, deadline: number): Promise<Release> {
-    const queued = this.#slots.available === 0;
+    const queued = !this.#slots.hasRoomFor(tokenId);
     if (queued) this.#queueing(tokenId);
     const started = performance.now();
     const release = await this.#slots.acquire(tokenId, signal, {
