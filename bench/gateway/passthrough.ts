@@ -3,6 +3,7 @@
  * request to the upstream over keep-alive connections and pipes the answer back.
  */
 import { Agent, createServer, request } from "node:http";
+import { LISTEN_BACKLOG } from "../../server/http/server.ts";
 
 const upstream = new URL(process.env.UPSTREAM_URL!);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -25,7 +26,7 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
   forward.on("error", () => res.destroy());
   req.pipe(forward);
 });
-server.listen(0, "127.0.0.1", () => {
+server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, () => {
   const address = server.address() as { port: number };
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${address.port}` })}\n`);
 });

@@ -27,6 +27,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LISTEN_BACKLOG } from "../http/server.ts";
 import { SampleRefused, sampleSchema } from "../llm/schemas/schema-sampler.ts";
 import { hashedEmbedding } from "../llm/providers/shared/hashed-embedding.ts";
 
@@ -745,7 +746,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     },
   };
 
-  server.listen(0, "127.0.0.1");
+  // A provider's front end takes a burst of connections at once, as OfficeLLM's own server does.
+  server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
