@@ -10,6 +10,7 @@ import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
+import { POSTGRES_CONNECT_TIMEOUT_MS, POSTGRES_QUERY_TIMEOUT_MS } from "./store/database.ts";
 import {
   LogCapture,
   openCachedStore,
@@ -43,20 +44,33 @@ interface Answer {
   status: number;
   headers: Headers;
   body: { cached?: boolean; error?: { code: string; message: string } };
+  /** From the request to its whole answer. */
+  ms: number;
 }
 
 async function ask(token: string, prompt: string): Promise<Answer> {
+  const started = performance.now();
   const response = await server!.fetch("/api/v1/completions", {
     method: "POST",
     token,
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ prompt, temperature: 0 }),
   });
+  const body = (await response.json()) as Answer["body"];
   return {
     status: response.status,
     headers: response.headers,
-    body: (await response.json()) as Answer["body"],
+    body,
+    ms: performance.now() - started,
   };
+}
+
+/** A 503 `unavailable` for a database that is not answering. */
+function expectDatabaseUnavailable(answer: Answer): void {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(503);
+  expect(answer.body.error?.code).toBe("unavailable");
+  expect(answer.body.error?.message).toMatch(/database is not answering/);
+  expect(answer.headers.get("retry-after")).toBe("5");
 }
 
 async function ready(): Promise<{ status: number; text: string }> {
@@ -138,10 +152,9 @@ describe("with PostgreSQL down", () => {
     expect(notReady.text).toMatch(/store/);
     for (const prompt of ["Before", "During"]) {
       const answer = await ask(token, prompt);
-      expect(answer.status, JSON.stringify(answer.body)).toBe(503);
-      expect(answer.body.error?.code).toBe("unavailable");
-      expect(answer.body.error?.message).toMatch(/database is not answering/);
-      expect(answer.headers.get("retry-after")).toBe("5");
+      expectDatabaseUnavailable(answer);
+      // At once: a refused connection, not a wait for the connect timeout.
+      expect(answer.ms).toBeLessThan(POSTGRES_CONNECT_TIMEOUT_MS);
     }
     const me = await server.fetch("/api/v1/me", { token });
     expect(me.status).toBe(503);
@@ -151,6 +164,41 @@ describe("with PostgreSQL down", () => {
     expect((await ready()).status).toBe(200);
     expect((await ask(token, "After")).status).toBe(200);
     expect((await server.fetch("/api/v1/me", { token })).status).toBe(200);
+    expect(server.logs.text).not.toMatch(/unexpected error/);
+  });
+});
+
+describe("with PostgreSQL frozen: connections open, nothing answering", () => {
+  it("answers 503 unavailable within POSTGRES_QUERY_TIMEOUT_MS, not REQUEST_TIMEOUT_MS, and recovers", async () => {
+    const postgres = await startPrivatePostgres();
+    service = postgres;
+    const clock = new TestClock();
+    const store = await openCachedStore(postgres.url, { clock });
+    closeStore = () => store.close();
+    const requestTimeoutMs = 4 * POSTGRES_QUERY_TIMEOUT_MS;
+    server = await startTestServer({
+      store,
+      clock,
+      env: { REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
+    });
+    const { token } = await server.token({ scopes: ["llm"] });
+    // The pool holds open connections, which a frozen server leaves unanswered.
+    for (const prompt of ["One", "Two", "Three", "Four", "Five"])
+      expect((await ask(token, prompt)).status).toBe(200);
+
+    postgres.freeze();
+    try {
+      const answer = await ask(token, "During");
+      expectDatabaseUnavailable(answer);
+      // A statement unanswered, then at most one connection that cannot open: never the request timeout.
+      expect(answer.ms).toBeLessThan(POSTGRES_QUERY_TIMEOUT_MS + 2 * POSTGRES_CONNECT_TIMEOUT_MS);
+      expect((await ready()).status).toBe(503);
+    } finally {
+      postgres.thaw();
+    }
+
+    expect((await ready()).status).toBe(200);
+    expect((await ask(token, "After")).status).toBe(200);
     expect(server.logs.text).not.toMatch(/unexpected error/);
   });
 });

@@ -3,7 +3,7 @@
  * temporary directory, started and stopped by the test, never the shared ones (6379, 5432).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { userInfo, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./process.ts";
@@ -75,7 +75,18 @@ function postgresBin(program: string): string {
  * A PostgreSQL cluster made with `initdb` in a temporary directory, on a free port, trusting local
  * connections. PostgreSQL refuses to run as root: as root, it runs as the `postgres` user.
  */
-export async function startPrivatePostgres(): Promise<PrivateService> {
+/** A private PostgreSQL, which a test may also freeze: up, but answering nothing. */
+export interface PrivatePostgres extends PrivateService {
+  /**
+   * Stops its processes (SIGSTOP) without closing anything: connections stay open and nothing
+   * answers on them, as with a server that hangs or a network that drops its packets.
+   */
+  freeze(): void;
+  /** Lets the frozen processes run again (SIGCONT). */
+  thaw(): void;
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "officellm-pg-"));
   const data = join(dir, "data");
@@ -99,12 +110,31 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
   const start = async () =>
     run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "start"]);
   const stop = async () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+  /** The postmaster (first line of its pid file) and the processes it started. */
+  const processes = () => {
+    const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], {
+      encoding: "utf8",
+    });
+    return [postmaster, ...children.stdout.split(/\s+/).filter(Boolean).map(Number)];
+  };
+  let frozen: number[] = [];
+  const thaw = () => {
+    for (const pid of frozen) process.kill(pid, "SIGCONT");
+    frozen = [];
+  };
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    freeze() {
+      frozen = processes();
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    },
+    thaw,
     async dispose() {
+      thaw();
       try {
         await stop();
       } catch {
