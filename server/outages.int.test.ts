@@ -4,12 +4,12 @@
  * `unavailable` without the database, and all is well again when each returns, without a restart.
  */
 import type { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "./config.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
 import { createLogger } from "./logger.ts";
-import { connectRedis } from "./redis.ts";
+import { connectRedis, REDIS_COMMAND_TIMEOUT_MS } from "./redis.ts";
 import { POSTGRES_CONNECT_TIMEOUT_MS, POSTGRES_QUERY_TIMEOUT_MS } from "./store/database.ts";
 import {
   LogCapture,
@@ -129,6 +129,50 @@ describe("with Redis down", () => {
     expect((await ask(after.token, "After")).body.cached).toBe(false);
     expect((await ask(after.token, "After")).body.cached).toBe(true);
     expect(logs.text).toMatch(/redis is back/);
+    expect(server.logs.text).not.toMatch(/unexpected error/);
+  });
+});
+
+describe("with Redis frozen: connection open, nothing answering", () => {
+  it("serves requests after REDIS_COMMAND_TIMEOUT_MS, not REQUEST_TIMEOUT_MS, and recovers", async () => {
+    const redisServer = await startPrivateRedis();
+    service = redisServer;
+    const logs = new LogCapture();
+    const logger = createLogger({ log: { level: "info", format: "json" } }, logs);
+    const connected = await connectRedis(redisServer.url, logger);
+    redis = connected;
+    const requestTimeoutMs = 10 * REDIS_COMMAND_TIMEOUT_MS;
+    const config = loadConfig({
+      REDIS_URL: redisServer.url,
+      REQUEST_TIMEOUT_MS: String(requestTimeoutMs),
+    });
+    server = await startTestServer({
+      gateway: await createGateway(config, { redis: connected }),
+      limits: createRateLimits({ authFailuresPerMinute: 1000, redis: connected }),
+      redis: connected,
+      readinessChecks: { redis: async () => void (await connected.ping()) },
+      env: { REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
+    });
+    const { token } = await server.token({ scopes: ["llm"], rpm: 100 });
+    expect((await ask(token, "Before")).body.cached).toBe(false);
+    expect((await ask(token, "Before")).body.cached).toBe(true);
+
+    redisServer.freeze();
+    try {
+      const during = await ask(token, "During");
+      expect(during.status, JSON.stringify(during.body)).toBe(200);
+      // Each of its few Redis commands (rate limit, cache) given up after the command timeout.
+      expect(during.ms).toBeLessThan(requestTimeoutMs / 2);
+      const notReady = await ready();
+      expect(notReady.status).toBe(503);
+      expect(notReady.text).toMatch(/redis/);
+    } finally {
+      redisServer.thaw();
+    }
+
+    await vi.waitFor(async () => expect((await ready()).status).toBe(200), { timeout: 10_000 });
+    expect((await ask(token, "After")).body.cached).toBe(false);
+    expect((await ask(token, "After")).body.cached).toBe(true);
     expect(server.logs.text).not.toMatch(/unexpected error/);
   });
 });

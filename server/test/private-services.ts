@@ -8,13 +8,35 @@ import { userInfo, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./process.ts";
 
-/** A server a test can stop and start again on the same port. */
+/** A server a test can stop and start again on the same port, or freeze. */
 export interface PrivateService {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Stops its processes (SIGSTOP) without closing anything: connections stay open and nothing
+   * answers on them, as with a server that hangs or a network that drops its packets.
+   */
+  freeze(): void;
+  /** Lets the frozen processes run again (SIGCONT). */
+  thaw(): void;
   /** Stops it and removes its data. */
   dispose(): Promise<void>;
+}
+
+/** Freezes and thaws the processes `find` names when asked. */
+function freezer(find: () => number[]): Pick<PrivateService, "freeze" | "thaw"> {
+  let frozen: number[] = [];
+  return {
+    freeze() {
+      frozen = find();
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    },
+    thaw() {
+      for (const pid of frozen) process.kill(pid, "SIGCONT");
+      frozen = [];
+    },
+  };
 }
 
 /** `redis-server` on a free port, keeping nothing on disk. */
@@ -47,12 +69,16 @@ export async function startPrivateRedis(): Promise<PrivateService> {
     child.kill("SIGTERM");
     await exited;
   };
+  const { freeze, thaw } = freezer(() => (server?.pid === undefined ? [] : [server.pid]));
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    freeze,
+    thaw,
     async dispose() {
+      thaw();
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -75,18 +101,7 @@ function postgresBin(program: string): string {
  * A PostgreSQL cluster made with `initdb` in a temporary directory, on a free port, trusting local
  * connections. PostgreSQL refuses to run as root: as root, it runs as the `postgres` user.
  */
-/** A private PostgreSQL, which a test may also freeze: up, but answering nothing. */
-export interface PrivatePostgres extends PrivateService {
-  /**
-   * Stops its processes (SIGSTOP) without closing anything: connections stay open and nothing
-   * answers on them, as with a server that hangs or a network that drops its packets.
-   */
-  freeze(): void;
-  /** Lets the frozen processes run again (SIGCONT). */
-  thaw(): void;
-}
-
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(): Promise<PrivateService> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "officellm-pg-"));
   const data = join(dir, "data");
@@ -118,20 +133,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     });
     return [postmaster, ...children.stdout.split(/\s+/).filter(Boolean).map(Number)];
   };
-  let frozen: number[] = [];
-  const thaw = () => {
-    for (const pid of frozen) process.kill(pid, "SIGCONT");
-    frozen = [];
-  };
+  const { freeze, thaw } = freezer(processes);
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
-    freeze() {
-      frozen = processes();
-      for (const pid of frozen) process.kill(pid, "SIGSTOP");
-    },
+    freeze,
     thaw,
     async dispose() {
       thaw();
