@@ -30,11 +30,15 @@ export function preloadDynamicChunks(page: string, modules: RegExp, base: string
           roots.forEach(add);
           return found;
         };
-        // What the page loads anyway: the entry and its static imports (Vite preloads those).
-        const loaded = withImports(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
+        // What the page loads anyway: its own entry and that entry's static imports (Vite
+        // preloads those). Not another page's entry: the console's chunks are not loaded here.
+        const loaded = withImports(context.chunk ? [context.chunk.fileName] : []);
+        // The page's dynamic imports of the modules named (a chunk another page imports
+        // statically, such as React's renderer, is not marked a dynamic entry, so ask the page).
+        const dynamic = new Set(context.chunk?.dynamicImports ?? []);
         const wanted = withImports(
           chunks
-            .filter((c) => c.isDynamicEntry && c.moduleIds.some((id) => modules.test(id)))
+            .filter((c) => dynamic.has(c.fileName) && c.moduleIds.some((id) => modules.test(id)))
             .map((c) => c.fileName),
         );
         return [...wanted]

@@ -39,12 +39,12 @@ import { EmbeddingService } from "./llm/embeddings/embedding-service.ts";
 import { llmHeaderNames } from "./routes/llm-headers.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAiCompatibleRoutes } from "./routes/openai-compatible.ts";
-import { openAiResponsesRoutes } from "./routes/openai-responses.ts";
+import { OutputItems, openAiResponsesRoutes } from "./routes/openai-responses.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { manifestRoutes } from "./routes/manifest.ts";
 import { healthRoutes, runReadinessChecks, type ReadinessChecks } from "./routes/health.ts";
-import type { BackupStatus } from "./store/backup-schedule.ts";
+import type { Backups } from "./store/backup-schedule.ts";
 import { meRoutes } from "./routes/me.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -71,7 +71,7 @@ export interface AppDeps {
    */
   readinessChecks?: ReadinessChecks;
   /** The scheduled backups' status (BACKUP_DIR), reported by /health; none when they are off. */
-  backups?: BackupStatus;
+  backups?: Backups;
   /** The add-in's build to serve under /addin/ (addin/dist when not given). */
   addinDirectory?: string;
 }
@@ -204,7 +204,11 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...webhookRoutes({ calendar, completions, clock }),
     ...modelRoutes(gateway.registry),
     ...openAiCompatibleRoutes({ completions, clock }),
-    ...openAiResponsesRoutes({ completions, clock }),
+    ...openAiResponsesRoutes({
+      completions,
+      items: new OutputItems(gateway.responseItems),
+      clock,
+    }),
     ...embeddingRoutes({ embeddings }),
     ...completionRoutes({
       completions,

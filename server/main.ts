@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { sendConsoleToLog } from "./console-log.ts";
 import { createRateLimits } from "./limits/rate-limits.ts";
 import { createGateway } from "./llm/gateway.ts";
-import { createServer } from "./http/server.ts";
+import { createServer, LISTEN_BACKLOG } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { connectRedis } from "./redis.ts";
 import { stopGracefullyOnSignals } from "./shutdown.ts";
@@ -63,7 +63,11 @@ async function main(): Promise<void> {
     readinessChecks: redis ? { redis: async () => void (await redis.ping()) } : {},
   });
 
-  const server = createServer(app, config).listen(config.port, config.host);
+  const server = createServer(app, config).listen({
+    port: config.port,
+    host: config.host,
+    backlog: LISTEN_BACKLOG,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", (error) => reject(listenFailure(error, config)));

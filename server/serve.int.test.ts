@@ -4,7 +4,8 @@
  * set (against the fake provider), completions, streams, the OpenAI-compatible API and usage work
  * over real HTTP; with no provider key, the offline demo provider answers.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import OpenAI from "openai";
@@ -270,4 +271,38 @@ describe("sh scripts/serve.sh, as npm start runs it", () => {
     expect(answer.usage.costUsd).toBe(0);
     expect(child!.stdout + child!.stderr).toMatch(/No provider is configured/);
   }, 90_000);
+
+  // The kernel holds at most net.core.somaxconn (4,096 since Linux 5.4) whatever the server asks.
+  const burst = 1_000;
+  const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
+  it.skipIf(somaxconn < burst)(
+    "holds a burst of connections while its event loop is busy, beyond Node's default 511",
+    async () => {
+      const url = await serve({});
+      // A server stopped for a moment is a busy event loop at its most: only the kernel accepts.
+      child!.child.kill("SIGSTOP");
+      const sockets: Socket[] = [];
+      try {
+        // With a backlog of 511 the kernel completes 512 handshakes and drops the rest's SYNs,
+        // which their clients retry a second later and then at growing intervals.
+        await Promise.all(
+          Array.from(
+            { length: burst },
+            () =>
+              new Promise<void>((resolve, reject) => {
+                const socket = connect(Number(new URL(url).port), "127.0.0.1");
+                sockets.push(socket);
+                socket.once("connect", resolve).once("error", reject);
+              }),
+          ),
+        );
+      } finally {
+        child!.child.kill("SIGCONT");
+        for (const socket of sockets) socket.destroy();
+      }
+      // Every one connected; and the server, running again, answers.
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    },
+    90_000,
+  );
 });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { fileSchema } from "./files/schemas.ts";
+import type { fileSchema, fileTotalsSchema } from "./files/schemas.ts";
 import type { meSchema, settingsChangeSchema } from "./account/schemas.ts";
 import type {
   consentLinkSchema,
@@ -30,6 +30,7 @@ import type {
   usageReportSchema,
 } from "./usage/schemas.ts";
 import type {
+  backupTakenSchema,
   ledgerPageSchema,
   ledgerRowSchema,
   modelHealthSchema,
@@ -107,5 +108,7 @@ export type LedgerPage = z.output<typeof ledgerPageSchema>;
 export type LedgerRow = z.output<typeof ledgerRowSchema>;
 export type ModelHealth = z.output<typeof modelHealthSchema>;
 export type SystemStatus = z.output<typeof systemStatusSchema>;
+export type FileTotals = z.output<typeof fileTotalsSchema>;
+export type BackupTaken = z.output<typeof backupTakenSchema>;
 // Files
 export type StoredFile = z.output<typeof fileSchema>;

@@ -3,13 +3,19 @@
  * in with an admin token. Each screen does its work through the admin API (checked against the
  * API itself), passes axe in light and dark, and leaves a screenshot for review.
  */
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminUsageReport, TokenSummary } from "../../server/wire.ts";
-import { TestClock, type TestServer } from "../../server/test/harness.ts";
+import { systemClock } from "../../server/clock.ts";
+import { createLogger } from "../../server/logger.ts";
+import { BackupSchedule } from "../../server/store/backup-schedule.ts";
+import { openStore } from "../../server/store/store.ts";
+import { LogCapture, TestClock, type TestServer } from "../../server/test/harness.ts";
 import type { UsageRow } from "../../server/store/usage-repository.ts";
 import { formatUsd } from "../src/shared/money.ts";
 import { launchChromium, screenshot, startAddinServer } from "./pane.ts";
@@ -312,6 +318,31 @@ describe("the admin console", () => {
     await context.close();
   });
 
+  it("says on every screen when the admin API fails, with a Retry", async () => {
+    const { page, context } = await openConsole({});
+    await signIn(page);
+    await page.getByRole("heading", { level: 1, name: "Tokens" }).waitFor();
+    await page.route("**/api/v1/admin/**", (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "unavailable", message: "Down for the test", requestId: "r" },
+        }),
+      }),
+    );
+    for (const screen of screens) {
+      await show(page, screen);
+      const alert = page
+        .locator("main")
+        .getByRole("alert")
+        .filter({ hasText: "Down for the test" });
+      await alert.first().waitFor();
+      await page.locator("main").getByRole("button", { name: "Retry" }).first().waitFor();
+    }
+    await context.close();
+  });
+
   for (const colorScheme of ["light", "dark"] as const) {
     it(`passes axe on every screen (${colorScheme}) and shows each one`, async () => {
       const { page, context, errors } = await openConsole({ colorScheme });
@@ -337,6 +368,210 @@ describe("the admin console", () => {
     });
   }
 
+  it("finds tokens by search, scope and expiry, and edits name, scopes, rate limit and expiry", async () => {
+    await server.token({ name: "Diary bot", scopes: ["calendar"], expiresInMs: 3 * 86_400_000 });
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    const table = page.getByRole("table", { name: "Tokens" });
+    const names = () => table.getByRole("row").evaluateAll((rows) => rows.length - 1);
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+
+    await page.getByLabel("Search").fill("diary");
+    await expect(names()).resolves.toBe(1);
+    await page.getByLabel("Search").fill("");
+    await page.getByLabel("Scope").selectOption("calendar");
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+    await expect(table.getByRole("cell", { name: "Finance", exact: true }).count()).resolves.toBe(
+      0,
+    );
+    await page.getByLabel("Scope").selectOption("");
+    await page.getByLabel("Expiry").selectOption("7");
+    await table.getByRole("cell", { name: "Diary bot", exact: true }).waitFor();
+    await expect(names()).resolves.toBe(1);
+    await page.getByLabel("Expiry").selectOption("");
+
+    await page.getByRole("button", { name: "Edit Diary bot" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit Diary bot" });
+    await edit.getByLabel("Name").fill("Planner bot");
+    await edit.getByRole("checkbox", { name: "llm" }).check();
+    await edit.getByLabel("Rate limit (requests per minute)").fill("30");
+    const day = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    await edit.getByLabel("Expires on (UTC, end of day)").fill(day);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await table.getByRole("cell", { name: "Planner bot", exact: true }).waitFor();
+    const edited = await tokenNamed("Planner bot");
+    expect([...edited.scopes].sort()).toEqual(["calendar", "llm"]);
+    expect(edited.limits.requestsPerMinute).toBe(30);
+    expect(edited.expiresAt).toBe(`${day}T23:59:59.000Z`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("filters the ledger by status, cache and model, and pages through a token's calls", async () => {
+    const pager = await server.token({ name: "Pager", scopes: ["llm"] });
+    const day = server.clock.now().toISOString().slice(0, 10);
+    await server.store.usage.insertMany(
+      Array.from({ length: 55 }, (_, i) => ({
+        id: randomUUID(),
+        token_id: pager.id,
+        request_id: `req_pager_${i}`,
+        provider: "openai",
+        model: "pager-model",
+        key_label: "default",
+        input_tokens: 10,
+        output_tokens: 5,
+        cost_nano_usd: 1_000,
+        cached: 0,
+        latency_ms: 100,
+        status: "ok",
+        error_code: null,
+        created_at: `${day}T00:30:${String(i).padStart(2, "0")}.000Z`,
+      })),
+    );
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "requests");
+    const table = page.getByRole("table", { name: "Requests" });
+    const rows = () => table.getByRole("row").count();
+    const search = async (filters: Record<string, string | { label: string }>) => {
+      await page.getByRole("button", { name: "Clear" }).click();
+      for (const [label, value] of Object.entries(filters))
+        await page.getByLabel(label, { exact: true }).selectOption(value);
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.locator("main .fui-Spinner").first().waitFor({ state: "detached" });
+    };
+
+    await search({ Status: "error" });
+    await table.getByRole("cell", { name: "req_priced_0" }).waitFor();
+    await expect(rows()).resolves.toBe(2);
+    await search({ Cached: "true" });
+    await table.getByRole("cell", { name: "yes", exact: true }).first().waitFor();
+    await expect(table.getByRole("cell", { name: "no", exact: true }).count()).resolves.toBe(0);
+    await search({ Model: "gpt-4.1-mini" });
+    await table.getByRole("cell", { name: "req_priced_6" }).waitFor();
+    await expect(rows()).resolves.toBe(8);
+
+    await search({ Token: { label: "Pager" } });
+    await table.getByRole("cell", { name: "req_pager_54" }).waitFor();
+    await expect(rows()).resolves.toBe(51);
+    await page.getByRole("button", { name: "Next page" }).click();
+    await table.getByRole("cell", { name: "req_pager_0", exact: true }).waitFor();
+    await expect(rows()).resolves.toBe(6);
+    await expect(page.getByRole("button", { name: "Next page" }).isDisabled()).resolves.toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await table.getByRole("cell", { name: "req_pager_54" }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the tables by day, token and model, the top spender and a budget's burn-down", async () => {
+    const budgeted = await server.token({ name: "Budgeted", scopes: ["llm"], budgetUsd: 50 });
+    const today = server.clock.now().toISOString().slice(0, 10);
+    await server.store.usage.insertMany([
+      {
+        id: randomUUID(),
+        token_id: budgeted.id,
+        request_id: "req_budgeted",
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        key_label: "default",
+        input_tokens: 1000,
+        output_tokens: 300,
+        cost_nano_usd: 2_500_000_000,
+        cached: 0,
+        latency_ms: 500,
+        status: "ok",
+        error_code: null,
+        created_at: `${today}T00:10:00.000Z`,
+      },
+    ]);
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "usage");
+    await page.getByRole("textbox", { name: "From" }).fill(today);
+    await page.getByRole("textbox", { name: "To" }).fill(today);
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.getByRole("status").getByText(`from ${today} to ${today}`).waitFor();
+    const report = await adminApi<AdminUsageReport>(
+      `/api/v1/admin/usage?from=${today}&to=${today}`,
+    );
+    const byDay = page.getByRole("table", { name: "By day" });
+    await expect(byDay.getByRole("row").count()).resolves.toBe(2);
+    await byDay.getByRole("cell", { name: formatUsd(report.totals.costUsd) }).waitFor();
+    // The top spender first, in the table and in its chart.
+    const byToken = page.getByRole("table", { name: "By token" });
+    await expect(
+      byToken.getByRole("row").nth(1).getByRole("cell").first().textContent(),
+    ).resolves.toBe("Finance");
+    const byModel = page.getByRole("table", { name: "By model" });
+    await byModel.getByRole("cell", { name: "gpt-4.1-mini", exact: true }).waitFor();
+    await expect(byModel.getByRole("row").count()).resolves.toBe(report.byModel.length + 1);
+
+    await page
+      .getByRole("region", { name: "Budget burn-down this month" })
+      .getByLabel("Token")
+      .selectOption({ label: "Budgeted" });
+    await page
+      .getByTestId("burn-down-summary")
+      .getByText("Budgeted: $2.50 of $50.00 spent this month, $47.50 left.")
+      .waitFor();
+    await screenshot(page, "admin-usage-burn-down");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows each model's error rate and latency, and the system's status", async () => {
+    const upload = new FormData();
+    upload.append("file", new Blob(["region,sales\nNorth,12\n"], { type: "text/csv" }), "q.csv");
+    const uploaded = await server.fetch("/api/v1/files", {
+      method: "POST",
+      token: finance.token,
+      body: upload,
+    });
+    expect(uploaded.status).toBe(201);
+    const { page, context, errors } = await openConsole({});
+    await signIn(page);
+    await show(page, "models");
+    await page.getByRole("table", { name: "Catalog" }).getByRole("row").nth(1).waitFor();
+    const health = page.getByRole("table", { name: "Model health" });
+    // Seven priced calls of gpt-4.1-mini (one failed) and, from the test before, "Budgeted"'s one:
+    // 1 failure in 8, 420–426 ms and 500 ms.
+    const row = health.getByRole("row").filter({ hasText: "gpt-4.1-mini" });
+    await expect(row.getByRole("cell").allTextContents()).resolves.toEqual([
+      "gpt-4.1-mini",
+      "openai",
+      "8",
+      "1",
+      "12.5%",
+      "0",
+      "433 ms",
+      "500 ms",
+    ]);
+
+    await show(page, "system");
+    const facts = page.locator("main dl");
+    const system = await adminApi<{ version: string }>("/api/v1/admin/system");
+    await facts.getByText(system.version, { exact: true }).waitFor();
+    await facts.getByText("sqlite").waitFor();
+    await facts.getByText("not configured").waitFor();
+    await facts.getByText(/^in memory: \d+ of [\d,]+ answers/).waitFor();
+    await facts.getByText(/^0 \(budget holds/).waitFor();
+    await facts.getByText(/^none: no scheduled backup yet/).waitFor();
+    await expect(page.getByRole("button", { name: "Back up now" }).isDisabled()).resolves.toBe(
+      true,
+    );
+    await page
+      .getByText(/^Scheduled backups are off on this server: they need BACKUP_DIR/)
+      .waitFor();
+    await facts
+      .getByText(/^1 file from 1 token, \d+ B, 22 characters of text; each kept 168 h$/)
+      .waitFor();
+    await screenshot(page, "admin-system");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("stays usable in a narrow window", async () => {
     const { page, context } = await openConsole({ width: 380 });
     await signIn(page);
@@ -348,5 +583,61 @@ describe("the admin console", () => {
       await screenshot(page, `admin-${screen}-narrow`);
     }
     await context.close();
+  });
+});
+
+describe("the admin console with scheduled backups", () => {
+  it("takes a backup on demand, shows it as the last one, and audits it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "officellm-console-backups-"));
+    const store = await openStore(`sqlite:${join(dir, "officellm.db")}`);
+    const schedule = new BackupSchedule({
+      store,
+      directory: join(dir, "backups"),
+      intervalMs: 86_400_000,
+      keep: 7,
+      clock: systemClock,
+      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
+    });
+    const withBackups = await startAddinServer({ store, backups: schedule });
+    const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${withBackups.url}/admin/`);
+      await signIn(page, ops.token);
+      await show(page, "system");
+      await page
+        .locator("main dl")
+        .getByText(/^none: no scheduled backup yet/)
+        .waitFor();
+      await page.getByRole("button", { name: "Back up now" }).click();
+      const taken = page.getByTestId("backup-taken");
+      await taken
+        .getByText(/^Backed up at .+: 1 token, 0 ledger rows, \d+ audit log rows?\.$/)
+        .waitFor();
+      const [file] = readdirSync(join(dir, "backups"));
+      expect(file).toMatch(/^officellm-.+\.db$/);
+      const system = await withBackups.fetch("/api/v1/admin/system", { token: ops.token });
+      const { lastBackup } = (await system.json()) as { lastBackup: string | null };
+      expect(lastBackup).not.toBeNull();
+      // The screen reloaded: the last backup is this one.
+      await page
+        .locator("main dl")
+        .getByText(/^none: no scheduled backup yet/)
+        .waitFor({ state: "detached" });
+      await screenshot(page, "admin-system-backup");
+
+      await show(page, "audit");
+      await page
+        .getByRole("table", { name: "Audit log" })
+        .getByRole("cell", { name: "backup.taken" })
+        .waitFor();
+    } finally {
+      await context.close();
+      await schedule.stop();
+      await withBackups.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

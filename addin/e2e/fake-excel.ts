@@ -10,8 +10,9 @@
  * getUsedRangeOrNullObject, getSpillingToRangeOrNullObject (ExcelApi 1.12), and the address,
  * values, formulas, valueTypes, rowCount, columnCount and isNullObject properties; for Migrate,
  * worksheets.load("items/name"), Worksheet.getCell and getUsedRangeOrNullObject, and
- * workbook.settings (add, getItem, getItemOrNullObject, delete), with an optional limit on the
- * cells one request may read, refused as Excel refuses a payload that is too large.
+ * workbook.settings (add, getItem, getItemOrNullObject, delete), with optional limits on the
+ * cells one request may read and the settings text it may send or receive, refused as Excel
+ * refuses a payload that is too large.
  *
  * The page gets `window.__fakeExcel` for tests: read cells, move the selection.
  *
@@ -39,6 +40,17 @@ export interface FakeExcelSeed {
   sheets?: string[];
   /** The most cells one request may load; more fails as ResponsePayloadSizeLimitExceeded. */
   maxCellsPerRequest?: number;
+  /**
+   * Keep a written formula in Excel's own form rather than as sent: outside quoted text and
+   * sheet names, function names and references in capitals (`=llm.prompt(a2)` is kept as
+   * `=LLM.PROMPT(A2)`). Seeded cells are kept as given.
+   */
+  capitalizeFormulas?: boolean;
+  /**
+   * The most characters of settings one request may send or receive; more fails as
+   * RequestPayloadSizeLimitExceeded (sending, nothing applied) or ResponsePayloadSizeLimitExceeded.
+   */
+  maxSettingCharsPerRequest?: number;
 }
 
 /** What tests reach through `window.__fakeExcel`. */
@@ -141,6 +153,21 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     else if (input === "") grid.delete(key(sheet, r, c));
     else grid.set(key(sheet, r, c), { value: input, formula: String(input) });
   };
+  /** A formula with what lies outside quotes ("text", 'sheet') and brackets in capitals. */
+  const capitalized = (formula: string) => {
+    let quote = "";
+    let depth = 0;
+    return formula.replace(/./gs, (ch) => {
+      if (quote) {
+        if (ch === quote) quote = "";
+        return ch;
+      }
+      if (ch === '"' || ch === "'") quote = depth === 0 ? ch : "";
+      if (ch === "[") depth++;
+      if (ch === "]") depth--;
+      return depth === 0 ? ch.toUpperCase() : ch;
+    });
+  };
   /**
    * Enters a value the add-in writes, as Excel does: a leading apostrophe keeps text as text;
    * without one, text is converted as if it were typed. This fake converts formulas (showing
@@ -153,7 +180,10 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     const number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(input);
     if (/^[=+-]/.test(input) && !number) {
       const formula = input.startsWith("=") ? input : `=${input}`;
-      return store(sheet, r, c, { value: "#NAME?", formula });
+      return store(sheet, r, c, {
+        value: "#NAME?",
+        formula: seed.capitalizeFormulas ? capitalized(formula) : formula,
+      });
     }
     if (/^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$|^\d{1,2}:\d{2}/.test(input))
       throw new Error(`fake Excel: "${input}" would be entered as a date or time`);
@@ -239,17 +269,33 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     refusedLoads: 0,
   };
 
+  const settingLimit = seed.maxSettingCharsPerRequest ?? Infinity;
+  const tooLarge = (code: string) =>
+    Object.assign(new Error("The request payload size has exceeded the limit."), { code });
+
   class Context {
     queue: (() => void)[] = [];
     workbook: Workbook;
+    /** Characters of settings this request sends, and those it has received so far. */
+    settingCharsSent = 0;
+    settingCharsReceived = 0;
     constructor() {
       this.workbook = new Workbook(this);
     }
     async sync() {
       const ops = this.queue;
+      const sent = this.settingCharsSent;
       this.queue = [];
+      this.settingCharsSent = 0;
+      this.settingCharsReceived = 0;
       await new Promise((resolve) => setTimeout(resolve, 1));
+      if (sent > settingLimit) throw tooLarge("RequestPayloadSizeLimitExceeded");
       for (const op of ops) op();
+    }
+    receiveSetting(value: unknown) {
+      this.settingCharsReceived += JSON.stringify(value ?? null).length;
+      if (this.settingCharsReceived > settingLimit)
+        throw tooLarge("ResponsePayloadSizeLimitExceeded");
     }
   }
 
@@ -420,6 +466,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       this.ctx.queue.push(() => {
         const present = this.key in handle.settings;
         if (!present && !this.orNull) throw new Error(`ItemNotFound: setting ${this.key}`);
+        this.ctx.receiveSetting(handle.settings[this.key]);
         this.loaded = { isNullObject: !present, value: handle.settings[this.key] };
       });
       return this;
@@ -471,6 +518,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
         add: (key, value) => {
           requireApi("1.4", "settings");
           const copy = JSON.parse(JSON.stringify(value)) as unknown;
+          ctx.settingCharsSent += JSON.stringify(copy).length;
           ctx.queue.push(() => (handle.settings[key] = copy));
         },
         getItem: (key) => new Setting(ctx, key, false),

@@ -3,9 +3,11 @@
  * actions in view, the tabs on one row, chat that keeps what was typed, Markdown without raw
  * HTML, the user's own defaults, a backend that is down, and axe-core on every tab.
  */
+import { randomUUID } from "node:crypto";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { formatUsd } from "../src/shared/money.ts";
 import type { FakeExcelSeed } from "./fake-excel.ts";
 import { connect, openTab, panel, screenshot, useAddinInBrowser } from "./pane.ts";
 
@@ -81,6 +83,16 @@ describe("the task pane at 350 × 700", () => {
     await expect(panel(page).getByRole("combobox", { name: "Model" }).count()).resolves.toBe(0);
     expect(bodies.map((body) => body.temperature)).toEqual([0]);
     await screenshot(page, "pane-ask-answer");
+    // Ask says the pane's one send-key convention, as Chat and Calendar do.
+    await expect(
+      panel(page)
+        .getByRole("textbox", { name: /^Prompt/ })
+        .getAttribute("placeholder"),
+    ).resolves.toContain("Enter sends; Shift+Enter adds a line.");
+    // "Advanced" opens to the model and the temperature.
+    await panel(page).getByRole("button", { name: "Advanced" }).click();
+    await panel(page).getByRole("combobox", { name: "Model" }).waitFor();
+    await panel(page).getByRole("slider").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -252,6 +264,87 @@ describe("the task pane at 350 × 700", () => {
     await down.waitFor({ state: "detached" });
     await openTab(page, "Connect");
     await panel(page).getByText("Connected as").waitFor();
+    await context.close();
+  });
+
+  it("paints its skeleton before any script runs, and preloads every chunk it starts with", async () => {
+    // No script at all: the static skeleton is what paints, a main landmark included.
+    const blocked = await addin.open({
+      viewport: PANE,
+      beforeLoad: async (page) => {
+        await page.route("**/addin/**/*.js", (route) => route.abort());
+      },
+    });
+    await blocked.page.getByRole("main").getByText("Loading the task pane…").waitFor();
+    await expect(
+      blocked.page.evaluate(() => performance.getEntriesByName("first-contentful-paint").length),
+    ).resolves.toBe(1);
+    await blocked.context.close();
+
+    // With scripts: every script the pane loads before its first render is named in its HTML (the
+    // entry or a modulepreload link), so none waits for another to run before it is fetched.
+    const html = await (await fetch(`${addin.server.url}/addin/taskpane.html`)).text();
+    const named = new Set(
+      [
+        ...html.matchAll(
+          /<(?:script type="module"[^>]*|link rel="modulepreload"[^>]*) (?:src|href)="([^"]+)"/g,
+        ),
+      ].map((match) => new URL(match[1]!, addin.server.url).pathname),
+    );
+    const preloads = [...html.matchAll(/rel="modulepreload"/g)].length;
+    expect(preloads).toBeGreaterThan(0);
+    const loaded: string[] = [];
+    const { page, context, errors } = await addin.open({
+      viewport: PANE,
+      beforeLoad: async (page) => {
+        page.on("request", (request) => {
+          const url = new URL(request.url());
+          if (url.origin === addin.server.url && url.pathname.endsWith(".js"))
+            loaded.push(url.pathname);
+        });
+      },
+    });
+    await page.getByTestId("more-tabs").waitFor();
+    expect(loaded.length).toBeGreaterThan(1);
+    expect(loaded.filter((path) => !named.has(path))).toEqual([]);
+    // The admin console's page preloads none of the pane's chunks.
+    const admin = await (await fetch(`${addin.server.url}/admin/`)).text();
+    const paneOnly = [...named].filter((path) => !admin.includes(path));
+    expect(paneOnly.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("formats money as the admin console does", async () => {
+    const { id, token } = await addin.server.token({ budgetUsd: 5 });
+    // $0.00996 this month: "$0.01" for people, as the console shows it (never "$0.0100").
+    await addin.server.store.usage.insertMany([
+      {
+        id: randomUUID(),
+        token_id: id,
+        request_id: "req_pane_money",
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        key_label: "default",
+        input_tokens: 100,
+        output_tokens: 30,
+        cost_nano_usd: 9_960_000,
+        cached: 0,
+        latency_ms: 400,
+        status: "ok",
+        error_code: null,
+        created_at: addin.server.clock.now().toISOString(),
+      },
+    ]);
+    const { page, context, errors } = await addin.open({ viewport: PANE });
+    await connect(page, token);
+    await openTab(page, "Connect");
+    await page
+      .getByTestId("connected")
+      .getByText(`${formatUsd(0.00996)} spent of ${formatUsd(5)} (${formatUsd(4.99004)} left)`)
+      .waitFor();
+    expect(formatUsd(0.00996)).toBe("$0.01");
+    expect(errors).toEqual([]);
     await context.close();
   });
 

@@ -11,14 +11,13 @@
  * A checkout to compare against: `git worktree add /tmp/before main` (it needs node_modules:
  * `ln -s "$PWD/node_modules" /tmp/before/`).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuMs } from "./cpu.ts";
 import { closedLoop, type Target } from "./load.ts";
-import { root, start, startGateway, stopAll } from "./processes.ts";
+import { createToken, root, start, startGateway, stopAll } from "./processes.ts";
 import { median } from "./targets.ts";
 
 const { values, positionals } = parseArgs({
@@ -38,12 +37,7 @@ try {
   const fake = await start(["bench/gateway/fake-upstream.ts"], {}, (l) => JSON.parse(l).url);
   const gateway = async (checkout: string, name: string) => {
     const databaseUrl = `sqlite:${join(dir, `${name}.db`)}`;
-    const created = spawnSync(
-      process.execPath,
-      ["server/cli/main.ts", "token", "create", "--name", "ab", "--rpm", "100000000"],
-      { cwd: checkout, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" },
-    );
-    const { token } = JSON.parse(created.stdout) as { token: string };
+    const token = createToken(databaseUrl, "llm", checkout);
     const env = {
       DATABASE_URL: databaseUrl,
       OPENAI_API_KEY: "sk-bench-key",

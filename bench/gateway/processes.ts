@@ -2,7 +2,7 @@
  * The benchmark's child processes: starting them and waiting until they are ready, stopping
  * them, and their resident memory (Linux, from /proc).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, dirname } from "node:path";
@@ -10,6 +10,31 @@ import { createInterface } from "node:readline";
 
 export const root = new URL("../../", import.meta.url).pathname;
 const children = new Set<ChildProcess>();
+
+/**
+ * A token for the benchmark's load, made by the CLI of `checkout` on `databaseUrl`, with the
+ * highest rate limit the CLI takes (a million requests a minute), so that no limit shapes a
+ * figure.
+ */
+export function createToken(databaseUrl: string, scopes: string, checkout = root): string {
+  const created = spawnSync(
+    process.execPath,
+    [
+      "server/cli/main.ts",
+      "token",
+      "create",
+      "--name",
+      "bench",
+      "--scopes",
+      scopes,
+      "--rpm",
+      "1000000",
+    ],
+    { cwd: checkout, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" },
+  );
+  if (created.status !== 0) throw new Error(`token create failed: ${created.stderr.trim()}`);
+  return (JSON.parse(created.stdout) as { token: string }).token;
+}
 
 /** Starts a Node child and waits for the line that says it is ready. */
 export function start(

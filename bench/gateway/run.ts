@@ -13,7 +13,6 @@
  * --provider-ms that provider's time to answer (2000), --batch-items one token queues in the
  * fairness scenario (10000).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { availableParallelism, tmpdir } from "node:os";
@@ -21,7 +20,16 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuMs } from "./cpu.ts";
 import { allAtOnce, closedLoop, oneAtATime, openLoop, send, type Target } from "./load.ts";
-import { root, rssMb, samplePeakRss, start, startGateway, stop, stopAll } from "./processes.ts";
+import {
+  createToken,
+  root,
+  rssMb,
+  samplePeakRss,
+  start,
+  startGateway,
+  stop,
+  stopAll,
+} from "./processes.ts";
 import { summarizeProfile } from "./profile-summary.ts";
 import { median, targetTable, type Figures } from "./targets.ts";
 
@@ -120,17 +128,7 @@ async function oneRun(run: number, dir: string): Promise<Figures> {
     { UPSTREAM_URL: fake.url },
     (l) => JSON.parse(l).url,
   );
-  const created = spawnSync(
-    process.execPath,
-    ["server/cli/main.ts", "token", "create", "--name", "bench"].concat([
-      "--scopes",
-      "llm,admin",
-      "--rpm",
-      "100000000",
-    ]),
-    { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" },
-  );
-  const { token } = JSON.parse(created.stdout) as { token: string };
+  const token = createToken(databaseUrl, "llm,admin");
   const gatewayEnv = (upstreamUrl: string) => ({
     DATABASE_URL: databaseUrl,
     OPENAI_API_KEY: "sk-bench-key",

@@ -88,4 +88,14 @@ export const systemStatusSchema = z.object({
     .describe(
       "The newest verified scheduled backup (BACKUP_DIR); null when none or backups are off",
     ),
+  backupsEnabled: z
+    .boolean()
+    .describe("Scheduled backups are on (BACKUP_DIR), so POST /api/v1/admin/backups can take one"),
+});
+
+export const backupTakenSchema = z.object({
+  at: z.string().describe("When the backup was taken; also the new lastBackup"),
+  tokens: z.number().int().describe("Rows in the backup, counted when it was checked"),
+  usage: z.number().int(),
+  auditLog: z.number().int(),
 });

@@ -15,6 +15,14 @@ function readPem(file: string, setting: string): Buffer {
 }
 
 /**
+ * Connections the kernel may hold for the server while its event loop is busy, asked as high as
+ * Linux takes (it caps the figure at `net.core.somaxconn`, 4,096 by default): a thousand cells
+ * recalculating open a thousand connections at once, and with Node's default of 511 the rest are
+ * dropped and retried by the client's TCP a second or more later.
+ */
+export const LISTEN_BACKLOG = 65_535;
+
+/**
  * Node's guards against slow clients, from the limits: the headers must arrive within
  * `headersTimeoutMs`, the whole request within that plus `bodyTimeoutMs`, or Node answers 408
  * and closes the connection. (The app times a body it reads itself, from when it starts reading;

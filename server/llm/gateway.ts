@@ -20,6 +20,11 @@ export interface Gateway {
    * vectors (16 KB each for the largest model) can push out only vectors, never the answers.
    */
   embeddingCache: ResponseCache;
+  /**
+   * The Responses API's output items, in a cache of their own with the same bounds, read back
+   * when a client refers to one (`item_reference`).
+   */
+  responseItems: ResponseCache;
   /** Callers' JSON Schemas: their limits and compiled validators. */
   schemas: SchemaChecker;
   /** The calls identical requests share (the service makes its own when not given). */
@@ -68,6 +73,7 @@ export async function createGateway(
     registry,
     cache: cacheOf("officellm:cache:"),
     embeddingCache: cacheOf("officellm:embeddings:"),
+    responseItems: cacheOf("officellm:response-items:"),
     schemas: new SchemaChecker(config.limits),
   };
 }

@@ -4,10 +4,17 @@
  * burn-down), each model's error rate and latency, and the system's status without a secret.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry, LedgerPage, ModelHealth, SystemStatus } from "../wire.ts";
 import { api, type ErrorBody } from "../test/api.ts";
-import { startTestServer, TestClock, type TestServer } from "../test/harness.ts";
+import { systemClock } from "../clock.ts";
+import { createLogger } from "../logger.ts";
+import { BackupSchedule } from "../store/backup-schedule.ts";
+import { openStore } from "../store/store.ts";
+import { LogCapture, startTestServer, TestClock, type TestServer } from "../test/harness.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 
 let server: TestServer;
@@ -223,7 +230,10 @@ describe("GET /api/v1/admin/system", () => {
 describe("GET /api/v1/admin/system with scheduled backups", () => {
   it("gives the newest verified backup's time", async () => {
     const withBackups = await startTestServer({
-      backups: { lastGoodAt: () => new Date("2026-11-25T03:00:00.000Z") },
+      backups: {
+        lastGoodAt: () => new Date("2026-11-25T03:00:00.000Z"),
+        backupNow: () => Promise.reject(new Error("no backup is taken in this test")),
+      },
     });
     try {
       const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
@@ -231,6 +241,97 @@ describe("GET /api/v1/admin/system with scheduled backups", () => {
       expect(reply.body.lastBackup).toBe("2026-11-25T03:00:00.000Z");
     } finally {
       await withBackups.close();
+    }
+  });
+});
+
+describe("the admin console's reads with a provider configured", () => {
+  it("name the provider and its models, never its key or its address", async () => {
+    const key = "sk-never-shown-3f9a2c7e1b";
+    const baseUrl = "http://127.0.0.1:9/never-shown";
+    const configured = await startTestServer({
+      env: { OPENAI_API_KEY: key, OPENAI_BASE_URL: baseUrl },
+    });
+    try {
+      const ops = await configured.token({ name: "Ops", scopes: ["admin"] });
+      const system = await api<SystemStatus>(configured, ops.token, "GET", "/api/v1/admin/system");
+      expect(system.status, system.text).toBe(200);
+      expect(system.body.providers.map((provider) => provider.name)).toContain("openai");
+      const models = await api<ModelHealth>(configured, ops.token, "GET", "/api/v1/admin/models");
+      expect(models.body.models.some((model) => model.provider === "openai")).toBe(true);
+      for (const text of [system.text, models.text]) {
+        expect(text).not.toContain(key);
+        expect(text).not.toContain("never-shown");
+      }
+    } finally {
+      await configured.close();
+    }
+  });
+});
+
+describe("POST /api/v1/admin/backups", () => {
+  it("says backups are off without BACKUP_DIR", async () => {
+    const reply = await api<ErrorBody>(server, admin.token, "POST", "/api/v1/admin/backups");
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.code).toBe("conflict");
+    expect(reply.body.error.message).toContain("BACKUP_DIR");
+    expect((await get<SystemStatus>("/api/v1/admin/system")).body.backupsEnabled).toBe(false);
+    const denied = await api<ErrorBody>(server, alice.token, "POST", "/api/v1/admin/backups");
+    expect(denied.status).toBe(403);
+  });
+
+  it("takes a checked backup at once, one at a time, and audits who asked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "officellm-backup-now-"));
+    const store = await openStore(`sqlite:${join(dir, "officellm.db")}`);
+    const schedule = new BackupSchedule({
+      store,
+      directory: join(dir, "backups"),
+      intervalMs: 86_400_000,
+      keep: 7,
+      clock: systemClock,
+      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
+    });
+    const withBackups = await startTestServer({ store, backups: schedule });
+    try {
+      const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
+      const before = await api<SystemStatus>(withBackups, ops.token, "GET", "/api/v1/admin/system");
+      expect(before.body).toMatchObject({ backupsEnabled: true, lastBackup: null });
+
+      // Two at once: one backup, both answered with it.
+      const [first, second] = await Promise.all([
+        api<{ at: string; tokens: number }>(
+          withBackups,
+          ops.token,
+          "POST",
+          "/api/v1/admin/backups",
+        ),
+        api<{ at: string; tokens: number }>(
+          withBackups,
+          ops.token,
+          "POST",
+          "/api/v1/admin/backups",
+        ),
+      ]);
+      expect(first.status, first.text).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(first.body.tokens).toBe(1);
+      expect(readdirSync(join(dir, "backups"))).toEqual([
+        `officellm-${first.body.at.replace(/[:.]/g, "-")}.db`,
+      ]);
+      const after = await api<SystemStatus>(withBackups, ops.token, "GET", "/api/v1/admin/system");
+      expect(after.body.lastBackup).toBe(first.body.at);
+      const audit = await api<{ entries: AuditEntry[] }>(
+        withBackups,
+        ops.token,
+        "GET",
+        "/api/v1/admin/audit?action=backup.taken",
+      );
+      expect(audit.body.entries.map((entry) => entry.actorTokenId)).toEqual([ops.id, ops.id]);
+    } finally {
+      await schedule.stop();
+      await withBackups.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  backupTakenSchema,
   ledgerPageSchema,
   modelHealthSchema,
   systemStatusSchema,
@@ -8,7 +9,8 @@ import {
 import type { Clock } from "../clock.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { Gateway } from "../llm/gateway.ts";
-import type { BackupStatus } from "../store/backup-schedule.ts";
+import { ApiError } from "../errors.ts";
+import type { Backups } from "../store/backup-schedule.ts";
 import type { Store } from "../store/store.ts";
 import { nanoUsdToUsd } from "../util/money.ts";
 import { runReadinessChecks, type ReadinessChecks } from "./health.ts";
@@ -79,7 +81,7 @@ export function adminConsoleRoutes(deps: {
   readinessChecks: ReadinessChecks;
   maxPageRows: number;
   /** The scheduled backups (BACKUP_DIR), when they are on. */
-  backups: BackupStatus | undefined;
+  backups: Backups | undefined;
 }): Route[] {
   const { store, gateway, clock } = deps;
   return [
@@ -185,7 +187,44 @@ export function adminConsoleRoutes(deps: {
           demoOnly: gateway.registry.demoOnly,
           defaultModel: gateway.registry.defaultModel,
           lastBackup: deps.backups?.lastGoodAt()?.toISOString() ?? null,
+          backupsEnabled: deps.backups !== undefined,
         };
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/v1/admin/backups",
+      access: "admin",
+      tag: "Admin",
+      summary:
+        "Take a scheduled backup now (BACKUP_DIR), written and checked as the schedule's are",
+      description:
+        "Answers once the backup is written and checked; asked for while one is being written, " +
+        "answers with that one. 409 `conflict` when scheduled backups are off (BACKUP_DIR unset).",
+      response: backupTakenSchema,
+      successStatus: 201,
+      handle: async ({ caller }) => {
+        if (!deps.backups)
+          throw new ApiError(
+            "conflict",
+            "Scheduled backups are off on this server: they need BACKUP_DIR, on SQLite (PostgreSQL " +
+              "is backed up with its own tools; see operations.md, Backups)",
+          );
+        const { at, contents } = await deps.backups.backupNow();
+        const taken = {
+          at: at.toISOString(),
+          tokens: contents.tokens,
+          usage: contents.usage,
+          auditLog: contents.auditLog,
+        };
+        await store.audit.record({
+          actorTokenId: caller.tokenId,
+          action: "backup.taken",
+          subject: null,
+          detail: { at: taken.at },
+          createdAt: clock.now().toISOString(),
+        });
+        return taken;
       },
     }),
   ];

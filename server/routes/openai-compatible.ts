@@ -313,6 +313,7 @@ export function toCompletionRequest(body: ChatCompletionRequest): CompletionInpu
   if (format?.type === "json_schema") {
     const schema = format.json_schema.schema;
     request.responseFormat = schema ? { type: "json", schema } : { type: "json" };
+    request.schemaField = "body.response_format.json_schema.schema";
   }
   return request;
 }

@@ -3,6 +3,7 @@
  * provider behind it, for an OpenAI and an Anthropic model: answers, the typed stream events,
  * structured output, the ledger and cache, and the honest refusals of what is not kept.
  */
+import { Redis } from "ioredis";
 import OpenAI from "openai";
 import { zodTextFormat } from "openai/helpers/zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +212,110 @@ describe.each(providerCases)(
   },
 );
 
+describe("POST /v1/responses item references", () => {
+  it("reads a reference to an earlier answer's items (plain and streamed) as the items", async () => {
+    const { token } = await rig.token();
+    const client = clientFor(rig, token);
+    const question = uniquePrompt("first");
+    const plain = await client.responses.create({ model: "claude-haiku-4-5", input: question });
+    rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Oslo" } }] });
+    const streamed = await client.responses
+      .stream({
+        model: "claude-haiku-4-5",
+        input: uniquePrompt("weather?"),
+        tools: [{ type: "function", name: "weather", parameters: null, strict: false }],
+      })
+      .finalResponse();
+    const call = streamed.output.find((item) => item.type === "function_call")!;
+    const next = uniquePrompt("then");
+    const answer = await client.responses.create({
+      model: "claude-haiku-4-5",
+      input: [
+        { role: "user", content: question },
+        ...plain.output.map((item) => ({ type: "item_reference" as const, id: item.id! })),
+        { role: "user", content: "weather?" },
+        ...streamed.output.map((item) => ({ type: "item_reference" as const, id: item.id! })),
+        { type: "function_call_output", call_id: call.call_id, output: "sunny" },
+        { role: "user", content: next },
+      ],
+    });
+    expect(answer.output_text).toBe(`echo: ${next}`);
+    const upstream = bodyOf(rig.fake.requests.at(-1)) as { messages: unknown[] };
+    expect(upstream.messages).toEqual([
+      { role: "user", content: question },
+      { role: "assistant", content: `echo: ${question}` },
+      { role: "user", content: "weather?" },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: call.call_id, name: "weather", input: { city: "Oslo" } }],
+      },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: call.call_id, content: "sunny" }],
+      },
+      { role: "user", content: next },
+    ]);
+  });
+
+  it("refuses a reference to another token's item with 400, calling nothing", async () => {
+    const mine = clientFor(rig, (await rig.token()).token);
+    const given = await mine.responses.create({ model: "gpt-4.1-mini", input: "Hello" });
+    const { id, token } = await rig.token();
+    const calls = rig.fake.calls.length;
+    const error = await rejection(
+      clientFor(rig, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: [{ type: "item_reference", id: given.output[0]!.id! }],
+      }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/body\.input\.0\.id: msg_\w+ is not an item/);
+    expect(rig.fake.calls.length).toBe(calls);
+    expect(await ledger(rig, id)).toEqual([]);
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL;
+
+describe.skipIf(REDIS_URL === undefined)("POST /v1/responses item references in Redis", () => {
+  let redis: Redis;
+  let shared: Rig;
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL!, { db: 9 });
+    shared = await startRig({ redis });
+  });
+  afterAll(async () => {
+    await shared.close();
+    redis.disconnect();
+  });
+
+  it("keeps the items in Redis, where every instance reads them", async () => {
+    const client = clientFor(shared, (await shared.token()).token);
+    const question = uniquePrompt("kept in redis");
+    const given = await client.responses.stream({ model: "gpt-4.1-mini", input: question });
+    const [item] = (await given.finalResponse()).output;
+    const kept = await redis.zrange("officellm:response-items:meta:index", "0", "-1");
+    const values = await Promise.all(kept.map((key) => redis.get(key)));
+    expect(values.some((value) => value?.includes(item!.id!))).toBe(true);
+
+    const next = uniquePrompt("next");
+    const answer = await client.responses.create({
+      model: "gpt-4.1-mini",
+      input: [
+        { role: "user", content: question },
+        { type: "item_reference", id: item!.id! },
+        { role: "user", content: next },
+      ],
+    });
+    expect(answer.output_text).toBe(`echo: ${next}`);
+    expect(shared.fake.calls.at(-1)?.messages).toEqual([
+      { role: "user", content: question },
+      { role: "assistant", content: `echo: ${question}` },
+      { role: "user", content: next },
+    ]);
+  });
+});
+
 describe("POST /v1/responses and budgets", () => {
   it("refuses a call the token's budget cannot cover with 429 budget_exceeded, recorded", async () => {
     const { id, token } = await rig.token({ budgetUsd: 1e-9 });
@@ -335,9 +440,14 @@ describe("POST /v1/responses refusals", () => {
       /body\.input\.0\.content\.0\.image_url: a data: URL must be a base64 PNG, JPEG, GIF or WebP image/,
     ],
     [
-      "an item reference",
+      "a reference to an item never given",
       { input: [{ type: "item_reference", id: "msg_1" }] },
-      /body\.input\.0\.type: item references are not supported: OfficeLLM keeps no responses/,
+      /body\.input\.0\.id: msg_1 is not an item of an answer this token was given, or is no longer kept/,
+    ],
+    [
+      "an item reference without its id",
+      { input: [{ type: "item_reference" }] },
+      /body\.input\.0\.id: /,
     ],
     [
       "a function result without its output",

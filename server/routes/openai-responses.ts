@@ -5,9 +5,11 @@
  * and so works for every provider: Anthropic models and local OpenAI-compatible servers get the
  * request as the gateway's own chat call.
  *
- * OfficeLLM keeps no responses: `store: true`, `previous_response_id`, `conversation` and item
- * references are refused with 400 saying so (the caller sends the whole conversation as `input`),
- * and every answer says `store: false`. Function tools are carried (`function_call` and
+ * OfficeLLM keeps no responses: `store: true`, `previous_response_id` and `conversation` are
+ * refused with 400 saying so (the caller sends the whole conversation as `input`), and every
+ * answer says `store: false`. The items of its answers are kept for a while, as the response
+ * cache keeps answers, so that an `item_reference` to one (the AI SDK sends one for each earlier
+ * answer it sends back) is answered with the item. Function tools are carried (`function_call` and
  * `function_call_output` items); built-in tools are refused. Image parts (`input_image` with an https: or data: URL) go
  * to models that read images, as on chat; file and audio parts are refused.
  */
@@ -15,9 +17,10 @@ import { randomUUID } from "node:crypto";
 import type { Response } from "express";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import type { ErrorEnvelope } from "../errors.ts";
+import { ApiError, type ErrorEnvelope } from "../errors.ts";
 import { defineRoute, type Route } from "../http/route.ts";
 import type { EventStream } from "../http/sse.ts";
+import { cacheKey, type ResponseCache } from "../llm/cache/response-cache.ts";
 import type {
   CallContext,
   CompletionOutcome,
@@ -57,6 +60,16 @@ const functionCallOutputItemSchema = z.looseObject({
   call_id: z.string().min(1).max(200),
   output: z.string({ error: "must be the function's result as text" }),
 });
+/** An item of an earlier answer, by its id (answered from the items kept: OutputItems). */
+const itemReferenceSchema = z.looseObject({
+  type: z.literal("item_reference"),
+  id: z.string().min(1).max(200),
+});
+const ownSchemas = {
+  function_call: functionCallItemSchema,
+  function_call_output: functionCallOutputItemSchema,
+  item_reference: itemReferenceSchema,
+};
 
 const messageItemSchema = z
   .looseObject({
@@ -65,10 +78,9 @@ const messageItemSchema = z
     content: z.union([z.string(), z.array(contentPart).max(1000)]).optional(),
   })
   .superRefine((item, ctx) => {
-    if (item.type === "function_call" || item.type === "function_call_output") {
+    if (item.type !== undefined && Object.hasOwn(ownSchemas, item.type)) {
       // Reached only when the item's own schema refused it (see the union below): say why.
-      const own =
-        item.type === "function_call" ? functionCallItemSchema : functionCallOutputItemSchema;
+      const own = ownSchemas[item.type as keyof typeof ownSchemas];
       for (const issue of own.safeParse(item).error?.issues ?? [])
         ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
       return;
@@ -78,10 +90,8 @@ const messageItemSchema = z
         code: "custom",
         path: ["type"],
         message:
-          item.type === "item_reference"
-            ? `item references are not supported: ${noStore}`
-            : `'${item.type}' items are not supported by this gateway (only messages, ` +
-              "function_call and function_call_output)",
+          `'${item.type}' items are not supported by this gateway (only messages, ` +
+          "function_call, function_call_output and item_reference)",
       });
       return;
     }
@@ -131,10 +141,11 @@ const messageItemSchema = z
       "user message input_image parts with an https: or data:image `image_url`)",
   );
 
-/** An input item: a message, a function call sent back, or a function's result. */
+/** An input item: a message, a function call sent back, a function's result, or a reference. */
 const inputItemSchema = z.union([
   functionCallItemSchema,
   functionCallOutputItemSchema,
+  itemReferenceSchema,
   messageItemSchema,
 ]);
 
@@ -218,7 +229,10 @@ export const responseRequestSchema = z
 
 export type ResponseRequest = z.output<typeof responseRequestSchema>;
 type MessageItem = z.output<typeof messageItemSchema>;
-type InputItem = z.output<typeof inputItemSchema>;
+/** An input item once its reference (if it was one) is replaced by the item referred to. */
+type InputItem = Exclude<z.output<typeof inputItemSchema>, { type: "item_reference" }>;
+/** The request's input with every `item_reference` replaced by its item (OutputItems.resolve). */
+type ResolvedInput = string | InputItem[];
 
 const outputTextSchema = z.object({
   type: z.literal("output_text"),
@@ -296,14 +310,14 @@ function itemParts(content: MessageItem["content"]): ContentPart[] {
   );
 }
 
-/** A Responses request, as the gateway's own completion request. */
-export function toCompletionRequest(body: ResponseRequest): CompletionInput {
+/** A Responses request (its input resolved), as the gateway's own completion request. */
+export function toCompletionRequest(body: ResponseRequest, input: ResolvedInput): CompletionInput {
   const messages: ChatMessage[] = [];
   if (body.instructions) messages.push({ role: "system", content: body.instructions });
-  if (typeof body.input === "string") {
-    messages.push({ role: "user", content: body.input });
+  if (typeof input === "string") {
+    messages.push({ role: "user", content: input });
   } else {
-    for (const item of body.input) messages.push(...turnOf(item, messages.at(-1)));
+    for (const item of input) messages.push(...turnOf(item, messages.at(-1)));
   }
   const request: CompletionInput = { model: body.model, messages };
   const tools = toolOffer(body);
@@ -313,16 +327,18 @@ export function toCompletionRequest(body: ResponseRequest): CompletionInput {
   if (body.max_output_tokens) request.maxTokens = body.max_output_tokens;
   const format = body.text?.format;
   if (format?.type === "json_object") request.responseFormat = { type: "json" };
-  if (format?.type === "json_schema")
+  if (format?.type === "json_schema") {
     request.responseFormat = { type: "json", schema: format.schema };
+    request.schemaField = "body.text.format.schema";
+  }
   return request;
 }
 
-/** Whether an input item is a function call or result (a message item's `type` is any string). */
-function isItem<Type extends "function_call" | "function_call_output">(
-  item: InputItem,
+/** Whether an input item is of a type with a schema of its own (a message item's `type` is any string). */
+function isItem<Type extends keyof typeof ownSchemas>(
+  item: z.output<typeof inputItemSchema>,
   type: Type,
-): item is Extract<InputItem, { type: Type }> {
+): item is Extract<z.output<typeof inputItemSchema>, { type: Type }> {
   return item.type === type;
 }
 
@@ -372,6 +388,58 @@ function functionCallItems(outcome: CompletionOutcome): OutputItem[] {
     arguments: call.arguments,
     status: "completed",
   }));
+}
+
+/**
+ * The items of the answers given, kept per token in a cache of their own with the response
+ * cache's lifetime and bounds (shared by every instance when the cache is in Redis), so that a
+ * client that sends an earlier answer back as an `item_reference` gets it read as the item.
+ */
+export class OutputItems {
+  readonly #cache: ResponseCache;
+
+  constructor(cache: ResponseCache) {
+    this.#cache = cache;
+  }
+
+  /** Keeps an answer's items for the token they were given to. */
+  async keep(tokenId: string, model: string, items: OutputItem[]): Promise<void> {
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    await Promise.all(
+      items.map((item) =>
+        this.#cache.set(keyOf(tokenId, item.id), { text: JSON.stringify(item), usage, model }),
+      ),
+    );
+  }
+
+  /**
+   * The request's input with each `item_reference` replaced by the item it names; a reference to
+   * an item not kept for this token (never given to it, or no longer kept) is an `invalid_request`.
+   */
+  async resolve(body: ResponseRequest, tokenId: string): Promise<ResolvedInput> {
+    if (typeof body.input === "string") return body.input;
+    return Promise.all(
+      body.input.map(async (item, index): Promise<InputItem> => {
+        if (!isItem(item, "item_reference")) return item;
+        const kept = await this.#cache.get(keyOf(tokenId, item.id));
+        const parsed = kept && inputItemSchema.safeParse(JSON.parse(kept.text)).data;
+        if (!parsed || isItem(parsed, "item_reference")) {
+          const path = `body.input.${index}.id`;
+          const message =
+            `${item.id} is not an item of an answer this token was given, or is no longer ` +
+            "kept (items are kept as the response cache keeps answers): send the item itself";
+          throw new ApiError("invalid_request", `${path}: ${message}`, {
+            details: [{ path, message }],
+          });
+        }
+        return parsed;
+      }),
+    );
+  }
+}
+
+function keyOf(tokenId: string, itemId: string): string {
+  return cacheKey([tokenId, itemId]);
 }
 
 function usageOf(outcome: CompletionOutcome): NonNullable<ResponseObject["usage"]> {
@@ -453,6 +521,7 @@ function responseEventWriter(
   body: ResponseRequest,
   meta: { id: string; createdAt: number; model: string },
   now: () => number,
+  keep: (output: OutputItem[]) => Promise<void>,
 ): StreamWriter {
   let sequence = 0;
   const send = (type: string, data: Record<string, unknown>) =>
@@ -476,7 +545,7 @@ function responseEventWriter(
     delta(piece) {
       if (piece) send("response.output_text.delta", { ...at, delta: piece, logprobs: [] });
     },
-    done(outcome) {
+    async done(outcome) {
       const message = outputMessage(itemId, outcome.text);
       send("response.output_text.done", { ...at, text: outcome.text, logprobs: [] });
       send("response.content_part.done", { ...at, part: message.content[0] });
@@ -495,6 +564,8 @@ function responseEventWriter(
         send("response.output_item.done", { output_index, item });
       });
       const output = [message, ...calls];
+      // Kept before the client hears the answer is complete, and may send it back.
+      await keep(output);
       send("response.completed", {
         response: responseObject(body, meta, {
           status: "completed",
@@ -512,9 +583,10 @@ function responseEventWriter(
 
 export function openAiResponsesRoutes(deps: {
   completions: CompletionService;
+  items: OutputItems;
   clock: Clock;
 }): Route[] {
-  const { completions, clock } = deps;
+  const { completions, items, clock } = deps;
   const now = () => unixSeconds(clock);
 
   async function streamAnswer(
@@ -526,8 +598,9 @@ export function openAiResponsesRoutes(deps: {
     const prepared = await completions.prepare(request, context.caller.tokenId);
     const opened = await completions.stream(prepared, context);
     const meta = { id: `resp_${hexId()}`, createdAt: now(), model: opened.model };
+    const keep = (output: OutputItem[]) => items.keep(context.caller.tokenId, opened.model, output);
     await relayCompletionStream(res, opened, context, (events) =>
-      responseEventWriter(events, body, meta, now),
+      responseEventWriter(events, body, meta, now, keep),
     );
   }
 
@@ -545,13 +618,15 @@ export function openAiResponsesRoutes(deps: {
         "JSON Schema; `tools` offers functions, whose calls come back as `function_call` output " +
         "items and go back in `input` with `function_call_output` items. `stream: true` answers with the typed events (`response.created` … " +
         "`response.output_text.delta` … `response.completed`); a failure after the stream began " +
-        "is one `error` event. Nothing is stored: `store: true`, `previous_response_id` and " +
-        "`conversation` are refused. Limits, budgets, the cache and the usage ledger apply as " +
+        "is one `error` event. No response is stored: `store: true`, `previous_response_id` and " +
+        "`conversation` are refused; an `item_reference` to an item of an earlier answer to the " +
+        "same token is read as the item while the cache keeps it. Limits, budgets, the cache and the usage ledger apply as " +
         "on /v1/chat/completions.",
       body: responseRequestSchema,
       response: responseObjectSchema,
       handle: async ({ body, ...context }, _req, res) => {
-        const request = toCompletionRequest(body);
+        const input = await items.resolve(body, context.caller.tokenId);
+        const request = toCompletionRequest(body, input);
         if (body.stream) return streamAnswer(body, request, context, res);
         const createdAt = now();
         const prepared = await completions.prepare(request, context.caller.tokenId);
@@ -561,10 +636,12 @@ export function openAiResponsesRoutes(deps: {
         // An answer that only calls functions has no message item, as OpenAI answers it.
         const message =
           calls.length && !outcome.text ? [] : [outputMessage(`msg_${hexId()}`, outcome.text)];
+        const output = [...message, ...calls];
+        await items.keep(context.caller.tokenId, outcome.model, output);
         return responseObject(
           body,
           { id: `resp_${hexId()}`, createdAt, model: outcome.model },
-          { status: "completed", completedAt: now(), output: [...message, ...calls], outcome },
+          { status: "completed", completedAt: now(), output, outcome },
         );
       },
     }),

@@ -239,10 +239,15 @@ describe("tools refused", () => {
 
   it("refuses a parameters schema beyond the schema limits", async () => {
     let deep: Record<string, unknown> = { type: "string" };
-    for (let level = 0; level < 100; level++) deep = { type: "object", properties: { x: deep } };
+    // 41 levels: past SCHEMA_MAX_DEPTH (32), within the body's JSON_MAX_DEPTH (64).
+    for (let level = 0; level < 20; level++) deep = { type: "object", properties: { x: deep } };
     const reply = await ask({
       tools: [{ type: "function", function: { name: "deep", parameters: deep } }],
     });
     expect(reply.status).toBe(400);
+    // Named as the function's parameters, not as a responseFormat the caller never sent.
+    expect(reply.body.error.message).toMatch(
+      /^body\.tools\.0\.parameters nests deeper than \d+ levels \(SCHEMA_MAX_DEPTH\)/,
+    );
   });
 });

@@ -9,7 +9,8 @@ export type AuditAction =
   | "token.updated"
   | "settings.changed"
   | "calendar.connected"
-  | "calendar.disconnected";
+  | "calendar.disconnected"
+  | "backup.taken";
 
 export interface AuditEntry {
   id: string;

@@ -31,6 +31,11 @@ export interface BackupStatus {
   lastGoodAt(): Date | undefined;
 }
 
+/** The scheduled backups as the admin API sees them: their status, and one taken on demand. */
+export interface Backups extends BackupStatus {
+  backupNow(): Promise<Backup>;
+}
+
 export interface BackupScheduleOptions {
   store: Pick<Store, "backup">;
   /** BACKUP_DIR: where backups are kept; created when missing. */
@@ -50,9 +55,11 @@ export interface BackupScheduleOptions {
  * `officellm-*.db` in the directory is a good one and the newest name is the last good backup,
  * across restarts. Emits "backup" (a Backup) and "failure" (an Error).
  */
-export class BackupSchedule extends EventEmitter implements BackupStatus {
+export class BackupSchedule extends EventEmitter implements Backups {
   readonly #options: BackupScheduleOptions;
   #lastGoodAt: Date | undefined;
+  /** The backup being written: one at a time, shared by whoever asks meanwhile. */
+  #current: Promise<Backup> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
@@ -90,8 +97,18 @@ export class BackupSchedule extends EventEmitter implements BackupStatus {
       });
   }
 
-  /** One backup: written, checked, named, and the oldest beyond BACKUP_KEEP deleted. */
-  async backupNow(): Promise<Backup> {
+  /**
+   * One backup: written, checked, named, and the oldest beyond BACKUP_KEEP deleted. Asked for
+   * while one is being written (the schedule's, or an admin's), it answers with that one.
+   */
+  backupNow(): Promise<Backup> {
+    this.#current ??= this.#backup().finally(() => {
+      this.#current = undefined;
+    });
+    return this.#current;
+  }
+
+  async #backup(): Promise<Backup> {
     const { store, directory, clock, logger } = this.#options;
     const at = clock.now();
     const path = join(directory, nameFor(at));
@@ -135,10 +152,11 @@ export class BackupSchedule extends EventEmitter implements BackupStatus {
       rmSync(old.path, { force: true });
   }
 
-  /** Stops the schedule, after the backup under way (if any) has finished. */
+  /** Stops the schedule, after the backup under way (if any, the schedule's or asked for) has finished. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    await this.#current?.catch(() => undefined); // a failure was logged and emitted
   }
 }

@@ -1,6 +1,8 @@
 import type {
   AdminUsageReport,
   AuditEntry,
+  BackupTaken,
+  FileTotals,
   IssuedToken,
   LedgerPage,
   ModelHealth,
@@ -93,5 +95,11 @@ export class AdminApi {
   }
   system(): Promise<SystemStatus> {
     return this.#client.get("/api/v1/admin/system");
+  }
+  backupNow(): Promise<BackupTaken> {
+    return this.#client.post("/api/v1/admin/backups", {});
+  }
+  files(): Promise<FileTotals> {
+    return this.#client.get("/api/v1/admin/files");
   }
 }

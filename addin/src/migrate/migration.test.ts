@@ -21,6 +21,7 @@ import {
   applyFindings,
   MIGRATION_KEY,
   readMigrationRecord,
+  readPromptInputs,
   restoreLastMigration,
   scanWorkbook,
 } from "./migration.ts";
@@ -39,7 +40,7 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-const MODELS = ["openai/gpt-4o-mini"];
+const MODELS = [{ id: "openai/gpt-4o-mini", provider: "openrouter" }];
 const NAME = "#NAME?";
 
 /** The workbook: 355 formulas on three sheets (and a fourth without any), most showing #NAME?. */
@@ -253,13 +254,18 @@ describe("Migrate on a workbook of several sheets", () => {
       ],
     ]);
 
-    // Distinct prompts before the first recalculation: identical text is one prompt.
-    const estimate = estimatePrompts(
-      findings.filter(appliesInBulk).map((finding) => finding.after!),
-      { id: "m", pricePerMillionTokens: { input: 1, output: 2 } } as never,
-    );
-    expect(estimate).toMatchObject({ calls: 350, distinct: 350 });
+    // Distinct prompts before converting: the cells the calls read are read too, so calls that
+    // ask the same are one prompt (the reviews repeat 10 texts, the regions 5, the topics 7).
+    const bulk = findings.filter(appliesInBulk);
+    const priced = {
+      defaultModel: "m",
+      models: [{ id: "m", pricePerMillionTokens: { input: 1, output: 2 } }],
+    } as never;
+    const estimate = estimatePrompts(bulk, priced, await readPromptInputs(officeExcel, bulk));
+    expect(estimate).toMatchObject({ calls: 350, distinct: 10 + 10 + 5 + 50 + 7, unread: 0 });
     expect(estimate.usd).toBeGreaterThan(0);
+    // Without the cells' values: distinct call texts, an upper bound.
+    expect(estimatePrompts(bulk, priced)).toMatchObject({ distinct: 350, unread: 350 });
   });
 
   it("applies all, computes every converted formula through the functions, and restores the originals exactly", async () => {
@@ -270,6 +276,7 @@ describe("Migrate on a workbook of several sheets", () => {
 
     const findings = await scanWorkbook(officeExcel, { models: MODELS });
     const bulk = findings.filter(appliesInBulk);
+    const estimate = estimatePrompts(bulk, undefined, await readPromptInputs(officeExcel, bulk));
     const writesBefore = excel.writes;
     const result = await applyFindings(officeExcel, bulk);
     expect(result.written).toHaveLength(350);
@@ -290,18 +297,30 @@ describe("Migrate on a workbook of several sheets", () => {
     expect(values.filter((value) => value === undefined || value === "")).toEqual([]);
     expect(values[0]).toMatch(/^answer to: Classify Review 2: broken as positive or negative/);
     const items = backend.batches.flat();
-    // Each distinct prompt reached the backend once (identical reviews repeat: fewer than 350).
+    // Each distinct prompt reached the backend once, as many as the pane said before converting.
     const asked = items.map(({ id: _id, ...request }) => JSON.stringify(request));
     expect(new Set(asked).size).toBe(items.length);
-    expect(items.length).toBeLessThan(350);
-    expect((await scanWorkbook(officeExcel)).map((finding) => finding.id)).toEqual([
-      "'Q1 Sales'!F2",
-      "'Bob''s data'!C1",
-      "'Bob''s data'!C2",
+    expect(items).toHaveLength(estimate.distinct);
+
+    // The one convertible but not exact (PROMPT.TORANGE), converted by choice, computes too.
+    const anyway = findings.filter((finding) => finding.writable && !appliesInBulk(finding));
+    expect(anyway.map((finding) => finding.id)).toEqual(["'Q1 Sales'!F2"]);
+    expect((await applyFindings(officeExcel, anyway)).written).toHaveLength(1);
+    await expect(compute(anyway[0]!.after!, "Q1 Sales", excel)).resolves.toEqual([
+      ["Name", "Age"],
+      ["Ann", 31],
+      ["Bob", 27],
+    ]);
+    // A second scan finds only what cannot be converted, each with its reason.
+    expect(
+      (await scanWorkbook(officeExcel)).map((finding) => [finding.id, finding.writable]),
+    ).toEqual([
+      ["'Bob''s data'!C1", false],
+      ["'Bob''s data'!C2", false],
     ]);
 
     const restored = await restoreLastMigration(officeExcel);
-    expect(restored?.restored).toHaveLength(350);
+    expect(restored?.restored).toHaveLength(351);
     for (const [address, original] of formulas) expect(excel.formula(address)).toBe(original);
     expect(excel.settings).toEqual({});
     expect(await restoreLastMigration(officeExcel)).toBeNull();
@@ -333,6 +352,12 @@ describe("Migrate on a workbook of several sheets", () => {
     const second = await applyFindings(officeExcel, [torange]);
     expect(second.written).toHaveLength(1);
     expect(excel.formula("'Q1 Sales'!F2")).toBe('=LLM.TABLE("Regions and their capitals")');
+    // A legacy array formula is shown converted but never written: Office.js cannot enter one,
+    // and "{=…}" would be entered as text.
+    const legacy = findings.find((finding) => finding.id === "'Bob''s data'!C2") as Finding;
+    expect(legacy).toMatchObject({ after: '{=LLM.PROMPT("Rank", A2:A4)}', writable: false });
+    expect((await applyFindings(officeExcel, [legacy])).written).toEqual([]);
+    expect(excel.formula("'Bob''s data'!C2")).toBe(formulas.get("'Bob''s data'!C2"));
     expect((await readMigrationRecord(officeExcel))?.changes).toHaveLength(100);
     expect(Object.keys(excel.settings).sort()).toEqual([MIGRATION_KEY, `${MIGRATION_KEY}.0`]);
 
@@ -341,5 +366,52 @@ describe("Migrate on a workbook of several sheets", () => {
     for (const [address, original] of formulas) {
       if (address !== "'Q1 Sales'!D5") expect(excel.formula(address)).toBe(original);
     }
+  });
+
+  it("restores cells whose formula Excel keeps in its own form, not as the pane wrote it", async () => {
+    // Written by another tool: references in lower case, which Excel capitalises on entry.
+    const originals: Record<string, string> = {
+      "Sheet1!B1": '=copilot("Tone of", a1)',
+      "Sheet1!B2": '=IFERROR(PROMPT("Summarise", a2:a3), "")',
+      "Sheet1!B3": '=LABS.GENERATIVEAI("About "&a3, 0.2)',
+    };
+    const excel = host({
+      cells: Object.fromEntries(
+        Object.entries(originals).map(([address, formula]) => [address, { formula, value: NAME }]),
+      ),
+      capitalizeFormulas: true,
+    });
+    const findings = await scanWorkbook(officeExcel);
+    const applied = await applyFindings(officeExcel, findings.filter(appliesInBulk));
+    expect(applied.written).toHaveLength(3);
+    expect(excel.formula("Sheet1!B1")).toBe('=LLM.PROMPT("Tone of", A1)');
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.changed).toEqual([]);
+    expect(restored?.restored).toHaveLength(3);
+    // The originals, as Excel keeps them when entered.
+    expect(excel.formula("Sheet1!B1")).toBe('=COPILOT("Tone of", A1)');
+    expect(excel.formula("Sheet1!B2")).toBe('=IFERROR(PROMPT("Summarise", A2:A3), "")');
+    expect(excel.formula("Sheet1!B3")).toBe('=LABS.GENERATIVEAI("About "&A3, 0.2)');
+  });
+
+  it("keeps the originals of a large migration in requests Excel accepts", async () => {
+    // 2,000 formulas with long prompts: a record of about 1.8 million characters, more than
+    // one request may carry.
+    const prompt =
+      "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(6);
+    const cells: Record<string, FakeFormulaCell> = {};
+    for (let row = 1; row <= 2_000; row++)
+      cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
+    const excel = host({ cells, maxSettingCharsPerRequest: 600_000 });
+    const findings = await scanWorkbook(officeExcel);
+    expect((await applyFindings(officeExcel, findings)).written).toHaveLength(2_000);
+    expect(JSON.stringify(excel.settings).length).toBeGreaterThan(1_500_000);
+    expect(excel.formula("Sheet1!B2000")).toBe(`=LLM.PROMPT("${prompt}", A2000)`);
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(2_000);
+    expect(excel.formula("Sheet1!B2000")).toBe(cells["Sheet1!B2000"]!.formula);
+    expect(excel.settings).toEqual({});
   });
 });

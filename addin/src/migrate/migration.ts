@@ -1,6 +1,17 @@
 import type { ExcelBridge } from "../office/index.ts";
-import type { ChangeOutcome, ScanProgress } from "../office/formulas.ts";
-import { findMigrations, type Finding } from "./plan.ts";
+import {
+  SCAN_CELLS_PER_REQUEST,
+  type ChangeOutcome,
+  type ScanProgress,
+} from "../office/formulas.ts";
+import type { CellValue } from "../office/types.ts";
+import {
+  findMigrations,
+  promptInputBlocks,
+  valueKey,
+  type Finding,
+  type PromptInputs,
+} from "./plan.ts";
 import { mayCallSource, type RewriteOptions } from "./rewrite.ts";
 
 /**
@@ -14,6 +25,7 @@ export const MIGRATION_KEY = "officellm.migration";
 
 type Bridge = Pick<
   ExcelBridge,
+  | "readColumns"
   | "readWorkbookFormulas"
   | "replaceFormulas"
   | "saveWorkbookText"
@@ -47,6 +59,39 @@ export function scanWorkbook(
     .then((cells) => findMigrations(cells, rewrite));
 }
 
+/**
+ * The values of the cells the findings' converted calls read (for estimatePrompts), in requests
+ * of at most SCAN_CELLS_PER_REQUEST cells. Cells that cannot be read (a sheet named in a formula
+ * but not in the workbook) are left out: their calls count by text.
+ */
+export async function readPromptInputs(
+  bridge: Bridge,
+  findings: readonly Pick<Finding, "sheet" | "after">[],
+): Promise<PromptInputs> {
+  const inputs = new Map<string, CellValue>();
+  for (const block of promptInputBlocks(findings)) {
+    const columns = Array.from(
+      { length: block.lastColumn - block.firstColumn + 1 },
+      (_, index) => block.firstColumn + index,
+    );
+    const rowsPerRequest = Math.max(1, Math.floor(SCAN_CELLS_PER_REQUEST / columns.length));
+    for (let first = block.firstRow; first <= block.lastRow; first += rowsPerRequest) {
+      const last = Math.min(block.lastRow, first + rowsPerRequest - 1);
+      let read: Map<number, CellValue[]>;
+      try {
+        read = await bridge.readColumns(block.sheet, columns, first, last);
+      } catch {
+        break;
+      }
+      for (const [column, values] of read)
+        values.forEach((value, index) =>
+          inputs.set(valueKey(block.sheet, first + index, column), value),
+        );
+    }
+  }
+  return inputs;
+}
+
 export async function readMigrationRecord(bridge: Bridge): Promise<MigrationRecord | null> {
   const text = await bridge.loadWorkbookText(MIGRATION_KEY);
   if (text === null) return null;
@@ -75,9 +120,9 @@ export interface ApplyResult {
 }
 
 /**
- * Writes the findings' proposed formulas where the cells still hold what the scan read. The
- * originals are saved in the workbook before anything is written, then the record is cut down
- * to what was written.
+ * Writes the findings' proposed formulas (the writable ones) where the cells still hold what the
+ * scan read. The originals are saved in the workbook before anything is written, then the record
+ * is cut down to what was written.
  */
 export async function applyFindings(
   bridge: Bridge,
@@ -85,7 +130,8 @@ export async function applyFindings(
   options: { onProgress?: (done: number) => void } = {},
 ): Promise<ApplyResult> {
   const planned = findings.filter(
-    (finding): finding is Finding & { after: string } => finding.after !== undefined,
+    (finding): finding is Finding & { after: string } =>
+      finding.writable && finding.after !== undefined,
   );
   const changes = planned.map((finding) => ({
     sheet: finding.sheet,
@@ -106,18 +152,13 @@ export async function applyFindings(
     })),
     options.onProgress ? { onProgress: options.onProgress } : {},
   );
-  const result = sorted(planned, outcomes);
-  const written = new Set(result.written.map((finding) => finding.id));
-  await bridge.saveWorkbookText(
-    MIGRATION_KEY,
-    JSON.stringify(
-      merged(
-        previous,
-        changes.filter((_, index) => written.has(planned[index]!.id)),
-      ),
-    ),
-  );
-  return result;
+  // The record keeps what each cell holds now, which Restore must find there.
+  const kept = changes.flatMap((change, index) => {
+    const outcome = outcomes[index]!;
+    return outcome.status === "written" ? [{ ...change, after: outcome.formula }] : [];
+  });
+  await bridge.saveWorkbookText(MIGRATION_KEY, JSON.stringify(merged(previous, kept)));
+  return sorted(planned, outcomes);
 }
 
 function sorted<T>(items: readonly T[], outcomes: readonly ChangeOutcome[]) {

@@ -103,7 +103,11 @@ const EXACT: [string, string][] = [
   ],
 ];
 
-const MODELS = ["openai/gpt-4o-mini"];
+/** The backend's models: OpenRouter's ids name their maker, the OpenAI provider's do not. */
+const MODELS = [
+  { id: "openai/gpt-4o-mini", provider: "openrouter" },
+  { id: "gpt-4.1", provider: "openai" },
+];
 
 describe("rewriting formulas to LLM.*", () => {
   it.each(EXACT)("%s", (before, after) => {
@@ -111,6 +115,26 @@ describe("rewriting formulas to LLM.*", () => {
     expect(rewrite).toMatchObject({ before, after, exact: true, reasons: [] });
     // What it writes reads back, and needs no second migration.
     expect(rewriteFormula(after).sources).toEqual([]);
+  });
+
+  it("maps Cellm's provider/model to the id the backend gives that provider's model", () => {
+    expect(
+      rewriteFormula('=PROMPTMODEL("openai/gpt-4.1", "Extract", A1)', { models: MODELS }),
+    ).toMatchObject({
+      after: '=LLM.PROMPT("Extract", A1, "options: model=gpt-4.1")',
+      exact: true,
+      reasons: [],
+    });
+    expect(
+      rewriteFormula('=PROMPTMODEL.TOROW("OpenAI/gpt-4.1", "List", A1)', { models: MODELS }).after,
+    ).toBe('=LLM.PROMPT.TOROW("List", A1, "options: model=gpt-4.1")');
+    // The same name from another provider is another model.
+    const other = rewriteFormula('=PROMPTMODEL("azure/gpt-4.1", "Hi")', { models: MODELS });
+    expect(other).toMatchObject({
+      after: '=LLM.PROMPT("Hi", "options: model=azure/gpt-4.1")',
+      exact: false,
+    });
+    expect(other.reasons.join()).toMatch(/does not offer the model "azure\/gpt-4.1"/);
   });
 
   it("names the functions it met, each once", () => {

@@ -79,11 +79,34 @@ export function mayCallSource(formula: unknown): formula is string {
   );
 }
 
+/** A model the backend offers: its id and the provider that serves it. */
+export interface OfferedModel {
+  id: string;
+  provider: string;
+}
+
 export interface RewriteOptions {
   /** The formula's list separator; detected when not given. */
   separator?: Separator;
-  /** Model ids the backend offers: a model named in a formula and not among them is flagged. */
-  models?: readonly string[];
+  /**
+   * The models the backend offers: a model named in a formula and not among them is flagged.
+   * Without them, model names are moved as written, unchecked.
+   */
+  models?: readonly OfferedModel[];
+}
+
+/**
+ * The backend's id for a model named in a formula: the same id, or for Cellm's
+ * "provider/model" the id the backend gives that model of that provider (Cellm's
+ * "openai/gpt-4.1" is the OpenAI provider's "gpt-4.1"); undefined when it offers none.
+ */
+function offeredId(named: string, models: readonly OfferedModel[]): string | undefined {
+  if (models.some((model) => model.id === named)) return named;
+  const slash = named.indexOf("/");
+  if (slash < 0) return undefined;
+  const provider = named.slice(0, slash).toLowerCase();
+  const id = named.slice(slash + 1);
+  return models.find((model) => model.provider.toLowerCase() === provider && model.id === id)?.id;
 }
 
 export interface Rewrite {
@@ -258,10 +281,15 @@ class Rewriter {
     if (literal?.kind !== "text")
       return { expression: asOperand(this.parsed, span, this.argText(span)) };
     const id = literal.value.trim();
-    if (!MODEL_ID.test(id)) reasons.push(`"${id}" is not a model id`);
-    else if (this.options.models && !this.options.models.includes(id))
+    if (!MODEL_ID.test(id)) {
+      reasons.push(`"${id}" is not a model id`);
+      return { literal: id };
+    }
+    if (!this.options.models) return { literal: id };
+    const offered = offeredId(id, this.options.models);
+    if (offered === undefined)
       reasons.push(`your backend does not offer the model "${id}": choose one it offers`);
-    return { literal: id };
+    return { literal: offered ?? id };
   }
 
   private number(

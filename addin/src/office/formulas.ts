@@ -124,13 +124,14 @@ export interface FormulaChange {
 }
 
 export type ChangeOutcome =
-  | { status: "written" }
+  /** `formula`: what the cell holds once written, in Excel's own form (it may differ in case). */
+  | { status: "written"; formula: string }
   | { status: "changed"; found: string }
   | { status: "failed"; message: string };
 
 /**
  * Replaces formulas in batches: each batch's cells are read first, and only those still holding
- * the expected formula are written. A batch Excel refuses (a cell inside a legacy array formula,
+ * the expected formula are written, then read again for the form Excel keeps them in. A batch Excel refuses (a cell inside a legacy array formula,
  * a protected sheet) is written again cell by cell, so one refusal fails only its own cell.
  */
 export function replaceFormulas(
@@ -148,7 +149,9 @@ export function replaceFormulas(
       await context.sync();
       const current = cells.map((cell) => String(cell.formulas[0]?.[0] ?? ""));
       const batchOutcomes: ChangeOutcome[] = current.map((found, index) =>
-        found === batch[index]!.expected ? { status: "written" } : { status: "changed", found },
+        found === batch[index]!.expected
+          ? { status: "written", formula: batch[index]!.formula }
+          : { status: "changed", found },
       );
       const writable = batch.filter((_, index) => batchOutcomes[index]!.status === "written");
       writable.forEach((change) => (cellOf(change).formulas = [[change.formula]]));
@@ -168,6 +171,16 @@ export function replaceFormulas(
           }
         }
       }
+      // Excel keeps a formula in its own form (references in capitals, …): what it holds now is
+      // what a later Restore must find there.
+      const written = batchOutcomes.flatMap((outcome, index) =>
+        outcome.status === "written"
+          ? [{ outcome, cell: cellOf(batch[index]!).load("formulas") }]
+          : [],
+      );
+      if (written.length > 0) await context.sync();
+      for (const { outcome, cell } of written)
+        outcome.formula = String(cell.formulas[0]?.[0] ?? outcome.formula);
       outcomes.push(...batchOutcomes);
       options.onProgress?.(outcomes.length);
     }
@@ -177,7 +190,8 @@ export function replaceFormulas(
 
 /**
  * The workbook's settings (saved in the file with the workbook) as a small key-value store for
- * text. A long text is kept in parts of at most SETTING_PART_CHARS characters.
+ * text. A long text is kept in parts of at most SETTING_PART_CHARS characters, each sent and
+ * read in a request of its own.
  */
 export const SETTING_PART_CHARS = 500_000;
 
@@ -191,11 +205,14 @@ export function saveWorkbookText(key: string, text: string): Promise<void> {
     await context.sync();
     const oldParts = old.isNullObject ? 0 : Number(old.value);
     for (let part = parts; part < oldParts; part++) settings.getItem(`${key}.${part}`).delete();
-    for (let part = 0; part < parts; part++)
+    // One part a request: Excel refuses a request over its payload limit (5 MB on the web).
+    for (let part = 0; part < parts; part++) {
       settings.add(
         `${key}.${part}`,
         text.slice(part * SETTING_PART_CHARS, (part + 1) * SETTING_PART_CHARS),
       );
+      await context.sync();
+    }
     settings.add(key, parts);
     await context.sync();
   });
@@ -209,11 +226,14 @@ export function loadWorkbookText(key: string): Promise<string | null> {
     head.load("value");
     await context.sync();
     if (head.isNullObject) return null;
-    const parts = Array.from({ length: Number(head.value) }, (_, part) =>
-      settings.getItem(`${key}.${part}`).load("value"),
-    );
-    await context.sync();
-    return parts.map((part) => String(part.value)).join("");
+    // One part a request, as they were saved.
+    let text = "";
+    for (let part = 0; part < Number(head.value); part++) {
+      const item = settings.getItem(`${key}.${part}`).load("value");
+      await context.sync();
+      text += String(item.value);
+    }
+    return text;
   });
 }
 

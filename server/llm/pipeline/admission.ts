@@ -77,7 +77,8 @@ export class Admission {
       );
       // The validator is cached: compiled here once (on a turn of the event loop of its own), it
       // checks the answer later at no cost.
-      if (prepared.json?.schema) await schemas.compileInTurn(prepared.json.schema);
+      if (prepared.json?.schema)
+        await schemas.compileInTurn(prepared.json.schema, prepared.schemaField);
       return { reservation, slot, leave };
     } catch (error) {
       await ledger.release(reservation);

@@ -22,6 +22,8 @@ export interface PreparedCompletion {
   system: string | undefined;
   messages: ChatMessage[];
   json: { schema: Record<string, unknown> | undefined } | undefined;
+  /** How the caller named the schema, for its refusals (CompletionInput.schemaField). */
+  schemaField?: string | undefined;
   /** Functions offered to the model; a call offering them is never cached. */
   tools: ToolOffer | undefined;
   cacheable: boolean;
@@ -39,6 +41,11 @@ export type CompletionInput = Omit<
 > & {
   messages?: ChatMessage[] | undefined;
   tools?: ToolOffer | undefined;
+  /**
+   * Where the caller's request holds `responseFormat.schema` (`body.text.format.schema` on
+   * /v1/responses…), named so in a refusal of the schema; `responseFormat.schema` unless said.
+   */
+  schemaField?: string | undefined;
 };
 
 /**
@@ -100,7 +107,7 @@ export async function prepareCompletion(
   const wantsJson = request.responseFormat?.type === "json";
   const schema = wantsJson ? request.responseFormat?.schema : undefined;
   // Only the cheap check here: the schema is compiled once the call's budget has passed.
-  if (schema) deps.schemas.checkShape(schema);
+  if (schema) deps.schemas.checkShape(schema, request.schemaField);
   if (wantsJson) systemParts.push(jsonInstruction(schema));
   const system = systemParts.length > 0 ? systemParts.join("\n\n") : undefined;
 
@@ -152,6 +159,7 @@ export async function prepareCompletion(
     system,
     messages,
     json,
+    schemaField: request.schemaField,
     tools,
     cacheable,
     get key() {
@@ -184,14 +192,14 @@ function checkTools(
       `body.tools: at most ${deps.limits.tools} functions may be offered (TOOLS_MAX)`,
     );
   const names = new Set<string>();
-  for (const tool of tools.definitions) {
+  for (const [index, tool] of tools.definitions.entries()) {
     if (names.has(tool.name))
       throw new LlmError(
         "invalid_request",
         `body.tools: the function '${tool.name}' is named twice`,
       );
     names.add(tool.name);
-    if (tool.parameters) deps.schemas.checkShape(tool.parameters);
+    if (tool.parameters) deps.schemas.checkShape(tool.parameters, `body.tools.${index}.parameters`);
   }
   const chosen = tools.choice;
   if (typeof chosen === "object" && !names.has(chosen.name))

@@ -30,8 +30,11 @@ type DraftKey = keyof typeof drafts;
 type DraftAjv = InstanceType<(typeof drafts)[DraftKey]["Class"]>;
 const defaultDraft: DraftKey = "json-schema.org/draft/2020-12/schema";
 
+/** How a refusal names the schema when the caller's request does not say (the native API's name). */
+const defaultField = "responseFormat.schema";
+
 /** The draft a schema declares; a `$schema` naming another one is an `invalid_request`. */
-function draftOf(schema: Record<string, unknown>): DraftKey {
+function draftOf(schema: Record<string, unknown>, field: string): DraftKey {
   const declared = schema.$schema;
   if (declared === undefined) return defaultDraft;
   const key =
@@ -39,7 +42,7 @@ function draftOf(schema: Record<string, unknown>): DraftKey {
   if (Object.hasOwn(drafts, key)) return key as DraftKey;
   throw new LlmError(
     "invalid_request",
-    `responseFormat.schema: $schema ${JSON.stringify(declared)} is not a JSON Schema draft this ` +
+    `${field}: $schema ${JSON.stringify(declared)} is not a JSON Schema draft this ` +
       "gateway knows: use draft 2020-12, 2019-09 or draft-07, or leave $schema out (2020-12)",
   );
 }
@@ -86,9 +89,12 @@ export class SchemaChecker {
     this.#compiled = new LRUCache({ max: limits.schemaCacheEntries });
   }
 
-  /** Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits allow. */
-  checkShape(schema: Record<string, unknown>): void {
-    checkSchemaShape(schema, this.#limits);
+  /**
+   * Refuses (`invalid_request`) a schema larger, deeper or with heavier patterns than the limits
+   * allow, naming it as `field` (a response format's schema unless said).
+   */
+  checkShape(schema: Record<string, unknown>, field = defaultField): void {
+    checkSchemaShape(schema, this.#limits, field);
   }
 
   /**
@@ -96,22 +102,28 @@ export class SchemaChecker {
    * that start together (a batch's items) compile one a turn, so that every other request is
    * looked at between two of them.
    */
-  async compileInTurn(schema: Record<string, unknown>): Promise<ValidateFunction> {
+  async compileInTurn(
+    schema: Record<string, unknown>,
+    field = defaultField,
+  ): Promise<ValidateFunction> {
     if (!this.#inFlight.has(schema) && !this.#compiled.has(JSON.stringify(schema))) {
       await this.#compileTurns.next();
     }
-    return this.compile(schema);
+    return this.compile(schema, field);
   }
 
-  /** The schema's validator, compiled once; a schema that does not compile is an `invalid_request`. */
-  compile(schema: Record<string, unknown>): ValidateFunction {
+  /**
+   * The schema's validator, compiled once; a schema that does not compile is an
+   * `invalid_request` naming it as `field`.
+   */
+  compile(schema: Record<string, unknown>, field = defaultField): ValidateFunction {
     let validate = this.#inFlight.get(schema);
     if (validate) return validate;
-    this.checkShape(schema);
+    this.checkShape(schema, field);
     const key = JSON.stringify(schema);
     validate = this.#compiled.get(key);
     if (!validate) {
-      validate = this.#build(schema);
+      validate = this.#build(schema, field);
       this.#compiled.set(key, validate);
     }
     this.#inFlight.set(schema, validate);
@@ -155,8 +167,8 @@ export class SchemaChecker {
     return ajv;
   }
 
-  #build(schema: Record<string, unknown>): ValidateFunction {
-    const draft = draftOf(schema);
+  #build(schema: Record<string, unknown>, field: string): ValidateFunction {
+    const draft = draftOf(schema, field);
     try {
       // Against the draft's own meta-schema, looked up by its URI, never by what `$schema` says:
       // a `$schema` pointing into a meta-schema would make ajv compile, and keep, one more
@@ -179,8 +191,8 @@ export class SchemaChecker {
       throw new LlmError(
         "invalid_request",
         error instanceof UnsupportedPattern
-          ? `responseFormat.schema: ${reason}`
-          : `responseFormat.schema is not a valid JSON Schema: ${reason}`,
+          ? `${field}: ${reason}`
+          : `${field} is not a valid JSON Schema: ${reason}`,
       );
     }
   }

@@ -22,6 +22,39 @@ beforeAll(async () => {
 });
 afterAll(() => rig.close());
 
+describe("a schema of a draft the gateway does not know", () => {
+  const draft4 = { $schema: "http://json-schema.org/draft-04/schema#", type: "object" };
+  const refusals: [string, string, Record<string, unknown>][] = [
+    [
+      "/api/v1/completions",
+      "responseFormat.schema",
+      { prompt: "hi", responseFormat: { type: "json", schema: draft4 } },
+    ],
+    [
+      "/v1/chat/completions",
+      "body.response_format.json_schema.schema",
+      {
+        messages: [{ role: "user", content: "hi" }],
+        response_format: { type: "json_schema", json_schema: { name: "x", schema: draft4 } },
+      },
+    ],
+    [
+      "/v1/responses",
+      "body.text.format.schema",
+      { input: "hi", text: { format: { type: "json_schema", name: "x", schema: draft4 } } },
+    ],
+  ];
+  it.each(refusals)("on %s: 400 naming %s, and the drafts it knows", async (path, field, body) => {
+    const reply = await rig.post<{ error: { code: string; message: string } }>(path, token, {
+      model: "gpt-4.1-mini",
+      ...body,
+    });
+    expect([reply.status, reply.body.error.code]).toEqual([400, "invalid_request"]);
+    expect(reply.body.error.message.startsWith(`${field}: $schema`), reply.text).toBe(true);
+    expect(reply.body.error.message).toMatch(/use draft 2020-12, 2019-09 or draft-07/);
+  });
+});
+
 describe.each(providerCases)("a zod 4 schema with $model ($provider)", ({ model }) => {
   it("on /api/v1/completions", async () => {
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
@@ -52,6 +85,27 @@ describe.each(providerCases)("a zod 4 schema with $model ($provider)", ({ model 
       expect.objectContaining({ ok: true, json: fitting }),
       expect.objectContaining({ ok: true, json: fitting }),
     ]);
+  });
+
+  it("on every item of a job (/api/v1/jobs, as Excel's EXTRACT and TABLE send theirs)", async () => {
+    const started = await rig.post<{ id: string }>("/api/v1/jobs", token, {
+      items: [1, 2].map((n) => ({
+        id: `item${n}`,
+        model,
+        prompt: uniquePrompt(`who ${n}`),
+        responseFormat: { type: "json", schema },
+      })),
+    });
+    expect(started.status, started.text).toBe(202);
+    const response = await rig.server.fetch(`/api/v1/jobs/${started.body.id}?wait=30`, { token });
+    const job = (await response.json()) as { status: string; results: unknown[] };
+    expect(job.status).toBe("done");
+    expect(job.results).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: "item1", ok: true, json: fitting }),
+        expect.objectContaining({ id: "item2", ok: true, json: fitting }),
+      ]),
+    );
   });
 
   it("on /v1/chat/completions response_format", async () => {

@@ -12,7 +12,7 @@ const limits: SchemaShapeLimits = {
 /** The message of the 400 the check answers, or undefined when it lets the schema pass. */
 function refusal(schema: unknown, shape = limits): string | undefined {
   try {
-    checkSchemaShape(schema, shape);
+    checkSchemaShape(schema, shape, "responseFormat.schema");
     return undefined;
   } catch (error) {
     expect(error).toBeInstanceOf(LlmError);

@@ -13,9 +13,9 @@ export type SchemaShapeLimits = Pick<
  * values and `patternProperties` names) and its size in bytes. Walks with a stack of its own, so
  * a schema nested 10,000 deep is an `invalid_request`, not a stack overflow; work stops at the
  * first limit passed. A `pattern` under a keyword whose value is data (`const`, `enum`) counts
- * too: erring that way costs nothing.
+ * too: erring that way costs nothing. The refusal names the schema as `field`.
  */
-export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): void {
+export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits, field: string): void {
   const pending: { value: unknown; depth: number }[] = [{ value: schema, depth: 1 }];
   let nodes = 0;
   let patternSize = 0;
@@ -23,10 +23,10 @@ export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): vo
     const { value, depth } = next;
     if (typeof value !== "object" || value === null) continue;
     if (depth > limits.schemaDepth) {
-      refuse(`nests deeper than ${limits.schemaDepth} levels (SCHEMA_MAX_DEPTH)`);
+      refuse(field, `nests deeper than ${limits.schemaDepth} levels (SCHEMA_MAX_DEPTH)`);
     }
     if (++nodes > limits.schemaNodes) {
-      refuse(`has more than ${limits.schemaNodes} objects and arrays (SCHEMA_MAX_NODES)`);
+      refuse(field, `has more than ${limits.schemaNodes} objects and arrays (SCHEMA_MAX_NODES)`);
     }
     const entries = Array.isArray(value) ? value.map((item) => ["", item]) : Object.entries(value);
     for (const [key, child] of entries) {
@@ -38,6 +38,7 @@ export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): vo
     }
     if (patternSize > limits.schemaPatternSize) {
       refuse(
+        field,
         `has patterns that compile to more than ${limits.schemaPatternSize} steps ` +
           "(SCHEMA_MAX_PATTERN_SIZE; a{n} counts n)",
       );
@@ -46,10 +47,10 @@ export function checkSchemaShape(schema: unknown, limits: SchemaShapeLimits): vo
   // Depth is bounded now, so serialising cannot overflow the stack.
   const bytes = Buffer.byteLength(JSON.stringify(schema));
   if (bytes > limits.schemaBytes) {
-    refuse(`is ${bytes} bytes, more than ${limits.schemaBytes} (SCHEMA_MAX_BYTES)`);
+    refuse(field, `is ${bytes} bytes, more than ${limits.schemaBytes} (SCHEMA_MAX_BYTES)`);
   }
 }
 
-function refuse(problem: string): never {
-  throw new LlmError("invalid_request", `responseFormat.schema ${problem}`);
+function refuse(field: string, problem: string): never {
+  throw new LlmError("invalid_request", `${field} ${problem}`);
 }

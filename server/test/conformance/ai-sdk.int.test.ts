@@ -11,6 +11,8 @@ import {
   embedMany,
   generateObject,
   generateText,
+  Output,
+  stepCountIs,
   streamObject,
   streamText,
   tool,
@@ -83,6 +85,30 @@ describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
     expect(await result.object).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
   });
 
+  it("generateText and streamText with output: Output.object (structured output)", async () => {
+    const output = Output.object({ schema: Person });
+    const generated = await generateText({
+      model: model(),
+      prompt: uniquePrompt("who"),
+      output,
+      maxRetries: 0,
+    });
+    expect(generated.output).toEqual({ name: expect.stringMatching(/^echo: who/), tags: ["a"] });
+    const streamed = streamText({
+      model: model(),
+      prompt: uniquePrompt("who"),
+      output,
+      maxRetries: 0,
+    });
+    const partials: unknown[] = [];
+    for await (const partial of streamed.partialOutputStream) partials.push(partial);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(await streamed.output).toEqual({
+      name: expect.stringMatching(/^echo: who/),
+      tags: ["a"],
+    });
+  });
+
   const weatherTools = {
     weather: tool({
       description: "The weather in a city",
@@ -103,6 +129,45 @@ describe.each(cases)("AI SDK, $api with $model ($provider)", (setup) => {
       ["weather", { city: "Paris" }],
     ]);
     expect(result.toolResults.map((done) => done.output)).toEqual(["sunny"]);
+  });
+
+  it("tool calls over steps, streamed: the result goes back and the model answers", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Oslo" } }] });
+    const result = streamText({
+      model: model(),
+      prompt: uniquePrompt("weather in Oslo?"),
+      tools: weatherTools,
+      stopWhen: stepCountIs(2),
+      maxRetries: 0,
+    });
+    let text = "";
+    for await (const piece of result.textStream) text += piece;
+    const steps = await result.steps;
+    expect(steps.map((step) => step.finishReason)).toEqual(["tool-calls", "stop"]);
+    expect(text).toMatch(/^echo: /);
+    // The second step's call upstream carries the function's result.
+    expect(JSON.stringify(setting.rig.fake.calls.at(-1)?.request.body)).toContain("sunny");
+  });
+
+  it("a conversation: the answer's messages sent back with the next question", async () => {
+    const question = uniquePrompt("first");
+    const first = await generateText({ model: model(), prompt: question, maxRetries: 0 });
+    const next = uniquePrompt("second");
+    const second = await generateText({
+      model: model(),
+      messages: [
+        { role: "user", content: question },
+        ...first.response.messages,
+        { role: "user", content: next },
+      ],
+      maxRetries: 0,
+    });
+    expect(second.text).toBe(`echo: ${next}`);
+    expect(setting.rig.fake.calls.at(-1)?.messages).toEqual([
+      { role: "user", content: question },
+      { role: "assistant", content: `echo: ${question}` },
+      { role: "user", content: next },
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
  * its base URL and an OfficeLLM token. What docs/api.md's compatibility table says for it,
  * proven here.
  */
+import { HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
@@ -31,20 +32,47 @@ describe.each(conformanceModels)(
       expect(message.usage_metadata?.output_tokens).toBeGreaterThan(0);
     });
 
-    it("invoke and stream over the Responses API (useResponsesApi)", async () => {
-      const responses = new ChatOpenAI({
+    const overResponses = () =>
+      new ChatOpenAI({
         model,
         apiKey: setting.apiKey,
         configuration: { baseURL: setting.baseURL },
         maxRetries: 0,
         useResponsesApi: true,
       });
+
+    it("invoke and stream over the Responses API (useResponsesApi)", async () => {
+      const responses = overResponses();
       const prompt = uniquePrompt("responses");
       expect((await responses.invoke(prompt)).text).toBe(`echo: ${prompt}`);
       let text = "";
       for await (const chunk of await responses.stream(prompt)) text += chunk.text;
       expect(text).toBe(`echo: ${prompt}`);
       expect(setting.rig.server.logs.text).toContain('"path":"/v1/responses"');
+    });
+
+    it("withStructuredOutput and a bindTools round trip over the Responses API", async () => {
+      const structured = overResponses().withStructuredOutput(Person, { name: "person" });
+      expect(await structured.invoke(uniquePrompt("who"))).toEqual({
+        name: expect.stringMatching(/^echo: who/),
+        tags: ["a"],
+      });
+      const weather = tool(async () => "sunny", {
+        name: "weather",
+        description: "The weather in a city",
+        schema: z.object({ city: z.string() }),
+      });
+      setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
+      const bound = overResponses().bindTools([weather]);
+      const question = new HumanMessage(uniquePrompt("weather?"));
+      const called = await bound.invoke([question]);
+      expect(called.tool_calls?.map((call) => [call.name, call.args])).toEqual([
+        ["weather", { city: "Paris" }],
+      ]);
+      const result = await weather.invoke(called.tool_calls![0]!);
+      const next = uniquePrompt("thanks");
+      const answer = await bound.invoke([question, called, result, new HumanMessage(next)]);
+      expect(answer.text).toBe(`echo: ${next}`);
     });
 
     it("stream", async () => {

@@ -121,6 +121,25 @@ describe.each(conformanceModels)("openai client with $model ($provider)", ({ mod
     ]);
   });
 
+  it("tools: chat streams the model's function calls (the stream helper)", async () => {
+    setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Oslo" } }] });
+    const final = await client()
+      .chat.completions.stream({
+        model,
+        messages: [{ role: "user", content: uniquePrompt("weather?") }],
+        tools: [
+          { type: "function", function: { name: "weather", parameters: { type: "object" } } },
+        ],
+      })
+      .finalChatCompletion();
+    const [call] = final.choices[0]?.message.tool_calls ?? [];
+    expect(final.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(call?.type === "function" && [call.function.name, call.function.arguments]).toEqual([
+      "weather",
+      '{"city":"Oslo"}',
+    ]);
+  });
+
   it("tools: responses returns function_call items, then answers from their output", async () => {
     setting.rig.fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: "Paris" } }] });
     const tools: OpenAI.Responses.Tool[] = [

@@ -12,6 +12,7 @@ const actions = [
   "settings.changed",
   "calendar.connected",
   "calendar.disconnected",
+  "backup.taken",
 ];
 
 interface Filters {

@@ -1,8 +1,8 @@
 import { Badge, Button, Text } from "@fluentui/react-components";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { AdminApi } from "../api.ts";
 import { useLoad } from "../load.ts";
-import { formatTime, integer, LoadedView } from "../parts.tsx";
+import { Failure, formatTime, integer, LoadedView, Toolbar } from "../parts.tsx";
 
 const bytes = (value: number) =>
   value >= 1024 * 1024
@@ -10,6 +10,8 @@ const bytes = (value: number) =>
     : value >= 1024
       ? `${(value / 1024).toFixed(1)} KB`
       : `${value} B`;
+
+const count = (n: number, noun: string) => `${integer(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 function duration(seconds: number): string {
   const days = Math.floor(seconds / 86_400);
@@ -44,11 +46,69 @@ function Facts(props: { rows: [string, ReactNode][] }) {
   );
 }
 
+type BackupState =
+  | { kind: "idle" }
+  | { kind: "busy" }
+  | { kind: "done"; text: string }
+  | { kind: "failed"; message: string };
+
+/**
+ * Takes a scheduled backup now, and says what it holds or why it could not. Its state is the
+ * screen's, so that what it says outlives the reload that shows the new last backup.
+ */
+function BackUpNow(props: {
+  api: AdminApi;
+  enabled: boolean;
+  state: BackupState;
+  setState(state: BackupState): void;
+  taken(): void;
+}) {
+  const { state, setState } = props;
+  const run = async () => {
+    setState({ kind: "busy" });
+    try {
+      const taken = await props.api.backupNow();
+      setState({
+        kind: "done",
+        text: `Backed up at ${formatTime(taken.at)}: ${count(taken.tokens, "token")}, ${count(taken.usage, "ledger row")}, ${count(taken.auditLog, "audit log row")}.`,
+      });
+      props.taken();
+    } catch (error) {
+      setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  return (
+    <>
+      <Toolbar label="Backup">
+        <Button disabled={!props.enabled || state.kind === "busy"} onClick={() => void run()}>
+          {state.kind === "busy" ? "Backing up…" : "Back up now"}
+        </Button>
+        {props.enabled ? null : (
+          <Text>
+            Scheduled backups are off on this server: they need BACKUP_DIR, on SQLite (PostgreSQL is
+            backed up with its own tools).
+          </Text>
+        )}
+      </Toolbar>
+      {state.kind === "done" ? (
+        <Text as="p" role="status" data-testid="backup-taken">
+          {state.text}
+        </Text>
+      ) : null}
+      {state.kind === "failed" ? <Failure message={state.message} /> : null}
+    </>
+  );
+}
+
 export default function System(props: { api: AdminApi }) {
-  const [loaded, reload] = useLoad(() => props.api.system(), "system");
+  const [backup, setBackup] = useState<BackupState>({ kind: "idle" });
+  const [loaded, reload] = useLoad(async () => {
+    const [system, files] = await Promise.all([props.api.system(), props.api.files()]);
+    return { system, files };
+  }, "system");
   return (
     <LoadedView loaded={loaded} what="the system's status" retry={reload}>
-      {(system) => (
+      {({ system, files }) => (
         <>
           <Facts
             rows={[
@@ -71,6 +131,10 @@ export default function System(props: { api: AdminApi }) {
                 "Model calls in flight",
                 `${integer(system.queues.budgetReservations)} (budget holds, every instance)`,
               ],
+              [
+                "Uploaded files",
+                `${count(files.files, "file")} from ${count(files.tokens, "token")}, ${bytes(files.bytes)}, ${integer(files.textChars)} characters of text; each kept ${integer(files.retentionHours)} h`,
+              ],
               ["Default model", system.defaultModel],
               [
                 "Providers",
@@ -85,6 +149,13 @@ export default function System(props: { api: AdminApi }) {
                   : "none: no scheduled backup yet, or BACKUP_DIR is not set",
               ],
             ]}
+          />
+          <BackUpNow
+            api={props.api}
+            enabled={system.backupsEnabled}
+            state={backup}
+            setState={setBackup}
+            taken={reload}
           />
           <Text as="p" size={200}>
             Metrics for monitoring are at /metrics where enabled.

@@ -20,7 +20,7 @@ import {
   useStyles,
 } from "../components.tsx";
 import { describeError, isAbort } from "../errors.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { useSession } from "../session.tsx";
 import { answerLines, previewTemplate } from "../text.ts";
 

@@ -2,7 +2,7 @@ import { Button, Field, Input, Spinner, Text } from "@fluentui/react-components"
 import { useState } from "react";
 import { defaultBaseUrl } from "../../shared/connection.ts";
 import { ErrorNotice, Notice, useStyles } from "../components.tsx";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { useSession } from "../session.tsx";
 
 export function ConnectTab() {

@@ -32,7 +32,7 @@ import {
   type FillPlan,
 } from "../fill-plan.ts";
 import { FillRunner, type FillSnapshot } from "../fill-runner.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { useSession } from "../session.tsx";
 
 /** Columns of a selection read for header names; wider selections only read what is used. */

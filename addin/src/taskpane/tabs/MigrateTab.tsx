@@ -21,6 +21,7 @@ import type { ScanProgress } from "../../office/formulas.ts";
 import {
   applyFindings,
   readMigrationRecord,
+  readPromptInputs,
   restoreLastMigration,
   scanWorkbook,
   type ApplyResult,
@@ -32,10 +33,11 @@ import {
   estimatePrompts,
   groupBySheet,
   type Finding,
+  type PromptInputs,
   type SheetGroup,
 } from "../../migrate/plan.ts";
 import { ErrorNotice, NeedsExcel, Notice, useStyles } from "../components.tsx";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { useSession } from "../session.tsx";
 
 const useMigrateStyles = makeStyles({
@@ -74,6 +76,7 @@ function Migrate(props: { bridge: ExcelBridge }) {
   const styles = useStyles();
   const { models } = useSession();
   const [findings, setFindings] = useState<Finding[] | null>(null);
+  const [inputs, setInputs] = useState<PromptInputs | undefined>(undefined);
   const [progress, setProgress] = useState<ScanProgress | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [record, setRecord] = useState<MigrationRecord | null>(null);
@@ -102,12 +105,17 @@ function Migrate(props: { bridge: ExcelBridge }) {
   const scan = () =>
     task("Scanning…", async () => {
       setOutcome(null);
-      setFindings(
-        await scanWorkbook(bridge, {
-          ...(models ? { models: models.models.map((m) => m.id) } : {}),
-          onProgress: setProgress,
-        }),
+      const found = await scanWorkbook(bridge, {
+        ...(models ? { models: models.models } : {}),
+        onProgress: setProgress,
+      });
+      setInputs(
+        await readPromptInputs(
+          bridge,
+          found.filter((finding) => finding.writable),
+        ),
       );
+      setFindings(found);
     });
 
   const apply = (chosen: Finding[]) =>
@@ -131,14 +139,8 @@ function Migrate(props: { bridge: ExcelBridge }) {
   const bulk = useMemo(() => findings?.filter(appliesInBulk) ?? [], [findings]);
   const model = models?.models.find((m) => m.id === models.defaultModel);
   const estimate = useMemo(
-    () =>
-      bulk.length > 0
-        ? estimatePrompts(
-            bulk.map((f) => f.after!),
-            model,
-          )
-        : null,
-    [bulk, model],
+    () => (bulk.length > 0 ? estimatePrompts(bulk, models ?? undefined, inputs) : null),
+    [bulk, models, inputs],
   );
 
   return (
@@ -222,7 +224,7 @@ function OutcomeText(props: { outcome: Outcome }) {
     <Text>
       {verb} {done} formula{done === 1 ? "" : "s"}.
       {outcome.kind === "applied" && done > 0
-        ? " Excel asks the model for them at the next recalculation (Formulas › Calculate Now)."
+        ? " Excel computes them as they are written (at the next recalculation when calculation is manual)."
         : ""}
       {changed > 0 ? ` ${changed} changed since and were left as they are.` : ""}
       {failed.length > 0 ? ` ${failed.length} could not be written: ${failed[0]!.message}` : ""}
@@ -259,11 +261,12 @@ function Findings(props: {
         </Text>
         {estimate ? (
           <Text data-testid="migrate-estimate">
-            At the first recalculation they send up to {estimate.distinct} distinct prompt
-            {estimate.distinct === 1 ? "" : "s"} ({estimate.calls} calls; identical ones are asked
-            once). Estimated cost:{" "}
+            Converted, they send {estimate.unread > 0 ? "up to " : ""}
+            {estimate.distinct} distinct prompt{estimate.distinct === 1 ? "" : "s"} (
+            {estimate.calls} calls; calls that ask the same are asked once). Estimated cost:{" "}
             {estimate.usd === null ? "unknown" : `about ${formatUsd(estimate.usd)}`}
-            {props.modelName ? ` with ${props.modelName}` : ""}, more for the cells they read.
+            {props.modelName ? ` with ${props.modelName} where a formula names no model` : ""}
+            {estimate.unread > 0 ? ", more for the cells they read" : ""}.
           </Text>
         ) : null}
         {props.modelName === undefined ? (
@@ -358,7 +361,7 @@ function SheetFindings(props: {
                     {reason}
                   </Text>
                 ))}
-                {finding.after !== undefined ? (
+                {finding.writable ? (
                   <div className={styles.row}>
                     <Button
                       size="small"

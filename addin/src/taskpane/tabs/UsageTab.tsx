@@ -9,7 +9,7 @@ import {
 } from "@fluentui/react-components";
 import { useCallback, useEffect, useState } from "react";
 import { getUsage, type UsageReport } from "../api.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd } from "../../shared/money.ts";
 import { ErrorNotice, NeedsConnection, useStyles } from "../components.tsx";
 import { BarChart, daysBetween } from "../UsageChart.tsx";
 import { useSession } from "../session.tsx";

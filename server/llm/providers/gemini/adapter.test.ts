@@ -94,9 +94,15 @@ describe("the Gemini adapter", () => {
     });
   });
 
-  it("sends tool choices as calling modes and a turn's results in one user turn", async () => {
+  it("sends functions without their $schema, tool choices as calling modes and a turn's results in one user turn", async () => {
     const bodies = capture(() => HttpResponse.json(response([{ text: "done" }])));
-    const definitions = [{ name: "f", parameters: { type: "object" } }];
+    const parameters = { type: "object", properties: { x: { type: "number" } } };
+    const definitions = [
+      {
+        name: "f",
+        parameters: { $schema: "http://json-schema.org/draft-07/schema#", ...parameters },
+      },
+    ];
     await gemini().complete(
       providerRequest({
         tools: { definitions, choice: "none", parallel: undefined },
@@ -119,6 +125,10 @@ describe("the Gemini adapter", () => {
       providerRequest({ tools: { definitions, choice: "auto", parallel: false } }),
     );
     expect(bodies[0]?.toolConfig).toEqual({ functionCallingConfig: { mode: "NONE" } });
+    // The draft the AI SDK and zod declare is not a keyword Gemini takes.
+    expect(bodies[0]?.tools).toEqual([
+      { functionDeclarations: [{ name: "f", parametersJsonSchema: parameters }] },
+    ]);
     expect(bodies[0]?.contents).toEqual([
       { role: "user", parts: [{ text: "go" }] },
       {

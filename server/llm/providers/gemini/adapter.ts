@@ -256,7 +256,10 @@ function params(request: ProviderRequest, abortSignal: AbortSignal) {
   return { model: request.model, contents: geminiContents(request.messages), config };
 }
 
-/** `$schema` is not among the keywords Gemini's response schema takes; the gateway checks the draft. */
+/**
+ * `$schema` is not among the keywords Gemini's response and parameter schemas take (the AI SDK
+ * and zod write one); the gateway has checked the draft.
+ */
 function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = schema;
   return rest;
@@ -341,7 +344,7 @@ function geminiTools(tools: ToolOffer | undefined): Partial<GenerateContentConfi
         functionDeclarations: tools.definitions.map((tool) => ({
           name: tool.name,
           ...(tool.description !== undefined ? { description: tool.description } : {}),
-          ...(tool.parameters ? { parametersJsonSchema: tool.parameters } : {}),
+          ...(tool.parameters ? { parametersJsonSchema: withoutDialect(tool.parameters) } : {}),
         })),
       },
     ],
