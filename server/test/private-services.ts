@@ -86,7 +86,7 @@ export async function startPrivateRedis(): Promise<PrivateService> {
 }
 
 /** The newest PostgreSQL's programs (Debian keeps them under /usr/lib/postgresql/<version>/bin). */
-function postgresBin(program: string): string {
+export function postgresBin(program: string): string {
   const versions = existsSync("/usr/lib/postgresql")
     ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))
     : [];
