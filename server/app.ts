@@ -65,7 +65,10 @@ export interface AppDeps {
   sleep?: Sleep;
   /** Providers, model registry and response cache. */
   gateway: Gateway;
-  /** Extra readiness checks beyond the store, e.g. Redis. */
+  /**
+   * Readiness checks beyond the store, of parts the server serves without, degraded (Redis):
+   * reported by /ready and the metrics, but never a 503.
+   */
   readinessChecks?: ReadinessChecks;
   /** The scheduled backups' status (BACKUP_DIR), reported by /health; none when they are off. */
   backups?: Backups;
@@ -166,7 +169,8 @@ export function createApp(deps: AppDeps): OfficeLlmApp {
     ...healthRoutes({
       version,
       startedAt,
-      checks: readinessChecks,
+      checks: { store: readinessChecks.store },
+      degradable: deps.readinessChecks ?? {},
       backups: deps.backups,
       // /ready stays public for load balancers: any token but an admin's sees what anyone does.
       showsFailures: async (req) =>

@@ -4,8 +4,15 @@ import { safeAddress } from "./startup-failures.ts";
 import { errorText } from "./util/error-text.ts";
 
 /**
+ * How long a Redis command may go unanswered (a server that hangs, a network that drops its
+ * packets) before it fails, and its caller falls back as when Redis is down.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+/**
  * The shared Redis connection. Commands fail fast while it is down (callers fall back or
- * answer `unavailable`) instead of queueing behind a reconnect.
+ * answer `unavailable`) instead of queueing behind a reconnect, or waiting for an answer that
+ * does not come.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   // Loaded here, not at start-up: a server without REDIS_URL never holds the client in memory.
@@ -15,6 +22,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   });
   const address = safeAddress(url);
   let lastError = "";

@@ -3,12 +3,12 @@
  * name the setting to change and the address (never a password), Redis errors with their reason,
  * and readable lines at a terminal.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freePort, NodeChild } from "./test/process.ts";
+import { freePort, NodeChild, repoRoot } from "./test/process.ts";
 
 let dir: string;
 let child: NodeChild | undefined;
@@ -24,6 +24,16 @@ afterEach(async () => {
   holder = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
+
+const troubleshooting = readFileSync(join(repoRoot, "docs/troubleshooting.md"), "utf8");
+
+/** docs/troubleshooting.md quotes the line as printed: each of `parts`, in the printed line too. */
+function expectTroubleshootingToQuote(printed: string, ...parts: string[]): void {
+  for (const part of parts) {
+    expect(printed).toContain(part);
+    expect(troubleshooting, part).toContain(part);
+  }
+}
 
 function start(env: Record<string, string>): NodeChild {
   child = new NodeChild("server/main.ts", [], {
@@ -48,6 +58,7 @@ describe("start-up failures", () => {
     expect(server.stderr).toContain(`postgres://officellm:***@127.0.0.1:${port}/officellm`);
     expect(server.stderr).toMatch(/ECONNREFUSED/);
     expect(server.stdout + server.stderr).not.toContain("pa55-w0rd-x");
+    expectTroubleshootingToQuote(server.stderr, "could not open the database at", "(DATABASE_URL)");
   });
 
   it("a port in use: says so and suggests PORT", async () => {
@@ -59,6 +70,7 @@ describe("start-up failures", () => {
     expect(exit.code).toBe(1);
     expect(server.stderr).toContain(`port ${port} is already in use on 127.0.0.1`);
     expect(server.stderr).toMatch(/set PORT to a free port/);
+    expectTroubleshootingToQuote(server.stderr, "is already in use on", "set PORT to a free port");
   });
 });
 

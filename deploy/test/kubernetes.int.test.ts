@@ -41,7 +41,12 @@ const knownSettings = new Set([
   "METRICS_TOKEN",
 ]);
 
-for (const path of ["deploy/kubernetes/base", "deploy/kubernetes/overlays/example"]) {
+// deploy/kubernetes itself renders the base, as `kubectl apply -k deploy/kubernetes` would.
+for (const path of [
+  "deploy/kubernetes",
+  "deploy/kubernetes/base",
+  "deploy/kubernetes/overlays/example",
+]) {
   describe(`kubectl kustomize ${path}`, () => {
     let manifests: Manifest[];
     let pod: any;

@@ -296,6 +296,24 @@ describe("help", () => {
   }
 });
 
+describe("help for backup and restore", () => {
+  const commands: [string, RegExp[]][] = [
+    ["backup", [/^Usage: officellm backup PATH/, /while servers keep running/]],
+    [
+      "restore",
+      [/^Usage: officellm restore FILE/, /must be stopped/, /before-restore/, /pg_restore/],
+    ],
+  ];
+  for (const [command, patterns] of commands) {
+    it(`explains ${command} on its own`, async () => {
+      const result = await cli(command, "--help");
+      expect(result.code).toBe(0);
+      for (const pattern of patterns) expect(result.stdout).toMatch(pattern);
+      expect(result.stdout).not.toContain("token create");
+    });
+  }
+});
+
 describe("a server's read cache and the command line", () => {
   const REDIS_URL = process.env.REDIS_URL;
   let cached: TestServer | undefined;

@@ -24,6 +24,14 @@ const backupHelp = `backup PATH
 
 Writes a consistent copy of the embedded SQLite database to PATH while servers keep running.`;
 
+const restoreHelp = `restore FILE
+
+Replaces the embedded SQLite database that DATABASE_URL names with the backup FILE. Every server
+using it must be stopped first: restore refuses while any program has the database open. FILE is
+checked before anything changes; the replaced database is kept beside it as
+<database>.before-restore-<UTC time>. Prints what the backup holds. For PostgreSQL, use
+pg_restore (docs/operations.md).`;
+
 /** The help for what the command line names before --help: a token command, token, or all. */
 function helpFor(positionals: string[]): string {
   const [command, subcommand] = positionals;
@@ -32,6 +40,7 @@ function helpFor(positionals: string[]): string {
     return help ? `Usage: officellm ${help}` : tokenHelp;
   }
   if (command === "backup") return `Usage: officellm ${backupHelp}`;
+  if (command === "restore") return `Usage: officellm ${restoreHelp}`;
   return usage;
 }
 
@@ -80,7 +89,7 @@ async function run(
 }
 
 function restore(file: string | undefined, databaseUrl: string) {
-  if (!file) throw new UsageError("restore needs a FILE", "restore FILE");
+  if (!file) throw new UsageError("restore needs a FILE", restoreHelp);
   const path = databaseUrl.slice("sqlite:".length);
   if (!databaseUrl.startsWith("sqlite:") || path === ":memory:") {
     throw new Error(

@@ -1,8 +1,9 @@
 import { rmSync } from "node:fs";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openStore, type Store } from "../store/store.ts";
 import { UsageRepository } from "../store/usage-repository.ts";
+import { UsageWriter } from "../store/usage-writer.ts";
 import { startTestServer, tempSqliteUrl, type TestServer } from "../test/harness.ts";
 
 interface Envelope {
@@ -460,6 +461,48 @@ describe("request timeout", () => {
     } finally {
       await timed.close();
       await slow.close();
+    }
+  });
+
+  it("drops a completion answered after the timeout, its headers included, without an unexpected error", async () => {
+    // The usage ledger waits until the test lets it go: the call is made, its row not yet kept.
+    const sqlite = tempSqliteUrl();
+    const real = await openStore(sqlite.url);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let waiting = false;
+    class SlowUsage extends UsageRepository {
+      override async insertMany(...args: Parameters<UsageRepository["insertMany"]>) {
+        waiting = true;
+        await released;
+        return super.insertMany(...args);
+      }
+    }
+    const usage = new SlowUsage(real.db, real.dialect);
+    const timed = await startTestServer({
+      store: { ...real, usage, usageWriter: new UsageWriter(usage) },
+      env: { REQUEST_TIMEOUT_MS: "300" },
+    });
+    try {
+      const { id, token } = await timed.token();
+      const response = await timed.fetch("/api/v1/completions", {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "Late" }),
+      });
+      const body = await expectError(response, 503, "unavailable");
+      expect(body.error.message).toContain("300 ms");
+      expect(waiting).toBe(true);
+
+      release();
+      await vi.waitFor(async () => expect(await real.usage.listForToken(id)).toHaveLength(1));
+      expect((await timed.fetch("/health")).status).toBe(200);
+      expect(timed.logs.text).not.toMatch(/unexpected error/);
+    } finally {
+      await timed.close();
+      await real.close();
+      rmSync(sqlite.dir, { recursive: true, force: true });
     }
   });
 });

@@ -303,8 +303,7 @@ export function conversationRoutes(deps: {
         if (!body.stream) {
           const outcome = await completions.run(prepared, context);
           const message = await storeReply(outcome);
-          setLlmHeaders(res, outcome);
-          res.setHeader(HISTORY_DROPPED_HEADER, String(history.dropped));
+          setLlmHeaders(res, outcome, { [HISTORY_DROPPED_HEADER]: String(history.dropped) });
           return { message, completion: publicOutcome(outcome), history };
         }
         await sendCompletionStream(res, await completions.stream(prepared, context), context, {

@@ -8,7 +8,14 @@ export type ReadinessChecks = Record<string, () => Promise<void>>;
 
 export function healthRoutes(options: {
   version: string;
+  /** What the server cannot serve without (the store): a failure answers 503. */
   checks: ReadinessChecks;
+  /**
+   * What the server serves without, degraded (Redis: limits in memory, no shared cache): a
+   * failure is reported, and /ready still answers 200, so that a load balancer keeps sending
+   * requests to instances that can answer them.
+   */
+  degradable: ReadinessChecks;
   startedAt: number;
   backups?: BackupStatus | undefined;
   /** Whether the caller may read why a check failed: its messages name hosts and drivers. */
@@ -45,27 +52,42 @@ export function healthRoutes(options: {
       path: "/ready",
       access: "public",
       tag: "Service",
-      summary: "Readiness: the store (and Redis, when configured) answer; 503 otherwise",
+      summary: "Readiness: 200 while the store answers; 503 otherwise",
       description:
-        "The 503 names the checks that failed. Why they failed is shown only to an admin token.",
+        "The 503 names the checks that failed. Redis failing leaves the instance serving, " +
+        'degraded: 200 with `status: "degraded"` and `fail` for the check. Why a check failed ' +
+        "is shown only to an admin token.",
       response: z.object({
-        status: z.literal("ready"),
-        checks: z.record(z.string(), z.literal("ok")),
+        status: z.enum(["ready", "degraded"]),
+        checks: z.record(z.string(), z.string()),
       }),
       handle: async (_input, req) => {
-        const results = await runReadinessChecks(options.checks);
-        const failing = results.filter(([, outcome]) => outcome !== "ok");
+        const [required, degradable] = await Promise.all([
+          runReadinessChecks(options.checks),
+          runReadinessChecks(options.degradable),
+        ]);
+        const passes = (results: (readonly [string, string])[]) =>
+          results.every(([, outcome]) => outcome === "ok");
+        const withReasons =
+          !passes([...required, ...degradable]) && (await options.showsFailures(req));
+        const shown = (results: (readonly [string, string])[]) =>
+          results.map(([name, outcome]) =>
+            outcome === "ok" || withReasons
+              ? ([name, outcome] as const)
+              : ([name, "fail"] as const),
+          );
+        const failing = shown(required.filter(([, outcome]) => outcome !== "ok"));
         if (failing.length > 0) {
-          const shown = (await options.showsFailures(req))
-            ? failing
-            : failing.map(([name]) => [name, "fail"] as const);
           throw new ApiError(
             "unavailable",
-            `Not ready: ${shown.map(([name, why]) => `${name}: ${why}`).join("; ")}`,
-            { details: shown.map(([path, message]) => ({ path, message })) },
+            `Not ready: ${failing.map(([name, why]) => `${name}: ${why}`).join("; ")}`,
+            { details: failing.map(([path, message]) => ({ path, message })) },
           );
         }
-        return { status: "ready", checks: Object.fromEntries(results) };
+        return {
+          status: passes(degradable) ? "ready" : "degraded",
+          checks: Object.fromEntries(shown([...required, ...degradable])),
+        };
       },
     }),
   ];

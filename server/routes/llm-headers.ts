@@ -1,6 +1,10 @@
 import type { Response } from "express";
 
-/** Headers that tell a caller how an LLM answer was produced. */
+/**
+ * Headers that tell a caller how an LLM answer was produced, and `extra` ones of the same answer.
+ * None once an answer has gone out: the request timed out while the call ran, and the handler's
+ * late result is dropped (http/dispatch-routes.ts).
+ */
 export function setLlmHeaders(
   res: Response,
   info: {
@@ -11,7 +15,10 @@ export function setLlmHeaders(
     latencyMs?: number;
     upstreamMs?: number;
   },
+  extra: Record<string, string> = {},
 ): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(extra)) res.setHeader(name, value);
   res.setHeader("x-officellm-cache", info.cached ? "hit" : "miss");
   res.setHeader("x-officellm-model", info.model);
   res.setHeader("x-officellm-provider", info.provider);

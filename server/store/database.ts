@@ -22,6 +22,11 @@ export interface Connection {
   dialect: Dialect;
   /** The SQLite file, for backups; undefined on PostgreSQL. */
   sqliteFile: BetterSqlite3.Database | undefined;
+  /**
+   * From now on, a PostgreSQL statement unanswered for POSTGRES_QUERY_TIMEOUT_MS fails as the
+   * database being unavailable. Called once the migrations, which may run long, are done.
+   */
+  limitQueryTime(): void;
 }
 
 /** What may be set on the Kysely instance: `log` sees every statement it runs. */
@@ -40,6 +45,12 @@ export const SQLITE_SYNCHRONOUS = "FULL";
 /** How long opening a PostgreSQL connection may take before it fails. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 
+/**
+ * How long a PostgreSQL statement may go unanswered before the database counts as unavailable
+ * (migrations, which may run long, are not limited).
+ */
+export const POSTGRES_QUERY_TIMEOUT_MS = 10_000;
+
 /** Opens `sqlite:PATH` (creating its directory) or `postgres://…`. */
 export function connect(databaseUrl: string, options: ConnectOptions = {}): Connection {
   if (databaseUrl.startsWith("sqlite:")) {
@@ -56,6 +67,8 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
       }),
       dialect: "sqlite",
       sqliteFile: file,
+      // SQLite runs in the process: a statement cannot go unanswered.
+      limitQueryTime: () => {},
     };
   }
   // Required here, not imported at start-up: a server on SQLite never holds the driver in memory.
@@ -75,13 +88,19 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
   // An idle connection the server closed (a restart, a failover) is dropped from the pool, and
   // the next query opens another; without a listener, its error would end the process.
   pool.on("error", () => {});
+  let queryTimeoutMs: number | undefined;
   return {
     db: new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: reportingUnavailability(pool) }),
+      dialect: new PostgresDialect({
+        pool: reportingUnavailability(pool, () => queryTimeoutMs),
+      }),
       ...options,
     }),
     dialect: "postgres",
     sqliteFile: undefined,
+    limitQueryTime: () => {
+      queryTimeoutMs = POSTGRES_QUERY_TIMEOUT_MS;
+    },
   };
 }
 

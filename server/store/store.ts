@@ -45,13 +45,14 @@ export interface Store {
 
 /** Opens the database named by `databaseUrl` and runs pending migrations. */
 export async function openStore(databaseUrl: string, options: ConnectOptions = {}): Promise<Store> {
-  const { db, dialect, sqliteFile } = connect(databaseUrl, options);
+  const { db, dialect, sqliteFile, limitQueryTime } = connect(databaseUrl, options);
   try {
     await migrateToLatest(db, dialect);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  limitQueryTime();
   const usage = new UsageRepository(db, dialect);
   const usageWriter = new UsageWriter(usage);
   return {

@@ -34,9 +34,15 @@ const lostConnection = (error: unknown): boolean => {
 
 /**
  * The pool as Kysely sees it, its connection failures turned into DatabaseUnavailableError: a
- * connection that could not be opened (refused, timed out), and a query whose connection ended.
+ * connection that could not be opened (refused, timed out), a query whose connection ended, and
+ * a query left unanswered for `queryTimeoutMs()` (undefined: no limit), as by a server that
+ * hangs or a network that drops its packets, where the connection would otherwise wait for
+ * minutes.
  */
-export function reportingUnavailability(pool: Pool): PostgresPool {
+export function reportingUnavailability(
+  pool: Pool,
+  queryTimeoutMs: () => number | undefined = () => undefined,
+): PostgresPool {
   return {
     options: pool.options,
     async connect() {
@@ -46,7 +52,7 @@ export function reportingUnavailability(pool: Pool): PostgresPool {
       } catch (error) {
         throw new DatabaseUnavailableError(error);
       }
-      return withQueryFailures(client, watchWhileCheckedOut(client));
+      return withQueryFailures(client, watchWhileCheckedOut(client), queryTimeoutMs);
     },
     end: () => pool.end(),
   };
@@ -70,24 +76,43 @@ function watchWhileCheckedOut(client: PoolClient): () => Error | undefined {
   };
 }
 
-/** The two methods Kysely calls on a pooled client, a query's failure described. */
+/**
+ * The two methods Kysely calls on a pooled client, a query's failure described. A query left
+ * unanswered past the time limit fails, and so does every later one on that connection (the
+ * rollback of its transaction among them) without waiting again; the pool then drops it.
+ */
 function withQueryFailures(
   client: PoolClient,
   stopWatching: () => Error | undefined,
+  queryTimeoutMs: () => number | undefined,
 ): PostgresPoolClient {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let unanswered: DatabaseUnavailableError | undefined;
+  const answerWithin = (result: Promise<unknown>): Promise<unknown> => {
+    const limitMs = queryTimeoutMs();
+    if (limitMs === undefined) return result;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        unanswered = new DatabaseUnavailableError(new Error(`no answer within ${limitMs} ms`));
+        reject(unanswered);
+      }, limitMs);
+    });
+    return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+  };
   return {
     query: (...args: unknown[]) => {
+      if (unanswered) return Promise.reject(unanswered);
       const result = query(...args);
       // A cursor (a streamed query) is returned as it is; a promise, with its failure described.
       if (!(result instanceof Promise)) return result;
-      return result.catch((error: unknown) => {
+      return answerWithin(result).catch((error: unknown) => {
         throw lostConnection(error) ? new DatabaseUnavailableError(error) : error;
       });
     },
     release: (destroy?: boolean) => {
       const lost = stopWatching();
-      client.release(lost ?? destroy);
+      client.release(lost ?? unanswered ?? destroy);
     },
   } as PostgresPoolClient;
 }

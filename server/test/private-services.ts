@@ -3,18 +3,40 @@
  * temporary directory, started and stopped by the test, never the shared ones (6379, 5432).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { userInfo, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./process.ts";
 
-/** A server a test can stop and start again on the same port. */
+/** A server a test can stop and start again on the same port, or freeze. */
 export interface PrivateService {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Stops its processes (SIGSTOP) without closing anything: connections stay open and nothing
+   * answers on them, as with a server that hangs or a network that drops its packets.
+   */
+  freeze(): void;
+  /** Lets the frozen processes run again (SIGCONT). */
+  thaw(): void;
   /** Stops it and removes its data. */
   dispose(): Promise<void>;
+}
+
+/** Freezes and thaws the processes `find` names when asked. */
+function freezer(find: () => number[]): Pick<PrivateService, "freeze" | "thaw"> {
+  let frozen: number[] = [];
+  return {
+    freeze() {
+      frozen = find();
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    },
+    thaw() {
+      for (const pid of frozen) process.kill(pid, "SIGCONT");
+      frozen = [];
+    },
+  };
 }
 
 /** `redis-server` on a free port, keeping nothing on disk. */
@@ -47,12 +69,16 @@ export async function startPrivateRedis(): Promise<PrivateService> {
     child.kill("SIGTERM");
     await exited;
   };
+  const { freeze, thaw } = freezer(() => (server?.pid === undefined ? [] : [server.pid]));
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    freeze,
+    thaw,
     async dispose() {
+      thaw();
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -60,7 +86,7 @@ export async function startPrivateRedis(): Promise<PrivateService> {
 }
 
 /** The newest PostgreSQL's programs (Debian keeps them under /usr/lib/postgresql/<version>/bin). */
-function postgresBin(program: string): string {
+export function postgresBin(program: string): string {
   const versions = existsSync("/usr/lib/postgresql")
     ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))
     : [];
@@ -99,12 +125,24 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
   const start = async () =>
     run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "start"]);
   const stop = async () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+  /** The postmaster (first line of its pid file) and the processes it started. */
+  const processes = () => {
+    const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], {
+      encoding: "utf8",
+    });
+    return [postmaster, ...children.stdout.split(/\s+/).filter(Boolean).map(Number)];
+  };
+  const { freeze, thaw } = freezer(processes);
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    freeze,
+    thaw,
     async dispose() {
+      thaw();
       try {
         await stop();
       } catch {
