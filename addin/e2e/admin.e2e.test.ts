@@ -4,18 +4,14 @@
  * API itself), passes axe in light and dark, and leaves a screenshot for review.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminUsageReport, TokenSummary } from "../../server/wire.ts";
-import { systemClock } from "../../server/clock.ts";
-import { createLogger } from "../../server/logger.ts";
-import { BackupSchedule } from "../../server/store/backup-schedule.ts";
-import { openStore } from "../../server/store/store.ts";
-import { LogCapture, TestClock, type TestServer } from "../../server/test/harness.ts";
+import { storeWithBackups } from "../../server/test/backup-rig.ts";
+import { TestClock, type TestServer } from "../../server/test/harness.ts";
 import type { UsageRow } from "../../server/store/usage-repository.ts";
 import { formatUsd } from "../src/shared/money.ts";
 import { launchChromium, screenshot, startAddinServer } from "./pane.ts";
@@ -588,16 +584,7 @@ describe("the admin console", () => {
 
 describe("the admin console with scheduled backups", () => {
   it("takes a backup on demand, shows it as the last one, and audits it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "officellm-console-backups-"));
-    const store = await openStore(`sqlite:${join(dir, "officellm.db")}`);
-    const schedule = new BackupSchedule({
-      store,
-      directory: join(dir, "backups"),
-      intervalMs: 86_400_000,
-      keep: 7,
-      clock: systemClock,
-      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
-    });
+    const { dir, store, schedule } = await storeWithBackups("officellm-console-backups-");
     const withBackups = await startAddinServer({ store, backups: schedule });
     const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

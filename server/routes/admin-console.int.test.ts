@@ -4,17 +4,13 @@
  * burn-down), each model's error rate and latency, and the system's status without a secret.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry, LedgerPage, ModelHealth, SystemStatus } from "../wire.ts";
 import { api, type ErrorBody } from "../test/api.ts";
-import { systemClock } from "../clock.ts";
-import { createLogger } from "../logger.ts";
-import { BackupSchedule } from "../store/backup-schedule.ts";
-import { openStore } from "../store/store.ts";
-import { LogCapture, startTestServer, TestClock, type TestServer } from "../test/harness.ts";
+import { storeWithBackups } from "../test/backup-rig.ts";
+import { startTestServer, TestClock, type TestServer } from "../test/harness.ts";
 import type { UsageRow } from "../store/usage-repository.ts";
 
 let server: TestServer;
@@ -281,16 +277,7 @@ describe("POST /api/v1/admin/backups", () => {
   });
 
   it("takes a checked backup at once, one at a time, and audits who asked", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "officellm-backup-now-"));
-    const store = await openStore(`sqlite:${join(dir, "officellm.db")}`);
-    const schedule = new BackupSchedule({
-      store,
-      directory: join(dir, "backups"),
-      intervalMs: 86_400_000,
-      keep: 7,
-      clock: systemClock,
-      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
-    });
+    const { dir, store, schedule } = await storeWithBackups("officellm-backup-now-");
     const withBackups = await startTestServer({ store, backups: schedule });
     try {
       const ops = await withBackups.token({ name: "Ops", scopes: ["admin"] });
