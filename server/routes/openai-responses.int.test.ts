@@ -257,6 +257,28 @@ describe("POST /v1/responses item references", () => {
     ]);
   });
 
+  it("keeps nothing of an answer asked with store: false, so a reference to it is refused", async () => {
+    const client = clientFor(rig, (await rig.token()).token);
+    const plain = await client.responses.create({
+      model: "gpt-4.1-mini",
+      input: uniquePrompt("not kept"),
+      store: false,
+    });
+    const streamed = await client.responses
+      .stream({ model: "gpt-4.1-mini", input: uniquePrompt("not kept either"), store: false })
+      .finalResponse();
+    for (const given of [plain, streamed]) {
+      const error = await rejection(
+        client.responses.create({
+          model: "gpt-4.1-mini",
+          input: [{ type: "item_reference", id: given.output[0]!.id! }],
+        }),
+      );
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as Error).message).toMatch(/body\.input\.0\.id: msg_\w+ is not an item/);
+    }
+  });
+
   it("refuses a reference to another token's item with 400, calling nothing", async () => {
     const mine = clientFor(rig, (await rig.token()).token);
     const given = await mine.responses.create({ model: "gpt-4.1-mini", input: "Hello" });

@@ -7,8 +7,8 @@
  *
  * OfficeLLM keeps no responses: `store: true`, `previous_response_id` and `conversation` are
  * refused with 400 saying so (the caller sends the whole conversation as `input`), and every
- * answer says `store: false`. The items of its answers are kept for a while, as the response
- * cache keeps answers, so that an `item_reference` to one (the AI SDK sends one for each earlier
+ * answer says `store: false`. Unless the caller itself sent `store: false`, the items of its
+ * answers are kept for a while, as the response cache keeps answers, so that an `item_reference` to one (the AI SDK sends one for each earlier
  * answer it sends back) is answered with the item. Function tools are carried (`function_call` and
  * `function_call_output` items); built-in tools are refused. Image parts (`input_image` with an https: or data: URL) go
  * to models that read images, as on chat; file and audio parts are refused.
@@ -35,6 +35,12 @@ import { unixSeconds } from "./openai-compatible.ts";
 import { relayCompletionStream, type StreamWriter } from "./stream-completion.ts";
 
 const noStore = "OfficeLLM keeps no responses: send the whole conversation as input (store: false)";
+
+/**
+ * Whether an answer's items are kept for `item_reference`: unless the caller said `store: false`,
+ * as a client does that sends its earlier answers back whole (the AI SDK so told).
+ */
+const keepsItems = (body: { store?: boolean | null | undefined }) => body.store !== false;
 const unsupported = (what: string) => `${what} is not supported by this gateway`;
 
 /** Parts whose text is usable: what a caller wrote, and earlier answers sent back. */
@@ -427,7 +433,8 @@ export class OutputItems {
           const path = `body.input.${index}.id`;
           const message =
             `${item.id} is not an item of an answer this token was given, or is no longer ` +
-            "kept (items are kept as the response cache keeps answers): send the item itself";
+            "kept (items are kept as the response cache keeps answers): send the item itself " +
+            "(with the AI SDK, providerOptions.openai.store = false)";
           throw new ApiError("invalid_request", `${path}: ${message}`, {
             details: [{ path, message }],
           });
@@ -598,7 +605,10 @@ export function openAiResponsesRoutes(deps: {
     const prepared = await completions.prepare(request, context.caller.tokenId);
     const opened = await completions.stream(prepared, context);
     const meta = { id: `resp_${hexId()}`, createdAt: now(), model: opened.model };
-    const keep = (output: OutputItem[]) => items.keep(context.caller.tokenId, opened.model, output);
+    const keep = (output: OutputItem[]) =>
+      keepsItems(body)
+        ? items.keep(context.caller.tokenId, opened.model, output)
+        : Promise.resolve();
     await relayCompletionStream(res, opened, context, (events) =>
       responseEventWriter(events, body, meta, now, keep),
     );
@@ -637,7 +647,7 @@ export function openAiResponsesRoutes(deps: {
         const message =
           calls.length && !outcome.text ? [] : [outputMessage(`msg_${hexId()}`, outcome.text)];
         const output = [...message, ...calls];
-        await items.keep(context.caller.tokenId, outcome.model, output);
+        if (keepsItems(body)) await items.keep(context.caller.tokenId, outcome.model, output);
         return responseObject(
           body,
           { id: `resp_${hexId()}`, createdAt, model: outcome.model },
