@@ -70,7 +70,7 @@ describe("a provider's slots among tokens", () => {
     const { messages, slots } = slotsLogging(200);
     const batch = Array.from({ length: 200 }, () => slots.acquire("batch", never, Infinity));
     expect(slots.snapshot()).toMatchObject({ inFlight: 198, waiting: 2 });
-    expect(messages()).toEqual(["provider slots all taken: calls queue"]);
+    expect(messages()).toEqual(["a token holds all the provider slots it may: its calls queue"]);
 
     // Another token's call goes upstream at once, not after one of the batch's calls.
     const single = await slots.acquire("single", never, Infinity);

@@ -76,9 +76,12 @@ export class ProviderSlots {
     report.deepest = Math.max(report.deepest, this.#slots.waiting + 1);
     this.#logger.debug({ provider: this.#provider, tokenId }, "call queued for a provider slot");
     if (this.#reporting) return;
+    const free = this.#slots.available;
     this.#logger.info(
-      { provider: this.#provider, capacity: this.#capacity },
-      "provider slots all taken: calls queue",
+      { provider: this.#provider, capacity: this.#capacity, free },
+      free === 0
+        ? "provider slots all taken: calls queue"
+        : "a token holds all the provider slots it may: its calls queue",
     );
     this.#reporting = setInterval(() => this.#sumUp(), REPORT_EVERY_MS).unref();
   }
