@@ -40,7 +40,13 @@ export async function joinInvalidationBus(
   handlers: { apply(invalidation: Invalidation): void; forgetAll(): void },
 ): Promise<InvalidationBus> {
   const origin = randomUUID();
-  const subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false });
+  // No command timeout here: a SUBSCRIBE answered late (a Redis busy restarting) would fail for
+  // good, and this instance would miss every invalidation until its connection next dropped.
+  const subscriber = redis.duplicate({
+    lazyConnect: true,
+    autoResubscribe: false,
+    commandTimeout: undefined,
+  });
   // The shared connection already reports Redis being unreachable.
   subscriber.on("error", () => undefined);
   let subscribed = Promise.resolve();
