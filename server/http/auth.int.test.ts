@@ -84,10 +84,11 @@ describe("authentication on every protected route", () => {
       expect([401, 403], where).not.toContain(response.status);
       if (response.ok) continue;
       // Past authentication, the route refuses only the made-up input ({} or a made-up id), or
-      // a feature this server has not set up (Google Calendar): never with an internal error.
+      // a feature this server has not set up (Google Calendar: unavailable; scheduled backups:
+      // conflict): never with an internal error.
       const body = (await response.json()) as { error: { code: string } };
       expect(
-        ["invalid_request", "not_found", "unavailable", "unsupported_media_type"],
+        ["invalid_request", "not_found", "unavailable", "unsupported_media_type", "conflict"],
         where,
       ).toContain(body.error.code);
     }
