@@ -10,9 +10,10 @@
  * getUsedRangeOrNullObject, getSpillingToRangeOrNullObject (ExcelApi 1.12), and the address,
  * values, formulas, valueTypes, rowCount, columnCount and isNullObject properties; for Migrate,
  * worksheets.load("items/name"), Worksheet.getCell and getUsedRangeOrNullObject, and
- * workbook.settings (add, getItem, getItemOrNullObject, delete), with optional limits on the
- * cells one request may read and the settings text it may send or receive, refused as Excel
- * refuses a payload that is too large.
+ * workbook.settings (add, getItem, getItemOrNullObject, delete, load("items/key")), with
+ * optional limits on the cells one request may read and the settings text it may send or
+ * receive, refused as Excel refuses a payload that is too large, and a settings write refused on
+ * demand.
  *
  * The page gets `window.__fakeExcel` for tests: read cells, move the selection.
  *
@@ -64,6 +65,11 @@ export interface FakeExcelHandle {
   settings: Record<string, unknown>;
   /** Requests refused for loading too many cells. */
   refusedLoads: number;
+  /**
+   * Refuse the request carrying the Nth settings write from now (1: the next), nothing in it
+   * applied, as Excel refuses a request; null (the default): none refused.
+   */
+  refuseSettingWrite: number | null;
 }
 
 export function installFakeExcel(seed: FakeExcelSeed): void {
@@ -267,6 +273,7 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     writes: 0,
     settings: {},
     refusedLoads: 0,
+    refuseSettingWrite: null,
   };
 
   const settingLimit = seed.maxSettingCharsPerRequest ?? Infinity;
@@ -278,6 +285,8 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     workbook: Workbook;
     /** Characters of settings this request sends, and those it has received so far. */
     settingCharsSent = 0;
+    /** Settings this request writes. */
+    settingWrites = 0;
     settingCharsReceived = 0;
     constructor() {
       this.workbook = new Workbook(this);
@@ -285,11 +294,22 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
     async sync() {
       const ops = this.queue;
       const sent = this.settingCharsSent;
+      const writes = this.settingWrites;
       this.queue = [];
       this.settingCharsSent = 0;
+      this.settingWrites = 0;
       this.settingCharsReceived = 0;
       await new Promise((resolve) => setTimeout(resolve, 1));
       if (sent > settingLimit) throw tooLarge("RequestPayloadSizeLimitExceeded");
+      if (handle.refuseSettingWrite !== null && writes > 0) {
+        handle.refuseSettingWrite -= writes;
+        if (handle.refuseSettingWrite <= 0) {
+          handle.refuseSettingWrite = null;
+          throw Object.assign(new Error("The settings could not be saved."), {
+            code: "GeneralException",
+          });
+        }
+      }
       for (const op of ops) op();
     }
     receiveSetting(value: unknown) {
@@ -497,6 +517,8 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
       add(key: string, value: unknown): void;
       getItem(key: string): Setting;
       getItemOrNullObject(key: string): Setting;
+      load(props: string): unknown;
+      readonly items: Setting[];
     };
     constructor(ctx: Context) {
       this.ctx = ctx;
@@ -514,16 +536,34 @@ export function installFakeExcel(seed: FakeExcelSeed): void {
         },
       };
       this.worksheets = worksheets;
-      this.settings = {
-        add: (key, value) => {
+      let settingItems: Setting[] | undefined;
+      const settings = {
+        add: (key: string, value: unknown) => {
           requireApi("1.4", "settings");
           const copy = JSON.parse(JSON.stringify(value)) as unknown;
           ctx.settingCharsSent += JSON.stringify(copy).length;
+          ctx.settingWrites++;
           ctx.queue.push(() => (handle.settings[key] = copy));
         },
-        getItem: (key) => new Setting(ctx, key, false),
-        getItemOrNullObject: (key) => new Setting(ctx, key, true),
+        getItem: (key: string) => new Setting(ctx, key, false),
+        getItemOrNullObject: (key: string) => new Setting(ctx, key, true),
+        // The keys only ("items/key"): the values are loaded one setting at a time.
+        load: () => {
+          requireApi("1.4", "settings");
+          ctx.queue.push(
+            () =>
+              (settingItems = Object.keys(handle.settings).map(
+                (key) => new Setting(ctx, key, false),
+              )),
+          );
+          return settings;
+        },
+        get items(): Setting[] {
+          if (!settingItems) throw new Error("PropertyNotLoaded: items (fake Excel)");
+          return settingItems;
+        },
       };
+      this.settings = settings;
     }
     getSelectedRange() {
       return new Range(this.ctx, parse(state.selection));

@@ -359,7 +359,12 @@ describe("Migrate on a workbook of several sheets", () => {
     expect((await applyFindings(officeExcel, [legacy])).written).toEqual([]);
     expect(excel.formula("'Bob''s data'!C2")).toBe(formulas.get("'Bob''s data'!C2"));
     expect((await readMigrationRecord(officeExcel))?.changes).toHaveLength(100);
-    expect(Object.keys(excel.settings).sort()).toEqual([MIGRATION_KEY, `${MIGRATION_KEY}.0`]);
+    // The head, and the one part of the last save.
+    const { generation } = excel.settings[MIGRATION_KEY] as { generation: string };
+    expect(Object.keys(excel.settings).sort()).toEqual([
+      MIGRATION_KEY,
+      `${MIGRATION_KEY}.${generation}.0`,
+    ]);
 
     const restored = await restoreLastMigration(officeExcel);
     expect(restored?.restored).toHaveLength(100);
@@ -412,6 +417,77 @@ describe("Migrate on a workbook of several sheets", () => {
     const restored = await restoreLastMigration(officeExcel);
     expect(restored?.restored).toHaveLength(2_000);
     expect(excel.formula("Sheet1!B2000")).toBe(cells["Sheet1!B2000"]!.formula);
+    expect(excel.settings).toEqual({});
+  });
+
+  it("keeps the previous originals whole when a save of the record is cut short", async () => {
+    const prompt =
+      "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(6);
+    const cells: Record<string, FakeFormulaCell> = {};
+    for (let row = 1; row <= 2_000; row++)
+      cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
+    const excel = host({ cells, maxSettingCharsPerRequest: 600_000 });
+    const findings = await scanWorkbook(officeExcel);
+    const first = findings.filter((finding) => finding.row <= 10);
+    expect((await applyFindings(officeExcel, first)).written).toHaveLength(10);
+    const saved = { ...excel.settings };
+
+    // The rest: a record of several parts, of which Excel refuses the second (or the pane is
+    // closed while it is sent). Nothing is converted, and the record is the one saved before.
+    excel.refuseSettingWrite = 2;
+    const rest = findings.filter((finding) => finding.row > 10);
+    await expect(applyFindings(officeExcel, rest)).rejects.toThrow(
+      "The settings could not be saved.",
+    );
+    expect(excel.formula("Sheet1!B11")).toBe(cells["Sheet1!B11"]!.formula);
+    expect((await readMigrationRecord(officeExcel))?.changes).toHaveLength(10);
+    expect(excel.settings).toMatchObject(saved);
+
+    // The next save leaves only its own parts, the cut-short one's gone.
+    expect((await applyFindings(officeExcel, rest.slice(0, 10))).written).toHaveLength(10);
+    const { generation } = excel.settings[MIGRATION_KEY] as { generation: string };
+    expect(Object.keys(excel.settings).sort()).toEqual([
+      MIGRATION_KEY,
+      `${MIGRATION_KEY}.${generation}.0`,
+    ]);
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(20);
+    for (const [address, cell] of Object.entries(cells))
+      expect(excel.formula(address)).toBe(cell.formula);
+    expect(excel.settings).toEqual({});
+  });
+
+  it("restores the originals a save before generations kept", async () => {
+    const cells: Record<string, FakeFormulaCell> = {
+      "Sheet1!B1": { formula: '=COPILOT("Tone of", A1)', value: NAME },
+    };
+    const excel = host({ cells });
+    const record = {
+      version: 1,
+      at: "2026-11-01T00:00:00.000Z",
+      changes: [
+        {
+          sheet: "Sheet1",
+          row: 1,
+          column: 1,
+          before: '=COPILOT("Tone of", A1)',
+          after: '=LLM.PROMPT("Tone of", A1)',
+        },
+      ],
+    };
+    await Excel.run(async (context) => {
+      context.workbook.worksheets.getItem("Sheet1").getRange("B1").formulas = [
+        ['=LLM.PROMPT("Tone of", A1)'],
+      ];
+      context.workbook.settings.add(MIGRATION_KEY, 1);
+      context.workbook.settings.add(`${MIGRATION_KEY}.0`, JSON.stringify(record));
+      await context.sync();
+    });
+
+    const restored = await restoreLastMigration(officeExcel);
+    expect(restored?.restored).toHaveLength(1);
+    expect(excel.formula("Sheet1!B1")).toBe('=COPILOT("Tone of", A1)');
     expect(excel.settings).toEqual({});
   });
 });

@@ -191,30 +191,62 @@ export function replaceFormulas(
 /**
  * The workbook's settings (saved in the file with the workbook) as a small key-value store for
  * text. A long text is kept in parts of at most SETTING_PART_CHARS characters, each sent and
- * read in a request of its own.
+ * read in a request of its own. The parts of each save are a generation of their own
+ * (`key.<generation>.<n>`), and the head (`key`: the generation and how many parts) is switched
+ * to them only once they are all written, so a save cut short leaves the text saved before whole.
  */
 export const SETTING_PART_CHARS = 500_000;
+
+interface TextHead {
+  generation: string;
+  parts: number;
+}
+
+/**
+ * The settings a head names, in order. A number is a head saved before generations, whose parts
+ * are `key.<n>`.
+ */
+function partKeys(key: string, head: unknown): string[] {
+  const { generation, parts } =
+    typeof head === "number" ? { generation: null, parts: head } : (head as TextHead);
+  const prefix = generation === null ? key : `${key}.${generation}`;
+  return Array.from({ length: parts }, (_, part) => `${prefix}.${part}`);
+}
+
+/**
+ * Deletes every setting under `key.` but `keep`: the parts of the generation replaced, and any a
+ * save cut short left behind.
+ */
+async function deleteParts(
+  context: Excel.RequestContext,
+  key: string,
+  keep: readonly string[],
+): Promise<void> {
+  const settings = context.workbook.settings;
+  settings.load("items/key");
+  await context.sync();
+  for (const item of settings.items)
+    if (item.key.startsWith(`${key}.`) && !keep.includes(item.key)) item.delete();
+  await context.sync();
+}
 
 export function saveWorkbookText(key: string, text: string): Promise<void> {
   requireExcelApi(EXCEL_API.settings, "Keeping the originals in the workbook");
   return runExcel("Saving to the workbook", async (context) => {
     const settings = context.workbook.settings;
-    const parts = Math.max(1, Math.ceil(text.length / SETTING_PART_CHARS));
-    const old = settings.getItemOrNullObject(key);
-    old.load("value");
-    await context.sync();
-    const oldParts = old.isNullObject ? 0 : Number(old.value);
-    for (let part = parts; part < oldParts; part++) settings.getItem(`${key}.${part}`).delete();
+    const head: TextHead = {
+      generation: crypto.randomUUID(),
+      parts: Math.max(1, Math.ceil(text.length / SETTING_PART_CHARS)),
+    };
+    const keys = partKeys(key, head);
     // One part a request: Excel refuses a request over its payload limit (5 MB on the web).
-    for (let part = 0; part < parts; part++) {
-      settings.add(
-        `${key}.${part}`,
-        text.slice(part * SETTING_PART_CHARS, (part + 1) * SETTING_PART_CHARS),
-      );
+    for (const [part, partKey] of keys.entries()) {
+      settings.add(partKey, text.slice(part * SETTING_PART_CHARS, (part + 1) * SETTING_PART_CHARS));
       await context.sync();
     }
-    settings.add(key, parts);
+    settings.add(key, head);
     await context.sync();
+    await deleteParts(context, key, keys);
   });
 }
 
@@ -228,8 +260,8 @@ export function loadWorkbookText(key: string): Promise<string | null> {
     if (head.isNullObject) return null;
     // One part a request, as they were saved.
     let text = "";
-    for (let part = 0; part < Number(head.value); part++) {
-      const item = settings.getItem(`${key}.${part}`).load("value");
+    for (const partKey of partKeys(key, head.value)) {
+      const item = settings.getItem(partKey).load("value");
       await context.sync();
       text += String(item.value);
     }
@@ -240,14 +272,13 @@ export function loadWorkbookText(key: string): Promise<string | null> {
 export function removeWorkbookText(key: string): Promise<void> {
   requireExcelApi(EXCEL_API.settings, "Clearing the originals from the workbook");
   return runExcel("Clearing from the workbook", async (context) => {
-    const settings = context.workbook.settings;
-    const head = settings.getItemOrNullObject(key);
+    const head = context.workbook.settings.getItemOrNullObject(key);
     head.load("value");
     await context.sync();
     if (head.isNullObject) return;
-    for (let part = 0; part < Number(head.value); part++)
-      settings.getItem(`${key}.${part}`).delete();
+    // The head first: a clear cut short leaves parts no head names, never a head without parts.
     head.delete();
     await context.sync();
+    await deleteParts(context, key, []);
   });
 }
