@@ -86,7 +86,7 @@ export const systemStatusSchema = z.object({
     .string()
     .nullable()
     .describe(
-      "The newest verified scheduled backup (BACKUP_DIR); null when none or backups are off",
+      "The newest verified backup in BACKUP_DIR, scheduled or taken on demand; null when none or backups are off",
     ),
   backupsEnabled: z
     .boolean()

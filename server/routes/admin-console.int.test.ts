@@ -303,7 +303,7 @@ describe("POST /api/v1/admin/backups", () => {
       expect(second.body).toEqual(first.body);
       expect(first.body.tokens).toBe(1);
       expect(readdirSync(join(dir, "backups"))).toEqual([
-        `officellm-${first.body.at.replace(/[:.]/g, "-")}.db`,
+        `officellm-on-demand-${first.body.at.replace(/[:.]/g, "-")}.db`,
       ]);
       const after = await api<SystemStatus>(withBackups, ops.token, "GET", "/api/v1/admin/system");
       expect(after.body.lastBackup).toBe(first.body.at);

@@ -196,11 +196,12 @@ export function adminConsoleRoutes(deps: {
       path: "/api/v1/admin/backups",
       access: "admin",
       tag: "Admin",
-      summary:
-        "Take a scheduled backup now (BACKUP_DIR), written and checked as the schedule's are",
+      summary: "Take a backup now into BACKUP_DIR, written and checked as the schedule's are",
       description:
         "Answers once the backup is written and checked; asked for while one is being written, " +
-        "answers with that one. 409 `conflict` when scheduled backups are off (BACKUP_DIR unset).",
+        "answers with that one. Named officellm-on-demand-<time>.db and kept apart from the " +
+        "scheduled ones (the newest 3), so it never pushes one out of BACKUP_KEEP. 409 " +
+        "`conflict` when scheduled backups are off (BACKUP_DIR unset).",
       response: backupTakenSchema,
       successStatus: 201,
       handle: async ({ caller }) => {

@@ -6,21 +6,39 @@ import type { Logger } from "../logger.ts";
 import { checkBackupOffThread, type BackupContents } from "./check-backup.ts";
 import type { Store } from "./store.ts";
 
-/** officellm-2026-12-05T14-50-11-123Z.db: sortable by name, and the time it was taken. */
-const backupName = /^officellm-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.db$/;
+/**
+ * Who asked for a backup: the schedule, or an admin (Back up now). They are named apart and kept
+ * apart, so that backups taken on demand never push the schedule's out of BACKUP_KEEP.
+ */
+export type BackupKind = "scheduled" | "on-demand";
 
-function nameFor(at: Date): string {
-  return `officellm-${at.toISOString().replace(/[:.]/g, "-")}.db`;
+/** How many backups taken on demand are kept, the newest, besides BACKUP_KEEP scheduled ones. */
+export const ON_DEMAND_KEEP = 3;
+
+/**
+ * officellm-2026-12-05T14-50-11-123Z.db (scheduled) and
+ * officellm-on-demand-2026-12-05T14-50-11-123Z.db: the kind, and the time it was taken.
+ */
+const backupName =
+  /^officellm-(on-demand-)?(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.db$/;
+
+function nameFor(kind: BackupKind, at: Date): string {
+  const prefix = kind === "on-demand" ? "officellm-on-demand-" : "officellm-";
+  return `${prefix}${at.toISOString().replace(/[:.]/g, "-")}.db`;
 }
 
-function timeOf(name: string): Date | undefined {
+function parseName(name: string): { kind: BackupKind; at: Date } | undefined {
   const match = backupName.exec(name);
   return match
-    ? new Date(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`)
+    ? {
+        kind: match[1] ? "on-demand" : "scheduled",
+        at: new Date(`${match[2]}T${match[3]}:${match[4]}:${match[5]}.${match[6]}Z`),
+      }
     : undefined;
 }
 
 export interface Backup {
+  kind: BackupKind;
   path: string;
   at: Date;
   contents: BackupContents;
@@ -33,6 +51,7 @@ export interface BackupStatus {
 
 /** The scheduled backups as the admin API sees them: their status, and one taken on demand. */
 export interface Backups extends BackupStatus {
+  /** A backup on demand; asked for while one is being written, it answers with that one. */
   backupNow(): Promise<Backup>;
 }
 
@@ -42,7 +61,10 @@ export interface BackupScheduleOptions {
   directory: string;
   /** BACKUP_INTERVAL: from the end of one backup to the start of the next. */
   intervalMs: number;
-  /** BACKUP_KEEP: how many good backups are kept; older ones are deleted. */
+  /**
+   * BACKUP_KEEP: how many good scheduled backups are kept; older ones are deleted. Backups taken
+   * on demand are kept apart, the newest ON_DEMAND_KEEP of them.
+   */
   keep: number;
   clock: Clock;
   logger: Logger;
@@ -52,14 +74,17 @@ export interface BackupScheduleOptions {
  * Online backups of the embedded SQLite database: one at start, then one every interval. Each is
  * written by SQLite's online backup API while the server keeps serving, under a `.partial` name;
  * it takes its final name only once it has been opened and checked (check-backup.ts), so every
- * `officellm-*.db` in the directory is a good one and the newest name is the last good backup,
- * across restarts. Emits "backup" (a Backup) and "failure" (an Error).
+ * `officellm-*.db` in the directory is a good one and the newest is the last good backup, across
+ * restarts. Backups taken on demand are named `officellm-on-demand-*.db` and pruned apart from the
+ * schedule's. Emits "backup" (a Backup) and "failure" (an Error).
  */
 export class BackupSchedule extends EventEmitter implements Backups {
   readonly #options: BackupScheduleOptions;
   #lastGoodAt: Date | undefined;
   /** The backup being written: one at a time, shared by whoever asks meanwhile. */
   #current: Promise<Backup> | undefined;
+  /** Whether the backup being written is the schedule's. */
+  #currentKind: BackupKind | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
@@ -72,7 +97,7 @@ export class BackupSchedule extends EventEmitter implements Backups {
       // A backup cut short by a crash or a stop.
       if (name.endsWith(".db.partial")) rmSync(join(options.directory, name), { force: true });
     }
-    this.#lastGoodAt = this.#goodBackups()[0]?.at;
+    this.#lastGoodAt = this.#goodBackups()[0]?.at; // of either kind
   }
 
   lastGoodAt(): Date | undefined {
@@ -87,7 +112,7 @@ export class BackupSchedule extends EventEmitter implements Backups {
   #tick(): void {
     this.#timer = undefined;
     if (this.#stopped) return;
-    this.#running = this.backupNow()
+    this.#running = this.#take("scheduled")
       .catch(() => undefined) // logged and emitted as "failure"
       .finally(() => {
         this.#running = undefined;
@@ -98,30 +123,45 @@ export class BackupSchedule extends EventEmitter implements Backups {
   }
 
   /**
-   * One backup: written, checked, named, and the oldest beyond BACKUP_KEEP deleted. Asked for
-   * while one is being written (the schedule's, or an admin's), it answers with that one.
+   * One backup on demand: written, checked, named as taken on demand, and the oldest on-demand
+   * ones beyond ON_DEMAND_KEEP deleted (the schedule's are left alone). Asked for while one is
+   * being written (the schedule's, or an admin's), it answers with that one.
    */
   backupNow(): Promise<Backup> {
-    this.#current ??= this.#backup().finally(() => {
+    return this.#current ?? this.#take("on-demand");
+  }
+
+  /**
+   * A backup of a kind, after one of the other kind under way (if any) has finished: the schedule
+   * always writes its own, which counts toward BACKUP_KEEP, even while an admin's is written.
+   */
+  async #take(kind: BackupKind): Promise<Backup> {
+    while (this.#current) {
+      if (this.#currentKind === kind) return this.#current;
+      await this.#current.catch(() => undefined); // logged and emitted as "failure"
+    }
+    this.#currentKind = kind;
+    this.#current = this.#backup(kind).finally(() => {
       this.#current = undefined;
+      this.#currentKind = undefined;
     });
     return this.#current;
   }
 
-  async #backup(): Promise<Backup> {
+  async #backup(kind: BackupKind): Promise<Backup> {
     const { store, directory, clock, logger } = this.#options;
     const at = clock.now();
-    const path = join(directory, nameFor(at));
+    const path = join(directory, nameFor(kind, at));
     const partial = `${path}.partial`;
     try {
       await store.backup(partial);
       const contents = await checkBackupOffThread(partial);
       renameSync(partial, path);
       this.#lastGoodAt = at;
-      this.#prune();
+      this.#prune(kind);
       const { tokens, usage, auditLog } = contents;
-      logger.info({ backup: path, tokens, usage, auditLog }, "Backup written and checked");
-      const backup = { path, at, contents };
+      logger.info({ backup: path, kind, tokens, usage, auditLog }, "Backup written and checked");
+      const backup = { kind, path, at, contents };
       this.emit("backup", backup);
       return backup;
     } catch (error) {
@@ -137,19 +177,21 @@ export class BackupSchedule extends EventEmitter implements Backups {
     }
   }
 
-  /** Good backups, newest first. */
-  #goodBackups(): { path: string; at: Date }[] {
+  /** Good backups of both kinds, newest first. */
+  #goodBackups(): { kind: BackupKind; path: string; at: Date }[] {
     return readdirSync(this.#options.directory)
       .flatMap((name) => {
-        const at = timeOf(name);
-        return at ? [{ path: join(this.#options.directory, name), at }] : [];
+        const parsed = parseName(name);
+        return parsed ? [{ ...parsed, path: join(this.#options.directory, name) }] : [];
       })
       .sort((a, b) => b.at.getTime() - a.at.getTime());
   }
 
-  #prune(): void {
-    for (const old of this.#goodBackups().slice(this.#options.keep))
-      rmSync(old.path, { force: true });
+  /** Deletes the oldest backups of a kind beyond what is kept of that kind. */
+  #prune(kind: BackupKind): void {
+    const keep = kind === "scheduled" ? this.#options.keep : ON_DEMAND_KEEP;
+    const ofKind = this.#goodBackups().filter((backup) => backup.kind === kind);
+    for (const old of ofKind.slice(keep)) rmSync(old.path, { force: true });
   }
 
   /** Stops the schedule, after the backup under way (if any, the schedule's or asked for) has finished. */

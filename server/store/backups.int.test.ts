@@ -163,12 +163,77 @@ describe("scheduled backups", () => {
   });
 });
 
+describe("backups taken on demand (Back up now)", () => {
+  const scheduled = (names: string[]) => names.filter((name) => !name.includes("on-demand"));
+  const onDemand = (names: string[]) => names.filter((name) => name.includes("on-demand"));
+  let ownDir: string;
+  const scheduleIn = (intervalMs: number) =>
+    new BackupSchedule({
+      store,
+      directory: ownDir,
+      intervalMs,
+      keep: 2,
+      clock: systemClock,
+      logger: createLogger({ log: { level: "silent", format: "json" } }, new LogCapture()),
+    });
+
+  beforeAll(() => {
+    ownDir = join(dir, "on-demand");
+  });
+
+  it("never push the scheduled ones out of BACKUP_KEEP, and keep the newest 3 of their own", async () => {
+    // Two scheduled backups, BACKUP_KEEP's worth.
+    const ticking = scheduleIn(20);
+    const taken: Backup[] = [];
+    ticking.on("backup", (backup: Backup) => taken.push(backup));
+    ticking.start();
+    while (taken.length < 2) await once(ticking, "backup");
+    await ticking.stop();
+    const scheduledBefore = scheduled(readdirSync(ownDir)).sort();
+    expect(scheduledBefore).toHaveLength(2);
+
+    // An admin clicks Back up now five times.
+    const clicks = scheduleIn(86_400_000);
+    const asked: Backup[] = [];
+    for (let click = 0; click < 5; click++) asked.push(await clicks.backupNow());
+    const names = readdirSync(ownDir).sort();
+    expect(scheduled(names)).toEqual(scheduledBefore);
+    expect(asked.every((backup) => backup.kind === "on-demand")).toBe(true);
+    expect(asked.at(-1)!.path).toMatch(
+      /officellm-on-demand-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.db$/,
+    );
+    expect(onDemand(names).map((name) => join(ownDir, name))).toEqual(
+      asked.slice(-3).map((backup) => backup.path),
+    );
+    // The last good backup counts both kinds, and is known again after a restart.
+    expect(clicks.lastGoodAt()).toEqual(asked.at(-1)!.at);
+    expect(scheduleIn(86_400_000).lastGoodAt()).toEqual(asked.at(-1)!.at);
+
+    // The next scheduled backup replaces the oldest scheduled one, and leaves those on demand.
+    const next = scheduleIn(86_400_000);
+    const tick = once(next, "backup").then(([backup]) => backup as Backup);
+    next.start();
+    const fresh = await tick;
+    await next.stop();
+    expect(fresh.kind).toBe("scheduled");
+    const after = readdirSync(ownDir).sort();
+    expect(scheduled(after).map((name) => join(ownDir, name))).toEqual([
+      join(ownDir, scheduledBefore[1]!),
+      fresh.path,
+    ]);
+    expect(onDemand(after)).toEqual(onDemand(names));
+  });
+});
+
 describe("npm run cli -- restore FILE", () => {
   let backupFile: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // A backup taken on demand restores like a scheduled one.
+    const taken = await schedule.backupNow();
+    expect(taken.path).toMatch(/officellm-on-demand-[^/]+\.db$/);
     backupFile = join(dir, "kept.db");
-    copyFileSync(join(backupDir, readdirSync(backupDir).sort().at(-1)!), backupFile);
+    copyFileSync(taken.path, backupFile);
   });
 
   it("refuses while a server has the database open, and leaves it as it is", async () => {

@@ -23,14 +23,19 @@ export interface Connection {
   /** The SQLite file, for backups; undefined on PostgreSQL. */
   sqliteFile: BetterSqlite3.Database | undefined;
   /**
-   * From now on, a PostgreSQL statement unanswered for POSTGRES_QUERY_TIMEOUT_MS fails as the
-   * database being unavailable. Called once the migrations, which may run long, are done.
+   * From now on, PostgreSQL cancels a statement that runs past its statement_timeout, and one
+   * unanswered for longer still (POSTGRES_QUERY_TIMEOUT_MS) fails with its connection dropped;
+   * either is the database being unavailable. Called once the migrations, which may run long and
+   * are not limited, are done.
    */
   limitQueryTime(): void;
 }
 
-/** What may be set on the Kysely instance: `log` sees every statement it runs. */
-export type ConnectOptions = Pick<KyselyConfig, "log">;
+/**
+ * What may be set on the Kysely instance (`log` sees every statement it runs), and PostgreSQL's
+ * statement_timeout (POSTGRES_STATEMENT_TIMEOUT_MS unless set, as tests set it shorter).
+ */
+export type ConnectOptions = Pick<KyselyConfig, "log"> & { statementTimeoutMs?: number };
 
 /**
  * How hard SQLite holds on to a commit. In WAL mode, NORMAL keeps every commit through a crash of
@@ -46,13 +51,25 @@ export const SQLITE_SYNCHRONOUS = "FULL";
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 
 /**
- * How long a PostgreSQL statement may go unanswered before the database counts as unavailable
- * (migrations, which may run long, are not limited).
+ * PostgreSQL's own statement_timeout: the server cancels a statement that runs longer (SQLSTATE
+ * 57014), so the work stops there too, and the request answers 503 `unavailable`. Migrations,
+ * which may run long, are not limited.
  */
-export const POSTGRES_QUERY_TIMEOUT_MS = 10_000;
+export const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * How much longer than statement_timeout a statement may go unanswered before its connection
+ * counts as lost and is dropped: a server that hangs, or a network that drops its packets,
+ * cancels nothing.
+ */
+const UNANSWERED_MARGIN_MS = 2_000;
+
+/** How long a PostgreSQL statement may go unanswered before its connection is dropped. */
+export const POSTGRES_QUERY_TIMEOUT_MS = POSTGRES_STATEMENT_TIMEOUT_MS + UNANSWERED_MARGIN_MS;
 
 /** Opens `sqlite:PATH` (creating its directory) or `postgres://…`. */
 export function connect(databaseUrl: string, options: ConnectOptions = {}): Connection {
+  const { statementTimeoutMs = POSTGRES_STATEMENT_TIMEOUT_MS, ...kyselyOptions } = options;
   if (databaseUrl.startsWith("sqlite:")) {
     const path = databaseUrl.slice("sqlite:".length);
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -63,7 +80,7 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
     return {
       db: new Kysely<Database>({
         dialect: new SqliteDialect({ database: withStatementCache(file) }),
-        ...options,
+        ...kyselyOptions,
       }),
       dialect: "sqlite",
       sqliteFile: file,
@@ -79,6 +96,8 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
     // With the database down or unreachable, a request fails within this (503 `unavailable`)
     // instead of waiting for the system's TCP timeout, minutes on an unroutable address.
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    // Each connection opens with it; a migration's connection sets it off (unavailable.ts).
+    statement_timeout: statementTimeoutMs,
     // bigint columns (nano-dollars) read as numbers, as SQLite gives them: far below 2⁵³.
     types: {
       getTypeParser: (oid, format) =>
@@ -88,18 +107,22 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Conn
   // An idle connection the server closed (a restart, a failover) is dropped from the pool, and
   // the next query opens another; without a listener, its error would end the process.
   pool.on("error", () => {});
-  let queryTimeoutMs: number | undefined;
+  let limited = false;
   return {
     db: new Kysely<Database>({
       dialect: new PostgresDialect({
-        pool: reportingUnavailability(pool, () => queryTimeoutMs),
+        pool: reportingUnavailability(pool, () =>
+          limited
+            ? { statementTimeoutMs, unansweredMs: statementTimeoutMs + UNANSWERED_MARGIN_MS }
+            : undefined,
+        ),
       }),
-      ...options,
+      ...kyselyOptions,
     }),
     dialect: "postgres",
     sqliteFile: undefined,
     limitQueryTime: () => {
-      queryTimeoutMs = POSTGRES_QUERY_TIMEOUT_MS;
+      limited = true;
     },
   };
 }

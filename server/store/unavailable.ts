@@ -3,8 +3,9 @@ import type { PostgresPool, PostgresPoolClient } from "kysely";
 import { errorText } from "../util/error-text.ts";
 
 /**
- * The database could not be reached, or lost the connection mid-query: a request that needs it
- * is answered 503 `unavailable` at once (http/failures.ts), and the next one tries again.
+ * The database could not be reached, lost the connection mid-query, or cancelled a statement that
+ * ran past its statement_timeout: a request that needs it is answered 503 `unavailable` at once
+ * (http/failures.ts), and the next one tries again.
  */
 export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -33,16 +34,34 @@ const lostConnection = (error: unknown): boolean => {
 };
 
 /**
+ * PostgreSQL cancelled the statement (57014, query_canceled): it ran past statement_timeout, or
+ * was cancelled by hand. The connection is sound and goes back to the pool.
+ */
+const cancelled = (error: unknown): boolean => (error as { code?: unknown }).code === "57014";
+
+/** The time limits on the statements of a connection lent by the pool. */
+export interface QueryLimits {
+  /** PostgreSQL's statement_timeout, which the pool's connections open with. */
+  statementTimeoutMs: number;
+  /** How long a statement may go unanswered before its connection counts as lost. */
+  unansweredMs: number;
+}
+
+/**
  * The pool as Kysely sees it, its connection failures turned into DatabaseUnavailableError: a
- * connection that could not be opened (refused, timed out), a query whose connection ended, and
- * a query left unanswered for `queryTimeoutMs()` (undefined: no limit), as by a server that
- * hangs or a network that drops its packets, where the connection would otherwise wait for
- * minutes.
+ * connection that could not be opened (refused, timed out), a query whose connection ended, a
+ * statement PostgreSQL cancelled past its statement_timeout, and a query left unanswered for
+ * `limits().unansweredMs`, as by a server that hangs or a network that drops its packets, where
+ * the connection would otherwise wait for minutes. While `limits()` is undefined (migrations),
+ * nothing is limited: a connection lent then has its statement_timeout set off, and set back to
+ * `limits().statementTimeoutMs` when it is lent again afterwards.
  */
 export function reportingUnavailability(
   pool: Pool,
-  queryTimeoutMs: () => number | undefined = () => undefined,
+  limits: () => QueryLimits | undefined = () => undefined,
 ): PostgresPool {
+  /** The pooled connections whose statement_timeout is off. */
+  const unlimited = new WeakSet<PoolClient>();
   return {
     options: pool.options,
     async connect() {
@@ -52,7 +71,25 @@ export function reportingUnavailability(
       } catch (error) {
         throw new DatabaseUnavailableError(error);
       }
-      return withQueryFailures(client, watchWhileCheckedOut(client), queryTimeoutMs);
+      const limit = limits();
+      const lent = withQueryFailures(client, watchWhileCheckedOut(client), limit?.unansweredMs);
+      const setStatementTimeout = (ms: number) =>
+        lent.query("select set_config('statement_timeout', $1, false)", [String(ms)]);
+      try {
+        if (!limit && !unlimited.has(client)) {
+          await setStatementTimeout(0);
+          unlimited.add(client);
+        } else if (limit && unlimited.has(client)) {
+          await setStatementTimeout(limit.statementTimeoutMs);
+          unlimited.delete(client);
+        }
+      } catch (error) {
+        lent.release(true);
+        throw error instanceof DatabaseUnavailableError
+          ? error
+          : new DatabaseUnavailableError(error);
+      }
+      return lent;
     },
     end: () => pool.end(),
   };
@@ -84,12 +121,11 @@ function watchWhileCheckedOut(client: PoolClient): () => Error | undefined {
 function withQueryFailures(
   client: PoolClient,
   stopWatching: () => Error | undefined,
-  queryTimeoutMs: () => number | undefined,
+  limitMs: number | undefined,
 ): PostgresPoolClient {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   let unanswered: DatabaseUnavailableError | undefined;
   const answerWithin = (result: Promise<unknown>): Promise<unknown> => {
-    const limitMs = queryTimeoutMs();
     if (limitMs === undefined) return result;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -107,7 +143,9 @@ function withQueryFailures(
       // A cursor (a streamed query) is returned as it is; a promise, with its failure described.
       if (!(result instanceof Promise)) return result;
       return answerWithin(result).catch((error: unknown) => {
-        throw lostConnection(error) ? new DatabaseUnavailableError(error) : error;
+        throw lostConnection(error) || cancelled(error)
+          ? new DatabaseUnavailableError(error)
+          : error;
       });
     },
     release: (destroy?: boolean) => {

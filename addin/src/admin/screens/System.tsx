@@ -53,7 +53,7 @@ type BackupState =
   | { kind: "failed"; message: string };
 
 /**
- * Takes a scheduled backup now, and says what it holds or why it could not. Its state is the
+ * Takes a backup now (kept apart from the scheduled ones), and says what it holds or why it could not. Its state is the
  * screen's, so that what it says outlives the reload that shows the new last backup.
  */
 function BackUpNow(props: {
