@@ -8,8 +8,11 @@ import OpenAI from "openai";
 import { zodTextFormat } from "openai/helpers/zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createLogger } from "../logger.ts";
+import { connectRedis } from "../redis.ts";
 import { fakeTokenCount, startFakeProvider } from "../test/fake-provider.ts";
-import { startTestServer } from "../test/harness.ts";
+import { LogCapture, startTestServer } from "../test/harness.ts";
+import { startPrivateRedis } from "../test/private-services.ts";
 import {
   bodyOf,
   ledger,
@@ -335,6 +338,50 @@ describe.skipIf(REDIS_URL === undefined)("POST /v1/responses item references in 
       { role: "assistant", content: `echo: ${question}` },
       { role: "user", content: next },
     ]);
+  });
+});
+
+describe("POST /v1/responses item references with Redis down", () => {
+  it("answers 503 unavailable with Retry-After, not a 400 the client would not retry", async () => {
+    const service = await startPrivateRedis();
+    const logger = createLogger({ log: { level: "info", format: "json" } }, new LogCapture());
+    const redis = await connectRedis(service.url, logger);
+    const outage = await startRig({ redis });
+    try {
+      const { id, token } = await outage.token();
+      const given = await clientFor(outage, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: uniquePrompt("kept before the outage"),
+      });
+      const failed = new Promise((resolve) => redis.once("error", resolve));
+      await service.stop();
+      await failed;
+
+      const calls = outage.fake.calls.length;
+      const reply = await outage.post<{ error: { code: string; message: string } }>(
+        "/v1/responses",
+        token,
+        { model: "gpt-4.1-mini", input: [{ type: "item_reference", id: given.output[0]!.id }] },
+      );
+      expect(reply.status, reply.text).toBe(503);
+      expect(reply.body.error.code).toBe("unavailable");
+      expect(reply.body.error.message).toMatch(/cannot be read now/);
+      expect(reply.headers.get("retry-after")).toBe("5");
+      expect(outage.fake.calls.length).toBe(calls);
+      expect((await ledger(outage, id)).map((row) => row.status)).toEqual(["ok"]);
+
+      // Answers still degrade to a miss: a request without references is asked upstream.
+      const plain = await clientFor(outage, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: uniquePrompt("during the outage"),
+      });
+      expect(plain.output_text).toMatch(/^echo: during the outage/);
+      expect(outage.server.logs.text).not.toMatch(/unexpected error/);
+    } finally {
+      await outage.close();
+      redis.disconnect();
+      await service.dispose();
+    }
   });
 });
 

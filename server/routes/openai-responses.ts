@@ -420,14 +420,17 @@ export class OutputItems {
 
   /**
    * The request's input with each `item_reference` replaced by the item it names; a reference to
-   * an item not kept for this token (never given to it, or no longer kept) is an `invalid_request`.
+   * an item not kept for this token (never given to it, or no longer kept) is an `invalid_request`;
+   * items that cannot be read (Redis down or not answering) are `unavailable`, to be asked again.
    */
   async resolve(body: ResponseRequest, tokenId: string): Promise<ResolvedInput> {
     if (typeof body.input === "string") return body.input;
     return Promise.all(
       body.input.map(async (item, index): Promise<InputItem> => {
         if (!isItem(item, "item_reference")) return item;
-        const kept = await this.#cache.get(keyOf(tokenId, item.id));
+        const kept = await this.#cache.read(keyOf(tokenId, item.id)).catch(() => {
+          throw itemsUnreadable();
+        });
         const parsed = kept && inputItemSchema.safeParse(JSON.parse(kept.text)).data;
         if (!parsed || isItem(parsed, "item_reference")) {
           const path = `body.input.${index}.id`;
@@ -443,6 +446,15 @@ export class OutputItems {
       }),
     );
   }
+}
+
+/** The kept items cannot be read now: not the client's fault, and worth asking again shortly. */
+function itemsUnreadable(): ApiError {
+  return new ApiError(
+    "unavailable",
+    "The items of earlier answers cannot be read now (the cache is not answering); try again shortly",
+    { headers: { "retry-after": "5" } },
+  );
 }
 
 function keyOf(tokenId: string, itemId: string): string {

@@ -12,7 +12,13 @@ export interface CachedAnswer {
 }
 
 export interface ResponseCache {
+  /** The answer kept under `key`; undefined when there is none, or the cache cannot be read. */
   get(key: string): Promise<CachedAnswer | undefined>;
+  /**
+   * As `get`, but a cache that cannot be read (Redis down or not answering) rejects instead of
+   * missing: for a caller to whom "not kept" and "cannot tell" must differ.
+   */
+  read(key: string): Promise<CachedAnswer | undefined>;
   set(key: string, answer: CachedAnswer): Promise<void>;
   /** What it holds now, for operators; undefined when that cannot be read (Redis down). */
   stats(): Promise<CacheStats | undefined>;
@@ -68,8 +74,10 @@ export function createMemoryCache(bounds: CacheBounds): ResponseCache {
     sizeCalculation: answerBytes,
     ttl: bounds.ttlMs,
   });
+  const get = async (key: string) => lru.get(key);
   return {
-    get: async (key) => lru.get(key),
+    get,
+    read: get,
     set: async (key, answer) => void lru.set(key, answer),
     stats: async () => ({
       kind: "memory",
@@ -136,15 +144,13 @@ export function createRedisCache(
   const prefix = bounds.prefix ?? "officellm:cache:";
   const bookkeeping = ["index", "sizes", "bytes"].map((name) => `${prefix}meta:${name}`);
   const largest = largestCachedBytes(bounds);
+  const read = async (key: string) => {
+    const value = await redis.get(prefix + key);
+    return value ? (JSON.parse(value) as CachedAnswer) : undefined;
+  };
   return {
-    async get(key) {
-      try {
-        const value = await redis.get(prefix + key);
-        return value ? (JSON.parse(value) as CachedAnswer) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    get: (key) => read(key).catch(() => undefined),
+    read,
     async set(key, answer) {
       const value = JSON.stringify(answer);
       if (Buffer.byteLength(value) > largest) return;
