@@ -341,6 +341,67 @@ describe.skipIf(REDIS_URL === undefined)("POST /v1/responses item references in 
   });
 });
 
+describe("POST /v1/responses items kept per token", () => {
+  /** With 20 entries in all, each token keeps its newest 2 items. */
+  const env = { CACHE_MAX_ENTRIES: "20" };
+
+  async function oneTokenCannotPushOutAnother(bounded: Rig): Promise<void> {
+    const quiet = clientFor(bounded, (await bounded.token()).token);
+    const kept = await quiet.responses.create({ model: "gpt-4.1-mini", input: uniquePrompt("q") });
+    const busy = clientFor(bounded, (await bounded.token()).token);
+    const given = [];
+    for (let i = 0; i < 25; i++)
+      given.push(await busy.responses.create({ model: "gpt-4.1-mini", input: uniquePrompt("b") }));
+    /** Refers to an answer's item; the fake is then asked with it as the assistant's turn. */
+    const refer = async (client: OpenAI, answer: OpenAI.Responses.Response) => {
+      await client.responses.create({
+        model: "gpt-4.1-mini",
+        input: [
+          { type: "item_reference", id: answer.output[0]!.id! },
+          { role: "user", content: "and?" },
+        ],
+      });
+      return bounded.fake.calls.at(-1)?.messages[0];
+    };
+    const turn = (answer: OpenAI.Responses.Response) => ({
+      role: "assistant",
+      content: answer.output_text,
+    });
+    expect(await refer(quiet, kept)).toEqual(turn(kept));
+    // The busy token keeps its newest items, not its oldest.
+    expect(await refer(busy, given.at(-1)!)).toEqual(turn(given.at(-1)!));
+    const error = await rejection(refer(busy, given[0]!));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/is not an item of an answer this token was given/);
+  }
+
+  it("in memory: one token's many answers do not push out another token's item", async () => {
+    const bounded = await startRig({ env });
+    try {
+      await oneTokenCannotPushOutAnother(bounded);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it("in Redis: one token's many answers do not push out another token's item", async () => {
+    const service = await startPrivateRedis();
+    const redis = new Redis(service.url);
+    const bounded = await startRig({ env, redis });
+    try {
+      await oneTokenCannotPushOutAnother(bounded);
+      const owners = await redis.keys("officellm:response-items:meta:owner:*");
+      const sizes = await Promise.all(owners.map((key) => redis.zcard(key)));
+      // Each token's index holds its newest two (the quiet one's reference was answered, and kept).
+      expect(sizes).toEqual([2, 2]);
+    } finally {
+      await bounded.close();
+      redis.disconnect();
+      await service.dispose();
+    }
+  });
+});
+
 describe("POST /v1/responses item references with Redis down", () => {
   it("answers 503 unavailable with Retry-After, not a 400 the client would not retry", async () => {
     const service = await startPrivateRedis();

@@ -399,7 +399,9 @@ function functionCallItems(outcome: CompletionOutcome): OutputItem[] {
 /**
  * The items of the answers given, kept per token in a cache of their own with the response
  * cache's lifetime and bounds (shared by every instance when the cache is in Redis), so that a
- * client that sends an earlier answer back as an `item_reference` gets it read as the item.
+ * client that sends an earlier answer back as an `item_reference` gets it read as the item. Each
+ * token keeps at most its newest items within its share of the bounds (a tenth: `ownerShare`),
+ * so that one busy token cannot push out the others' items.
  */
 export class OutputItems {
   readonly #cache: ResponseCache;
@@ -413,7 +415,11 @@ export class OutputItems {
     const usage = { inputTokens: 0, outputTokens: 0 };
     await Promise.all(
       items.map((item) =>
-        this.#cache.set(keyOf(tokenId, item.id), { text: JSON.stringify(item), usage, model }),
+        this.#cache.set(
+          keyOf(tokenId, item.id),
+          { text: JSON.stringify(item), usage, model },
+          tokenId,
+        ),
       ),
     );
   }
