@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import OpenAI from "openai";
 import { zodTextFormat } from "openai/helpers/zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createLogger } from "../logger.ts";
 import { connectRedis } from "../redis.ts";
@@ -402,7 +402,7 @@ describe("POST /v1/responses items kept per token", () => {
   });
 });
 
-describe("POST /v1/responses item references with Redis down", () => {
+describe("POST /v1/responses item references with Redis down or hanging", () => {
   it("answers 503 unavailable with Retry-After, not a 400 the client would not retry", async () => {
     const service = await startPrivateRedis();
     const logger = createLogger({ log: { level: "info", format: "json" } }, new LogCapture());
@@ -414,22 +414,39 @@ describe("POST /v1/responses item references with Redis down", () => {
         model: "gpt-4.1-mini",
         input: uniquePrompt("kept before the outage"),
       });
+      const refer = () =>
+        outage.post<{ error?: { code: string; message: string } }>("/v1/responses", token, {
+          model: "gpt-4.1-mini",
+          input: [
+            { type: "item_reference", id: given.output[0]!.id },
+            { role: "user", content: "and?" },
+          ],
+        });
+      const expectUnavailable = async () => {
+        const calls = outage.fake.calls.length;
+        const reply = await refer();
+        expect(reply.status, reply.text).toBe(503);
+        expect(reply.body.error?.code).toBe("unavailable");
+        expect(reply.body.error?.message).toMatch(/cannot be read now/);
+        expect(reply.headers.get("retry-after")).toBe("5");
+        expect(outage.fake.calls.length).toBe(calls);
+      };
+
+      // Hanging: connection open, nothing answering (each command given up after 1 s).
+      service.freeze();
+      try {
+        await expectUnavailable();
+      } finally {
+        service.thaw();
+      }
+      await vi.waitFor(async () => expect((await refer()).status).toBe(200), { timeout: 10_000 });
+
       const failed = new Promise((resolve) => redis.once("error", resolve));
       await service.stop();
       await failed;
-
-      const calls = outage.fake.calls.length;
-      const reply = await outage.post<{ error: { code: string; message: string } }>(
-        "/v1/responses",
-        token,
-        { model: "gpt-4.1-mini", input: [{ type: "item_reference", id: given.output[0]!.id }] },
-      );
-      expect(reply.status, reply.text).toBe(503);
-      expect(reply.body.error.code).toBe("unavailable");
-      expect(reply.body.error.message).toMatch(/cannot be read now/);
-      expect(reply.headers.get("retry-after")).toBe("5");
-      expect(outage.fake.calls.length).toBe(calls);
-      expect((await ledger(outage, id)).map((row) => row.status)).toEqual(["ok"]);
+      await expectUnavailable();
+      // Only the answered reference was recorded: the refused ones called nothing.
+      expect((await ledger(outage, id)).map((row) => row.status)).toEqual(["ok", "ok"]);
 
       // Answers still degrade to a miss: a request without references is asked upstream.
       const plain = await clientFor(outage, token).responses.create({
