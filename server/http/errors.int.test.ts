@@ -505,4 +505,53 @@ describe("request timeout", () => {
       rmSync(sqlite.dir, { recursive: true, force: true });
     }
   });
+
+  it("drops a stream opened after the timeout without an unexpected error", async () => {
+    // The usage ledger waits, once the answer is cached, until the test lets it go: a cache hit
+    // streamed is recorded before its stream opens, so the stream opens after the timeout's 503.
+    const sqlite = tempSqliteUrl();
+    const real = await openStore(sqlite.url);
+    let release = () => {};
+    let gate: Promise<void> | undefined;
+    let waiting = false;
+    class SlowUsage extends UsageRepository {
+      override async insertMany(...args: Parameters<UsageRepository["insertMany"]>) {
+        if (gate) {
+          waiting = true;
+          await gate;
+        }
+        return super.insertMany(...args);
+      }
+    }
+    const usage = new SlowUsage(real.db, real.dialect);
+    const timed = await startTestServer({
+      store: { ...real, usage, usageWriter: new UsageWriter(usage) },
+      env: { REQUEST_TIMEOUT_MS: "300" },
+    });
+    const ask = (token: string, stream: boolean) =>
+      timed.fetch("/api/v1/completions", {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "Late stream", temperature: 0, stream }),
+      });
+    try {
+      const { id, token } = await timed.token();
+      expect((await ask(token, false)).status).toBe(200);
+      gate = new Promise<void>((resolve) => (release = resolve));
+
+      const body = await expectError(await ask(token, true), 503, "unavailable");
+      expect(body.error.message).toContain("300 ms");
+      expect(waiting).toBe(true);
+
+      release();
+      await vi.waitFor(async () => expect(await real.usage.listForToken(id)).toHaveLength(2));
+      expect((await timed.fetch("/health")).status).toBe(200);
+      expect(timed.logs.text).not.toMatch(/unexpected error/);
+    } finally {
+      await timed.close();
+      await real.close();
+      rmSync(sqlite.dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,10 +6,13 @@
 import { Redis } from "ioredis";
 import OpenAI from "openai";
 import { zodTextFormat } from "openai/helpers/zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { createLogger } from "../logger.ts";
+import { connectRedis } from "../redis.ts";
 import { fakeTokenCount, startFakeProvider } from "../test/fake-provider.ts";
-import { startTestServer } from "../test/harness.ts";
+import { LogCapture, startTestServer } from "../test/harness.ts";
+import { startPrivateRedis } from "../test/private-services.ts";
 import {
   bodyOf,
   ledger,
@@ -335,6 +338,128 @@ describe.skipIf(REDIS_URL === undefined)("POST /v1/responses item references in 
       { role: "assistant", content: `echo: ${question}` },
       { role: "user", content: next },
     ]);
+  });
+});
+
+describe("POST /v1/responses items kept per token", () => {
+  /** With 20 entries in all, each token keeps its newest 2 items. */
+  const env = { CACHE_MAX_ENTRIES: "20" };
+
+  async function oneTokenCannotPushOutAnother(bounded: Rig): Promise<void> {
+    const quiet = clientFor(bounded, (await bounded.token()).token);
+    const kept = await quiet.responses.create({ model: "gpt-4.1-mini", input: uniquePrompt("q") });
+    const busy = clientFor(bounded, (await bounded.token()).token);
+    const given = [];
+    for (let i = 0; i < 25; i++)
+      given.push(await busy.responses.create({ model: "gpt-4.1-mini", input: uniquePrompt("b") }));
+    /** Refers to an answer's item; the fake is then asked with it as the assistant's turn. */
+    const refer = async (client: OpenAI, answer: OpenAI.Responses.Response) => {
+      await client.responses.create({
+        model: "gpt-4.1-mini",
+        input: [
+          { type: "item_reference", id: answer.output[0]!.id! },
+          { role: "user", content: "and?" },
+        ],
+      });
+      return bounded.fake.calls.at(-1)?.messages[0];
+    };
+    const turn = (answer: OpenAI.Responses.Response) => ({
+      role: "assistant",
+      content: answer.output_text,
+    });
+    expect(await refer(quiet, kept)).toEqual(turn(kept));
+    // The busy token keeps its newest items, not its oldest.
+    expect(await refer(busy, given.at(-1)!)).toEqual(turn(given.at(-1)!));
+    const error = await rejection(refer(busy, given[0]!));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/is not an item of an answer this token was given/);
+  }
+
+  it("in memory: one token's many answers do not push out another token's item", async () => {
+    const bounded = await startRig({ env });
+    try {
+      await oneTokenCannotPushOutAnother(bounded);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it("in Redis: one token's many answers do not push out another token's item", async () => {
+    const service = await startPrivateRedis();
+    const redis = new Redis(service.url);
+    const bounded = await startRig({ env, redis });
+    try {
+      await oneTokenCannotPushOutAnother(bounded);
+      const owners = await redis.keys("officellm:response-items:meta:owner:*");
+      const sizes = await Promise.all(owners.map((key) => redis.zcard(key)));
+      // Each token's index holds its newest two (the quiet one's reference was answered, and kept).
+      expect(sizes).toEqual([2, 2]);
+    } finally {
+      await bounded.close();
+      redis.disconnect();
+      await service.dispose();
+    }
+  });
+});
+
+describe("POST /v1/responses item references with Redis down or hanging", () => {
+  it("answers 503 unavailable with Retry-After, not a 400 the client would not retry", async () => {
+    const service = await startPrivateRedis();
+    const logger = createLogger({ log: { level: "info", format: "json" } }, new LogCapture());
+    const redis = await connectRedis(service.url, logger);
+    const outage = await startRig({ redis });
+    try {
+      const { id, token } = await outage.token();
+      const given = await clientFor(outage, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: uniquePrompt("kept before the outage"),
+      });
+      const refer = () =>
+        outage.post<{ error?: { code: string; message: string } }>("/v1/responses", token, {
+          model: "gpt-4.1-mini",
+          input: [
+            { type: "item_reference", id: given.output[0]!.id },
+            { role: "user", content: "and?" },
+          ],
+        });
+      const expectUnavailable = async () => {
+        const calls = outage.fake.calls.length;
+        const reply = await refer();
+        expect(reply.status, reply.text).toBe(503);
+        expect(reply.body.error?.code).toBe("unavailable");
+        expect(reply.body.error?.message).toMatch(/cannot be read now/);
+        expect(reply.headers.get("retry-after")).toBe("5");
+        expect(outage.fake.calls.length).toBe(calls);
+      };
+
+      // Hanging: connection open, nothing answering (each command given up after 1 s).
+      service.freeze();
+      try {
+        await expectUnavailable();
+      } finally {
+        service.thaw();
+      }
+      await vi.waitFor(async () => expect((await refer()).status).toBe(200), { timeout: 10_000 });
+
+      const failed = new Promise((resolve) => redis.once("error", resolve));
+      await service.stop();
+      await failed;
+      await expectUnavailable();
+      // Only the answered reference was recorded: the refused ones called nothing.
+      expect((await ledger(outage, id)).map((row) => row.status)).toEqual(["ok", "ok"]);
+
+      // Answers still degrade to a miss: a request without references is asked upstream.
+      const plain = await clientFor(outage, token).responses.create({
+        model: "gpt-4.1-mini",
+        input: uniquePrompt("during the outage"),
+      });
+      expect(plain.output_text).toMatch(/^echo: during the outage/);
+      expect(outage.server.logs.text).not.toMatch(/unexpected error/);
+    } finally {
+      await outage.close();
+      redis.disconnect();
+      await service.dispose();
+    }
   });
 });
 

@@ -399,7 +399,9 @@ function functionCallItems(outcome: CompletionOutcome): OutputItem[] {
 /**
  * The items of the answers given, kept per token in a cache of their own with the response
  * cache's lifetime and bounds (shared by every instance when the cache is in Redis), so that a
- * client that sends an earlier answer back as an `item_reference` gets it read as the item.
+ * client that sends an earlier answer back as an `item_reference` gets it read as the item. Each
+ * token keeps at most its newest items within its share of the bounds (a tenth: `ownerShare`),
+ * so that one busy token cannot push out the others' items.
  */
 export class OutputItems {
   readonly #cache: ResponseCache;
@@ -413,21 +415,28 @@ export class OutputItems {
     const usage = { inputTokens: 0, outputTokens: 0 };
     await Promise.all(
       items.map((item) =>
-        this.#cache.set(keyOf(tokenId, item.id), { text: JSON.stringify(item), usage, model }),
+        this.#cache.set(
+          keyOf(tokenId, item.id),
+          { text: JSON.stringify(item), usage, model },
+          tokenId,
+        ),
       ),
     );
   }
 
   /**
    * The request's input with each `item_reference` replaced by the item it names; a reference to
-   * an item not kept for this token (never given to it, or no longer kept) is an `invalid_request`.
+   * an item not kept for this token (never given to it, or no longer kept) is an `invalid_request`;
+   * items that cannot be read (Redis down or not answering) are `unavailable`, to be asked again.
    */
   async resolve(body: ResponseRequest, tokenId: string): Promise<ResolvedInput> {
     if (typeof body.input === "string") return body.input;
     return Promise.all(
       body.input.map(async (item, index): Promise<InputItem> => {
         if (!isItem(item, "item_reference")) return item;
-        const kept = await this.#cache.get(keyOf(tokenId, item.id));
+        const kept = await this.#cache.read(keyOf(tokenId, item.id)).catch(() => {
+          throw itemsUnreadable();
+        });
         const parsed = kept && inputItemSchema.safeParse(JSON.parse(kept.text)).data;
         if (!parsed || isItem(parsed, "item_reference")) {
           const path = `body.input.${index}.id`;
@@ -443,6 +452,15 @@ export class OutputItems {
       }),
     );
   }
+}
+
+/** The kept items cannot be read now: not the client's fault, and worth asking again shortly. */
+function itemsUnreadable(): ApiError {
+  return new ApiError(
+    "unavailable",
+    "The items of earlier answers cannot be read now (the cache is not answering); try again shortly",
+    { headers: { "retry-after": "5" } },
+  );
 }
 
 function keyOf(tokenId: string, itemId: string): string {

@@ -34,7 +34,8 @@ export interface StreamWriter {
  * recorded as cancelled at once; an answer already complete still gets its `done` (whose work,
  * such as storing the reply, is not lost; what it writes goes nowhere). A failure after the stream
  * began goes out as the writer's error unless the client has gone; a bug of ours goes on to the
- * error handler, which logs it and ends the response.
+ * error handler, which logs it and ends the response. A stream opened after the request's timeout
+ * answered is closed unread.
  */
 export async function relayCompletionStream(
   res: Response,
@@ -43,6 +44,7 @@ export async function relayCompletionStream(
   writerFor: (events: EventStream) => StreamWriter,
   headers: Record<string, string> = {},
 ): Promise<void> {
+  if (res.headersSent) return closeUnread(opened);
   setLlmHeaders(res, opened);
   const events = openEventStream(res, headers);
   const writer = writerFor(events);
@@ -60,6 +62,21 @@ export async function relayCompletionStream(
     if (!apiErrorOf(error) && !context.signal.aborted) throw error;
   }
   events.end();
+}
+
+/**
+ * Closes a stream opened after the request's timeout answered (its 503 has gone out, and the
+ * request's signal is aborted): one step, so that the stream's own clean-up runs when it is
+ * closed (an async generator closed before its first step skips it: the provider's slot would
+ * stay taken and the call unrecorded). The stream records its call, cancelled or failed, itself.
+ */
+async function closeUnread(opened: CompletionStream): Promise<void> {
+  try {
+    await opened.events.next();
+    await opened.events.return(undefined);
+  } catch {
+    // Recorded by the stream; the caller has its answer already.
+  }
 }
 
 /**
