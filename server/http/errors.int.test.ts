@@ -466,23 +466,8 @@ describe("request timeout", () => {
 
   it("drops a completion answered after the timeout, its headers included, without an unexpected error", async () => {
     // The usage ledger waits until the test lets it go: the call is made, its row not yet kept.
-    const sqlite = tempSqliteUrl();
-    const real = await openStore(sqlite.url);
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let waiting = false;
-    class SlowUsage extends UsageRepository {
-      override async insertMany(...args: Parameters<UsageRepository["insertMany"]>) {
-        waiting = true;
-        await released;
-        return super.insertMany(...args);
-      }
-    }
-    const usage = new SlowUsage(real.db, real.dialect);
-    const timed = await startTestServer({
-      store: { ...real, usage, usageWriter: new UsageWriter(usage) },
-      env: { REQUEST_TIMEOUT_MS: "300" },
-    });
+    const { timed, real, held, release, close } = await serverWithHeldLedger();
+    held.now = true;
     try {
       const { id, token } = await timed.token();
       const response = await timed.fetch("/api/v1/completions", {
@@ -493,41 +478,21 @@ describe("request timeout", () => {
       });
       const body = await expectError(response, 503, "unavailable");
       expect(body.error.message).toContain("300 ms");
-      expect(waiting).toBe(true);
+      expect(held.waited).toBe(true);
 
       release();
       await vi.waitFor(async () => expect(await real.usage.listForToken(id)).toHaveLength(1));
       expect((await timed.fetch("/health")).status).toBe(200);
       expect(timed.logs.text).not.toMatch(/unexpected error/);
     } finally {
-      await timed.close();
-      await real.close();
-      rmSync(sqlite.dir, { recursive: true, force: true });
+      await close();
     }
   });
 
   it("drops a stream opened after the timeout without an unexpected error", async () => {
     // The usage ledger waits, once the answer is cached, until the test lets it go: a cache hit
     // streamed is recorded before its stream opens, so the stream opens after the timeout's 503.
-    const sqlite = tempSqliteUrl();
-    const real = await openStore(sqlite.url);
-    let release = () => {};
-    let gate: Promise<void> | undefined;
-    let waiting = false;
-    class SlowUsage extends UsageRepository {
-      override async insertMany(...args: Parameters<UsageRepository["insertMany"]>) {
-        if (gate) {
-          waiting = true;
-          await gate;
-        }
-        return super.insertMany(...args);
-      }
-    }
-    const usage = new SlowUsage(real.db, real.dialect);
-    const timed = await startTestServer({
-      store: { ...real, usage, usageWriter: new UsageWriter(usage) },
-      env: { REQUEST_TIMEOUT_MS: "300" },
-    });
+    const { timed, real, held, release, close } = await serverWithHeldLedger();
     const ask = (token: string, stream: boolean) =>
       timed.fetch("/api/v1/completions", {
         method: "POST",
@@ -538,20 +503,51 @@ describe("request timeout", () => {
     try {
       const { id, token } = await timed.token();
       expect((await ask(token, false)).status).toBe(200);
-      gate = new Promise<void>((resolve) => (release = resolve));
+      held.now = true;
 
       const body = await expectError(await ask(token, true), 503, "unavailable");
       expect(body.error.message).toContain("300 ms");
-      expect(waiting).toBe(true);
+      expect(held.waited).toBe(true);
 
       release();
       await vi.waitFor(async () => expect(await real.usage.listForToken(id)).toHaveLength(2));
       expect((await timed.fetch("/health")).status).toBe(200);
       expect(timed.logs.text).not.toMatch(/unexpected error/);
     } finally {
-      await timed.close();
-      await real.close();
-      rmSync(sqlite.dir, { recursive: true, force: true });
+      await close();
     }
   });
 });
+
+/**
+ * A test server (REQUEST_TIMEOUT_MS 300) on an SQLite file whose usage ledger, once `held.now`
+ * is set, holds each write until `release()`: a call is made and answered, its row not yet kept.
+ * `held.waited` says a write was held.
+ */
+async function serverWithHeldLedger() {
+  const sqlite = tempSqliteUrl();
+  const real = await openStore(sqlite.url);
+  const held = { now: false, waited: false };
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  class HeldUsage extends UsageRepository {
+    override async insertMany(...args: Parameters<UsageRepository["insertMany"]>) {
+      if (held.now) {
+        held.waited = true;
+        await released;
+      }
+      return super.insertMany(...args);
+    }
+  }
+  const usage = new HeldUsage(real.db, real.dialect);
+  const timed = await startTestServer({
+    store: { ...real, usage, usageWriter: new UsageWriter(usage) },
+    env: { REQUEST_TIMEOUT_MS: "300" },
+  });
+  const close = async () => {
+    await timed.close();
+    await real.close();
+    rmSync(sqlite.dir, { recursive: true, force: true });
+  };
+  return { timed, real, held, release: () => release(), close };
+}
