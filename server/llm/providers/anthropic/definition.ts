@@ -1,13 +1,6 @@
-import { httpUrl, optionalString } from "../../../config-values.ts";
 import { defineProvider } from "../definition.ts";
 import { pooledProvider } from "../shared/key-pool.ts";
-import {
-  labelledKeys,
-  labelledUrls,
-  poolMembers,
-  poolProblems,
-  readPool,
-} from "../shared/key-settings.ts";
+import { hostedKeyPool } from "../shared/key-settings.ts";
 import { anthropicModels } from "./models.ts";
 
 const names = {
@@ -20,17 +13,7 @@ const names = {
 /** Anthropic's Messages API, with ANTHROPIC_API_KEY, or several keys by label. */
 export const anthropic = defineProvider({
   name: "anthropic",
-  variables: {
-    ANTHROPIC_API_KEY: optionalString,
-    ANTHROPIC_API_KEYS: labelledKeys.optional(),
-    ANTHROPIC_BASE_URL: httpUrl.optional(),
-    ANTHROPIC_BASE_URLS: labelledUrls.optional(),
-  },
-  settings(env) {
-    const keys = poolMembers(readPool(names, env), "apiKey");
-    return keys.length > 0 ? { keys } : undefined;
-  },
-  problems: (env) => poolProblems(readPool(names, env)),
+  ...hostedKeyPool(names),
   models: anthropicModels,
   async create(settings, shared) {
     const { createAnthropicProvider } = await import("./adapter.ts");

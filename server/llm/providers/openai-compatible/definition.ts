@@ -1,14 +1,8 @@
 import { z } from "zod";
-import { httpUrl, modelPrices, optionalString } from "../../../config-values.ts";
+import { modelPrices } from "../../../config-values.ts";
 import { defineProvider } from "../definition.ts";
 import { pooledProvider } from "../shared/key-pool.ts";
-import {
-  labelledKeys,
-  labelledUrls,
-  poolMembers,
-  poolProblems,
-  readPool,
-} from "../shared/key-settings.ts";
+import { poolMembers, poolProblems, poolVariables, readPool } from "../shared/key-settings.ts";
 
 /** A comma-separated list of model names. */
 const modelNames = z.string().transform((value) =>
@@ -32,10 +26,7 @@ const names = {
 export const openAiCompatible = defineProvider({
   name: "openai-compatible",
   variables: {
-    OPENAI_COMPATIBLE_BASE_URL: httpUrl.optional(),
-    OPENAI_COMPATIBLE_BASE_URLS: labelledUrls.optional(),
-    OPENAI_COMPATIBLE_API_KEY: optionalString,
-    OPENAI_COMPATIBLE_API_KEYS: labelledKeys.optional(),
+    ...poolVariables(names, "baseUrl"),
     OPENAI_COMPATIBLE_MODELS: modelNames.optional(),
     // A local server runs a few calls at once and queues the rest in arrival order: capped here,
     // the calls wait in the gateway's fair queue instead (docs/operations.md, "Queues").

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl } from "../../../config-values.ts";
+import { httpUrl, optionalString } from "../../../config-values.ts";
 
 /** One key (or server) of a provider: the operator's name for it, its key and its URL. */
 export interface PoolMember {
@@ -135,4 +135,55 @@ export function poolProblems(variables: PoolVariables): string[] {
       );
   }
   return problems;
+}
+
+/**
+ * The four pool variables of `names`, each with its validation, for a provider's `variables`:
+ * `made` says which part the single variable and the list give (keys for a hosted API, URLs for
+ * local servers); the other two give the other part.
+ */
+export function poolVariables<
+  S extends string,
+  L extends string,
+  H extends string,
+  B extends string,
+>(
+  names: PoolNames<S, L, H, B>,
+  made: "apiKey" | "baseUrl",
+): Record<S | H, z.ZodOptional<z.ZodType<string>>> &
+  Record<L | B, z.ZodOptional<typeof labelledKeys>> {
+  const key = optionalString;
+  const keys = labelledKeys.optional();
+  const url = httpUrl.optional();
+  const urls = labelledUrls.optional();
+  const [single, list, shared, byLabel] =
+    made === "apiKey" ? [key, keys, url, urls] : [url, urls, key, keys];
+  return {
+    [names.single]: single,
+    [names.list]: list,
+    [names.shared]: shared,
+    [names.byLabel]: byLabel,
+  } as Record<S | H, z.ZodOptional<z.ZodType<string>>> &
+    Record<L | B, z.ZodOptional<typeof labelledKeys>>;
+}
+
+/**
+ * A hosted API's keys, as its provider declares them: the pool variables of `names` (a key, keys
+ * by label, a base URL, base URLs by label), the settings (one member a key; none configured:
+ * undefined) and what does not fit together.
+ */
+export function hostedKeyPool<
+  S extends string,
+  L extends string,
+  H extends string,
+  B extends string,
+>(names: PoolNames<S, L, H, B>) {
+  return {
+    variables: poolVariables(names, "apiKey"),
+    settings(env: PoolEnv<S, L, H, B>): { keys: PoolMember[] } | undefined {
+      const keys = poolMembers(readPool(names, env), "apiKey");
+      return keys.length > 0 ? { keys } : undefined;
+    },
+    problems: (env: PoolEnv<S, L, H, B>) => poolProblems(readPool(names, env)),
+  };
 }
