@@ -8,7 +8,13 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import type { TestServer } from "../test/harness.ts";
-import { bodyOf, catalogNanoUsd, startGatewayServer, uniquePrompt } from "../test/llm-rig.ts";
+import {
+  bodyOf,
+  catalogNanoUsd,
+  startGatewayServer,
+  uniquePrompt,
+  weatherTool,
+} from "../test/llm-rig.ts";
 import { TestSleep } from "../test/test-sleep.ts";
 
 const GEMINI_KEY = "AIzaSyUpstreamGemini7c1e9a4b2d8f6e0a";
@@ -235,15 +241,6 @@ describe("Gemini through /v1/chat/completions", () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  const weather: OpenAI.Chat.ChatCompletionTool = {
-    type: "function",
-    function: {
-      name: "get_weather",
-      description: "The weather in a city",
-      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-    },
-  };
-
   it("translates tools to functionDeclarations and back, results as functionResponse", async () => {
     fake.reset();
     fake.enqueue({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }] });
@@ -251,7 +248,7 @@ describe("Gemini through /v1/chat/completions", () => {
     const first = await client().chat.completions.create({
       model,
       messages: [{ role: "user", content: question }],
-      tools: [weather],
+      tools: [weatherTool],
       tool_choice: { type: "function", function: { name: "get_weather" } },
     });
     const choice = first.choices[0]!;
@@ -270,7 +267,7 @@ describe("Gemini through /v1/chat/completions", () => {
           {
             name: "get_weather",
             description: "The weather in a city",
-            parametersJsonSchema: weather.function.parameters,
+            parametersJsonSchema: weatherTool.function.parameters,
           },
         ],
       },
@@ -281,7 +278,7 @@ describe("Gemini through /v1/chat/completions", () => {
 
     const second = await client().chat.completions.create({
       model,
-      tools: [weather],
+      tools: [weatherTool],
       messages: [
         { role: "user", content: question },
         choice.message as OpenAI.Chat.ChatCompletionAssistantMessageParam,
@@ -313,7 +310,7 @@ describe("Gemini through /v1/chat/completions", () => {
     const stream = await client().chat.completions.create({
       model,
       messages: [{ role: "user", content: uniquePrompt("Weather in Lyon?") }],
-      tools: [weather],
+      tools: [weatherTool],
       stream: true,
     });
     const calls: { name?: string; arguments?: string }[] = [];

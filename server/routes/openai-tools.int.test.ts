@@ -6,6 +6,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  weatherTool,
   bodyOf,
   ledger,
   providerCases,
@@ -13,15 +14,6 @@ import {
   uniquePrompt,
   type Rig,
 } from "../test/llm-rig.ts";
-
-const weather: OpenAI.Chat.ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "The weather in a city",
-    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-  },
-};
 
 let rig: Rig;
 let caller: { id: string; token: string };
@@ -47,7 +39,7 @@ describe.each(providerCases)("tools with $model ($provider)", ({ model, provider
     const first = await client().chat.completions.create({
       model,
       messages: [{ role: "user", content: question }],
-      tools: [weather],
+      tools: [weatherTool],
       tool_choice: "auto",
       parallel_tool_calls: true,
     });
@@ -65,14 +57,14 @@ describe.each(providerCases)("tools with $model ($provider)", ({ model, provider
     ]);
     const asked = bodyOf(rig.fake.requests.at(-1));
     if (provider === "openai") {
-      expect(asked.tools).toEqual([weather]);
+      expect(asked.tools).toEqual([weatherTool]);
       expect([asked.tool_choice, asked.parallel_tool_calls]).toEqual(["auto", true]);
     } else {
       expect(asked.tools).toEqual([
         {
           name: "get_weather",
           description: "The weather in a city",
-          input_schema: weather.function.parameters,
+          input_schema: weatherTool.function.parameters,
         },
       ]);
       expect(asked.tool_choice).toEqual({ type: "auto" });
@@ -80,7 +72,7 @@ describe.each(providerCases)("tools with $model ($provider)", ({ model, provider
 
     const second = await client().chat.completions.create({
       model,
-      tools: [weather],
+      tools: [weatherTool],
       messages: [
         { role: "user", content: question },
         choice.message as OpenAI.Chat.ChatCompletionAssistantMessageParam,
@@ -134,7 +126,7 @@ describe.each(providerCases)("tools with $model ($provider)", ({ model, provider
     const stream = await client().chat.completions.create({
       model,
       messages: [{ role: "user", content: uniquePrompt("weather in Lyon?") }],
-      tools: [weather],
+      tools: [weatherTool],
       tool_choice: { type: "function", function: { name: "get_weather" } },
       stream: true,
       stream_options: { include_usage: true },
@@ -194,7 +186,7 @@ describe("tools refused", () => {
 
   it("refuses a tool_choice naming no offered function, and a tool message without its call id", async () => {
     const choice = await ask({
-      tools: [weather],
+      tools: [weatherTool],
       tool_choice: { type: "function", function: { name: "nope" } },
     });
     expect([choice.status, choice.body.error.code]).toEqual([400, "invalid_request"]);
@@ -213,7 +205,7 @@ describe("tools refused", () => {
       ],
     };
     const unknown = await ask({
-      tools: [weather],
+      tools: [weatherTool],
       messages: [
         { role: "user", content: "Weather?" },
         called,
@@ -225,7 +217,7 @@ describe("tools refused", () => {
       /'call_2', which the assistant turn before it did not call/,
     );
     const twice = await ask({
-      tools: [weather],
+      tools: [weatherTool],
       messages: [
         { role: "user", content: "Weather?" },
         called,

@@ -2,6 +2,7 @@
  * The gateway's integration rig: the real app, the real provider adapters and SDKs, and the fake
  * provider over real HTTP. Used by the `server/llm/*.int.test.ts` suites.
  */
+import type OpenAI from "openai";
 import type { Redis } from "ioredis";
 import { expect } from "vitest";
 import { loadConfig } from "../config.ts";
@@ -256,3 +257,13 @@ export function expectNoKeys(texts: string[]): void {
     expect(text).not.toMatch(/upstream-(3f9c2a7b|8e1d4c7b)/);
   }
 }
+
+/** A function a chat client offers in the tool tests: the weather in a city. */
+export const weatherTool: OpenAI.Chat.ChatCompletionFunctionTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "The weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
