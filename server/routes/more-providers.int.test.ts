@@ -12,6 +12,7 @@ import {
   bodyOf,
   catalogNanoUsd,
   startGatewayServer,
+  readChatStream,
   uniquePrompt,
   weatherTool,
 } from "../test/llm-rig.ts";
@@ -166,14 +167,7 @@ describe("Gemini through /v1/chat/completions", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = "";
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage ??= chunk.usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     expect(text).toBe(`echo: ${question}`);
     expect(finish).toBe("stop");
     expect(fake.requests.at(-1)?.path).toBe(`/v1beta/models/${model}:streamGenerateContent`);

@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { createGateway } from "../llm/gateway.ts";
 import { fakeTokenCount, startFakeProvider, type FakeProvider } from "../test/fake-provider.ts";
 import { startTestServer, type TestServer } from "../test/harness.ts";
-import { catalogNanoUsd } from "../test/llm-rig.ts";
+import { catalogNanoUsd, readChatStream } from "../test/llm-rig.ts";
 
 /** An OpenAI client pointed at the gateway, with an OfficeLLM token as its API key. */
 function clientFor(server: TestServer, token: string): OpenAI {
@@ -508,14 +508,7 @@ describe("the OpenAI-compatible API in front of a real upstream", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = "";
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     expect(text).toBe("echo: stream several words back to me");
     expect(finish).toBe("stop");
     expect(usage).toEqual({

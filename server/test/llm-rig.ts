@@ -267,3 +267,16 @@ export const weatherTool: OpenAI.Chat.ChatCompletionFunctionTool = {
     parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
   },
 };
+
+/** What a streamed chat completion said: its text, its last finish reason and its usage. */
+export async function readChatStream(stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>) {
+  let text = "";
+  let finish: string | null | undefined;
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? "";
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
