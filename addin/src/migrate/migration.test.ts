@@ -403,12 +403,7 @@ describe("Migrate on a workbook of several sheets", () => {
   it("keeps the originals of a large migration in requests Excel accepts", async () => {
     // 2,000 formulas with long prompts: a record of about 1.8 million characters, more than
     // one request may carry.
-    const prompt =
-      "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(6);
-    const cells: Record<string, FakeFormulaCell> = {};
-    for (let row = 1; row <= 2_000; row++)
-      cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
-    const excel = host({ cells, maxSettingCharsPerRequest: 600_000 });
+    const { prompt, cells, excel } = largeMigration();
     const findings = await scanWorkbook(officeExcel);
     expect((await applyFindings(officeExcel, findings)).written).toHaveLength(2_000);
     expect(JSON.stringify(excel.settings).length).toBeGreaterThan(1_500_000);
@@ -421,12 +416,7 @@ describe("Migrate on a workbook of several sheets", () => {
   });
 
   it("keeps the previous originals whole when a save of the record is cut short", async () => {
-    const prompt =
-      "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(6);
-    const cells: Record<string, FakeFormulaCell> = {};
-    for (let row = 1; row <= 2_000; row++)
-      cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
-    const excel = host({ cells, maxSettingCharsPerRequest: 600_000 });
+    const { cells, excel } = largeMigration();
     const findings = await scanWorkbook(officeExcel);
     const first = findings.filter((finding) => finding.row <= 10);
     expect((await applyFindings(officeExcel, first)).written).toHaveLength(10);
@@ -491,3 +481,17 @@ describe("Migrate on a workbook of several sheets", () => {
     expect(excel.settings).toEqual({});
   });
 });
+
+/**
+ * 2,000 COPILOT formulas with long prompts, in a workbook whose requests carry at most 600,000
+ * characters of settings: their record of originals, about 1.8 million characters, takes several.
+ */
+function largeMigration() {
+  const prompt = "Rate the tone of this customer review, from 1 (angry) to 5 (delighted). ".repeat(
+    6,
+  );
+  const cells: Record<string, FakeFormulaCell> = {};
+  for (let row = 1; row <= 2_000; row++)
+    cells[`Sheet1!B${row}`] = { formula: `=COPILOT("${prompt}", A${row})`, value: NAME };
+  return { prompt, cells, excel: host({ cells, maxSettingCharsPerRequest: 600_000 }) };
+}
